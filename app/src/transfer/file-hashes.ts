@@ -1,0 +1,44 @@
+/**
+ * The SHA-256 of each file a share offers, computed at most once: several receivers
+ * may download the same files, and only the first pass over a file should pay for
+ * hashing it.
+ */
+import { createSha256 } from './hash.ts';
+import type { FileSource } from './sender.ts';
+
+const READ_BLOCK = 4 * 1024 * 1024;
+
+export class FileHashes {
+  readonly #known = new Map<FileSource, Promise<string>>();
+
+  /** The hash if it is known or being computed, without starting any work. */
+  peek(file: FileSource): Promise<string> | undefined {
+    return this.#known.get(file);
+  }
+
+  /** Records a hash computed elsewhere (by a sender that read the whole file in order). */
+  remember(file: FileSource, sha256: string): void {
+    if (!this.#known.has(file)) this.#known.set(file, Promise.resolve(sha256));
+  }
+
+  /** The file's hash, reading the whole file if nobody has yet. */
+  of(file: FileSource, signal: AbortSignal): Promise<string> {
+    let hash = this.#known.get(file);
+    if (!hash) {
+      hash = readAndHash(file, signal);
+      this.#known.set(file, hash);
+      // A failed or aborted read must not poison the cache for the next receiver.
+      hash.catch(() => this.#known.delete(file));
+    }
+    return hash;
+  }
+}
+
+async function readAndHash(file: FileSource, signal: AbortSignal): Promise<string> {
+  const hasher = await createSha256();
+  for (let offset = 0; offset < file.size; offset += READ_BLOCK) {
+    signal.throwIfAborted();
+    hasher.update(await file.read(offset, Math.min(file.size, offset + READ_BLOCK)));
+  }
+  return hasher.digest();
+}

@@ -1,0 +1,140 @@
+/**
+ * Binary frames on the data channel. Each channel message is one frame:
+ *
+ *   DATA     [0x10][file u32][offset high u32][offset low u32][payload…]
+ *   control  [type][UTF-8 JSON body]
+ *   PART     [0x7f][a slice of a control frame's JSON body]
+ *
+ * A control message longer than one channel message (a manifest of 10,000 files is
+ * about a megabyte) is sent as PART frames followed by the typed frame carrying the
+ * last slice; the decoder joins them. All integers are big-endian.
+ */
+import { ProtocolError } from './errors.ts';
+import { parseControl, type ControlMessage, type Message } from './messages.ts';
+
+export const DATA_HEADER_BYTES = 13;
+
+const DATA = 0x10;
+const PART = 0x7f;
+const CONTROL_CODES = {
+  hello: 0x01,
+  manifest: 0x02,
+  request: 0x03,
+  'file-end': 0x04,
+  receipt: 0x05,
+  error: 0x06,
+} as const satisfies Record<ControlMessage['type'], number>;
+const CONTROL_TYPES = new Map<number, ControlMessage['type']>(
+  Object.entries(CONTROL_CODES).map(([type, code]) => [code, type as ControlMessage['type']]),
+);
+
+/** A reassembled control message may not exceed this; bounds what a peer can make us buffer. */
+export const MAX_CONTROL_BYTES = 16 * 1024 * 1024;
+const TWO_32 = 2 ** 32;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Allocates a DATA frame with room for `payloadBytes`, header filled in. The caller
+ * writes the payload at DATA_HEADER_BYTES, so file bytes are copied exactly once.
+ */
+export function allocateDataFrame(file: number, offset: number, payloadBytes: number): Uint8Array<ArrayBuffer> {
+  const frame = new Uint8Array(DATA_HEADER_BYTES + payloadBytes);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, DATA);
+  view.setUint32(1, file);
+  view.setUint32(5, Math.floor(offset / TWO_32));
+  view.setUint32(9, offset % TWO_32);
+  return frame;
+}
+
+/** Encodes a control message as one frame, or as several when it exceeds `maxMessageSize`. */
+export function encodeControl(message: ControlMessage, maxMessageSize: number): Uint8Array<ArrayBuffer>[] {
+  const { type, ...body } = message;
+  const json = encoder.encode(JSON.stringify(body));
+  const room = maxMessageSize - 1;
+  if (room < 1) throw new RangeError(`maxMessageSize ${maxMessageSize} is too small`);
+  const frames: Uint8Array<ArrayBuffer>[] = [];
+  let start = 0;
+  while (json.length - start > room) {
+    frames.push(withCode(PART, json.subarray(start, start + room)));
+    start += room;
+  }
+  frames.push(withCode(CONTROL_CODES[type], json.subarray(start)));
+  return frames;
+}
+
+function withCode(code: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
+  const frame = new Uint8Array(1 + body.length);
+  frame[0] = code;
+  frame.set(body, 1);
+  return frame;
+}
+
+function asBytes(data: unknown): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new ProtocolError(`expected a binary frame, got ${typeof data}`);
+}
+
+/**
+ * Turns channel messages back into typed messages. Stateful only to join PART frames;
+ * one decoder per channel.
+ */
+export class FrameDecoder {
+  #parts: Uint8Array[] = [];
+  #partBytes = 0;
+
+  /** Returns the message, or null when the frame was a PART still waiting for its end. */
+  decode(data: unknown): Message | null {
+    const bytes = asBytes(data);
+    if (bytes.length === 0) throw new ProtocolError('empty frame');
+    const code = bytes[0]!;
+    if (code === DATA) return this.#decodeData(bytes);
+    if (code === PART) {
+      this.#keep(bytes.subarray(1));
+      return null;
+    }
+    const type = CONTROL_TYPES.get(code);
+    if (type === undefined) throw new ProtocolError(`unknown frame type 0x${code.toString(16).padStart(2, '0')}`);
+    this.#keep(bytes.subarray(1));
+    const json = this.#take();
+    let body: unknown;
+    try {
+      body = JSON.parse(decoder.decode(json));
+    } catch {
+      throw new ProtocolError(`${type} frame is not valid UTF-8 JSON`);
+    }
+    return parseControl(type, body);
+  }
+
+  #decodeData(bytes: Uint8Array): Message {
+    if (this.#parts.length > 0) throw new ProtocolError('data frame inside a fragmented control message');
+    if (bytes.length < DATA_HEADER_BYTES) throw new ProtocolError('data frame shorter than its header');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const high = view.getUint32(5);
+    const offset = high * TWO_32 + view.getUint32(9);
+    if (!Number.isSafeInteger(offset)) throw new ProtocolError('data frame offset out of range');
+    return { type: 'data', file: view.getUint32(1), offset, payload: bytes.subarray(DATA_HEADER_BYTES) };
+  }
+
+  #keep(slice: Uint8Array): void {
+    this.#partBytes += slice.length;
+    if (this.#partBytes > MAX_CONTROL_BYTES) throw new ProtocolError('control message too large');
+    // Copy: the slice views a channel buffer we do not own.
+    this.#parts.push(slice.slice());
+  }
+
+  #take(): Uint8Array {
+    const whole = new Uint8Array(this.#partBytes);
+    let at = 0;
+    for (const part of this.#parts) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    this.#parts = [];
+    this.#partBytes = 0;
+    return whole;
+  }
+}

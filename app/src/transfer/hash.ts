@@ -1,0 +1,17 @@
+/** Incremental SHA-256 (hash-wasm works the same in browsers and in Node). */
+import { createSHA256 } from 'hash-wasm';
+
+export interface Sha256 {
+  update(bytes: Uint8Array): void;
+  /** Lowercase hex. */
+  digest(): string;
+}
+
+export async function createSha256(): Promise<Sha256> {
+  const hasher = await createSHA256();
+  hasher.init();
+  return {
+    update: (bytes) => void hasher.update(bytes),
+    digest: () => hasher.digest('hex'),
+  };
+}

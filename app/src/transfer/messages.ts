@@ -1,0 +1,120 @@
+/**
+ * The messages two Ferry peers exchange, and their runtime validation.
+ * Everything that arrives from a peer is untrusted: `parseControl` accepts only
+ * well-formed messages and throws a ProtocolError that says what was wrong.
+ */
+import { ProtocolError } from './errors.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+/** What the sender says about each file before any byte moves. */
+export interface FileDescription {
+  /** Relative path as picked or dropped ("photos/cat.jpg"); sanitised before saving. */
+  name: string;
+  size: number;
+  type: string;
+  lastModified: number;
+}
+
+/** "Send file `file` from byte `offset` to its end." */
+export interface FileRange {
+  file: number;
+  offset: number;
+}
+
+export type ControlMessage =
+  | { type: 'hello'; version: number; proof: string }
+  | { type: 'manifest'; files: FileDescription[] }
+  | { type: 'request'; ranges: FileRange[] }
+  | { type: 'file-end'; file: number; sha256: string }
+  | { type: 'receipt'; file: number; ok: boolean }
+  | { type: 'error'; message: string };
+
+export interface DataMessage {
+  type: 'data';
+  file: number;
+  offset: number;
+  payload: Uint8Array;
+}
+
+export type Message = ControlMessage | DataMessage;
+
+/** Generous but finite, so a hostile manifest cannot make the page allocate without bound. */
+export const MAX_FILES = 100_000;
+const MAX_NAME_LENGTH = 4096;
+const MAX_TYPE_LENGTH = 255;
+const MAX_ERROR_LENGTH = 1000;
+
+type Body = Record<string, unknown>;
+
+function fail(what: string): never {
+  throw new ProtocolError(`malformed message: ${what}`);
+}
+
+function isBody(value: unknown): value is Body {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function index(body: Body, key: string): number {
+  const value = body[key];
+  if (!Number.isSafeInteger(value) || (value as number) < 0) fail(`${key} must be a non-negative integer`);
+  return value as number;
+}
+
+function text(body: Body, key: string, max: number): string {
+  const value = body[key];
+  if (typeof value !== 'string' || value.length > max) fail(`${key} must be a string of at most ${max} characters`);
+  return value;
+}
+
+function list(body: Body, key: string, max: number): unknown[] {
+  const value = body[key];
+  if (!Array.isArray(value) || value.length > max) fail(`${key} must be a list of at most ${max} entries`);
+  return value;
+}
+
+function entry(value: unknown, what: string): Body {
+  if (!isBody(value)) fail(`${what} must be an object`);
+  return value;
+}
+
+function fileDescription(value: unknown): FileDescription {
+  const body = entry(value, 'file');
+  const lastModified = body.lastModified;
+  if (typeof lastModified !== 'number' || !Number.isFinite(lastModified)) fail('lastModified must be a number');
+  return {
+    name: text(body, 'name', MAX_NAME_LENGTH),
+    size: index(body, 'size'),
+    type: text(body, 'type', MAX_TYPE_LENGTH),
+    lastModified,
+  };
+}
+
+/** Checks a decoded control body of the given type and returns it as a typed message. */
+export function parseControl(type: ControlMessage['type'], value: unknown): ControlMessage {
+  if (!isBody(value)) fail(`${type} body must be an object`);
+  switch (type) {
+    case 'hello':
+      return { type, version: index(value, 'version'), proof: text(value, 'proof', 256) };
+    case 'manifest':
+      return { type, files: list(value, 'files', MAX_FILES).map(fileDescription) };
+    case 'request':
+      return {
+        type,
+        ranges: list(value, 'ranges', MAX_FILES).map((range) => {
+          const body = entry(range, 'range');
+          return { file: index(body, 'file'), offset: index(body, 'offset') };
+        }),
+      };
+    case 'file-end': {
+      const sha256 = text(value, 'sha256', 64);
+      if (!/^[0-9a-f]{64}$/.test(sha256)) fail('sha256 must be 64 lowercase hex digits');
+      return { type, file: index(value, 'file'), sha256 };
+    }
+    case 'receipt':
+      if (typeof value.ok !== 'boolean') fail('ok must be a boolean');
+      return { type, file: index(value, 'file'), ok: value.ok };
+    case 'error':
+      return { type, message: text(value, 'message', MAX_ERROR_LENGTH) };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Safe local file names from names a peer sent. A manifest may carry relative paths
+ * ("photos/2024/cat.jpg"), traversal ("../../.bashrc"), Windows separators, control
+ * characters or names a file system reserves; none of that may reach a save dialog.
+ */
+const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+const MAX_LENGTH = 200;
+
+// Control characters (C0, DEL, C1), bidi overrides, and characters Windows forbids.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069<>:"|?*]/g;
+
+/** One path segment made safe, or '' when nothing usable is left. */
+function segment(part: string): string {
+  const cleaned = part.replace(UNSAFE, '').trim().replace(/[. ]+$/, '');
+  if (cleaned === '' || /^\.+$/.test(cleaned)) return '';
+  return RESERVED.test(cleaned) ? `_${cleaned}` : cleaned;
+}
+
+/**
+ * A flat file name for a download: path segments joined with "_" (a download cannot
+ * create folders), traversal segments dropped, never empty, at most 200 characters
+ * with the extension kept.
+ */
+export function safeFileName(name: string, fallback = 'file'): string {
+  const joined = name
+    .split(/[/\\]/)
+    .map(segment)
+    .filter((part) => part !== '')
+    .join('_')
+    .replace(/^\.+/, '');
+  const safe = joined === '' ? fallback : joined;
+  if (safe.length <= MAX_LENGTH) return safe;
+  const dot = safe.lastIndexOf('.');
+  const extension = dot > 0 && safe.length - dot <= 16 ? safe.slice(dot) : '';
+  return safe.slice(0, MAX_LENGTH - extension.length) + extension;
+}
+
+/** A name safe to show: control and bidi characters removed, separators kept. */
+export function displayName(name: string): string {
+  return name.replace(UNSAFE, '\uFFFD') || '(unnamed)';
+}

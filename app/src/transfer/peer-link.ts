@@ -1,0 +1,154 @@
+/**
+ * One authenticated, flow-controlled message link over a channel: the part the sender
+ * and the receiver share. It frames and unframes messages, handles them strictly one
+ * at a time and in order, runs the hello exchange, and turns every way a link can end
+ * (peer closed, protocol error, our own close) into exactly one `ended` call.
+ */
+import { proveSecret, verifySecret, type Fingerprints, type Role } from './auth.ts';
+import type { Channel } from './channel.ts';
+import { AbortedError, ProtocolError } from './errors.ts';
+import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
+import { encodeControl, FrameDecoder } from './frames.ts';
+import { PROTOCOL_VERSION, type ControlMessage, type Message } from './messages.ts';
+
+export interface LinkOptions {
+  channel: Channel;
+  /** The negotiated `RTCSctpTransport.maxMessageSize`. */
+  maxMessageSize: number;
+  role: Role;
+  secret: string;
+  fingerprints: Fingerprints;
+  flow?: FlowLimits;
+}
+
+export interface LinkHandlers {
+  /** The peer proved it holds the secret; messages may flow. */
+  authenticated(): void | Promise<void>;
+  /** A verified message other than hello, in order. A throw ends the link. */
+  message(message: Message): void | Promise<void>;
+  /** Called once. `error` is null after our own orderly close. */
+  ended(error: Error | null): void;
+}
+
+/** The peer failed to prove it knows the link's secret. */
+export class AuthenticationError extends Error {
+  override name = 'AuthenticationError';
+}
+
+export class PeerLink {
+  readonly #options: LinkOptions;
+  readonly #handlers: LinkHandlers;
+  readonly #abort = new AbortController();
+  readonly #flow: FlowControl;
+  readonly #decoder = new FrameDecoder();
+  #inbox: Promise<void> = Promise.resolve();
+  #authenticated = false;
+  #ended = false;
+
+  constructor(options: LinkOptions, handlers: LinkHandlers) {
+    this.#options = options;
+    this.#handlers = handlers;
+    this.#flow = new FlowControl(options.channel, options.flow ?? DEFAULT_FLOW, options.maxMessageSize, this.signal);
+    options.channel.addEventListener('message', this.#onMessage);
+    options.channel.addEventListener('close', this.#onClose);
+  }
+
+  /** Aborted when the link ends, for whatever reason: stops reading, hashing, sending. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get maxMessageSize(): number {
+    return this.#options.maxMessageSize;
+  }
+
+  /** Sends our proof. Call once the channel is open. */
+  async start(): Promise<void> {
+    const { secret, role, fingerprints } = this.#options;
+    try {
+      const proof = await proveSecret(secret, role, fingerprints);
+      await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof });
+    } catch (error) {
+      this.#end(asError(error));
+    }
+  }
+
+  async send(message: ControlMessage): Promise<void> {
+    for (const frame of encodeControl(message, this.#options.maxMessageSize)) await this.#flow.send(frame);
+  }
+
+  /** Sends a prepared DATA frame (see allocateDataFrame), waiting for room first. */
+  sendFrame(frame: Uint8Array<ArrayBuffer>): Promise<void> {
+    return this.#flow.send(frame);
+  }
+
+  /** Ends the link because of `error`: tells the peer why (best effort), then closes. */
+  fail(error: Error): void {
+    if (this.#ended) return;
+    if (!(error instanceof AbortedError) && this.#options.channel.readyState === 'open') {
+      // Bypass flow control: this is the last thing we send, and it is small.
+      for (const frame of encodeControl({ type: 'error', message: error.message.slice(0, 1000) }, this.maxMessageSize)) {
+        this.#options.channel.send(frame);
+      }
+    }
+    this.#end(error);
+  }
+
+  /** Orderly close (transfer finished or cancelled by the user). */
+  close(): void {
+    this.#end(null);
+  }
+
+  #onMessage = (event: Event): void => {
+    const data = (event as Event & { data?: unknown }).data;
+    this.#inbox = this.#inbox.then(() => this.#handle(data)).catch((error: unknown) => this.fail(asError(error)));
+  };
+
+  #onClose = (): void => {
+    this.#end(new AbortedError('the connection closed'));
+  };
+
+  async #handle(data: unknown): Promise<void> {
+    if (this.#ended) return;
+    const message = this.#decoder.decode(data);
+    if (message === null) return;
+    if (message.type === 'error') throw new PeerReportedError(message.message);
+    if (message.type === 'hello') return this.#verify(message.version, message.proof);
+    if (!this.#authenticated) throw new ProtocolError(`${message.type} before authentication`);
+    await this.#handlers.message(message);
+  }
+
+  async #verify(version: number, proof: string): Promise<void> {
+    if (this.#authenticated) throw new ProtocolError('second hello');
+    if (version !== PROTOCOL_VERSION) {
+      throw new ProtocolError(`the other side speaks protocol version ${version}; this Ferry speaks ${PROTOCOL_VERSION}`);
+    }
+    const { secret, role, fingerprints } = this.#options;
+    const peerRole = role === 'sender' ? 'receiver' : 'sender';
+    if (!(await verifySecret(secret, peerRole, fingerprints, proof))) {
+      throw new AuthenticationError('the other side does not hold this link’s secret');
+    }
+    this.#authenticated = true;
+    await this.#handlers.authenticated();
+  }
+
+  #end(error: Error | null): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const { channel } = this.#options;
+    channel.removeEventListener('message', this.#onMessage);
+    channel.removeEventListener('close', this.#onClose);
+    this.#abort.abort(error ?? new AbortedError('closed'));
+    if (channel.readyState === 'open' || channel.readyState === 'connecting') channel.close();
+    this.#handlers.ended(error);
+  }
+}
+
+/** The peer sent an error message and closed: its words, shown as they are. */
+export class PeerReportedError extends Error {
+  override name = 'PeerReportedError';
+}
+
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

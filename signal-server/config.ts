@@ -1,0 +1,171 @@
+// Server configuration from command-line flags and environment variables.
+//
+// Everything is validated here, at start-up, so a typo fails loudly with a
+// message naming the offending flag or variable instead of surfacing later as
+// a browser that silently never connects.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The subset of RTCIceServer that we hand to browsers unchanged. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  iceServers: IceServer[];
+  /** Present when both FERRY_TLS_CERT and FERRY_TLS_KEY are set: serve HTTPS. */
+  tls?: { certFile: string; keyFile: string };
+  /** Absolute path of the built PWA (Vite's dist/). */
+  staticDir: string;
+}
+
+/** A bad flag or environment variable; main.ts prints the message and exits 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 8080;
+// The repo's dist/, wherever the process was started from.
+const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
+
+const ICE_SCHEMES = ['stun:', 'stuns:', 'turn:', 'turns:'];
+const ICE_KEYS = new Set(['urls', 'username', 'credential']);
+
+export const USAGE = `usage: node --import tsx signal-server/main.ts [--host HOST] [--port PORT]
+environment: FERRY_HOST, FERRY_PORT, FERRY_ICE_SERVERS (JSON array),
+             FERRY_TLS_CERT + FERRY_TLS_KEY (PEM file paths), FERRY_STATIC_DIR`;
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
+  const flags = parseFlags(argv);
+
+  // Accept "[::1]" as well as "::1": brackets are URL syntax, listen() wants the bare address.
+  const host = (flags.host ?? envValue(env, 'FERRY_HOST') ?? DEFAULT_HOST).replace(/^\[(.*)\]$/, '$1');
+  const portSource = flags.port !== undefined ? '--port' : 'FERRY_PORT';
+  const portText = flags.port ?? envValue(env, 'FERRY_PORT');
+  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, portSource);
+
+  const iceText = envValue(env, 'FERRY_ICE_SERVERS');
+  // No ICE servers by default: browsers then use host candidates only, which is
+  // what a LAN needs. Never fall back to a public STUN/TURN server — that would
+  // leak every user's addresses to a third party without them asking for it.
+  const iceServers = iceText === undefined ? [] : parseIceServers(iceText);
+
+  const certFile = envValue(env, 'FERRY_TLS_CERT');
+  const keyFile = envValue(env, 'FERRY_TLS_KEY');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(
+      'FERRY_TLS_CERT and FERRY_TLS_KEY must be set together (both or neither); ' +
+        `only ${certFile !== undefined ? 'FERRY_TLS_CERT' : 'FERRY_TLS_KEY'} is set`,
+    );
+  }
+
+  const staticDirText = envValue(env, 'FERRY_STATIC_DIR');
+  const staticDir = staticDirText === undefined ? DEFAULT_STATIC_DIR : path.resolve(staticDirText);
+
+  const config: ServerConfig = { host, port, iceServers, staticDir };
+  if (certFile !== undefined && keyFile !== undefined) {
+    config.tls = { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
+  }
+  return config;
+}
+
+/** An unset or blank variable counts as absent (e.g. `FERRY_PORT=` in a compose file). */
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function parseFlags(argv: string[]): { host?: string; port?: string } {
+  const flags: { host?: string; port?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const match = /^--(host|port)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new ConfigError(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+    const name = match[1] as 'host' | 'port';
+    let value = match[2];
+    if (value === undefined) {
+      // `--port 8080` form: the value is the next argument, which must not be another flag.
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) {
+        throw new ConfigError(`--${name} needs a value`);
+      }
+      value = next;
+      i++;
+    }
+    if (value.trim() === '') throw new ConfigError(`--${name} needs a value`);
+    flags[name] = value.trim();
+  }
+  return flags;
+}
+
+function parsePort(text: string, source: string): number {
+  // Number('') is 0 and Number('1e3') is 1000, so insist on plain digits.
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${source} must be an integer from 0 to 65535, got ${JSON.stringify(text)}`);
+  }
+  return port;
+}
+
+function parseIceServers(text: string): IceServer[] {
+  const name = 'FERRY_ICE_SERVERS';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${name} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) {
+    throw new ConfigError(`${name} must be a JSON array of {urls, username?, credential?} objects`);
+  }
+  return parsed.map((entry: unknown, index) => parseIceServer(entry, `${name}[${index}]`));
+}
+
+function parseIceServer(entry: unknown, where: string): IceServer {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    throw new ConfigError(`${where} must be an object like {"urls": "stun:host:3478"}`);
+  }
+  const record = entry as Record<string, unknown>;
+  // Reject unknown keys so that a typo such as "credentials" is not silently dropped.
+  for (const key of Object.keys(record)) {
+    if (!ICE_KEYS.has(key)) throw new ConfigError(`${where} has unknown key ${JSON.stringify(key)}`);
+  }
+
+  const { urls, username, credential } = record;
+  const urlList = typeof urls === 'string' ? [urls] : urls;
+  if (!Array.isArray(urlList) || urlList.length === 0 || !urlList.every((u) => typeof u === 'string')) {
+    throw new ConfigError(`${where}.urls must be a string or a non-empty array of strings`);
+  }
+  for (const url of urlList as string[]) {
+    if (!ICE_SCHEMES.some((scheme) => url.startsWith(scheme))) {
+      throw new ConfigError(
+        `${where}.urls: ${JSON.stringify(url)} must start with ${ICE_SCHEMES.join(', ')}`,
+      );
+    }
+  }
+  for (const [key, value] of [['username', username], ['credential', credential]] as const) {
+    if (value !== undefined && typeof value !== 'string') {
+      throw new ConfigError(`${where}.${key} must be a string`);
+    }
+  }
+  // Browsers refuse the whole RTCPeerConnection (InvalidAccessError) when a TURN
+  // url comes without credentials, so catch that here rather than in every client.
+  const hasTurn = (urlList as string[]).some((u) => u.startsWith('turn:') || u.startsWith('turns:'));
+  if (hasTurn && (username === undefined || credential === undefined)) {
+    throw new ConfigError(`${where}: turn:/turns: urls need both "username" and "credential"`);
+  }
+
+  const server: IceServer = { urls: urls as string | string[] };
+  if (username !== undefined) server.username = username as string;
+  if (credential !== undefined) server.credential = credential as string;
+  return server;
+}

@@ -1,0 +1,215 @@
+// One Node process serves everything Ferry needs from a server: the PeerJS
+// broker (which only introduces two browsers — file bytes never pass through
+// here), the built PWA, and /api/config with the ICE servers to use.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { ExpressPeerServer } from 'peer';
+import { ConfigError, type ServerConfig } from './config.ts';
+
+export interface RunningServer {
+  /** Where to point a browser, e.g. http://127.0.0.1:8080/ (actual port, IPv6 bracketed). */
+  url: string;
+  server: http.Server | https.Server;
+  /** Stops listening and drops every open connection, websockets included. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Where operational errors go; tests pass a collector. Defaults to console.error. */
+  log?: (message: string) => void;
+}
+
+// A Vite-built Svelte SPA loads only its own scripts; Svelte sets inline styles;
+// downloads and the QR image use blob:/data: URLs; the PeerJS broker is a
+// websocket to this origin (CSP 'self' does not cover ws: in every browser, hence
+// ws:/wss:); WebRTC itself is not governed by connect-src.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self' ws: wss:",
+  "worker-src 'self' blob:",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const NOT_BUILT_MESSAGE = 'Ferry is not built yet: run `npm run build`\n';
+
+export async function startServer(
+  config: ServerConfig,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  const log = options.log ?? ((message: string) => console.error(message));
+  const app = express();
+  app.disable('x-powered-by');
+
+  const server = config.tls ? createHttpsServer(config.tls, app) : http.createServer(app);
+
+  app.use((_req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    });
+    next();
+  });
+
+  // The broker. Mounted under /peerjs with its own path '/', so the browser
+  // client uses {path: '/peerjs', key: 'peerjs'}: the id endpoint is
+  // /peerjs/peerjs/id and the websocket /peerjs/peerjs. The package wires its
+  // websocket server to `server` when it is mounted, so `server` must exist first.
+  const broker = ExpressPeerServer(server, {
+    path: '/',
+    key: 'peerjs',
+    allow_discovery: false,
+    proxied: false,
+  });
+  // The package re-emits websocket errors (including a client sending non-JSON)
+  // as 'error' on the express app, an EventEmitter: with no listener that
+  // throws and takes the whole process down. It also re-emits the HTTP
+  // server's own errors; a failed listen() is already reported by our caller.
+  broker.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.syscall !== 'listen') log(`broker: ${error.message}`);
+  });
+  app.use(
+    '/peerjs',
+    (_req, res, next) => {
+      // Every /id answer must be fresh; never let a cache hand out a used id.
+      res.set('Cache-Control', 'no-store');
+      next();
+    },
+    broker,
+  );
+
+  app.get('/api/config', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ iceServers: config.iceServers });
+  });
+
+  const assetsDir = path.join(config.staticDir, 'assets') + path.sep;
+  app.use(
+    express.static(config.staticDir, {
+      cacheControl: false, // set below, per file
+      setHeaders(res, filePath) {
+        // Vite puts content-hashed files in assets/: their URL changes whenever
+        // their bytes do, so they can be cached forever. Everything else
+        // (index.html, manifest, service worker) must be revalidated, or users
+        // would be stuck on an old build.
+        res.setHeader(
+          'Cache-Control',
+          filePath.startsWith(assetsDir) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    }),
+  );
+
+  // express.static falls through for "/" only when there is no index.html.
+  // Checking per request (not at start-up) means a build made while the
+  // server runs is picked up without a restart.
+  app.get(['/', '/index.html'], (_req, res) => {
+    res.status(503).set('Cache-Control', 'no-store').type('text/plain').send(NOT_BUILT_MESSAGE);
+  });
+
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+
+  // Last resort: whatever a handler throws becomes an HTTP error, never a crash.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(error); // express's default handler closes the connection
+      return;
+    }
+    const { status, statusCode } = (error ?? {}) as { status?: unknown; statusCode?: unknown };
+    const code = [status, statusCode].find(
+      (c): c is number => typeof c === 'number' && c >= 400 && c < 600,
+    );
+    if (code === undefined || code >= 500) log(`request failed: ${String(error)}`);
+    const finalCode = code ?? 500;
+    res.status(finalCode).type('text/plain').send(`${http.STATUS_CODES[finalCode] ?? 'Error'}\n`);
+  });
+
+  // Malformed HTTP (bad request line, oversized headers...) arrives here rather
+  // than in express. Without a listener Node answers 400 itself, but a
+  // listener also lets us drop already-dead sockets quietly.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  // Track raw sockets: upgraded (websocket) connections are no longer known to
+  // the HTTP server, so closeAllConnections() would leave them open and
+  // server.close() would wait for them forever. The broker keeps its
+  // websockets open until the client leaves.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `${config.tls ? 'https' : 'http'}://${urlHost(config.host)}:${port}/`,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+/** The host part of a browsable URL for the address we listen on. */
+function urlHost(host: string): string {
+  // A wildcard address is not somewhere to browse to; the loopback of the same
+  // family is, and it is a secure context without TLS.
+  const concrete = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return concrete.includes(':') ? `[${concrete}]` : concrete;
+}
+
+/** Bad TLS files are configuration mistakes: report them as such (exit 2, clear message). */
+function createHttpsServer(
+  tls: NonNullable<ServerConfig['tls']>,
+  app: express.Express,
+): https.Server {
+  const read = (file: string, variable: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(`${variable}: cannot read ${file}: ${(error as Error).message}`);
+    }
+  };
+  const cert = read(tls.certFile, 'FERRY_TLS_CERT');
+  const key = read(tls.keyFile, 'FERRY_TLS_KEY');
+  try {
+    return https.createServer({ cert, key }, app);
+  } catch (error) {
+    throw new ConfigError(
+      `FERRY_TLS_CERT/FERRY_TLS_KEY: not a usable PEM certificate and key: ${(error as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MAX_CONTROL_BYTES } from '../../app/src/transfer/frames.ts';
+import type { ControlMessage } from '../../app/src/transfer/messages.ts';
+
+const MAX = 262144;
+
+function roundTrip(message: ControlMessage, max = MAX) {
+  const decoder = new FrameDecoder();
+  const results = encodeControl(message, max).map((frame) => decoder.decode(frame.buffer));
+  return results.filter((result) => result !== null);
+}
+
+function frame(code: number, body: string | Uint8Array): ArrayBuffer {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  const out = new Uint8Array(1 + bytes.length);
+  out[0] = code;
+  out.set(bytes, 1);
+  return out.buffer;
+}
+
+describe('control frames', () => {
+  const messages: ControlMessage[] = [
+    { type: 'hello', version: 1, proof: 'abc_-' },
+    { type: 'manifest', files: [{ name: 'docs/ä 📄.txt', size: 12, type: 'text/plain', lastModified: 5 }] },
+    { type: 'request', ranges: [{ file: 0, offset: 0 }, { file: 3, offset: 2 ** 40 }] },
+    { type: 'file-end', file: 2, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+    { type: 'receipt', file: 7, ok: false },
+    { type: 'error', message: 'nope' },
+  ];
+
+  it.each(messages)('round-trips $type', (message) => {
+    expect(roundTrip(message)).toEqual([message]);
+  });
+
+  it('splits a control message larger than one channel message and joins it again', () => {
+    const files = Array.from({ length: 10_000 }, (_, i) => ({ name: `file-${i}.bin`, size: i, type: '', lastModified: i }));
+    const frames = encodeControl({ type: 'manifest', files }, MAX);
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames) expect(f.byteLength).toBeLessThanOrEqual(MAX);
+    expect(roundTrip({ type: 'manifest', files })).toEqual([{ type: 'manifest', files }]);
+  });
+});
+
+describe('data frames', () => {
+  it('round-trips file index, a 53-bit offset and the payload', () => {
+    const payload = new Uint8Array([1, 2, 3, 255]);
+    const f = allocateDataFrame(70000, 2 ** 52 + 7, payload.length);
+    f.set(payload, DATA_HEADER_BYTES);
+    const message = new FrameDecoder().decode(f.buffer);
+    expect(message).toEqual({ type: 'data', file: 70000, offset: 2 ** 52 + 7, payload });
+  });
+
+  it('carries an empty payload', () => {
+    expect(new FrameDecoder().decode(allocateDataFrame(0, 0, 0).buffer)).toMatchObject({ type: 'data', payload: new Uint8Array() });
+  });
+});
+
+describe('malformed frames are rejected with a ProtocolError', () => {
+  const sha = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+  const cases: [string, unknown, RegExp][] = [
+    ['a string', 'hello', /expected a binary frame/],
+    ['an empty frame', new ArrayBuffer(0), /empty frame/],
+    ['an unknown type', frame(0x42, '{}'), /unknown frame type 0x42/],
+    ['a truncated data header', frame(0x10, new Uint8Array(5)), /shorter than its header/],
+    ['JSON that is not JSON', frame(0x02, '{"files": ['), /not valid UTF-8 JSON/],
+    ['invalid UTF-8', frame(0x06, new Uint8Array([0xff, 0xfe])), /not valid UTF-8 JSON/],
+    ['a body that is a list', frame(0x06, '[]'), /must be an object/],
+    ['a negative size', frame(0x02, '{"files":[{"name":"a","size":-1,"type":"","lastModified":0}]}'), /size must be a non-negative integer/],
+    ['a fractional offset', frame(0x03, '{"ranges":[{"file":0,"offset":1.5}]}'), /offset must be/],
+    ['a name that is not a string', frame(0x02, '{"files":[{"name":7,"size":1,"type":"","lastModified":0}]}'), /name must be a string/],
+    ['a bad hash', frame(0x04, `{"file":0,"sha256":"${sha.toUpperCase()}"}`), /64 lowercase hex/],
+    ['a receipt without ok', frame(0x05, '{"file":0}'), /ok must be a boolean/],
+    ['a huge error', frame(0x06, JSON.stringify({ message: 'x'.repeat(5000) })), /message must be a string/],
+  ];
+
+  it.each(cases)('%s', (_, data, error) => {
+    expect(() => new FrameDecoder().decode(data)).toThrowError(error);
+    try {
+      new FrameDecoder().decode(data);
+    } catch (caught) {
+      expect((caught as Error).name).toBe('ProtocolError');
+    }
+  });
+
+  it('a data frame inside a fragmented control message', () => {
+    const decoder = new FrameDecoder();
+    expect(decoder.decode(frame(0x7f, '{"files":'))).toBeNull();
+    expect(() => decoder.decode(allocateDataFrame(0, 0, 1).buffer)).toThrowError(/inside a fragmented/);
+  });
+
+  it('fragments adding up to more than the control limit', () => {
+    const decoder = new FrameDecoder();
+    const part = frame(0x7f, new Uint8Array(MAX));
+    expect(() => {
+      for (let sent = 0; sent <= MAX_CONTROL_BYTES; sent += MAX) decoder.decode(part);
+    }).toThrowError(/too large/);
+  });
+});

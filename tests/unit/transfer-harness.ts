@@ -1,0 +1,130 @@
+/** In-memory files, sinks and a sender/receiver pair wired over a fake channel pair. */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Fingerprints } from '../../app/src/transfer/auth.ts';
+import { newSecret } from '../../app/src/transfer/link.ts';
+import { ReceiverSession, type FileSink, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
+import { SenderSession, type FileSource, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
+import { channelPair, type FakeChannel, type PairOptions } from './fake-channel.ts';
+
+export const SENDER_PRINT = 'sha-256 AA:BB:CC';
+export const RECEIVER_PRINT = 'sha-256 11:22:33';
+export const senderPrints: Fingerprints = { local: SENDER_PRINT, remote: RECEIVER_PRINT };
+export const receiverPrints: Fingerprints = { local: RECEIVER_PRINT, remote: SENDER_PRINT };
+
+export function memoryFile(name: string, bytes: Uint8Array, reads?: { count: number }): FileSource {
+  return {
+    name,
+    size: bytes.length,
+    type: 'application/octet-stream',
+    lastModified: 1700000000000,
+    read: async (start, end) => {
+      if (reads) reads.count += 1;
+      return bytes.slice(start, end);
+    },
+  };
+}
+
+export function randomFile(name: string, size: number): FileSource & { bytes: Uint8Array } {
+  const bytes = new Uint8Array(randomBytes(size));
+  return Object.assign(memoryFile(name, bytes), { bytes });
+}
+
+export interface MemorySink extends FileSink {
+  chunks: Uint8Array[];
+  closed: boolean;
+  aborted: boolean;
+  bytes(): Uint8Array;
+}
+
+export function memorySink(): MemorySink {
+  const sink: MemorySink = {
+    chunks: [],
+    closed: false,
+    aborted: false,
+    write(bytes) {
+      sink.chunks.push(bytes.slice());
+    },
+    close() {
+      sink.closed = true;
+    },
+    abort() {
+      sink.aborted = true;
+    },
+    bytes: () => Buffer.concat(sink.chunks),
+  };
+  return sink;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Resolves when `predicate` holds for a snapshot the session reports. */
+export function until<T>(subscribe: (listener: (snapshot: T) => void) => void, predicate: (snapshot: T) => boolean): Promise<T> {
+  return new Promise((resolve) => subscribe((snapshot) => predicate(snapshot) && resolve(snapshot)));
+}
+
+export interface Wired {
+  sender: SenderSession;
+  receiver: ReceiverSession;
+  senderChannel: FakeChannel;
+  receiverChannel: FakeChannel;
+  sinks: MemorySink[];
+  senderSnapshots: SenderSnapshot[];
+  receiverSnapshots: ReceiverSnapshot[];
+  /** Resolves with the final snapshots once both sides have stopped changing state. */
+  settled: Promise<{ sender: SenderSnapshot; receiver: ReceiverSnapshot }>;
+}
+
+export interface WireOptions extends PairOptions {
+  secret?: string;
+  receiverSecret?: string;
+  receiverFingerprints?: Fingerprints;
+  autoDownload?: boolean;
+}
+
+const terminal = new Set(['done', 'error']);
+
+export function wire(files: FileSource[], options: WireOptions = {}): Wired {
+  const [senderChannel, receiverChannel] = channelPair(options);
+  const secret = options.secret ?? newSecret();
+  const sinks: MemorySink[] = [];
+  const senderSnapshots: SenderSnapshot[] = [];
+  const receiverSnapshots: ReceiverSnapshot[] = [];
+  let senderDone!: (s: SenderSnapshot) => void;
+  let receiverDone!: (s: ReceiverSnapshot) => void;
+  const senderEnd = new Promise<SenderSnapshot>((resolve) => (senderDone = resolve));
+  const receiverEnd = new Promise<ReceiverSnapshot>((resolve) => (receiverDone = resolve));
+
+  const sender = new SenderSession({
+    channel: senderChannel,
+    maxMessageSize: senderChannel.maxMessageSize,
+    fingerprints: senderPrints,
+    secret,
+    files,
+    onchange: (snapshot) => {
+      senderSnapshots.push(snapshot);
+      if (terminal.has(snapshot.state)) senderDone(snapshot);
+    },
+  });
+  const receiver = new ReceiverSession({
+    channel: receiverChannel,
+    maxMessageSize: receiverChannel.maxMessageSize,
+    fingerprints: options.receiverFingerprints ?? receiverPrints,
+    secret: options.receiverSecret ?? secret,
+    openSink: () => {
+      const sink = memorySink();
+      sinks.push(sink);
+      return sink;
+    },
+    onchange: (snapshot) => {
+      receiverSnapshots.push(snapshot);
+      if (snapshot.state === 'waiting' && options.autoDownload !== false) void receiver.download();
+      if (terminal.has(snapshot.state)) receiverDone(snapshot);
+    },
+  });
+  void sender.start();
+  void receiver.start();
+  const settled = Promise.all([senderEnd, receiverEnd]).then(([s, r]) => ({ sender: s, receiver: r }));
+  return { sender, receiver, senderChannel, receiverChannel, sinks, senderSnapshots, receiverSnapshots, settled };
+}

@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import { proveSecret } from '../../app/src/transfer/auth.ts';
+import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
+import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
+import { newSecret } from '../../app/src/transfer/link.ts';
+import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts';
+import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
+import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
+import { channelPair, type FakeChannel } from './fake-channel.ts';
+import { memoryFile, memorySink, randomFile, receiverPrints, senderPrints, sha256, wire } from './transfer-harness.ts';
+
+const MiB = 1024 * 1024;
+
+describe('a transfer over a channel that models bufferedAmount', () => {
+  it('delivers 0 B, 1 B, 1 MiB + 1 B and 9 MiB files byte for byte, verified', async () => {
+    const files = [randomFile('empty', 0), randomFile('one', 1), randomFile('mib', MiB + 1), randomFile('big.bin', 9 * MiB)];
+    const run = wire(files, { bytesPerTick: 512 * 1024 });
+    const { sender, receiver } = await run.settled;
+
+    expect(receiver.state).toBe('done');
+    expect(sender.state).toBe('done');
+    expect(receiver.outcomes).toEqual(['verified', 'verified', 'verified', 'verified']);
+    run.sinks.forEach((sink, i) => {
+      expect(sink.closed).toBe(true);
+      expect(sha256(sink.bytes())).toBe(sha256(files[i]!.bytes));
+    });
+    expect(sender.sentBytes).toBe(files.reduce((sum, f) => sum + f.size, 0));
+    expect(sender.filesConfirmed).toBe(4);
+  });
+
+  it('never lets bufferedAmount pass the high-water mark and never sends a message over maxMessageSize', async () => {
+    const maxMessageSize = 64 * 1024;
+    const files = [randomFile('a', 6 * MiB), randomFile('b', 3 * MiB + 17)];
+    // A slow link: the sender must wait on bufferedamountlow many times.
+    const run = wire(files, { maxMessageSize, bytesPerTick: 128 * 1024 });
+    const { receiver } = await run.settled;
+
+    expect(receiver.state).toBe('done');
+    expect(run.senderChannel.peakBuffered).toBeLessThanOrEqual(DEFAULT_FLOW.highWater);
+    // …and it did fill up to near the mark, so the wait really happened.
+    expect(run.senderChannel.peakBuffered).toBeGreaterThan(DEFAULT_FLOW.highWater - maxMessageSize);
+    expect(run.senderChannel.largestMessage).toBe(maxMessageSize);
+    expect(run.receiverChannel.largestMessage).toBeLessThanOrEqual(maxMessageSize);
+  });
+
+  it('moves 10,000 tiny files, with a manifest larger than one message', async () => {
+    const files = Array.from({ length: 10_000 }, (_, i) => memoryFile(`dir/${i}.txt`, new TextEncoder().encode(String(i))));
+    const run = wire(files);
+    const { receiver } = await run.settled;
+    expect(receiver.state).toBe('done');
+    expect(receiver.outcomes.every((o) => o === 'verified')).toBe(true);
+    expect(new TextDecoder().decode(run.sinks[9999]!.bytes())).toBe('9999');
+  }, 30_000);
+
+  it('reports progress that ends at the total', async () => {
+    const files = [randomFile('a', 3 * MiB)];
+    const run = wire(files, { bytesPerTick: 256 * 1024 });
+    const { receiver } = await run.settled;
+    expect(receiver.progress).toMatchObject({ bytes: 3 * MiB, total: 3 * MiB });
+    const states = run.receiverSnapshots.map((s) => s.state);
+    expect(states).toContain('waiting');
+    expect(states).toContain('transferring');
+    expect(states.at(-2)).toBe('verifying');
+  });
+
+  it('waits for the receiver to choose Download', async () => {
+    const run = wire([randomFile('a', 10)], { autoDownload: false });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(run.receiver.snapshot.state).toBe('waiting');
+    expect(run.receiver.snapshot.files.map((f) => f.name)).toEqual(['a']);
+    expect(run.sender.snapshot.state).toBe('waiting');
+    await run.receiver.download();
+    expect((await run.settled).receiver.state).toBe('done');
+  });
+});
+
+describe('integrity', () => {
+  it('catches a SHA-256 mismatch: the file is not accepted and both sides say so', async () => {
+    const files = [randomFile('photo.jpg', 300_000)];
+    let flipped = false;
+    const run = wire(files, {
+      tamper: (frame) => {
+        if (!flipped && frame[0] === 0x10 && frame.length > DATA_HEADER_BYTES + 100) {
+          flipped = true;
+          const copy = frame.slice();
+          copy[DATA_HEADER_BYTES + 100]! ^= 0xff;
+          return copy;
+        }
+        return frame;
+      },
+    });
+    const { sender, receiver } = await run.settled;
+    expect(flipped).toBe(true);
+    expect(receiver.state).toBe('error');
+    expect(receiver.outcomes).toEqual(['failed']);
+    expect(receiver.error).toMatch(/photo\.jpg failed verification/);
+    expect(run.sinks[0]!.aborted).toBe(true);
+    expect(run.sinks[0]!.closed).toBe(false);
+    expect(sender.state).toBe('error');
+  });
+});
+
+describe('authentication', () => {
+  it('refuses a receiver with the wrong secret and tells it nothing about the files', async () => {
+    const run = wire([randomFile('secret-plans.pdf', 10)], { receiverSecret: newSecret() });
+    const { sender, receiver } = await run.settled;
+    expect(receiver.state).toBe('error');
+    expect(receiver.files).toEqual([]);
+    expect(sender.state).toBe('error');
+    expect(sender.error).toMatch(/secret/);
+  });
+
+  it('detects a swapped DTLS endpoint (the proofs are bound to the fingerprints)', async () => {
+    const run = wire([randomFile('a', 10)], { receiverFingerprints: { local: 'sha-256 EE:EE', remote: 'sha-256 AA:BB:CC' } });
+    const { sender, receiver } = await run.settled;
+    expect(receiver.state).toBe('error');
+    expect(receiver.files).toEqual([]);
+    expect(sender.state).toBe('error');
+  });
+});
+
+/** A peer the test drives frame by frame, after a correct hello. */
+async function rawPeer(channel: FakeChannel, secret: string, role: 'sender' | 'receiver') {
+  const received: Message[] = [];
+  const decoder = new FrameDecoder();
+  channel.addEventListener('message', (event) => {
+    const message = decoder.decode((event as Event & { data: ArrayBuffer }).data);
+    if (message) received.push(message);
+  });
+  const prints = role === 'sender' ? senderPrints : receiverPrints;
+  const send = (message: ControlMessage) => encodeControl(message, channel.maxMessageSize).forEach((f) => channel.send(f));
+  send({ type: 'hello', version: 1, proof: await proveSecret(secret, role, prints) });
+  return { received, send };
+}
+
+function settle<T extends { state: string }>(): [(snapshot: T) => void, Promise<T>] {
+  let resolve!: (snapshot: T) => void;
+  const done = new Promise<T>((r) => (resolve = r));
+  return [(s) => (s.state === 'done' || s.state === 'error') && resolve(s), done];
+}
+
+async function hostileSender(frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void) {
+  const [senderChannel, receiverChannel] = channelPair();
+  const secret = newSecret();
+  const [onchange, ended] = settle<ReceiverSnapshot>();
+  const sinks: ReturnType<typeof memorySink>[] = [];
+  const receiver = new ReceiverSession({
+    channel: receiverChannel,
+    maxMessageSize: receiverChannel.maxMessageSize,
+    fingerprints: receiverPrints,
+    secret,
+    openSink: () => {
+      const sink = memorySink();
+      sinks.push(sink);
+      return sink;
+    },
+    onchange: (s) => {
+      if (s.state === 'waiting') void receiver.download();
+      onchange(s);
+    },
+  });
+  void receiver.start();
+  const peer = await rawPeer(senderChannel, secret, 'sender');
+  peer.send({ type: 'manifest', files: [{ name: 'a.txt', size: 4, type: '', lastModified: 0 }] });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  frames(peer.send, senderChannel);
+  return { snapshot: await ended, sinks, peer };
+}
+
+function data(file: number, offset: number, bytes: number[]) {
+  const f = allocateDataFrame(file, offset, bytes.length);
+  f.set(bytes, DATA_HEADER_BYTES);
+  return f;
+}
+
+describe('a receiver facing a hostile or broken sender', () => {
+  it.each([
+    ['data for a file that does not exist', (c: FakeChannel) => c.send(data(5, 0, [1])), /file 5, which is not the one expected/],
+    ['data at the wrong offset', (c: FakeChannel) => c.send(data(0, 2, [1])), /offset 2; expected 0/],
+    ['data past the end of the file', (c: FakeChannel) => c.send(data(0, 0, [1, 2, 3, 4, 5])), /past the end/],
+    ['an unknown frame type', (c: FakeChannel) => c.send(new Uint8Array([0x33, 1, 2])), /unknown frame type/],
+  ])('%s → a clear error, nothing kept', async (_, act, message) => {
+    const { snapshot, sinks, peer } = await hostileSender((_send, channel) => act(channel));
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).toMatch(message);
+    expect(sinks.every((s) => !s.closed)).toBe(true);
+    // The receiver told the sender why it hung up.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(peer.received.some((m) => m.type === 'error')).toBe(true);
+  });
+
+  it('a file that ends early', async () => {
+    const { snapshot } = await hostileSender((send, channel) => {
+      channel.send(data(0, 0, [1, 2]));
+      send({ type: 'file-end', file: 0, sha256: '0'.repeat(64) });
+    });
+    expect(snapshot.error).toMatch(/ended after 2 of 4 bytes/);
+  });
+
+  it('the sender vanishing mid-transfer', async () => {
+    const { snapshot } = await hostileSender((_send, channel) => {
+      channel.send(data(0, 0, [1, 2]));
+      setTimeout(() => channel.close(), 10);
+    });
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).toMatch(/sender went away/);
+  });
+
+  it('a sender that reports an error', async () => {
+    const { snapshot } = await hostileSender((send) => send({ type: 'error', message: 'disk unplugged' }));
+    expect(snapshot.error).toBe('The sender stopped the transfer: disk unplugged');
+  });
+});
+
+async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
+  const [senderChannel, receiverChannel] = channelPair();
+  const secret = newSecret();
+  const [onchange, ended] = settle<SenderSnapshot>();
+  const sender = new SenderSession({
+    channel: senderChannel,
+    maxMessageSize: senderChannel.maxMessageSize,
+    fingerprints: senderPrints,
+    secret,
+    files,
+    onchange,
+  });
+  void sender.start();
+  const peer = await rawPeer(receiverChannel, secret, 'receiver');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return { peer, ended, files };
+}
+
+describe('a sender facing a hostile receiver', () => {
+  it('refuses a request for a file that does not exist', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send({ type: 'request', ranges: [{ file: 9, offset: 0 }] });
+    const snapshot = await ended;
+    expect(snapshot.error).toMatch(/file 9, which does not exist/);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(peer.received.at(-1)).toMatchObject({ type: 'error', message: expect.stringMatching(/does not exist/) });
+  });
+
+  it('refuses an offset past the end', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send({ type: 'request', ranges: [{ file: 0, offset: 1001 }] });
+    expect((await ended).error).toMatch(/past its end/);
+  });
+
+  it('serves a range that starts mid-file and still announces the whole file’s hash', async () => {
+    const { peer, files } = await hostileReceiver();
+    peer.send({ type: 'request', ranges: [{ file: 0, offset: 600 }] });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const chunks = peer.received.filter((m) => m.type === 'data');
+    expect(chunks[0]).toMatchObject({ offset: 600 });
+    expect(Buffer.concat(chunks.map((c) => c.payload))).toEqual(Buffer.from(files[0]!.bytes.subarray(600)));
+    expect(peer.received.at(-1)).toEqual({ type: 'file-end', file: 0, sha256: sha256(files[0]!.bytes) });
+  });
+
+  it('rejects a message that only a sender sends', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send({ type: 'manifest', files: [] });
+    expect((await ended).error).toMatch(/a receiver does not send manifest/);
+  });
+});
+
+describe('several receivers of one share', () => {
+  it('hash each file once and both receive it intact', async () => {
+    const reads = { count: 0 };
+    const bytes = new Uint8Array(2 * MiB).map((_, i) => i % 251);
+    const file = memoryFile('shared.bin', bytes, reads);
+    const first = wire([file]);
+    await first.settled;
+    const readsForOne = reads.count;
+    const second = wire([file]);
+    const { receiver } = await second.settled;
+    expect(receiver.state).toBe('done');
+    expect(sha256(second.sinks[0]!.bytes())).toBe(sha256(bytes));
+    // The second pass read the file once to send it, never again to hash it.
+    expect(reads.count - readsForOne).toBe(readsForOne);
+  });
+});

@@ -65,10 +65,9 @@ describe('a transfer over a channel that models bufferedAmount', () => {
 
   it('waits for the receiver to choose Download', async () => {
     const run = wire([randomFile('a', 10)], { autoDownload: false });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(run.receiver.snapshot.state).toBe('waiting');
+    await expect.poll(() => run.receiver.snapshot.state).toBe('waiting');
     expect(run.receiver.snapshot.files.map((f) => f.name)).toEqual(['a']);
-    expect(run.sender.snapshot.state).toBe('waiting');
+    await expect.poll(() => run.sender.snapshot.state).toBe('waiting');
     await run.receiver.download();
     expect((await run.settled).receiver.state).toBe('done');
   });
@@ -162,7 +161,7 @@ async function hostileSender(frames: (send: (m: ControlMessage) => void, channel
   void receiver.start();
   const peer = await rawPeer(senderChannel, secret, 'sender');
   peer.send({ type: 'manifest', files: [{ name: 'a.txt', size: 4, type: '', lastModified: 0 }] });
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await expect.poll(() => peer.received.some((m) => m.type === 'request')).toBe(true);
   frames(peer.send, senderChannel);
   return { snapshot: await ended, sinks, peer };
 }
@@ -226,7 +225,7 @@ async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
   });
   void sender.start();
   const peer = await rawPeer(receiverChannel, secret, 'receiver');
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await expect.poll(() => peer.received.some((m) => m.type === 'manifest')).toBe(true);
   return { peer, ended, files };
 }
 

@@ -6,6 +6,7 @@
  * sides see different fingerprints and the proofs do not verify. The secret itself
  * never leaves the URL fragment. Nothing about the files is sent before the proof.
  */
+import { createHMAC, createSHA256 } from 'hash-wasm';
 import { base64url, fromBase64url } from './link.ts';
 
 export type Role = 'sender' | 'receiver';
@@ -22,34 +23,39 @@ export interface Fingerprints {
   remote: string;
 }
 
-function statement(role: Role, own: string, other: string): Uint8Array<ArrayBuffer> {
+function statement(role: Role, own: string, other: string): Uint8Array {
   return new TextEncoder().encode(`ferry-v1 ${role} ${own} ${other}`);
 }
 
-function hmacKey(secret: string, use: 'sign' | 'verify') {
-  return crypto.subtle.importKey('raw', fromBase64url(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [use]);
+// hash-wasm rather than WebCrypto: crypto.subtle exists only in secure contexts, and
+// Ferry must also work over plain http on a LAN, where a phone cannot use https.
+async function hmac(secret: string, message: Uint8Array): Promise<Uint8Array> {
+  const mac = await createHMAC(createSHA256(), fromBase64url(secret));
+  mac.init();
+  mac.update(message);
+  return mac.digest('binary');
 }
 
 /** Our proof, as `role`, for this connection. */
 export async function proveSecret(secret: string, role: Role, prints: Fingerprints): Promise<string> {
-  const key = await hmacKey(secret, 'sign');
-  const mac = await crypto.subtle.sign('HMAC', key, statement(role, prints.local, prints.remote));
-  return base64url(new Uint8Array(mac));
+  return base64url(await hmac(secret, statement(role, prints.local, prints.remote)));
 }
 
-/** Checks the other side's proof (constant-time, by WebCrypto). */
+/** Checks the other side's proof, in time independent of where it differs. */
 export async function verifySecret(
   secret: string,
   peerRole: Role,
   prints: Fingerprints,
   proof: string,
 ): Promise<boolean> {
-  let mac: Uint8Array<ArrayBuffer>;
+  let given: Uint8Array;
   try {
-    mac = fromBase64url(proof);
+    given = fromBase64url(proof);
   } catch {
     return false;
   }
-  const key = await hmacKey(secret, 'verify');
-  return crypto.subtle.verify('HMAC', key, mac, statement(peerRole, prints.remote, prints.local));
+  const expected = await hmac(secret, statement(peerRole, prints.remote, prints.local));
+  let difference = given.length ^ expected.length;
+  for (let i = 0; i < expected.length; i++) difference |= expected[i]! ^ (given[i] ?? 0);
+  return difference === 0;
 }

@@ -31,7 +31,8 @@ export interface ServerOptions {
 // ws:/wss:); WebRTC itself is not governed by connect-src.
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  // hash-wasm (SHA-256, HMAC) compiles WebAssembly, which needs 'wasm-unsafe-eval'.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "connect-src 'self' ws: wss:",

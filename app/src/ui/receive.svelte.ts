@@ -1,0 +1,122 @@
+/**
+ * The receiving side's state: reach the sender through the broker, then run one
+ * ReceiverSession and keep each verified file ready to save.
+ */
+import type Peer from 'peerjs';
+import { brokerErrorMessage, describeConnection, fetchClientConfig, openPeer } from '../net/broker.ts';
+import { createBlobSink } from '../storage/blob-sink.ts';
+import { saveFile } from '../storage/save.ts';
+import { sdpFingerprint } from '../transfer/auth.ts';
+import type { FileDescription } from '../transfer/messages.ts';
+import { ReceiverSession, type FileSink, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
+
+/** How long to wait for the sender before saying it is offline. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export type Phase = 'connecting' | 'offline' | 'session';
+
+export class Receive {
+  phase = $state<Phase>('connecting');
+  /** Why the sender cannot be reached (phase 'offline'). */
+  problem = $state<string | null>(null);
+  snapshot = $state.raw<ReceiverSnapshot | null>(null);
+  blobs = $state.raw<ReadonlyMap<number, Blob>>(new Map());
+  saveError = $state<string | null>(null);
+
+  #peer: Peer | null = null;
+  #session: ReceiverSession | null = null;
+  #attempt = 0;
+
+  constructor(
+    readonly senderId: string,
+    readonly secret: string,
+  ) {}
+
+  /** The value of the transfer-status element. */
+  get state(): ReceiverState {
+    if (this.phase === 'offline') return 'error';
+    return this.snapshot?.state ?? 'connecting';
+  }
+
+  async connect(): Promise<void> {
+    const attempt = ++this.#attempt;
+    this.close();
+    this.phase = 'connecting';
+    this.problem = null;
+    this.snapshot = null;
+    this.blobs = new Map();
+    const timer = setTimeout(() => this.#offline(attempt, 'The sender did not answer within 10 seconds. Their Ferry page may be closed or offline.'), CONNECT_TIMEOUT_MS);
+    try {
+      const peer = await openPeer(await fetchClientConfig());
+      if (attempt !== this.#attempt) return peer.destroy();
+      this.#peer = peer;
+      peer.on('error', (error) => this.#offline(attempt, brokerErrorMessage(error.type)));
+      const connection = peer.connect(this.senderId, { serialization: 'raw', reliable: true });
+      connection.on('open', () => {
+        if (attempt !== this.#attempt || this.phase !== 'connecting') return connection.close();
+        clearTimeout(timer);
+        this.#startSession(describeConnection(connection));
+      });
+    } catch (error) {
+      this.#offline(attempt, (error as Error).message);
+    }
+  }
+
+  download(): void {
+    void this.#session?.download();
+  }
+
+  async save(index: number): Promise<void> {
+    const blob = this.blobs.get(index);
+    const file = this.snapshot?.files[index];
+    if (!blob || !file) return;
+    this.saveError = null;
+    try {
+      await saveFile(blob, file.name);
+    } catch (error) {
+      this.saveError = `Could not save ${file.name}: ${(error as Error).message}`;
+    }
+  }
+
+  close(): void {
+    this.#session?.close();
+    this.#session = null;
+    this.#peer?.destroy();
+    this.#peer = null;
+  }
+
+  #offline(attempt: number, problem: string): void {
+    // Only while still trying to connect: once a session runs, it reports its own end.
+    if (attempt !== this.#attempt || this.phase !== 'connecting') return;
+    this.phase = 'offline';
+    this.problem = problem;
+    this.close();
+  }
+
+  #startSession(open: ReturnType<typeof describeConnection>): void {
+    this.phase = 'session';
+    const session = new ReceiverSession({
+      channel: open.channel,
+      maxMessageSize: open.maxMessageSize,
+      fingerprints: { local: sdpFingerprint(open.localSdp), remote: sdpFingerprint(open.remoteSdp) },
+      secret: this.secret,
+      openSink: (file, index) => this.#sink(file, index),
+      onchange: (snapshot) => (this.snapshot = snapshot),
+    });
+    this.#session = session;
+    this.snapshot = session.snapshot;
+    void session.start();
+  }
+
+  #sink(file: FileDescription, index: number): FileSink {
+    const sink = createBlobSink(file.type);
+    return {
+      write: (bytes) => sink.write(bytes),
+      abort: () => sink.abort(),
+      close: () => {
+        sink.close();
+        if (sink.blob) this.blobs = new Map(this.blobs).set(index, sink.blob);
+      },
+    };
+  }
+}

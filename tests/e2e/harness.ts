@@ -1,0 +1,139 @@
+/**
+ * End-to-end harness: the real signal server, real Debian Chromium driven by
+ * playwright-core, real files on disk. Runs only inside the private network
+ * namespace (tests/e2e/in-private-network.sh), so no packet leaves the machine.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import jsQR from 'jsqr';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { startServer, type RunningServer } from '../../signal-server/server.ts';
+
+const HOST = process.env.FERRY_TEST_HOST;
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+export const MiB = 1024 * 1024;
+
+export async function startFerry(): Promise<RunningServer> {
+  if (!HOST) throw new Error('end-to-end tests run inside a private network: use `npm run test:e2e`');
+  return startServer({ host: HOST, port: 0, iceServers: [], staticDir: DIST }, { log: (m) => console.error(m) });
+}
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Headless Chromium cannot resolve the .local mDNS names it would hide host IPs behind.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
+/** A separate browser process, as a separate device would be. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Uncaught exceptions and console errors of every page opened through here. */
+export const pageErrors: string[] = [];
+
+export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ acceptDownloads: true });
+  // The save path under test is the download one (what phones and Firefox get).
+  await context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  return { context, page };
+}
+
+export interface Fixture {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-e2e-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A file of random bytes, written in blocks so even large fixtures cost little memory. */
+export async function randomFixture(dir: string, name: string, size: number): Promise<Fixture> {
+  const file = path.join(dir, name);
+  const hash = createHash('sha256');
+  if (size === 0) {
+    await writeFile(file, '');
+  } else {
+    const handle = await open(file, 'w');
+    for (let written = 0; written < size; ) {
+      const block = randomBytes(Math.min(8 * MiB, size - written));
+      hash.update(block);
+      await handle.write(block);
+      written += block.length;
+    }
+    await handle.close();
+  }
+  return { path: file, size, sha256: size === 0 ? createHash('sha256').digest('hex') : hash.digest('hex') };
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Opens Ferry, picks the files through the real file input, returns the share link. */
+export async function share(page: Page, origin: string, files: string[]): Promise<string> {
+  await page.goto(origin);
+  await page.locator('input[type=file]').setInputFiles(files);
+  const link = page.getByTestId('share-link');
+  await expect.poll(() => link.inputValue(), { timeout: 15_000 }).toMatch(/#\/r\//);
+  return link.inputValue();
+}
+
+/** Decodes the QR code the page drew. */
+export async function readQr(page: Page): Promise<string | null> {
+  const qr = page.getByTestId('share-qr');
+  await qr.waitFor();
+  const image = await qr.evaluate((canvas: HTMLCanvasElement) => {
+    const context = canvas.getContext('2d')!;
+    const data = context.getImageData(0, 0, canvas.width, canvas.height);
+    return { width: data.width, height: data.height, pixels: Array.from(data.data) };
+  });
+  return jsQR(Uint8ClampedArray.from(image.pixels), image.width, image.height)?.data ?? null;
+}
+
+export function statusOf(page: Page) {
+  return page.getByTestId('transfer-status');
+}
+
+export async function waitForState(page: Page, state: string, timeout = 120_000, index = 0): Promise<void> {
+  await expect
+    .poll(async () => {
+      const current = await statusOf(page).nth(index).getAttribute('data-state');
+      if (current === 'error' && state !== 'error') {
+        throw new Error(`transfer failed: ${await statusOf(page).nth(index).innerText()}`);
+      }
+      return current;
+    }, { timeout, interval: 250 })
+    .toBe(state);
+}
+
+/** Clicks every save control and returns each download's suggested name and SHA-256. */
+export async function saveAll(page: Page): Promise<{ name: string; sha256: string }[]> {
+  const saves = page.getByTestId('save');
+  const results: { name: string; sha256: string }[] = [];
+  for (let i = 0; i < (await saves.count()); i++) {
+    const [download] = await Promise.all([page.waitForEvent('download'), saves.nth(i).click()]);
+    const file = await download.path();
+    results.push({ name: download.suggestedFilename(), sha256: await sha256File(file) });
+  }
+  return results;
+}

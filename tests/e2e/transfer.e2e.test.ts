@@ -1,0 +1,153 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../signal-server/server.ts';
+import {
+  launchBrowser,
+  MiB,
+  newPage,
+  pageErrors,
+  randomFixture,
+  readQr,
+  saveAll,
+  share,
+  startFerry,
+  statusOf,
+  tempDir,
+  waitForState,
+  type Fixture,
+} from './harness.ts';
+
+let server: RunningServer;
+let senderBrowser: Browser;
+let receiverBrowser: Browser;
+let dir: { dir: string; remove: () => Promise<void> };
+
+beforeAll(async () => {
+  [server, senderBrowser, receiverBrowser, dir] = await Promise.all([startFerry(), launchBrowser(), launchBrowser(), tempDir()]);
+});
+
+afterAll(async () => {
+  await Promise.all([senderBrowser?.close(), receiverBrowser?.close()]);
+  await server?.close();
+  await dir?.remove();
+});
+
+const origin = () => server.url.replace(/\/$/, '');
+
+/** Sender picks `files`; a receiver in the other browser opens the link and downloads. */
+async function transfer(files: Fixture[]): Promise<{ sender: Page; receiver: Page; link: string }> {
+  const { page: sender } = await newPage(senderBrowser);
+  const link = await share(sender, origin(), files.map((f) => f.path));
+  const { page: receiver } = await newPage(receiverBrowser);
+  await receiver.goto(link);
+  await waitForState(receiver, 'waiting', 20_000);
+  await receiver.getByTestId('download').click();
+  await waitForState(receiver, 'done', 200_000);
+  return { sender, receiver, link };
+}
+
+async function expectSavedIntact(receiver: Page, files: Fixture[]) {
+  const saved = await saveAll(receiver);
+  expect(saved.map((s) => s.sha256)).toEqual(files.map((f) => f.sha256));
+  return saved;
+}
+
+describe('sending by link between two Chromium instances', () => {
+  it('shows a share link and a QR code of the same link', async () => {
+    const file = await randomFixture(dir.dir, 'qr.bin', 10);
+    const { page } = await newPage(senderBrowser);
+    const link = await share(page, origin(), [file.path]);
+    expect(link).toMatch(new RegExp(`^${origin()}/#/r/[a-z0-9]+/[A-Za-z0-9_-]{22}$`));
+    expect(await readQr(page)).toBe(link);
+    await page.close();
+  });
+
+  it.each([
+    ['0 B', 0],
+    ['1 B', 1],
+    ['1 MiB + 1 B', MiB + 1],
+  ])('transfers a %s file byte for byte', async (label, size) => {
+    const file = await randomFixture(dir.dir, `file-${size}.bin`, size);
+    const { sender, receiver } = await transfer([file]);
+    await expectSavedIntact(receiver, [file]);
+    await waitForState(sender, 'done', 10_000);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('transfers a 200 MiB file byte for byte', async () => {
+    const file = await randomFixture(dir.dir, 'large.bin', 200 * MiB);
+    const { sender, receiver } = await transfer([file]);
+    await expectSavedIntact(receiver, [file]);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('transfers a set of three files, with unicode and hostile names made safe', async () => {
+    const files = [
+      await randomFixture(dir.dir, 'Résumé — ünïcødé 📄.txt', 5000),
+      await randomFixture(dir.dir, '..\\..\\evil\u0007name.txt', 300_000),
+      await randomFixture(dir.dir, 'photo.jpg', 2 * MiB + 3),
+    ];
+    const { receiver } = await transfer(files);
+    await expect.poll(() => receiver.locator('.files li').count()).toBe(3);
+    const saved = await expectSavedIntact(receiver, files);
+    expect(saved.map((s) => s.name)).toEqual(['Résumé — ünïcødé 📄.txt', 'evilname.txt', 'photo.jpg']);
+    await receiver.close();
+  });
+
+  it('serves two receivers at the same time', async () => {
+    const file = await randomFixture(dir.dir, 'shared.bin', 48 * MiB);
+    const { page: sender } = await newPage(senderBrowser);
+    const link = await share(sender, origin(), [file.path]);
+    const receivers = await Promise.all([newPage(receiverBrowser), newPage(receiverBrowser)]);
+    await Promise.all(receivers.map(({ page }) => page.goto(link)));
+    await Promise.all(receivers.map(({ page }) => waitForState(page, 'waiting', 20_000)));
+    await Promise.all(receivers.map(({ page }) => page.getByTestId('download').click()));
+    // Both are under way at once before either finishes.
+    await expect.poll(() => statusOf(sender).evaluateAll((els) => els.filter((el) => el.getAttribute('data-state') === 'transferring').length)).toBe(2);
+    await Promise.all(receivers.map(({ page }) => waitForState(page, 'done')));
+    for (const { page } of receivers) await expectSavedIntact(page, [file]);
+    await expect.poll(() => statusOf(sender).evaluateAll((els) => els.map((el) => el.getAttribute('data-state')))).toEqual(['done', 'done']);
+    await Promise.all([sender.close(), ...receivers.map(({ context }) => context.close())]);
+  });
+
+  it('tells the receiver when the sender’s tab closes mid-transfer', async () => {
+    const file = await randomFixture(dir.dir, 'interrupted.bin', 150 * MiB);
+    const { page: sender } = await newPage(senderBrowser);
+    const link = await share(sender, origin(), [file.path]);
+    const { page: receiver } = await newPage(receiverBrowser);
+    await receiver.goto(link);
+    await waitForState(receiver, 'waiting', 20_000);
+    await receiver.getByTestId('download').click();
+    await expect.poll(async () => Number(await statusOf(receiver).getAttribute('data-bytes')), { timeout: 60_000 }).toBeGreaterThan(10 * MiB);
+    await sender.close();
+    await waitForState(receiver, 'error', 15_000);
+    await expect(statusOf(receiver).innerText()).resolves.toMatch(/sender went away/i);
+    await expect(receiver.getByRole('button', { name: 'Try again' }).isVisible()).resolves.toBe(true);
+    await receiver.close();
+  });
+
+  it('says within 10 s that the sender is offline, and offers a retry', async () => {
+    const { page: receiver } = await newPage(receiverBrowser);
+    const started = Date.now();
+    await receiver.goto(`${origin()}/#/r/nobodyhome12345678/AAAAAAAAAAAAAAAAAAAAAA`);
+    await waitForState(receiver, 'error', 12_000);
+    expect(Date.now() - started).toBeLessThan(11_000);
+    await expect(statusOf(receiver).innerText()).resolves.toMatch(/not online|did not answer/);
+    await receiver.getByRole('button', { name: 'Try again' }).click();
+    await waitForState(receiver, 'connecting', 2_000);
+    await receiver.close();
+  });
+
+  it('explains a link with a missing or damaged secret', async () => {
+    const { page } = await newPage(receiverBrowser);
+    await page.goto(`${origin()}/#/r/abcdefgh12345678`);
+    await expect(page.getByTestId('bad-link').innerText()).resolves.toMatch(/missing its secret/);
+    await page.goto(`${origin()}/#/r/abcdefgh12345678/zz`);
+    await expect(page.getByTestId('bad-link').innerText()).resolves.toMatch(/damaged/);
+    await page.close();
+  });
+
+  it('raised no uncaught exception in any page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

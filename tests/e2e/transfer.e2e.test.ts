@@ -126,6 +126,23 @@ describe('sending by link between two Chromium instances', () => {
     await receiver.close();
   });
 
+  it('notices a sender that vanishes without hanging up (renderer crash)', async () => {
+    const file = await randomFixture(dir.dir, 'crashed.bin', 150 * MiB);
+    const { context, page: sender } = await newPage(senderBrowser);
+    const link = await share(sender, origin(), [file.path]);
+    const { page: receiver } = await newPage(receiverBrowser);
+    await receiver.goto(link);
+    await waitForState(receiver, 'waiting', 20_000);
+    await receiver.getByTestId('download').click();
+    await expect.poll(async () => Number(await statusOf(receiver).getAttribute('data-bytes')), { timeout: 60_000 }).toBeGreaterThan(10 * MiB);
+    // No pagehide, no orderly close: the peer just stops answering.
+    const cdp = await context.newCDPSession(sender);
+    void cdp.send('Page.crash').catch(() => {});
+    await waitForState(receiver, 'error', 30_000);
+    await expect(statusOf(receiver).innerText()).resolves.toMatch(/sender went away/i);
+    await Promise.all([receiver.close(), context.close()]);
+  });
+
   it('says within 10 s that the sender is offline, and offers a retry', async () => {
     const { page: receiver } = await newPage(receiverBrowser);
     const started = Date.now();

@@ -5,6 +5,7 @@
  * browsers connect over host candidates only.
  */
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
+import type { Channel } from '../transfer/channel.ts';
 
 export interface ClientConfig {
   iceServers: RTCIceServer[];
@@ -70,16 +71,13 @@ export function brokerErrorMessage(type: string): string {
 }
 
 export interface OpenConnection {
-  channel: RTCDataChannel;
+  channel: Channel;
   maxMessageSize: number;
   localSdp: string;
   remoteSdp: string;
 }
 
-/**
- * What the transfer core needs from an open PeerJS connection. We keep our own
- * reference to the RTCDataChannel: PeerJS drops it when the connection closes.
- */
+/** What the transfer core needs from an open PeerJS connection. */
 export function describeConnection(connection: DataConnection): OpenConnection {
   const pc = connection.peerConnection;
   const localSdp = pc.localDescription?.sdp;
@@ -88,30 +86,77 @@ export function describeConnection(connection: DataConnection): OpenConnection {
   // Safari and Chromium negotiate 256 KiB; 64 KiB is the safe floor everyone accepts.
   const negotiated = pc.sctp?.maxMessageSize;
   const maxMessageSize = negotiated && Number.isFinite(negotiated) && negotiated > 0 ? negotiated : 65536;
-  closeWhenUnreachable(pc, connection.dataChannel);
-  return { channel: connection.dataChannel, maxMessageSize, localSdp, remoteSdp };
+  return { channel: new PeerChannel(pc, connection.dataChannel), maxMessageSize, localSdp, remoteSdp };
 }
 
 /** How long ICE may stay 'disconnected' before we call the peer gone. */
 const DISCONNECTED_GRACE_MS = 4000;
 
 /**
- * Closes the channel when the peer is unreachable. A peer whose tab was closed does
- * not always close the channel: it just stops answering, and only ICE consent checks
- * notice, moving to 'disconnected' within seconds. Closing the channel then turns
- * that silence into the same 'close' event an orderly hang-up gives.
+ * The data channel as the transfer core sees it, with one addition: 'close' also
+ * fires when the peer becomes unreachable. A peer whose tab crashed or whose network
+ * vanished never closes the channel; it just stops answering, and only ICE consent
+ * checks notice. Closing the channel ourselves would not help — a close waits for
+ * the other side's acknowledgement — so we report the end and tear the connection
+ * down. We also keep our own reference to the channel: PeerJS drops it on close.
  */
-export function closeWhenUnreachable(pc: RTCPeerConnection, channel: RTCDataChannel): void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const check = () => {
-    clearTimeout(timer);
-    const state = pc.iceConnectionState;
-    if (state === 'failed' || state === 'closed') channel.close();
-    else if (state === 'disconnected') timer = setTimeout(() => channel.close(), DISCONNECTED_GRACE_MS);
+class PeerChannel extends EventTarget implements Channel {
+  readonly #pc: RTCPeerConnection;
+  readonly #channel: RTCDataChannel;
+  #closed = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(pc: RTCPeerConnection, channel: RTCDataChannel) {
+    super();
+    this.#pc = pc;
+    this.#channel = channel;
+    channel.addEventListener('message', (event) => this.dispatchEvent(new MessageEvent('message', { data: event.data })));
+    channel.addEventListener('bufferedamountlow', () => this.dispatchEvent(new Event('bufferedamountlow')));
+    channel.addEventListener('close', () => this.#end());
+    pc.addEventListener('iceconnectionstatechange', this.#checkIce);
+  }
+
+  get bufferedAmount(): number {
+    return this.#channel.bufferedAmount;
+  }
+
+  get bufferedAmountLowThreshold(): number {
+    return this.#channel.bufferedAmountLowThreshold;
+  }
+
+  set bufferedAmountLowThreshold(bytes: number) {
+    this.#channel.bufferedAmountLowThreshold = bytes;
+  }
+
+  get readyState(): string {
+    return this.#closed ? 'closed' : this.#channel.readyState;
+  }
+
+  send(frame: Uint8Array<ArrayBuffer>): void {
+    this.#channel.send(frame);
+  }
+
+  close(): void {
+    this.#channel.close();
+    // The far end may never acknowledge; do not wait for it to call the link closed.
+    this.#end();
+  }
+
+  #checkIce = (): void => {
+    clearTimeout(this.#timer);
+    const state = this.#pc.iceConnectionState;
+    if (state === 'failed' || state === 'closed') this.#end();
+    else if (state === 'disconnected') this.#timer = setTimeout(() => this.#end(), DISCONNECTED_GRACE_MS);
   };
-  pc.addEventListener('iceconnectionstatechange', check);
-  channel.addEventListener('close', () => {
-    clearTimeout(timer);
-    pc.removeEventListener('iceconnectionstatechange', check);
-  });
+
+  #end(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#pc.removeEventListener('iceconnectionstatechange', this.#checkIce);
+    this.dispatchEvent(new Event('close'));
+    // Let queued messages (a final error or receipt) leave before the transport goes.
+    if (this.#channel.bufferedAmount === 0 || this.#pc.iceConnectionState !== 'connected') this.#pc.close();
+    else this.#channel.addEventListener('close', () => this.#pc.close(), { once: true });
+  }
 }

@@ -9,6 +9,9 @@ import type { FileSink } from '../transfer/receiver.ts';
 
 const FOLD_BYTES = 8 * 1024 * 1024;
 
+/** Above this total the receive view warns that phones may not cope (see README). */
+export const BLOB_COMFORT_BYTES = 500 * 1000 * 1000;
+
 export interface BlobSink extends FileSink {
   /** The finished file, once `close` has run. */
   readonly blob: Blob | null;
@@ -39,7 +42,8 @@ export function createBlobSink(type: string): BlobSink {
     },
     close() {
       fold();
-      blob = new Blob(parts, { type });
+      // An empty type makes some browsers append ".txt" to the download's name.
+      blob = new Blob(parts, { type: type || 'application/octet-stream' });
       parts = [];
     },
     abort() {

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../signal-server/server.ts';
@@ -92,6 +94,25 @@ describe('sending by link between two Chromium instances', () => {
     const saved = await expectSavedIntact(receiver, files);
     expect(saved.map((s) => s.name)).toEqual(['Résumé — ünïcødé 📄.txt', 'evilname.txt', 'photo.jpg']);
     await receiver.close();
+  });
+
+  it('transfers 10,000 tiny files', async () => {
+    const folder = path.join(dir.dir, 'many');
+    await mkdir(folder);
+    const paths = Array.from({ length: 10_000 }, (_, i) => path.join(folder, `${i}.txt`));
+    await Promise.all(paths.map((file, i) => writeFile(file, `file ${i}\n`)));
+    const { page: sender } = await newPage(senderBrowser);
+    const link = await share(sender, origin(), paths);
+    const { page: receiver } = await newPage(receiverBrowser);
+    await receiver.goto(link);
+    await waitForState(receiver, 'waiting', 30_000);
+    await expect(receiver.locator('.summary').first().innerText()).resolves.toMatch(/^10,?000 files/);
+    await receiver.getByTestId('download').click();
+    await waitForState(receiver, 'done', 180_000);
+    // Every file was verified (the list shows the first 500, each with its save control).
+    await expect.poll(() => receiver.getByTestId('save').count()).toBe(500);
+    await waitForState(sender, 'done', 10_000);
+    await Promise.all([sender.close(), receiver.close()]);
   });
 
   it('serves two receivers at the same time', async () => {

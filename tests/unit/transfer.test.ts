@@ -278,3 +278,13 @@ describe('several receivers of one share', () => {
     expect(reads.count - readsForOne).toBe(readsForOne);
   });
 });
+
+describe('a peer that negotiates a huge maxMessageSize (Firefox: about 1 GiB)', () => {
+  it('still sends messages of at most 256 KiB', async () => {
+    const files = [randomFile('a', 3 * MiB)];
+    const run = wire(files, { maxMessageSize: 1024 * MiB });
+    const { receiver } = await run.settled;
+    expect(receiver.state).toBe('done');
+    expect(run.senderChannel.largestMessage).toBe(256 * 1024);
+  });
+});

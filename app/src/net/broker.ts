@@ -5,6 +5,7 @@
  * browsers connect over host candidates only.
  */
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
+import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
 import type { Channel } from '../transfer/channel.ts';
 
 export interface ClientConfig {
@@ -73,20 +74,56 @@ export function brokerErrorMessage(type: string): string {
 export interface OpenConnection {
   channel: Channel;
   maxMessageSize: number;
-  localSdp: string;
-  remoteSdp: string;
+  fingerprints: Fingerprints;
 }
 
-/** What the transfer core needs from an open PeerJS connection. */
-export function describeConnection(connection: DataConnection): OpenConnection {
+/**
+ * What the transfer core needs from a PeerJS connection whose channel just opened.
+ * Call it in the 'open' handler itself: the channel is wrapped at once, so no
+ * message is lost while we wait for the session descriptions.
+ */
+export async function describeConnection(connection: DataConnection): Promise<OpenConnection> {
   const pc = connection.peerConnection;
-  const localSdp = pc.localDescription?.sdp;
-  const remoteSdp = pc.remoteDescription?.sdp;
-  if (!localSdp || !remoteSdp) throw new Error('the connection has no session descriptions');
-  // Safari and Chromium negotiate 256 KiB; 64 KiB is the safe floor everyone accepts.
-  const negotiated = pc.sctp?.maxMessageSize;
-  const maxMessageSize = negotiated && Number.isFinite(negotiated) && negotiated > 0 ? negotiated : 65536;
-  return { channel: new PeerChannel(pc, connection.dataChannel), maxMessageSize, localSdp, remoteSdp };
+  const channel = new PeerChannel(pc, connection.dataChannel);
+  try {
+    const { localSdp, remoteSdp } = await sessionDescriptions(pc);
+    // Safari and Chromium negotiate 256 KiB; 64 KiB is the safe floor everyone accepts.
+    const negotiated = pc.sctp?.maxMessageSize;
+    const maxMessageSize = negotiated && Number.isFinite(negotiated) && negotiated > 0 ? negotiated : 65536;
+    return { channel, maxMessageSize, fingerprints: { local: sdpFingerprint(localSdp), remote: sdpFingerprint(remoteSdp) } };
+  } catch (error) {
+    channel.close();
+    throw error;
+  }
+}
+
+const DESCRIPTION_TIMEOUT_MS = 10_000;
+
+/**
+ * Both SDPs, waiting for the remote one if need be: the channel can open before the
+ * answer relayed by the broker has been applied, because the answerer's connectivity
+ * checks and DTLS handshake may reach us directly before the broker's message does.
+ */
+function sessionDescriptions(pc: RTCPeerConnection): Promise<{ localSdp: string; remoteSdp: string }> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const localSdp = pc.localDescription?.sdp;
+      const remoteSdp = pc.remoteDescription?.sdp;
+      if (!localSdp || !remoteSdp) return false;
+      cleanup();
+      resolve({ localSdp, remoteSdp });
+      return true;
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error('the connection’s session description never arrived'));
+    }, DESCRIPTION_TIMEOUT_MS);
+    const cleanup = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('signalingstatechange', check);
+    };
+    if (!check()) pc.addEventListener('signalingstatechange', check);
+  });
 }
 
 /** How long ICE may stay 'disconnected' before we call the peer gone. */
@@ -105,15 +142,31 @@ class PeerChannel extends EventTarget implements Channel {
   readonly #channel: RTCDataChannel;
   #closed = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Messages that arrive before anyone listens; see describeConnection. */
+  #held: unknown[] | null = [];
 
   constructor(pc: RTCPeerConnection, channel: RTCDataChannel) {
     super();
     this.#pc = pc;
     this.#channel = channel;
-    channel.addEventListener('message', (event) => this.dispatchEvent(new MessageEvent('message', { data: event.data })));
+    channel.addEventListener('message', (event) => {
+      if (this.#held) this.#held.push(event.data);
+      else this.dispatchEvent(new MessageEvent('message', { data: event.data }));
+    });
     channel.addEventListener('bufferedamountlow', () => this.dispatchEvent(new Event('bufferedamountlow')));
     channel.addEventListener('close', () => this.#end());
     pc.addEventListener('iceconnectionstatechange', this.#checkIce);
+  }
+
+  override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
+    super.addEventListener(...args);
+    const held = this.#held;
+    if (args[0] !== 'message' || !held) return;
+    // Hand over what arrived early, in order, once the listener's owner is set up.
+    queueMicrotask(() => {
+      for (const data of held) this.dispatchEvent(new MessageEvent('message', { data }));
+      this.#held = null;
+    });
   }
 
   get bufferedAmount(): number {

@@ -11,6 +11,12 @@ import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
 import { encodeControl, FrameDecoder } from './frames.ts';
 import { PROTOCOL_VERSION, type ControlMessage, type Message } from './messages.ts';
 
+/**
+ * No message is larger than this, whatever the peers negotiated: 256 KiB is what
+ * Chromium and Safari accept, and Firefox's ~1 GiB limit would only make queues lumpy.
+ */
+export const MESSAGE_CAP = 256 * 1024;
+
 export interface LinkOptions {
   channel: Channel;
   /** The negotiated `RTCSctpTransport.maxMessageSize`. */
@@ -41,6 +47,8 @@ export class PeerLink {
   readonly #abort = new AbortController();
   readonly #flow: FlowControl;
   readonly #decoder = new FrameDecoder();
+  /** The largest message this link sends. */
+  readonly maxMessageSize: number;
   #inbox: Promise<void> = Promise.resolve();
   #authenticated = false;
   #ended = false;
@@ -48,7 +56,8 @@ export class PeerLink {
   constructor(options: LinkOptions, handlers: LinkHandlers) {
     this.#options = options;
     this.#handlers = handlers;
-    this.#flow = new FlowControl(options.channel, options.flow ?? DEFAULT_FLOW, options.maxMessageSize, this.signal);
+    this.maxMessageSize = Math.min(options.maxMessageSize, MESSAGE_CAP);
+    this.#flow = new FlowControl(options.channel, options.flow ?? DEFAULT_FLOW, this.maxMessageSize, this.signal);
     options.channel.addEventListener('message', this.#onMessage);
     options.channel.addEventListener('close', this.#onClose);
   }
@@ -56,10 +65,6 @@ export class PeerLink {
   /** Aborted when the link ends, for whatever reason: stops reading, hashing, sending. */
   get signal(): AbortSignal {
     return this.#abort.signal;
-  }
-
-  get maxMessageSize(): number {
-    return this.#options.maxMessageSize;
   }
 
   /** Sends our proof. Call once the channel is open. */
@@ -74,7 +79,7 @@ export class PeerLink {
   }
 
   async send(message: ControlMessage): Promise<void> {
-    for (const frame of encodeControl(message, this.#options.maxMessageSize)) await this.#flow.send(frame);
+    for (const frame of encodeControl(message, this.maxMessageSize)) await this.#flow.send(frame);
   }
 
   /** Sends a prepared DATA frame (see allocateDataFrame), waiting for room first. */

@@ -181,7 +181,8 @@ export class ReceiverSession {
 
   #outcome(file: number, outcome: FileOutcome): void {
     this.#outcomes = this.#outcomes.with(file, outcome);
-    this.#emit(outcome !== 'receiving');
+    // Throttled like progress: 10,000 tiny files must not mean 10,000 repaints.
+    this.#emit(outcome === 'failed');
   }
 
   #set(state: ReceiverState): void {

@@ -40,14 +40,12 @@ export interface SenderOptions {
   /** Shared by all connections of one share. */
   hashes?: FileHashes;
   flow?: FlowLimits;
-  /** Upper bound for one channel message; the negotiated maximum still applies. */
+  /** Upper bound for one DATA message, below the link's own cap. */
   messageBytes?: number;
   now?: () => number;
   onchange?: (snapshot: SenderSnapshot) => void;
 }
 
-/** 256 KiB messages carry the most per message Chromium and Safari accept. */
-export const DEFAULT_MESSAGE_BYTES = 256 * 1024;
 const EMIT_INTERVAL_MS = 100;
 
 export class SenderSession {
@@ -129,7 +127,7 @@ export class SenderSession {
 
   async #send(ranges: FileRange[]): Promise<void> {
     const signal = this.#link.signal;
-    const payloadBytes = Math.min(this.#options.messageBytes ?? DEFAULT_MESSAGE_BYTES, this.#link.maxMessageSize) - DATA_HEADER_BYTES;
+    const payloadBytes = Math.min(this.#options.messageBytes ?? Infinity, this.#link.maxMessageSize) - DATA_HEADER_BYTES;
     for (const { file, offset: start } of ranges) {
       const source = this.#options.files[file]!;
       // Hash while sending only when this pass covers the whole file and nobody has yet.

@@ -3,10 +3,9 @@
  * ReceiverSession and keep each verified file ready to save.
  */
 import type Peer from 'peerjs';
-import { brokerErrorMessage, describeConnection, fetchClientConfig, openPeer } from '../net/broker.ts';
+import { brokerErrorMessage, describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
 import { createBlobSink } from '../storage/blob-sink.ts';
 import { saveFile } from '../storage/save.ts';
-import { sdpFingerprint } from '../transfer/auth.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, type FileSink, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 
@@ -55,7 +54,9 @@ export class Receive {
       connection.on('open', () => {
         if (attempt !== this.#attempt || this.phase !== 'connecting') return connection.close();
         clearTimeout(timer);
-        this.#startSession(describeConnection(connection));
+        describeConnection(connection)
+          .then((open) => this.#startSession(open))
+          .catch((error: Error) => this.#offline(attempt, `Could not connect to the sender: ${error.message}`));
       });
     } catch (error) {
       this.#offline(attempt, (error as Error).message);
@@ -93,17 +94,17 @@ export class Receive {
     this.close();
   }
 
-  #startSession(open: ReturnType<typeof describeConnection>): void {
-    this.phase = 'session';
+  #startSession(open: OpenConnection): void {
     const session = new ReceiverSession({
       channel: open.channel,
       maxMessageSize: open.maxMessageSize,
-      fingerprints: { local: sdpFingerprint(open.localSdp), remote: sdpFingerprint(open.remoteSdp) },
+      fingerprints: open.fingerprints,
       secret: this.secret,
       openSink: (file, index) => this.#sink(file, index),
       onchange: (snapshot) => (this.snapshot = snapshot),
     });
     this.#session = session;
+    this.phase = 'session';
     this.snapshot = session.snapshot;
     void session.start();
   }

@@ -6,7 +6,6 @@
 import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
 import { describeConnection, fetchClientConfig, openPeer } from '../net/broker.ts';
-import { sdpFingerprint } from '../transfer/auth.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
@@ -102,24 +101,25 @@ export class Share {
     const id = connection.connectionId;
     const label = `Receiver ${++this.#count}`;
     connection.on('open', () => {
-      try {
-        const open = describeConnection(connection);
-        const session = new SenderSession({
-          channel: open.channel,
-          maxMessageSize: open.maxMessageSize,
-          fingerprints: { local: sdpFingerprint(open.localSdp), remote: sdpFingerprint(open.remoteSdp) },
-          secret,
-          files: this.files,
-          hashes: this.#hashes,
-          onchange: (snapshot) => this.#update(id, label, snapshot),
+      describeConnection(connection)
+        .then((open) => {
+          const session = new SenderSession({
+            channel: open.channel,
+            maxMessageSize: open.maxMessageSize,
+            fingerprints: open.fingerprints,
+            secret,
+            files: this.files,
+            hashes: this.#hashes,
+            onchange: (snapshot) => this.#update(id, label, snapshot),
+          });
+          this.#sessions.set(id, session);
+          this.#update(id, label, session.snapshot);
+          void session.start();
+        })
+        .catch((error: Error) => {
+          console.warn(`${label}: ${error.message}`);
+          connection.close();
         });
-        this.#sessions.set(id, session);
-        this.#update(id, label, session.snapshot);
-        void session.start();
-      } catch (error) {
-        console.error('could not start a session', error);
-        connection.close();
-      }
     });
   }
 

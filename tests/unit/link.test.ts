@@ -101,3 +101,11 @@ describe('rate meter', () => {
     expect(meter.progress(2_000_000, 6000).rate).toBe(0);
   });
 });
+
+describe('an SDP with conflicting fingerprints', () => {
+  it('is refused, so a broker cannot show one certificate and use another', () => {
+    const sdp = 'v=0\r\na=fingerprint:sha-256 AA:AA\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=fingerprint:sha-256 BB:BB\r\n';
+    expect(() => sdpFingerprint(sdp)).toThrow(/conflicting/);
+    expect(sdpFingerprint(sdp.replace('BB:BB', 'aa:aa'))).toBe('sha-256 AA:AA');
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { proveSecret } from '../../app/src/transfer/auth.ts';
+import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
@@ -226,7 +227,7 @@ async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
   void sender.start();
   const peer = await rawPeer(receiverChannel, secret, 'receiver');
   await expect.poll(() => peer.received.some((m) => m.type === 'manifest')).toBe(true);
-  return { peer, ended, files };
+  return { peer, ended, files, channel: receiverChannel };
 }
 
 describe('a sender facing a hostile receiver', () => {
@@ -286,5 +287,56 @@ describe('a peer that negotiates a huge maxMessageSize (Firefox: about 1 GiB)', 
     const { receiver } = await run.settled;
     expect(receiver.state).toBe('done');
     expect(run.senderChannel.largestMessage).toBe(256 * 1024);
+  });
+});
+
+describe('before a peer has proved the secret', () => {
+  it('it may not make us buffer more than a hello needs', async () => {
+    const [senderChannel, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<SenderSnapshot>();
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, secret: newSecret(), files: [], onchange });
+    void sender.start();
+    // A PART frame of 200 KiB, the start of a "hello" that never ends.
+    const part = new Uint8Array(200 * 1024);
+    part[0] = 0x7f;
+    receiverChannel.send(part);
+    expect((await ended).error).toMatch(/too large/);
+  });
+
+  it('it has a deadline', async () => {
+    const [senderChannel] = channelPair();
+    const [onchange, ended] = settle<SenderSnapshot>();
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, secret: newSecret(), files: [], onchange, helloTimeoutMs: 50 });
+    void sender.start();
+    expect((await ended).error).toMatch(/did not prove .* in time/);
+  });
+});
+
+describe('receipts', () => {
+  it('a receipt for a file whose end was not sent yet is refused', async () => {
+    const { peer, ended } = await hostileReceiver([randomFile('big.bin', 8 * MiB)]);
+    peer.send({ type: 'request', ranges: [{ file: 0, offset: 0 }] });
+    peer.send({ type: 'receipt', file: 0, ok: true });
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).toMatch(/receipt for file 0, which was not sent/);
+  });
+});
+
+describe('one receiver leaving', () => {
+  it('does not break another receiver waiting for the same file’s hash', async () => {
+    const bytes = new Uint8Array(9 * MiB).map((_, i) => i % 253);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Reads wait at a gate, so both callers are waiting on the one shared read.
+    const file = { ...memoryFile('shared.bin', bytes), read: async (s: number, e: number) => (await gate, bytes.slice(s, e)) };
+    const hashes = new FileHashes();
+    const leaving = new AbortController();
+    const first = hashes.of(file, leaving.signal);
+    const second = hashes.of(file, new AbortController().signal);
+    leaving.abort(new Error('receiver A left'));
+    release();
+    await expect(first).rejects.toThrow('receiver A left');
+    await expect(second).resolves.toBe(sha256(bytes));
   });
 });

@@ -209,7 +209,7 @@ class PeerChannel extends EventTarget implements Channel {
     this.#pc.removeEventListener('iceconnectionstatechange', this.#checkIce);
     this.dispatchEvent(new Event('close'));
     // Let queued messages (a final error or receipt) leave before the transport goes.
-    if (this.#channel.bufferedAmount === 0 || this.#pc.iceConnectionState !== 'connected') this.#pc.close();
+    if (this.#channel.bufferedAmount === 0 || this.#pc.connectionState !== 'connected') this.#pc.close();
     else this.#channel.addEventListener('close', () => this.#pc.close(), { once: true });
   }
 }

@@ -11,11 +11,19 @@ import { base64url, fromBase64url } from './link.ts';
 
 export type Role = 'sender' | 'receiver';
 
-/** The certificate fingerprint from an SDP blob, e.g. "sha-256 AB:CD:…". */
+/**
+ * The certificate fingerprint from an SDP blob, e.g. "sha-256 AB:CD:…". An SDP may
+ * carry a session-level fingerprint and media-level ones, and the media level wins
+ * in the browser; a broker could put an honest line first and its own after it.
+ * So every line must agree, or we refuse the connection.
+ */
 export function sdpFingerprint(sdp: string): string {
-  const match = /^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/m.exec(sdp);
-  if (!match) throw new Error('the session description has no DTLS fingerprint');
-  return `${match[1]!.toLowerCase()} ${match[2]!.toUpperCase()}`;
+  const prints = new Set(
+    Array.from(sdp.matchAll(/^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/gm), (m) => `${m[1]!.toLowerCase()} ${m[2]!.toUpperCase()}`),
+  );
+  if (prints.size === 0) throw new Error('the session description has no DTLS fingerprint');
+  if (prints.size > 1) throw new Error('the session description carries conflicting DTLS fingerprints');
+  return [...prints][0]!;
 }
 
 export interface Fingerprints {

@@ -21,24 +21,35 @@ export class FileHashes {
     if (!this.#known.has(file)) this.#known.set(file, Promise.resolve(sha256));
   }
 
-  /** The file's hash, reading the whole file if nobody has yet. */
+  /**
+   * The file's hash, reading the whole file if nobody has yet. The read is shared by
+   * every caller, so one caller's `signal` only stops its own wait, never the read.
+   */
   of(file: FileSource, signal: AbortSignal): Promise<string> {
     let hash = this.#known.get(file);
     if (!hash) {
-      hash = readAndHash(file, signal);
+      hash = readAndHash(file);
       this.#known.set(file, hash);
-      // A failed or aborted read must not poison the cache for the next receiver.
+      // A failed read must not poison the cache for the next receiver.
       hash.catch(() => this.#known.delete(file));
     }
-    return hash;
+    return untilAborted(hash, signal);
   }
 }
 
-async function readAndHash(file: FileSource, signal: AbortSignal): Promise<string> {
+async function readAndHash(file: FileSource): Promise<string> {
   const hasher = await createSha256();
   for (let offset = 0; offset < file.size; offset += READ_BLOCK) {
-    signal.throwIfAborted();
     hasher.update(await file.read(offset, Math.min(file.size, offset + READ_BLOCK)));
   }
   return hasher.digest();
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

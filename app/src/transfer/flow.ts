@@ -34,7 +34,9 @@ export class FlowControl {
 
   /** Sends one frame, first waiting until it fits under the high-water mark. */
   async send(frame: Uint8Array<ArrayBuffer>): Promise<void> {
-    if (this.#channel.bufferedAmount + frame.byteLength > this.#limits.highWater) await this.#drained();
+    // A loop, not an if: a bufferedamountlow event queued before we listened can wake
+    // us while the queue is full again.
+    while (this.#channel.bufferedAmount + frame.byteLength > this.#limits.highWater) await this.#drained();
     this.#signal.throwIfAborted();
     if (this.#channel.readyState !== 'open') throw new AbortedError('the connection closed');
     this.#channel.send(frame);

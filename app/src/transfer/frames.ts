@@ -30,6 +30,8 @@ const CONTROL_TYPES = new Map<number, ControlMessage['type']>(
 
 /** A reassembled control message may not exceed this; bounds what a peer can make us buffer. */
 export const MAX_CONTROL_BYTES = 16 * 1024 * 1024;
+/** Before a peer has proved the secret it gets no more than a hello needs. */
+export const MAX_UNAUTHENTICATED_BYTES = 4096;
 const TWO_32 = 2 ** 32;
 
 const encoder = new TextEncoder();
@@ -85,6 +87,8 @@ function asBytes(data: unknown): Uint8Array {
 export class FrameDecoder {
   #parts: Uint8Array[] = [];
   #partBytes = 0;
+  /** How large a control message may be; raised once the peer is authenticated. */
+  limit = MAX_CONTROL_BYTES;
 
   /** Returns the message, or null when the frame was a PART still waiting for its end. */
   decode(data: unknown): Message | null {
@@ -121,9 +125,9 @@ export class FrameDecoder {
 
   #keep(slice: Uint8Array): void {
     this.#partBytes += slice.length;
-    if (this.#partBytes > MAX_CONTROL_BYTES) throw new ProtocolError('control message too large');
-    // Copy: the slice views a channel buffer we do not own.
-    this.#parts.push(slice.slice());
+    if (this.#partBytes > this.limit) throw new ProtocolError('control message too large');
+    // No copy: every channel message arrives in a fresh ArrayBuffer of its own.
+    this.#parts.push(slice);
   }
 
   #take(): Uint8Array {

@@ -3,7 +3,7 @@ import { createSHA256 } from 'hash-wasm';
 
 export interface Sha256 {
   update(bytes: Uint8Array): void;
-  /** Lowercase hex. */
+  /** Lowercase hex; the hasher starts over afterwards, ready for the next file. */
   digest(): string;
 }
 
@@ -12,6 +12,10 @@ export async function createSha256(): Promise<Sha256> {
   hasher.init();
   return {
     update: (bytes) => void hasher.update(bytes),
-    digest: () => hasher.digest('hex'),
+    digest: () => {
+      const hex = hasher.digest('hex');
+      hasher.init();
+      return hex;
+    },
   };
 }

@@ -8,7 +8,7 @@ import { proveSecret, verifySecret, type Fingerprints, type Role } from './auth.
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
-import { encodeControl, FrameDecoder } from './frames.ts';
+import { encodeControl, FrameDecoder, MAX_CONTROL_BYTES, MAX_UNAUTHENTICATED_BYTES } from './frames.ts';
 import { PROTOCOL_VERSION, type ControlMessage, type Message } from './messages.ts';
 
 /**
@@ -25,7 +25,11 @@ export interface LinkOptions {
   secret: string;
   fingerprints: Fingerprints;
   flow?: FlowLimits;
+  /** How long the peer has to prove the secret before we hang up. */
+  helloTimeoutMs?: number;
 }
+
+const HELLO_TIMEOUT_MS = 10_000;
 
 export interface LinkHandlers {
   /** The peer proved it holds the secret; messages may flow. */
@@ -52,11 +56,18 @@ export class PeerLink {
   #inbox: Promise<void> = Promise.resolve();
   #authenticated = false;
   #ended = false;
+  /** Settles once our own hello is on the wire: nothing may overtake it. */
+  #helloSent: Promise<void>;
+  #sayHello!: () => void;
+  #helloTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: LinkOptions, handlers: LinkHandlers) {
     this.#options = options;
     this.#handlers = handlers;
     this.maxMessageSize = Math.min(options.maxMessageSize, MESSAGE_CAP);
+    this.#helloSent = new Promise((resolve) => (this.#sayHello = resolve));
+    // Until the peer proves the secret it may not make us buffer more than a hello.
+    this.#decoder.limit = MAX_UNAUTHENTICATED_BYTES;
     this.#flow = new FlowControl(options.channel, options.flow ?? DEFAULT_FLOW, this.maxMessageSize, this.signal);
     options.channel.addEventListener('message', this.#onMessage);
     options.channel.addEventListener('close', this.#onClose);
@@ -70,9 +81,13 @@ export class PeerLink {
   /** Sends our proof. Call once the channel is open. */
   async start(): Promise<void> {
     const { secret, role, fingerprints } = this.#options;
+    this.#helloTimer = setTimeout(() => {
+      if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
+    }, this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
     try {
       const proof = await proveSecret(secret, role, fingerprints);
       await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof });
+      this.#sayHello();
     } catch (error) {
       this.#end(asError(error));
     }
@@ -92,8 +107,12 @@ export class PeerLink {
     if (this.#ended) return;
     if (!(error instanceof AbortedError) && this.#options.channel.readyState === 'open') {
       // Bypass flow control: this is the last thing we send, and it is small.
-      for (const frame of encodeControl({ type: 'error', message: error.message.slice(0, 1000) }, this.maxMessageSize)) {
-        this.#options.channel.send(frame);
+      try {
+        for (const frame of encodeControl({ type: 'error', message: error.message.slice(0, 1000) }, this.maxMessageSize)) {
+          this.#options.channel.send(frame);
+        }
+      } catch {
+        // The channel is failing too; the peer will see it close.
       }
     }
     this.#end(error);
@@ -134,12 +153,16 @@ export class PeerLink {
       throw new AuthenticationError('the other side does not hold this link’s secret');
     }
     this.#authenticated = true;
+    clearTimeout(this.#helloTimer);
+    this.#decoder.limit = MAX_CONTROL_BYTES;
+    await this.#helloSent;
     await this.#handlers.authenticated();
   }
 
   #end(error: Error | null): void {
     if (this.#ended) return;
     this.#ended = true;
+    clearTimeout(this.#helloTimer);
     const { channel } = this.#options;
     channel.removeEventListener('message', this.#onMessage);
     channel.removeEventListener('close', this.#onClose);

@@ -41,6 +41,7 @@ export interface ReceiverOptions {
   secret: string;
   openSink: (file: FileDescription, index: number) => FileSink | Promise<FileSink>;
   flow?: FlowLimits;
+  helloTimeoutMs?: number;
   now?: () => number;
   onchange?: (snapshot: ReceiverSnapshot) => void;
 }
@@ -61,7 +62,9 @@ export class ReceiverSession {
   #state: ReceiverState = 'connecting';
   #error: string | null = null;
   #files: readonly FileDescription[] = [];
+  /** Updated in place; snapshots copy it (they are throttled, per-file updates are not). */
   #outcomes: FileOutcome[] = [];
+  #hasher: Sha256 | null = null;
   /** Files requested and not yet ended, in the order the sender sends them. */
   #queue: number[] = [];
   #incoming: Incoming | null = null;
@@ -94,7 +97,7 @@ export class ReceiverSession {
     return {
       state: this.#state,
       files: this.#files,
-      outcomes: this.#outcomes,
+      outcomes: [...this.#outcomes],
       progress: this.#progress,
       error: this.#error,
     };
@@ -132,8 +135,9 @@ export class ReceiverSession {
     if (this.#incoming) return this.#incoming;
     if (this.#queue[0] !== file) throw new ProtocolError(`data for file ${file}, which is not the one expected next`);
     const description = this.#files[file]!;
-    const [sink, hasher] = await Promise.all([this.#options.openSink(description, file), createSha256()]);
-    this.#incoming = { index: file, offset: 0, sink, hasher };
+    this.#hasher ??= await createSha256();
+    const sink = await this.#options.openSink(description, file);
+    this.#incoming = { index: file, offset: 0, sink, hasher: this.#hasher };
     this.#outcome(file, 'receiving');
     return this.#incoming;
   }
@@ -180,7 +184,7 @@ export class ReceiverSession {
   }
 
   #outcome(file: number, outcome: FileOutcome): void {
-    this.#outcomes = this.#outcomes.with(file, outcome);
+    this.#outcomes[file] = outcome;
     // Throttled like progress: 10,000 tiny files must not mean 10,000 repaints.
     this.#emit(outcome === 'failed');
   }

@@ -40,6 +40,7 @@ export interface SenderOptions {
   /** Shared by all connections of one share. */
   hashes?: FileHashes;
   flow?: FlowLimits;
+  helloTimeoutMs?: number;
   /** Upper bound for one DATA message, below the link's own cap. */
   messageBytes?: number;
   now?: () => number;
@@ -56,8 +57,12 @@ export class SenderSession {
   #state: SenderState = 'connecting';
   #error: string | null = null;
   #pump: Promise<void> = Promise.resolve();
+  /** Files whose end (and hash) we sent, awaiting the receiver's receipt. */
   #unconfirmed = new Set<number>();
+  /** Files requested and not yet confirmed, whether or not their end was sent. */
+  #outstanding = new Set<number>();
   #filesRequested = 0;
+  #hasher: Sha256 | null = null;
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #sentBytes = 0;
@@ -91,7 +96,7 @@ export class SenderSession {
       state: this.#state,
       progress: this.#progress,
       sentBytes: this.#sentBytes,
-      filesConfirmed: this.#filesRequested - this.#unconfirmed.size,
+      filesConfirmed: this.#filesRequested - this.#outstanding.size,
       filesRequested: this.#filesRequested,
       error: this.#error,
     };
@@ -114,9 +119,12 @@ export class SenderSession {
       const source = files[file];
       if (!source) throw new ProtocolError(`request for file ${file}, which does not exist`);
       if (offset > source.size) throw new ProtocolError(`request for ${source.name} at ${offset}, past its end`);
-      this.#unconfirmed.add(file);
     }
-    this.#filesRequested = this.#unconfirmed.size;
+    for (const { file } of ranges) {
+      if (this.#outstanding.has(file)) continue;
+      this.#outstanding.add(file);
+      this.#filesRequested += 1;
+    }
     const total = this.#progress.total + ranges.reduce((sum, { file, offset }) => sum + files[file]!.size - offset, 0);
     this.#meter = new RateMeter(total);
     this.#progress = this.#meter.progress(this.#progress.bytes, this.#now());
@@ -131,7 +139,7 @@ export class SenderSession {
     for (const { file, offset: start } of ranges) {
       const source = this.#options.files[file]!;
       // Hash while sending only when this pass covers the whole file and nobody has yet.
-      const hasher: Sha256 | null = start === 0 && !this.#hashes.peek(source) ? await createSha256() : null;
+      const hasher = start === 0 && !this.#hashes.peek(source) ? (this.#hasher ??= await createSha256()) : null;
       for (let offset = start; offset < source.size; ) {
         signal.throwIfAborted();
         const length = Math.min(payloadBytes, source.size - offset);
@@ -147,6 +155,7 @@ export class SenderSession {
       }
       if (hasher) this.#hashes.remember(source, hasher.digest());
       const sha256 = await this.#hashes.of(source, signal);
+      this.#unconfirmed.add(file);
       await this.#link.send({ type: 'file-end', file, sha256 });
     }
   }
@@ -154,7 +163,8 @@ export class SenderSession {
   #receipt(file: number, ok: boolean): void {
     if (!this.#unconfirmed.delete(file)) throw new ProtocolError(`receipt for file ${file}, which was not sent`);
     if (!ok) throw new ProtocolError(`${this.#options.files[file]!.name} failed verification at the receiver`);
-    if (this.#unconfirmed.size === 0) {
+    this.#outstanding.delete(file);
+    if (this.#outstanding.size === 0) {
       this.#set('done');
       this.#link.close();
     } else {

@@ -5,7 +5,7 @@
 import type Peer from 'peerjs';
 import { brokerErrorMessage, describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
 import { createBlobSink } from '../storage/blob-sink.ts';
-import { saveFile } from '../storage/save.ts';
+import { saveFile, saveFiles } from '../storage/save.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, type FileSink, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 
@@ -64,18 +64,30 @@ export class Receive {
   }
 
   download(): void {
-    void this.#session?.download();
+    // If the link dropped meanwhile, the session reports that itself.
+    this.#session?.download().catch(() => {});
   }
 
   async save(index: number): Promise<void> {
     const blob = this.blobs.get(index);
     const file = this.snapshot?.files[index];
     if (!blob || !file) return;
+    await this.#saving(() => saveFile(blob, file.name));
+  }
+
+  /** Every verified file: into one folder the person picks, or as downloads. */
+  async saveAll(): Promise<void> {
+    const files = this.snapshot?.files ?? [];
+    const entries = [...this.blobs].map(([index, blob]) => ({ name: files[index]!.name, blob }));
+    await this.#saving(() => saveFiles(entries));
+  }
+
+  async #saving(work: () => Promise<unknown>): Promise<void> {
     this.saveError = null;
     try {
-      await saveFile(blob, file.name);
+      await work();
     } catch (error) {
-      this.saveError = `Could not save ${file.name}: ${(error as Error).message}`;
+      this.saveError = `Could not save: ${(error as Error).message}`;
     }
   }
 

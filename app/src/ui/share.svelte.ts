@@ -113,7 +113,6 @@ export class Share {
             onchange: (snapshot) => this.#update(id, label, snapshot),
           });
           this.#sessions.set(id, session);
-          this.#update(id, label, session.snapshot);
           void session.start();
         })
         .catch((error: Error) => {
@@ -126,6 +125,8 @@ export class Share {
   #update(id: string, label: string, snapshot: SenderSnapshot): void {
     const row = { id, label, snapshot };
     const at = this.receivers.findIndex((existing) => existing.id === id);
+    // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
+    if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error')) return;
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sessions.delete(id);
   }

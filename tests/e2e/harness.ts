@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 
 const HOST = process.env.FERRY_TEST_HOST;
@@ -48,6 +48,7 @@ export async function newPage(browser: Browser): Promise<{ context: BrowserConte
   const context = await browser.newContext({ acceptDownloads: true });
   // The save path under test is the download one (what phones and Firefox get).
   await context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
+  await context.addInitScript(instrumentPage);
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   return { context, page };
@@ -136,4 +137,112 @@ export async function saveAll(page: Page): Promise<{ name: string; sha256: strin
     results.push({ name: download.suggestedFilename(), sha256: await sha256File(file) });
   }
   return results;
+}
+
+declare global {
+  interface Window {
+    /** Every RTCPeerConnection the page made, so a test can cut one. */
+    __peerConnections: RTCPeerConnection[];
+    /** Every value data-state took on any transfer-status element, in order. */
+    __states: string[];
+  }
+}
+
+/** Runs in the page before its scripts: records connections and status changes. */
+function instrumentPage(): void {
+  const Native = window.RTCPeerConnection;
+  window.__peerConnections = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+      super(...args);
+      window.__peerConnections.push(this);
+    }
+  };
+  window.__states = [];
+  new MutationObserver((records) => {
+    for (const record of records) {
+      const state = (record.target as Element).getAttribute('data-state');
+      if (state && window.__states.at(-1) !== state) window.__states.push(state);
+    }
+  }).observe(document, { attributes: true, attributeFilter: ['data-state'], subtree: true });
+}
+
+export function bytesReceived(page: Page): Promise<number> {
+  return statusOf(page).first().getAttribute('data-bytes').then(Number);
+}
+
+/** Payload bytes the sender's first receiver row says it sent, over all connections. */
+export function bytesSent(page: Page): Promise<number> {
+  return statusOf(page).first().getAttribute('data-sent').then(Number);
+}
+
+export function stateHistory(page: Page): Promise<string[]> {
+  return page.evaluate(() => window.__states);
+}
+
+export interface Bench {
+  server: RunningServer;
+  /** Two browser processes, as two devices would be. */
+  senderBrowser: Browser;
+  receiverBrowser: Browser;
+  dir: string;
+  origin: string;
+}
+
+/**
+ * The server, two browsers and a scratch folder for one test file, started before
+ * its tests and stopped after them. Read the fields inside tests, not at load time.
+ */
+export function useFerry(): Bench {
+  const bench = {} as Bench;
+  let remove: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    let dir: string;
+    [bench.server, bench.senderBrowser, bench.receiverBrowser, { dir, remove }] = await Promise.all([
+      startFerry(),
+      launchBrowser(),
+      launchBrowser(),
+      tempDir(),
+    ]);
+    bench.dir = dir;
+    bench.origin = bench.server.url.replace(/\/$/, '');
+  });
+  afterAll(async () => {
+    await Promise.all([bench.senderBrowser?.close(), bench.receiverBrowser?.close()]);
+    await bench.server?.close();
+    await remove();
+  });
+  return bench;
+}
+
+export interface Started {
+  sender: Page;
+  senderContext: BrowserContext;
+  receiver: Page;
+  receiverContext: BrowserContext;
+  link: string;
+}
+
+/**
+ * The sender shares `files`; a receiver in the other browser opens the link and
+ * presses Download. `prepare` runs on the receiver's page before it opens the link.
+ */
+export async function startTransfer(
+  bench: Bench,
+  files: string[],
+  prepare?: (receiver: Page, context: BrowserContext) => Promise<void>,
+): Promise<Started> {
+  const { context: senderContext, page: sender } = await newPage(bench.senderBrowser);
+  const link = await share(sender, bench.origin, files);
+  const { context: receiverContext, page: receiver } = await newPage(bench.receiverBrowser);
+  await prepare?.(receiver, receiverContext);
+  await receiver.goto(link);
+  await waitForState(receiver, 'waiting', 20_000);
+  await receiver.getByTestId('download').click();
+  return { sender, senderContext, receiver, receiverContext, link };
+}
+
+/** Resolves once the receiver reports more than `bytes` received. */
+export function untilReceived(receiver: Page, bytes: number, timeout = 120_000): Promise<void> {
+  return expect.poll(() => bytesReceived(receiver), { timeout, interval: 100 }).toBeGreaterThan(bytes);
 }

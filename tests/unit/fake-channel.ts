@@ -62,7 +62,11 @@ export class FakeChannel extends EventTarget implements Channel {
     if (this.#queue.length === 0) this.#teardown();
   }
 
-  /** The transport is gone: both ends close at once, queued messages are lost. */
+  /** The network path is gone: both ends close at once, queued messages are lost. */
+  drop(): void {
+    this.#teardown();
+  }
+
   #teardown(): void {
     for (const side of [this, this.peer]) {
       if (side.readyState === 'closed') continue;

@@ -2,7 +2,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Fingerprints } from '../../app/src/transfer/auth.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
-import { ReceiverSession, type FileSink, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
+import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
+import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import { channelPair, type FakeChannel, type PairOptions } from './fake-channel.ts';
 
@@ -29,32 +30,6 @@ export function randomFile(name: string, size: number): FileSource & { bytes: Ui
   return Object.assign(memoryFile(name, bytes), { bytes });
 }
 
-export interface MemorySink extends FileSink {
-  chunks: Uint8Array[];
-  closed: boolean;
-  aborted: boolean;
-  bytes(): Uint8Array;
-}
-
-export function memorySink(): MemorySink {
-  const sink: MemorySink = {
-    chunks: [],
-    closed: false,
-    aborted: false,
-    write(bytes) {
-      sink.chunks.push(bytes.slice());
-    },
-    close() {
-      sink.closed = true;
-    },
-    abort() {
-      sink.aborted = true;
-    },
-    bytes: () => Buffer.concat(sink.chunks),
-  };
-  return sink;
-}
-
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -69,7 +44,8 @@ export interface Wired {
   receiver: ReceiverSession;
   senderChannel: FakeChannel;
   receiverChannel: FakeChannel;
-  sinks: MemorySink[];
+  /** The receiver's store (made on the manifest unless one was passed in). */
+  store: () => MemoryStore;
   senderSnapshots: SenderSnapshot[];
   receiverSnapshots: ReceiverSnapshot[];
   /** Resolves with the final snapshots once both sides have stopped changing state. */
@@ -81,6 +57,11 @@ export interface WireOptions extends PairOptions {
   receiverSecret?: string;
   receiverFingerprints?: Fingerprints;
   autoDownload?: boolean;
+  /** A store left by an earlier session: the receiver resumes from it. */
+  store?: MemoryStore;
+  window?: number;
+  /** Ends the sender after it has put this many payload bytes on the channel. */
+  cutAfterBytes?: number;
 }
 
 const terminal = new Set(['done', 'error']);
@@ -88,7 +69,7 @@ const terminal = new Set(['done', 'error']);
 export function wire(files: FileSource[], options: WireOptions = {}): Wired {
   const [senderChannel, receiverChannel] = channelPair(options);
   const secret = options.secret ?? newSecret();
-  const sinks: MemorySink[] = [];
+  let store: MemoryStore | undefined = options.store;
   const senderSnapshots: SenderSnapshot[] = [];
   const receiverSnapshots: ReceiverSnapshot[] = [];
   let senderDone!: (s: SenderSnapshot) => void;
@@ -112,19 +93,26 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     maxMessageSize: receiverChannel.maxMessageSize,
     fingerprints: options.receiverFingerprints ?? receiverPrints,
     secret: options.receiverSecret ?? secret,
-    openSink: () => {
-      const sink = memorySink();
-      sinks.push(sink);
-      return sink;
-    },
+    window: options.window,
+    openStore: async (files) => (store ??= memoryStore(files)),
     onchange: (snapshot) => {
       receiverSnapshots.push(snapshot);
       if (snapshot.state === 'waiting' && options.autoDownload !== false) void receiver.download();
       if (terminal.has(snapshot.state)) receiverDone(snapshot);
     },
   });
+  if (options.cutAfterBytes !== undefined) {
+    const limit = options.cutAfterBytes;
+    const send = senderChannel.send.bind(senderChannel);
+    let payload = 0;
+    senderChannel.send = (frame) => {
+      send(frame);
+      if (frame[0] === 0x10) payload += frame.length - 13;
+      if (payload >= limit) senderChannel.drop();
+    };
+  }
   void sender.start();
   void receiver.start();
   const settled = Promise.all([senderEnd, receiverEnd]).then(([s, r]) => ({ sender: s, receiver: r }));
-  return { sender, receiver, senderChannel, receiverChannel, sinks, senderSnapshots, receiverSnapshots, settled };
+  return { sender, receiver, senderChannel, receiverChannel, store: () => store!, senderSnapshots, receiverSnapshots, settled };
 }

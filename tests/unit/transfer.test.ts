@@ -8,7 +8,8 @@ import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
-import { memoryFile, memorySink, randomFile, receiverPrints, senderPrints, sha256, wire } from './transfer-harness.ts';
+import { memoryStore, type MemoryStore } from './memory-store.ts';
+import { memoryFile, randomFile, receiverPrints, senderPrints, sha256, wire } from './transfer-harness.ts';
 
 const MiB = 1024 * 1024;
 
@@ -21,9 +22,9 @@ describe('a transfer over a channel that models bufferedAmount', () => {
     expect(receiver.state).toBe('done');
     expect(sender.state).toBe('done');
     expect(receiver.outcomes).toEqual(['verified', 'verified', 'verified', 'verified']);
-    run.sinks.forEach((sink, i) => {
-      expect(sink.closed).toBe(true);
-      expect(sha256(sink.bytes())).toBe(sha256(files[i]!.bytes));
+    files.forEach((file, i) => {
+      expect(sha256(run.store().bytes(i))).toBe(sha256(file.bytes));
+      expect(run.store().verified[i]).toBe(sha256(file.bytes));
     });
     expect(sender.sentBytes).toBe(files.reduce((sum, f) => sum + f.size, 0));
     expect(sender.filesConfirmed).toBe(4);
@@ -32,8 +33,9 @@ describe('a transfer over a channel that models bufferedAmount', () => {
   it('never lets bufferedAmount pass the high-water mark and never sends a message over maxMessageSize', async () => {
     const maxMessageSize = 64 * 1024;
     const files = [randomFile('a', 6 * MiB), randomFile('b', 3 * MiB + 17)];
-    // A slow link: the sender must wait on bufferedamountlow many times.
-    const run = wire(files, { maxMessageSize, bytesPerTick: 128 * 1024 });
+    // A slow link and a window wider than the high-water mark: the sender must wait
+    // on bufferedamountlow many times.
+    const run = wire(files, { maxMessageSize, bytesPerTick: 128 * 1024, window: 16 * MiB });
     const { receiver } = await run.settled;
 
     expect(receiver.state).toBe('done');
@@ -50,7 +52,7 @@ describe('a transfer over a channel that models bufferedAmount', () => {
     const { receiver } = await run.settled;
     expect(receiver.state).toBe('done');
     expect(receiver.outcomes.every((o) => o === 'verified')).toBe(true);
-    expect(new TextDecoder().decode(run.sinks[9999]!.bytes())).toBe('9999');
+    expect(new TextDecoder().decode(run.store().bytes(9999))).toBe('9999');
   }, 30_000);
 
   it('reports progress that ends at the total', async () => {
@@ -59,9 +61,9 @@ describe('a transfer over a channel that models bufferedAmount', () => {
     const { receiver } = await run.settled;
     expect(receiver.progress).toMatchObject({ bytes: 3 * MiB, total: 3 * MiB });
     const states = run.receiverSnapshots.map((s) => s.state);
-    expect(states).toContain('waiting');
+    expect(states[0]).toBe('waiting');
     expect(states).toContain('transferring');
-    expect(states.at(-2)).toBe('verifying');
+    expect(states.at(-1)).toBe('done');
   });
 
   it('waits for the receiver to choose Download', async () => {
@@ -74,28 +76,42 @@ describe('a transfer over a channel that models bufferedAmount', () => {
   });
 });
 
+function flipByte(times: number) {
+  let flipped = 0;
+  const tamper = (frame: Uint8Array) => {
+    if (flipped < times && frame[0] === 0x10 && frame.length > DATA_HEADER_BYTES + 100) {
+      flipped += 1;
+      const copy = frame.slice();
+      copy[DATA_HEADER_BYTES + 100]! ^= 0xff;
+      return copy;
+    }
+    return frame;
+  };
+  return { tamper, flipped: () => flipped };
+}
+
 describe('integrity', () => {
-  it('catches a SHA-256 mismatch: the file is not accepted and both sides say so', async () => {
+  it('catches a SHA-256 mismatch and fetches the file again', async () => {
     const files = [randomFile('photo.jpg', 300_000)];
-    let flipped = false;
-    const run = wire(files, {
-      tamper: (frame) => {
-        if (!flipped && frame[0] === 0x10 && frame.length > DATA_HEADER_BYTES + 100) {
-          flipped = true;
-          const copy = frame.slice();
-          copy[DATA_HEADER_BYTES + 100]! ^= 0xff;
-          return copy;
-        }
-        return frame;
-      },
-    });
+    const damage = flipByte(1);
+    const run = wire(files, { tamper: damage.tamper });
     const { sender, receiver } = await run.settled;
-    expect(flipped).toBe(true);
+    expect(damage.flipped()).toBe(1);
+    expect(run.receiverSnapshots.some((s) => s.outcomes[0] === 'failed')).toBe(true);
+    expect(receiver.state).toBe('done');
+    expect(sha256(run.store().bytes(0))).toBe(sha256(files[0]!.bytes));
+    expect(sender.sentBytes).toBe(2 * 300_000);
+  });
+
+  it('gives up with a clear error when the file keeps failing, and keeps nothing of it', async () => {
+    const files = [randomFile('photo.jpg', 300_000)];
+    const run = wire(files, { tamper: flipByte(Infinity).tamper });
+    const { sender, receiver } = await run.settled;
     expect(receiver.state).toBe('error');
     expect(receiver.outcomes).toEqual(['failed']);
     expect(receiver.error).toMatch(/photo\.jpg failed verification/);
-    expect(run.sinks[0]!.aborted).toBe(true);
-    expect(run.sinks[0]!.closed).toBe(false);
+    expect(run.store().verified[0]).toBeNull();
+    expect(run.store().ranges(0)).toEqual([]);
     expect(sender.state).toBe('error');
   });
 });
@@ -139,21 +155,18 @@ function settle<T extends { state: string }>(): [(snapshot: T) => void, Promise<
   return [(s) => (s.state === 'done' || s.state === 'error') && resolve(s), done];
 }
 
-async function hostileSender(frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void) {
+async function hostileSender(frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void, stallTimeoutMs?: number) {
   const [senderChannel, receiverChannel] = channelPair();
   const secret = newSecret();
   const [onchange, ended] = settle<ReceiverSnapshot>();
-  const sinks: ReturnType<typeof memorySink>[] = [];
+  let store: MemoryStore | undefined;
   const receiver = new ReceiverSession({
     channel: receiverChannel,
     maxMessageSize: receiverChannel.maxMessageSize,
     fingerprints: receiverPrints,
     secret,
-    openSink: () => {
-      const sink = memorySink();
-      sinks.push(sink);
-      return sink;
-    },
+    stallTimeoutMs,
+    openStore: async (files) => (store = memoryStore(files)),
     onchange: (s) => {
       if (s.state === 'waiting') void receiver.download();
       onchange(s);
@@ -164,7 +177,7 @@ async function hostileSender(frames: (send: (m: ControlMessage) => void, channel
   peer.send({ type: 'manifest', files: [{ name: 'a.txt', size: 4, type: '', lastModified: 0 }] });
   await expect.poll(() => peer.received.some((m) => m.type === 'request')).toBe(true);
   frames(peer.send, senderChannel);
-  return { snapshot: await ended, sinks, peer };
+  return { snapshot: await ended, store: store!, peer };
 }
 
 function data(file: number, offset: number, bytes: number[]) {
@@ -177,13 +190,13 @@ describe('a receiver facing a hostile or broken sender', () => {
   it.each([
     ['data for a file that does not exist', (c: FakeChannel) => c.send(data(5, 0, [1])), /file 5, which is not the one expected/],
     ['data at the wrong offset', (c: FakeChannel) => c.send(data(0, 2, [1])), /offset 2; expected 0/],
-    ['data past the end of the file', (c: FakeChannel) => c.send(data(0, 0, [1, 2, 3, 4, 5])), /past the end/],
+    ['data past the end of the file', (c: FakeChannel) => c.send(data(0, 0, [1, 2, 3, 4, 5])), /past the end of what was asked/],
     ['an unknown frame type', (c: FakeChannel) => c.send(new Uint8Array([0x33, 1, 2])), /unknown frame type/],
   ])('%s → a clear error, nothing kept', async (_, act, message) => {
-    const { snapshot, sinks, peer } = await hostileSender((_send, channel) => act(channel));
+    const { snapshot, store, peer } = await hostileSender((_send, channel) => act(channel));
     expect(snapshot.state).toBe('error');
     expect(snapshot.error).toMatch(message);
-    expect(sinks.every((s) => !s.closed)).toBe(true);
+    expect(store.verified).toEqual([null]);
     // The receiver told the sender why it hung up.
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(peer.received.some((m) => m.type === 'error')).toBe(true);
@@ -230,10 +243,14 @@ async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
   return { peer, ended, files, channel: receiverChannel };
 }
 
+function request(ranges: { file: number; start: number; end: number }[]): ControlMessage {
+  return { type: 'request', ranges, stored: 0, total: 0 };
+}
+
 describe('a sender facing a hostile receiver', () => {
   it('refuses a request for a file that does not exist', async () => {
     const { peer, ended } = await hostileReceiver();
-    peer.send({ type: 'request', ranges: [{ file: 9, offset: 0 }] });
+    peer.send(request([{ file: 9, start: 0, end: 1 }]));
     const snapshot = await ended;
     expect(snapshot.error).toMatch(/file 9, which does not exist/);
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -242,13 +259,13 @@ describe('a sender facing a hostile receiver', () => {
 
   it('refuses an offset past the end', async () => {
     const { peer, ended } = await hostileReceiver();
-    peer.send({ type: 'request', ranges: [{ file: 0, offset: 1001 }] });
-    expect((await ended).error).toMatch(/past its end/);
+    peer.send(request([{ file: 0, start: 0, end: 1001 }]));
+    expect((await ended).error).toMatch(/up to 1001, past its end/);
   });
 
   it('serves a range that starts mid-file and still announces the whole file’s hash', async () => {
     const { peer, files } = await hostileReceiver();
-    peer.send({ type: 'request', ranges: [{ file: 0, offset: 600 }] });
+    peer.send(request([{ file: 0, start: 600, end: 1000 }]));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const chunks = peer.received.filter((m) => m.type === 'data');
     expect(chunks[0]).toMatchObject({ offset: 600 });
@@ -274,7 +291,7 @@ describe('several receivers of one share', () => {
     const second = wire([file]);
     const { receiver } = await second.settled;
     expect(receiver.state).toBe('done');
-    expect(sha256(second.sinks[0]!.bytes())).toBe(sha256(bytes));
+    expect(sha256(second.store().bytes(0))).toBe(sha256(bytes));
     // The second pass read the file once to send it, never again to hash it.
     expect(reads.count - readsForOne).toBe(readsForOne);
   });
@@ -315,7 +332,7 @@ describe('before a peer has proved the secret', () => {
 describe('receipts', () => {
   it('a receipt for a file whose end was not sent yet is refused', async () => {
     const { peer, ended } = await hostileReceiver([randomFile('big.bin', 8 * MiB)]);
-    peer.send({ type: 'request', ranges: [{ file: 0, offset: 0 }] });
+    peer.send(request([{ file: 0, start: 0, end: 8 * MiB }]));
     peer.send({ type: 'receipt', file: 0, ok: true });
     const snapshot = await ended;
     expect(snapshot.state).toBe('error');
@@ -338,5 +355,101 @@ describe('one receiver leaving', () => {
     release();
     await expect(first).rejects.toThrow('receiver A left');
     await expect(second).resolves.toBe(sha256(bytes));
+  });
+});
+
+describe('resuming', () => {
+  it('after a dropped connection asks only for what is missing and wastes at most a window', async () => {
+    const file = randomFile('movie.mp4', 20 * MiB);
+    const first = wire([file], { cutAfterBytes: 10 * MiB, bytesPerTick: 512 * 1024 });
+    const cut = await first.settled;
+    expect(cut.receiver.state).toBe('error');
+    const store = first.store();
+    const kept = store.ranges(0);
+    expect(kept.length).toBe(1);
+    expect(kept[0]![1]).toBeGreaterThan(5 * MiB);
+
+    const second = wire([file], { store });
+    const requests: ControlMessage[] = [];
+    const decoder = new FrameDecoder();
+    second.receiverChannel.peer.addEventListener('message', (event) => {
+      const message = decoder.decode((event as Event & { data: ArrayBuffer }).data);
+      if (message?.type === 'request') requests.push(message);
+    });
+    const { sender, receiver } = await second.settled;
+    expect(receiver.state).toBe('done');
+    expect(receiver.resumedAt).toBeCloseTo(kept[0]![1] / file.size, 5);
+    // The first request picks up exactly where the stored bytes end.
+    expect(requests[0]).toMatchObject({ ranges: [{ file: 0, start: kept[0]![1] }] });
+    expect(sha256(store.bytes(0))).toBe(sha256(file.bytes));
+    const sent = cut.sender.sentBytes + sender.sentBytes;
+    expect(sent).toBeLessThanOrEqual(file.size + 4 * MiB);
+  });
+
+  it('fills the gaps of a store with holes and verifies the file by reading it back', async () => {
+    const file = randomFile('holes.bin', 3 * MiB);
+    const store = memoryStore([file]);
+    await store.write(0, 0, file.bytes.slice(0, MiB));
+    await store.write(0, 2 * MiB, file.bytes.slice(2 * MiB, 2.5 * MiB));
+    const run = wire([file], { store });
+    const { sender, receiver } = await run.settled;
+    expect(receiver.state).toBe('done');
+    expect(sender.sentBytes).toBe(1.5 * MiB);
+    expect(run.receiverSnapshots.some((snapshot) => snapshot.state === 'verifying')).toBe(true);
+    expect(sha256(store.bytes(0))).toBe(sha256(file.bytes));
+  });
+
+  it('does not fetch a verified file again', async () => {
+    const files = [randomFile('a', MiB), randomFile('b', MiB)];
+    const store = memoryStore(files);
+    await store.write(0, 0, files[0]!.bytes);
+    await store.settle(0, sha256(files[0]!.bytes));
+    const run = wire(files, { store });
+    const { sender, receiver } = await run.settled;
+    expect(receiver.outcomes).toEqual(['verified', 'verified']);
+    expect(sender.sentBytes).toBe(MiB);
+  });
+});
+
+describe('storage', () => {
+  it('running out of room stops with a clear error and keeps what was stored', async () => {
+    const file = randomFile('huge.iso', 8 * MiB);
+    const store = memoryStore([file]);
+    store.capacity = 5 * MiB;
+    const run = wire([file], { store });
+    const { receiver, sender } = await run.settled;
+    expect(receiver.state).toBe('error');
+    expect(receiver.error).toMatch(/no room left/);
+    expect(store.ranges(0)[0]![1]).toBeGreaterThan(4 * MiB);
+    expect(sender.state).toBe('error');
+    expect(sender.error).toMatch(/no room left/);
+  });
+
+  it('a slow store holds the sender back to one window ahead', async () => {
+    const file = randomFile('slow.bin', 12 * MiB);
+    const store = memoryStore([file]);
+    const write = store.write.bind(store);
+    let ahead = 0;
+    const run = wire([file], { store, window: 2 * MiB });
+    store.write = async (f, offset, bytes) => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      await write(f, offset, bytes);
+    };
+    const sample = setInterval(() => {
+      ahead = Math.max(ahead, run.sender.snapshot.sentBytes - store.written);
+    }, 1);
+    const { receiver } = await run.settled;
+    clearInterval(sample);
+    expect(receiver.state).toBe('done');
+    expect(ahead).toBeGreaterThan(0);
+    expect(ahead).toBeLessThanOrEqual(2 * MiB);
+  });
+});
+
+describe('a sender that goes silent', () => {
+  it('is hung up on after the stall timeout, as a dropped connection', async () => {
+    const { snapshot } = await hostileSender(() => {}, 100);
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.disconnected).toBe(true);
   });
 });

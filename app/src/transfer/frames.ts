@@ -23,6 +23,7 @@ const CONTROL_CODES = {
   'file-end': 0x04,
   receipt: 0x05,
   error: 0x06,
+  done: 0x07,
 } as const satisfies Record<ControlMessage['type'], number>;
 const CONTROL_TYPES = new Map<number, ControlMessage['type']>(
   Object.entries(CONTROL_CODES).map(([type, code]) => [code, type as ControlMessage['type']]),

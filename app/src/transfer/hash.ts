@@ -5,6 +5,8 @@ export interface Sha256 {
   update(bytes: Uint8Array): void;
   /** Lowercase hex; the hasher starts over afterwards, ready for the next file. */
   digest(): string;
+  /** Forgets what it was given so far. */
+  reset(): void;
 }
 
 export async function createSha256(): Promise<Sha256> {
@@ -12,6 +14,7 @@ export async function createSha256(): Promise<Sha256> {
   hasher.init();
   return {
     update: (bytes) => void hasher.update(bytes),
+    reset: () => void hasher.init(),
     digest: () => {
       const hex = hasher.digest('hex');
       hasher.init();

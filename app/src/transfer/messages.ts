@@ -16,18 +16,23 @@ export interface FileDescription {
   lastModified: number;
 }
 
-/** "Send file `file` from byte `offset` to its end." */
+/** "Send bytes [start, end) of file `file`", and its hash after them when end is its size. */
 export interface FileRange {
   file: number;
-  offset: number;
+  start: number;
+  end: number;
 }
 
 export type ControlMessage =
-  | { type: 'hello'; version: number; proof: string }
+  /** `session` names the receiver's transfer, so a sender knows a reconnecting receiver. */
+  | { type: 'hello'; version: number; proof: string; session?: string }
   | { type: 'manifest'; files: FileDescription[] }
-  | { type: 'request'; ranges: FileRange[] }
+  /** `stored` and `total` are the receiver's progress, which the sender shows. */
+  | { type: 'request'; ranges: FileRange[]; stored: number; total: number }
   | { type: 'file-end'; file: number; sha256: string }
   | { type: 'receipt'; file: number; ok: boolean }
+  /** The receiver has every file, verified: the sender may hang up. */
+  | { type: 'done' }
   | { type: 'error'; message: string };
 
 export interface DataMessage {
@@ -94,8 +99,13 @@ function fileDescription(value: unknown): FileDescription {
 export function parseControl(type: ControlMessage['type'], value: unknown): ControlMessage {
   if (!isBody(value)) fail(`${type} body must be an object`);
   switch (type) {
-    case 'hello':
-      return { type, version: index(value, 'version'), proof: text(value, 'proof', 256) };
+    case 'hello': {
+      const hello: ControlMessage = { type, version: index(value, 'version'), proof: text(value, 'proof', 256) };
+      if (value.session === undefined) return hello;
+      const session = text(value, 'session', 64);
+      if (!/^[A-Za-z0-9_-]+$/.test(session)) fail('session must be base64url');
+      return { ...hello, session };
+    }
     case 'manifest':
       return { type, files: list(value, 'files', MAX_FILES).map(fileDescription) };
     case 'request':
@@ -103,8 +113,13 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
         type,
         ranges: list(value, 'ranges', MAX_FILES).map((range) => {
           const body = entry(range, 'range');
-          return { file: index(body, 'file'), offset: index(body, 'offset') };
+          const start = index(body, 'start');
+          const end = index(body, 'end');
+          if (end < start) fail('a range must not end before it starts');
+          return { file: index(body, 'file'), start, end };
         }),
+        stored: index(value, 'stored'),
+        total: index(value, 'total'),
       };
     case 'file-end': {
       const sha256 = text(value, 'sha256', 64);
@@ -114,6 +129,8 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
     case 'receipt':
       if (typeof value.ok !== 'boolean') fail('ok must be a boolean');
       return { type, file: index(value, 'file'), ok: value.ok };
+    case 'done':
+      return { type };
     case 'error':
       return { type, message: text(value, 'message', MAX_ERROR_LENGTH) };
   }

@@ -27,13 +27,15 @@ export interface LinkOptions {
   flow?: FlowLimits;
   /** How long the peer has to prove the secret before we hang up. */
   helloTimeoutMs?: number;
+  /** Sent in our hello (receivers: the transfer's id, stable across reconnections). */
+  session?: string;
 }
 
 const HELLO_TIMEOUT_MS = 10_000;
 
 export interface LinkHandlers {
-  /** The peer proved it holds the secret; messages may flow. */
-  authenticated(): void | Promise<void>;
+  /** The peer proved it holds the secret; messages may flow. `session` is what it sent. */
+  authenticated(session: string | undefined): void | Promise<void>;
   /** A verified message other than hello, in order. A throw ends the link. */
   message(message: Message): void | Promise<void>;
   /** Called once. `error` is null after our own orderly close. */
@@ -86,7 +88,8 @@ export class PeerLink {
     }, this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
     try {
       const proof = await proveSecret(secret, role, fingerprints);
-      await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof });
+      const { session } = this.#options;
+      await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(session && { session }) });
       this.#sayHello();
     } catch (error) {
       this.#end(asError(error));
@@ -105,6 +108,9 @@ export class PeerLink {
   /** Ends the link because of `error`: tells the peer why (best effort), then closes. */
   fail(error: Error): void {
     if (this.#ended) return;
+    // The channel closed under us. Messages that came before the close may say why
+    // (the peer's own error): let the inbox read them before we settle on a reason.
+    if (error instanceof AbortedError) return this.#endAfterInbox(error);
     if (!(error instanceof AbortedError) && this.#options.channel.readyState === 'open') {
       // Bypass flow control: this is the last thing we send, and it is small.
       try {
@@ -129,20 +135,24 @@ export class PeerLink {
   };
 
   #onClose = (): void => {
-    this.#end(new AbortedError('the connection closed'));
+    this.#endAfterInbox(new AbortedError('the connection closed'));
   };
+
+  #endAfterInbox(error: Error): void {
+    void this.#inbox.then(() => this.#end(error));
+  }
 
   async #handle(data: unknown): Promise<void> {
     if (this.#ended) return;
     const message = this.#decoder.decode(data);
     if (message === null) return;
     if (message.type === 'error') throw new PeerReportedError(message.message);
-    if (message.type === 'hello') return this.#verify(message.version, message.proof);
+    if (message.type === 'hello') return this.#verify(message.version, message.proof, message.session);
     if (!this.#authenticated) throw new ProtocolError(`${message.type} before authentication`);
     await this.#handlers.message(message);
   }
 
-  async #verify(version: number, proof: string): Promise<void> {
+  async #verify(version: number, proof: string, session: string | undefined): Promise<void> {
     if (this.#authenticated) throw new ProtocolError('second hello');
     if (version !== PROTOCOL_VERSION) {
       throw new ProtocolError(`the other side speaks protocol version ${version}; this Ferry speaks ${PROTOCOL_VERSION}`);
@@ -156,7 +166,7 @@ export class PeerLink {
     clearTimeout(this.#helloTimer);
     this.#decoder.limit = MAX_CONTROL_BYTES;
     await this.#helloSent;
-    await this.#handlers.authenticated();
+    await this.#handlers.authenticated(session);
   }
 
   #end(error: Error | null): void {

@@ -1,29 +1,27 @@
 /**
- * The receiving side of one connection: proves the secret, shows the manifest, and
- * on `download()` asks for every file, checks that bytes arrive in order and within
- * bounds, hashes them as they arrive, and accepts a file only when its SHA-256
- * matches the sender's.
+ * The receiving side of one connection: proves the secret, reads the manifest, and
+ * on `download()` asks for whatever its store lacks, a few MiB at a time. It checks
+ * that bytes arrive in order and within what it asked for, stores them, and accepts a
+ * file only when its SHA-256 matches the sender's; a file that does not match is
+ * fetched once more before the transfer fails.
+ *
+ * Asking in windows keeps both sides honest about memory and loss: the sender never
+ * runs more than a window ahead of what is stored, so a slow disk cannot make the
+ * page buffer without bound, and a dropped connection costs at most a window.
  */
 import type { Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
-import { ProtocolError } from './errors.ts';
+import { AbortedError, ProtocolError } from './errors.ts';
 import type { FlowLimits } from './flow.ts';
 import { createSha256, type Sha256 } from './hash.ts';
-import type { FileDescription, Message } from './messages.ts';
+import type { FileDescription, FileRange, Message } from './messages.ts';
 import { PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
-
-/** Where a received file's bytes go, in order. */
-export interface FileSink {
-  write(bytes: Uint8Array): void | Promise<void>;
-  /** All bytes written and verified. */
-  close(): void | Promise<void>;
-  /** The file failed or the transfer stopped; drop what was written. */
-  abort(): void;
-}
+import { coveredBytes, missingRanges } from './ranges.ts';
+import type { ReceiveStore } from './store.ts';
 
 export type ReceiverState = 'connecting' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error';
-export type FileOutcome = 'pending' | 'receiving' | 'verified' | 'failed';
+export type FileOutcome = 'pending' | 'receiving' | 'verifying' | 'verified' | 'failed';
 
 export interface ReceiverSnapshot {
   state: ReceiverState;
@@ -31,7 +29,11 @@ export interface ReceiverSnapshot {
   files: readonly FileDescription[];
   outcomes: readonly FileOutcome[];
   progress: Progress;
+  /** Share of the bytes already stored when this session began, if any (0–1). */
+  resumedAt: number | null;
   error: string | null;
+  /** The session ended because the connection went, not because of what was sent. */
+  disconnected: boolean;
 }
 
 export interface ReceiverOptions {
@@ -39,42 +41,64 @@ export interface ReceiverOptions {
   maxMessageSize: number;
   fingerprints: Fingerprints;
   secret: string;
-  openSink: (file: FileDescription, index: number) => FileSink | Promise<FileSink>;
+  /** This transfer's id, stable across reconnections and reloads. */
+  session?: string;
+  /** The store for this manifest: empty for a new transfer, partly filled for a resumed one. */
+  openStore: (files: readonly FileDescription[]) => Promise<ReceiveStore>;
+  /** Bytes asked for and not yet stored, at most. */
+  window?: number;
+  /** Hang up (and let the caller reconnect) when asked-for data stops coming this long. */
+  stallTimeoutMs?: number;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
   now?: () => number;
   onchange?: (snapshot: ReceiverSnapshot) => void;
 }
 
-interface Incoming {
-  index: number;
-  offset: number;
-  sink: FileSink;
-  hasher: Sha256;
-}
-
+/** Small enough that a drop or reload refetches little, big enough to keep the link busy. */
+export const DEFAULT_WINDOW = 3 * 1024 * 1024;
+const STALL_TIMEOUT_MS = 20_000;
 const EMIT_INTERVAL_MS = 100;
+const FETCH_ATTEMPTS = 2;
+
+/** A requested range and how far it has arrived. */
+interface Asked extends FileRange {
+  at: number;
+}
 
 export class ReceiverSession {
   readonly #options: ReceiverOptions;
   readonly #link: PeerLink;
   readonly #now: () => number;
+  readonly #window: number;
   #state: ReceiverState = 'connecting';
   #error: string | null = null;
   #files: readonly FileDescription[] = [];
+  #store: ReceiveStore | null = null;
   /** Updated in place; snapshots copy it (they are throttled, per-file updates are not). */
   #outcomes: FileOutcome[] = [];
+  #attempts: number[] = [];
+  /** Still to ask for, in order. */
+  #pending: FileRange[] = [];
+  /** Asked for, in the order the sender answers. */
+  #asked: Asked[] = [];
+  #askedBytes = 0;
+  /** Hash of a file being received from its first byte in this session. */
+  #stream: { file: number; at: number } | null = null;
   #hasher: Sha256 | null = null;
-  /** Files requested and not yet ended, in the order the sender sends them. */
-  #queue: number[] = [];
-  #incoming: Incoming | null = null;
+  #stored = 0;
+  #total = 0;
+  #resumedAt: number | null = null;
+  #disconnected = false;
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #lastEmit = -Infinity;
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ReceiverOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => Date.now());
+    this.#window = options.window ?? DEFAULT_WINDOW;
     this.#link = new PeerLink(
       { ...options, role: 'receiver' },
       {
@@ -99,29 +123,34 @@ export class ReceiverSession {
       files: this.#files,
       outcomes: [...this.#outcomes],
       progress: this.#progress,
+      resumedAt: this.#resumedAt,
       error: this.#error,
+      disconnected: this.#disconnected,
     };
   }
 
-  /** Asks for every file in the manifest. */
+  /** Asks for every byte the store lacks and for each unverified file's hash. */
   async download(): Promise<void> {
-    if (this.#state !== 'waiting') throw new Error(`cannot start a download while ${this.#state}`);
-    this.#queue = this.#files.map((_, index) => index);
-    this.#meter = new RateMeter(this.#files.reduce((sum, file) => sum + file.size, 0));
-    this.#progress = this.#meter.progress(0, this.#now());
+    const store = this.#store;
+    if (this.#state !== 'waiting' || !store) throw new Error(`cannot start a download while ${this.#state}`);
+    this.#pending = this.#files.flatMap((file, index) => (store.isVerified(index) ? [] : this.#plan(index, file.size)));
+    this.#meter = new RateMeter(this.#total);
+    this.#progress = this.#meter.progress(this.#stored, this.#now());
     this.#set('transferring');
-    if (this.#queue.length === 0) return this.#set('done');
-    await this.#link.send({ type: 'request', ranges: this.#queue.map((file) => ({ file, offset: 0 })) });
+    await this.#finishOrAsk();
+  }
+
+  /** The ranges to ask for to complete one file; an empty one at its end asks for just the hash. */
+  #plan(file: number, size: number): FileRange[] {
+    const gaps = missingRanges(this.#store!.ranges(file), size).map(([start, end]) => ({ file, start, end }));
+    return gaps.length > 0 && gaps.at(-1)!.end === size ? gaps : [...gaps, { file, start: size, end: size }];
   }
 
   async #handle(message: Message): Promise<void> {
+    this.#watch();
     switch (message.type) {
       case 'manifest':
-        if (this.#state !== 'connecting') throw new ProtocolError('a second manifest');
-        this.#files = message.files;
-        this.#outcomes = message.files.map(() => 'pending');
-        this.#progress = { bytes: 0, total: message.files.reduce((sum, file) => sum + file.size, 0), rate: 0, eta: null };
-        return this.#set('waiting');
+        return this.#manifest(message.files);
       case 'data':
         return this.#data(message.file, message.offset, message.payload);
       case 'file-end':
@@ -131,59 +160,158 @@ export class ReceiverSession {
     }
   }
 
-  async #open(file: number): Promise<Incoming> {
-    if (this.#incoming) return this.#incoming;
-    if (this.#queue[0] !== file) throw new ProtocolError(`data for file ${file}, which is not the one expected next`);
-    const description = this.#files[file]!;
-    this.#hasher ??= await createSha256();
-    const sink = await this.#options.openSink(description, file);
-    this.#incoming = { index: file, offset: 0, sink, hasher: this.#hasher };
-    this.#outcome(file, 'receiving');
-    return this.#incoming;
+  async #manifest(files: FileDescription[]): Promise<void> {
+    if (this.#state !== 'connecting') throw new ProtocolError('a second manifest');
+    const store = await this.#options.openStore(files);
+    this.#store = store;
+    this.#files = files;
+    this.#outcomes = files.map((_, index) => (store.isVerified(index) ? 'verified' : 'pending'));
+    this.#attempts = files.map(() => 0);
+    this.#total = files.reduce((sum, file) => sum + file.size, 0);
+    this.#stored = files.reduce((sum, _, index) => sum + coveredBytes(store.ranges(index)), 0);
+    if (this.#stored > 0) this.#resumedAt = this.#total === 0 ? 1 : this.#stored / this.#total;
+    this.#progress = { bytes: this.#stored, total: this.#total, rate: 0, eta: null };
+    this.#set('waiting');
   }
 
   async #data(file: number, offset: number, payload: Uint8Array): Promise<void> {
-    const incoming = await this.#open(file);
-    if (incoming.index !== file) throw new ProtocolError(`data for file ${file} while file ${incoming.index} is open`);
-    if (offset !== incoming.offset) throw new ProtocolError(`data at offset ${offset}; expected ${incoming.offset}`);
-    if (offset + payload.length > this.#files[file]!.size) throw new ProtocolError(`data past the end of file ${file}`);
-    incoming.hasher.update(payload);
-    await incoming.sink.write(payload);
-    incoming.offset += payload.length;
-    this.#progress = this.#meter.progress(this.#progress.bytes + payload.length, this.#now());
+    const asked = this.#asked[0];
+    if (!asked || asked.file !== file || asked.at === asked.end) {
+      throw new ProtocolError(`data for file ${file}, which is not the one expected next`);
+    }
+    if (offset !== asked.at) throw new ProtocolError(`data at offset ${offset}; expected ${asked.at}`);
+    if (offset + payload.length > asked.end) throw new ProtocolError(`data past the end of what was asked for file ${file}`);
+    this.#mark(file, 'receiving');
+    await this.#hash(file, offset, payload);
+    // The store may take ownership of the payload's buffer, so it comes after hashing.
+    await this.#store!.write(file, offset, payload);
+    asked.at += payload.length;
+    this.#askedBytes -= payload.length;
+    this.#stored += payload.length;
+    // A range that ends at the file's end stays first until the file's hash arrives.
+    if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#asked.shift();
+    this.#progress = this.#meter.progress(this.#stored, this.#now());
     this.#emit(false);
+    await this.#ask();
+  }
+
+  /** Feeds the running hash when the file arrives in one pass from its first byte. */
+  async #hash(file: number, offset: number, payload: Uint8Array): Promise<void> {
+    const stream = this.#stream;
+    if (stream && stream.file === file && stream.at === offset) {
+      this.#hasher!.update(payload);
+      stream.at += payload.length;
+    } else if (offset === 0) {
+      this.#hasher ??= await createSha256();
+      this.#hasher.reset();
+      this.#hasher.update(payload);
+      this.#stream = { file, at: payload.length };
+    } else {
+      this.#stream = null;
+    }
   }
 
   async #fileEnd(file: number, sha256: string): Promise<void> {
-    const incoming = await this.#open(file);
-    const description = this.#files[file]!;
-    if (incoming.index !== file) throw new ProtocolError(`end of file ${file} while file ${incoming.index} is open`);
-    if (incoming.offset !== description.size) throw new ProtocolError(`${description.name} ended after ${incoming.offset} of ${description.size} bytes`);
-    this.#incoming = null;
-    this.#queue.shift();
-    const last = this.#queue.length === 0;
-    if (last) this.#set('verifying');
-    const ok = incoming.hasher.digest() === sha256;
-    if (ok) {
-      await incoming.sink.close();
-    } else {
-      incoming.sink.abort();
+    const asked = this.#asked[0];
+    const description = this.#files[file];
+    if (!asked || !description || asked.file !== file || asked.end !== description.size) {
+      throw new ProtocolError(`end of file ${file}, which was not asked for`);
     }
-    this.#outcome(file, ok ? 'verified' : 'failed');
+    if (asked.at !== asked.end) throw new ProtocolError(`${description.name} ended after ${asked.at} of ${description.size} bytes`);
+    this.#asked.shift();
+    const ok = (await this.#digest(file, description.size)) === sha256;
+    const store = this.#store!;
+    await store.settle(file, ok ? sha256 : null);
     await this.#link.send({ type: 'receipt', file, ok });
-    if (!ok) throw new IntegrityError(`${description.name} failed verification: its SHA-256 does not match the sender’s`);
-    if (last) this.#set('done');
+    if (ok) {
+      this.#mark(file, 'verified');
+    } else {
+      this.#mark(file, 'failed');
+      this.#stored -= description.size;
+      if (++this.#attempts[file]! >= FETCH_ATTEMPTS) {
+        throw new IntegrityError(`${description.name} failed verification: its SHA-256 does not match the sender’s`);
+      }
+      // Perhaps the sender's file changed between sessions: fetch it whole, once more.
+      this.#pending.unshift({ file, start: 0, end: description.size });
+    }
+    await this.#finishOrAsk();
+  }
+
+  /** The hash of the stored file: from the running hash, or by reading it back. */
+  async #digest(file: number, size: number): Promise<string> {
+    const stream = this.#stream;
+    this.#stream = null;
+    const hasher = (this.#hasher ??= await createSha256());
+    if (stream && stream.file === file && stream.at === size) return hasher.digest();
+    hasher.reset();
+    if (size > 0) {
+      this.#mark(file, 'verifying');
+      if (this.#pending.length === 0 && this.#asked.length === 0) this.#set('verifying');
+      for await (const chunk of this.#store!.read(file)) {
+        this.#link.signal.throwIfAborted();
+        hasher.update(chunk);
+      }
+    }
+    return hasher.digest();
+  }
+
+  async #finishOrAsk(): Promise<void> {
+    if (this.#pending.length === 0 && this.#asked.length === 0 && this.#outcomes.every((o) => o === 'verified')) {
+      clearTimeout(this.#stallTimer);
+      this.#set('done');
+      await this.#link.send({ type: 'done' });
+      return;
+    }
+    if (this.#state === 'verifying') this.#set('transferring');
+    await this.#ask();
+  }
+
+  /** Tops the window up: asks for more once a third of it has been stored. */
+  async #ask(): Promise<void> {
+    if (this.#pending.length === 0 || this.#askedBytes > (this.#window * 2) / 3) return;
+    const batch: FileRange[] = [];
+    let budget = this.#window - this.#askedBytes;
+    // Zero-length ranges (an empty file, or just a hash) cost no budget; the batch is
+    // capped so a request for 10,000 tiny files stays a modest message.
+    while (this.#pending.length > 0 && budget > 0 && batch.length < 1000) {
+      const next = this.#pending[0]!;
+      const end = Math.min(next.end, next.start + budget);
+      const range = { file: next.file, start: next.start, end };
+      if (end === next.end) this.#pending.shift();
+      else next.start = end;
+      batch.push(range);
+      this.#asked.push({ ...range, at: range.start });
+      this.#askedBytes += end - range.start;
+      budget -= end - range.start;
+    }
+    if (batch.length > 0) {
+      this.#watch();
+      await this.#link.send({ type: 'request', ranges: batch, stored: this.#stored, total: this.#total });
+    }
+  }
+
+  /**
+   * Restarts the stall watchdog while anything is asked for. A lid closed or a network
+   * gone quiet may close nothing for minutes; silence is how we learn of it.
+   */
+  #watch(): void {
+    clearTimeout(this.#stallTimer);
+    if (this.#asked.length === 0 && this.#state !== 'transferring') return;
+    this.#stallTimer = setTimeout(() => {
+      if (this.#asked.length > 0) this.#link.fail(new AbortedError('nothing arrived from the sender for a while'));
+    }, this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
   }
 
   #ended(error: Error | null): void {
-    this.#incoming?.sink.abort();
-    this.#incoming = null;
+    clearTimeout(this.#stallTimer);
     if (this.#state === 'done' || !error) return;
+    this.#disconnected = error.name === 'AbortedError';
     this.#error = explain(error, this.#state);
     this.#set('error');
   }
 
-  #outcome(file: number, outcome: FileOutcome): void {
+  #mark(file: number, outcome: FileOutcome): void {
+    if (this.#outcomes[file] === outcome) return;
     this.#outcomes[file] = outcome;
     // Throttled like progress: 10,000 tiny files must not mean 10,000 repaints.
     this.#emit(outcome === 'failed');
@@ -202,7 +330,7 @@ export class ReceiverSession {
   }
 }
 
-/** The received bytes do not hash to what the sender announced. */
+/** The received bytes do not hash to what the sender announced, twice. */
 export class IntegrityError extends Error {
   override name = 'IntegrityError';
 }

@@ -1,7 +1,8 @@
 /**
  * The sending side of one connection: proves the secret, sends the manifest, then
- * streams the requested file ranges in order, hashing as it reads, and finishes when
- * the receiver has confirmed every file.
+ * serves the byte ranges the receiver asks for, in order, hashing as it reads, until
+ * the receiver says it has everything. The receiver asks a few MiB at a time, so a
+ * dropped connection wastes little and a reconnection asks only for what is missing.
  */
 import type { Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
@@ -23,11 +24,13 @@ export type SenderState = 'connecting' | 'waiting' | 'transferring' | 'done' | '
 
 export interface SenderSnapshot {
   state: SenderState;
+  /** The receiver's progress as it last reported it, plus what we sent since. */
   progress: Progress;
   /** File payload bytes put on the channel in this session. */
   sentBytes: number;
   filesConfirmed: number;
-  filesRequested: number;
+  /** The receiver's transfer id, stable across its reconnections. */
+  session: string | null;
   error: string | null;
 }
 
@@ -49,6 +52,13 @@ export interface SenderOptions {
 
 const EMIT_INTERVAL_MS = 100;
 
+/** A hash being computed while a file is sent from its first byte. */
+interface RunningHash {
+  file: number;
+  at: number;
+  hasher: Sha256;
+}
+
 export class SenderSession {
   readonly #options: SenderOptions;
   readonly #link: PeerLink;
@@ -56,13 +66,13 @@ export class SenderSession {
   readonly #now: () => number;
   #state: SenderState = 'connecting';
   #error: string | null = null;
+  #session: string | null = null;
   #pump: Promise<void> = Promise.resolve();
+  #running: RunningHash | null = null;
+  #hasher: Sha256 | null = null;
   /** Files whose end (and hash) we sent, awaiting the receiver's receipt. */
   #unconfirmed = new Set<number>();
-  /** Files requested and not yet confirmed, whether or not their end was sent. */
-  #outstanding = new Set<number>();
-  #filesRequested = 0;
-  #hasher: Sha256 | null = null;
+  #filesConfirmed = 0;
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #sentBytes = 0;
@@ -75,7 +85,11 @@ export class SenderSession {
     this.#link = new PeerLink(
       { ...options, role: 'sender' },
       {
-        authenticated: () => this.#link.send({ type: 'manifest', files: options.files.map(describe) }).then(() => this.#set('waiting')),
+        authenticated: async (session) => {
+          this.#session = session ?? null;
+          await this.#link.send({ type: 'manifest', files: options.files.map(describe) });
+          this.#set('waiting');
+        },
         message: (message) => this.#handle(message),
         ended: (error) => this.#ended(error),
       },
@@ -96,8 +110,8 @@ export class SenderSession {
       state: this.#state,
       progress: this.#progress,
       sentBytes: this.#sentBytes,
-      filesConfirmed: this.#filesRequested - this.#outstanding.size,
-      filesRequested: this.#filesRequested,
+      filesConfirmed: this.#filesConfirmed,
+      session: this.#session,
       error: this.#error,
     };
   }
@@ -105,30 +119,29 @@ export class SenderSession {
   #handle(message: Message): void {
     switch (message.type) {
       case 'request':
-        return this.#request(message.ranges);
+        return this.#request(message.ranges, message.stored, message.total);
       case 'receipt':
         return this.#receipt(message.file, message.ok);
+      case 'done':
+        if (this.#unconfirmed.size > 0) throw new ProtocolError('done while files await their receipt');
+        this.#set('done');
+        return this.#link.close();
       default:
         throw new ProtocolError(`a receiver does not send ${message.type}`);
     }
   }
 
-  #request(ranges: FileRange[]): void {
-    const { files } = this.#options;
-    for (const { file, offset } of ranges) {
-      const source = files[file];
+  #request(ranges: FileRange[], stored: number, total: number): void {
+    for (const { file, start, end } of ranges) {
+      const source = this.#options.files[file];
       if (!source) throw new ProtocolError(`request for file ${file}, which does not exist`);
-      if (offset > source.size) throw new ProtocolError(`request for ${source.name} at ${offset}, past its end`);
+      if (end > source.size) throw new ProtocolError(`request for ${source.name} up to ${end}, past its end`);
+      if (start > end) throw new ProtocolError(`request for ${source.name} from ${start} to ${end}`);
     }
-    for (const { file } of ranges) {
-      if (this.#outstanding.has(file)) continue;
-      this.#outstanding.add(file);
-      this.#filesRequested += 1;
-    }
-    const total = this.#progress.total + ranges.reduce((sum, { file, offset }) => sum + files[file]!.size - offset, 0);
-    this.#meter = new RateMeter(total);
-    this.#progress = this.#meter.progress(this.#progress.bytes, this.#now());
-    this.#set('transferring');
+    if (this.#meter.total !== total) this.#meter = new RateMeter(total);
+    // Monotonic: the report lags what we already sent, so take whichever is further.
+    this.#progress = this.#meter.progress(Math.min(Math.max(stored, this.#progress.bytes), total), this.#now());
+    if (this.#state !== 'transferring') this.#set('transferring');
     // Requests queue behind each other; the inbox stays free for receipts meanwhile.
     this.#pump = this.#pump.then(() => this.#send(ranges)).catch((error: unknown) => this.#link.fail(asError(error)));
   }
@@ -136,44 +149,63 @@ export class SenderSession {
   async #send(ranges: FileRange[]): Promise<void> {
     const signal = this.#link.signal;
     const payloadBytes = Math.min(this.#options.messageBytes ?? Infinity, this.#link.maxMessageSize) - DATA_HEADER_BYTES;
-    for (const { file, offset: start } of ranges) {
+    for (const { file, start, end } of ranges) {
       const source = this.#options.files[file]!;
-      // Hash while sending only when this pass covers the whole file and nobody has yet.
-      const hasher = start === 0 && !this.#hashes.peek(source) ? (this.#hasher ??= await createSha256()) : null;
-      for (let offset = start; offset < source.size; ) {
+      const running = await this.#follow(file, source, start);
+      for (let offset = start; offset < end; ) {
         signal.throwIfAborted();
-        const length = Math.min(payloadBytes, source.size - offset);
+        const length = Math.min(payloadBytes, end - offset);
         const frame = allocateDataFrame(file, offset, length);
         const bytes = await source.read(offset, offset + length);
         if (bytes.length !== length) throw new Error(`${source.name} changed while it was being sent`);
         frame.set(bytes, DATA_HEADER_BYTES);
-        hasher?.update(bytes);
+        if (running) {
+          running.hasher.update(bytes);
+          running.at += length;
+        }
         await this.#link.sendFrame(frame);
         offset += length;
         this.#sentBytes += length;
         this.#advance(length);
       }
-      if (hasher) this.#hashes.remember(source, hasher.digest());
-      const sha256 = await this.#hashes.of(source, signal);
-      this.#unconfirmed.add(file);
-      await this.#link.send({ type: 'file-end', file, sha256 });
+      if (end === source.size) await this.#sendEnd(file, source);
     }
+  }
+
+  /**
+   * The running hash to feed while sending `file` from `start`: continued when the
+   * range picks up where the last one stopped, begun at byte 0, else none (the hash
+   * then comes from a separate full read).
+   */
+  async #follow(file: number, source: FileSource, start: number): Promise<RunningHash | null> {
+    const running = this.#running;
+    if (running && running.file === file && running.at === start) return running;
+    if (start !== 0 || this.#hashes.peek(source)) return (this.#running = null);
+    const hasher = (this.#hasher ??= await createSha256());
+    hasher.reset();
+    return (this.#running = { file, at: 0, hasher });
+  }
+
+  async #sendEnd(file: number, source: FileSource): Promise<void> {
+    const running = this.#running;
+    if (running && running.file === file && running.at === source.size) {
+      this.#hashes.remember(source, running.hasher.digest());
+      this.#running = null;
+    }
+    const sha256 = await this.#hashes.of(source, this.#link.signal);
+    this.#unconfirmed.add(file);
+    await this.#link.send({ type: 'file-end', file, sha256 });
   }
 
   #receipt(file: number, ok: boolean): void {
     if (!this.#unconfirmed.delete(file)) throw new ProtocolError(`receipt for file ${file}, which was not sent`);
-    if (!ok) throw new ProtocolError(`${this.#options.files[file]!.name} failed verification at the receiver`);
-    this.#outstanding.delete(file);
-    if (this.#outstanding.size === 0) {
-      this.#set('done');
-      this.#link.close();
-    } else {
-      this.#emit(false);
-    }
+    // A file that failed verification is the receiver's to ask for again.
+    if (ok) this.#filesConfirmed += 1;
+    this.#emit(false);
   }
 
   #advance(bytes: number): void {
-    this.#progress = this.#meter.progress(this.#progress.bytes + bytes, this.#now());
+    this.#progress = this.#meter.progress(Math.min(this.#progress.bytes + bytes, this.#meter.total), this.#now());
     this.#emit(false);
   }
 

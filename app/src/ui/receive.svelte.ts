@@ -1,30 +1,57 @@
 /**
- * The receiving side's state: reach the sender through the broker, then run one
- * ReceiverSession and keep each verified file ready to save.
+ * The receiving side's state: reach the sender through the broker, run a
+ * ReceiverSession over durable storage, and keep going when the connection drops —
+ * redial with backoff and ask only for what is missing. Reopening the link (or
+ * picking the transfer from the list) resumes the same way.
  */
 import type Peer from 'peerjs';
 import { brokerErrorMessage, describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
-import { createBlobSink } from '../storage/blob-sink.ts';
+import { roomFor } from '../storage/quota.ts';
+import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
 import { saveFile, saveFiles } from '../storage/save.ts';
+import {
+  deleteTransfer,
+  findTransfer,
+  newTransfer,
+  newTransferId,
+  sameFiles,
+  saveTransfer,
+  type TransferRecord,
+} from '../storage/transfers.ts';
 import type { FileDescription } from '../transfer/messages.ts';
-import { ReceiverSession, type FileSink, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
+import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 
 /** How long to wait for the sender before saying it is offline. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Waits between reconnection attempts; the last one repeats. */
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15_000];
+/** After this long without getting through, stop and let the person retry. */
+const GIVE_UP_MS = 10 * 60_000;
+/** How often the transfer list's summary is brought up to date. */
+const RECORD_INTERVAL_MS = 1000;
 
-export type Phase = 'connecting' | 'offline' | 'session';
+export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
 
 export class Receive {
   phase = $state<Phase>('connecting');
-  /** Why the sender cannot be reached (phase 'offline'). */
+  /** Why the sender cannot be reached, or why we are reconnecting. */
   problem = $state<string | null>(null);
   snapshot = $state.raw<ReceiverSnapshot | null>(null);
-  blobs = $state.raw<ReadonlyMap<number, Blob>>(new Map());
-  saveError = $state<string | null>(null);
+  /** Something that stopped Download or Save from working. */
+  notice = $state<string | null>(null);
 
   #peer: Peer | null = null;
   #session: ReceiverSession | null = null;
+  #record: TransferRecord | null = null;
+  #store: StoredTransfer | null = null;
+  #id = newTransferId();
+  /** The person chose Download (now or on an earlier visit): resume without asking. */
+  #accepted = false;
   #attempt = 0;
+  #failures = 0;
+  #droppedAt = 0;
+  #recordedAt = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly senderId: string,
@@ -32,78 +59,133 @@ export class Receive {
   ) {}
 
   /** The value of the transfer-status element. */
-  get state(): ReceiverState {
+  get state(): ReceiverState | 'reconnecting' {
     if (this.phase === 'offline') return 'error';
+    if (this.phase === 'reconnecting') return 'reconnecting';
     return this.snapshot?.state ?? 'connecting';
   }
 
   async connect(): Promise<void> {
-    const attempt = ++this.#attempt;
     this.close();
     this.phase = 'connecting';
     this.problem = null;
-    this.snapshot = null;
-    this.blobs = new Map();
-    const timer = setTimeout(() => this.#offline(attempt, 'The sender did not answer within 10 seconds. Their Ferry page may be closed or offline.'), CONNECT_TIMEOUT_MS);
-    try {
-      const peer = await openPeer(await fetchClientConfig());
-      if (attempt !== this.#attempt) return peer.destroy();
-      this.#peer = peer;
-      peer.on('error', (error) => this.#offline(attempt, brokerErrorMessage(error.type)));
-      const connection = peer.connect(this.senderId, { serialization: 'raw', reliable: true });
-      connection.on('open', () => {
-        if (attempt !== this.#attempt || this.phase !== 'connecting') return connection.close();
-        clearTimeout(timer);
-        describeConnection(connection)
-          .then((open) => this.#startSession(open))
-          .catch((error: Error) => this.#offline(attempt, `Could not connect to the sender: ${error.message}`));
-      });
-    } catch (error) {
-      this.#offline(attempt, (error as Error).message);
+    this.#failures = 0;
+    if (!this.#record) {
+      try {
+        this.#record = (await findTransfer(this.senderId, this.secret)) ?? null;
+      } catch (error) {
+        // No IndexedDB (some private windows): we can still receive, just not resume.
+        console.warn('cannot read stored transfers', error);
+      }
+      if (this.#record) {
+        this.#id = this.#record.id;
+        this.#accepted = true;
+      }
     }
+    await this.#dial();
   }
 
   download(): void {
-    // If the link dropped meanwhile, the session reports that itself.
-    this.#session?.download().catch(() => {});
+    this.#accepted = true;
+    void this.#begin();
   }
 
   async save(index: number): Promise<void> {
-    const blob = this.blobs.get(index);
     const file = this.snapshot?.files[index];
-    if (!blob || !file) return;
-    await this.#saving(() => saveFile(blob, file.name));
+    const store = this.#store;
+    if (!file || !store) return;
+    await this.#saving(async () => saveFile(await store.blob(index, file.type), file.name));
   }
 
   /** Every verified file: into one folder the person picks, or as downloads. */
   async saveAll(): Promise<void> {
-    const files = this.snapshot?.files ?? [];
-    const entries = [...this.blobs].map(([index, blob]) => ({ name: files[index]!.name, blob }));
-    await this.#saving(() => saveFiles(entries));
+    const store = this.#store;
+    const snapshot = this.snapshot;
+    if (!store || !snapshot) return;
+    await this.#saving(async () => {
+      const entries = [];
+      for (const [index, file] of snapshot.files.entries()) {
+        if (snapshot.outcomes[index] === 'verified') entries.push({ name: file.name, blob: await store.blob(index, file.type) });
+      }
+      return saveFiles(entries);
+    });
   }
 
-  async #saving(work: () => Promise<unknown>): Promise<void> {
-    this.saveError = null;
+  /** Stops and forgets this transfer and everything stored for it. */
+  async discard(): Promise<boolean> {
+    this.close();
     try {
-      await work();
+      if (this.#record) await deleteTransfer(this.#record);
     } catch (error) {
-      this.saveError = `Could not save: ${(error as Error).message}`;
+      this.notice = `Could not delete what was received: ${(error as Error).message}`;
+      return false;
     }
+    this.#record = null;
+    this.#store = null;
+    return true;
   }
 
   close(): void {
-    this.#session?.close();
+    this.#attempt += 1;
+    this.#hangUp();
+  }
+
+  #hangUp(): void {
+    clearTimeout(this.#timer);
+    const session = this.#session;
     this.#session = null;
+    session?.close();
     this.#peer?.destroy();
     this.#peer = null;
   }
 
-  #offline(attempt: number, problem: string): void {
-    // Only while still trying to connect: once a session runs, it reports its own end.
-    if (attempt !== this.#attempt || this.phase !== 'connecting') return;
+  async #dial(): Promise<void> {
+    const attempt = ++this.#attempt;
+    const unreachable = (problem: string) => this.#unreachable(attempt, problem);
+    // Only a first contact has a deadline; reconnections go on trying with backoff.
+    if (this.phase === 'connecting') {
+      this.#timer = setTimeout(
+        () => unreachable('The sender did not answer within 10 seconds. Their Ferry page may be closed or offline.'),
+        CONNECT_TIMEOUT_MS,
+      );
+    }
+    try {
+      const peer = await openPeer(await fetchClientConfig());
+      if (attempt !== this.#attempt) return peer.destroy();
+      this.#peer = peer;
+      peer.on('error', (error) => unreachable(brokerErrorMessage(error.type)));
+      const connection = peer.connect(this.senderId, { serialization: 'raw', reliable: true });
+      connection.on('open', () => {
+        if (attempt !== this.#attempt || this.#session) return connection.close();
+        clearTimeout(this.#timer);
+        describeConnection(connection)
+          .then((open) => this.#startSession(open))
+          .catch((error: Error) => unreachable(`Could not connect to the sender: ${error.message}`));
+      });
+    } catch (error) {
+      unreachable((error as Error).message);
+    }
+  }
+
+  /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
+  #unreachable(attempt: number, problem: string): void {
+    if (attempt !== this.#attempt || this.#session) return;
+    this.#hangUp();
+    if (this.phase === 'reconnecting') return this.#redial(problem);
     this.phase = 'offline';
     this.problem = problem;
-    this.close();
+  }
+
+  #redial(problem: string): void {
+    if (Date.now() - this.#droppedAt > GIVE_UP_MS) {
+      this.phase = 'offline';
+      this.problem = `${problem} What was received is kept: try again when the sender is back.`;
+      return;
+    }
+    this.phase = 'reconnecting';
+    this.problem = problem;
+    const delay = BACKOFF_MS[Math.min(this.#failures++, BACKOFF_MS.length - 1)]!;
+    this.#timer = setTimeout(() => void this.#dial(), delay);
   }
 
   #startSession(open: OpenConnection): void {
@@ -112,24 +194,84 @@ export class Receive {
       maxMessageSize: open.maxMessageSize,
       fingerprints: open.fingerprints,
       secret: this.secret,
-      openSink: (file, index) => this.#sink(file, index),
-      onchange: (snapshot) => (this.snapshot = snapshot),
+      session: this.#id,
+      openStore: (files) => this.#openStore(files),
+      onchange: (snapshot) => this.#update(session, snapshot),
     });
     this.#session = session;
-    this.phase = 'session';
+    // A reconnection counts as reconnecting until bytes flow again.
+    if (this.phase !== 'reconnecting') this.phase = 'session';
     this.snapshot = session.snapshot;
     void session.start();
   }
 
-  #sink(file: FileDescription, index: number): FileSink {
-    const sink = createBlobSink(file.type);
-    return {
-      write: (bytes) => sink.write(bytes),
-      abort: () => sink.abort(),
-      close: () => {
-        sink.close();
-        if (sink.blob) this.blobs = new Map(this.blobs).set(index, sink.blob);
-      },
-    };
+  #update(session: ReceiverSession, snapshot: ReceiverSnapshot): void {
+    if (session !== this.#session) return;
+    this.snapshot = snapshot;
+    if (snapshot.state !== 'connecting' && snapshot.state !== 'waiting') this.phase = 'session';
+    if (snapshot.state === 'waiting' && this.#accepted) void this.#begin();
+    if (snapshot.state === 'done') this.#failures = 0;
+    void this.#remember(snapshot);
+    if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {
+      // Mid-transfer the connection went: keep what is stored and dial again.
+      if (this.phase !== 'reconnecting') this.#droppedAt = Date.now();
+      this.#hangUp();
+      this.#redial('The sender went away or the connection dropped; waiting for it to come back.');
+    }
+  }
+
+  async #begin(): Promise<void> {
+    const session = this.#session;
+    const snapshot = this.snapshot;
+    if (!session || !snapshot || snapshot.state !== 'waiting') return;
+    try {
+      this.notice = await roomFor(snapshot.progress.total - snapshot.progress.bytes);
+      if (this.notice) return;
+      if (this.#record) await saveTransfer(this.#record);
+    } catch (error) {
+      this.notice = storageError(error).message;
+      return;
+    }
+    session.download().catch(() => {
+      // If the link dropped meanwhile, the session reports that itself.
+    });
+  }
+
+  async #openStore(files: readonly FileDescription[]): Promise<StoredTransfer> {
+    let record = this.#record;
+    if (record && !sameFiles(record.files, files)) {
+      // The sender now offers other files under this link: what we have is not theirs.
+      await deleteTransfer(record);
+      record = null;
+    }
+    const current = record ?? newTransfer(this.#id, this.senderId, this.secret, [...files]);
+    this.#record = current;
+    this.#store = await openStoredTransfer(current.id, files.length);
+    return this.#store;
+  }
+
+  /** Keeps the transfer list's summary roughly current (the exact ranges live with the bytes). */
+  async #remember(snapshot: ReceiverSnapshot): Promise<void> {
+    const record = this.#record;
+    const now = Date.now();
+    if (!record || !this.#accepted || (now - this.#recordedAt < RECORD_INTERVAL_MS && snapshot.state !== 'done')) return;
+    this.#recordedAt = now;
+    record.stored = snapshot.progress.bytes;
+    record.done = snapshot.state === 'done';
+    try {
+      if (record.done) await this.#store?.flush();
+      await saveTransfer(record);
+    } catch {
+      // Only the list's summary is behind; a full disk is reported by the transfer itself.
+    }
+  }
+
+  async #saving(work: () => Promise<unknown>): Promise<void> {
+    this.notice = null;
+    try {
+      await work();
+    } catch (error) {
+      this.notice = `Could not save: ${(error as Error).message}`;
+    }
   }
 }

@@ -14,6 +14,8 @@ export interface ReceiverRow {
   id: string;
   label: string;
   snapshot: SenderSnapshot;
+  /** File payload bytes sent to this receiver over all its connections. */
+  sentBytes: number;
 }
 
 export type BrokerStatus = 'idle' | 'starting' | 'online' | 'reconnecting' | 'error';
@@ -31,6 +33,8 @@ export class Share {
   #sessions = new Map<string, SenderSession>();
   #hashes = new FileHashes();
   #count = 0;
+  /** Bytes sent to each receiver on connections that have ended. */
+  #sentBefore = new Map<string, number>();
   #reconnects = 0;
 
   get totalBytes(): number {
@@ -76,6 +80,7 @@ export class Share {
     this.files = [];
     this.link = null;
     this.receivers = [];
+    this.#sentBefore.clear();
     this.status = 'idle';
     this.error = null;
     this.#hashes = new FileHashes();
@@ -98,8 +103,6 @@ export class Share {
       connection.close();
       return;
     }
-    const id = connection.connectionId;
-    const label = `Receiver ${++this.#count}`;
     connection.on('open', () => {
       describeConnection(connection)
         .then((open) => {
@@ -110,25 +113,32 @@ export class Share {
             secret,
             files: this.files,
             hashes: this.#hashes,
-            onchange: (snapshot) => this.#update(id, label, snapshot),
+            onchange: (snapshot) => this.#update(connection.connectionId, snapshot),
           });
-          this.#sessions.set(id, session);
+          this.#sessions.set(connection.connectionId, session);
           void session.start();
         })
         .catch((error: Error) => {
-          console.warn(`${label}: ${error.message}`);
+          console.warn(`a receiver could not connect: ${error.message}`);
           connection.close();
         });
     });
   }
 
-  #update(id: string, label: string, snapshot: SenderSnapshot): void {
-    const row = { id, label, snapshot };
+  /**
+   * One row per receiver, not per connection: a receiver that reconnects names its
+   * transfer in its hello, and its row carries on.
+   */
+  #update(connectionId: string, snapshot: SenderSnapshot): void {
+    const id = snapshot.session ?? connectionId;
     const at = this.receivers.findIndex((existing) => existing.id === id);
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
     if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error')) return;
+    const earlier = this.#sentBefore.get(id) ?? 0;
+    const row = { id, label: at === -1 ? `Receiver ${++this.#count}` : this.receivers[at]!.label, snapshot, sentBytes: earlier + snapshot.sentBytes };
+    if (snapshot.state === 'done' || snapshot.state === 'error') this.#sentBefore.set(id, row.sentBytes);
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
-    if (snapshot.state === 'done' || snapshot.state === 'error') this.#sessions.delete(id);
+    if (snapshot.state === 'done' || snapshot.state === 'error') this.#sessions.delete(connectionId);
   }
 }
 

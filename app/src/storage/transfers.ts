@@ -1,0 +1,75 @@
+/**
+ * The list of transfers this browser has received or is receiving, in IndexedDB
+ * through idb-keyval: which link, which files (with their SHA-256 once verified), and
+ * how far along. Byte ranges live beside the bytes (received-bytes.ts), so they are
+ * always exactly right; `stored` here is a summary for the list, updated as we go.
+ */
+import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
+import { base64url } from '../transfer/link.ts';
+import type { FileDescription } from '../transfer/messages.ts';
+import { deleteStoredTransfer } from './received-bytes.ts';
+
+export interface TransferRecord {
+  /** Random; also the session id a reconnecting receiver tells the sender. */
+  id: string;
+  senderId: string;
+  secret: string;
+  files: FileDescription[];
+  /** Bytes stored and whether every file is verified, as of the last update. */
+  stored: number;
+  done: boolean;
+  total: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+let recordStore: UseStore | undefined;
+function records(): UseStore {
+  return (recordStore ??= createStore('ferry', 'transfers'));
+}
+
+/** Records are found by link, which only this browser ever pairs with the id. */
+const linkKey = (senderId: string, secret: string) => `${senderId}/${secret}`;
+
+export function findTransfer(senderId: string, secret: string): Promise<TransferRecord | undefined> {
+  return get<TransferRecord>(linkKey(senderId, secret), records());
+}
+
+export async function listTransfers(): Promise<TransferRecord[]> {
+  const all = await values<TransferRecord>(records());
+  return all.sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+export function saveTransfer(record: TransferRecord): Promise<void> {
+  return set(linkKey(record.senderId, record.secret), { ...record, updatedAt: Date.now() }, records());
+}
+
+export async function deleteTransfer(record: TransferRecord): Promise<void> {
+  await deleteStoredTransfer(record.id);
+  await del(linkKey(record.senderId, record.secret), records());
+}
+
+/** A fresh transfer id: random, base64url. */
+export function newTransferId(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(12)));
+}
+
+export function newTransfer(id: string, senderId: string, secret: string, files: FileDescription[]): TransferRecord {
+  const now = Date.now();
+  return {
+    id,
+    senderId,
+    secret,
+    files,
+    stored: 0,
+    done: false,
+    total: files.reduce((sum, file) => sum + file.size, 0),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** Same files as last time? (A sender that reloaded may offer different ones.) */
+export function sameFiles(a: readonly FileDescription[], b: readonly FileDescription[]): boolean {
+  return a.length === b.length && a.every((file, i) => file.name === b[i]!.name && file.size === b[i]!.size && file.lastModified === b[i]!.lastModified);
+}

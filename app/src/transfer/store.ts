@@ -1,0 +1,25 @@
+/**
+ * Where a receiver keeps what it has received, durably, so that a dropped
+ * connection or a reload resumes instead of starting over. The browser provides it
+ * (Origin Private File System or IndexedDB, with progress records in IndexedDB);
+ * unit tests use an in-memory one.
+ */
+import type { RangeList } from './ranges.ts';
+
+export interface ReceiveStore {
+  /** Byte ranges of `file` already stored. */
+  ranges(file: number): RangeList;
+  /** True once `file` was verified against the sender's SHA-256. */
+  isVerified(file: number): boolean;
+  /** Stores bytes at `offset` and records them as received. May take ownership of `bytes`. */
+  write(file: number, offset: number, bytes: Uint8Array): Promise<void>;
+  /** The stored file from its first byte, for hashing a file not received in one pass. */
+  read(file: number): AsyncIterable<Uint8Array>;
+  /** The file verified (its hash) or failed (null: forget its bytes, they are wrong). */
+  settle(file: number, sha256: string | null): Promise<void>;
+}
+
+/** Raised by a store that has run out of room; the transfer stops, what is stored stays. */
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+}

@@ -1,0 +1,88 @@
+import type { CDPSession, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  bytesReceived,
+  bytesSent,
+  MiB,
+  pageErrors,
+  randomFixture,
+  saveAll,
+  stateHistory,
+  waitForState,
+  type Fixture,
+  startTransfer,
+  untilReceived,
+  useFerry,
+  type Started,
+} from './harness.ts';
+
+const ferry = useFerry();
+let file: Fixture;
+beforeAll(async () => {
+  file = await randomFixture(ferry.dir, 'resume.bin', 200 * MiB);
+});
+/** What resuming may cost: the window in flight plus what was not yet committed. */
+const SLACK = 4 * MiB;
+
+/** Starts a 200 MiB transfer and returns once the receiver holds about half of it. */
+async function halfway(): Promise<Started> {
+  const started = await startTransfer(ferry, [file.path]);
+  await untilReceived(started.receiver, 100 * MiB);
+  return started;
+}
+
+async function expectIntactAndFrugal(sender: Page, receiver: Page) {
+  await waitForState(receiver, 'done', 200_000);
+  const [saved] = await saveAll(receiver);
+  expect(saved!.sha256).toBe(file.sha256);
+  await waitForState(sender, 'done', 10_000);
+  expect(await bytesSent(sender)).toBeLessThanOrEqual(file.size + SLACK);
+}
+
+describe('a 200 MiB transfer that is interrupted at about 50%', () => {
+  it('completes on its own after the RTCPeerConnection is closed', async () => {
+    const { sender, receiver } = await halfway();
+    await receiver.evaluate(() => window.__peerConnections.forEach((pc) => pc.close()));
+    await expectIntactAndFrugal(sender, receiver);
+    // Reconnecting, then straight back to transferring (checking the whole file at the end).
+    const states = (await stateHistory(receiver)).filter((state) => state !== 'verifying');
+    expect(states.slice(states.indexOf('reconnecting'))).toEqual(['reconnecting', 'transferring', 'done']);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('resumes after the receiver’s page reloads', async () => {
+    const { sender, receiver } = await halfway();
+    const before = await bytesReceived(receiver);
+    await receiver.reload();
+    // Resumes by itself: no second click on Download.
+    await expect.poll(() => receiver.getByTestId('resumed').textContent(), { timeout: 30_000 }).toMatch(/Resumed at [4-9]\d%/);
+    expect(await bytesReceived(receiver)).toBeGreaterThan(before - SLACK);
+    await expectIntactAndFrugal(sender, receiver);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+});
+
+describe('a receiver that runs out of storage', () => {
+  it('stops with a clear error, keeps what it has, and carries on once there is room', async () => {
+    let cdp!: CDPSession;
+    const { sender, receiver } = await startTransfer(ferry, [file.path], async (page, context) => {
+      cdp = await context.newCDPSession(page);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: ferry.origin, quotaSize: 60 * MiB });
+    });
+    await waitForState(receiver, 'error', 120_000);
+    await expect(receiver.getByTestId('transfer-status').innerText()).resolves.toMatch(/no room left/);
+    const kept = await bytesReceived(receiver);
+    expect(kept).toBeGreaterThan(30 * MiB);
+
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: ferry.origin });
+    await receiver.getByRole('button', { name: 'Try again' }).click();
+    await waitForState(receiver, 'done', 200_000);
+    const [saved] = await saveAll(receiver);
+    expect(saved!.sha256).toBe(file.sha256);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('raised no uncaught exception in any page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

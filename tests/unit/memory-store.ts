@@ -1,0 +1,44 @@
+/** An in-memory ReceiveStore, faithful to the contract the browser stores keep. */
+import { addRange, type RangeList } from '../../app/src/transfer/ranges.ts';
+import { StorageFullError, type ReceiveStore } from '../../app/src/transfer/store.ts';
+import type { FileDescription } from '../../app/src/transfer/messages.ts';
+
+export interface MemoryStore extends ReceiveStore {
+  files: readonly FileDescription[];
+  bytes(file: number): Uint8Array;
+  verified: (string | null)[];
+  /** Payload bytes written, counting rewrites. */
+  written: number;
+  /** Refuse writes beyond this many stored bytes (to model a full disk). */
+  capacity: number;
+}
+
+export function memoryStore(files: readonly FileDescription[]): MemoryStore {
+  const data = files.map((file) => new Uint8Array(file.size));
+  const ranges: RangeList[] = files.map(() => []);
+  const store: MemoryStore = {
+    files,
+    verified: files.map(() => null),
+    written: 0,
+    capacity: Infinity,
+    ranges: (file) => ranges[file]!,
+    isVerified: (file) => store.verified[file] !== null,
+    bytes: (file) => data[file]!,
+    async write(file, offset, bytes) {
+      const stored = ranges.reduce((sum, list) => sum + list.reduce((s, [a, b]) => s + b - a, 0), 0);
+      if (stored + bytes.length > store.capacity) throw new StorageFullError('no room left to store the transfer');
+      data[file]!.set(bytes, offset);
+      ranges[file] = addRange(ranges[file]!, offset, offset + bytes.length);
+      store.written += bytes.length;
+    },
+    async *read(file) {
+      const bytes = data[file]!;
+      for (let at = 0; at < bytes.length; at += 1 << 20) yield bytes.slice(at, at + (1 << 20));
+    },
+    async settle(file, sha256) {
+      store.verified[file] = sha256;
+      if (sha256 === null) ranges[file] = [];
+    },
+  };
+  return store;
+}

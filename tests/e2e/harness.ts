@@ -145,6 +145,8 @@ declare global {
     __peerConnections: RTCPeerConnection[];
     /** Every value data-state took on any transfer-status element, in order. */
     __states: string[];
+    /** File payload bytes this tab sent, counted across reloads. */
+    __payloadSent: number;
   }
 }
 
@@ -158,6 +160,18 @@ function instrumentPage(): void {
       window.__peerConnections.push(this);
     }
   };
+  // Count file payload at the lowest level: every DATA frame (type 0x10, 13-byte
+  // header) handed to any data channel. Kept in sessionStorage across reloads.
+  window.__payloadSent = Number(sessionStorage.getItem('__payloadSent') ?? 0);
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
+    const bytes = data as ArrayBufferView;
+    if (ArrayBuffer.isView(bytes) && new Uint8Array(bytes.buffer, bytes.byteOffset, 1)[0] === 0x10) {
+      window.__payloadSent += bytes.byteLength - 13;
+    }
+    return send.call(this, data);
+  };
+  addEventListener('pagehide', () => sessionStorage.setItem('__payloadSent', String(window.__payloadSent)));
   window.__states = [];
   new MutationObserver((records) => {
     for (const record of records) {
@@ -171,9 +185,9 @@ export function bytesReceived(page: Page): Promise<number> {
   return statusOf(page).first().getAttribute('data-bytes').then(Number);
 }
 
-/** Payload bytes the sender's first receiver row says it sent, over all connections. */
-export function bytesSent(page: Page): Promise<number> {
-  return statusOf(page).first().getAttribute('data-sent').then(Number);
+/** File payload bytes the page put on its data channels, reloads included. */
+export function payloadSent(page: Page): Promise<number> {
+  return page.evaluate(() => window.__payloadSent);
 }
 
 export function stateHistory(page: Page): Promise<string[]> {

@@ -42,7 +42,7 @@ export function openPeer(config: ClientConfig, id?: string): Promise<Peer> {
     const onError = (error: PeerError<string>) => {
       peer.off('open', onOpen);
       peer.destroy();
-      reject(new Error(brokerErrorMessage(error.type)));
+      reject(new BrokerError(error.type));
     };
     const onOpen = () => {
       peer.off('error', onError);
@@ -51,6 +51,14 @@ export function openPeer(config: ClientConfig, id?: string): Promise<Peer> {
     peer.once('open', onOpen);
     peer.once('error', onError);
   });
+}
+
+/** The broker refused or failed; `type` is PeerJS's error type. */
+export class BrokerError extends Error {
+  override name = 'BrokerError';
+  constructor(readonly type: string) {
+    super(brokerErrorMessage(type));
+  }
 }
 
 export function brokerErrorMessage(type: string): string {

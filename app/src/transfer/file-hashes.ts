@@ -11,6 +11,9 @@ const READ_BLOCK = 4 * 1024 * 1024;
 export class FileHashes {
   readonly #known = new Map<FileSource, Promise<string>>();
 
+  /** `onhash` hears of each hash once it is known (the sender keeps them to check re-added files). */
+  constructor(private readonly onhash?: (file: FileSource, sha256: string) => void) {}
+
   /** The hash if it is known or being computed, without starting any work. */
   peek(file: FileSource): Promise<string> | undefined {
     return this.#known.get(file);
@@ -18,7 +21,9 @@ export class FileHashes {
 
   /** Records a hash computed elsewhere (by a sender that read the whole file in order). */
   remember(file: FileSource, sha256: string): void {
-    if (!this.#known.has(file)) this.#known.set(file, Promise.resolve(sha256));
+    if (this.#known.has(file)) return;
+    this.#known.set(file, Promise.resolve(sha256));
+    this.onhash?.(file, sha256);
   }
 
   /**
@@ -30,8 +35,11 @@ export class FileHashes {
     if (!hash) {
       hash = readAndHash(file);
       this.#known.set(file, hash);
-      // A failed read must not poison the cache for the next receiver.
-      hash.catch(() => this.#known.delete(file));
+      hash.then(
+        (sha256) => this.onhash?.(file, sha256),
+        // A failed read must not poison the cache for the next receiver.
+        () => this.#known.delete(file),
+      );
     }
     return untilAborted(hash, signal);
   }

@@ -5,7 +5,10 @@
  */
 import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
-import { describeConnection, fetchClientConfig, openPeer } from '../net/broker.ts';
+import { BrokerError, describeConnection, fetchClientConfig, openPeer } from '../net/broker.ts';
+import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/shares.ts';
+import { matchFiles } from '../transfer/match-files.ts';
+import type { FileDescription } from '../transfer/messages.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
@@ -18,9 +21,11 @@ export interface ReceiverRow {
   sentBytes: number;
 }
 
-export type BrokerStatus = 'idle' | 'starting' | 'online' | 'reconnecting' | 'error';
+export type BrokerStatus = 'idle' | 'starting' | 'online' | 'reconnecting' | 'needs-files' | 'error';
 
 const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10000];
+/** After a reload the broker may not yet have noticed the old page left. */
+const ID_TAKEN_RETRIES = 5;
 
 export class Share {
   files = $state.raw<readonly FileSource[]>([]);
@@ -28,7 +33,10 @@ export class Share {
   status = $state<BrokerStatus>('idle');
   error = $state<string | null>(null);
   receivers = $state.raw<readonly ReceiverRow[]>([]);
+  /** After a reload: the files to add again before sending can carry on. */
+  missing = $state.raw<readonly FileDescription[]>([]);
 
+  #record: ShareRecord | null = null;
   #peer: Peer | null = null;
   #sessions = new Map<string, SenderSession>();
   #hashes = new FileHashes();
@@ -37,24 +45,105 @@ export class Share {
   #sentBefore = new Map<string, number>();
   #reconnects = 0;
 
-  get totalBytes(): number {
-    return this.files.reduce((sum, file) => sum + file.size, 0);
+  /** Picks up the share this browser was offering before the page reloaded, if any. */
+  async restore(): Promise<void> {
+    let record: ShareRecord | undefined;
+    try {
+      record = await loadShare();
+    } catch (error) {
+      console.warn('cannot read the saved share', error);
+    }
+    if (!record || this.status !== 'idle') return;
+    this.#record = record;
+    this.link = shareLink(location.origin, record.peerId, record.secret);
+    this.missing = record.files;
+    this.status = 'needs-files';
   }
 
+  /** A new share of `files`, under a new link. */
   async start(files: FileSource[]): Promise<void> {
-    this.stop();
-    this.files = files;
+    await this.end();
+    const record: ShareRecord = {
+      peerId: newPeerId(),
+      secret: newSecret(),
+      files: files.map(({ name, size, type, lastModified }) => ({ name, size, type, lastModified })),
+      hashes: files.map(() => null),
+      createdAt: Date.now(),
+    };
+    this.#record = record;
+    await this.#persist();
+    await this.#open(record, files);
+  }
+
+  /** The same files again, after a reload: matched to the share, and checked by hash where known. */
+  async readd(picked: FileSource[]): Promise<void> {
+    const record = this.#record;
+    if (!record) return;
+    const { files, missing } = matchFiles(record.files, picked);
+    this.missing = missing;
+    this.error = null;
+    if (missing.length > 0) {
+      this.error = 'Add all of them at once: the files listed were not among those picked, or have changed (name, size and date must match).';
+      return;
+    }
+    const sources = files as FileSource[];
     this.status = 'starting';
-    const peerId = newPeerId();
-    const secret = newSecret();
+    const check = new AbortController();
+    for (const [index, source] of sources.entries()) {
+      const known = record.hashes[index];
+      if (known && (await new FileHashes().of(source, check.signal)) !== known) {
+        this.status = 'needs-files';
+        this.missing = [record.files[index]!];
+        this.error = `${source.name} is not the file that was shared: its content changed.`;
+        return;
+      }
+    }
+    await this.#open(record, sources);
+  }
+
+  /** Stops sharing and forgets the share: its link stops working. */
+  async end(): Promise<void> {
+    this.hangUp();
+    this.#record = null;
+    this.files = [];
+    this.link = null;
+    this.missing = [];
+    this.receivers = [];
+    this.#sentBefore.clear();
+    this.status = 'idle';
+    this.error = null;
     try {
-      const config = await fetchClientConfig();
-      const peer = await openPeer(config, peerId);
-      if (this.files !== files) return peer.destroy(); // replaced while we waited
+      await forgetShare();
+    } catch (error) {
+      console.warn('cannot forget the saved share', error);
+    }
+  }
+
+  /** Closes every connection; the share itself is kept, for after a reload. */
+  hangUp(): void {
+    for (const session of this.#sessions.values()) session.close();
+    this.#sessions.clear();
+    this.#peer?.destroy();
+    this.#peer = null;
+  }
+
+  async #open(record: ShareRecord, files: readonly FileSource[]): Promise<void> {
+    this.files = files;
+    this.missing = [];
+    this.status = 'starting';
+    this.#hashes = new FileHashes((file, sha256) => {
+      const index = files.indexOf(file);
+      if (index === -1 || record.hashes[index] === sha256) return;
+      record.hashes[index] = sha256;
+      void this.#persist();
+    });
+    try {
+      const peer = await this.#register(record.peerId);
+      if (this.#record !== record) return peer.destroy(); // replaced while we waited
       this.#peer = peer;
-      this.link = shareLink(location.origin, peerId, secret);
+      this.link = shareLink(location.origin, record.peerId, record.secret);
       this.status = 'online';
-      peer.on('connection', (connection) => this.#accept(connection, secret));
+      peer.on('connection', (connection) => this.#accept(connection, record.secret));
       peer.on('disconnected', () => this.#reconnect(peer));
       peer.on('open', () => {
         this.status = 'online';
@@ -71,19 +160,26 @@ export class Share {
     }
   }
 
-  /** Closes every connection and forgets the files. */
-  stop(): void {
-    for (const session of this.#sessions.values()) session.close();
-    this.#sessions.clear();
-    this.#peer?.destroy();
-    this.#peer = null;
-    this.files = [];
-    this.link = null;
-    this.receivers = [];
-    this.#sentBefore.clear();
-    this.status = 'idle';
-    this.error = null;
-    this.#hashes = new FileHashes();
+  async #register(peerId: string): Promise<Peer> {
+    const config = await fetchClientConfig();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await openPeer(config, peerId);
+      } catch (error) {
+        if (!(error instanceof BrokerError) || error.type !== 'unavailable-id' || attempt >= ID_TAKEN_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
+      }
+    }
+  }
+
+  async #persist(): Promise<void> {
+    if (!this.#record) return;
+    try {
+      await saveShare(this.#record);
+    } catch (error) {
+      // The share still works; only surviving a reload is lost.
+      console.warn('cannot save the share', error);
+    }
   }
 
   #reconnect(peer: Peer): void {
@@ -146,7 +242,8 @@ export class Share {
 export const share = new Share();
 
 // Closing the tab hangs up on every receiver at once, so they hear it now rather
-// than when their connection times out.
+// than when their connection times out. The share is kept for when the page returns.
 addEventListener('pagehide', (event) => {
-  if (!event.persisted) share.stop();
+  if (!event.persisted) share.hangUp();
 });
+void share.restore();

@@ -74,6 +74,21 @@ describe('a 200 MiB transfer that is interrupted at about 50%', () => {
   });
 });
 
+describe('the list of transfers kept on this device', () => {
+  it('shows an unfinished transfer, resumes it, and forgets it once saved', async () => {
+    const { sender, receiver } = await halfway();
+    await receiver.goto(`${ferry.origin}/#/`);
+    const entry = receiver.getByTestId('stored-transfers').locator('li');
+    await expect.poll(() => entry.innerText()).toMatch(/resume\.bin[\s\S]*\d+% of 210 MB/);
+    await entry.getByRole('link', { name: 'Resume' }).click();
+    await expectIntactAndFrugal(sender, receiver);
+    await receiver.goto(`${ferry.origin}/#/`);
+    // Saved, so its stored copy is gone from the list.
+    await expect.poll(() => receiver.getByTestId('stored-transfers').count()).toBe(0);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+});
+
 describe('a receiver that runs out of storage', () => {
   it('stops with a clear error, keeps what it has, and carries on once there is room', async () => {
     let cdp!: CDPSession;

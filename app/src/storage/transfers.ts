@@ -18,6 +18,8 @@ export interface TransferRecord {
   /** Bytes stored and whether every file is verified, as of the last update. */
   stored: number;
   done: boolean;
+  /** Every file was saved: the stored copy is removed the next time the list is read. */
+  saved: boolean;
   total: number;
   createdAt: number;
   updatedAt: number;
@@ -35,9 +37,15 @@ export function findTransfer(senderId: string, secret: string): Promise<Transfer
   return get<TransferRecord>(linkKey(senderId, secret), records());
 }
 
+/**
+ * Transfers still worth keeping, newest first. Those whose files were all saved are
+ * deleted here rather than at once: a download may still be reading the stored bytes.
+ */
 export async function listTransfers(): Promise<TransferRecord[]> {
   const all = await values<TransferRecord>(records());
-  return all.sort((a, b) => b.updatedAt - a.updatedAt);
+  const saved = all.filter((record) => record.saved);
+  await Promise.all(saved.map(deleteTransfer));
+  return all.filter((record) => !record.saved).sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
 export function saveTransfer(record: TransferRecord): Promise<void> {
@@ -63,6 +71,7 @@ export function newTransfer(id: string, senderId: string, secret: string, files:
     files,
     stored: 0,
     done: false,
+    saved: false,
     total: files.reduce((sum, file) => sum + file.size, 0),
     createdAt: now,
     updatedAt: now,

@@ -51,6 +51,8 @@ export class Receive {
   #failures = 0;
   #droppedAt = 0;
   #recordedAt = 0;
+  /** Files handed to the person at least once. */
+  #saved = new Set<number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -94,7 +96,9 @@ export class Receive {
     const file = this.snapshot?.files[index];
     const store = this.#store;
     if (!file || !store) return;
-    await this.#saving(async () => saveFile(await store.blob(index, file.type), file.name));
+    await this.#saving(async () => {
+      if ((await saveFile(await store.blob(index, file.type), file.name)) !== 'cancelled') this.#saved.add(index);
+    });
   }
 
   /** Every verified file: into one folder the person picks, or as downloads. */
@@ -107,7 +111,7 @@ export class Receive {
       for (const [index, file] of snapshot.files.entries()) {
         if (snapshot.outcomes[index] === 'verified') entries.push({ name: file.name, blob: await store.blob(index, file.type) });
       }
-      return saveFiles(entries);
+      if ((await saveFiles(entries)) !== 'cancelled') snapshot.files.forEach((_, index) => this.#saved.add(index));
     });
   }
 
@@ -266,10 +270,15 @@ export class Receive {
     }
   }
 
-  async #saving(work: () => Promise<unknown>): Promise<void> {
+  async #saving(work: () => Promise<void>): Promise<void> {
     this.notice = null;
     try {
       await work();
+      const record = this.#record;
+      if (record && !record.saved && this.snapshot?.state === 'done' && this.#saved.size === record.files.length) {
+        record.saved = true;
+        await saveTransfer(record);
+      }
     } catch (error) {
       this.notice = `Could not save: ${(error as Error).message}`;
     }

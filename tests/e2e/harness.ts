@@ -5,7 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +37,63 @@ const CHROMIUM_ARGS = [
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
 /** A separate browser process, as a separate device would be. */
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface IsolatedBrowser {
+  browser: Browser;
+  /** Takes the browser's only network link down, or up again. */
+  link(up: boolean): Promise<void>;
+}
+
+/**
+ * A browser in a network namespace of its own, joined to ours by a veth pair
+ * (va here, 10.78.0.1; vb there, 10.78.0.2, default route via va), so that taking
+ * va down cuts it off as leaving Wi-Fi would. Inside one namespace everything is
+ * local delivery and cannot be cut. Playwright drives the browser over a pipe, so it
+ * does not mind where the browser's network is.
+ */
+export async function launchIsolatedBrowser(dir: string): Promise<IsolatedBrowser> {
+  const pidFile = path.join(dir, `netns-${Date.now()}.pid`);
+  const wrapper = path.join(dir, `chromium-isolated-${Date.now()}.sh`);
+  await writeFile(
+    wrapper,
+    `#!/bin/sh
+exec unshare --net sh -c '
+  echo $$ > "${pidFile}"
+  i=0
+  until ip link show vb >/dev/null 2>&1; do i=$((i+1)); [ $i -gt 400 ] && exit 1; sleep 0.05; done
+  ip link set lo up && ip addr add 10.78.0.2/24 dev vb && ip link set vb up && ip route add default via 10.78.0.1
+  exec "${CHROMIUM}" "$@"' sh "$@"
+`,
+    { mode: 0o755 },
+  );
+  const launching = chromium.launch({ executablePath: wrapper, args: CHROMIUM_ARGS, headless: true });
+  let pid = '';
+  for (let i = 0; i < 200 && !pid; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pid = await readFile(pidFile, 'utf8').then((text) => text.trim(), () => '');
+  }
+  if (!pid) throw new Error('the isolated browser did not start');
+  await ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', pid);
+  await ip('addr', 'add', '10.78.0.1/24', 'dev', 'va');
+  await ip('link', 'set', 'va', 'up');
+  const browser = await launching;
+  browser.on('disconnected', () => void ip('link', 'del', 'va').catch(() => {}));
+  return {
+    browser,
+    link: (up) => ip('link', 'set', 'va', up ? 'up' : 'down'),
+  };
+}
+
+function ip(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile('ip', args, (error, _stdout, stderr) => (error ? reject(new Error(`ip ${args.join(' ')}: ${stderr}`)) : resolve())),
+  );
 }
 
 /** Uncaught exceptions and console errors of every page opened through here. */
@@ -255,6 +310,8 @@ export async function startTransfer(
   await receiver.getByTestId('download').click();
   return { sender, senderContext, receiver, receiverContext, link };
 }
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves once the receiver reports more than `bytes` received. */
 export function untilReceived(receiver: Page, bytes: number, timeout = 120_000): Promise<void> {

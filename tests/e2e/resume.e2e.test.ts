@@ -2,11 +2,13 @@ import type { CDPSession, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bytesReceived,
+  launchIsolatedBrowser,
   payloadSent,
   MiB,
   pageErrors,
   randomFixture,
   saveAll,
+  sleep,
   stateHistory,
   waitForState,
   type Fixture,
@@ -50,6 +52,25 @@ describe('a 200 MiB transfer that is interrupted at about 50%', () => {
     const states = (await stateHistory(receiver)).filter((state) => state !== 'verifying');
     expect(states.slice(states.indexOf('reconnecting'))).toEqual(['reconnecting', 'transferring', 'done']);
     await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('completes on its own after the network path is cut for 5 s', async () => {
+    const isolated = await launchIsolatedBrowser(ferry.dir);
+    try {
+      const started = await startTransfer({ ...ferry, receiverBrowser: isolated.browser }, [file.path]);
+      await untilReceived(started.receiver, 100 * MiB);
+      await isolated.link(false);
+      // The cut is real: nothing arrives while the link is down.
+      await sleep(1000);
+      const during = await bytesReceived(started.receiver);
+      await sleep(4000);
+      expect(await bytesReceived(started.receiver)).toBe(during);
+      await isolated.link(true);
+      await expectIntactAndFrugal(started.sender, started.receiver);
+      await started.sender.close();
+    } finally {
+      await isolated.browser.close();
+    }
   });
 
   it('resumes after the receiver’s page reloads', async () => {

@@ -39,9 +39,17 @@ const CHROMIUM_ARGS = [
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** A separate browser process, as a separate device would be. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+/**
+ * A separate browser process, as a separate device would be. With `secureOrigin`
+ * the browser treats that http origin as secure, as it would an https one: OPFS,
+ * the StorageManager and the save dialog exist only in secure contexts.
+ */
+export function launchBrowser(secureOrigin?: string): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: browserArgs(secureOrigin), headless: true });
+}
+
+function browserArgs(secureOrigin: string | undefined): string[] {
+  return secureOrigin ? [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${secureOrigin}`] : CHROMIUM_ARGS;
 }
 
 export interface IsolatedBrowser {
@@ -57,7 +65,7 @@ export interface IsolatedBrowser {
  * local delivery and cannot be cut. Playwright drives the browser over a pipe, so it
  * does not mind where the browser's network is.
  */
-export async function launchIsolatedBrowser(dir: string): Promise<IsolatedBrowser> {
+export async function launchIsolatedBrowser(dir: string, secureOrigin?: string): Promise<IsolatedBrowser> {
   const pidFile = path.join(dir, `netns-${Date.now()}.pid`);
   const wrapper = path.join(dir, `chromium-isolated-${Date.now()}.sh`);
   await writeFile(
@@ -72,7 +80,7 @@ exec unshare --net sh -c '
 `,
     { mode: 0o755 },
   );
-  const launching = chromium.launch({ executablePath: wrapper, args: CHROMIUM_ARGS, headless: true });
+  const launching = chromium.launch({ executablePath: wrapper, args: browserArgs(secureOrigin), headless: true });
   let pid = '';
   for (let i = 0; i < 200 && !pid; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -102,7 +110,10 @@ export const pageErrors: string[] = [];
 export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ acceptDownloads: true });
   // The save path under test is the download one (what phones and Firefox get).
-  await context.addInitScript(() => delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker);
+  await context.addInitScript(() => {
+    delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
+    delete (window as { showDirectoryPicker?: unknown }).showDirectoryPicker;
+  });
   await context.addInitScript(instrumentPage);
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
@@ -256,25 +267,26 @@ export interface Bench {
   receiverBrowser: Browser;
   dir: string;
   origin: string;
+  /** Whether the browsers treat the origin as secure (as over https). */
+  secure: boolean;
 }
 
 /**
  * The server, two browsers and a scratch folder for one test file, started before
  * its tests and stopped after them. Read the fields inside tests, not at load time.
+ * Secure by default, as Ferry is served to real users; `secure: false` exercises
+ * what a plain-http page on a LAN gets (IndexedDB instead of OPFS, no StorageManager).
  */
-export function useFerry(): Bench {
-  const bench = {} as Bench;
+export function useFerry({ secure = true } = {}): Bench {
+  const bench = { secure } as Bench;
   let remove: () => Promise<void> = async () => {};
   beforeAll(async () => {
     let dir: string;
-    [bench.server, bench.senderBrowser, bench.receiverBrowser, { dir, remove }] = await Promise.all([
-      startFerry(),
-      launchBrowser(),
-      launchBrowser(),
-      tempDir(),
-    ]);
+    [bench.server, { dir, remove }] = await Promise.all([startFerry(), tempDir()]);
     bench.dir = dir;
     bench.origin = bench.server.url.replace(/\/$/, '');
+    const secureOrigin = secure ? bench.origin : undefined;
+    [bench.senderBrowser, bench.receiverBrowser] = await Promise.all([launchBrowser(secureOrigin), launchBrowser(secureOrigin)]);
   });
   afterAll(async () => {
     await Promise.all([bench.senderBrowser?.close(), bench.receiverBrowser?.close()]);
@@ -316,4 +328,18 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** Resolves once the receiver reports more than `bytes` received. */
 export function untilReceived(receiver: Page, bytes: number, timeout = 120_000): Promise<void> {
   return expect.poll(() => bytesReceived(receiver), { timeout, interval: 100 }).toBeGreaterThan(bytes);
+}
+
+/** Where the receiving page keeps received bytes: 'opfs' or 'indexeddb'. */
+export async function storagePlace(receiver: Page): Promise<string> {
+  return receiver.evaluate(async () => {
+    if (!navigator.storage?.getDirectory) return 'indexeddb';
+    const root = await navigator.storage.getDirectory();
+    try {
+      await root.getDirectoryHandle('received');
+      return 'opfs';
+    } catch {
+      return 'indexeddb';
+    }
+  });
 }

@@ -27,9 +27,12 @@ export function memoryStore(files: readonly FileDescription[]): MemoryStore {
     async write(file, offset, bytes) {
       const stored = ranges.reduce((sum, list) => sum + list.reduce((s, [a, b]) => s + b - a, 0), 0);
       if (stored + bytes.length > store.capacity) throw new StorageFullError('no room left to store the transfer');
+      const length = bytes.length;
       data[file]!.set(bytes, offset);
-      ranges[file] = addRange(ranges[file]!, offset, offset + bytes.length);
-      store.written += bytes.length;
+      // Like the OPFS store, take the buffer: a caller that reads it afterwards sees nothing.
+      structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
+      ranges[file] = addRange(ranges[file]!, offset, offset + length);
+      store.written += length;
     },
     async *read(file) {
       const bytes = data[file]!;

@@ -1,29 +1,21 @@
 /**
- * Received bytes in IndexedDB: one record per chunk, keyed [transfer, file, offset],
- * with each file's stored ranges under [transfer, file, 'ranges'] and its verified
- * SHA-256 under [transfer, file, 'sha256'] in the same object store. Chunks and the
- * ranges that count them are written in one transaction, so the record never claims
- * bytes that are not there, whatever moment the page dies at.
+ * Received bytes, durably, with an exact record of what is stored.
  *
- * Chunks are Blobs: browsers keep large IndexedDB Blobs on disk, and a file rebuilt
- * as a Blob of chunk Blobs is saved without ever being read into memory.
+ * The record lives in IndexedDB: each file's stored ranges under
+ * [transfer, file, 'ranges'] and its verified SHA-256 under [transfer, file, 'sha256'].
+ * The bytes live in one of two places (see chunk-places.ts): the Origin Private File
+ * System, written by a worker through sync access handles, where the browser offers
+ * it; otherwise IndexedDB itself, as one Blob per chunk keyed [transfer, file, offset],
+ * written in the same transaction as the ranges that count them. Either way the
+ * record never claims bytes that are not there, whatever moment the page dies at.
  */
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { promisifyRequest } from 'idb-keyval';
 import { addRange, parseRangeList, type RangeList } from '../transfer/ranges.ts';
 import { StorageFullError, type ReceiveStore } from '../transfer/store.ts';
+import { chunkPlace, hashKey, rangesKey, received, type Chunk } from './chunk-places.ts';
 
-/** Chunks are gathered to about this size before a transaction commits them. */
+/** Chunks are gathered to about this size before they are committed. */
 const COMMIT_BYTES = 1024 * 1024;
-
-let bytesStore: UseStore | undefined;
-/** Created on first use, like idb-keyval's own default store. */
-function received(): UseStore {
-  return (bytesStore ??= createStore('ferry-received', 'bytes'));
-}
-
-const fileKeys = (id: string, file: number) => IDBKeyRange.bound([id, file, 0], [id, file, Infinity]);
-const rangesKey = (id: string, file: number) => [id, file, 'ranges'];
-const hashKey = (id: string, file: number) => [id, file, 'sha256'];
 
 export interface StoredTransfer extends ReceiveStore {
   /** Everything written so far, committed. */
@@ -34,6 +26,7 @@ export interface StoredTransfer extends ReceiveStore {
 
 /** Opens the stored bytes of transfer `id`, which has `files` files. */
 export async function openStoredTransfer(id: string, files: number): Promise<StoredTransfer> {
+  const place = await chunkPlace();
   const [lists, hashes] = await received()('readonly', (store) =>
     Promise.all([
       Promise.all(Array.from({ length: files }, (_, file) => promisifyRequest(store.get(rangesKey(id, file))))),
@@ -44,7 +37,7 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
   const verified = hashes.map((value) => (typeof value === 'string' ? value : null));
   // Writes wait here until about COMMIT_BYTES have gathered; so do verified marks,
   // which must never be committed before the bytes they vouch for.
-  const chunks: { file: number; offset: number; bytes: Uint8Array }[] = [];
+  const chunks: Chunk[] = [];
   const marks: { file: number; sha256: string }[] = [];
   let pendingBytes = 0;
 
@@ -58,8 +51,9 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
       touched.set(file, addRange(touched.get(file) ?? ranges[file]!, offset, offset + bytes.length));
     }
     try {
+      await place.write(id, batch);
       await received()('readwrite', (store) => {
-        for (const { file, offset, bytes } of batch) store.put(new Blob([bytes as Uint8Array<ArrayBuffer>]), [id, file, offset]);
+        place.record(id, batch, store);
         for (const [file, list] of touched) store.put(list, rangesKey(id, file));
         for (const { file, sha256 } of verifiedNow) store.put(sha256, hashKey(id, file));
         return promisifyRequest(store.transaction);
@@ -70,9 +64,9 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
     for (const [file, list] of touched) ranges[file] = list;
   }
 
-  async function stored(file: number): Promise<Blob[]> {
+  async function stored(file: number): Promise<Blob> {
     await commit();
-    return received()('readonly', (store) => promisifyRequest(store.getAll(fileKeys(id, file)) as IDBRequest<Blob[]>));
+    return place.read(id, file, ranges[file]!);
   }
 
   return {
@@ -85,10 +79,13 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
     },
     flush: commit,
     async *read(file) {
-      for (const chunk of await stored(file)) yield new Uint8Array(await chunk.arrayBuffer());
+      const blob = await stored(file);
+      const step = 4 * 1024 * 1024;
+      for (let at = 0; at < blob.size; at += step) yield new Uint8Array(await blob.slice(at, at + step).arrayBuffer());
     },
     async blob(file, type) {
-      return new Blob(await stored(file), { type: type || 'application/octet-stream' });
+      const blob = await stored(file);
+      return new Blob([blob], { type: type || 'application/octet-stream' });
     },
     async settle(file, sha256) {
       if (sha256 !== null) {
@@ -97,8 +94,8 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
         return;
       }
       await commit();
+      await place.drop(id, file);
       await received()('readwrite', (store) => {
-        store.delete(fileKeys(id, file));
         store.delete(rangesKey(id, file));
         return promisifyRequest(store.transaction);
       });
@@ -108,8 +105,10 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
 }
 
 /** Forgets every byte of transfer `id`. */
-export function deleteStoredTransfer(id: string): Promise<void> {
-  return received()('readwrite', (store) => {
+export async function deleteStoredTransfer(id: string): Promise<void> {
+  const place = await chunkPlace();
+  await place.dropAll(id);
+  await received()('readwrite', (store) => {
     store.delete(IDBKeyRange.bound([id], [id, []]));
     return promisifyRequest(store.transaction);
   });
@@ -117,7 +116,7 @@ export function deleteStoredTransfer(id: string): Promise<void> {
 
 export function storageError(error: unknown): Error {
   const name = (error as Error | null)?.name;
-  if (name === 'QuotaExceededError') {
+  if (name === 'QuotaExceededError' || name === 'StorageFullError') {
     return new StorageFullError('This device has no room left for the transfer. What was received is kept; free some space and try again.');
   }
   return error instanceof Error ? error : new Error(String(error));

@@ -182,12 +182,14 @@ export class ReceiverSession {
     if (offset !== asked.at) throw new ProtocolError(`data at offset ${offset}; expected ${asked.at}`);
     if (offset + payload.length > asked.end) throw new ProtocolError(`data past the end of what was asked for file ${file}`);
     this.#mark(file, 'receiving');
+    const length = payload.length;
     await this.#hash(file, offset, payload);
-    // The store may take ownership of the payload's buffer, so it comes after hashing.
+    // The store may take ownership of the payload's buffer (a worker transfer detaches
+    // it), so nothing reads the payload after this.
     await this.#store!.write(file, offset, payload);
-    asked.at += payload.length;
-    this.#askedBytes -= payload.length;
-    this.#stored += payload.length;
+    asked.at += length;
+    this.#askedBytes -= length;
+    this.#stored += length;
     // A range that ends at the file's end stays first until the file's hash arrives.
     if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#asked.shift();
     this.#progress = this.#meter.progress(this.#stored, this.#now());

@@ -1,0 +1,70 @@
+/**
+ * The main thread's side of the OPFS worker (opfs-writer.worker.ts): a small typed
+ * bridge that numbers requests and matches the worker's answers to them.
+ */
+import type { Chunk } from './chunk-places.ts';
+import type { WriterReply, WriterRequest } from './opfs-writer.worker.ts';
+
+type Request = WriterRequest extends infer R ? (R extends { seq: number } ? Omit<R, 'seq'> : never) : never;
+
+export class OpfsWriter {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  #seq = 0;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.addEventListener('message', (event: MessageEvent<WriterReply>) => {
+      const { seq, error } = event.data;
+      const waiter = this.#waiting.get(seq);
+      this.#waiting.delete(seq);
+      if (!waiter) return;
+      if (error) waiter.reject(Object.assign(new Error(error.message), { name: error.name }));
+      else waiter.resolve();
+    });
+  }
+
+  /** A writer, or null when this browser cannot write to OPFS from a worker. */
+  static async start(): Promise<OpfsWriter | null> {
+    if (typeof Worker === 'undefined' || !navigator.storage?.getDirectory) return null;
+    try {
+      const writer = new OpfsWriter(new Worker(new URL('./opfs-writer.worker.ts', import.meta.url), { type: 'module' }));
+      await writer.#call({ op: 'probe' });
+      return writer;
+    } catch (error) {
+      console.info('storing received files in IndexedDB: OPFS is not usable here', error);
+      return null;
+    }
+  }
+
+  write(id: string, chunks: readonly Chunk[]): Promise<void> {
+    const buffers = new Set(chunks.map(({ bytes }) => bytes.buffer as ArrayBuffer));
+    return this.#call({ op: 'write', id, chunks: chunks.map(({ file, offset, bytes }) => ({ file, offset, bytes })) }, [...buffers]);
+  }
+
+  /** The stored file (its handle closed first, so it can be read), or null if never written. */
+  async file(id: string, file: number): Promise<File | null> {
+    await this.#call({ op: 'close', id, file });
+    try {
+      const root = await navigator.storage.getDirectory();
+      const folder = await (await root.getDirectoryHandle('received')).getDirectoryHandle(id);
+      return await (await folder.getFileHandle(String(file))).getFile();
+    } catch (error) {
+      if ((error as Error).name === 'NotFoundError') return null;
+      throw error;
+    }
+  }
+
+  /** Deletes one file of a transfer, or the whole transfer. */
+  remove(id: string, file?: number): Promise<void> {
+    return this.#call(file === undefined ? { op: 'remove', id } : { op: 'remove', id, file });
+  }
+
+  #call(request: Request, transfer: Transferable[] = []): Promise<void> {
+    const seq = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(seq, { resolve, reject });
+      this.#worker.postMessage({ ...request, seq }, transfer);
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Resume scenarios shared by the secure (OPFS) and plain-http (IndexedDB) suites: a
+ * 200 MiB file, interrupted at about half way, must finish intact while the sender
+ * puts at most 4 MiB more than the file on the wire.
+ */
+import type { CDPSession, Page } from 'playwright-core';
+import { beforeAll, expect } from 'vitest';
+import {
+  bytesReceived,
+  MiB,
+  payloadSent,
+  randomFixture,
+  saveAll,
+  startTransfer,
+  untilReceived,
+  waitForState,
+  type Bench,
+  type Fixture,
+  type Started,
+} from './harness.ts';
+
+/** What resuming may cost: the window in flight plus what was not yet committed. */
+export const SLACK = 4 * MiB;
+
+/** The 200 MiB file of a suite, written once before its tests. */
+export function useLargeFile(bench: Bench): { current: Fixture } {
+  const file = {} as { current: Fixture };
+  beforeAll(async () => {
+    file.current = await randomFixture(bench.dir, 'resume.bin', 200 * MiB);
+  });
+  return file;
+}
+
+/** Starts the transfer and returns once the receiver holds about half of it. */
+export async function halfway(bench: Bench, file: Fixture, receiverBrowser = bench.receiverBrowser): Promise<Started> {
+  const started = await startTransfer({ ...bench, receiverBrowser }, [file.path]);
+  await untilReceived(started.receiver, 100 * MiB);
+  return started;
+}
+
+export async function expectIntactAndFrugal(sender: Page, receiver: Page, file: Fixture): Promise<void> {
+  await waitForState(receiver, 'done', 200_000);
+  const [saved] = await saveAll(receiver);
+  expect(saved!.sha256).toBe(file.sha256);
+  await waitForState(sender, 'done', 10_000);
+  const sent = await payloadSent(sender);
+  expect(sent).toBeGreaterThanOrEqual(file.size);
+  expect(sent).toBeLessThanOrEqual(file.size + SLACK);
+}
+
+export async function resumesAfterReceiverReload(bench: Bench, file: Fixture): Promise<void> {
+  const { sender, receiver } = await halfway(bench, file);
+  const before = await bytesReceived(receiver);
+  await receiver.reload();
+  // Resumes by itself: no second click on Download.
+  await expect.poll(() => receiver.getByTestId('resumed').textContent(), { timeout: 30_000 }).toMatch(/Resumed at [4-9]\d%/);
+  expect(await bytesReceived(receiver)).toBeGreaterThan(before - SLACK);
+  await expectIntactAndFrugal(sender, receiver, file);
+  await Promise.all([sender.close(), receiver.close()]);
+}
+
+/**
+ * The receiver's storage fills up mid-transfer (a quota override through the
+ * DevTools protocol, which binds IndexedDB writes): a clear error, what arrived is
+ * kept, and once there is room again Try again carries on from there.
+ */
+export async function runsOutOfStorage(bench: Bench, file: Fixture): Promise<void> {
+  let cdp!: CDPSession;
+  const { sender, receiver } = await startTransfer(bench, [file.path], async (page, context) => {
+    cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: bench.origin, quotaSize: 60 * MiB });
+  });
+  await waitForState(receiver, 'error', 120_000);
+  await expect(receiver.getByTestId('transfer-status').innerText()).resolves.toMatch(/no room left/);
+  expect(await bytesReceived(receiver)).toBeGreaterThan(30 * MiB);
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: bench.origin });
+  await receiver.getByRole('button', { name: 'Try again' }).click();
+  await waitForState(receiver, 'done', 200_000);
+  const [saved] = await saveAll(receiver);
+  expect(saved!.sha256).toBe(file.sha256);
+  await Promise.all([sender.close(), receiver.close()]);
+}

@@ -453,3 +453,35 @@ describe('a sender that goes silent', () => {
     expect(snapshot.disconnected).toBe(true);
   });
 });
+
+describe('a connection that goes wrong while it is set up', () => {
+  it('counts as a failed connection, worth dialling again', async () => {
+    const { snapshot } = await hostileSetup();
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).toMatch(/manifest before authentication/);
+    expect(snapshot.disconnected).toBe(true);
+  });
+
+  it('unlike a sender that does not hold the secret', async () => {
+    const run = wire([randomFile('a', 10)], { receiverSecret: newSecret() });
+    const { receiver } = await run.settled;
+    expect(receiver.disconnected).toBe(false);
+  });
+});
+
+/** A "sender" that sends its manifest without a hello first. */
+async function hostileSetup() {
+  const [senderChannel, receiverChannel] = channelPair();
+  const [onchange, ended] = settle<ReceiverSnapshot>();
+  const receiver = new ReceiverSession({
+    channel: receiverChannel,
+    maxMessageSize: 262144,
+    fingerprints: receiverPrints,
+    secret: newSecret(),
+    openStore: async (files) => memoryStore(files),
+    onchange,
+  });
+  void receiver.start();
+  for (const frame of encodeControl({ type: 'manifest', files: [] }, 262144)) senderChannel.send(frame);
+  return { snapshot: await ended };
+}

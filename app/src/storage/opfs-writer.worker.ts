@@ -28,22 +28,43 @@ export interface WriterReply {
   error?: { name: string; message: string };
 }
 
+/** Open handles, least recently used first. A transfer of 10,000 small files must not hold 10,000 open. */
 const handles = new Map<string, SyncAccessHandle>();
+const OPEN_HANDLES = 16;
 const key = (id: string, file: number) => `${id}/${file}`;
 
-async function folder(id: string): Promise<FileSystemDirectoryHandle> {
-  const root = await navigator.storage.getDirectory();
-  const received = await root.getDirectoryHandle('received', { create: true });
-  return received.getDirectoryHandle(id, { create: true });
+/** Each transfer's folder, looked up once: a transfer of many small files opens many files in it. */
+const folders = new Map<string, Promise<FileSystemDirectoryHandle>>();
+
+function folder(id: string): Promise<FileSystemDirectoryHandle> {
+  let found = folders.get(id);
+  if (!found) {
+    found = navigator.storage
+      .getDirectory()
+      .then((root) => root.getDirectoryHandle('received', { create: true }))
+      .then((received) => received.getDirectoryHandle(id, { create: true }));
+    folders.set(id, found);
+    found.catch(() => folders.delete(id));
+  }
+  return found;
 }
 
 async function open(id: string, file: number): Promise<SyncAccessHandle> {
-  let handle = handles.get(key(id, file));
-  if (!handle) {
+  const name = key(id, file);
+  let handle = handles.get(name);
+  if (handle) {
+    handles.delete(name); // re-inserted below as the most recently used
+  } else {
     const fileHandle = await (await folder(id)).getFileHandle(String(file), { create: true });
     handle = await (fileHandle as unknown as { createSyncAccessHandle(): Promise<SyncAccessHandle> }).createSyncAccessHandle();
-    handles.set(key(id, file), handle);
+    for (const [oldest, stale] of handles) {
+      if (handles.size < OPEN_HANDLES) break;
+      stale.flush();
+      stale.close();
+      handles.delete(oldest);
+    }
   }
+  handles.set(name, handle);
   return handle;
 }
 
@@ -71,14 +92,17 @@ async function handle(request: WriterRequest): Promise<void> {
         target.write(bytes, { at: offset });
         touched.add(target);
       }
-      // Durable before the ranges are recorded as stored.
-      for (const target of touched) target.flush();
+      // Durable before the ranges are recorded as stored. (Handles evicted meanwhile
+      // were flushed as they closed.)
+      const stillOpen = new Set(handles.values());
+      for (const target of touched) if (stillOpen.has(target)) target.flush();
       return;
     }
     case 'close':
       return close(request.id, request.file);
     case 'remove': {
       close(request.id, request.file);
+      if (request.file === undefined) folders.delete(request.id);
       const root = await navigator.storage.getDirectory();
       const received = await root.getDirectoryHandle('received', { create: true });
       try {

@@ -32,7 +32,11 @@ export interface ReceiverSnapshot {
   /** Share of the bytes already stored when this session began, if any (0–1). */
   resumedAt: number | null;
   error: string | null;
-  /** The session ended because the connection went, not because of what was sent. */
+  /**
+   * The session ended because the connection failed — it dropped, or went wrong
+   * while still being set up — rather than because of what the transfer carried.
+   * Worth dialling again; a wrong secret or a damaged file is not.
+   */
   disconnected: boolean;
 }
 
@@ -307,7 +311,7 @@ export class ReceiverSession {
   #ended(error: Error | null): void {
     clearTimeout(this.#stallTimer);
     if (this.#state === 'done' || !error) return;
-    this.#disconnected = error.name === 'AbortedError';
+    this.#disconnected = error.name === 'AbortedError' || (this.#state === 'connecting' && error.name === 'ProtocolError');
     this.#error = explain(error, this.#state);
     this.#set('error');
   }

@@ -1,6 +1,6 @@
 /**
- * The slice of RTCDataChannel the protocol needs. An RTCDataChannel satisfies it as
- * it is; unit tests use an in-memory model of it.
+ * The slice of RTCDataChannel the protocol needs. The browser side wraps the real
+ * channel (net/broker.ts: PeerChannel); unit tests use an in-memory model of it.
  */
 export interface Channel {
   readonly bufferedAmount: number;
@@ -12,6 +12,3 @@ export interface Channel {
   addEventListener(type: string, listener: (event: Event) => void): void;
   removeEventListener(type: string, listener: (event: Event) => void): void;
 }
-
-/** The largest message the channel may carry, from the negotiated `sctp.maxMessageSize`. */
-export type MaxMessageSize = number;

@@ -4,8 +4,9 @@
  * otherwise (insecure contexts, older browsers). See received-bytes.ts for the record
  * that says which bytes are stored; a place only holds them.
  */
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import { promisifyRequest } from 'idb-keyval';
 import type { RangeList } from '../transfer/ranges.ts';
+import { chunkKeys, received } from './layout.ts';
 import { OpfsWriter } from './opfs-writer.ts';
 
 export interface Chunk {
@@ -24,17 +25,9 @@ export interface ChunkPlace {
   read(id: string, file: number, ranges: RangeList): Promise<Blob>;
   drop(id: string, file: number): Promise<void>;
   dropAll(id: string): Promise<void>;
+  /** Lets other readers (the service worker's downloads) open the transfer's stored files. */
+  release(id: string): Promise<void>;
 }
-
-let bytesStore: UseStore | undefined;
-/** The IndexedDB store for ranges, hashes and (without OPFS) chunks; created on first use. */
-export function received(): UseStore {
-  return (bytesStore ??= createStore('ferry-received', 'bytes'));
-}
-
-export const rangesKey = (id: string, file: number) => [id, file, 'ranges'];
-export const hashKey = (id: string, file: number) => [id, file, 'sha256'];
-const chunkKeys = (id: string, file: number) => IDBKeyRange.bound([id, file, 0], [id, file, Infinity]);
 
 /** Chunks as Blobs in IndexedDB, written in the transaction that records them. */
 const indexedDbChunks: ChunkPlace = {
@@ -54,6 +47,7 @@ const indexedDbChunks: ChunkPlace = {
     }),
   // deleteStoredTransfer removes every key of the transfer, chunks included.
   dropAll: async () => {},
+  release: async () => {},
 };
 
 /** One file per received file in OPFS, written by a worker through sync access handles. */
@@ -69,6 +63,7 @@ function opfsChunks(writer: OpfsWriter): ChunkPlace {
     },
     drop: (id, file) => writer.remove(id, file),
     dropAll: (id) => writer.remove(id),
+    release: (id) => writer.close(id),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Chunk } from './chunk-places.ts';
 import type { WriterReply, WriterRequest } from './opfs-writer.worker.ts';
+import { opfsFile } from './stored-file.ts';
 
 type Request = WriterRequest extends infer R ? (R extends { seq: number } ? Omit<R, 'seq'> : never) : never;
 
@@ -44,15 +45,16 @@ export class OpfsWriter {
 
   /** The stored file (its handle closed first, so it can be read), or null if never written. */
   async file(id: string, file: number): Promise<File | null> {
-    await this.#call({ op: 'close', id, file });
-    try {
-      const root = await navigator.storage.getDirectory();
-      const folder = await (await root.getDirectoryHandle('received')).getDirectoryHandle(id);
-      return await (await folder.getFileHandle(String(file))).getFile();
-    } catch (error) {
-      if ((error as Error).name === 'NotFoundError') return null;
-      throw error;
-    }
+    await this.close(id, file);
+    return opfsFile(id, file);
+  }
+
+  /**
+   * Closes the write handles of one file or of a whole transfer: a file with an open
+   * sync access handle cannot be read, here or in the service worker.
+   */
+  close(id: string, file?: number): Promise<void> {
+    return this.#call(file === undefined ? { op: 'close', id } : { op: 'close', id, file });
   }
 
   /** Deletes one file of a transfer, or the whole transfer. */

@@ -4,6 +4,7 @@
  * the writes here also keeps them off the page's main thread. Requests are handled
  * one at a time, in order.
  */
+import { OPFS_FOLDER } from './layout.ts';
 
 /** The worker's global scope, typed here so the app's DOM types can check this file. */
 const scope = self as unknown as {
@@ -20,7 +21,7 @@ interface SyncAccessHandle {
 export type WriterRequest =
   | { seq: number; op: 'probe' }
   | { seq: number; op: 'write'; id: string; chunks: { file: number; offset: number; bytes: Uint8Array }[] }
-  | { seq: number; op: 'close'; id: string; file: number }
+  | { seq: number; op: 'close'; id: string; file?: number }
   | { seq: number; op: 'remove'; id: string; file?: number };
 
 export interface WriterReply {
@@ -41,7 +42,7 @@ function folder(id: string): Promise<FileSystemDirectoryHandle> {
   if (!found) {
     found = navigator.storage
       .getDirectory()
-      .then((root) => root.getDirectoryHandle('received', { create: true }))
+      .then((root) => root.getDirectoryHandle(OPFS_FOLDER, { create: true }))
       .then((received) => received.getDirectoryHandle(id, { create: true }));
     folders.set(id, found);
     found.catch(() => folders.delete(id));
@@ -82,7 +83,7 @@ async function handle(request: WriterRequest): Promise<void> {
     case 'probe': {
       await open('probe', 0);
       close('probe');
-      await (await navigator.storage.getDirectory()).getDirectoryHandle('received').then((dir) => dir.removeEntry('probe', { recursive: true }));
+      await (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_FOLDER).then((dir) => dir.removeEntry('probe', { recursive: true }));
       return;
     }
     case 'write': {
@@ -104,7 +105,7 @@ async function handle(request: WriterRequest): Promise<void> {
       close(request.id, request.file);
       if (request.file === undefined) folders.delete(request.id);
       const root = await navigator.storage.getDirectory();
-      const received = await root.getDirectoryHandle('received', { create: true });
+      const received = await root.getDirectoryHandle(OPFS_FOLDER, { create: true });
       try {
         if (request.file === undefined) await received.removeEntry(request.id, { recursive: true });
         else await (await received.getDirectoryHandle(request.id)).removeEntry(String(request.file));

@@ -12,7 +12,8 @@
 import { promisifyRequest } from 'idb-keyval';
 import { addRange, parseRangeList, type RangeList } from '../transfer/ranges.ts';
 import { StorageFullError, type ReceiveStore } from '../transfer/store.ts';
-import { chunkPlace, hashKey, rangesKey, received, type Chunk } from './chunk-places.ts';
+import { chunkPlace, type Chunk } from './chunk-places.ts';
+import { hashKey, rangesKey, received } from './layout.ts';
 
 /** Chunks are gathered to about this size before they are committed. */
 const COMMIT_BYTES = 1024 * 1024;
@@ -20,6 +21,8 @@ const COMMIT_BYTES = 1024 * 1024;
 export interface StoredTransfer extends ReceiveStore {
   /** Everything written so far, committed. */
   flush(): Promise<void>;
+  /** Everything committed and the files closed, so the service worker can stream them. */
+  release(): Promise<void>;
   /** A verified file as a disk-backed Blob, for saving. */
   blob(file: number, type: string): Promise<Blob>;
 }
@@ -78,6 +81,10 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
       if (pendingBytes >= COMMIT_BYTES) await commit();
     },
     flush: commit,
+    async release() {
+      await commit();
+      await place.release(id);
+    },
     async *read(file) {
       const blob = await stored(file);
       const step = 4 * 1024 * 1024;

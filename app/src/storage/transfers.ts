@@ -4,9 +4,10 @@
  * how far along. Byte ranges live beside the bytes (received-bytes.ts), so they are
  * always exactly right; `stored` here is a summary for the list, updated as we go.
  */
-import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
+import { del, get, set, values } from 'idb-keyval';
 import { base64url } from '../transfer/link.ts';
 import type { FileDescription } from '../transfer/messages.ts';
+import { transferRecords } from './layout.ts';
 import { deleteStoredTransfer } from './received-bytes.ts';
 
 export interface TransferRecord {
@@ -25,36 +26,34 @@ export interface TransferRecord {
   updatedAt: number;
 }
 
-let recordStore: UseStore | undefined;
-function records(): UseStore {
-  return (recordStore ??= createStore('ferry', 'transfers'));
-}
-
 /** Records are found by link, which only this browser ever pairs with the id. */
 const linkKey = (senderId: string, secret: string) => `${senderId}/${secret}`;
 
 export function findTransfer(senderId: string, secret: string): Promise<TransferRecord | undefined> {
-  return get<TransferRecord>(linkKey(senderId, secret), records());
+  return get<TransferRecord>(linkKey(senderId, secret), transferRecords());
 }
+
+/** How long a saved transfer's bytes are kept: a streaming download may still be reading them. */
+const SAVED_KEPT_MS = 60 * 60_000;
 
 /**
  * Transfers still worth keeping, newest first. Those whose files were all saved are
- * deleted here rather than at once: a download may still be reading the stored bytes.
+ * left out, and deleted here once no download can still be reading them.
  */
-export async function listTransfers(): Promise<TransferRecord[]> {
-  const all = await values<TransferRecord>(records());
-  const saved = all.filter((record) => record.saved);
-  await Promise.all(saved.map(deleteTransfer));
+export async function listTransfers(now = Date.now()): Promise<TransferRecord[]> {
+  const all = await values<TransferRecord>(transferRecords());
+  const stale = all.filter((record) => record.saved && now - record.updatedAt > SAVED_KEPT_MS);
+  await Promise.all(stale.map(deleteTransfer));
   return all.filter((record) => !record.saved).sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
 export function saveTransfer(record: TransferRecord): Promise<void> {
-  return set(linkKey(record.senderId, record.secret), { ...record, updatedAt: Date.now() }, records());
+  return set(linkKey(record.senderId, record.secret), { ...record, updatedAt: Date.now() }, transferRecords());
 }
 
 export async function deleteTransfer(record: TransferRecord): Promise<void> {
   await deleteStoredTransfer(record.id);
-  await del(linkKey(record.senderId, record.secret), records());
+  await del(linkKey(record.senderId, record.secret), transferRecords());
 }
 
 /** A fresh transfer id: random, base64url. */

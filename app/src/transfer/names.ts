@@ -36,6 +36,24 @@ export function safeFileName(name: string, fallback = 'file'): string {
   return safe.slice(0, MAX_LENGTH - extension.length) + extension;
 }
 
+/**
+ * A relative path made safe, as its segments: for saving into a folder the person
+ * picked, or as a path inside a ZIP. Traversal and empty segments are dropped; the
+ * last segment (the file name) is never empty.
+ */
+export function safePath(name: string): string[] {
+  const segments = name.split(/[/\\]/).map((part) => safeFileName(part, ''));
+  const folders = segments.slice(0, -1).filter((part) => part !== '');
+  return [...folders, safeFileName(segments.at(-1) ?? '')];
+}
+
+/** A name for a ZIP of these files: their common top folder if they share one, else "Ferry files". */
+export function zipName(names: readonly string[]): string {
+  const tops = new Set(names.map((name) => safePath(name)).map((path) => (path.length > 1 ? path[0] : null)));
+  const [top] = tops;
+  return `${tops.size === 1 && top ? top : 'Ferry files'}.zip`;
+}
+
 /** A name safe to show: control and bidi characters removed, separators kept. */
 export function displayName(name: string): string {
   return name.replace(UNSAFE, '\uFFFD') || '(unnamed)';

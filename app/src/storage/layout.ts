@@ -1,0 +1,31 @@
+/**
+ * Where Ferry keeps what it receives — store names, keys and folders — in one place,
+ * because two programs read it: the page, which writes it, and the service worker,
+ * which streams verified files out of it as downloads.
+ *
+ * IndexedDB 'ferry-received'/'bytes' holds, per transfer id and file index, the stored
+ * byte ranges ([id, file, 'ranges']), the verified SHA-256 ([id, file, 'sha256']) and,
+ * where there is no OPFS, the bytes themselves as one Blob per chunk ([id, file, offset]).
+ * With OPFS the bytes are the file OPFS_FOLDER/<id>/<file>.
+ * IndexedDB 'ferry'/'transfers' holds the list of transfers (storage/transfers.ts).
+ */
+import { createStore, type UseStore } from 'idb-keyval';
+
+export const OPFS_FOLDER = 'received';
+
+let bytesStore: UseStore | undefined;
+/** The IndexedDB store for ranges, hashes and (without OPFS) chunks; created on first use. */
+export function received(): UseStore {
+  return (bytesStore ??= createStore('ferry-received', 'bytes'));
+}
+
+let recordStore: UseStore | undefined;
+/** The IndexedDB store of transfer records, keyed by link. */
+export function transferRecords(): UseStore {
+  return (recordStore ??= createStore('ferry', 'transfers'));
+}
+
+export const rangesKey = (id: string, file: number) => [id, file, 'ranges'];
+export const hashKey = (id: string, file: number) => [id, file, 'sha256'];
+/** Every chunk of one file, in offset order. */
+export const chunkKeys = (id: string, file: number, from = 0) => IDBKeyRange.bound([id, file, from], [id, file, Infinity]);

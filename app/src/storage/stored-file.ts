@@ -1,0 +1,92 @@
+/**
+ * Verified received files read back out of storage as streams, a chunk at a time,
+ * never whole in memory. Used by the service worker for streaming downloads and ZIPs,
+ * and by the page when it writes a ZIP through the save dialog. Only files whose
+ * SHA-256 was verified are handed out.
+ */
+import { get, promisifyRequest, values } from 'idb-keyval';
+import type { FileDescription } from '../transfer/messages.ts';
+import { chunkKeys, hashKey, OPFS_FOLDER, received, transferRecords } from './layout.ts';
+import type { TransferRecord } from './transfers.ts';
+
+export interface StoredFile extends FileDescription {
+  /** The bytes, read from disk as the stream is pulled. */
+  open(): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** Chunks read from IndexedDB per pull: 8 × 256 KiB at most. */
+const CHUNKS_PER_READ = 8;
+
+/** Thrown when a transfer or file is not there (any more) or not verified. */
+export class NotStoredError extends Error {
+  override name = 'NotStoredError';
+}
+
+/** The transfer record with this id, if this browser still keeps it. */
+export async function findTransferById(id: string): Promise<TransferRecord | undefined> {
+  const all = await values<TransferRecord>(transferRecords());
+  return all.find((record) => record.id === id);
+}
+
+/** File `index` of transfer `id`, if it is stored and verified. */
+export async function verifiedFile(record: TransferRecord, index: number): Promise<StoredFile> {
+  const description = record.files[index];
+  if (!description) throw new NotStoredError(`There is no file ${index} in this transfer.`);
+  const sha256 = await get(hashKey(record.id, index), received());
+  if (typeof sha256 !== 'string') throw new NotStoredError(`${description.name} has not been received and verified yet.`);
+  return { ...description, open: () => openBytes(record.id, index, description.size) };
+}
+
+/** Every file of the transfer, all verified, or a NotStoredError. */
+export function verifiedFiles(record: TransferRecord): Promise<StoredFile[]> {
+  return Promise.all(record.files.map((_, index) => verifiedFile(record, index)));
+}
+
+/** The OPFS file holding file `file` of transfer `id`, or null if there is none. */
+export async function opfsFile(id: string, file: number): Promise<File | null> {
+  if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory) return null;
+  try {
+    const root = await navigator.storage.getDirectory();
+    const folder = await (await root.getDirectoryHandle(OPFS_FOLDER)).getDirectoryHandle(id);
+    return await (await folder.getFileHandle(String(file))).getFile();
+  } catch (error) {
+    if ((error as Error).name === 'NotFoundError' || (error as Error).name === 'TypeError') return null;
+    throw error;
+  }
+}
+
+async function openBytes(id: string, file: number, size: number): Promise<ReadableStream<Uint8Array>> {
+  if (size === 0) return new Blob([]).stream();
+  const stored = await opfsFile(id, file);
+  if (stored) {
+    if (stored.size < size) throw new NotStoredError('The stored file is shorter than it should be.');
+    return stored.slice(0, size).stream();
+  }
+  return chunkStream(id, file, size);
+}
+
+/** The IndexedDB chunks of one file, in order, checked to tile it exactly. */
+function chunkStream(id: string, file: number, size: number): ReadableStream<Uint8Array> {
+  let next = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const [keys, blobs] = await received()('readonly', (store) =>
+          Promise.all([
+            promisifyRequest(store.getAllKeys(chunkKeys(id, file, next), CHUNKS_PER_READ)),
+            promisifyRequest(store.getAll(chunkKeys(id, file, next), CHUNKS_PER_READ) as IDBRequest<Blob[]>),
+          ]),
+        );
+        if (blobs.length === 0) throw new NotStoredError('Part of the stored file is missing.');
+        for (const [at, blob] of blobs.entries()) {
+          if ((keys[at] as [string, number, number])[2] !== next) throw new NotStoredError('The stored file has a gap.');
+          controller.enqueue(new Uint8Array(await blob.arrayBuffer()));
+          next += blob.size;
+        }
+        if (next >= size) controller.close();
+      },
+    },
+    // One read's worth queued ahead: the consumer's pace sets the memory used.
+    { highWaterMark: 1 },
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * One ZIP of a transfer's verified files, streamed: each file is read from storage as
+ * the archive reaches it, and sizes known up front give the exact length (ZIP64 past
+ * 4 GiB, which client-zip switches to by itself). Paths keep their folders.
+ */
+import { makeZip, predictLength } from 'client-zip';
+import { safePath, zipName } from '../transfer/names.ts';
+import type { StoredFile } from './stored-file.ts';
+
+export interface Zip {
+  name: string;
+  /** Exact byte length of the archive. */
+  length: number;
+  stream: ReadableStream<Uint8Array>;
+}
+
+export function zipOf(files: readonly StoredFile[]): Zip {
+  const names = files.map((file) => safePath(file.name).join('/'));
+  async function* entries() {
+    for (const [at, file] of files.entries()) {
+      yield { name: names[at]!, lastModified: new Date(file.lastModified), size: file.size, input: await file.open() };
+    }
+  }
+  return {
+    name: zipName(files.map((file) => file.name)),
+    length: Number(predictLength(files.map((file, at) => ({ name: names[at]!, size: file.size })))),
+    stream: makeZip(entries()),
+  };
+}

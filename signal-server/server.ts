@@ -10,6 +10,8 @@ import path from 'node:path';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { ExpressPeerServer } from 'peer';
+import { DOWNLOAD_PREFIX } from '../app/src/storage/download-url.ts';
+import { SHARE_TARGET_PATH, SHARED_FILES_QUERY } from '../app/src/sw-messages.ts';
 import { ConfigError, type ServerConfig } from './config.ts';
 
 export interface RunningServer {
@@ -44,6 +46,8 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 const NOT_BUILT_MESSAGE = 'Ferry is not built yet: run `npm run build`\n';
+const DOWNLOAD_NOT_HERE_MESSAGE =
+  'Received files never pass through this server. Open Ferry in the browser that received them and press Save there.\n';
 
 export async function startServer(
   config: ServerConfig,
@@ -93,6 +97,16 @@ export async function startServer(
 
   app.get('/api/config', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ iceServers: config.iceServers });
+  });
+
+  // Both are answered inside the browser by Ferry's service worker; they reach the
+  // server only when none controls the page (a first visit, a hard reload). The
+  // shared files are then lost: say so on the page rather than fail with a 404.
+  app.post(SHARE_TARGET_PATH, (_req, res) => {
+    res.set('Cache-Control', 'no-store').redirect(303, `/?${SHARED_FILES_QUERY}=unavailable`);
+  });
+  app.get(`${DOWNLOAD_PREFIX}*`, (_req, res) => {
+    res.status(404).set('Cache-Control', 'no-store').type('text/plain').send(DOWNLOAD_NOT_HERE_MESSAGE);
   });
 
   const assetsDir = path.join(config.staticDir, 'assets') + path.sep;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 
@@ -46,6 +46,14 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 export function launchBrowser(secureOrigin?: string): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: browserArgs(secureOrigin), headless: true });
+}
+
+/**
+ * A browser with a profile on disk, as people's browsers have. Playwright's other
+ * contexts are off the record, and Chromium never offers to install an app there.
+ */
+export function launchProfileBrowser(profileDir: string, secureOrigin?: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, args: browserArgs(secureOrigin), headless: true });
 }
 
 function browserArgs(secureOrigin: string | undefined): string[] {
@@ -107,8 +115,9 @@ function ip(...args: string[]): Promise<void> {
 /** Uncaught exceptions and console errors of every page opened through here. */
 export const pageErrors: string[] = [];
 
-export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ acceptDownloads: true });
+/** A page in a context of its own; `options` can emulate a device (see playwright-core's `devices`). */
+export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ ...options, acceptDownloads: true });
   // The save path under test is the download one (what phones and Firefox get).
   await context.addInitScript(() => {
     delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
@@ -193,16 +202,32 @@ export async function waitForState(page: Page, state: string, timeout = 120_000,
     .toBe(state);
 }
 
-/** Clicks every save control and returns each download's suggested name and SHA-256. */
-export async function saveAll(page: Page): Promise<{ name: string; sha256: string }[]> {
+export interface Saved {
+  name: string;
+  sha256: string;
+  /** Where the browser downloaded it from: a blob: URL, or the service worker's stream. */
+  url: string;
+  path: string;
+}
+
+/** Clicks every save control and returns each download's suggested name, SHA-256 and source. */
+export async function saveAll(page: Page): Promise<Saved[]> {
   const saves = page.getByTestId('save');
-  const results: { name: string; sha256: string }[] = [];
-  for (let i = 0; i < (await saves.count()); i++) {
-    const [download] = await Promise.all([page.waitForEvent('download'), saves.nth(i).click()]);
-    const file = await download.path();
-    results.push({ name: download.suggestedFilename(), sha256: await sha256File(file) });
-  }
+  const results: Saved[] = [];
+  for (let i = 0; i < (await saves.count()); i++) results.push(await savedBy(page, () => saves.nth(i).click()));
   return results;
+}
+
+/** The download that `click` starts, once it has finished. */
+export async function savedBy(page: Page, click: () => Promise<void>): Promise<Saved> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  const file = await download.path();
+  return { name: download.suggestedFilename(), sha256: await sha256File(file), url: download.url(), path: file };
+}
+
+/** Resolves once a service worker controls the page (Ferry's claims pages on its first install). */
+export async function untilControlled(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null, undefined, { timeout: 30_000 });
 }
 
 declare global {

@@ -162,6 +162,20 @@ describe('startServer', () => {
     expect((await fetch(new URL('..%2f..%2fetc/passwd', running.url))).status).toBeLessThan(500);
   });
 
+  it('turns a share POST that no service worker took into a redirect the page explains', async () => {
+    const form = new FormData();
+    form.append('files', new Blob(['x']), 'x.txt');
+    const res = await fetch(new URL('share-target', running.url), { method: 'POST', body: form, redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/?shared=unavailable');
+  });
+
+  it('never serves received files: download URLs reach it only without the service worker', async () => {
+    const res = await fetch(new URL('ferry-download/abc/0', running.url));
+    expect(res.status).toBe(404);
+    expect(await res.text()).toMatch(/never pass through this server/);
+  });
+
   it('mounts the PeerJS id endpoint at /peerjs/peerjs/id, uncached, and keeps discovery off', async () => {
     const res = await fetch(new URL('peerjs/peerjs/id', running.url));
     expect(res.status).toBe(200);

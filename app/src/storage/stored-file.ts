@@ -71,7 +71,7 @@ function chunkStream(id: string, file: number, size: number): ReadableStream<Uin
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const [keys, blobs] = await received()('readonly', (store) =>
+        const [keys, blobs] = await received()('readonly', (store): Promise<[IDBValidKey[], Blob[]]> =>
           Promise.all([
             promisifyRequest(store.getAllKeys(chunkKeys(id, file, next), CHUNKS_PER_READ)),
             promisifyRequest(store.getAll(chunkKeys(id, file, next), CHUNKS_PER_READ) as IDBRequest<Blob[]>),

@@ -8,7 +8,10 @@ import type Peer from 'peerjs';
 import { brokerErrorMessage, describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
-import { saveFile, saveFiles } from '../storage/save.ts';
+import { downloadUrl } from '../storage/download-url.ts';
+import { saveFile, saveFiles, saveWay, saveZip, type Saveable, type SaveWay } from '../storage/save.ts';
+import { verifiedFiles } from '../storage/stored-file.ts';
+import { zipOf } from '../storage/zip.ts';
 import {
   deleteTransfer,
   findTransfer,
@@ -19,7 +22,9 @@ import {
   type TransferRecord,
 } from '../storage/transfers.ts';
 import type { FileDescription } from '../transfer/messages.ts';
+import { zipName } from '../transfer/names.ts';
 import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
+import { appUpdate } from './app-update.svelte.ts';
 
 /** How long to wait for the sender before saying it is offline. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -92,27 +97,51 @@ export class Receive {
     void this.#begin();
   }
 
+  /** How files can be saved here (storage/save.ts); a service worker may take control meanwhile. */
+  get saveWay(): SaveWay {
+    return saveWay(appUpdate.controlled);
+  }
+
   async save(index: number): Promise<void> {
-    const file = this.snapshot?.files[index];
-    const store = this.#store;
-    if (!file || !store) return;
+    const file = this.#saveable(index);
+    if (!file) return;
     await this.#saving(async () => {
-      if ((await saveFile(await store.blob(index, file.type), file.name)) !== 'cancelled') this.#saved.add(index);
+      if ((await saveFile(file, this.saveWay)) !== 'cancelled') this.#saved.add(index);
     });
   }
 
-  /** Every verified file: into one folder the person picks, or as downloads. */
+  /** Every verified file: into one folder the person picks, or as downloads one by one. */
   async saveAll(): Promise<void> {
-    const store = this.#store;
-    const snapshot = this.snapshot;
-    if (!store || !snapshot) return;
+    const files = this.#verified().map((index) => this.#saveable(index)!);
     await this.#saving(async () => {
-      const entries = [];
-      for (const [index, file] of snapshot.files.entries()) {
-        if (snapshot.outcomes[index] === 'verified') entries.push({ name: file.name, blob: await store.blob(index, file.type) });
-      }
-      if ((await saveFiles(entries)) !== 'cancelled') snapshot.files.forEach((_, index) => this.#saved.add(index));
+      if ((await saveFiles(files, this.saveWay)) !== 'cancelled') this.#verified().forEach((index) => this.#saved.add(index));
     });
+  }
+
+  /** Every file in one ZIP, streamed from storage. */
+  async saveZip(): Promise<void> {
+    const record = this.#record;
+    if (!record || this.snapshot?.state !== 'done') return;
+    const zip = {
+      name: zipName(record.files.map((file) => file.name)),
+      url: downloadUrl(record.id, 'zip'),
+      stream: async () => zipOf(await verifiedFiles(record)).stream,
+    };
+    await this.#saving(async () => {
+      if ((await saveZip(zip, this.saveWay)) !== 'cancelled') record.files.forEach((_, index) => this.#saved.add(index));
+    });
+  }
+
+  #verified(): number[] {
+    return (this.snapshot?.outcomes ?? []).flatMap((outcome, index) => (outcome === 'verified' ? [index] : []));
+  }
+
+  #saveable(index: number): Saveable | null {
+    const file = this.snapshot?.files[index];
+    const store = this.#store;
+    const record = this.#record;
+    if (!file || !store || !record) return null;
+    return { name: file.name, size: file.size, blob: () => store.blob(index, file.type), url: downloadUrl(record.id, index) };
   }
 
   /** Stops and forgets this transfer and everything stored for it. */
@@ -273,6 +302,8 @@ export class Receive {
   async #saving(work: () => Promise<void>): Promise<void> {
     this.notice = null;
     try {
+      // Committed and closed, so the service worker (or a Blob) reads every byte.
+      await this.#store?.release();
       await work();
       const record = this.#record;
       if (record && !record.saved && this.snapshot?.state === 'done' && this.#saved.size === record.files.length) {

@@ -25,6 +25,17 @@ self.addEventListener('message', (event) => {
   else noteShareReady(event);
 });
 
+// "Files received" and the like: a tap brings Ferry's window back to the front.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async ([open]) => {
+      if (open) await open.focus();
+      else await self.clients.openWindow('/');
+    }),
+  );
+});
+
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 // Every navigation inside the app gets the precached shell, online or not; the

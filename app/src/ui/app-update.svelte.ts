@@ -27,7 +27,7 @@ class AppUpdate {
     workbox.register().catch((error: unknown) => console.warn('Ferry works, but not offline: the service worker did not register', error));
     const check = () => void workbox.update().catch(() => {});
     // Browsers check on navigation; an installed app may stay open for days instead.
-    addEventListener('visibilitychange', () => document.visibilityState === 'visible' && check());
+    document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && check());
     setInterval(check, CHECK_INTERVAL_MS);
   }
 

@@ -5,7 +5,7 @@
  * picking the transfer from the list) resumes the same way.
  */
 import type Peer from 'peerjs';
-import { brokerErrorMessage, describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
+import { describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
 import { saveFile, saveFiles } from '../storage/save.ts';
@@ -20,6 +20,9 @@ import {
 } from '../storage/transfers.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
+import { formatBytes } from './format.ts';
+import type { Text } from './i18n/en.ts';
+import { brokerText, errorText } from './i18n/errors.ts';
 
 /** How long to wait for the sender before saying it is offline. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -35,10 +38,10 @@ export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
 export class Receive {
   phase = $state<Phase>('connecting');
   /** Why the sender cannot be reached, or why we are reconnecting. */
-  problem = $state<string | null>(null);
+  problem = $state.raw<Text | null>(null);
   snapshot = $state.raw<ReceiverSnapshot | null>(null);
   /** Something that stopped Download or Save from working. */
-  notice = $state<string | null>(null);
+  notice = $state.raw<Text | null>(null);
 
   #peer: Peer | null = null;
   #session: ReceiverSession | null = null;
@@ -121,7 +124,7 @@ export class Receive {
     try {
       if (this.#record) await deleteTransfer(this.#record);
     } catch (error) {
-      this.notice = `Could not delete what was received: ${(error as Error).message}`;
+      this.notice = (t) => t.receive.deleteFailed(errorText(error)(t));
       return false;
     }
     this.#record = null;
@@ -145,34 +148,31 @@ export class Receive {
 
   async #dial(): Promise<void> {
     const attempt = ++this.#attempt;
-    const unreachable = (problem: string) => this.#unreachable(attempt, problem);
+    const unreachable = (problem: Text) => this.#unreachable(attempt, problem);
     // Only a first contact has a deadline; reconnections go on trying with backoff.
     if (this.phase === 'connecting') {
-      this.#timer = setTimeout(
-        () => unreachable('The sender did not answer within 10 seconds. Their Ferry page may be closed or offline.'),
-        CONNECT_TIMEOUT_MS,
-      );
+      this.#timer = setTimeout(() => unreachable((t) => t.receive.noAnswer), CONNECT_TIMEOUT_MS);
     }
     try {
       const peer = await openPeer(await fetchClientConfig());
       if (attempt !== this.#attempt) return peer.destroy();
       this.#peer = peer;
-      peer.on('error', (error) => unreachable(brokerErrorMessage(error.type)));
+      peer.on('error', (error) => unreachable(brokerText(error.type)));
       const connection = peer.connect(this.senderId, { serialization: 'raw', reliable: true });
       connection.on('open', () => {
         if (attempt !== this.#attempt || this.#session) return connection.close();
         clearTimeout(this.#timer);
         describeConnection(connection)
           .then((open) => this.#startSession(open))
-          .catch((error: Error) => unreachable(`Could not connect to the sender: ${error.message}`));
+          .catch((error: Error) => unreachable((t) => t.receive.cannotConnect(errorText(error)(t))));
       });
     } catch (error) {
-      unreachable((error as Error).message);
+      unreachable(errorText(error));
     }
   }
 
   /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
-  #unreachable(attempt: number, problem: string): void {
+  #unreachable(attempt: number, problem: Text): void {
     if (attempt !== this.#attempt || this.#session) return;
     this.#hangUp();
     if (this.phase === 'reconnecting') return this.#redial(problem);
@@ -180,10 +180,10 @@ export class Receive {
     this.problem = problem;
   }
 
-  #redial(problem: string): void {
+  #redial(problem: Text): void {
     if (Date.now() - this.#droppedAt > GIVE_UP_MS) {
       this.phase = 'offline';
-      this.problem = `${problem} What was received is kept: try again when the sender is back.`;
+      this.problem = (t) => t.receive.gaveUp(problem(t));
       return;
     }
     this.phase = 'reconnecting';
@@ -220,7 +220,7 @@ export class Receive {
       // Mid-transfer the connection went: keep what is stored and dial again.
       if (this.phase !== 'reconnecting') this.#droppedAt = Date.now();
       this.#hangUp();
-      this.#redial('The sender went away or the connection dropped; waiting for it to come back.');
+      this.#redial((t) => t.receive.dropped);
     }
   }
 
@@ -229,11 +229,14 @@ export class Receive {
     const snapshot = this.snapshot;
     if (!session || !snapshot || snapshot.state !== 'waiting') return;
     try {
-      this.notice = await roomFor(snapshot.progress.total - snapshot.progress.bytes);
-      if (this.notice) return;
+      const short = await roomFor(snapshot.progress.total - snapshot.progress.bytes);
+      if (short) {
+        this.notice = (t) => t.receive.noRoom(formatBytes(short.needed, t), formatBytes(Math.max(0, short.free), t));
+        return;
+      }
       if (this.#record) await saveTransfer(this.#record);
     } catch (error) {
-      this.notice = storageError(error).message;
+      this.notice = errorText(storageError(error));
       return;
     }
     session.download().catch(() => {
@@ -280,7 +283,7 @@ export class Receive {
         await saveTransfer(record);
       }
     } catch (error) {
-      this.notice = `Could not save: ${(error as Error).message}`;
+      this.notice = (t) => t.receive.saveFailed(errorText(error)(t));
     }
   }
 }

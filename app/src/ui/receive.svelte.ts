@@ -23,6 +23,8 @@ import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../t
 import { formatBytes } from './format.ts';
 import type { Text } from './i18n/en.ts';
 import { brokerText, errorText } from './i18n/errors.ts';
+import { i18n } from './i18n/locale.svelte.ts';
+import { notifyIfHidden } from './notify.ts';
 
 /** How long to wait for the sender before saying it is offline. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -211,7 +213,9 @@ export class Receive {
 
   #update(session: ReceiverSession, snapshot: ReceiverSnapshot): void {
     if (session !== this.#session) return;
+    const finished = snapshot.state === 'done' && this.snapshot?.state !== 'done';
     this.snapshot = snapshot;
+    if (finished) void notifyIfHidden(i18n.t.notify.receivedTitle, i18n.t.notify.receivedBody(snapshot.files.length));
     if (snapshot.state !== 'connecting' && snapshot.state !== 'waiting') this.phase = 'session';
     if (snapshot.state === 'waiting' && this.#accepted) void this.#begin();
     if (snapshot.state === 'done') this.#failures = 0;

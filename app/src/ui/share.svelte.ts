@@ -14,6 +14,8 @@ import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
 import type { Text } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
+import { i18n } from './i18n/locale.svelte.ts';
+import { notifyIfHidden } from './notify.ts';
 
 export interface ReceiverRow {
   id: string;
@@ -234,10 +236,14 @@ export class Share {
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
     if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error')) return;
     const earlier = this.#sentBefore.get(id) ?? 0;
+    const finished = snapshot.state === 'done' && this.receivers[at]?.snapshot.state !== 'done';
     const row = { id, number: at === -1 ? ++this.#count : this.receivers[at]!.number, snapshot, sentBytes: earlier + snapshot.sentBytes };
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sentBefore.set(id, row.sentBytes);
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sessions.delete(connectionId);
+    if (finished) {
+      void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(i18n.t.send.receiver(row.number)));
+    }
   }
 }
 

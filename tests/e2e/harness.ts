@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 
@@ -107,8 +107,8 @@ function ip(...args: string[]): Promise<void> {
 /** Uncaught exceptions and console errors of every page opened through here. */
 export const pageErrors: string[] = [];
 
-export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ acceptDownloads: true });
+export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ acceptDownloads: true, ...options });
   // The save path under test is the download one (what phones and Firefox get).
   await context.addInitScript(() => {
     delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
@@ -118,6 +118,23 @@ export async function newPage(browser: Browser): Promise<{ context: BrowserConte
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   return { context, page };
+}
+
+/**
+ * A phone, as far as the page can tell: a Pixel-class Android phone in Chrome, held
+ * upright, 360 CSS px wide (the narrowest common width), speaking `locale`.
+ */
+export function phone(locale = 'en-US'): BrowserContextOptions {
+  return {
+    viewport: { width: 360, height: 640 },
+    screen: { width: 360, height: 640 },
+    deviceScaleFactor: 2.625,
+    isMobile: true,
+    hasTouch: true,
+    userAgent:
+      'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
+    locale,
+  };
 }
 
 export interface Fixture {

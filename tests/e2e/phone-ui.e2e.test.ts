@@ -141,6 +141,17 @@ async function phonePage(browser: Parameters<typeof newPage>[0], locale: string)
   return opened;
 }
 
+/** An English phone shares a file of `size` bytes; a Russian phone opens the link and sees the offer. */
+async function offered(name: string, size: number) {
+  const file = await randomFixture(ferry.dir, name, size);
+  const sender = await phonePage(ferry.senderBrowser, 'en-US');
+  const link = await share(sender.page, ferry.origin, [file.path]);
+  const receiver = await phonePage(ferry.receiverBrowser, 'ru-RU');
+  await receiver.page.goto(link);
+  await waitForState(receiver.page, 'waiting', 20_000);
+  return { sender, receiver };
+}
+
 describe('Ferry on a phone', () => {
   it('speaks Russian to a Russian phone, switches to English, and remembers the choice', async () => {
     const { context, page } = await phonePage(ferry.senderBrowser, 'ru-RU');
@@ -184,12 +195,7 @@ describe('Ferry on a phone', () => {
   });
 
   it('holds a wake lock on both phones only while files move, and shows the receiver’s view in Russian', async () => {
-    const file = await randomFixture(ferry.dir, 'wake.bin', 40 * MiB);
-    const sender = await phonePage(ferry.senderBrowser, 'en-US');
-    const link = await share(sender.page, ferry.origin, [file.path]);
-    const receiver = await phonePage(ferry.receiverBrowser, 'ru-RU');
-    await receiver.page.goto(link);
-    await waitForState(receiver.page, 'waiting', 20_000);
+    const { sender, receiver } = await offered('wake.bin', 40 * MiB);
     expect(await wakeLocks(receiver.page)).toEqual({ held: 0, log: [] });
     await expectPhoneFriendly(receiver.context, receiver.page);
 
@@ -218,12 +224,7 @@ describe('Ferry on a phone', () => {
   });
 
   it('notifies both sides when a transfer finishes while their pages are in the background', async () => {
-    const file = await randomFixture(ferry.dir, 'background.bin', 2 * MiB);
-    const sender = await phonePage(ferry.senderBrowser, 'en-US');
-    const link = await share(sender.page, ferry.origin, [file.path]);
-    const receiver = await phonePage(ferry.receiverBrowser, 'ru-RU');
-    await receiver.page.goto(link);
-    await waitForState(receiver.page, 'waiting', 20_000);
+    const { sender, receiver } = await offered('background.bin', 2 * MiB);
     // From now on both pages look hidden, as when the person switched apps.
     for (const { page } of [sender, receiver]) {
       await page.evaluate(() => Object.assign(window, { __away: true }));

@@ -21,7 +21,7 @@ import {
 import type { FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import { formatBytes } from './format.ts';
-import type { Text } from './i18n/en.ts';
+import type { Phrase } from './i18n/en.ts';
 import { brokerText, errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
@@ -40,10 +40,10 @@ export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
 export class Receive {
   phase = $state<Phase>('connecting');
   /** Why the sender cannot be reached, or why we are reconnecting. */
-  problem = $state.raw<Text | null>(null);
+  problem = $state.raw<Phrase | null>(null);
   snapshot = $state.raw<ReceiverSnapshot | null>(null);
   /** Something that stopped Download or Save from working. */
-  notice = $state.raw<Text | null>(null);
+  notice = $state.raw<Phrase | null>(null);
 
   #peer: Peer | null = null;
   #session: ReceiverSession | null = null;
@@ -150,7 +150,7 @@ export class Receive {
 
   async #dial(): Promise<void> {
     const attempt = ++this.#attempt;
-    const unreachable = (problem: Text) => this.#unreachable(attempt, problem);
+    const unreachable = (problem: Phrase) => this.#unreachable(attempt, problem);
     // Only a first contact has a deadline; reconnections go on trying with backoff.
     if (this.phase === 'connecting') {
       this.#timer = setTimeout(() => unreachable((t) => t.receive.noAnswer), CONNECT_TIMEOUT_MS);
@@ -174,7 +174,7 @@ export class Receive {
   }
 
   /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
-  #unreachable(attempt: number, problem: Text): void {
+  #unreachable(attempt: number, problem: Phrase): void {
     if (attempt !== this.#attempt || this.#session) return;
     this.#hangUp();
     if (this.phase === 'reconnecting') return this.#redial(problem);
@@ -182,7 +182,7 @@ export class Receive {
     this.problem = problem;
   }
 
-  #redial(problem: Text): void {
+  #redial(problem: Phrase): void {
     if (Date.now() - this.#droppedAt > GIVE_UP_MS) {
       this.phase = 'offline';
       this.problem = (t) => t.receive.gaveUp(problem(t));

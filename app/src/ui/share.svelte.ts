@@ -12,7 +12,7 @@ import type { FileDescription } from '../transfer/messages.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
-import type { Text } from './i18n/en.ts';
+import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
@@ -36,7 +36,7 @@ export class Share {
   files = $state.raw<readonly FileSource[]>([]);
   link = $state<string | null>(null);
   status = $state<BrokerStatus>('idle');
-  error = $state.raw<Text | null>(null);
+  error = $state.raw<Phrase | null>(null);
   receivers = $state.raw<readonly ReceiverRow[]>([]);
   /** After a reload: the files to add again before sending can carry on. */
   missing = $state.raw<readonly FileDescription[]>([]);

@@ -1,11 +1,11 @@
 /** The unfinished (or finished but unsaved) transfers this browser keeps, for the home view. */
 import { deleteTransfer, listTransfers, type TransferRecord } from '../storage/transfers.ts';
-import type { Text } from './i18n/en.ts';
+import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
 
 class StoredTransfers {
   list = $state.raw<readonly TransferRecord[]>([]);
-  error = $state.raw<Text | null>(null);
+  error = $state.raw<Phrase | null>(null);
 
   async refresh(): Promise<void> {
     try {

@@ -146,5 +146,5 @@ export const en = {
 
 export type Messages = typeof en;
 
-/** Text that is put into words when shown, so it follows a change of language. */
-export type Text = (t: Messages) => string;
+/** A message put into words only when shown, so it follows a change of language. */
+export type Phrase = (t: Messages) => string;

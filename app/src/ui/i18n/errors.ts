@@ -4,7 +4,7 @@
  * recognise them. Anything else (protocol violations, browser errors) stays as it
  * came: it is for bug reports more than for people.
  */
-import type { Messages, Text } from './en.ts';
+import type { Messages, Phrase } from './en.ts';
 
 type Known = [pattern: RegExp, say: (t: Messages, match: RegExpExecArray) => string];
 
@@ -29,7 +29,7 @@ export function localiseMessage(message: string, t: Messages): string {
 }
 
 /** PeerJS error types, as BrokerError and `peer.on('error')` carry them. */
-export function brokerText(type: string): Text {
+export function brokerText(type: string): Phrase {
   return (t) => {
     switch (type) {
       case 'peer-unavailable':
@@ -49,8 +49,8 @@ export function brokerText(type: string): Text {
   };
 }
 
-/** Any thrown value, as text that follows the UI's language. */
-export function errorText(error: unknown): Text {
+/** Any thrown value, as a phrase that follows the UI's language. */
+export function errorText(error: unknown): Phrase {
   if (error instanceof Error && error.name === 'BrokerError' && 'type' in error) return brokerText(String(error.type));
   const message = error instanceof Error ? error.message : String(error);
   return (t) => localiseMessage(message, t);

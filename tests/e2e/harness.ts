@@ -129,6 +129,23 @@ export async function newPage(browser: Browser, options: BrowserContextOptions =
   return { context, page };
 }
 
+/**
+ * A phone, as far as the page can tell: a Pixel-class Android phone in Chrome, held
+ * upright, 360 CSS px wide (the narrowest common width), speaking `locale`.
+ */
+export function phone(locale = 'en-US'): BrowserContextOptions {
+  return {
+    viewport: { width: 360, height: 640 },
+    screen: { width: 360, height: 640 },
+    deviceScaleFactor: 2.625,
+    isMobile: true,
+    hasTouch: true,
+    userAgent:
+      'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
+    locale,
+  };
+}
+
 export interface Fixture {
   path: string;
   size: number;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { devices, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../signal-server/server.ts';
 import {
@@ -18,6 +18,7 @@ import {
   MiB,
   newPage,
   pageErrors,
+  phone,
   randomFixture,
   saveAll,
   savedBy,
@@ -154,13 +155,13 @@ describe('Ferry as an installable app', () => {
     const file = await randomFixture(ferry.dir, 'video.mp4', 1024 * MiB);
     const { page: sender } = await newPage(ferry.senderBrowser);
     const link = await share(sender, ferry.origin, [file.path]);
-    const { page: phone, context } = await newPage(ferry.receiverBrowser, devices['Pixel 7']);
-    await phone.goto(link);
-    await untilControlled(phone);
-    await waitForState(phone, 'waiting', 20_000);
-    await phone.getByTestId('download').tap();
-    await waitForState(phone, 'done', 480_000);
-    const [saved] = await saveAll(phone);
+    const { page: receiver, context } = await newPage(ferry.receiverBrowser, phone());
+    await receiver.goto(link);
+    await untilControlled(receiver);
+    await waitForState(receiver, 'waiting', 20_000);
+    await receiver.getByTestId('download').tap();
+    await waitForState(receiver, 'done', 480_000);
+    const [saved] = await saveAll(receiver);
     expect(new URL(saved!.url).pathname).toMatch(/^\/ferry-download\//);
     expect(saved!.name).toBe('video.mp4');
     expect(saved!.sha256).toBe(file.sha256);

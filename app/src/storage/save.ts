@@ -47,8 +47,13 @@ export function saveWay(controlled: boolean): SaveWay {
   return controlled ? 'stream' : 'blob';
 }
 
+/** A file over BLOB_SAVE_LIMIT, or a ZIP, where only a Blob download is possible. */
 export class TooLargeToSaveError extends Error {
   override name = 'TooLargeToSaveError';
+  /** The file's safe name; null for a ZIP. */
+  constructor(readonly file: string | null) {
+    super(file === null ? 'This browser cannot build a ZIP without holding it in memory.' : `${file} is too large to save in this browser.`);
+  }
 }
 
 export async function saveFile(file: Saveable, way: SaveWay): Promise<SaveResult> {
@@ -76,7 +81,7 @@ export async function saveZip(zip: SaveableZip, way: SaveWay): Promise<SaveResul
     }
   }
   if (way === 'blob' || !navigator.serviceWorker?.controller) {
-    throw new TooLargeToSaveError('This browser cannot build a ZIP without holding it in memory: save the files one by one.');
+    throw new TooLargeToSaveError(null);
   }
   streamDownload(zip.url);
   return 'downloaded';
@@ -128,7 +133,7 @@ async function download(file: Saveable, way: SaveWay): Promise<void> {
   const name = safeFileName(file.name);
   // Where the dialog could not be shown, the service worker's stream is the next best.
   if (way === 'stream' || (way === 'picker' && navigator.serviceWorker?.controller)) return streamDownload(file.url);
-  if (file.size > BLOB_SAVE_LIMIT) throw new TooLargeToSaveError(`${name} is too large to save in this browser.`);
+  if (file.size > BLOB_SAVE_LIMIT) throw new TooLargeToSaveError(name);
   blobDownload(await file.blob(), name);
 }
 

@@ -1,13 +1,15 @@
 /** Whether a transfer fits, from the browser's storage estimate (kept pure for unit tests). */
 
-/** The refusal for `bytes` given a storage estimate, or null when they fit. */
-export function roomMessage(bytes: number, { quota, usage }: { quota?: number; usage?: number }): string | null {
-  if (quota === undefined || usage === undefined) return null;
-  const free = quota - usage;
-  if (bytes <= free) return null;
-  return `Not enough room on this device: the transfer needs ${megabytes(bytes)} but only ${megabytes(free)} is free for this site. Free some space and try again.`;
+export interface Shortfall {
+  /** Bytes the transfer still needs. */
+  needed: number;
+  /** Bytes the browser says this site may still use. */
+  free: number;
 }
 
-function megabytes(bytes: number): string {
-  return `${Math.ceil(bytes / 1e6).toLocaleString()} MB`;
+/** What is missing for `bytes` given a storage estimate, or null when they fit (or nobody can tell). */
+export function shortfall(bytes: number, { quota, usage }: { quota?: number; usage?: number }): Shortfall | null {
+  if (quota === undefined || usage === undefined) return null;
+  const free = quota - usage;
+  return bytes <= free ? null : { needed: bytes, free };
 }

@@ -1,28 +1,30 @@
-/** Human-readable sizes, speeds and durations (decimal units, as file managers show). */
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+/** Human-readable sizes, speeds and durations (decimal units, as file managers show), in the UI's language. */
+import type { Messages } from './i18n/en.ts';
 
-export function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number, t: Messages): string {
+  const units = t.units.bytes;
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
+  while (value >= 1000 && unit < units.length - 1) {
     value /= 1000;
     unit += 1;
   }
   const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  const number = value.toLocaleString(t.tag, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${number} ${units[unit]}`;
 }
 
-export function formatRate(bytesPerSecond: number): string {
-  return `${formatBytes(bytesPerSecond)}/s`;
+export function formatRate(bytesPerSecond: number, t: Messages): string {
+  return t.units.perSecond(formatBytes(bytesPerSecond, t));
 }
 
-export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '—';
-  if (seconds < 1) return 'less than a second';
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+export function formatEta(seconds: number | null, t: Messages): string {
+  if (seconds === null || !Number.isFinite(seconds)) return t.units.none;
+  if (seconds < 1) return t.units.underASecond;
+  if (seconds < 60) return t.units.seconds(Math.ceil(seconds));
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${Math.ceil(seconds % 60)} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  if (minutes < 60) return t.units.minutes(minutes, Math.ceil(seconds % 60));
+  return t.units.hours(Math.floor(minutes / 60), minutes % 60);
 }
 
 export function percent(bytes: number, total: number): number {

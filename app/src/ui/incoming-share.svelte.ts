@@ -5,10 +5,11 @@
  */
 import { SHARED_FILES_QUERY, type WorkerMessage } from '../sw-messages.ts';
 import { appUpdate } from './app-update.svelte.ts';
+import type { Phrase } from './i18n/en.ts';
 
 class IncomingShare {
   /** Why shared files did not arrive, for the Send view to show. */
-  problem = $state<string | null>(null);
+  problem = $state.raw<Phrase | null>(null);
 
   /** If this page was opened by a share, waits for its files and hands them to `onfiles`. */
   take(onfiles: (files: File[]) => void): void {
@@ -18,12 +19,12 @@ class IncomingShare {
     history.replaceState(history.state, '', `/${location.hash}`);
     const worker = navigator.serviceWorker;
     if (params.get(SHARED_FILES_QUERY) === 'unavailable' || !worker?.controller) {
-      this.problem = 'The shared files did not reach Ferry. Open Ferry once more and choose them here.';
+      this.problem = (t) => t.send.sharedLost;
       return;
     }
     worker.addEventListener('message', (event: MessageEvent<WorkerMessage | null>) => {
       if (event.data?.type !== 'shared-files') return;
-      if (event.data.files.length === 0) this.problem = 'Only files can be shared to Ferry.';
+      if (event.data.files.length === 0) this.problem = (t) => t.send.sharedNoFiles;
       else onfiles(event.data.files);
     });
     worker.startMessages();

@@ -5,11 +5,11 @@
  * picking the transfer from the list) resumes the same way.
  */
 import type Peer from 'peerjs';
-import { brokerErrorMessage, describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
+import { describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
 import { downloadUrl } from '../storage/download-url.ts';
-import { saveFile, saveFiles, saveWay, saveZip, type Saveable, type SaveWay } from '../storage/save.ts';
+import { saveFile, saveFiles, saveWay, saveZip, TooLargeToSaveError, type Saveable, type SaveWay } from '../storage/save.ts';
 import { verifiedFiles } from '../storage/stored-file.ts';
 import { zipOf } from '../storage/zip.ts';
 import {
@@ -25,6 +25,11 @@ import type { FileDescription } from '../transfer/messages.ts';
 import { zipName } from '../transfer/names.ts';
 import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
+import { formatBytes } from './format.ts';
+import type { Phrase } from './i18n/en.ts';
+import { brokerText, errorText } from './i18n/errors.ts';
+import { i18n } from './i18n/locale.svelte.ts';
+import { notifyIfHidden } from './notify.ts';
 
 /** How long to wait for the sender before saying it is offline. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -40,10 +45,10 @@ export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
 export class Receive {
   phase = $state<Phase>('connecting');
   /** Why the sender cannot be reached, or why we are reconnecting. */
-  problem = $state<string | null>(null);
+  problem = $state.raw<Phrase | null>(null);
   snapshot = $state.raw<ReceiverSnapshot | null>(null);
   /** Something that stopped Download or Save from working. */
-  notice = $state<string | null>(null);
+  notice = $state.raw<Phrase | null>(null);
 
   #peer: Peer | null = null;
   #session: ReceiverSession | null = null;
@@ -150,7 +155,7 @@ export class Receive {
     try {
       if (this.#record) await deleteTransfer(this.#record);
     } catch (error) {
-      this.notice = `Could not delete what was received: ${(error as Error).message}`;
+      this.notice = (t) => t.receive.deleteFailed(errorText(error)(t));
       return false;
     }
     this.#record = null;
@@ -174,34 +179,31 @@ export class Receive {
 
   async #dial(): Promise<void> {
     const attempt = ++this.#attempt;
-    const unreachable = (problem: string) => this.#unreachable(attempt, problem);
+    const unreachable = (problem: Phrase) => this.#unreachable(attempt, problem);
     // Only a first contact has a deadline; reconnections go on trying with backoff.
     if (this.phase === 'connecting') {
-      this.#timer = setTimeout(
-        () => unreachable('The sender did not answer within 10 seconds. Their Ferry page may be closed or offline.'),
-        CONNECT_TIMEOUT_MS,
-      );
+      this.#timer = setTimeout(() => unreachable((t) => t.receive.noAnswer), CONNECT_TIMEOUT_MS);
     }
     try {
       const peer = await openPeer(await fetchClientConfig());
       if (attempt !== this.#attempt) return peer.destroy();
       this.#peer = peer;
-      peer.on('error', (error) => unreachable(brokerErrorMessage(error.type)));
+      peer.on('error', (error) => unreachable(brokerText(error.type)));
       const connection = peer.connect(this.senderId, { serialization: 'raw', reliable: true });
       connection.on('open', () => {
         if (attempt !== this.#attempt || this.#session) return connection.close();
         clearTimeout(this.#timer);
         describeConnection(connection)
           .then((open) => this.#startSession(open))
-          .catch((error: Error) => unreachable(`Could not connect to the sender: ${error.message}`));
+          .catch((error: Error) => unreachable((t) => t.receive.cannotConnect(errorText(error)(t))));
       });
     } catch (error) {
-      unreachable((error as Error).message);
+      unreachable(errorText(error));
     }
   }
 
   /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
-  #unreachable(attempt: number, problem: string): void {
+  #unreachable(attempt: number, problem: Phrase): void {
     if (attempt !== this.#attempt || this.#session) return;
     this.#hangUp();
     if (this.phase === 'reconnecting') return this.#redial(problem);
@@ -209,10 +211,10 @@ export class Receive {
     this.problem = problem;
   }
 
-  #redial(problem: string): void {
+  #redial(problem: Phrase): void {
     if (Date.now() - this.#droppedAt > GIVE_UP_MS) {
       this.phase = 'offline';
-      this.problem = `${problem} What was received is kept: try again when the sender is back.`;
+      this.problem = (t) => t.receive.gaveUp(problem(t));
       return;
     }
     this.phase = 'reconnecting';
@@ -240,7 +242,9 @@ export class Receive {
 
   #update(session: ReceiverSession, snapshot: ReceiverSnapshot): void {
     if (session !== this.#session) return;
+    const finished = snapshot.state === 'done' && this.snapshot?.state !== 'done';
     this.snapshot = snapshot;
+    if (finished) void notifyIfHidden(i18n.t.notify.receivedTitle, i18n.t.notify.receivedBody(snapshot.files.length));
     if (snapshot.state !== 'connecting' && snapshot.state !== 'waiting') this.phase = 'session';
     if (snapshot.state === 'waiting' && this.#accepted) void this.#begin();
     if (snapshot.state === 'done') this.#failures = 0;
@@ -249,7 +253,7 @@ export class Receive {
       // Mid-transfer the connection went: keep what is stored and dial again.
       if (this.phase !== 'reconnecting') this.#droppedAt = Date.now();
       this.#hangUp();
-      this.#redial('The sender went away or the connection dropped; waiting for it to come back.');
+      this.#redial((t) => t.receive.dropped);
     }
   }
 
@@ -258,11 +262,14 @@ export class Receive {
     const snapshot = this.snapshot;
     if (!session || !snapshot || snapshot.state !== 'waiting') return;
     try {
-      this.notice = await roomFor(snapshot.progress.total - snapshot.progress.bytes);
-      if (this.notice) return;
+      const short = await roomFor(snapshot.progress.total - snapshot.progress.bytes);
+      if (short) {
+        this.notice = (t) => t.receive.noRoom(formatBytes(short.needed, t), formatBytes(Math.max(0, short.free), t));
+        return;
+      }
       if (this.#record) await saveTransfer(this.#record);
     } catch (error) {
-      this.notice = storageError(error).message;
+      this.notice = errorText(storageError(error));
       return;
     }
     session.download().catch(() => {
@@ -311,7 +318,10 @@ export class Receive {
         await saveTransfer(record);
       }
     } catch (error) {
-      this.notice = `Could not save: ${(error as Error).message}`;
+      this.notice =
+        error instanceof TooLargeToSaveError
+          ? (t) => (error.file === null ? t.receive.zipNeedsWorker : t.receive.tooLargeToSave(error.file!))
+          : (t) => t.receive.saveFailed(errorText(error)(t));
     }
   }
 }

@@ -12,10 +12,15 @@ import type { FileDescription } from '../transfer/messages.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
+import type { Phrase } from './i18n/en.ts';
+import { errorText } from './i18n/errors.ts';
+import { i18n } from './i18n/locale.svelte.ts';
+import { notifyIfHidden } from './notify.ts';
 
 export interface ReceiverRow {
   id: string;
-  label: string;
+  /** Receivers are numbered in the order they arrived: "Receiver 2". */
+  number: number;
   snapshot: SenderSnapshot;
   /** File payload bytes sent to this receiver over all its connections. */
   sentBytes: number;
@@ -31,7 +36,7 @@ export class Share {
   files = $state.raw<readonly FileSource[]>([]);
   link = $state<string | null>(null);
   status = $state<BrokerStatus>('idle');
-  error = $state<string | null>(null);
+  error = $state.raw<Phrase | null>(null);
   receivers = $state.raw<readonly ReceiverRow[]>([]);
   /** After a reload: the files to add again before sending can carry on. */
   missing = $state.raw<readonly FileDescription[]>([]);
@@ -83,7 +88,7 @@ export class Share {
     this.missing = missing;
     this.error = null;
     if (missing.length > 0) {
-      this.error = 'Add all of them at once: the files listed were not among those picked, or have changed (name, size and date must match).';
+      this.error = (t) => t.send.notAllAdded;
       return;
     }
     const sources = files as FileSource[];
@@ -94,7 +99,7 @@ export class Share {
       if (known && (await new FileHashes().of(source, check.signal)) !== known) {
         this.status = 'needs-files';
         this.missing = [record.files[index]!];
-        this.error = `${source.name} is not the file that was shared: its content changed.`;
+        this.error = (t) => t.send.changed(source.name);
         return;
       }
     }
@@ -156,7 +161,7 @@ export class Share {
       });
     } catch (error) {
       this.status = 'error';
-      this.error = (error as Error).message;
+      this.error = errorText(error);
     }
   }
 
@@ -231,10 +236,14 @@ export class Share {
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
     if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error')) return;
     const earlier = this.#sentBefore.get(id) ?? 0;
-    const row = { id, label: at === -1 ? `Receiver ${++this.#count}` : this.receivers[at]!.label, snapshot, sentBytes: earlier + snapshot.sentBytes };
+    const finished = snapshot.state === 'done' && this.receivers[at]?.snapshot.state !== 'done';
+    const row = { id, number: at === -1 ? ++this.#count : this.receivers[at]!.number, snapshot, sentBytes: earlier + snapshot.sentBytes };
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sentBefore.set(id, row.sentBytes);
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sessions.delete(connectionId);
+    if (finished) {
+      void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(i18n.t.send.receiver(row.number)));
+    }
   }
 }
 

@@ -1,9 +1,11 @@
 /** The unfinished (or finished but unsaved) transfers this browser keeps, for the home view. */
 import { deleteTransfer, listTransfers, type TransferRecord } from '../storage/transfers.ts';
+import type { Phrase } from './i18n/en.ts';
+import { errorText } from './i18n/errors.ts';
 
 class StoredTransfers {
   list = $state.raw<readonly TransferRecord[]>([]);
-  error = $state<string | null>(null);
+  error = $state.raw<Phrase | null>(null);
 
   async refresh(): Promise<void> {
     try {
@@ -18,7 +20,7 @@ class StoredTransfers {
       await deleteTransfer(record);
       this.error = null;
     } catch (error) {
-      this.error = `Could not delete it: ${(error as Error).message}`;
+      this.error = (t) => t.stored.deleteFailed(errorText(error)(t));
     }
     await this.refresh();
   }

@@ -1,0 +1,162 @@
+/**
+ * Every string the UI shows, in English. Russian (ru.ts) must have the same shape:
+ * `Messages` is this object's type with its literals widened to `string`, so adding
+ * a key here makes ru.ts fail to type-check until it has the key too.
+ *
+ * Plain strings for fixed text; small functions where a number or a name goes in.
+ * A function that returns one of several literals needs `: string` as its return
+ * type, or Russian could not return anything else. To add a string: add it here
+ * (in the group of the view that shows it), add it to ru.ts, and write
+ * `{i18n.t.group.key}` in the component.
+ */
+const count = (n: number) => n.toLocaleString('en');
+const files = (n: number) => `${count(n)} ${n === 1 ? 'file' : 'files'}`;
+
+export const en = {
+  /** BCP 47 tag for number formatting and `<html lang>`. */
+  tag: 'en',
+  app: {
+    title: 'Ferry — send files by link',
+    tagline: 'Files go straight from browser to browser. Nothing is uploaded.',
+    home: 'Ferry, home',
+    language: 'Language',
+    updateReady: 'A new version of Ferry is ready.',
+    update: 'Update',
+    offlineTitle: 'You are offline',
+    offline:
+      'Ferry opened from this device, but sending and receiving need a network connection: the two browsers find each other through the Ferry server. What was received so far stays on this device.',
+  },
+  common: {
+    tryAgain: 'Try again',
+  },
+  badLink: {
+    title: 'This link does not work',
+    askAgain: 'Ask the sender to copy it again.',
+    sendInstead: 'Send files instead',
+    noSenderId: 'The link has no valid sender id.',
+    noSecret: 'The link is missing its secret part.',
+    damagedSecret: 'The link’s secret part is damaged.',
+  },
+  send: {
+    pickRegion: 'Choose files to send',
+    title: 'Send files',
+    dropHere: 'Drop files or a folder here, or',
+    choose: 'Choose files',
+    hint: 'You get a link and a QR code. The files go straight from this browser to whoever opens it.',
+    nothingPicked: 'Nothing to send: the selection had no files.',
+    sharedLost: 'The shared files did not reach Ferry. Open Ferry once more and choose them here.',
+    sharedNoFiles: 'Only files can be shared to Ferry.',
+    dropFailed: (reason: string) => `Could not read the dropped files: ${reason}`,
+    stillOpenRegion: 'Carry on sending',
+    stillOpen: 'Your share is still open',
+    addAgainWhy: (n: number) =>
+      `The link below still works. This browser cannot reopen files by itself, so add the same ${n === 1 ? 'file' : 'files'} again to carry on sending:`,
+    addAgain: (n: number): string => (n === 1 ? 'Add the file again' : 'Add the files again'),
+    notAllAdded:
+      'Add all of them at once: the files listed were not among those picked, or have changed (name, size and date must match).',
+    changed: (name: string) => `${name} is not the file that was shared: its content changed.`,
+    linkIs: 'Link:',
+    stopSharing: 'Stop sharing (the link stops working)',
+    ready: 'Ready to send',
+    gettingLink: 'Getting a link…',
+    shareLink: 'Share link',
+    qr: 'QR code of the share link',
+    copy: 'Copy link',
+    copied: 'Copied',
+    share: 'Share…',
+    shareTitle: 'Files for you',
+    keepOpen: 'Keep this page open until the download finishes.',
+    serverReconnecting: 'Lost the server; reconnecting…',
+    sendOther: 'Send other files',
+    receivers: 'Receivers',
+    receiver: (n: number) => `Receiver ${count(n)}`,
+  },
+  receive: {
+    title: 'Receive files',
+    discarded: 'Stopped. Nothing of this transfer is kept on this device.',
+    senderOffline: 'Sender offline',
+    resumedAt: (percent: number) => `Resumed at ${count(percent)}%`,
+    save: 'Save',
+    saveNamed: (name: string) => `Save ${name}`,
+    checking: 'checking…',
+    damaged: 'damaged, fetching again',
+    download: 'Download',
+    saveAll: 'Save all, one by one',
+    saveZip: 'Save all as one ZIP',
+    saveLimit: (limit: string) =>
+      `This browser can save files of up to ${limit} only, because it would hold each one in memory. To save larger files, open Ferry over HTTPS, where it saves them straight from storage.`,
+    tooLargeToSave: (name: string) => `${name} is too large to save in this browser.`,
+    zipNeedsWorker: 'This browser cannot build a ZIP without holding it in memory: save the files one by one.',
+    allVerified: 'Every file matched the sender’s SHA-256 checksum.',
+    discard: 'Stop and delete what was received',
+    noAnswer: 'The sender did not answer within 10 seconds. Their Ferry page may be closed or offline.',
+    cannotConnect: (reason: string) => `Could not connect to the sender: ${reason}`,
+    gaveUp: (problem: string) => `${problem} What was received is kept: try again when the sender is back.`,
+    dropped: 'The sender went away or the connection dropped; waiting for it to come back.',
+    deleteFailed: (reason: string) => `Could not delete what was received: ${reason}`,
+    saveFailed: (reason: string) => `Could not save: ${reason}`,
+    noRoom: (needed: string, free: string) =>
+      `Not enough room on this device: the transfer needs ${needed} but only ${free} is free for this site. Free some space and try again.`,
+  },
+  status: {
+    connecting: 'Connecting…',
+    waiting: 'Waiting to start',
+    transferring: 'Transferring',
+    reconnecting: 'Reconnecting…',
+    verifying: 'Verifying…',
+    done: 'Done',
+    error: 'Failed',
+    of: (done: string, total: string) => `${done} of ${total}`,
+    left: (eta: string) => `${eta} left`,
+    progress: 'Progress',
+    progressOf: (label: string) => `${label}: progress`,
+  },
+  files: {
+    summary: (n: number, size: string) => `${files(n)}, ${size} in all`,
+    more: (n: number) => `…and ${count(n)} more`,
+  },
+  stored: {
+    title: 'Received on this device',
+    nameAndMore: (first: string, more: number) => `${first} and ${count(more)} more`,
+    complete: 'complete, not yet deleted',
+    partly: (percent: number, total: string) => `${count(percent)}% of ${total}`,
+    open: 'Open',
+    resume: 'Resume',
+    delete: 'Delete',
+    deleteNamed: (name: string) => `Delete ${name}`,
+    deleteFailed: (reason: string) => `Could not delete it: ${reason}`,
+  },
+  notify: {
+    receivedTitle: 'Files received',
+    receivedBody: (n: number) => `${files(n)} arrived and matched the sender’s checksums.`,
+    sentTitle: 'Files sent',
+    sentBody: (receiver: string) => `${receiver} has every file.`,
+  },
+  errors: {
+    serverUnreachable: 'Cannot reach the Ferry server. Check your network connection.',
+    serverAnswered: (status: string) => `The Ferry server answered ${status}.`,
+    senderNotOnline: 'The sender is not online. Their Ferry page may have been closed.',
+    lostServer: 'Lost contact with the Ferry server. Check your network connection.',
+    noWebRtc: 'This browser cannot make direct connections (WebRTC is missing or disabled).',
+    idTaken: 'This share’s id is already in use on the server.',
+    connectionFailed: (type: string) => `Connection failed (${type}).`,
+    storageFull: 'This device has no room left for the transfer. What was received is kept; free some space and try again.',
+    senderClosed: 'The sender closed the connection.',
+    senderWentAway: 'The sender went away before the transfer finished (the page was closed or the connection dropped).',
+    senderStopped: (reason: string) => `The sender stopped the transfer: ${reason}`,
+  },
+  units: {
+    bytes: ['B', 'kB', 'MB', 'GB', 'TB'],
+    perSecond: (size: string) => `${size}/s`,
+    none: '—',
+    underASecond: 'less than a second',
+    seconds: (s: number) => `${s} s`,
+    minutes: (m: number, s: number) => `${m} min ${s} s`,
+    hours: (h: number, m: number) => `${h} h ${m} min`,
+  },
+};
+
+export type Messages = typeof en;
+
+/** A message put into words only when shown, so it follows a change of language. */
+export type Phrase = (t: Messages) => string;

@@ -1,0 +1,57 @@
+/**
+ * Messages that reach the UI as English Error text — from the protocol core, the
+ * broker module, storage and link parsing — put into the UI's language where we
+ * recognise them. Anything else (protocol violations, browser errors) stays as it
+ * came: it is for bug reports more than for people.
+ */
+import type { Messages, Phrase } from './en.ts';
+
+type Known = [pattern: RegExp, say: (t: Messages, match: RegExpExecArray) => string];
+
+const KNOWN: Known[] = [
+  [/^Cannot reach the Ferry server\./, (t) => t.errors.serverUnreachable],
+  [/^The Ferry server answered (\d+)\.$/, (t, m) => t.errors.serverAnswered(m[1]!)],
+  [/^This device has no room left for the transfer\./, (t) => t.errors.storageFull],
+  [/^The sender closed the connection\.$/, (t) => t.errors.senderClosed],
+  [/^The sender went away before the transfer finished/, (t) => t.errors.senderWentAway],
+  [/^The sender stopped the transfer: ([^]*)$/, (t, m) => t.errors.senderStopped(localiseMessage(m[1]!, t))],
+  [/^The link has no valid sender id\.$/, (t) => t.badLink.noSenderId],
+  [/^The link is missing its secret part\.$/, (t) => t.badLink.noSecret],
+  [/^The link’s secret part is damaged\.$/, (t) => t.badLink.damagedSecret],
+];
+
+export function localiseMessage(message: string, t: Messages): string {
+  for (const [pattern, say] of KNOWN) {
+    const match = pattern.exec(message);
+    if (match) return say(t, match);
+  }
+  return message;
+}
+
+/** PeerJS error types, as BrokerError and `peer.on('error')` carry them. */
+export function brokerText(type: string): Phrase {
+  return (t) => {
+    switch (type) {
+      case 'peer-unavailable':
+        return t.errors.senderNotOnline;
+      case 'network':
+      case 'server-error':
+      case 'socket-error':
+      case 'socket-closed':
+        return t.errors.lostServer;
+      case 'browser-incompatible':
+        return t.errors.noWebRtc;
+      case 'unavailable-id':
+        return t.errors.idTaken;
+      default:
+        return t.errors.connectionFailed(type);
+    }
+  };
+}
+
+/** Any thrown value, as a phrase that follows the UI's language. */
+export function errorText(error: unknown): Phrase {
+  if (error instanceof Error && error.name === 'BrokerError' && 'type' in error) return brokerText(String(error.type));
+  const message = error instanceof Error ? error.message : String(error);
+  return (t) => localiseMessage(message, t);
+}

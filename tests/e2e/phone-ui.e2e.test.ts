@@ -1,0 +1,244 @@
+/**
+ * Ferry on a phone: a 360 px Android Chrome with touch, in Russian or English. The
+ * layout must not scroll sideways (also at 200% text), every control must be big
+ * enough for a finger and have a name a screen reader can say, the language must
+ * follow the browser and the person's choice, and the screen must stay on while
+ * files move — and only then.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { MiB, newPage, pageErrors, phone, randomFixture, share, useFerry, waitForState } from './harness.ts';
+
+const ferry = useFerry();
+
+interface Problem {
+  what: string;
+  where: string;
+}
+
+/** Horizontal overflow, and visible controls smaller than 44×44 CSS px. */
+function layoutProblems(page: Page): Promise<Problem[]> {
+  return page.evaluate(() => {
+    const problems: { what: string; where: string }[] = [];
+    const describe = (element: Element) =>
+      `${element.tagName.toLowerCase()} "${(element.textContent ?? '').trim().slice(0, 40) || element.getAttribute('aria-label')}"`;
+    const width = window.innerWidth;
+    if (document.documentElement.scrollWidth > width) {
+      problems.push({ what: `page is ${document.documentElement.scrollWidth}px wide in a ${width}px viewport`, where: 'html' });
+    }
+    // A hidden file input is operated through its label, which is what a finger hits.
+    const controls = Array.from(
+      document.querySelectorAll('button, a[href], select, input:not([type=hidden]):not(.visually-hidden), label:has(> input[type=file])'),
+    );
+    for (const control of controls) {
+      const box = control.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue; // not shown
+      if (box.width < 44 || box.height < 44) {
+        problems.push({ what: `${Math.round(box.width)}×${Math.round(box.height)} touch target`, where: describe(control) });
+      }
+      if (box.left < 0 || box.right > width) {
+        problems.push({ what: `reaches outside the viewport (${Math.round(box.left)}–${Math.round(box.right)})`, where: describe(control) });
+      }
+    }
+    return problems;
+  });
+}
+
+/** Controls in the browser's own accessibility tree that a screen reader could not name. */
+async function unnamedControls(context: BrowserContext, page: Page): Promise<string[]> {
+  const cdp = await context.newCDPSession(page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+    nodes: { ignored: boolean; role?: { value: string }; name?: { value: string } }[];
+  };
+  await cdp.detach();
+  const controls = new Set(['button', 'link', 'textbox', 'combobox', 'checkbox', 'radio', 'slider', 'progressbar', 'menuitem', 'tab']);
+  const roles = nodes.filter((node) => !node.ignored && controls.has(node.role?.value ?? ''));
+  expect(roles.length).toBeGreaterThan(0);
+  return roles.filter((node) => !node.name?.value.trim()).map((node) => node.role!.value);
+}
+
+async function expectPhoneFriendly(context: BrowserContext, page: Page): Promise<void> {
+  expect(await layoutProblems(page)).toEqual([]);
+  expect(await unnamedControls(context, page)).toEqual([]);
+}
+
+/** Text at 200%, as a person who sets large text in Chrome gets it. */
+async function largeText(page: Page): Promise<void> {
+  await page.evaluate(() => (document.documentElement.style.fontSize = '200%'));
+}
+
+const heading = (page: Page) => page.locator('h1').innerText();
+
+/**
+ * Records the page's screen wake locks as the real API hands them out: how many
+ * are held now, and each take and release with the transfer's state at the time.
+ */
+function recordWakeLocks(): void {
+  const log: string[] = [];
+  const state = () => document.querySelector('[data-testid=transfer-status]')?.getAttribute('data-state') ?? 'none';
+  Object.assign(window, { __wakeLocks: { held: 0, log } });
+  const counts = (window as unknown as { __wakeLocks: { held: number } }).__wakeLocks;
+  const request = WakeLock.prototype.request;
+  WakeLock.prototype.request = async function (this: WakeLock, type?: WakeLockType) {
+    try {
+      const sentinel = await request.call(this, type);
+      counts.held += 1;
+      log.push(`taken while ${state()}`);
+      sentinel.addEventListener('release', () => {
+        counts.held -= 1;
+        log.push(`released while ${state()}`);
+      });
+      return sentinel;
+    } catch (error) {
+      log.push(`refused: ${(error as Error).name}: ${(error as Error).message}`);
+      throw error;
+    }
+  };
+}
+
+function wakeLocks(page: Page): Promise<{ held: number; log: string[] }> {
+  return page.evaluate(() => (window as unknown as { __wakeLocks: { held: number; log: string[] } }).__wakeLocks);
+}
+
+/**
+ * Records notifications instead of depending on a notification daemon, through
+ * either way Ferry may show one, and can make the page look hidden (as it is when
+ * the person switched to another app) while staying rendered.
+ */
+function recordNotifications(): void {
+  const shown: string[] = [];
+  Object.assign(window, { __notifications: shown });
+  const Native = window.Notification;
+  window.Notification = class extends Native {
+    constructor(title: string, options?: NotificationOptions) {
+      super(title, options);
+      shown.push(`${title}: ${options?.body ?? ''}`);
+    }
+  } as typeof Notification;
+  ServiceWorkerRegistration.prototype.showNotification = async function (title: string, options?: NotificationOptions) {
+    shown.push(`${title}: ${options?.body ?? ''}`);
+  };
+  const hidden = Object.getOwnPropertyDescriptor(Document.prototype, 'hidden')!.get!;
+  const visibility = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState')!.get!;
+  const away = () => (window as unknown as { __away?: boolean }).__away === true;
+  Object.defineProperty(document, 'hidden', { get: () => away() || hidden.call(document) });
+  Object.defineProperty(document, 'visibilityState', { get: () => (away() ? 'hidden' : visibility.call(document)) });
+}
+
+function notifications(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __notifications: string[] }).__notifications);
+}
+
+/** A phone page that records wake locks and notifications, with both allowed. */
+async function phonePage(browser: Parameters<typeof newPage>[0], locale: string) {
+  const opened = await newPage(browser, phone(locale));
+  // Headless Chromium refuses wake locks to this origin ("Wake Lock permission
+  // request denied") until the permission is granted, as a phone's browser does for
+  // a visible page.
+  await opened.context.grantPermissions(['screen-wake-lock', 'notifications'], { origin: ferry.origin });
+  await opened.context.addInitScript(recordWakeLocks);
+  await opened.context.addInitScript(recordNotifications);
+  return opened;
+}
+
+/** An English phone shares a file of `size` bytes; a Russian phone opens the link and sees the offer. */
+async function offered(name: string, size: number) {
+  const file = await randomFixture(ferry.dir, name, size);
+  const sender = await phonePage(ferry.senderBrowser, 'en-US');
+  const link = await share(sender.page, ferry.origin, [file.path]);
+  const receiver = await phonePage(ferry.receiverBrowser, 'ru-RU');
+  await receiver.page.goto(link);
+  await waitForState(receiver.page, 'waiting', 20_000);
+  return { sender, receiver };
+}
+
+describe('Ferry on a phone', () => {
+  it('speaks Russian to a Russian phone, switches to English, and remembers the choice', async () => {
+    const { context, page } = await phonePage(ferry.senderBrowser, 'ru-RU');
+    await page.goto(ferry.origin);
+    await expect.poll(() => heading(page)).toBe('Отправить файлы');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ru');
+    expect(await page.getByRole('combobox', { name: 'Язык' }).inputValue()).toBe('ru');
+    await expectPhoneFriendly(context, page);
+
+    await page.getByRole('combobox', { name: 'Язык' }).selectOption('en');
+    await expect.poll(() => heading(page)).toBe('Send files');
+    expect(await page.evaluate(() => [document.documentElement.lang, document.title])).toEqual(['en', 'Ferry — send files by link']);
+    await expectPhoneFriendly(context, page);
+
+    await page.reload();
+    await expect.poll(() => heading(page)).toBe('Send files');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.getByRole('combobox', { name: 'Language' }).inputValue()).toBe('en');
+
+    await largeText(page);
+    expect(await layoutProblems(page)).toEqual([]);
+    await expect(page.getByText('Choose files').isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('fits the sender’s view with its link on a 360 px screen, also at 200% text', async () => {
+    const file = await randomFixture(ferry.dir, 'a-rather-long-file-name-that-has-no-spaces-in-it-at-all.bin', 1000);
+    const { context, page } = await phonePage(ferry.senderBrowser, 'ru-RU');
+    await share(page, ferry.origin, [file.path]);
+    await expect.poll(() => heading(page)).toBe('Готово к отправке');
+    await page.getByRole('button', { name: 'Копировать ссылку' }).waitFor();
+    await expectPhoneFriendly(context, page);
+
+    await largeText(page);
+    expect(await layoutProblems(page)).toEqual([]);
+    for (const control of [page.getByTestId('share-link'), page.getByRole('button', { name: 'Копировать ссылку' })]) {
+      await control.scrollIntoViewIfNeeded();
+      await expect(control.isVisible()).resolves.toBe(true);
+    }
+    await context.close();
+  });
+
+  it('holds a wake lock on both phones only while files move, and shows the receiver’s view in Russian', async () => {
+    const { sender, receiver } = await offered('wake.bin', 40 * MiB);
+    expect(await wakeLocks(receiver.page)).toEqual({ held: 0, log: [] });
+    await expectPhoneFriendly(receiver.context, receiver.page);
+
+    await receiver.page.getByTestId('download').click();
+    await waitForState(receiver.page, 'done', 120_000);
+    await waitForState(sender.page, 'done', 20_000);
+
+    for (const { page } of [receiver, sender]) {
+      await expect.poll(async () => (await wakeLocks(page)).held).toBe(0);
+      const { log } = await wakeLocks(page);
+      expect(log[0]).toBe('taken while transferring');
+      expect(log.at(-1)).toMatch(/^released while (done|verifying)$/);
+      expect(log.filter((entry) => entry.startsWith('taken'))).toHaveLength(1);
+      // Visible pages: nothing to notify about even though notifications are allowed.
+      expect(await notifications(page)).toEqual([]);
+    }
+
+    await expect.poll(() => heading(receiver.page)).toBe('Получение файлов');
+    await expect(receiver.page.getByTestId('transfer-status').innerText()).resolves.toMatch(/Готово/);
+    await expect(receiver.page.locator('.summary').first().innerText()).resolves.toMatch(/^1 файл, всего 41,9 МБ$/);
+    await receiver.page.getByRole('button', { name: 'Сохранить wake.bin' }).waitFor();
+    await expectPhoneFriendly(receiver.context, receiver.page);
+    await largeText(receiver.page);
+    expect(await layoutProblems(receiver.page)).toEqual([]);
+    await Promise.all([sender.context.close(), receiver.context.close()]);
+  });
+
+  it('notifies both sides when a transfer finishes while their pages are in the background', async () => {
+    const { sender, receiver } = await offered('background.bin', 2 * MiB);
+    // From now on both pages look hidden, as when the person switched apps.
+    for (const { page } of [sender, receiver]) {
+      await page.evaluate(() => Object.assign(window, { __away: true }));
+      expect(await page.evaluate(() => document.hidden)).toBe(true);
+    }
+    await receiver.page.getByTestId('download').click();
+    await waitForState(receiver.page, 'done', 60_000);
+
+    await expect.poll(() => notifications(receiver.page)).toEqual(['Файлы получены: Получен 1 файл, контрольные суммы совпали.']);
+    await expect.poll(() => notifications(sender.page)).toEqual(['Files sent: Receiver 1 has every file.']);
+    await Promise.all([sender.context.close(), receiver.context.close()]);
+  });
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -160,13 +160,14 @@ describe('Ferry as an installable app', () => {
     await untilControlled(receiver);
     await waitForState(receiver, 'waiting', 20_000);
     await receiver.getByTestId('download').tap();
-    await waitForState(receiver, 'done', 480_000);
+    // Minutes on a loaded 2-core machine; the speed is the bench's business, not this test's.
+    await waitForState(receiver, 'done', 1_200_000);
     const [saved] = await saveAll(receiver);
     expect(new URL(saved!.url).pathname).toMatch(/^\/ferry-download\//);
     expect(saved!.name).toBe('video.mp4');
     expect(saved!.sha256).toBe(file.sha256);
     await Promise.all([sender.close(), context.close()]);
-  }, 600_000);
+  }, 1_500_000);
 
   it('offers a new version and switches to it only when the person chooses Update', async () => {
     // A server of its own, serving a copy of the build that the test can change.

@@ -50,7 +50,7 @@ export async function opfsFile(id: string, file: number): Promise<File | null> {
     const folder = await (await root.getDirectoryHandle(OPFS_FOLDER)).getDirectoryHandle(id);
     return await (await folder.getFileHandle(String(file))).getFile();
   } catch (error) {
-    if ((error as Error).name === 'NotFoundError' || (error as Error).name === 'TypeError') return null;
+    if ((error as Error).name === 'NotFoundError') return null;
     throw error;
   }
 }

@@ -57,32 +57,18 @@ export class TooLargeToSaveError extends Error {
 }
 
 export async function saveFile(file: Saveable, way: SaveWay): Promise<SaveResult> {
-  const suggestedName = safeFileName(file.name);
-  if (way === 'picker') {
-    const handle = await pick(suggestedName);
-    if (handle === 'cancelled') return 'cancelled';
-    if (handle) {
-      await (await file.blob()).stream().pipeTo(await handle.createWritable());
-      return 'saved';
-    }
-  }
-  await download(file, way);
+  const picked = way === 'picker' ? await saveThroughDialog(file.name, async () => (await file.blob()).stream()) : null;
+  if (picked) return picked;
+  await download(file, downloadWay(way));
   return 'downloaded';
 }
 
 /** A ZIP of every file: through the save dialog, or streamed by the service worker. */
 export async function saveZip(zip: SaveableZip, way: SaveWay): Promise<SaveResult> {
-  if (way === 'picker') {
-    const handle = await pick(safeFileName(zip.name));
-    if (handle === 'cancelled') return 'cancelled';
-    if (handle) {
-      await (await zip.stream()).pipeTo(await handle.createWritable());
-      return 'saved';
-    }
-  }
-  if (way === 'blob' || !navigator.serviceWorker?.controller) {
-    throw new TooLargeToSaveError(null);
-  }
+  const picked = way === 'picker' ? await saveThroughDialog(zip.name, zip.stream) : null;
+  if (picked) return picked;
+  // A ZIP is built as it is read: there is no Blob of it to fall back on.
+  if (downloadWay(way) === 'blob') throw new TooLargeToSaveError(null);
   streamDownload(zip.url);
   return 'downloaded';
 }
@@ -95,7 +81,7 @@ export async function saveZip(zip: SaveableZip, way: SaveWay): Promise<SaveResul
 export async function saveFiles(files: readonly Saveable[], way: SaveWay): Promise<SaveResult> {
   const { showDirectoryPicker } = pickers();
   if (!showDirectoryPicker) {
-    for (const file of files) await download(file, way);
+    for (const file of files) await download(file, downloadWay(way));
     return 'downloaded';
   }
   let folder: FileSystemDirectoryHandle;
@@ -110,29 +96,43 @@ export async function saveFiles(files: readonly Saveable[], way: SaveWay): Promi
     const fileName = segments.pop()!;
     let directory = folder;
     for (const segment of segments) directory = await directory.getDirectoryHandle(segment, { create: true });
-    const handle = await directory.getFileHandle(fileName, { create: true });
-    await (await file.blob()).stream().pipeTo(await handle.createWritable());
+    await writeTo(await directory.getFileHandle(fileName, { create: true }), (await file.blob()).stream());
   }
   return 'saved';
 }
 
-/** The save dialog's file, 'cancelled', or null when the dialog cannot be shown now. */
-async function pick(suggestedName: string): Promise<FileSystemFileHandle | 'cancelled' | null> {
+/**
+ * Writes `stream()` to a file the person picks in the save dialog: 'saved',
+ * 'cancelled', or null when the dialog cannot be shown now (no user activation left,
+ * e.g. a second dialog in a row), so the caller downloads instead.
+ */
+async function saveThroughDialog(name: string, stream: () => Promise<ReadableStream<Uint8Array>>): Promise<SaveResult | null> {
+  let handle: FileSystemFileHandle;
   try {
-    return await pickers().showSaveFilePicker!.call(window, { suggestedName });
+    handle = await pickers().showSaveFilePicker!.call(window, { suggestedName: safeFileName(name) });
   } catch (error) {
-    const { name } = error as Error;
-    if (name === 'AbortError') return 'cancelled';
-    // No user activation left (e.g. a second dialog in a row): download instead.
-    if (name === 'SecurityError' || name === 'NotAllowedError') return null;
+    const { name: kind } = error as Error;
+    if (kind === 'AbortError') return 'cancelled';
+    if (kind === 'SecurityError' || kind === 'NotAllowedError') return null;
     throw error;
   }
+  await writeTo(handle, await stream());
+  return 'saved';
 }
 
-async function download(file: Saveable, way: SaveWay): Promise<void> {
+async function writeTo(handle: FileSystemFileHandle, stream: ReadableStream<Uint8Array>): Promise<void> {
+  // pipeTo streams into the file and closes it when done.
+  await stream.pipeTo(await handle.createWritable());
+}
+
+/** How to download where the dialog is not used: the service worker's stream is the next best. */
+function downloadWay(way: SaveWay): 'stream' | 'blob' {
+  return way === 'stream' || (way === 'picker' && navigator.serviceWorker?.controller) ? 'stream' : 'blob';
+}
+
+async function download(file: Saveable, way: 'stream' | 'blob'): Promise<void> {
+  if (way === 'stream') return streamDownload(file.url);
   const name = safeFileName(file.name);
-  // Where the dialog could not be shown, the service worker's stream is the next best.
-  if (way === 'stream' || (way === 'picker' && navigator.serviceWorker?.controller)) return streamDownload(file.url);
   if (file.size > BLOB_SAVE_LIMIT) throw new TooLargeToSaveError(name);
   blobDownload(await file.blob(), name);
 }

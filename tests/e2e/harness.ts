@@ -3,17 +3,16 @@
  * playwright-core, real files on disk. Runs only inside the private network
  * namespace (tests/e2e/in-private-network.sh), so no packet leaves the machine.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { execFile } from 'node:child_process';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
+import { launchBrowser } from './browsers.ts';
+import { sha256File, tempDir } from './fixtures.ts';
+
+export { launchBrowser, launchIsolatedBrowser, launchProfileBrowser } from './browsers.ts';
+export { randomFixture, sha256File, tempDir, type Fixture } from './fixtures.ts';
 
 const HOST = process.env.FERRY_TEST_HOST;
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -23,93 +22,6 @@ export const MiB = 1024 * 1024;
 export async function startFerry(): Promise<RunningServer> {
   if (!HOST) throw new Error('end-to-end tests run inside a private network: use `npm run test:e2e`');
   return startServer({ host: HOST, port: 0, iceServers: [], staticDir: DIST }, { log: (m) => console.error(m) });
-}
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Headless Chromium cannot resolve the .local mDNS names it would hide host IPs behind.
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/**
- * A separate browser process, as a separate device would be. With `secureOrigin`
- * the browser treats that http origin as secure, as it would an https one: OPFS,
- * the StorageManager and the save dialog exist only in secure contexts.
- */
-export function launchBrowser(secureOrigin?: string): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: browserArgs(secureOrigin), headless: true });
-}
-
-/**
- * A browser with a profile on disk, as people's browsers have. Playwright's other
- * contexts are off the record, and Chromium never offers to install an app there.
- */
-export function launchProfileBrowser(profileDir: string, secureOrigin?: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, args: browserArgs(secureOrigin), headless: true });
-}
-
-function browserArgs(secureOrigin: string | undefined): string[] {
-  return secureOrigin ? [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${secureOrigin}`] : CHROMIUM_ARGS;
-}
-
-export interface IsolatedBrowser {
-  browser: Browser;
-  /** Takes the browser's only network link down, or up again. */
-  link(up: boolean): Promise<void>;
-}
-
-/**
- * A browser in a network namespace of its own, joined to ours by a veth pair
- * (va here, 10.78.0.1; vb there, 10.78.0.2, default route via va), so that taking
- * va down cuts it off as leaving Wi-Fi would. Inside one namespace everything is
- * local delivery and cannot be cut. Playwright drives the browser over a pipe, so it
- * does not mind where the browser's network is.
- */
-export async function launchIsolatedBrowser(dir: string, secureOrigin?: string): Promise<IsolatedBrowser> {
-  const pidFile = path.join(dir, `netns-${Date.now()}.pid`);
-  const wrapper = path.join(dir, `chromium-isolated-${Date.now()}.sh`);
-  await writeFile(
-    wrapper,
-    `#!/bin/sh
-exec unshare --net sh -c '
-  echo $$ > "${pidFile}"
-  i=0
-  until ip link show vb >/dev/null 2>&1; do i=$((i+1)); [ $i -gt 400 ] && exit 1; sleep 0.05; done
-  ip link set lo up && ip addr add 10.78.0.2/24 dev vb && ip link set vb up && ip route add default via 10.78.0.1
-  exec "${CHROMIUM}" "$@"' sh "$@"
-`,
-    { mode: 0o755 },
-  );
-  const launching = chromium.launch({ executablePath: wrapper, args: browserArgs(secureOrigin), headless: true });
-  let pid = '';
-  for (let i = 0; i < 200 && !pid; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    pid = await readFile(pidFile, 'utf8').then((text) => text.trim(), () => '');
-  }
-  if (!pid) throw new Error('the isolated browser did not start');
-  await ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', pid);
-  await ip('addr', 'add', '10.78.0.1/24', 'dev', 'va');
-  await ip('link', 'set', 'va', 'up');
-  const browser = await launching;
-  browser.on('disconnected', () => void ip('link', 'del', 'va').catch(() => {}));
-  return {
-    browser,
-    link: (up) => ip('link', 'set', 'va', up ? 'up' : 'down'),
-  };
-}
-
-function ip(...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile('ip', args, (error, _stdout, stderr) => (error ? reject(new Error(`ip ${args.join(' ')}: ${stderr}`)) : resolve())),
-  );
 }
 
 /** Uncaught exceptions and console errors of every page opened through here. */
@@ -144,42 +56,6 @@ export function phone(locale = 'en-US'): BrowserContextOptions {
       'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
     locale,
   };
-}
-
-export interface Fixture {
-  path: string;
-  size: number;
-  sha256: string;
-}
-
-export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ferry-e2e-'));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** A file of random bytes, written in blocks so even large fixtures cost little memory. */
-export async function randomFixture(dir: string, name: string, size: number): Promise<Fixture> {
-  const file = path.join(dir, name);
-  const hash = createHash('sha256');
-  if (size === 0) {
-    await writeFile(file, '');
-  } else {
-    const handle = await open(file, 'w');
-    for (let written = 0; written < size; ) {
-      const block = randomBytes(Math.min(8 * MiB, size - written));
-      hash.update(block);
-      await handle.write(block);
-      written += block.length;
-    }
-    await handle.close();
-  }
-  return { path: file, size, sha256: size === 0 ? createHash('sha256').digest('hex') : hash.digest('hex') };
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Opens Ferry, picks the files through the real file input, returns the share link. */

@@ -1,0 +1,166 @@
+/** Figures from benchmark runs: summaries, the Markdown table and the SVG chart. */
+
+export const CONTENDERS = ['raw', 'ferry', 'peerjs'] as const;
+export type Contender = (typeof CONTENDERS)[number];
+
+export const LABELS: Record<Contender, string> = {
+  raw: 'Raw RTCDataChannel pump',
+  ferry: 'Ferry',
+  peerjs: 'PeerJS defaults',
+};
+
+/** Where a figure was taken: the veth as it is, or narrowed by tbf. */
+export interface LinkKind {
+  name: string;
+  /** tc's rate, or null for no limit. */
+  rate: string | null;
+  /** Bits per second, when limited. */
+  bitsPerSecond: number | null;
+}
+
+export interface Peak {
+  /** At the first byte. */
+  start: number;
+  peak: number;
+}
+
+export interface Memory {
+  senderRss: Peak;
+  receiverRss: Peak;
+  senderHeap: Peak;
+  receiverHeap: Peak;
+}
+
+export interface Run {
+  contender: Contender;
+  link: string;
+  round: number;
+  bytes: number;
+  /** From the receiver's first payload byte to its last (Ferry: to the file stored and verified). */
+  seconds: number;
+  /** Ferry only: the receiver's link opened → its file list shown → first byte, in ms. */
+  listedMs?: number;
+  firstByteMs?: number;
+  memory: Memory;
+}
+
+export const mbps = (run: Run) => run.bytes / 1e6 / run.seconds;
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export interface Summary {
+  contender: Contender;
+  link: string;
+  rounds: number;
+  median: number;
+  min: number;
+  max: number;
+}
+
+export function summarize(runs: Run[], link: string): Summary[] {
+  return CONTENDERS.flatMap((contender) => {
+    const rates = runs.filter((run) => run.link === link && run.contender === contender).map(mbps);
+    if (rates.length === 0) return [];
+    return [{ contender, link, rounds: rates.length, median: median(rates), min: Math.min(...rates), max: Math.max(...rates) }];
+  });
+}
+
+const MiB = 1024 * 1024;
+const mib = (bytes: number) => (bytes / MiB).toFixed(0);
+const rate = (value: number) => value.toFixed(1);
+
+export function throughputTable(summaries: Summary[], link: LinkKind): string {
+  const lineRate = link.bitsPerSecond ? link.bitsPerSecond / 8 / 1e6 : null;
+  const header = ['Contender', 'Rounds', 'Median MB/s', 'Min–max MB/s', ...(lineRate ? ['Share of the link'] : [])];
+  const rows = summaries.map((s) => [
+    LABELS[s.contender],
+    String(s.rounds),
+    rate(s.median),
+    `${rate(s.min)}–${rate(s.max)}`,
+    ...(lineRate ? [`${((s.median / lineRate) * 100).toFixed(0)}%`] : []),
+  ]);
+  return markdownTable(header, rows);
+}
+
+/** Ferry's median over another contender's, both from this run. */
+export function ratio(summaries: Summary[], over: Contender): number | null {
+  const ferry = summaries.find((s) => s.contender === 'ferry');
+  const other = summaries.find((s) => s.contender === over);
+  return ferry && other ? ferry.median / other.median : null;
+}
+
+export function memoryTable(runs: Run[]): string {
+  const rows = CONTENDERS.flatMap((contender) => {
+    const mine = runs.filter((run) => run.contender === contender);
+    if (mine.length === 0) return [];
+    const peak = (pick: (m: Memory) => Peak) => mib(Math.max(...mine.map((run) => pick(run.memory).peak)));
+    const growth = (pick: (m: Memory) => Peak) => mib(Math.max(...mine.map((run) => pick(run.memory).peak - pick(run.memory).start)));
+    return [
+      [
+        LABELS[contender],
+        `${peak((m) => m.senderRss)} (+${growth((m) => m.senderRss)})`,
+        `${peak((m) => m.senderHeap)} (+${growth((m) => m.senderHeap)})`,
+        `${peak((m) => m.receiverRss)} (+${growth((m) => m.receiverRss)})`,
+        `${peak((m) => m.receiverHeap)} (+${growth((m) => m.receiverHeap)})`,
+      ],
+    ];
+  });
+  return markdownTable(['Contender', 'Sender RSS MiB', 'Sender JS heap MiB', 'Receiver RSS MiB', 'Receiver JS heap MiB'], rows);
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+const COLOURS: Record<Contender, string> = { raw: '#8a8f98', ferry: '#1f6feb', peerjs: '#d4a72c' };
+
+/**
+ * Horizontal bars, one group per link: each contender's median MB/s, with a
+ * whisker from its slowest round to its fastest.
+ */
+export function chart(groups: { link: LinkKind; summaries: Summary[] }[], caption: string): string {
+  const barHeight = 22;
+  const gap = 6;
+  const left = 190;
+  const width = 720;
+  const plot = width - left - 80;
+  const top = 44;
+  const groupGap = 34;
+  const max = Math.max(1, ...groups.flatMap((g) => g.summaries.map((s) => s.max)));
+  const scale = (value: number) => (value / max) * plot;
+  const parts: string[] = [];
+  let y = top;
+  for (const { link, summaries } of groups) {
+    parts.push(`<text x="12" y="${y - 10}" class="group">${escape(link.name)}</text>`);
+    for (const s of summaries) {
+      const w = scale(s.median);
+      const mid = y + barHeight / 2;
+      parts.push(
+        `<text x="${left - 8}" y="${mid + 4}" text-anchor="end">${escape(LABELS[s.contender])}</text>`,
+        `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${COLOURS[s.contender]}"/>`,
+        `<line x1="${(left + scale(s.min)).toFixed(1)}" x2="${(left + scale(s.max)).toFixed(1)}" y1="${mid}" y2="${mid}" class="whisker"/>`,
+        `<text x="${(left + Math.max(w, scale(s.max)) + 6).toFixed(1)}" y="${mid + 4}">${rate(s.median)} MB/s</text>`,
+      );
+      y += barHeight + gap;
+    }
+    y += groupGap;
+  }
+  const height = y - groupGap + 28;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="13">
+<style>text{fill:#24292f}.group{font-weight:600}.whisker{stroke:#24292f;stroke-width:1.5}.caption{fill:#57606a;font-size:11px}</style>
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="12" y="20" class="group">Median throughput, MB/s (whiskers: slowest–fastest round)</text>
+${parts.join('\n')}
+<text x="12" y="${height - 8}" class="caption">${escape(caption)}</text>
+</svg>
+`;
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,404 @@
+/**
+ * `npm run bench`: Ferry's throughput beside the raw data channel and beside PeerJS
+ * with its defaults, between the same two Chromium instances, in alternating rounds;
+ * then the same over a link narrowed to 100 Mbit/s; then the receiver's memory over
+ * one large transfer. Prints the figures and writes results.json, results.md and
+ * throughput.svg to --out (docs/bench by default).
+ *
+ * The receiver's browser lives in a network namespace of its own behind a veth
+ * pair, so every byte crosses a real link that tc can narrow. Both browsers keep
+ * their profiles on disk, so Ferry's receiver stores to disk as it would for a
+ * person, not to the in-memory storage of an off-the-record context.
+ *
+ * Runs inside the private network namespace: use `npm run bench`.
+ */
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import { startServer } from '../../signal-server/server.ts';
+import { launchIsolatedProfileBrowser, launchProfileBrowser } from '../e2e/browsers.ts';
+import { randomFixture, type Fixture } from '../e2e/fixtures.ts';
+import type { FerryTimes } from './page/ferry-probe.ts';
+import type { Arrival } from './page/contenders.ts';
+import { contendersScript } from './page/build.ts';
+import { browserPid, treeRss } from './processes.ts';
+import {
+  chart,
+  CONTENDERS,
+  LABELS,
+  mbps,
+  median,
+  memoryTable,
+  ratio,
+  summarize,
+  throughputTable,
+  type Contender,
+  type LinkKind,
+  type Memory,
+  type Run,
+} from './report.ts';
+
+const MiB = 1024 * 1024;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: '256' },
+    rounds: { type: 'string', default: '3' },
+    'narrow-size': { type: 'string', default: '96' },
+    'narrow-rounds': { type: 'string', default: '3' },
+    'memory-size': { type: 'string', default: '1024' },
+    out: { type: 'string', default: path.join(ROOT, 'docs/bench') },
+    smoke: { type: 'boolean', default: false },
+    /** Comma-separated contenders to run (for tuning); all by default. */
+    only: { type: 'string', default: CONTENDERS.join(',') },
+  },
+});
+
+// The smoke run only proves the bench still works: a few MiB, one round, no figures kept.
+const smoke = args.smoke;
+const settings = {
+  size: Number(smoke ? 4 : args.size) * MiB,
+  rounds: smoke ? 1 : Number(args.rounds),
+  narrowSize: Number(smoke ? 2 : args['narrow-size']) * MiB,
+  narrowRounds: smoke ? 1 : Number(args['narrow-rounds']),
+  memorySize: Number(smoke ? 4 : args['memory-size']) * MiB,
+};
+const chosen = CONTENDERS.filter((contender) => args.only.split(',').includes(contender));
+const FULL_LINK: LinkKind = { name: 'veth, no limit', rate: null, bitsPerSecond: null };
+const NARROW_LINK: LinkKind = { name: 'veth limited to 100 Mbit/s (tbf)', rate: '100mbit', bitsPerSecond: 100e6 };
+/** A round that takes longer than this has hung. */
+const ROUND_TIMEOUT_MS = 30 * 60_000;
+const SAMPLE_MS = 250;
+const chromiumVersion = execFileSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
+
+const host = process.env.FERRY_TEST_HOST;
+if (!host) {
+  console.error('The benchmark runs inside a private network namespace: use `npm run bench`.');
+  process.exit(2);
+}
+
+interface Browsers {
+  /** Ferry's origin: its pages, its broker. */
+  origin: string;
+  sender: BrowserContext;
+  receiver: BrowserContext;
+  senderPid: number;
+  receiverPid: number;
+  /** contenders.ts, bundled. */
+  script: string;
+}
+
+/** One transfer of `file` by `contender`, with memory sampled throughout. */
+async function measure(browsers: Browsers, contender: Contender, file: Fixture, link: string, round: number): Promise<Run> {
+  const [sender, receiver] = await Promise.all([browsers.sender.newPage(), browsers.receiver.newPage()]);
+  const sampler = await Sampler.start(browsers, sender, receiver);
+  try {
+    const timed = await withTimeout(
+      contender === 'ferry' ? ferry(browsers, sender, receiver, file) : contender === 'raw' ? raw(browsers, sender, receiver, file) : peerjs(browsers, sender, receiver, file),
+      `${contender} round ${round + 1}`,
+    );
+    const memory = sampler.stop(timed.firstAt);
+    return {
+      contender,
+      link,
+      round,
+      bytes: file.size,
+      seconds: (timed.lastAt - timed.firstAt) / 1000,
+      ...(timed.listedMs !== undefined && { listedMs: timed.listedMs, firstByteMs: timed.firstByteMs }),
+      memory,
+    };
+  } finally {
+    sampler.stop(0);
+    await forget(browsers, [sender, receiver]);
+    await Promise.all([sender.close(), receiver.close()]);
+  }
+}
+
+interface Timed {
+  firstAt: number;
+  lastAt: number;
+  listedMs?: number;
+  firstByteMs?: number;
+}
+
+/** The contenders' page, served beside Ferry's (so PeerJS reaches the same broker). */
+async function contenderPage(page: Page, { origin }: Browsers): Promise<void> {
+  await page.goto(`${origin}/bench/`);
+  await page.waitForFunction(() => typeof contenders === 'object');
+}
+
+async function raw(browsers: Browsers, sender: Page, receiver: Page, file: Fixture): Promise<Timed> {
+  await Promise.all([contenderPage(sender, browsers), contenderPage(receiver, browsers)]);
+  await sender.locator('#bench-file').setInputFiles(file.path);
+  const offer = await sender.evaluate(() => contenders.rawOffer());
+  const answer = await receiver.evaluate(([offer, size]) => contenders.rawAnswer(offer, size), [offer, file.size] as const);
+  await sender.evaluate((answer) => contenders.rawAccept(answer), answer);
+  const sending = sender.evaluate(() => contenders.rawSend());
+  const arrival = await receiver.evaluate(() => contenders.received());
+  await sending;
+  return arrival;
+}
+
+async function peerjs(browsers: Browsers, sender: Page, receiver: Page, file: Fixture): Promise<Timed> {
+  await Promise.all([contenderPage(sender, browsers), contenderPage(receiver, browsers)]);
+  await sender.locator('#bench-file').setInputFiles(file.path);
+  const id = await sender.evaluate(() => contenders.peerjsListen());
+  await receiver.evaluate(([id, size]) => contenders.peerjsReceive(id, size), [id, file.size] as const);
+  const arrival: Arrival = await receiver.evaluate(() => contenders.received());
+  return arrival;
+}
+
+/** Ferry as a person uses it: the sender picks the file, the receiver opens the link. */
+async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page, file: Fixture): Promise<Timed> {
+  await sender.goto(origin);
+  await sender.locator('input[type=file]').setInputFiles(file.path);
+  const share = sender.getByTestId('share-link');
+  await share.waitFor();
+  await sender.waitForFunction(() => /#\/r\//.test((document.querySelector('[data-testid=share-link]') as HTMLInputElement).value));
+  const link = await share.inputValue();
+  // Bundled, like the contenders: the page cannot run code straight from this process's transpiler.
+  await receiver.addInitScript({ content: `${script}\ncontenders.ferryProbe();` });
+  await receiver.goto(link);
+  const handle = await receiver.waitForFunction(() => (window.__ferryTimes.doneAt || window.__ferryTimes.error) && window.__ferryTimes, undefined, {
+    timeout: ROUND_TIMEOUT_MS,
+    polling: 200,
+  });
+  const times = (await handle.jsonValue()) as FerryTimes;
+  if (times.error) throw new Error(`Ferry's transfer failed: ${times.error}`);
+  if (times.firstDataAt === undefined || times.listedAt === undefined) throw new Error('the probe saw no data frame');
+  return {
+    firstAt: times.firstDataAt,
+    lastAt: times.doneAt!,
+    listedMs: times.listedAt - times.openedAt,
+    firstByteMs: times.firstDataAt - times.openedAt,
+  };
+}
+
+/**
+ * A copy of the built app with the contenders' page added under /bench/, served by
+ * Ferry's own server: a real page on the same origin, under the same headers (a
+ * page faked by request interception counts as a public address, and Chromium then
+ * blocks its requests to the broker's private one).
+ */
+async function siteWithBenchPage(work: string, script: string): Promise<string> {
+  const site = path.join(work, 'site');
+  await cp(path.join(ROOT, 'dist'), site, { recursive: true });
+  await mkdir(path.join(site, 'bench'));
+  await writeFile(path.join(site, 'bench', 'contenders.js'), script);
+  await writeFile(
+    path.join(site, 'bench', 'index.html'),
+    '<!doctype html><title>Ferry bench</title><input type="file" id="bench-file"><script src="contenders.js"></script>\n',
+  );
+  return site;
+}
+
+/**
+ * Clears what a round left on Ferry's origin in both browsers (OPFS, IndexedDB, the
+ * service worker, which would otherwise answer the next round's blank page), so
+ * every round starts alike.
+ */
+async function forget({ origin }: Browsers, pages: Page[]): Promise<void> {
+  for (const page of pages) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+    await cdp.detach();
+  }
+}
+
+/** Samples both browsers' RSS and both pages' JS heaps every SAMPLE_MS. */
+class Sampler {
+  readonly #samples: { at: number; values: number[] }[] = [];
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #busy = false;
+
+  private constructor(
+    private readonly browsers: Browsers,
+    private readonly sessions: CDPSession[],
+  ) {}
+
+  static async start(browsers: Browsers, sender: Page, receiver: Page): Promise<Sampler> {
+    const sessions = await Promise.all([browsers.sender.newCDPSession(sender), browsers.receiver.newCDPSession(receiver)]);
+    const sampler = new Sampler(browsers, sessions);
+    sampler.#timer = setInterval(() => void sampler.#sample(), SAMPLE_MS);
+    return sampler;
+  }
+
+  async #sample(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      const heap = (session: CDPSession) =>
+        session.send('Runtime.getHeapUsage').then(
+          (usage) => usage.usedSize,
+          () => 0, // between navigations
+        );
+      const values = await Promise.all([
+        treeRss(this.browsers.senderPid),
+        treeRss(this.browsers.receiverPid),
+        heap(this.sessions[0]!),
+        heap(this.sessions[1]!),
+      ]);
+      this.#samples.push({ at: Date.now(), values });
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Stops sampling; each figure's value at `from` (the first byte) and its peak after. */
+  stop(from: number): Memory {
+    clearInterval(this.#timer);
+    for (const session of this.sessions) void session.detach().catch(() => {});
+    const after = this.#samples.filter((sample) => sample.at >= from);
+    const samples = after.length > 0 ? after : this.#samples.slice(-1);
+    const peak = (index: number) => ({
+      start: samples[0]?.values[index] ?? 0,
+      peak: Math.max(0, ...samples.map((sample) => sample.values[index]!)),
+    });
+    return { senderRss: peak(0), receiverRss: peak(1), senderHeap: peak(2), receiverHeap: peak(3) };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ROUND_TIMEOUT_MS / 60_000} minutes`)), ROUND_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function describe(run: Run): string {
+  const setup = run.firstByteMs !== undefined ? `, link open → list ${run.listedMs!.toFixed(0)} ms → first byte ${run.firstByteMs.toFixed(0)} ms` : '';
+  return `${run.link} · round ${run.round + 1} · ${LABELS[run.contender]}: ${run.bytes / MiB} MiB in ${run.seconds.toFixed(2)} s = ${mbps(run).toFixed(1)} MB/s${setup}`;
+}
+
+function render(runs: Run[], memoryRun: Run): string {
+  const sections: string[] = [`Machine: ${machineLine()}`];
+  for (const [link, size] of [
+    [FULL_LINK, settings.size],
+    [NARROW_LINK, settings.narrowSize],
+  ] as const) {
+    const summaries = summarize(runs, link.name);
+    const overRaw = ratio(summaries, 'raw');
+    const overPeerjs = ratio(summaries, 'peerjs');
+    sections.push(
+      `### ${link.name}: ${size / MiB} MiB file, ${summaries[0]?.rounds ?? 0} rounds`,
+      throughputTable(summaries, link),
+      `Ferry / raw pump: **${overRaw?.toFixed(2)}×** · Ferry / PeerJS defaults: **${overPeerjs?.toFixed(2)}×** (medians of this run)`,
+    );
+  }
+  const ferryRuns = runs.filter((run) => run.contender === 'ferry' && run.firstByteMs !== undefined);
+  sections.push(
+    `### Link opened → first byte (Ferry, ${ferryRuns.length} rounds)`,
+    `Median ${median(ferryRuns.map((run) => run.firstByteMs!)).toFixed(0)} ms (range ${Math.min(...ferryRuns.map((r) => r.firstByteMs!)).toFixed(0)}–${Math.max(...ferryRuns.map((r) => r.firstByteMs!)).toFixed(0)} ms); ` +
+      `the file list showed after a median ${median(ferryRuns.map((run) => run.listedMs!)).toFixed(0)} ms and Download was pressed at once.`,
+    `### Peak memory during the rounds without a limit, MiB (growth from the first byte in parentheses)`,
+    memoryTable(runs.filter((run) => run.link === FULL_LINK.name)),
+    `### Ferry's receiver over one ${memoryRun.bytes / MiB} MiB transfer`,
+    `${mbps(memoryRun).toFixed(1)} MB/s. JS heap ${mib(memoryRun.memory.receiverHeap.start)} MiB at the first byte, peak ${mib(memoryRun.memory.receiverHeap.peak)} MiB: ` +
+      `**+${mib(memoryRun.memory.receiverHeap.peak - memoryRun.memory.receiverHeap.start)} MiB**. ` +
+      `Browser RSS ${mib(memoryRun.memory.receiverRss.start)} → peak ${mib(memoryRun.memory.receiverRss.peak)} MiB: ` +
+      `**+${mib(memoryRun.memory.receiverRss.peak - memoryRun.memory.receiverRss.start)} MiB**.`,
+  );
+  return `${sections.join('\n\n')}\n`;
+}
+
+const mib = (bytes: number) => (bytes / MiB).toFixed(0);
+
+function machine() {
+  return { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory: os.totalmem(), kernel: os.release(), node: process.version };
+}
+
+function machineLine(): string {
+  const { cpus, cpu, memory } = machine();
+  return `${cpus} × ${cpu ?? 'CPU'}, ${(memory / 1024 ** 3).toFixed(0)} GiB, ${chromiumVersion} (headless)`;
+}
+
+declare global {
+  /** contenders.ts in the page, as its bundle exposes it. */
+  const contenders: typeof import('./page/contenders.ts');
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-'));
+  const script = await contendersScript();
+  const site = await siteWithBenchPage(work, script);
+  const server = await startServer({ host: host!, port: 0, iceServers: [], staticDir: site }, { log: (m) => console.error(m) });
+  const origin = server.url.replace(/\/$/, '');
+  let senderContext: BrowserContext | undefined;
+  let receiverContext: BrowserContext | undefined;
+
+  try {
+    const senderProfile = path.join(work, 'sender-profile');
+    const receiverProfile = path.join(work, 'receiver-profile');
+    let receiverLink: Awaited<ReturnType<typeof launchIsolatedProfileBrowser>>;
+    [senderContext, receiverLink] = await Promise.all([
+      launchProfileBrowser(senderProfile, origin),
+      launchIsolatedProfileBrowser(work, receiverProfile, origin),
+    ]);
+    receiverContext = receiverLink.context;
+    const browsers: Browsers = {
+      origin,
+      sender: senderContext,
+      receiver: receiverContext,
+      senderPid: await browserPid(senderProfile),
+      receiverPid: await browserPid(receiverProfile),
+      script,
+    };
+
+    const runs: Run[] = [];
+    const fixtures = new Map<number, Fixture>();
+    const fixture = async (size: number) => {
+      if (!fixtures.has(size)) fixtures.set(size, await randomFixture(work, `bench-${size}.bin`, size));
+      return fixtures.get(size)!;
+    };
+
+    for (const [link, size, rounds] of [
+      [FULL_LINK, settings.size, settings.rounds],
+      [NARROW_LINK, settings.narrowSize, settings.narrowRounds],
+    ] as const) {
+      await receiverLink.shape(link.rate);
+      const file = await fixture(size);
+      for (let round = 0; round < rounds; round++) {
+        // Alternate who goes first, so no contender always meets a warmer machine.
+        const order = chosen.map((_, i) => chosen[(i + round) % chosen.length]!);
+        for (const contender of order) {
+          const run = await measure(browsers, contender, file, link.name, round);
+          runs.push(run);
+          console.log(describe(run));
+        }
+      }
+    }
+    await receiverLink.shape(null);
+
+    const large = await fixture(settings.memorySize);
+    const memoryRun = await measure(browsers, 'ferry', large, FULL_LINK.name, 0);
+    console.log(describe(memoryRun));
+
+    const report = render(runs, memoryRun);
+    console.log(`\n${report}`);
+    if (!smoke) {
+      await mkdir(args.out, { recursive: true });
+      await writeFile(path.join(args.out, 'results.md'), report);
+      await writeFile(path.join(args.out, 'results.json'), `${JSON.stringify({ machine: machine(), settings, runs, memoryRun }, null, 2)}\n`);
+      await writeFile(
+        path.join(args.out, 'throughput.svg'),
+        chart(
+          [FULL_LINK, NARROW_LINK].map((link) => ({ link, summaries: summarize(runs, link.name) })),
+          `${machineLine()} · ${settings.size / MiB} MiB (no limit), ${settings.narrowSize / MiB} MiB (100 Mbit/s)`,
+        ),
+      );
+      console.log(`\nwrote results.md, results.json and throughput.svg to ${args.out}`);
+    }
+  } finally {
+    await Promise.all([senderContext?.close(), receiverContext?.close()]);
+    await server.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,12 +1,14 @@
 /**
- * Memory of a whole Chromium instance: the resident set of its browser process and
- * every process under it (renderers, GPU, network and storage services), read from
- * /proc. Summing RSS counts shared library pages once per process, so the absolute
- * figure is high; what a benchmark compares is its growth.
+ * Memory and CPU time of a whole Chromium instance: its browser process and every
+ * process under it (renderers, GPU, network and storage services), read from /proc.
+ * Summing RSS counts shared library pages once per process, so the absolute figure
+ * is high; what a benchmark compares is its growth.
  */
 import { readdir, readFile } from 'node:fs/promises';
 
 const PAGE_BYTES = 4096;
+/** USER_HZ: the unit of utime and stime, 100 on Linux everywhere that matters. */
+const CLOCK_TICKS = 100;
 
 /** The browser process of the Chromium that uses `profileDir` (its children carry --type=). */
 export async function browserPid(profileDir: string): Promise<number> {
@@ -18,10 +20,17 @@ export async function browserPid(profileDir: string): Promise<number> {
   throw new Error(`no Chromium process uses ${profileDir}`);
 }
 
-/** Resident bytes of `root` and all its descendants, now. */
-export async function treeRss(root: number): Promise<number> {
+export interface TreeUsage {
+  /** Resident bytes. */
+  rss: number;
+  /** CPU seconds used so far, user and system, by the processes alive now. */
+  cpu: number;
+}
+
+/** What `root` and all its descendants use, now. */
+export async function treeUsage(root: number): Promise<TreeUsage> {
   const parents = new Map<number, number>();
-  const rss = new Map<number, number>();
+  const usage = new Map<number, TreeUsage>();
   await Promise.all(
     (await pids()).map(async (pid) => {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -29,14 +38,15 @@ export async function treeRss(root: number): Promise<number> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (fields.length < 22) return;
       parents.set(pid, Number(fields[1]));
-      rss.set(pid, Number(fields[21]) * PAGE_BYTES);
+      usage.set(pid, { rss: Number(fields[21]) * PAGE_BYTES, cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
     }),
   );
-  let total = 0;
-  for (const [pid, bytes] of rss) {
+  const total = { rss: 0, cpu: 0 };
+  for (const [pid, { rss, cpu }] of usage) {
     for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) {
       if (at === root) {
-        total += bytes;
+        total.rss += rss;
+        total.cpu += cpu;
         break;
       }
     }

@@ -27,8 +27,15 @@ export interface Peak {
 export interface Memory {
   senderRss: Peak;
   receiverRss: Peak;
+  /** JS heap plus ArrayBuffer backing stores (where buffered file bytes would show). */
   senderHeap: Peak;
   receiverHeap: Peak;
+}
+
+/** CPU seconds each browser used per wall-clock second of the transfer (2 = both cores). */
+export interface CpuLoad {
+  sender: number;
+  receiver: number;
 }
 
 export interface Run {
@@ -42,6 +49,7 @@ export interface Run {
   listedMs?: number;
   firstByteMs?: number;
   memory: Memory;
+  cpu: CpuLoad;
 }
 
 export const mbps = (run: Run) => run.bytes / 1e6 / run.seconds;
@@ -106,10 +114,15 @@ export function memoryTable(runs: Run[]): string {
         `${peak((m) => m.senderHeap)} (+${growth((m) => m.senderHeap)})`,
         `${peak((m) => m.receiverRss)} (+${growth((m) => m.receiverRss)})`,
         `${peak((m) => m.receiverHeap)} (+${growth((m) => m.receiverHeap)})`,
+        median(mine.map((run) => run.cpu.sender)).toFixed(2),
+        median(mine.map((run) => run.cpu.receiver)).toFixed(2),
       ],
     ];
   });
-  return markdownTable(['Contender', 'Sender RSS MiB', 'Sender JS heap MiB', 'Receiver RSS MiB', 'Receiver JS heap MiB'], rows);
+  return markdownTable(
+    ['Contender', 'Sender RSS', 'Sender heap', 'Receiver RSS', 'Receiver heap', 'Sender CPU', 'Receiver CPU'],
+    rows,
+  );
 }
 
 function markdownTable(header: string[], rows: string[][]): string {

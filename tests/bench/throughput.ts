@@ -25,7 +25,7 @@ import { randomFixture, type Fixture } from '../e2e/fixtures.ts';
 import type { FerryTimes } from './page/ferry-probe.ts';
 import type { Arrival } from './page/contenders.ts';
 import { contendersScript } from './page/build.ts';
-import { browserPid, treeRss } from './processes.ts';
+import { browserPid, treeUsage, type TreeUsage } from './processes.ts';
 import {
   chart,
   CONTENDERS,
@@ -37,6 +37,7 @@ import {
   summarize,
   throughputTable,
   type Contender,
+  type CpuLoad,
   type LinkKind,
   type Memory,
   type Run,
@@ -102,7 +103,7 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture, 
       contender === 'ferry' ? ferry(browsers, sender, receiver, file) : contender === 'raw' ? raw(browsers, sender, receiver, file) : peerjs(browsers, sender, receiver, file),
       `${contender} round ${round + 1}`,
     );
-    const memory = sampler.stop(timed.firstAt);
+    const { memory, cpu } = sampler.stop(timed.firstAt);
     return {
       contender,
       link,
@@ -111,6 +112,7 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture, 
       seconds: (timed.lastAt - timed.firstAt) / 1000,
       ...(timed.listedMs !== undefined && { listedMs: timed.listedMs, firstByteMs: timed.firstByteMs }),
       memory,
+      cpu,
     };
   } finally {
     sampler.stop(0);
@@ -210,9 +212,9 @@ async function forget({ origin }: Browsers, pages: Page[]): Promise<void> {
   }
 }
 
-/** Samples both browsers' RSS and both pages' JS heaps every SAMPLE_MS. */
+/** Samples both browsers' RSS and CPU time and both pages' heaps every SAMPLE_MS. */
 class Sampler {
-  readonly #samples: { at: number; values: number[] }[] = [];
+  readonly #samples: { at: number; sender: TreeUsage; receiver: TreeUsage; heaps: number[] }[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #busy = false;
 
@@ -232,34 +234,49 @@ class Sampler {
     if (this.#busy) return;
     this.#busy = true;
     try {
+      // ArrayBuffers live outside the JS heap proper: count them, or buffered file bytes would not show.
       const heap = (session: CDPSession) =>
         session.send('Runtime.getHeapUsage').then(
-          (usage) => usage.usedSize,
+          (usage) => usage.usedSize + usage.backingStorageSize,
           () => 0, // between navigations
         );
-      const values = await Promise.all([
-        treeRss(this.browsers.senderPid),
-        treeRss(this.browsers.receiverPid),
+      const [sender, receiver, ...heaps] = await Promise.all([
+        treeUsage(this.browsers.senderPid),
+        treeUsage(this.browsers.receiverPid),
         heap(this.sessions[0]!),
         heap(this.sessions[1]!),
       ]);
-      this.#samples.push({ at: Date.now(), values });
+      this.#samples.push({ at: Date.now(), sender, receiver, heaps });
     } finally {
       this.#busy = false;
     }
   }
 
-  /** Stops sampling; each figure's value at `from` (the first byte) and its peak after. */
-  stop(from: number): Memory {
+  /** Stops sampling; each figure from `from` (the first byte) on: its value then, its peak, the CPU load. */
+  stop(from: number): { memory: Memory; cpu: CpuLoad } {
     clearInterval(this.#timer);
     for (const session of this.sessions) void session.detach().catch(() => {});
     const after = this.#samples.filter((sample) => sample.at >= from);
     const samples = after.length > 0 ? after : this.#samples.slice(-1);
-    const peak = (index: number) => ({
-      start: samples[0]?.values[index] ?? 0,
-      peak: Math.max(0, ...samples.map((sample) => sample.values[index]!)),
+    const peak = (pick: (sample: (typeof samples)[number]) => number) => ({
+      start: samples[0] ? pick(samples[0]) : 0,
+      peak: Math.max(0, ...samples.map(pick)),
     });
-    return { senderRss: peak(0), receiverRss: peak(1), senderHeap: peak(2), receiverHeap: peak(3) };
+    const first = samples[0];
+    const last = samples.at(-1);
+    const seconds = first && last && last.at > first.at ? (last.at - first.at) / 1000 : NaN;
+    return {
+      memory: {
+        senderRss: peak((s) => s.sender.rss),
+        receiverRss: peak((s) => s.receiver.rss),
+        senderHeap: peak((s) => s.heaps[0]!),
+        receiverHeap: peak((s) => s.heaps[1]!),
+      },
+      cpu: {
+        sender: first && last ? (last.sender.cpu - first.sender.cpu) / seconds : NaN,
+        receiver: first && last ? (last.receiver.cpu - first.receiver.cpu) / seconds : NaN,
+      },
+    };
   }
 }
 
@@ -296,7 +313,8 @@ function render(runs: Run[], memoryRun: Run): string {
     `### Link opened → first byte (Ferry, ${ferryRuns.length} rounds)`,
     `Median ${median(ferryRuns.map((run) => run.firstByteMs!)).toFixed(0)} ms (range ${Math.min(...ferryRuns.map((r) => r.firstByteMs!)).toFixed(0)}–${Math.max(...ferryRuns.map((r) => r.firstByteMs!)).toFixed(0)} ms); ` +
       `the file list showed after a median ${median(ferryRuns.map((run) => run.listedMs!)).toFixed(0)} ms and Download was pressed at once.`,
-    `### Peak memory during the rounds without a limit, MiB (growth from the first byte in parentheses)`,
+    `### Memory and CPU during the rounds without a limit`
+      + '\n\nPeak MiB, with the growth from the first byte in parentheses; heap = JS heap + ArrayBuffers; CPU = CPU seconds per second (2.00 = both cores), median.',
     memoryTable(runs.filter((run) => run.link === FULL_LINK.name)),
     `### Ferry's receiver over one ${memoryRun.bytes / MiB} MiB transfer`,
     `${mbps(memoryRun).toFixed(1)} MB/s. JS heap ${mib(memoryRun.memory.receiverHeap.start)} MiB at the first byte, peak ${mib(memoryRun.memory.receiverHeap.peak)} MiB: ` +

@@ -14,6 +14,7 @@ import { createSha256, type Sha256 } from './hash.ts';
 import type { FileDescription, FileRange, Message } from './messages.ts';
 import { asError, PeerLink } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
+import { ReadAhead } from './read-ahead.ts';
 
 /** A file the sender offers. `read` returns bytes [start, end). */
 export interface FileSource extends FileDescription {
@@ -70,6 +71,7 @@ export class SenderSession {
   #pump: Promise<void> = Promise.resolve();
   #running: RunningHash | null = null;
   #hasher: Sha256 | null = null;
+  readonly #reader = new ReadAhead();
   /** Files whose end (and hash) we sent, awaiting the receiver's receipt. */
   #unconfirmed = new Set<number>();
   #filesConfirmed = 0;
@@ -156,11 +158,10 @@ export class SenderSession {
         signal.throwIfAborted();
         const length = Math.min(payloadBytes, end - offset);
         const frame = allocateDataFrame(file, offset, length);
-        const bytes = await source.read(offset, offset + length);
-        if (bytes.length !== length) throw new Error(`${source.name} changed while it was being sent`);
-        frame.set(bytes, DATA_HEADER_BYTES);
+        const payload = frame.subarray(DATA_HEADER_BYTES);
+        await this.#reader.fill(source, offset, payload);
         if (running) {
-          running.hasher.update(bytes);
+          running.hasher.update(payload);
           running.at += length;
         }
         await this.#link.sendFrame(frame);

@@ -1,0 +1,63 @@
+/**
+ * Reads a file for the sender in large blocks, one block ahead of what it sends.
+ * Reading a file in the browser is an asynchronous trip to another process; asking
+ * for each message's bytes separately, and only when the channel wants them, leaves
+ * the channel idle during every trip. Consecutive requests continue the same stream
+ * of blocks, so the read-ahead survives the receiver asking a window at a time.
+ */
+import type { FileSource } from './sender.ts';
+
+export const READ_BLOCK_BYTES = 2 * 1024 * 1024;
+
+interface Block {
+  start: number;
+  bytes: Promise<Uint8Array>;
+}
+
+export class ReadAhead {
+  readonly #blockBytes: number;
+  #source: FileSource | null = null;
+  #current: Block | null = null;
+  #next: Block | null = null;
+
+  constructor(blockBytes = READ_BLOCK_BYTES) {
+    this.#blockBytes = blockBytes;
+  }
+
+  /** Fills `target` with the source's bytes from `offset`; fails if the file has fewer. */
+  async fill(source: FileSource, offset: number, target: Uint8Array): Promise<void> {
+    for (let filled = 0; filled < target.length; ) {
+      const at = offset + filled;
+      const block = await this.#blockAt(source, at);
+      const bytes = await block.bytes;
+      const from = at - block.start;
+      const piece = bytes.subarray(from, from + target.length - filled);
+      if (piece.length === 0) throw new Error(`${source.name} changed while it was being sent`);
+      target.set(piece, filled);
+      filled += piece.length;
+    }
+  }
+
+  /** The block holding `at`, starting a read of the one after it. */
+  async #blockAt(source: FileSource, at: number): Promise<Block> {
+    if (source !== this.#source) {
+      this.#source = source;
+      this.#current = this.#next = null;
+    }
+    const current = this.#current;
+    if (current && at >= current.start && at < current.start + this.#blockBytes) return current;
+    const next = this.#next;
+    // Continuing into the block already on its way, or starting over somewhere else.
+    this.#current = next && at >= next.start && at < next.start + this.#blockBytes ? next : this.#read(source, at);
+    const following = this.#current.start + this.#blockBytes;
+    this.#next = following < source.size ? this.#read(source, following) : null;
+    return this.#current;
+  }
+
+  #read(source: FileSource, start: number): Block {
+    const bytes = source.read(start, Math.min(source.size, start + this.#blockBytes));
+    // A block read ahead may never be wanted (the link ended): its failure is not news.
+    bytes.catch(() => {});
+    return { start, bytes };
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ReadAhead } from '../../app/src/transfer/read-ahead.ts';
+import type { FileSource } from '../../app/src/transfer/sender.ts';
+import { memoryFile } from './transfer-harness.ts';
+
+function counted(bytes: Uint8Array): { file: FileSource; reads: [number, number][] } {
+  const reads: [number, number][] = [];
+  const inner = memoryFile('f.bin', bytes);
+  return { file: { ...inner, read: (start, end) => (reads.push([start, end]), inner.read(start, end)) }, reads };
+}
+
+const bytes = Uint8Array.from({ length: 100 }, (_, i) => i);
+
+async function fill(reader: ReadAhead, file: FileSource, offset: number, length: number): Promise<number[]> {
+  const target = new Uint8Array(length);
+  await reader.fill(file, offset, target);
+  return [...target];
+}
+
+describe('ReadAhead', () => {
+  it('reads in blocks, one block ahead, across consecutive requests', async () => {
+    const { file, reads } = counted(bytes);
+    const reader = new ReadAhead(16);
+    expect(await fill(reader, file, 0, 10)).toEqual([...bytes.slice(0, 10)]);
+    expect(reads).toEqual([[0, 16], [16, 32]]);
+    // Spans the first two blocks; the third is read ahead.
+    expect(await fill(reader, file, 10, 12)).toEqual([...bytes.slice(10, 22)]);
+    expect(reads).toEqual([[0, 16], [16, 32], [32, 48]]);
+    expect(await fill(reader, file, 22, 10)).toEqual([...bytes.slice(22, 32)]);
+    expect(reads).toHaveLength(3);
+  });
+
+  it('stops reading ahead at the end of the file', async () => {
+    const { file, reads } = counted(bytes);
+    const reader = new ReadAhead(64);
+    expect(await fill(reader, file, 60, 40)).toEqual([...bytes.slice(60, 100)]);
+    expect(reads).toEqual([[60, 100]]);
+  });
+
+  it('starts over when a request jumps elsewhere, or to another file', async () => {
+    const { file, reads } = counted(bytes);
+    const reader = new ReadAhead(16);
+    await fill(reader, file, 0, 4);
+    expect(await fill(reader, file, 70, 4)).toEqual([70, 71, 72, 73]);
+    expect(reads).toEqual([[0, 16], [16, 32], [70, 86], [86, 100]]);
+    const other = counted(bytes.map((b) => 255 - b));
+    expect(await fill(reader, other.file, 70, 2)).toEqual([185, 184]);
+    expect(other.reads[0]).toEqual([70, 86]);
+  });
+
+  it('fails when the file has fewer bytes than it claimed', async () => {
+    const shrunk: FileSource = { ...memoryFile('gone.bin', bytes.slice(0, 50)), size: 100 };
+    await expect(fill(new ReadAhead(16), shrunk, 40, 20)).rejects.toThrow('gone.bin changed while it was being sent');
+  });
+
+  it('does not report a failed read nobody waited for', async () => {
+    let calls = 0;
+    const flaky: FileSource = {
+      ...memoryFile('flaky.bin', bytes),
+      read: async (start, end) => {
+        if (++calls === 2) throw new Error('unreadable');
+        return bytes.slice(start, end);
+      },
+    };
+    const reader = new ReadAhead(16);
+    expect(await fill(reader, flaky, 0, 4)).toEqual([0, 1, 2, 3]);
+    // The second (read-ahead) block failed; jumping elsewhere abandons it quietly.
+    expect(await fill(reader, flaky, 80, 2)).toEqual([80, 81]);
+  });
+});

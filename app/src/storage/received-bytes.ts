@@ -38,33 +38,51 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
   );
   const ranges: RangeList[] = lists.map((value) => parseRangeList(value) ?? []);
   const verified = hashes.map((value) => (typeof value === 'string' ? value : null));
-  // Writes wait here until about COMMIT_BYTES have gathered; so do verified marks,
+  // Writes gather here until about COMMIT_BYTES have come; so do verified marks,
   // which must never be committed before the bytes they vouch for.
   const chunks: Chunk[] = [];
   const marks: { file: number; sha256: string }[] = [];
   let pendingBytes = 0;
+  // One batch is committed while the next gathers, so the disk's latency (a flush,
+  // an IndexedDB transaction) overlaps receiving instead of stalling it. Batches
+  // commit strictly in order; a failed one is reported by the next write or flush.
+  let committing: Promise<void> = Promise.resolve();
+  let failure: Error | null = null;
 
-  async function commit(): Promise<void> {
-    if (chunks.length === 0 && marks.length === 0) return;
+  function startCommit(): Promise<void> {
     const batch = chunks.splice(0);
     const verifiedNow = marks.splice(0);
     pendingBytes = 0;
+    committing = committing.then(() => (failure ? undefined : commitBatch(batch, verifiedNow))).catch((error: unknown) => {
+      failure ??= storageError(error);
+    });
+    return committing;
+  }
+
+  async function commitBatch(batch: Chunk[], verifiedNow: { file: number; sha256: string }[]): Promise<void> {
     const touched = new Map<number, RangeList>();
     for (const { file, offset, bytes } of batch) {
       touched.set(file, addRange(touched.get(file) ?? ranges[file]!, offset, offset + bytes.length));
     }
-    try {
-      await place.write(id, batch);
-      await received()('readwrite', (store) => {
-        place.record(id, batch, store);
-        for (const [file, list] of touched) store.put(list, rangesKey(id, file));
-        for (const { file, sha256 } of verifiedNow) store.put(sha256, hashKey(id, file));
-        return promisifyRequest(store.transaction);
-      });
-    } catch (error) {
-      throw storageError(error);
-    }
+    await place.write(id, batch);
+    await received()('readwrite', (store) => {
+      place.record(id, batch, store);
+      for (const [file, list] of touched) store.put(list, rangesKey(id, file));
+      for (const { file, sha256 } of verifiedNow) store.put(sha256, hashKey(id, file));
+      return promisifyRequest(store.transaction);
+    });
     for (const [file, list] of touched) ranges[file] = list;
+  }
+
+  function throwIfFailed(): void {
+    if (failure) throw failure;
+  }
+
+  /** Everything gathered so far, committed. */
+  async function commit(): Promise<void> {
+    if (chunks.length > 0 || marks.length > 0) startCommit();
+    await committing;
+    throwIfFailed();
   }
 
   async function stored(file: number): Promise<Blob> {
@@ -76,9 +94,14 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
     ranges: (file) => ranges[file]!,
     isVerified: (file) => verified[file] != null,
     async write(file, offset, bytes) {
+      throwIfFailed();
       chunks.push({ file, offset, bytes });
       pendingBytes += bytes.length;
-      if (pendingBytes >= COMMIT_BYTES) await commit();
+      if (pendingBytes < COMMIT_BYTES) return;
+      // At most one batch in flight: wait for it, then send this one on its way.
+      await committing;
+      throwIfFailed();
+      void startCommit();
     },
     flush: commit,
     async release() {

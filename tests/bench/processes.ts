@@ -25,12 +25,15 @@ export interface TreeUsage {
   rss: number;
   /** CPU seconds used so far, user and system, by the processes alive now. */
   cpu: number;
+  /** Both by kind of process: browser, renderer, network service, GPU… */
+  rssByKind: Record<string, number>;
+  cpuByKind: Record<string, number>;
 }
 
 /** What `root` and all its descendants use, now. */
 export async function treeUsage(root: number): Promise<TreeUsage> {
   const parents = new Map<number, number>();
-  const usage = new Map<number, TreeUsage>();
+  const usage = new Map<number, { rss: number; cpu: number }>();
   await Promise.all(
     (await pids()).map(async (pid) => {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -41,17 +44,43 @@ export async function treeUsage(root: number): Promise<TreeUsage> {
       usage.set(pid, { rss: Number(fields[21]) * PAGE_BYTES, cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
     }),
   );
-  const total = { rss: 0, cpu: 0 };
+  const total: TreeUsage = { rss: 0, cpu: 0, rssByKind: {}, cpuByKind: {} };
   for (const [pid, { rss, cpu }] of usage) {
     for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) {
       if (at === root) {
         total.rss += rss;
         total.cpu += cpu;
+        const kind = await kindOf(pid);
+        total.rssByKind[kind] = (total.rssByKind[kind] ?? 0) + rss;
+        total.cpuByKind[kind] = (total.cpuByKind[kind] ?? 0) + cpu;
         break;
       }
     }
   }
   return total;
+}
+
+const kinds = new Map<number, Promise<string>>();
+
+/** What a Chromium process is, from its command line: --type, and for utilities the service. */
+function kindOf(pid: number): Promise<string> {
+  let kind = kinds.get(pid);
+  if (!kind) {
+    kind = readFile(`/proc/${pid}/cmdline`, 'utf8').then(
+      (cmdline) => {
+        // Child processes rewrite their title: one string of space-separated arguments.
+        const args = cmdline.split(/[\0 ]/);
+        const value = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+        const type = value('type');
+        if (!type) return 'browser';
+        const service = value('utility-sub-type');
+        return service ? service.replace(/\.mojom\..*$/, '') : type;
+      },
+      () => 'gone',
+    );
+    kinds.set(pid, kind);
+  }
+  return kind;
 }
 
 async function pids(): Promise<number[]> {

@@ -21,6 +21,8 @@ export interface LinkKind {
 export interface Peak {
   /** At the first byte. */
   start: number;
+  /** A tenth of the way through: after the warm-up (buffers, allocator pools) is over. */
+  tenth: number;
   peak: number;
 }
 
@@ -30,12 +32,17 @@ export interface Memory {
   /** JS heap plus ArrayBuffer backing stores (where buffered file bytes would show). */
   senderHeap: Peak;
   receiverHeap: Peak;
+  /** The receiver's RSS by kind of Chromium process. */
+  receiverRssByKind: Record<string, Peak>;
 }
 
 /** CPU seconds each browser used per wall-clock second of the transfer (2 = both cores). */
 export interface CpuLoad {
   sender: number;
   receiver: number;
+  /** The same, by kind of Chromium process. */
+  senderByKind: Record<string, number>;
+  receiverByKind: Record<string, number>;
 }
 
 export interface Run {
@@ -123,6 +130,23 @@ export function memoryTable(runs: Run[]): string {
     ['Contender', 'Sender RSS', 'Sender heap', 'Receiver RSS', 'Receiver heap', 'Sender CPU', 'Receiver CPU'],
     rows,
   );
+}
+
+/** Where each browser's CPU went, by kind of process: the median over rounds, per contender. */
+export function cpuTable(runs: Run[]): string {
+  const kindsOf = (pick: (cpu: CpuLoad) => Record<string, number>) =>
+    new Set(runs.flatMap((run) => Object.entries(pick(run.cpu)).filter(([, load]) => load >= 0.01).map(([kind]) => kind)));
+  const kinds = [...new Set([...kindsOf((c) => c.senderByKind), ...kindsOf((c) => c.receiverByKind)])].sort();
+  const rows = CONTENDERS.flatMap((contender) => {
+    const mine = runs.filter((run) => run.contender === contender);
+    if (mine.length === 0) return [];
+    return (['sender', 'receiver'] as const).map((side) => [
+      `${LABELS[contender]}, ${side}`,
+      ...kinds.map((kind) => median(mine.map((run) => run.cpu[`${side}ByKind`][kind] ?? 0)).toFixed(2)),
+      median(mine.map((run) => run.cpu[side])).toFixed(2),
+    ]);
+  });
+  return markdownTable(['Browser', ...kinds, 'all'], rows);
 }
 
 function markdownTable(header: string[], rows: string[][]): string {

@@ -25,6 +25,7 @@ import { randomFixture, type Fixture } from '../e2e/fixtures.ts';
 import type { FerryTimes } from './page/ferry-probe.ts';
 import type { Arrival } from './page/contenders.ts';
 import { contendersScript } from './page/build.ts';
+import { startProfiler, topSelfTime, type CpuProfile } from './profile.ts';
 import { browserPid, treeUsage, type TreeUsage } from './processes.ts';
 import {
   chart,
@@ -33,6 +34,7 @@ import {
   mbps,
   median,
   memoryTable,
+  cpuTable,
   ratio,
   summarize,
   throughputTable,
@@ -95,12 +97,12 @@ interface Browsers {
 }
 
 /** One transfer of `file` by `contender`, with memory sampled throughout. */
-async function measure(browsers: Browsers, contender: Contender, file: Fixture, link: string, round: number): Promise<Run> {
+async function measure(browsers: Browsers, contender: Contender, file: Fixture, link: string, round: number, profiles?: Profiles): Promise<Run> {
   const [sender, receiver] = await Promise.all([browsers.sender.newPage(), browsers.receiver.newPage()]);
   const sampler = await Sampler.start(browsers, sender, receiver);
   try {
     const timed = await withTimeout(
-      contender === 'ferry' ? ferry(browsers, sender, receiver, file) : contender === 'raw' ? raw(browsers, sender, receiver, file) : peerjs(browsers, sender, receiver, file),
+      contender === 'ferry' ? ferry(browsers, sender, receiver, file, profiles) : contender === 'raw' ? raw(browsers, sender, receiver, file) : peerjs(browsers, sender, receiver, file),
       `${contender} round ${round + 1}`,
     );
     const { memory, cpu } = sampler.stop(timed.firstAt);
@@ -119,6 +121,12 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture, 
     await forget(browsers, [sender, receiver]);
     await Promise.all([sender.close(), receiver.close()]);
   }
+}
+
+/** Filled by a profiled Ferry round. */
+interface Profiles {
+  sender?: CpuProfile;
+  receiver?: CpuProfile;
 }
 
 interface Timed {
@@ -156,7 +164,7 @@ async function peerjs(browsers: Browsers, sender: Page, receiver: Page, file: Fi
 }
 
 /** Ferry as a person uses it: the sender picks the file, the receiver opens the link. */
-async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page, file: Fixture): Promise<Timed> {
+async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page, file: Fixture, profiles?: Profiles): Promise<Timed> {
   await sender.goto(origin);
   await sender.locator('input[type=file]').setInputFiles(file.path);
   const share = sender.getByTestId('share-link');
@@ -165,7 +173,10 @@ async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page,
   const link = await share.inputValue();
   // Bundled, like the contenders: the page cannot run code straight from this process's transpiler.
   await receiver.addInitScript({ content: `${script}\ncontenders.ferryProbe();` });
+  const stopSender = profiles && (await startProfiler(sender));
   await receiver.goto(link);
+  // Started once the receive page has loaded, before its transfer begins.
+  const stopReceiver = profiles && (await startProfiler(receiver));
   const handle = await receiver.waitForFunction(() => (window.__ferryTimes.doneAt || window.__ferryTimes.error) && window.__ferryTimes, undefined, {
     timeout: ROUND_TIMEOUT_MS,
     polling: 200,
@@ -173,6 +184,7 @@ async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page,
   const times = (await handle.jsonValue()) as FerryTimes;
   if (times.error) throw new Error(`Ferry's transfer failed: ${times.error}`);
   if (times.firstDataAt === undefined || times.listedAt === undefined) throw new Error('the probe saw no data frame');
+  if (profiles) [profiles.sender, profiles.receiver] = await Promise.all([stopSender!(), stopReceiver!()]);
   return {
     firstAt: times.firstDataAt,
     lastAt: times.doneAt!,
@@ -258,12 +270,15 @@ class Sampler {
     for (const session of this.sessions) void session.detach().catch(() => {});
     const after = this.#samples.filter((sample) => sample.at >= from);
     const samples = after.length > 0 ? after : this.#samples.slice(-1);
-    const peak = (pick: (sample: (typeof samples)[number]) => number) => ({
-      start: samples[0] ? pick(samples[0]) : 0,
-      peak: Math.max(0, ...samples.map(pick)),
-    });
     const first = samples[0];
     const last = samples.at(-1);
+    const tenth = first && last ? samples.find((sample) => sample.at >= first.at + (last.at - first.at) / 10) : undefined;
+    const peak = (pick: (sample: (typeof samples)[number]) => number) => ({
+      start: first ? pick(first) : 0,
+      tenth: tenth ? pick(tenth) : 0,
+      peak: Math.max(0, ...samples.map(pick)),
+    });
+    const kinds = new Set(samples.flatMap((sample) => Object.keys(sample.receiver.rssByKind)));
     const seconds = first && last && last.at > first.at ? (last.at - first.at) / 1000 : NaN;
     return {
       memory: {
@@ -271,13 +286,21 @@ class Sampler {
         receiverRss: peak((s) => s.receiver.rss),
         senderHeap: peak((s) => s.heaps[0]!),
         receiverHeap: peak((s) => s.heaps[1]!),
+        receiverRssByKind: Object.fromEntries([...kinds].map((kind) => [kind, peak((s) => s.receiver.rssByKind[kind] ?? 0)])),
       },
       cpu: {
         sender: first && last ? (last.sender.cpu - first.sender.cpu) / seconds : NaN,
         receiver: first && last ? (last.receiver.cpu - first.receiver.cpu) / seconds : NaN,
+        senderByKind: first && last ? perSecond(first.sender.cpuByKind, last.sender.cpuByKind, seconds) : {},
+        receiverByKind: first && last ? perSecond(first.receiver.cpuByKind, last.receiver.cpuByKind, seconds) : {},
       },
     };
   }
+}
+
+/** CPU seconds per second between two readings, by kind (a process born in between counts from zero). */
+function perSecond(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([kind, cpu]) => [kind, Math.max(0, cpu - (before[kind] ?? 0)) / seconds]));
 }
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -293,7 +316,7 @@ function describe(run: Run): string {
   return `${run.link} · round ${run.round + 1} · ${LABELS[run.contender]}: ${run.bytes / MiB} MiB in ${run.seconds.toFixed(2)} s = ${mbps(run).toFixed(1)} MB/s${setup}`;
 }
 
-function render(runs: Run[], memoryRun: Run): string {
+function render(runs: Run[], memoryRun: Run, profiles: Profiles): string {
   const sections: string[] = [`Machine: ${machineLine()}`];
   for (const [link, size] of [
     [FULL_LINK, settings.size],
@@ -316,12 +339,31 @@ function render(runs: Run[], memoryRun: Run): string {
     `### Memory and CPU during the rounds without a limit`
       + '\n\nPeak MiB, with the growth from the first byte in parentheses; heap = JS heap + ArrayBuffers; CPU = CPU seconds per second (2.00 = both cores), median.',
     memoryTable(runs.filter((run) => run.link === FULL_LINK.name)),
+    `### Where the CPU went during the rounds without a limit`,
+    'CPU seconds per second of transfer, by kind of Chromium process (median over rounds).',
+    cpuTable(runs.filter((run) => run.link === FULL_LINK.name)),
     `### Ferry's receiver over one ${memoryRun.bytes / MiB} MiB transfer`,
     `${mbps(memoryRun).toFixed(1)} MB/s. JS heap ${mib(memoryRun.memory.receiverHeap.start)} MiB at the first byte, peak ${mib(memoryRun.memory.receiverHeap.peak)} MiB: ` +
       `**+${mib(memoryRun.memory.receiverHeap.peak - memoryRun.memory.receiverHeap.start)} MiB**. ` +
       `Browser RSS ${mib(memoryRun.memory.receiverRss.start)} → peak ${mib(memoryRun.memory.receiverRss.peak)} MiB: ` +
-      `**+${mib(memoryRun.memory.receiverRss.peak - memoryRun.memory.receiverRss.start)} MiB**.`,
+      `**+${mib(memoryRun.memory.receiverRss.peak - memoryRun.memory.receiverRss.start)} MiB**; ` +
+      `from a tenth of the way on (after the warm-up): heap **+${mib(memoryRun.memory.receiverHeap.peak - memoryRun.memory.receiverHeap.tenth)} MiB**, ` +
+      `RSS **+${mib(memoryRun.memory.receiverRss.peak - memoryRun.memory.receiverRss.tenth)} MiB**.`,
+    'The receiver\'s RSS by kind of process, MiB: at the first byte → a tenth of the way → peak.',
+    Object.entries(memoryRun.memory.receiverRssByKind)
+      .filter(([, p]) => p.peak >= MiB)
+      .map(([kind, p]) => `- ${kind}: ${mib(p.start)} → ${mib(p.tenth)} → ${mib(p.peak)}`)
+      .join('\n'),
   );
+  for (const side of ['sender', 'receiver'] as const) {
+    const profile = profiles[side];
+    if (!profile) continue;
+    const rows = topSelfTime(profile, 10).map((f) => `| ${f.name} | ${f.where} | ${f.ms.toFixed(0)} | ${(f.share * 100).toFixed(1)}% |`);
+    sections.push(
+      `### Ferry's ${side} page, main thread: most self time (CPU profile of one extra round, ferry-${side}.cpuprofile)`,
+      ['| Function | Where | ms | Share |', '| --- | --- | ---: | ---: |', ...rows].join('\n'),
+    );
+  }
   return `${sections.join('\n\n')}\n`;
 }
 
@@ -379,6 +421,7 @@ async function main(): Promise<void> {
       [FULL_LINK, settings.size, settings.rounds],
       [NARROW_LINK, settings.narrowSize, settings.narrowRounds],
     ] as const) {
+      if (rounds === 0) continue;
       await receiverLink.shape(link.rate);
       const file = await fixture(size);
       for (let round = 0; round < rounds; round++) {
@@ -397,11 +440,19 @@ async function main(): Promise<void> {
     const memoryRun = await measure(browsers, 'ferry', large, FULL_LINK.name, 0);
     console.log(describe(memoryRun));
 
-    const report = render(runs, memoryRun);
+    // Profiling slows a page down, so the profiled round is extra and its speed is not counted.
+    const profiles: Profiles = {};
+    const profiled = await measure(browsers, 'ferry', await fixture(settings.narrowSize), FULL_LINK.name, 0, profiles);
+    console.log(`${describe(profiled)} (profiled)`);
+
+    const report = render(runs, memoryRun, profiles);
     console.log(`\n${report}`);
     if (!smoke) {
       await mkdir(args.out, { recursive: true });
       await writeFile(path.join(args.out, 'results.md'), report);
+      for (const side of ['sender', 'receiver'] as const) {
+        await writeFile(path.join(args.out, `ferry-${side}.cpuprofile`), JSON.stringify(profiles[side]));
+      }
       await writeFile(path.join(args.out, 'results.json'), `${JSON.stringify({ machine: machine(), settings, runs, memoryRun }, null, 2)}\n`);
       await writeFile(
         path.join(args.out, 'throughput.svg'),
@@ -420,3 +471,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The broker package keeps timers of its own running (message expiry, broken
+// connection checks) and offers no way to stop them, so the process would not end.
+process.exit(0);

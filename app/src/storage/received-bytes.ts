@@ -16,7 +16,7 @@ import { chunkPlace, type Chunk } from './chunk-places.ts';
 import { hashKey, rangesKey, received } from './layout.ts';
 
 /** Chunks are gathered to about this size before they are committed. */
-const COMMIT_BYTES = 1024 * 1024;
+export const COMMIT_BYTES = 1024 * 1024;
 
 export interface StoredTransfer extends ReceiveStore {
   /** Everything written so far, committed. */

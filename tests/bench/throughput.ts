@@ -105,7 +105,7 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture, 
       contender === 'ferry' ? ferry(browsers, sender, receiver, file, profiles) : contender === 'raw' ? raw(browsers, sender, receiver, file) : peerjs(browsers, sender, receiver, file),
       `${contender} round ${round + 1}`,
     );
-    const { memory, cpu } = sampler.stop(timed.firstAt);
+    const { memory, cpu } = sampler.stop(timed.firstAt, timed.lastAt);
     return {
       contender,
       link,
@@ -117,7 +117,7 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture, 
       cpu,
     };
   } finally {
-    sampler.stop(0);
+    sampler.stop(0, Infinity);
     await forget(browsers, [sender, receiver]);
     await Promise.all([sender.close(), receiver.close()]);
   }
@@ -229,6 +229,7 @@ class Sampler {
   readonly #samples: { at: number; sender: TreeUsage; receiver: TreeUsage; heaps: number[] }[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #busy = false;
+  #stopped = false;
 
   private constructor(
     private readonly browsers: Browsers,
@@ -246,6 +247,7 @@ class Sampler {
     if (this.#busy) return;
     this.#busy = true;
     try {
+      // The page's main thread only (Ferry's storage worker is not included: RSS covers it).
       // ArrayBuffers live outside the JS heap proper: count them, or buffered file bytes would not show.
       const heap = (session: CDPSession) =>
         session.send('Runtime.getHeapUsage').then(
@@ -264,12 +266,18 @@ class Sampler {
     }
   }
 
-  /** Stops sampling; each figure from `from` (the first byte) on: its value then, its peak, the CPU load. */
-  stop(from: number): { memory: Memory; cpu: CpuLoad } {
+  /**
+   * Stops sampling (again, harmlessly). Each figure between the first byte (`from`)
+   * and the last (`to`, plus the sample after it): its value at the start, its peak,
+   * the CPU load.
+   */
+  stop(from: number, to: number): { memory: Memory; cpu: CpuLoad } {
     clearInterval(this.#timer);
-    for (const session of this.sessions) void session.detach().catch(() => {});
-    const after = this.#samples.filter((sample) => sample.at >= from);
-    const samples = after.length > 0 ? after : this.#samples.slice(-1);
+    if (!this.#stopped) for (const session of this.sessions) void session.detach().catch(() => {});
+    this.#stopped = true;
+    const end = this.#samples.findIndex((sample) => sample.at > to);
+    const during = this.#samples.slice(0, end === -1 ? undefined : end + 1).filter((sample) => sample.at >= from);
+    const samples = during.length > 0 ? during : this.#samples.slice(-1);
     const first = samples[0];
     const last = samples.at(-1);
     const tenth = first && last ? samples.find((sample) => sample.at >= first.at + (last.at - first.at) / 10) : undefined;
@@ -328,16 +336,16 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles): string {
     sections.push(
       `### ${link.name}: ${size / MiB} MiB file, ${summaries[0]?.rounds ?? 0} rounds`,
       throughputTable(summaries, link),
-      `Ferry / raw pump: **${overRaw?.toFixed(2)}×** · Ferry / PeerJS defaults: **${overPeerjs?.toFixed(2)}×** (medians of this run)`,
+      `Ferry / raw pump: **${times(overRaw)}** · Ferry / PeerJS defaults: **${times(overPeerjs)}** (medians of this run)`,
     );
   }
   const ferryRuns = runs.filter((run) => run.contender === 'ferry' && run.firstByteMs !== undefined);
   sections.push(
-    `### Link opened → first byte (Ferry, ${ferryRuns.length} rounds)`,
+    `### Link opened → first byte (Ferry, ${ferryRuns.length} rounds, both links)`,
     `Median ${median(ferryRuns.map((run) => run.firstByteMs!)).toFixed(0)} ms (range ${Math.min(...ferryRuns.map((r) => r.firstByteMs!)).toFixed(0)}–${Math.max(...ferryRuns.map((r) => r.firstByteMs!)).toFixed(0)} ms); ` +
       `the file list showed after a median ${median(ferryRuns.map((run) => run.listedMs!)).toFixed(0)} ms and Download was pressed at once.`,
     `### Memory and CPU during the rounds without a limit`
-      + '\n\nPeak MiB, with the growth from the first byte in parentheses; heap = JS heap + ArrayBuffers; CPU = CPU seconds per second (2.00 = both cores), median.',
+      + '\n\nPeak MiB, with the growth from the first byte in parentheses; heap = the page main thread\'s JS heap + ArrayBuffers; CPU = CPU seconds per second (2.00 = both cores), median.',
     memoryTable(runs.filter((run) => run.link === FULL_LINK.name)),
     `### Where the CPU went during the rounds without a limit`,
     'CPU seconds per second of transfer, by kind of Chromium process (median over rounds).',
@@ -368,6 +376,7 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles): string {
 }
 
 const mib = (bytes: number) => (bytes / MiB).toFixed(0);
+const times = (ratio: number | null) => (ratio === null ? 'n/a' : `${ratio.toFixed(2)}×`);
 
 function machine() {
   return { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory: os.totalmem(), kernel: os.release(), node: process.version };

@@ -90,7 +90,7 @@ export async function launchIsolatedProfileBrowser(
  * waits there for vb, which we then create from our side. Playwright drives the
  * browser over a pipe, so it does not mind where the browser's network is.
  */
-async function isolated<T>(dir: string, launch: (executablePath: string) => Promise<T>): Promise<Link & { launched: T }> {
+async function isolated<T extends { close(): Promise<void> }>(dir: string, launch: (executablePath: string) => Promise<T>): Promise<Link & { launched: T }> {
   const stamp = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const pidFile = path.join(dir, `netns-${stamp}.pid`);
   const wrapper = path.join(dir, `chromium-isolated-${stamp}.sh`);
@@ -107,15 +107,24 @@ exec unshare --net sh -c '
     { mode: 0o755 },
   );
   const launching = launch(wrapper);
-  let pid = '';
-  for (let i = 0; i < 200 && !pid; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    pid = await readFile(pidFile, 'utf8').then((text) => text.trim(), () => '');
+  try {
+    let pid = '';
+    for (let i = 0; i < 200 && !pid; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      pid = await readFile(pidFile, 'utf8').then((text) => text.trim(), () => '');
+    }
+    if (!pid) throw new Error('the isolated browser did not start');
+    await ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', pid);
+    await ip('addr', 'add', '10.78.0.1/24', 'dev', 'va');
+    await ip('link', 'set', 'va', 'up');
+  } catch (error) {
+    // Without its link the wrapper gives up; do not leave the launch dangling.
+    await launching.then(
+      (launched) => launched.close(),
+      () => {},
+    );
+    throw error;
   }
-  if (!pid) throw new Error('the isolated browser did not start');
-  await ip('link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', pid);
-  await ip('addr', 'add', '10.78.0.1/24', 'dev', 'va');
-  await ip('link', 'set', 'va', 'up');
   return {
     launched: await launching,
     link: (up) => ip('link', 'set', 'va', up ? 'up' : 'down'),

@@ -11,6 +11,8 @@ export interface MemoryStore extends ReceiveStore {
   written: number;
   /** Refuse writes beyond this many stored bytes (to model a full disk). */
   capacity: number;
+  /** A failure found only when committing (a store that commits in the background). */
+  failOnFlush: Error | null;
 }
 
 export function memoryStore(files: readonly FileDescription[]): MemoryStore {
@@ -21,6 +23,7 @@ export function memoryStore(files: readonly FileDescription[]): MemoryStore {
     verified: files.map(() => null),
     written: 0,
     capacity: Infinity,
+    failOnFlush: null,
     ranges: (file) => ranges[file]!,
     isVerified: (file) => store.verified[file] !== null,
     bytes: (file) => data[file]!,
@@ -37,6 +40,9 @@ export function memoryStore(files: readonly FileDescription[]): MemoryStore {
     async *read(file) {
       const bytes = data[file]!;
       for (let at = 0; at < bytes.length; at += 1 << 20) yield bytes.slice(at, at + (1 << 20));
+    },
+    async flush() {
+      if (store.failOnFlush) throw store.failOnFlush;
     },
     async settle(file, sha256) {
       store.verified[file] = sha256;

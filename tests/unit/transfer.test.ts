@@ -7,6 +7,7 @@ import { newSecret } from '../../app/src/transfer/link.ts';
 import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
+import { StorageFullError } from '../../app/src/transfer/store.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { memoryFile, randomFile, receiverPrints, senderPrints, sha256, wire } from './transfer-harness.ts';
@@ -423,6 +424,18 @@ describe('storage', () => {
     expect(store.ranges(0)[0]![1]).toBeGreaterThan(4 * MiB);
     expect(sender.state).toBe('error');
     expect(sender.error).toMatch(/no room left/);
+  });
+
+  it('is not done until the store has committed everything, and says so when it cannot', async () => {
+    const file = randomFile('last-batch.bin', 3 * MiB);
+    const store = memoryStore([file]);
+    store.failOnFlush = new StorageFullError('no room left to store the transfer');
+    const run = wire([file], { store });
+    const { receiver, sender } = await run.settled;
+    expect(receiver.state).toBe('error');
+    expect(receiver.error).toMatch(/no room left/);
+    expect(run.receiverSnapshots.some((snapshot) => snapshot.state === 'done')).toBe(false);
+    expect(sender.state).toBe('error');
   });
 
   it('a slow store holds the sender back to one window ahead', async () => {

@@ -19,8 +19,6 @@ import { hashKey, rangesKey, received } from './layout.ts';
 export const COMMIT_BYTES = 1024 * 1024;
 
 export interface StoredTransfer extends ReceiveStore {
-  /** Everything written so far, committed. */
-  flush(): Promise<void>;
   /** Everything committed and the files closed, so the service worker can stream them. */
   release(): Promise<void>;
   /** A verified file as a disk-backed Blob, for saving. */
@@ -118,6 +116,7 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
       return new Blob([blob], { type: type || 'application/octet-stream' });
     },
     async settle(file, sha256) {
+      throwIfFailed();
       if (sha256 !== null) {
         verified[file] = sha256;
         marks.push({ file, sha256 });

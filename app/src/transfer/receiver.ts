@@ -264,6 +264,8 @@ export class ReceiverSession {
   async #finishOrAsk(): Promise<void> {
     if (this.#pending.length === 0 && this.#asked.length === 0 && this.#outcomes.every((o) => o === 'verified')) {
       clearTimeout(this.#stallTimer);
+      // Not done until it is on disk: the last batch may still be committing, and may fail.
+      await this.#store!.flush();
       this.#set('done');
       await this.#link.send({ type: 'done' });
       return;

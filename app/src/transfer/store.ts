@@ -11,8 +11,14 @@ export interface ReceiveStore {
   ranges(file: number): RangeList;
   /** True once `file` was verified against the sender's SHA-256. */
   isVerified(file: number): boolean;
-  /** Stores bytes at `offset` and records them as received. May take ownership of `bytes`. */
+  /**
+   * Stores bytes at `offset` and records them as received. May take ownership of
+   * `bytes`. A store may commit in the background: a failure then surfaces at a later
+   * write, settle or flush.
+   */
   write(file: number, offset: number, bytes: Uint8Array): Promise<void>;
+  /** Everything written and settled so far, committed; fails if any of it could not be. */
+  flush(): Promise<void>;
   /** The stored file from its first byte, for hashing a file not received in one pass. */
   read(file: number): AsyncIterable<Uint8Array>;
   /** The file verified (its hash) or failed (null: forget its bytes, they are wrong). */

@@ -153,6 +153,8 @@ export class Receive {
   async discard(): Promise<boolean> {
     this.close();
     try {
+      // A batch still committing would write its ranges back after the delete.
+      await this.#store?.flush().catch(() => {});
       if (this.#record) await deleteTransfer(this.#record);
     } catch (error) {
       this.notice = (t) => t.receive.deleteFailed(errorText(error)(t));
@@ -278,6 +280,8 @@ export class Receive {
   }
 
   async #openStore(files: readonly FileDescription[]): Promise<StoredTransfer> {
+    // The last session's final batch lands before this one deletes or reads what is stored.
+    await this.#store?.flush().catch(() => {});
     let record = this.#record;
     if (record && !sameFiles(record.files, files)) {
       // The sender now offers other files under this link: what we have is not theirs.

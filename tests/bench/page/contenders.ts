@@ -127,8 +127,6 @@ export async function rawSend(): Promise<void> {
 
 // --- PeerJS with its defaults -------------------------------------------------
 
-let peer: Peer | null = null;
-
 function openPeer(): Promise<Peer> {
   const created = new Peer({
     host: location.hostname,
@@ -140,7 +138,6 @@ function openPeer(): Promise<Peer> {
     config: { iceServers: [] },
     debug: 1,
   });
-  peer = created;
   return new Promise((resolve, reject) => {
     created.once('open', () => resolve(created));
     created.once('error', reject);
@@ -169,11 +166,4 @@ export async function peerjsReceive(senderId: string, total: number): Promise<vo
   arrived = count.arrived;
   const conn = receiver.connect(senderId, { reliable: true });
   conn.on('data', (data) => count.add((data as { bytes: ArrayBuffer }).bytes.byteLength));
-}
-
-/** Lets go of connections, so the next round starts from nothing. */
-export function close(): void {
-  rawChannel?.close();
-  connection?.close();
-  peer?.destroy();
 }

@@ -1,4 +1,5 @@
 /** Figures from benchmark runs: summaries, the Markdown table and the SVG chart. */
+import { MiB } from '../e2e/fixtures.ts';
 
 export const CONTENDERS = ['raw', 'ferry', 'peerjs'] as const;
 export type Contender = (typeof CONTENDERS)[number];
@@ -84,8 +85,8 @@ export function summarize(runs: Run[], link: string): Summary[] {
   });
 }
 
-const MiB = 1024 * 1024;
-const mib = (bytes: number) => (bytes / MiB).toFixed(0);
+/** Bytes as whole MiB, for tables. */
+export const mib = (bytes: number) => (bytes / MiB).toFixed(0);
 const rate = (value: number) => value.toFixed(1);
 
 export function throughputTable(summaries: Summary[], link: LinkKind): string {

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startServer } from '../../signal-server/server.ts';
 import { launchIsolatedProfileBrowser, launchProfileBrowser } from '../e2e/browsers.ts';
-import { randomFixture, type Fixture } from '../e2e/fixtures.ts';
+import { MiB, randomFixture, type Fixture } from '../e2e/fixtures.ts';
 import type { FerryTimes } from './page/ferry-probe.ts';
 import type { Arrival } from './page/contenders.ts';
 import { contendersScript } from './page/build.ts';
@@ -34,6 +34,7 @@ import {
   mbps,
   median,
   memoryTable,
+  mib,
   cpuTable,
   ratio,
   summarize,
@@ -45,7 +46,6 @@ import {
   type Run,
 } from './report.ts';
 
-const MiB = 1024 * 1024;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const { values: args } = parseArgs({
@@ -74,6 +74,11 @@ const settings = {
 const chosen = CONTENDERS.filter((contender) => args.only.split(',').includes(contender));
 const FULL_LINK: LinkKind = { name: 'veth, no limit', rate: null, bitsPerSecond: null };
 const NARROW_LINK: LinkKind = { name: 'veth limited to 100 Mbit/s (tbf)', rate: '100mbit', bitsPerSecond: 100e6 };
+/** Each link, with the file size and rounds measured on it. */
+const LINKS = [
+  { link: FULL_LINK, size: settings.size, rounds: settings.rounds },
+  { link: NARROW_LINK, size: settings.narrowSize, rounds: settings.narrowRounds },
+];
 /** A round that takes longer than this has hung. */
 const ROUND_TIMEOUT_MS = 30 * 60_000;
 const SAMPLE_MS = 250;
@@ -326,10 +331,7 @@ function describe(run: Run): string {
 
 function render(runs: Run[], memoryRun: Run, profiles: Profiles): string {
   const sections: string[] = [`Machine: ${machineLine()}`];
-  for (const [link, size] of [
-    [FULL_LINK, settings.size],
-    [NARROW_LINK, settings.narrowSize],
-  ] as const) {
+  for (const { link, size } of LINKS) {
     const summaries = summarize(runs, link.name);
     const overRaw = ratio(summaries, 'raw');
     const overPeerjs = ratio(summaries, 'peerjs');
@@ -375,7 +377,6 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles): string {
   return `${sections.join('\n\n')}\n`;
 }
 
-const mib = (bytes: number) => (bytes / MiB).toFixed(0);
 const times = (ratio: number | null) => (ratio === null ? 'n/a' : `${ratio.toFixed(2)}×`);
 
 function machine() {
@@ -426,10 +427,7 @@ async function main(): Promise<void> {
       return fixtures.get(size)!;
     };
 
-    for (const [link, size, rounds] of [
-      [FULL_LINK, settings.size, settings.rounds],
-      [NARROW_LINK, settings.narrowSize, settings.narrowRounds],
-    ] as const) {
+    for (const { link, size, rounds } of LINKS) {
       if (rounds === 0) continue;
       await receiverLink.shape(link.rate);
       const file = await fixture(size);
@@ -466,7 +464,7 @@ async function main(): Promise<void> {
       await writeFile(
         path.join(args.out, 'throughput.svg'),
         chart(
-          [FULL_LINK, NARROW_LINK].map((link) => ({ link, summaries: summarize(runs, link.name) })),
+          LINKS.map(({ link }) => ({ link, summaries: summarize(runs, link.name) })),
           `${machineLine()} · ${settings.size / MiB} MiB (no limit), ${settings.narrowSize / MiB} MiB (100 Mbit/s)`,
         ),
       );

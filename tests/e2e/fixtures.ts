@@ -5,7 +5,7 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const MiB = 1024 * 1024;
+export const MiB = 1024 * 1024;
 
 export interface Fixture {
   path: string;

@@ -12,12 +12,11 @@ import { launchBrowser } from './browsers.ts';
 import { sha256File, tempDir } from './fixtures.ts';
 
 export { launchBrowser, launchIsolatedBrowser, launchProfileBrowser } from './browsers.ts';
-export { randomFixture, sha256File, tempDir, type Fixture } from './fixtures.ts';
+export { MiB, randomFixture, sha256File, tempDir, type Fixture } from './fixtures.ts';
 
 const HOST = process.env.FERRY_TEST_HOST;
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
-export const MiB = 1024 * 1024;
 
 export async function startFerry(): Promise<RunningServer> {
   if (!HOST) throw new Error('end-to-end tests run inside a private network: use `npm run test:e2e`');

@@ -28,7 +28,7 @@ export class ReadAhead {
   async fill(source: FileSource, offset: number, target: Uint8Array): Promise<void> {
     for (let filled = 0; filled < target.length; ) {
       const at = offset + filled;
-      const block = await this.#blockAt(source, at);
+      const block = this.#blockAt(source, at);
       const bytes = await block.bytes;
       const from = at - block.start;
       const piece = bytes.subarray(from, from + target.length - filled);
@@ -39,7 +39,7 @@ export class ReadAhead {
   }
 
   /** The block holding `at`, starting a read of the one after it. */
-  async #blockAt(source: FileSource, at: number): Promise<Block> {
+  #blockAt(source: FileSource, at: number): Block {
     if (source !== this.#source) {
       this.#source = source;
       this.#current = this.#next = null;

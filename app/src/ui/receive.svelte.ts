@@ -303,7 +303,7 @@ export class Receive {
     record.stored = snapshot.progress.bytes;
     record.done = snapshot.state === 'done';
     try {
-      if (record.done) await this.#store?.flush();
+      // A session reports done only once its store has committed everything.
       await saveTransfer(record);
     } catch {
       // Only the list's summary is behind; a full disk is reported by the transfer itself.

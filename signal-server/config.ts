@@ -17,11 +17,25 @@ export interface IceServer {
 export interface ServerConfig {
   host: string;
   port: number;
+  /** Listed for browsers as they are (FERRY_ICE_SERVERS). */
   iceServers: IceServer[];
+  /** Ferry's own STUN responder, on `host`; absent when FERRY_STUN_PORT is 0. */
+  stun?: { port: number };
+  /** A coturn relay with `use-auth-secret`: /api/config mints credentials per request. */
+  turn?: TurnConfig;
   /** Present when both FERRY_TLS_CERT and FERRY_TLS_KEY are set: serve HTTPS. */
   tls?: { certFile: string; keyFile: string };
   /** Absolute path of the built PWA (Vite's dist/). */
   staticDir: string;
+}
+
+export interface TurnConfig {
+  /** turn: and turns: URLs of one coturn (or several sharing the secret). */
+  urls: string[];
+  /** coturn's static-auth-secret. Never sent to a browser, never logged. */
+  secret: string;
+  /** How long minted credentials stay valid. */
+  ttlSeconds: number;
 }
 
 /** A bad flag or environment variable; main.ts prints the message and exits 2. */
@@ -34,6 +48,10 @@ export class ConfigError extends Error {
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 8080;
+/** The standard STUN port (RFC 8489 §18.6). */
+const DEFAULT_STUN_PORT = 3478;
+/** One day, as the TURN REST API draft recommends: longer than any one visit. */
+const DEFAULT_TURN_TTL_SECONDS = 86_400;
 // The repo's dist/, wherever the process was started from.
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
 
@@ -41,8 +59,10 @@ const ICE_SCHEMES = ['stun:', 'stuns:', 'turn:', 'turns:'];
 const ICE_KEYS = new Set(['urls', 'username', 'credential']);
 
 export const USAGE = `usage: node --import tsx signal-server/main.ts [--host HOST] [--port PORT]
-environment: FERRY_HOST, FERRY_PORT, FERRY_ICE_SERVERS (JSON array),
-             FERRY_TLS_CERT + FERRY_TLS_KEY (PEM file paths), FERRY_STATIC_DIR`;
+environment: FERRY_HOST, FERRY_PORT, FERRY_STUN_PORT (UDP, 0 = off),
+             FERRY_TURN_URLS + FERRY_TURN_SECRET [+ FERRY_TURN_TTL] (coturn relay),
+             FERRY_ICE_SERVERS (JSON array), FERRY_TLS_CERT + FERRY_TLS_KEY (PEM
+             file paths), FERRY_STATIC_DIR`;
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
   const flags = parseFlags(argv);
@@ -53,11 +73,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   const portText = flags.port ?? envValue(env, 'FERRY_PORT');
   const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, portSource);
 
+  // Ferry answers STUN itself, so two devices on different networks find their
+  // public addresses with nothing else to run. Never fall back to a public STUN or
+  // TURN server: that would hand every user's addresses to a third party.
+  const stunText = envValue(env, 'FERRY_STUN_PORT');
+  const stunPort = stunText === undefined ? DEFAULT_STUN_PORT : parsePort(stunText, 'FERRY_STUN_PORT');
+
   const iceText = envValue(env, 'FERRY_ICE_SERVERS');
-  // No ICE servers by default: browsers then use host candidates only, which is
-  // what a LAN needs. Never fall back to a public STUN/TURN server — that would
-  // leak every user's addresses to a third party without them asking for it.
   const iceServers = iceText === undefined ? [] : parseIceServers(iceText);
+  const turn = parseTurn(env);
 
   const certFile = envValue(env, 'FERRY_TLS_CERT');
   const keyFile = envValue(env, 'FERRY_TLS_KEY');
@@ -72,6 +96,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   const staticDir = staticDirText === undefined ? DEFAULT_STATIC_DIR : path.resolve(staticDirText);
 
   const config: ServerConfig = { host, port, iceServers, staticDir };
+  if (stunPort !== 0) config.stun = { port: stunPort };
+  if (turn) config.turn = turn;
   if (certFile !== undefined && keyFile !== undefined) {
     config.tls = { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
   }
@@ -114,6 +140,56 @@ function parsePort(text: string, source: string): number {
     throw new ConfigError(`${source} must be an integer from 0 to 65535, got ${JSON.stringify(text)}`);
   }
   return port;
+}
+
+function parseTurn(env: NodeJS.ProcessEnv): TurnConfig | undefined {
+  const urlsText = envValue(env, 'FERRY_TURN_URLS');
+  const secret = envValue(env, 'FERRY_TURN_SECRET');
+  const ttlText = envValue(env, 'FERRY_TURN_TTL');
+  if (urlsText === undefined && secret === undefined) {
+    if (ttlText !== undefined) throw new ConfigError('FERRY_TURN_TTL is set but FERRY_TURN_URLS and FERRY_TURN_SECRET are not');
+    return undefined;
+  }
+  if (urlsText === undefined || secret === undefined) {
+    throw new ConfigError(
+      'FERRY_TURN_URLS and FERRY_TURN_SECRET must be set together (the relay\'s URLs and its static-auth-secret); ' +
+        `only ${urlsText !== undefined ? 'FERRY_TURN_URLS' : 'FERRY_TURN_SECRET'} is set`,
+    );
+  }
+  const urls = urlsText.split(',').map((url) => url.trim()).filter((url) => url !== '');
+  for (const url of urls) {
+    if (!/^turns?:[^\s?]+/.test(url)) {
+      throw new ConfigError(`FERRY_TURN_URLS: ${JSON.stringify(url)} must be a turn: or turns: URL, e.g. turn:turn.example.org:3478`);
+    }
+  }
+  if (urls.length === 0) throw new ConfigError('FERRY_TURN_URLS lists no URL');
+  let ttlSeconds = DEFAULT_TURN_TTL_SECONDS;
+  if (ttlText !== undefined) {
+    ttlSeconds = /^\d+$/.test(ttlText) ? Number(ttlText) : NaN;
+    // Under a minute, a page could not even fetch and use them; over a week, a leaked
+    // credential outlives any reason to have handed it out.
+    if (!(ttlSeconds >= 60 && ttlSeconds <= 7 * 86_400)) {
+      throw new ConfigError(`FERRY_TURN_TTL must be a number of seconds from 60 to 604800, got ${JSON.stringify(ttlText)}`);
+    }
+  }
+  return { urls, secret, ttlSeconds };
+}
+
+/**
+ * Things that work but that the operator should hear about at start-up. A TURN
+ * password in FERRY_ICE_SERVERS goes to every visitor as it is and never expires:
+ * anyone can copy it out of /api/config and relay whatever they like through it.
+ */
+export function configWarnings(config: Pick<ServerConfig, 'iceServers'>): string[] {
+  return config.iceServers.flatMap((server, index) => {
+    const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
+    if (!urls.some((url) => url.startsWith('turn:') || url.startsWith('turns:'))) return [];
+    return [
+      `FERRY_ICE_SERVERS[${index}] gives every visitor the same TURN password, which never expires: anyone can ` +
+        'copy it and use the relay. Prefer FERRY_TURN_URLS + FERRY_TURN_SECRET (coturn use-auth-secret), ' +
+        'which mint credentials that expire.',
+    ];
+  });
 }
 
 function parseIceServers(text: string): IceServer[] {

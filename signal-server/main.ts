@@ -1,7 +1,7 @@
 // Entry point: `node --import tsx signal-server/main.ts [--host H] [--port N]`.
 
 import os from 'node:os';
-import { ConfigError, loadConfig, type ServerConfig } from './config.ts';
+import { ConfigError, configWarnings, loadConfig, type ServerConfig } from './config.ts';
 import { startServer, type RunningServer } from './server.ts';
 
 async function main(): Promise<void> {
@@ -33,9 +33,16 @@ async function main(): Promise<void> {
       );
     }
   }
-  if (config.iceServers.length === 0) {
-    console.log('No FERRY_ICE_SERVERS set: peers connect over the local network only.');
+  if (running.stunPort !== undefined) {
+    console.log(`STUN: answering on UDP port ${running.stunPort} (devices on other networks learn their public address).`);
   }
+  if (config.turn) {
+    // The URLs only: the secret never appears in a log.
+    console.log(`Relay: ${config.turn.urls.join(', ')}, credentials valid for ${config.turn.ttlSeconds} s.`);
+  } else if (!config.iceServers.some((server) => [server.urls].flat().some((url) => url.startsWith('turn')))) {
+    console.log('No relay (FERRY_TURN_URLS): devices behind strict NATs cannot connect. See "A relay" in README.md.');
+  }
+  for (const warning of configWarnings(config)) console.warn(`Warning: ${warning}`);
 
   let stopping = false;
   const stop = (signal: string) => {

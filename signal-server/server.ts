@@ -1,6 +1,7 @@
 // One Node process serves everything Ferry needs from a server: the PeerJS
 // broker (which only introduces two browsers — file bytes never pass through
-// here), the built PWA, and /api/config with the ICE servers to use.
+// here), the built PWA, /api/config with the ICE servers to use, and a STUN
+// responder that tells browsers their public address.
 
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,11 +14,15 @@ import { ExpressPeerServer } from 'peer';
 import { DOWNLOAD_PREFIX } from '../app/src/storage/download-url.ts';
 import { SHARE_TARGET_PATH, SHARED_FILES_QUERY } from '../app/src/sw-messages.ts';
 import { ConfigError, type ServerConfig } from './config.ts';
+import { clientIceConfig } from './ice.ts';
+import { startStunResponder, type StunResponder } from './stun.ts';
 
 export interface RunningServer {
   /** Where to point a browser, e.g. http://127.0.0.1:8080/ (actual port, IPv6 bracketed). */
   url: string;
   server: http.Server | https.Server;
+  /** The UDP port Ferry's STUN responder answers on, when it runs. */
+  stunPort?: number;
   /** Stops listening and drops every open connection, websockets included. */
   close(): Promise<void>;
 }
@@ -95,8 +100,10 @@ export async function startServer(
     broker,
   );
 
-  app.get('/api/config', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ iceServers: config.iceServers });
+  // Fresh TURN credentials on every request: a page fetches this again before each
+  // dial, so a reconnection never uses credentials that have since expired.
+  app.get('/api/config', (req, res) => {
+    res.set('Cache-Control', 'no-store').json(clientIceConfig(config, req.headers.host));
   });
 
   // Both are answered inside the browser by Ferry's service worker; they reach the
@@ -181,18 +188,32 @@ export async function startServer(
     });
   });
 
+  const closeHttp = () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+    });
+
+  let stun: StunResponder | undefined;
+  if (config.stun) {
+    try {
+      stun = await startStunResponder({ host: config.host, port: config.stun.port, log });
+    } catch (error) {
+      await closeHttp();
+      throw error;
+    }
+  }
+
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
 
   return {
     url: `${config.tls ? 'https' : 'http'}://${urlHost(config.host)}:${port}/`,
     server,
+    ...(stun && { stunPort: stun.port }),
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
+      closing ??= Promise.all([closeHttp(), stun?.close()]).then(() => {});
       return closing;
     },
   };

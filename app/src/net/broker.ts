@@ -1,8 +1,8 @@
 /**
  * The PeerJS side of Ferry: our own broker (same origin, under /peerjs) and the ICE
- * servers the server is configured with. PeerJS's defaults — its public cloud broker
- * and public STUN/TURN servers — are never used: with no ICE servers configured,
- * browsers connect over host candidates only.
+ * servers our server hands out (its own STUN responder, a TURN relay with fresh
+ * credentials when one is configured). PeerJS's defaults — its public cloud broker
+ * and public STUN/TURN servers — are never used.
  */
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
@@ -10,6 +10,8 @@ import type { Channel } from '../transfer/channel.ts';
 
 export interface ClientConfig {
   iceServers: RTCIceServer[];
+  /** Seconds the TURN credentials in `iceServers` stay valid, when there are any. */
+  ttl?: number;
 }
 
 /** Reads /api/config, failing with a message a person can act on. */
@@ -22,7 +24,8 @@ export async function fetchClientConfig(signal?: AbortSignal): Promise<ClientCon
   }
   if (!response.ok) throw new Error(`The Ferry server answered ${response.status}.`);
   const body = (await response.json()) as Partial<ClientConfig>;
-  return { iceServers: Array.isArray(body.iceServers) ? body.iceServers : [] };
+  const iceServers = Array.isArray(body.iceServers) ? body.iceServers : [];
+  return typeof body.ttl === 'number' && body.ttl > 0 ? { iceServers, ttl: body.ttl } : { iceServers };
 }
 
 /** Connects to the broker, as `id` or with an id the broker assigns. */
@@ -81,6 +84,8 @@ export function brokerErrorMessage(type: string): string {
 
 export interface OpenConnection {
   channel: Channel;
+  /** For reading which path the bytes take (connection-path.ts). */
+  peerConnection: RTCPeerConnection;
   maxMessageSize: number;
   fingerprints: Fingerprints;
 }
@@ -98,7 +103,7 @@ export async function describeConnection(connection: DataConnection): Promise<Op
     // Safari and Chromium negotiate 256 KiB; 64 KiB is the safe floor everyone accepts.
     const negotiated = pc.sctp?.maxMessageSize;
     const maxMessageSize = negotiated && Number.isFinite(negotiated) && negotiated > 0 ? negotiated : 65536;
-    return { channel, maxMessageSize, fingerprints: { local: sdpFingerprint(localSdp), remote: sdpFingerprint(remoteSdp) } };
+    return { channel, peerConnection: pc, maxMessageSize, fingerprints: { local: sdpFingerprint(localSdp), remote: sdpFingerprint(remoteSdp) } };
   } catch (error) {
     channel.close();
     throw error;

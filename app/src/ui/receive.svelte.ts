@@ -5,7 +5,9 @@
  * picking the transfer from the list) resumes the same way.
  */
 import type Peer from 'peerjs';
-import { describeConnection, fetchClientConfig, openPeer, type OpenConnection } from '../net/broker.ts';
+import type { OpenConnection } from '../net/broker.ts';
+import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
+import { dial } from '../net/dial.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
 import { downloadUrl } from '../storage/download-url.ts';
@@ -27,12 +29,10 @@ import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../t
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
 import type { Phrase } from './i18n/en.ts';
-import { brokerText, errorText } from './i18n/errors.ts';
+import { dialHeadline, errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 
-/** How long to wait for the sender before saying it is offline. */
-const CONNECT_TIMEOUT_MS = 10_000;
 /** Waits between reconnection attempts; the last one repeats. */
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15_000];
 /** After this long without getting through, stop and let the person retry. */
@@ -46,12 +46,18 @@ export class Receive {
   phase = $state<Phase>('connecting');
   /** Why the sender cannot be reached, or why we are reconnecting. */
   problem = $state.raw<Phrase | null>(null);
+  /** What went wrong in a word or two ("Sender offline", "No connection"), with `problem`. */
+  headline = $state.raw<Phrase | null>(null);
+  /** Which way the bytes travel on the current (or last) connection. */
+  path = $state.raw<ConnectionPath | null>(null);
   snapshot = $state.raw<ReceiverSnapshot | null>(null);
   /** Something that stopped Download or Save from working. */
   notice = $state.raw<Phrase | null>(null);
 
   #peer: Peer | null = null;
   #session: ReceiverSession | null = null;
+  /** Aborted when the current dial or connection is given up. */
+  #line = new AbortController();
   #record: TransferRecord | null = null;
   #store: StoredTransfer | null = null;
   #id = newTransferId();
@@ -81,6 +87,7 @@ export class Receive {
     this.close();
     this.phase = 'connecting';
     this.problem = null;
+    this.headline = null;
     this.#failures = 0;
     if (!this.#record) {
       try {
@@ -172,6 +179,7 @@ export class Receive {
 
   #hangUp(): void {
     clearTimeout(this.#timer);
+    this.#line.abort();
     const session = this.#session;
     this.#session = null;
     session?.close();
@@ -181,42 +189,37 @@ export class Receive {
 
   async #dial(): Promise<void> {
     const attempt = ++this.#attempt;
-    const unreachable = (problem: Phrase) => this.#unreachable(attempt, problem);
-    // Only a first contact has a deadline; reconnections go on trying with backoff.
-    if (this.phase === 'connecting') {
-      this.#timer = setTimeout(() => unreachable((t) => t.receive.noAnswer), CONNECT_TIMEOUT_MS);
-    }
+    const line = new AbortController();
+    this.#line = line;
     try {
-      const peer = await openPeer(await fetchClientConfig());
+      // Every attempt fetches the ICE servers anew: TURN credentials expire.
+      const { peer, open } = await dial(this.senderId, line.signal);
       if (attempt !== this.#attempt) return peer.destroy();
       this.#peer = peer;
-      peer.on('error', (error) => unreachable(brokerText(error.type)));
-      const connection = peer.connect(this.senderId, { serialization: 'raw', reliable: true });
-      connection.on('open', () => {
-        if (attempt !== this.#attempt || this.#session) return connection.close();
-        clearTimeout(this.#timer);
-        describeConnection(connection)
-          .then((open) => this.#startSession(open))
-          .catch((error: Error) => unreachable((t) => t.receive.cannotConnect(errorText(error)(t))));
-      });
+      watchPath(open.peerConnection, (path) => (this.path = path), line.signal);
+      this.#startSession(open);
     } catch (error) {
-      unreachable(errorText(error));
+      if (line.signal.aborted) return;
+      this.#unreachable(attempt, error);
     }
   }
 
   /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
-  #unreachable(attempt: number, problem: Phrase): void {
+  #unreachable(attempt: number, error: unknown): void {
     if (attempt !== this.#attempt || this.#session) return;
     this.#hangUp();
+    const problem = errorText(error);
     if (this.phase === 'reconnecting') return this.#redial(problem);
     this.phase = 'offline';
     this.problem = problem;
+    this.headline = dialHeadline(error);
   }
 
   #redial(problem: Phrase): void {
     if (Date.now() - this.#droppedAt > GIVE_UP_MS) {
       this.phase = 'offline';
       this.problem = (t) => t.receive.gaveUp(problem(t));
+      this.headline = (t) => t.receive.senderOffline;
       return;
     }
     this.phase = 'reconnecting';

@@ -5,7 +5,9 @@
  */
 import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
-import { BrokerError, describeConnection, fetchClientConfig, openPeer } from '../net/broker.ts';
+import { BrokerError, describeConnection, fetchClientConfig, openPeer, type ClientConfig } from '../net/broker.ts';
+import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
+import { DIAL_TIMES, hasRelay } from '../net/dial.ts';
 import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/shares.ts';
 import { matchFiles } from '../transfer/match-files.ts';
 import type { FileDescription } from '../transfer/messages.ts';
@@ -24,6 +26,8 @@ export interface ReceiverRow {
   snapshot: SenderSnapshot;
   /** File payload bytes sent to this receiver over all its connections. */
   sentBytes: number;
+  /** Which way the bytes travel on its latest connection. */
+  path: ConnectionPath | null;
 }
 
 export type BrokerStatus = 'idle' | 'starting' | 'online' | 'reconnecting' | 'needs-files' | 'error';
@@ -31,6 +35,11 @@ export type BrokerStatus = 'idle' | 'starting' | 'online' | 'reconnecting' | 'ne
 const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10000];
 /** After a reload the broker may not yet have noticed the old page left. */
 const ID_TAKEN_RETRIES = 5;
+/**
+ * An incoming connection not open by then found no network path. The receiver gives
+ * up after DIAL_TIMES.totalMs from its own start; its offer reaches us a little later.
+ */
+const INCOMING_DEADLINE_MS = DIAL_TIMES.totalMs;
 
 export class Share {
   files = $state.raw<readonly FileSource[]>([]);
@@ -40,6 +49,10 @@ export class Share {
   receivers = $state.raw<readonly ReceiverRow[]>([]);
   /** After a reload: the files to add again before sending can carry on. */
   missing = $state.raw<readonly FileDescription[]>([]);
+  /** Connections that came in but found no network path (no proof possible: no row). */
+  failedAttempts = $state(0);
+  /** Whether the server offers a TURN relay (shapes the advice after a failed attempt). */
+  relay = $state(false);
 
   #record: ShareRecord | null = null;
   #peer: Peer | null = null;
@@ -48,6 +61,12 @@ export class Share {
   #count = 0;
   /** Bytes sent to each receiver on connections that have ended. */
   #sentBefore = new Map<string, number>();
+  /** Per connection id: the receiver row it feeds, and its path once known. */
+  #rowOf = new Map<string, string>();
+  #paths = new Map<string, ConnectionPath>();
+  /** Aborted on hang-up: stops path watching and pending attempts' timers. */
+  #line = new AbortController();
+  #refresh: ReturnType<typeof setInterval> | undefined;
   #reconnects = 0;
 
   /** Picks up the share this browser was offering before the page reloaded, if any. */
@@ -114,7 +133,10 @@ export class Share {
     this.link = null;
     this.missing = [];
     this.receivers = [];
+    this.failedAttempts = 0;
     this.#sentBefore.clear();
+    this.#rowOf.clear();
+    this.#paths.clear();
     this.status = 'idle';
     this.error = null;
     try {
@@ -126,6 +148,9 @@ export class Share {
 
   /** Closes every connection; the share itself is kept, for after a reload. */
   hangUp(): void {
+    this.#line.abort();
+    this.#line = new AbortController();
+    clearInterval(this.#refresh);
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();
     this.#peer?.destroy();
@@ -143,9 +168,12 @@ export class Share {
       void this.#persist();
     });
     try {
-      const peer = await this.#register(record.peerId);
+      const config = await fetchClientConfig();
+      const peer = await this.#register(record.peerId, config);
       if (this.#record !== record) return peer.destroy(); // replaced while we waited
       this.#peer = peer;
+      this.relay = hasRelay(config);
+      this.#keepFresh(peer, config);
       this.link = shareLink(location.origin, record.peerId, record.secret);
       this.status = 'online';
       peer.on('connection', (connection) => this.#accept(connection, record.secret));
@@ -165,8 +193,7 @@ export class Share {
     }
   }
 
-  async #register(peerId: string): Promise<Peer> {
-    const config = await fetchClientConfig();
+  async #register(peerId: string, config: ClientConfig): Promise<Peer> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await openPeer(config, peerId);
@@ -199,14 +226,54 @@ export class Share {
     }, delay);
   }
 
+  /**
+   * TURN credentials expire, and PeerJS builds each incoming connection from the
+   * options it was given: renew them well before they lapse, for a page left open
+   * for days waiting for its receivers.
+   */
+  #keepFresh(peer: Peer, config: ClientConfig): void {
+    clearInterval(this.#refresh);
+    if (!config.ttl) return;
+    this.#refresh = setInterval(() => {
+      fetchClientConfig().then(
+        (fresh) => {
+          if (peer === this.#peer) (peer.options.config as RTCConfiguration).iceServers = fresh.iceServers;
+        },
+        () => {}, // offline for now: the next round tries again, long before expiry
+      );
+    }, (config.ttl * 1000) / 4);
+  }
+
+  /** A connection that is offered but never opens found no network path: count it. */
+  #watchAttempt(connection: DataConnection): void {
+    const signal = this.#line.signal;
+    let counted = false;
+    const failed = () => {
+      clearTimeout(timer);
+      if (counted || signal.aborted || connection.open) return;
+      counted = true;
+      this.failedAttempts += 1;
+      connection.close();
+    };
+    const timer = setTimeout(failed, INCOMING_DEADLINE_MS);
+    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    connection.on('open', () => clearTimeout(timer));
+    connection.on('error', (error) => {
+      if (error.type === 'negotiation-failed') failed();
+    });
+  }
+
   #accept(connection: DataConnection, secret: string): void {
     if (connection.serialization !== 'raw') {
       connection.close();
       return;
     }
+    this.#watchAttempt(connection);
+    const signal = this.#line.signal;
     connection.on('open', () => {
       describeConnection(connection)
         .then((open) => {
+          watchPath(open.peerConnection, (path) => this.#setPath(connection.connectionId, path), signal);
           const session = new SenderSession({
             channel: open.channel,
             maxMessageSize: open.maxMessageSize,
@@ -235,15 +302,30 @@ export class Share {
     const at = this.receivers.findIndex((existing) => existing.id === id);
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
     if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error')) return;
+    this.#rowOf.set(connectionId, id);
     const earlier = this.#sentBefore.get(id) ?? 0;
     const finished = snapshot.state === 'done' && this.receivers[at]?.snapshot.state !== 'done';
-    const row = { id, number: at === -1 ? ++this.#count : this.receivers[at]!.number, snapshot, sentBytes: earlier + snapshot.sentBytes };
+    const row: ReceiverRow = {
+      id,
+      number: at === -1 ? ++this.#count : this.receivers[at]!.number,
+      snapshot,
+      sentBytes: earlier + snapshot.sentBytes,
+      path: this.#paths.get(connectionId) ?? this.receivers[at]?.path ?? null,
+    };
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sentBefore.set(id, row.sentBytes);
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sessions.delete(connectionId);
     if (finished) {
       void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(i18n.t.send.receiver(row.number)));
     }
+  }
+
+  #setPath(connectionId: string, path: ConnectionPath): void {
+    this.#paths.set(connectionId, path);
+    const id = this.#rowOf.get(connectionId);
+    const at = this.receivers.findIndex((row) => row.id === id);
+    // Before the receiver proves the link there is no row; #update picks the path up then.
+    if (at !== -1) this.receivers = this.receivers.with(at, { ...this.receivers[at]!, path });
   }
 }
 

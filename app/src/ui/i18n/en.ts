@@ -22,6 +22,13 @@ export const en = {
     language: 'Language',
     updateReady: 'A new version of Ferry is ready.',
     update: 'Update',
+    limitedTitle: 'Ferry works here, with fewer features',
+    limited: {
+      insecure:
+        'This page is not served over HTTPS, so the browser holds some features back: installing Ferry, opening it offline, sharing files to it from other apps, and saving large files straight from storage. Sending and receiving work.',
+      refused:
+        'The browser refused Ferry’s background worker, most often because it does not fully trust this site’s certificate (one accepted past a warning). Installing Ferry, opening it offline, sharing files to it from other apps and saving large files straight from storage are missing. Sending and receiving work.',
+    },
     offlineTitle: 'You are offline',
     offline:
       'Ferry opened from this device, but sending and receiving need a network connection: the two browsers find each other through the Ferry server. What was received so far stays on this device.',
@@ -70,6 +77,20 @@ export const en = {
     sendOther: 'Send other files',
     receivers: 'Receivers',
     receiver: (n: number) => `Receiver ${count(n)}`,
+    failedAttempts: (n: number) =>
+      n === 1
+        ? 'Someone opened the link but could not connect: no network path between the two devices.'
+        : `${count(n)} attempts to connect failed: no network path between the two devices.`,
+    failedHint: (relay: boolean): string =>
+      relay
+        ? 'Not even the relay got through. Try with both devices on the same Wi-Fi.'
+        : 'This Ferry server has no relay (TURN) for networks that block direct connections. Try with both devices on the same Wi-Fi.',
+  },
+  path: {
+    local: 'Direct connection, same network',
+    direct: 'Direct connection',
+    relay: (host: string): string =>
+      host ? `Relayed through ${host} — slower, still end-to-end encrypted` : 'Relayed — slower, still end-to-end encrypted',
   },
   receive: {
     title: 'Receive files',
@@ -89,7 +110,7 @@ export const en = {
     zipNeedsWorker: 'This browser cannot build a ZIP without holding it in memory: save the files one by one.',
     allVerified: 'Every file matched the sender’s SHA-256 checksum.',
     discard: 'Stop and delete what was received',
-    noAnswer: 'The sender did not answer within 10 seconds. Their Ferry page may be closed or offline.',
+    noConnection: 'No connection',
     cannotConnect: (reason: string) => `Could not connect to the sender: ${reason}`,
     gaveUp: (problem: string) => `${problem} What was received is kept: try again when the sender is back.`,
     dropped: 'The sender went away or the connection dropped; waiting for it to come back.',
@@ -136,6 +157,17 @@ export const en = {
     serverUnreachable: 'Cannot reach the Ferry server. Check your network connection.',
     serverAnswered: (status: string) => `The Ferry server answered ${status}.`,
     senderNotOnline: 'The sender is not online. Their Ferry page may have been closed.',
+    senderSilent:
+      'The sender’s page did not answer. If it is open on a phone, ask them to bring Ferry to the front, then try again.',
+    noPath: {
+      none: 'No network path between the two devices: their networks block direct connections, and this Ferry server has no relay (TURN) to pass the data through. Put both devices on the same Wi-Fi, or ask whoever runs this Ferry to set up a relay.',
+      refused:
+        'No network path between the two devices, and this Ferry server’s relay (TURN) refused the connection: its settings are wrong. Put both devices on the same Wi-Fi, or tell whoever runs this Ferry.',
+      unreachable:
+        'No network path between the two devices, and this Ferry server’s relay (TURN) could not be reached. Put both devices on the same Wi-Fi, or try another network.',
+      tried:
+        'No network path between the two devices, not even through the relay. Put both devices on the same Wi-Fi, or try another network.',
+    },
     lostServer: 'Lost contact with the Ferry server. Check your network connection.',
     noWebRtc: 'This browser cannot make direct connections (WebRTC is missing or disabled).',
     idTaken: 'This share’s id is already in use on the server.',

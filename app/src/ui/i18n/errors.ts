@@ -4,6 +4,7 @@
  * recognise them. Anything else (protocol violations, browser errors) stays as it
  * came: it is for bug reports more than for people.
  */
+import type { DialFailure } from '../../net/dial-failure.ts';
 import type { Messages, Phrase } from './en.ts';
 
 type Known = [pattern: RegExp, say: (t: Messages, match: RegExpExecArray) => string];
@@ -49,8 +50,41 @@ export function brokerText(type: string): Phrase {
   };
 }
 
+/** What a person can do about each way of failing to reach the sender. */
+export function dialText(failure: DialFailure): Phrase {
+  return (t) => {
+    switch (failure.code) {
+      case 'server-unreachable':
+        return t.errors.serverUnreachable;
+      case 'sender-offline':
+        return t.errors.senderNotOnline;
+      case 'sender-silent':
+        return t.errors.senderSilent;
+      case 'no-path':
+        return t.errors.noPath[failure.relay];
+      case 'setup-failed':
+        return t.receive.cannotConnect(failure.detail);
+      case 'broker':
+        return brokerText(failure.type)(t);
+    }
+  };
+}
+
+/** The word or two above the explanation, for a dial that failed. */
+export function dialHeadline(error: unknown): Phrase {
+  const failure = dialFailure(error);
+  return failure?.code === 'no-path' ? (t) => t.receive.noConnection : (t) => t.receive.senderOffline;
+}
+
+function dialFailure(error: unknown): DialFailure | null {
+  // By name, not instanceof: this module stays importable where PeerJS is not (unit tests).
+  return error instanceof Error && error.name === 'DialError' && 'failure' in error ? (error.failure as DialFailure) : null;
+}
+
 /** Any thrown value, as a phrase that follows the UI's language. */
 export function errorText(error: unknown): Phrase {
+  const failure = dialFailure(error);
+  if (failure) return dialText(failure);
   if (error instanceof Error && error.name === 'BrokerError' && 'type' in error) return brokerText(String(error.type));
   const message = error instanceof Error ? error.message : String(error);
   return (t) => localiseMessage(message, t);

@@ -1,0 +1,141 @@
+/**
+ * One attempt to reach a sender: fetch fresh ICE servers (and so fresh TURN
+ * credentials), join the broker, offer a connection and wait for its channel to
+ * open — or fail, within a bounded time, saying which of these went wrong:
+ *
+ * - the broker says the sender's id is not connected: its page is closed;
+ * - the sender's page never answered the offer: it is asleep or frozen;
+ * - it answered, but ICE found no pair that works: no network path between the
+ *   two devices (and whether a relay was there to try).
+ *
+ * Telling these apart matters: "the sender did not answer" sends people to check
+ * the sender's page when what they need is the same Wi-Fi or a relay.
+ */
+import type Peer from 'peerjs';
+import type { DataConnection } from 'peerjs';
+import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection } from './broker.ts';
+import type { DialFailure } from './dial-failure.ts';
+
+export interface DialTimes {
+  /** From the offer to the sender's answer. A live page answers in well under a second. */
+  answerMs: number;
+  /**
+   * From the start of the attempt to an open channel. Long enough for a relayed
+   * connection over a slow mobile network; short enough that a person hears
+   * within 45 s that no path exists (Chromium's own ICE gives up later than that).
+   */
+  totalMs: number;
+}
+
+export const DIAL_TIMES: DialTimes = { answerMs: 15_000, totalMs: 38_000 };
+
+export class DialError extends Error {
+  override name = 'DialError';
+  constructor(readonly failure: DialFailure) {
+    super(`dial failed: ${failure.code}`);
+  }
+}
+
+export interface Dialled {
+  peer: Peer;
+  connection: DataConnection;
+  open: OpenConnection;
+  config: ClientConfig;
+}
+
+export function hasRelay(config: ClientConfig): boolean {
+  return config.iceServers.some((server) => [server.urls].flat().some((url) => /^turns?:/.test(url)));
+}
+
+/**
+ * Resolves with an open, described connection; rejects with a DialError, or with
+ * the signal's reason once aborted. Whatever it made is torn down when it fails.
+ */
+export function dial(senderId: string, signal: AbortSignal, times: DialTimes = DIAL_TIMES): Promise<Dialled> {
+  return new Promise((resolve, reject) => {
+    let peer: Peer | null = null;
+    let settled = false;
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    let stage: 'server' | 'offer' | 'ice' = 'server';
+    let config: ClientConfig | null = null;
+    let relayProblem: 'refused' | 'unreachable' | null = null;
+
+    const finish = () => {
+      settled = true;
+      timers.forEach(clearTimeout);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: unknown) => {
+      if (settled) return;
+      finish();
+      peer?.destroy();
+      reject(error);
+    };
+    const failWith = (failure: DialFailure) => fail(new DialError(failure));
+    const noPath = () =>
+      failWith({ code: 'no-path', relay: config && hasRelay(config) ? (relayProblem ?? 'tried') : 'none' });
+    const onAbort = () => fail(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    timers.push(
+      setTimeout(() => {
+        if (stage === 'server') failWith({ code: 'server-unreachable' });
+        else if (stage === 'offer') failWith({ code: 'sender-silent' });
+        else noPath();
+      }, times.totalMs),
+    );
+
+    const connect = (opened: Peer) => {
+      if (settled) return opened.destroy();
+      peer = opened;
+      stage = 'offer';
+      opened.on('error', (error) => {
+        // The broker answers an offer to an id nobody holds with peer-unavailable.
+        if (error.type === 'peer-unavailable') failWith({ code: 'sender-offline' });
+        else if (error.type !== 'webrtc') failWith({ code: 'broker', type: error.type });
+      });
+      const connection = opened.connect(senderId, { serialization: 'raw', reliable: true });
+      const pc = connection.peerConnection;
+      pc.addEventListener('icecandidateerror', (event) => {
+        const { url, errorCode } = event as RTCPeerConnectionIceErrorEvent;
+        if (!/^turns?:/.test(url)) return;
+        // 401: the relay wants other credentials; 701: no answer from it at all.
+        if (errorCode === 401 || errorCode === 403) relayProblem = 'refused';
+        else relayProblem ??= 'unreachable';
+      });
+      pc.addEventListener('signalingstatechange', () => {
+        if (pc.remoteDescription && stage === 'offer') stage = 'ice';
+      });
+      timers.push(
+        setTimeout(() => {
+          if (stage === 'offer') failWith({ code: 'sender-silent' });
+        }, times.answerMs),
+      );
+      // PeerJS reports an ICE failure as negotiation-failed, then closes the connection.
+      connection.on('error', (error) => {
+        if (error.type === 'negotiation-failed') noPath();
+      });
+      connection.on('open', () => {
+        if (settled) return;
+        finish();
+        // Described at once: the channel is wrapped before any message can be missed.
+        describeConnection(connection).then(
+          (open) => resolve({ peer: opened, connection, open, config: config! }),
+          (error: unknown) => {
+            opened.destroy();
+            reject(new DialError({ code: 'setup-failed', detail: error instanceof Error ? error.message : String(error) }));
+          },
+        );
+      });
+    };
+
+    fetchClientConfig(signal)
+      .then((fetched) => {
+        if (settled) return;
+        config = fetched;
+        return openPeer(fetched).then(connect);
+      })
+      .catch(fail);
+  });
+}

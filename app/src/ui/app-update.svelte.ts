@@ -13,18 +13,32 @@ const CHECK_INTERVAL_MS = 60 * 60_000;
 class AppUpdate {
   /** A new version is installed and waiting for the person to choose "Update". */
   available = $state(false);
+  /**
+   * Why this page has no service worker, when it should: `insecure` — not HTTPS, so
+   * the browser offers none; `refused` — registering failed, most often because the
+   * browser does not fully trust the certificate (one accepted past a warning).
+   * Either way: no install, no offline shell, no share target, no streamed saves.
+   */
+  limited = $state<'insecure' | 'refused' | null>(null);
   /** A service worker controls this page: it can stream downloads and works offline. */
   controlled = $state(typeof navigator !== 'undefined' && navigator.serviceWorker?.controller != null);
   #workbox: Workbox | null = null;
 
   /** Registers /sw.js where service workers exist (secure contexts, not the dev server). */
   register(): void {
-    if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
+    if (import.meta.env.DEV) return;
+    if (!('serviceWorker' in navigator)) {
+      this.limited = 'insecure';
+      return;
+    }
     const workbox = new Workbox('/sw.js');
     this.#workbox = workbox;
     workbox.addEventListener('waiting', () => (this.available = true));
     navigator.serviceWorker.addEventListener('controllerchange', () => (this.controlled = navigator.serviceWorker.controller != null));
-    workbox.register().catch((error: unknown) => console.warn('Ferry works, but not offline: the service worker did not register', error));
+    workbox.register().catch((error: unknown) => {
+      console.warn('Ferry works, but not offline: the service worker did not register', error);
+      this.limited = 'refused';
+    });
     const check = () => void workbox.update().catch(() => {});
     // Browsers check on navigation; an installed app may stay open for days instead.
     document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && check());

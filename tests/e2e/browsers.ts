@@ -21,7 +21,7 @@ const CHROMIUM_ARGS = [
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * A separate browser process, as a separate device would be. With `secureOrigin`
@@ -41,7 +41,8 @@ export function launchProfileBrowser(profileDir: string, secureOrigin?: string):
   return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, args: browserArgs(secureOrigin), headless: true });
 }
 
-function browserArgs(secureOrigin: string | undefined): string[] {
+/** Chromium's flags for tests, treating `secureOrigin` (if any) as secure. */
+export function browserArgs(secureOrigin: string | undefined): string[] {
   return secureOrigin ? [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${secureOrigin}`] : CHROMIUM_ARGS;
 }
 

@@ -37,6 +37,8 @@ export async function newPage(browser: Browser, options: BrowserContextOptions =
   await context.addInitScript(instrumentPage);
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  // FERRY_DEBUG=1 npm run test:e2e shows what the pages log, to see why a test hangs.
+  if (process.env.FERRY_DEBUG) page.on('console', (message) => console.error(`${page.url()}: ${message.text()}`));
   return { context, page };
 }
 

@@ -34,13 +34,13 @@ async function main(): Promise<void> {
     }
   }
   if (running.stunPort !== undefined) {
-    console.log(`STUN: answering on UDP port ${running.stunPort} (devices on other networks learn their public address).`);
+    console.log(`STUN: answering on UDP ${config.host} port ${running.stunPort}, for devices to learn their public address.`);
   }
   if (config.turn) {
     // The URLs only: the secret never appears in a log.
     console.log(`Relay: ${config.turn.urls.join(', ')}, credentials valid for ${config.turn.ttlSeconds} s.`);
   } else if (!config.iceServers.some((server) => [server.urls].flat().some((url) => url.startsWith('turn')))) {
-    console.log('No relay (FERRY_TURN_URLS): devices behind strict NATs cannot connect. See "A relay" in README.md.');
+    console.log('No relay (FERRY_TURN_URLS): devices behind strict NATs cannot connect. See "Across networks" in README.md.');
   }
   for (const warning of configWarnings(config)) console.warn(`Warning: ${warning}`);
 

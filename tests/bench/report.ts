@@ -56,6 +56,8 @@ export interface Run {
   /** Ferry only: the receiver's link opened → its file list shown → first byte, in ms. */
   listedMs?: number;
   firstByteMs?: number;
+  /** Ferry only: the connection path its receiver showed (local, direct, relay). */
+  path?: string;
   memory: Memory;
   cpu: CpuLoad;
 }
@@ -100,6 +102,30 @@ export function throughputTable(summaries: Summary[], link: LinkKind): string {
     ...(lineRate ? [`${((s.median / lineRate) * 100).toFixed(0)}%`] : []),
   ]);
   return markdownTable(header, rows);
+}
+
+/**
+ * Ferry over each of `links` (ways across NATs): rate, time to first byte, the path
+ * the receiver showed, and each one's rate over the first link's.
+ */
+export function pathsTable(runs: Run[], links: readonly string[]): string {
+  const base = median(runs.filter((run) => run.link === links[0]).map(mbps));
+  const rows = links.flatMap((link) => {
+    const mine = runs.filter((run) => run.link === link);
+    if (mine.length === 0) return [];
+    const rates = mine.map(mbps);
+    const paths = [...new Set(mine.map((run) => run.path ?? 'none shown'))].join(', ');
+    return [[
+      link,
+      String(mine.length),
+      rate(median(rates)),
+      `${rate(Math.min(...rates))}–${rate(Math.max(...rates))}`,
+      median(mine.map((run) => run.firstByteMs ?? NaN)).toFixed(0),
+      paths,
+      `${(median(rates) / base).toFixed(2)}×`,
+    ]];
+  });
+  return markdownTable(['Path', 'Rounds', 'Median MB/s', 'Min–max MB/s', 'Link → first byte, median ms', 'Path shown', `Over the first`], rows);
 }
 
 /** Ferry's median over another contender's, both from this run. */

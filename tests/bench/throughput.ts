@@ -2,7 +2,8 @@
  * `npm run bench`: Ferry's throughput beside the raw data channel and beside PeerJS
  * with its defaults, between the same two Chromium instances, in alternating rounds;
  * then the same over a link narrowed to 100 Mbit/s; then the receiver's memory over
- * one large transfer. Prints the figures and writes results.json, results.md and
+ * one large transfer; then Ferry across emulated NATs, direct and through a coturn
+ * relay (paths.ts). Prints the figures and writes results.json, results.md and
  * throughput.svg to --out (docs/bench by default).
  *
  * The receiver's browser lives in a network namespace of its own behind a veth
@@ -23,6 +24,7 @@ import { startServer } from '../../signal-server/server.ts';
 import { launchIsolatedProfileBrowser, launchProfileBrowser } from '../e2e/browsers.ts';
 import { MiB, randomFixture, type Fixture } from '../e2e/fixtures.ts';
 import type { FerryTimes } from './page/ferry-probe.ts';
+import { openPathBench, PATH_LINKS, type Browsers } from './paths.ts';
 import type { Arrival } from './page/contenders.ts';
 import { contendersScript } from './page/build.ts';
 import { startProfiler, topSelfTime, type CpuProfile } from './profile.ts';
@@ -36,6 +38,7 @@ import {
   memoryTable,
   mib,
   cpuTable,
+  pathsTable,
   ratio,
   summarize,
   throughputTable,
@@ -55,6 +58,7 @@ const { values: args } = parseArgs({
     'narrow-size': { type: 'string', default: '96' },
     'narrow-rounds': { type: 'string', default: '3' },
     'memory-size': { type: 'string', default: '1024' },
+    'path-rounds': { type: 'string', default: '2' },
     out: { type: 'string', default: path.join(ROOT, 'docs/bench') },
     smoke: { type: 'boolean', default: false },
     /** Comma-separated contenders to run (for tuning); all by default. */
@@ -70,6 +74,8 @@ const settings = {
   narrowSize: Number(smoke ? 2 : args['narrow-size']) * MiB,
   narrowRounds: smoke ? 1 : Number(args['narrow-rounds']),
   memorySize: Number(smoke ? 4 : args['memory-size']) * MiB,
+  /** Rounds of Ferry across NATs, direct and relayed (of the narrow-size file). */
+  pathRounds: smoke ? 1 : Number(args['path-rounds']),
 };
 const chosen = CONTENDERS.filter((contender) => args.only.split(',').includes(contender));
 const FULL_LINK: LinkKind = { name: 'veth, no limit', rate: null, bitsPerSecond: null };
@@ -90,17 +96,6 @@ if (!host) {
   process.exit(2);
 }
 
-interface Browsers {
-  /** Ferry's origin: its pages, its broker. */
-  origin: string;
-  sender: BrowserContext;
-  receiver: BrowserContext;
-  senderPid: number;
-  receiverPid: number;
-  /** contenders.ts, bundled. */
-  script: string;
-}
-
 /** One transfer of `file` by `contender`, with memory sampled throughout. */
 async function measure(browsers: Browsers, contender: Contender, file: Fixture, link: string, round: number, profiles?: Profiles): Promise<Run> {
   const [sender, receiver] = await Promise.all([browsers.sender.newPage(), browsers.receiver.newPage()]);
@@ -118,6 +113,7 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture, 
       bytes: file.size,
       seconds: (timed.lastAt - timed.firstAt) / 1000,
       ...(timed.listedMs !== undefined && { listedMs: timed.listedMs, firstByteMs: timed.firstByteMs }),
+      ...(timed.path && { path: timed.path }),
       memory,
       cpu,
     };
@@ -139,6 +135,8 @@ interface Timed {
   lastAt: number;
   listedMs?: number;
   firstByteMs?: number;
+  /** Ferry only: the connection path its receiver showed. */
+  path?: string;
 }
 
 /** The contenders' page, served beside Ferry's (so PeerJS reaches the same broker). */
@@ -190,7 +188,9 @@ async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page,
   if (times.error) throw new Error(`Ferry's transfer failed: ${times.error}`);
   if (times.firstDataAt === undefined || times.listedAt === undefined) throw new Error('the probe saw no data frame');
   if (profiles) [profiles.sender, profiles.receiver] = await Promise.all([stopSender!(), stopReceiver!()]);
+  const path = await receiver.getByTestId('connection-path').first().getAttribute('data-path', { timeout: 5_000 });
   return {
+    ...(path && { path }),
     firstAt: times.firstDataAt,
     lastAt: times.doneAt!,
     listedMs: times.listedAt - times.openedAt,
@@ -329,7 +329,7 @@ function describe(run: Run): string {
   return `${run.link} · round ${run.round + 1} · ${LABELS[run.contender]}: ${run.bytes / MiB} MiB in ${run.seconds.toFixed(2)} s = ${mbps(run).toFixed(1)} MB/s${setup}`;
 }
 
-function render(runs: Run[], memoryRun: Run, profiles: Profiles): string {
+function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[]): string {
   const sections: string[] = [`Machine: ${machineLine()}`];
   for (const { link, size } of LINKS) {
     const summaries = summarize(runs, link.name);
@@ -365,6 +365,13 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles): string {
       .map(([kind, p]) => `- ${kind}: ${mib(p.start)} → ${mib(p.tenth)} → ${mib(p.peak)}`)
       .join('\n'),
   );
+  if (pathRuns.length > 0) {
+    sections.push(
+      `### Ferry across NATs: direct (Ferry's STUN) and relayed (coturn), ${pathRuns[0]!.bytes / MiB} MiB file`,
+      'Each pair of browsers sits in two homes behind NAT routers (network-lab.ts); the path is what the receiver showed.',
+      pathsTable(pathRuns, [PATH_LINKS.direct, PATH_LINKS.relay]),
+    );
+  }
   for (const side of ['sender', 'receiver'] as const) {
     const profile = profiles[side];
     if (!profile) continue;
@@ -452,7 +459,26 @@ async function main(): Promise<void> {
     const profiled = await measure(browsers, 'ferry', await fixture(settings.narrowSize), FULL_LINK.name, 0, profiles);
     console.log(`${describe(profiled)} (profiled)`);
 
-    const report = render(runs, memoryRun, profiles);
+    // Across NATs last: its own server and browsers, in the lab's namespaces.
+    const pathRuns: Run[] = [];
+    if (settings.pathRounds > 0) {
+      const paths = await openPathBench(work, site, script);
+      try {
+        const file = await fixture(settings.narrowSize);
+        const pairs = [[PATH_LINKS.direct, paths.direct], [PATH_LINKS.relay, paths.relay]] as const;
+        for (let round = 0; round < settings.pathRounds; round++) {
+          for (const [name, pair] of round % 2 ? [...pairs].reverse() : pairs) {
+            const run = await measure(pair, 'ferry', file, name, round);
+            pathRuns.push(run);
+            console.log(`${describe(run)}, path ${run.path ?? 'not shown'}`);
+          }
+        }
+      } finally {
+        await paths.close();
+      }
+    }
+
+    const report = render(runs, memoryRun, profiles, pathRuns);
     console.log(`\n${report}`);
     if (!smoke) {
       await mkdir(args.out, { recursive: true });
@@ -460,7 +486,7 @@ async function main(): Promise<void> {
       for (const side of ['sender', 'receiver'] as const) {
         await writeFile(path.join(args.out, `ferry-${side}.cpuprofile`), JSON.stringify(profiles[side]));
       }
-      await writeFile(path.join(args.out, 'results.json'), `${JSON.stringify({ machine: machine(), settings, runs, memoryRun }, null, 2)}\n`);
+      await writeFile(path.join(args.out, 'results.json'), `${JSON.stringify({ machine: machine(), settings, runs, memoryRun, pathRuns }, null, 2)}\n`);
       await writeFile(
         path.join(args.out, 'throughput.svg'),
         chart(

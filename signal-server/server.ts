@@ -100,10 +100,15 @@ export async function startServer(
     broker,
   );
 
+  /** Started once HTTP listens (below). */
+  let stun: StunResponder | undefined;
+
   // Fresh TURN credentials on every request: a page fetches this again before each
   // dial, so a reconnection never uses credentials that have since expired.
   app.get('/api/config', (req, res) => {
-    res.set('Cache-Control', 'no-store').json(clientIceConfig(config, req.headers.host));
+    // The port STUN really listens on (config may ask for an ephemeral one).
+    const answering = { ...config, stun: stun && { port: stun.port } };
+    res.set('Cache-Control', 'no-store').json(clientIceConfig(answering, req.headers.host));
   });
 
   // Both are answered inside the browser by Ferry's service worker; they reach the
@@ -195,7 +200,6 @@ export async function startServer(
       for (const socket of sockets) socket.destroy();
     });
 
-  let stun: StunResponder | undefined;
   if (config.stun) {
     try {
       stun = await startStunResponder({ host: config.host, port: config.stun.port, log });

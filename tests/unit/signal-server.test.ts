@@ -1,3 +1,5 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -5,6 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig, type ServerConfig } from '../../signal-server/config.ts';
+import type { ClientIceConfig } from '../../signal-server/ice.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 
 describe('loadConfig', () => {
@@ -154,6 +157,51 @@ describe('startServer', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toEqual({ iceServers });
+  });
+
+  it('answers STUN on its own UDP port and lists it, with fresh TURN credentials, in /api/config', async () => {
+    const turn = { urls: ['turn:turn.example.lan:3478'], secret: 'the-secret', ttlSeconds: 600 };
+    const withRelay = await startServer({ ...configFor(staticDir), stun: { port: 0 }, turn });
+    try {
+      expect(withRelay.stunPort).toBeGreaterThan(0);
+      const config = async () => (await (await fetch(new URL('api/config', withRelay.url))).json()) as ClientIceConfig;
+      const first = await config();
+      // The host the page was loaded from, and the port STUN really listens on.
+      expect(first.iceServers[0]).toEqual({ urls: `stun:127.0.0.1:${withRelay.stunPort}` });
+      expect(first.iceServers[1]).toMatchObject({ urls: turn.urls });
+      const relay = first.iceServers[1]!;
+      expect(relay.credential).toBe(createHmac('sha1', turn.secret).update(relay.username!).digest('base64'));
+      expect(first.iceServers.slice(2)).toEqual(iceServers);
+      expect(first.ttl).toBe(600);
+      expect(JSON.stringify(first)).not.toContain(turn.secret);
+      expect((await config()).iceServers[1]!.username).not.toBe(relay.username);
+
+      // A real Binding request (RFC 8489: type 0x0001, length 0, magic cookie, transaction id).
+      const socket = dgram.createSocket('udp4');
+      try {
+        const request = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
+        const answer = new Promise<Buffer>((resolve) => socket.once('message', resolve));
+        socket.send(request, withRelay.stunPort!, '127.0.0.1');
+        const response = await answer;
+        expect(response.readUInt16BE(0)).toBe(0x0101); // Binding success
+        expect(response.subarray(8, 20)).toEqual(request.subarray(8, 20));
+      } finally {
+        socket.close();
+      }
+    } finally {
+      await withRelay.close();
+    }
+  });
+
+  it('refuses to start, naming the port, when its STUN port is taken', async () => {
+    const taken = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', resolve));
+    try {
+      const port = taken.address().port;
+      await expect(startServer({ ...configFor(staticDir), stun: { port } })).rejects.toThrow(new RegExp(`UDP port ${port}.*in use.*FERRY_STUN_PORT`));
+    } finally {
+      taken.close();
+    }
   });
 
   it('answers unknown paths with 404 and odd urls without a 5xx', async () => {

@@ -611,15 +611,6 @@ async function client(type: 'udp4' | 'udp6' = 'udp4', host = '127.0.0.1'): Promi
   };
 }
 
-async function canUseIpv6Loopback(): Promise<boolean> {
-  const socket = dgram.createSocket('udp6');
-  return new Promise((resolve) => {
-    socket.once('error', () => resolve(false));
-    socket.bind(0, '::1', () => socket.close(() => resolve(true)));
-  });
-}
-const ipv6 = await canUseIpv6Loopback();
-
 describe('startStunResponder', () => {
   it('answers a Binding request with the client address', async () => {
     const stun = await responder();

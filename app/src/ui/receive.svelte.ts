@@ -58,7 +58,7 @@ export class Receive {
   #session: ReceiverSession | null = null;
   /** Aborted when the current dial or connection is given up. */
   #line = new AbortController();
-  #record: TransferRecord | null = null;
+  #record = $state.raw<TransferRecord | null>(null);
   #store: StoredTransfer | null = null;
   #id = newTransferId();
   /** The person chose Download (now or on an earlier visit): resume without asking. */
@@ -75,6 +75,11 @@ export class Receive {
     readonly senderId: string,
     readonly secret: string,
   ) {}
+
+  /** Something of this transfer is kept on this device (there is something to delete). */
+  get kept(): boolean {
+    return this.#record !== null;
+  }
 
   /** The value of the transfer-status element. */
   get state(): ReceiverState | 'reconnecting' {

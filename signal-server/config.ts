@@ -19,8 +19,8 @@ export interface ServerConfig {
   port: number;
   /** Listed for browsers as they are (FERRY_ICE_SERVERS). */
   iceServers: IceServer[];
-  /** Ferry's own STUN responder, on `host`; absent when FERRY_STUN_PORT is 0. */
-  stun?: { port: number };
+  /** Ferry's own STUN responder (FERRY_STUN_HOST, else `host`); absent when FERRY_STUN_PORT is 0. */
+  stun?: { host: string; port: number };
   /** A coturn relay with `use-auth-secret`: /api/config mints credentials per request. */
   turn?: TurnConfig;
   /** Present when both FERRY_TLS_CERT and FERRY_TLS_KEY are set: serve HTTPS. */
@@ -59,7 +59,7 @@ const ICE_SCHEMES = ['stun:', 'stuns:', 'turn:', 'turns:'];
 const ICE_KEYS = new Set(['urls', 'username', 'credential']);
 
 export const USAGE = `usage: node --import tsx signal-server/main.ts [--host HOST] [--port PORT]
-environment: FERRY_HOST, FERRY_PORT, FERRY_STUN_PORT (UDP, 0 = off),
+environment: FERRY_HOST, FERRY_PORT, FERRY_STUN_PORT (UDP, 0 = off), FERRY_STUN_HOST,
              FERRY_TURN_URLS + FERRY_TURN_SECRET [+ FERRY_TURN_TTL] (coturn relay),
              FERRY_ICE_SERVERS (JSON array), FERRY_TLS_CERT + FERRY_TLS_KEY (PEM
              file paths), FERRY_STATIC_DIR`;
@@ -96,7 +96,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   const staticDir = staticDirText === undefined ? DEFAULT_STATIC_DIR : path.resolve(staticDirText);
 
   const config: ServerConfig = { host, port, iceServers, staticDir };
-  if (stunPort !== 0) config.stun = { port: stunPort };
+  // Behind a reverse proxy HTTP listens on loopback, but STUN must face the world:
+  // UDP does not pass through an HTTP proxy.
+  const stunHost = (envValue(env, 'FERRY_STUN_HOST') ?? host).replace(/^\[(.*)\]$/, '$1');
+  if (stunPort !== 0) config.stun = { host: stunHost, port: stunPort };
   if (turn) config.turn = turn;
   if (certFile !== undefined && keyFile !== undefined) {
     config.tls = { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
@@ -175,21 +178,37 @@ function parseTurn(env: NodeJS.ProcessEnv): TurnConfig | undefined {
   return { urls, secret, ttlSeconds };
 }
 
+export function isTurnUrl(url: string): boolean {
+  return url.startsWith('turn:') || url.startsWith('turns:');
+}
+
+/** Loopback addresses: a STUN responder there serves this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) || /^::ffff:127\./.test(host);
+}
+
 /**
  * Things that work but that the operator should hear about at start-up. A TURN
  * password in FERRY_ICE_SERVERS goes to every visitor as it is and never expires:
  * anyone can copy it out of /api/config and relay whatever they like through it.
  */
-export function configWarnings(config: Pick<ServerConfig, 'iceServers'>): string[] {
-  return config.iceServers.flatMap((server, index) => {
+export function configWarnings(config: Pick<ServerConfig, 'iceServers' | 'stun'>): string[] {
+  const warnings: string[] = [];
+  if (config.stun && isLoopback(config.stun.host)) {
+    warnings.push(
+      `STUN answers on ${config.stun.host} only, so devices elsewhere cannot use it. On a server (also behind a ` +
+        'reverse proxy) set FERRY_STUN_HOST=0.0.0.0, or FERRY_HOST=0.0.0.0.',
+    );
+  }
+  return warnings.concat(config.iceServers.flatMap((server, index) => {
     const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
-    if (!urls.some((url) => url.startsWith('turn:') || url.startsWith('turns:'))) return [];
+    if (!urls.some(isTurnUrl)) return [];
     return [
       `FERRY_ICE_SERVERS[${index}] gives every visitor the same TURN password, which never expires: anyone can ` +
         'copy it and use the relay. Prefer FERRY_TURN_URLS + FERRY_TURN_SECRET (coturn use-auth-secret), ' +
         'which mint credentials that expire.',
     ];
-  });
+  }));
 }
 
 function parseIceServers(text: string): IceServer[] {
@@ -235,7 +254,7 @@ function parseIceServer(entry: unknown, where: string): IceServer {
   }
   // Browsers refuse the whole RTCPeerConnection (InvalidAccessError) when a TURN
   // url comes without credentials, so catch that here rather than in every client.
-  const hasTurn = (urlList as string[]).some((u) => u.startsWith('turn:') || u.startsWith('turns:'));
+  const hasTurn = (urlList as string[]).some(isTurnUrl);
   if (hasTurn && (username === undefined || credential === undefined)) {
     throw new ConfigError(`${where}: turn:/turns: urls need both "username" and "credential"`);
   }

@@ -3,7 +3,7 @@
 // this request, and whatever the operator listed in FERRY_ICE_SERVERS.
 
 import { createHmac, randomBytes } from 'node:crypto';
-import type { IceServer, ServerConfig } from './config.ts';
+import { isLoopback, type IceServer, type ServerConfig } from './config.ts';
 
 /** What /api/config answers. */
 export interface ClientIceConfig {
@@ -43,7 +43,9 @@ export function clientIceConfig(
 ): ClientIceConfig {
   const iceServers: IceServer[] = [];
   const stunHost = config.stun && host !== undefined ? hostnameOf(host) : null;
-  if (config.stun && stunHost) iceServers.push({ urls: `stun:${stunHost}:${config.stun.port}` });
+  // A responder on loopback cannot answer a page loaded by another name (through a proxy).
+  const reachable = config.stun && stunHost && (!isLoopback(config.stun.host) || isLoopback(stunHost.replace(/^\[|\]$/g, '')));
+  if (config.stun && stunHost && reachable) iceServers.push({ urls: `stun:${stunHost}:${config.stun.port}` });
   if (config.turn) {
     iceServers.push({ urls: [...config.turn.urls], ...mintTurnCredential(config.turn.secret, config.turn.ttlSeconds, now) });
   }

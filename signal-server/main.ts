@@ -1,7 +1,7 @@
 // Entry point: `node --import tsx signal-server/main.ts [--host H] [--port N]`.
 
 import os from 'node:os';
-import { ConfigError, configWarnings, loadConfig, type ServerConfig } from './config.ts';
+import { ConfigError, configWarnings, isTurnUrl, loadConfig, type ServerConfig } from './config.ts';
 import { startServer, type RunningServer } from './server.ts';
 
 async function main(): Promise<void> {
@@ -34,12 +34,12 @@ async function main(): Promise<void> {
     }
   }
   if (running.stunPort !== undefined) {
-    console.log(`STUN: answering on UDP ${config.host} port ${running.stunPort}, for devices to learn their public address.`);
+    console.log(`STUN: answering on UDP ${config.stun!.host} port ${running.stunPort}, for devices to learn their public address.`);
   }
   if (config.turn) {
     // The URLs only: the secret never appears in a log.
     console.log(`Relay: ${config.turn.urls.join(', ')}, credentials valid for ${config.turn.ttlSeconds} s.`);
-  } else if (!config.iceServers.some((server) => [server.urls].flat().some((url) => url.startsWith('turn')))) {
+  } else if (!config.iceServers.some((server) => [server.urls].flat().some(isTurnUrl))) {
     console.log('No relay (FERRY_TURN_URLS): devices behind strict NATs cannot connect. See "Across networks" in README.md.');
   }
   for (const warning of configWarnings(config)) console.warn(`Warning: ${warning}`);

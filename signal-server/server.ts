@@ -107,7 +107,7 @@ export async function startServer(
   // dial, so a reconnection never uses credentials that have since expired.
   app.get('/api/config', (req, res) => {
     // The port STUN really listens on (config may ask for an ephemeral one).
-    const answering = { ...config, stun: stun && { port: stun.port } };
+    const answering = { ...config, stun: config.stun && stun && { host: config.stun.host, port: stun.port } };
     res.set('Cache-Control', 'no-store').json(clientIceConfig(answering, req.headers.host));
   });
 
@@ -202,7 +202,7 @@ export async function startServer(
 
   if (config.stun) {
     try {
-      stun = await startStunResponder({ host: config.host, port: config.stun.port, log });
+      stun = await startStunResponder({ host: config.stun.host, port: config.stun.port, log });
     } catch (error) {
       await closeHttp();
       throw error;

@@ -161,7 +161,7 @@ describe('startServer', () => {
 
   it('answers STUN on its own UDP port and lists it, with fresh TURN credentials, in /api/config', async () => {
     const turn = { urls: ['turn:turn.example.lan:3478'], secret: 'the-secret', ttlSeconds: 600 };
-    const withRelay = await startServer({ ...configFor(staticDir), stun: { port: 0 }, turn });
+    const withRelay = await startServer({ ...configFor(staticDir), stun: { host: '127.0.0.1', port: 0 }, turn });
     try {
       expect(withRelay.stunPort).toBeGreaterThan(0);
       const config = async () => (await (await fetch(new URL('api/config', withRelay.url))).json()) as ClientIceConfig;
@@ -198,7 +198,7 @@ describe('startServer', () => {
     await new Promise<void>((resolve) => taken.bind(0, '127.0.0.1', resolve));
     try {
       const port = taken.address().port;
-      await expect(startServer({ ...configFor(staticDir), stun: { port } })).rejects.toThrow(new RegExp(`UDP port ${port}.*in use.*FERRY_STUN_PORT`));
+      await expect(startServer({ ...configFor(staticDir), stun: { host: '127.0.0.1', port } })).rejects.toThrow(new RegExp(`UDP port ${port}.*in use.*FERRY_STUN_PORT`));
     } finally {
       taken.close();
     }

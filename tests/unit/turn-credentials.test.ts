@@ -33,12 +33,12 @@ describe('clientIceConfig', () => {
   const turn = { urls: ['turn:turn.example.org:3478', 'turns:turn.example.org:5349'], secret: SECRET, ttlSeconds: 600 };
 
   it('without TURN: our STUN at the host the page came from, then the operator’s servers', () => {
-    const config = clientIceConfig({ iceServers: [{ urls: 'stun:other.example:3478' }], stun: { port: 3478 } }, 'ferry.example.org:8443');
+    const config = clientIceConfig({ iceServers: [{ urls: 'stun:other.example:3478' }], stun: { host: '0.0.0.0', port: 3478 } }, 'ferry.example.org:8443');
     expect(config).toEqual({ iceServers: [{ urls: 'stun:ferry.example.org:3478' }, { urls: 'stun:other.example:3478' }] });
   });
 
   it('with TURN: fresh credentials valid for the TTL, and the TTL for the page to renew them', () => {
-    const config = clientIceConfig({ iceServers: [], stun: { port: 3478 }, turn }, 'ferry.example.org', NOW);
+    const config = clientIceConfig({ iceServers: [], stun: { host: '0.0.0.0', port: 3478 }, turn }, 'ferry.example.org', NOW);
     expect(config.ttl).toBe(600);
     const relay = config.iceServers[1]!;
     expect(relay.urls).toEqual(turn.urls);
@@ -50,8 +50,15 @@ describe('clientIceConfig', () => {
   it('lists no STUN when it is off, or when the Host header is not a host name', () => {
     expect(clientIceConfig({ iceServers: [] }, 'ferry.example.org').iceServers).toEqual([]);
     for (const host of ['evil.example/?x', 'a b', '', 'x:y:z', undefined]) {
-      expect(clientIceConfig({ iceServers: [], stun: { port: 3478 } }, host).iceServers).toEqual([]);
+      expect(clientIceConfig({ iceServers: [], stun: { host: '0.0.0.0', port: 3478 } }, host).iceServers).toEqual([]);
     }
+  });
+
+  it('does not send pages from elsewhere to a responder on loopback (behind a proxy)', () => {
+    const onLoopback = { iceServers: [], stun: { host: '127.0.0.1', port: 3478 } };
+    expect(clientIceConfig(onLoopback, 'ferry.example.org').iceServers).toEqual([]);
+    expect(clientIceConfig(onLoopback, 'localhost:8080').iceServers).toEqual([{ urls: 'stun:localhost:3478' }]);
+    expect(clientIceConfig(onLoopback, '[::1]:8080').iceServers).toEqual([{ urls: 'stun:[::1]:3478' }]);
   });
 
   it('keeps IPv6 literals bracketed', () => {
@@ -63,8 +70,10 @@ describe('clientIceConfig', () => {
 
 describe('loadConfig: STUN and TURN', () => {
   it('answers STUN on 3478 by default, elsewhere with FERRY_STUN_PORT, not at all with 0', () => {
-    expect(loadConfig([], {}).stun).toEqual({ port: 3478 });
-    expect(loadConfig([], { FERRY_STUN_PORT: '3479' }).stun).toEqual({ port: 3479 });
+    expect(loadConfig([], {}).stun).toEqual({ host: '127.0.0.1', port: 3478 });
+    expect(loadConfig([], { FERRY_HOST: '0.0.0.0', FERRY_STUN_PORT: '3479' }).stun).toEqual({ host: '0.0.0.0', port: 3479 });
+    // Behind a proxy: HTTP on loopback, STUN facing the world.
+    expect(loadConfig([], { FERRY_HOST: '127.0.0.1', FERRY_STUN_HOST: '[::]' }).stun).toEqual({ host: '::', port: 3478 });
     expect(loadConfig([], { FERRY_STUN_PORT: '0' }).stun).toBeUndefined();
     expect(() => loadConfig([], { FERRY_STUN_PORT: 'x' })).toThrow(/FERRY_STUN_PORT/);
   });
@@ -103,10 +112,17 @@ describe('loadConfig: STUN and TURN', () => {
 
   it('warns about a static TURN password handed to every visitor, and only about that', () => {
     const servers = [{ urls: 'stun:s:3478' }, { urls: ['turn:t:3478'], username: 'u', credential: 'p' }];
-    const warnings = configWarnings(loadConfig([], { FERRY_ICE_SERVERS: JSON.stringify(servers) }));
+    const env = { FERRY_HOST: '0.0.0.0', FERRY_ICE_SERVERS: JSON.stringify(servers) };
+    const warnings = configWarnings(loadConfig([], env));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/FERRY_ICE_SERVERS\[1\].*same TURN password.*FERRY_TURN_SECRET/);
     expect(warnings[0]).not.toContain('"p"');
-    expect(configWarnings(loadConfig([], { FERRY_ICE_SERVERS: JSON.stringify([servers[0]]) }))).toEqual([]);
+    expect(configWarnings(loadConfig([], { ...env, FERRY_ICE_SERVERS: JSON.stringify([servers[0]]) }))).toEqual([]);
+  });
+
+  it('warns when STUN can answer this machine only', () => {
+    expect(configWarnings(loadConfig([], {}))).toEqual([expect.stringMatching(/STUN answers on 127\.0\.0\.1 only.*FERRY_STUN_HOST=0\.0\.0\.0/)]);
+    expect(configWarnings(loadConfig([], { FERRY_STUN_HOST: '0.0.0.0' }))).toEqual([]);
+    expect(configWarnings(loadConfig([], { FERRY_STUN_PORT: '0' }))).toEqual([]);
   });
 });

@@ -9,9 +9,9 @@ export type RelayOutcome =
   | 'none'
   /** The relay answered but refused the credentials (a wrong FERRY_TURN_SECRET). */
   | 'refused'
-  /** The relay could not be reached. */
+  /** The relay gave us no candidate: it could not be reached. */
   | 'unreachable'
-  /** The relay was there and still no pair worked. */
+  /** The relay gave us a candidate and still no pair worked. */
   | 'tried';
 
 export type DialFailure =

@@ -58,12 +58,16 @@ export function dial(senderId: string, signal: AbortSignal, times: DialTimes = D
     const timers: ReturnType<typeof setTimeout>[] = [];
     let stage: 'server' | 'offer' | 'ice' = 'server';
     let config: ClientConfig | null = null;
-    let relayProblem: 'refused' | 'unreachable' | null = null;
+    /** What the relay did for us: gave a candidate, refused our credentials, or never answered. */
+    let relayOutcome: 'tried' | 'refused' | 'unreachable' | null = null;
+    /** Stops what this attempt started and has not finished (the config fetch). */
+    const cancel = new AbortController();
 
     const finish = () => {
       settled = true;
       timers.forEach(clearTimeout);
       signal.removeEventListener('abort', onAbort);
+      cancel.abort();
     };
     const fail = (error: unknown) => {
       if (settled) return;
@@ -73,7 +77,7 @@ export function dial(senderId: string, signal: AbortSignal, times: DialTimes = D
     };
     const failWith = (failure: DialFailure) => fail(new DialError(failure));
     const noPath = () =>
-      failWith({ code: 'no-path', relay: config && hasRelay(config) ? (relayProblem ?? 'tried') : 'none' });
+      failWith({ code: 'no-path', relay: config && hasRelay(config) ? (relayOutcome ?? 'unreachable') : 'none' });
     const onAbort = () => fail(signal.reason);
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -97,12 +101,15 @@ export function dial(senderId: string, signal: AbortSignal, times: DialTimes = D
       });
       const connection = opened.connect(senderId, { serialization: 'raw', reliable: true });
       const pc = connection.peerConnection;
+      // A relay candidate means the relay worked, whatever else failed (one of several
+      // URLs, an interface of the wrong family). Firefox reports no candidate errors.
+      pc.addEventListener('icecandidate', ({ candidate }) => {
+        if (candidate?.type === 'relay') relayOutcome = 'tried';
+      });
       pc.addEventListener('icecandidateerror', (event) => {
         const { url, errorCode } = event as RTCPeerConnectionIceErrorEvent;
-        if (!/^turns?:/.test(url)) return;
-        // 401: the relay wants other credentials; 701: no answer from it at all.
-        if (errorCode === 401 || errorCode === 403) relayProblem = 'refused';
-        else relayProblem ??= 'unreachable';
+        // 401/403: the relay wants other credentials (a wrong FERRY_TURN_SECRET).
+        if (/^turns?:/.test(url) && (errorCode === 401 || errorCode === 403) && relayOutcome !== 'tried') relayOutcome = 'refused';
       });
       pc.addEventListener('signalingstatechange', () => {
         if (pc.remoteDescription && stage === 'offer') stage = 'ice';
@@ -118,19 +125,20 @@ export function dial(senderId: string, signal: AbortSignal, times: DialTimes = D
       });
       connection.on('open', () => {
         if (settled) return;
-        finish();
         // Described at once: the channel is wrapped before any message can be missed.
+        // The deadline still runs: the description may wait for the broker's answer.
         describeConnection(connection).then(
-          (open) => resolve({ peer: opened, connection, open, config: config! }),
-          (error: unknown) => {
-            opened.destroy();
-            reject(new DialError({ code: 'setup-failed', detail: error instanceof Error ? error.message : String(error) }));
+          (open) => {
+            if (settled) return open.channel.close();
+            finish();
+            resolve({ peer: opened, connection, open, config: config! });
           },
+          (error: unknown) => failWith({ code: 'setup-failed', detail: error instanceof Error ? error.message : String(error) }),
         );
       });
     };
 
-    fetchClientConfig(signal)
+    fetchClientConfig(cancel.signal)
       .then((fetched) => {
         if (settled) return;
         config = fetched;

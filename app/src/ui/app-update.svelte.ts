@@ -15,11 +15,12 @@ class AppUpdate {
   available = $state(false);
   /**
    * Why this page has no service worker, when it should: `insecure` — not HTTPS, so
-   * the browser offers none; `refused` — registering failed, most often because the
-   * browser does not fully trust the certificate (one accepted past a warning).
-   * Either way: no install, no offline shell, no share target, no streamed saves.
+   * the browser offers none; `unavailable` — a secure page where the browser still
+   * offers none (some private windows); `refused` — registering failed, most often
+   * because the browser does not fully trust the certificate (one accepted past a
+   * warning). Each way: no install, no offline shell, no share target, no streamed saves.
    */
-  limited = $state<'insecure' | 'refused' | null>(null);
+  limited = $state<'insecure' | 'unavailable' | 'refused' | null>(null);
   /** A service worker controls this page: it can stream downloads and works offline. */
   controlled = $state(typeof navigator !== 'undefined' && navigator.serviceWorker?.controller != null);
   #workbox: Workbox | null = null;
@@ -28,7 +29,7 @@ class AppUpdate {
   register(): void {
     if (import.meta.env.DEV) return;
     if (!('serviceWorker' in navigator)) {
-      this.limited = 'insecure';
+      this.limited = isSecureContext ? 'unavailable' : 'insecure';
       return;
     }
     const workbox = new Workbox('/sw.js');

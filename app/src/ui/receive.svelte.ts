@@ -214,17 +214,18 @@ export class Receive {
     if (attempt !== this.#attempt || this.#session) return;
     this.#hangUp();
     const problem = errorText(error);
+    this.headline = dialHeadline(error);
     if (this.phase === 'reconnecting') return this.#redial(problem);
     this.phase = 'offline';
     this.problem = problem;
-    this.headline = dialHeadline(error);
   }
 
   #redial(problem: Phrase): void {
     if (Date.now() - this.#droppedAt > GIVE_UP_MS) {
       this.phase = 'offline';
       this.problem = (t) => t.receive.gaveUp(problem(t));
-      this.headline = (t) => t.receive.senderOffline;
+      // The headline of the last failure stays: it says whose side the trouble is on.
+      this.headline ??= (t) => t.receive.senderOffline;
       return;
     }
     this.phase = 'reconnecting';

@@ -40,6 +40,16 @@ const ID_TAKEN_RETRIES = 5;
  * up after DIAL_TIMES.totalMs from its own start; its offer reaches us a little later.
  */
 const INCOMING_DEADLINE_MS = DIAL_TIMES.totalMs;
+/** How often a waiting share checks whether its TURN credentials need renewing. */
+const RENEW_CHECK_MS = 60_000;
+
+interface Live {
+  /** The receiver row it feeds, once the receiver proved the link. */
+  row: string | null;
+  path: ConnectionPath | null;
+  /** Aborted when the connection ends: stops its timers and path watching. */
+  done: AbortController;
+}
 
 export class Share {
   files = $state.raw<readonly FileSource[]>([]);
@@ -61,11 +71,8 @@ export class Share {
   #count = 0;
   /** Bytes sent to each receiver on connections that have ended. */
   #sentBefore = new Map<string, number>();
-  /** Per connection id: the receiver row it feeds, and its path once known. */
-  #rowOf = new Map<string, string>();
-  #paths = new Map<string, ConnectionPath>();
-  /** Aborted on hang-up: stops path watching and pending attempts' timers. */
-  #line = new AbortController();
+  /** Connections not yet ended, by id: the row each feeds, its path, and what to stop when it ends. */
+  #live = new Map<string, Live>();
   #refresh: ReturnType<typeof setInterval> | undefined;
   #reconnects = 0;
 
@@ -135,8 +142,6 @@ export class Share {
     this.receivers = [];
     this.failedAttempts = 0;
     this.#sentBefore.clear();
-    this.#rowOf.clear();
-    this.#paths.clear();
     this.status = 'idle';
     this.error = null;
     try {
@@ -148,8 +153,7 @@ export class Share {
 
   /** Closes every connection; the share itself is kept, for after a reload. */
   hangUp(): void {
-    this.#line.abort();
-    this.#line = new AbortController();
+    for (const id of [...this.#live.keys()]) this.#forget(id);
     clearInterval(this.#refresh);
     for (const session of this.#sessions.values()) session.close();
     this.#sessions.clear();
@@ -233,24 +237,31 @@ export class Share {
    */
   #keepFresh(peer: Peer, config: ClientConfig): void {
     clearInterval(this.#refresh);
-    if (!config.ttl) return;
+    const ttl = config.ttl;
+    if (!ttl) return;
+    let fetchedAt = Date.now();
+    // By the wall clock, checked every minute: interval timers stop while a laptop
+    // sleeps or a phone freezes the page, but the credentials' expiry does not.
     this.#refresh = setInterval(() => {
+      if (peer !== this.#peer || Date.now() - fetchedAt < (ttl * 1000) / 2) return;
       fetchClientConfig().then(
         (fresh) => {
-          if (peer === this.#peer) (peer.options.config as RTCConfiguration).iceServers = fresh.iceServers;
+          if (peer !== this.#peer) return;
+          (peer.options.config as RTCConfiguration).iceServers = fresh.iceServers;
+          fetchedAt = Date.now();
         },
-        () => {}, // offline for now: the next round tries again, long before expiry
+        () => {}, // offline for now: tried again in a minute, long before expiry
       );
-    }, (config.ttl * 1000) / 4);
+    }, RENEW_CHECK_MS);
   }
 
   /** A connection that is offered but never opens found no network path: count it. */
-  #watchAttempt(connection: DataConnection): void {
-    const signal = this.#line.signal;
+  #watchAttempt(connection: DataConnection, signal: AbortSignal): void {
     let counted = false;
     const failed = () => {
       clearTimeout(timer);
-      if (counted || signal.aborted || connection.open) return;
+      // ICE that never started checking was not a path that failed (the receiver left first).
+      if (counted || signal.aborted || connection.open || connection.peerConnection?.iceConnectionState === 'new') return;
       counted = true;
       this.failedAttempts += 1;
       connection.close();
@@ -263,13 +274,22 @@ export class Share {
     });
   }
 
+  /** Stops watching a connection that ended, and lets go of it. */
+  #forget(connectionId: string): void {
+    this.#live.get(connectionId)?.done.abort();
+    this.#live.delete(connectionId);
+  }
+
   #accept(connection: DataConnection, secret: string): void {
     if (connection.serialization !== 'raw') {
       connection.close();
       return;
     }
-    this.#watchAttempt(connection);
-    const signal = this.#line.signal;
+    const live: Live = { row: null, path: null, done: new AbortController() };
+    this.#live.set(connection.connectionId, live);
+    const signal = live.done.signal;
+    connection.on('close', () => this.#forget(connection.connectionId));
+    this.#watchAttempt(connection, signal);
     connection.on('open', () => {
       describeConnection(connection)
         .then((open) => {
@@ -302,7 +322,8 @@ export class Share {
     const at = this.receivers.findIndex((existing) => existing.id === id);
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
     if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error')) return;
-    this.#rowOf.set(connectionId, id);
+    const live = this.#live.get(connectionId);
+    if (live) live.row = id;
     const earlier = this.#sentBefore.get(id) ?? 0;
     const finished = snapshot.state === 'done' && this.receivers[at]?.snapshot.state !== 'done';
     const row: ReceiverRow = {
@@ -310,20 +331,24 @@ export class Share {
       number: at === -1 ? ++this.#count : this.receivers[at]!.number,
       snapshot,
       sentBytes: earlier + snapshot.sentBytes,
-      path: this.#paths.get(connectionId) ?? this.receivers[at]?.path ?? null,
+      path: live?.path ?? this.receivers[at]?.path ?? null,
     };
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sentBefore.set(id, row.sentBytes);
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
-    if (snapshot.state === 'done' || snapshot.state === 'error') this.#sessions.delete(connectionId);
+    if (snapshot.state === 'done' || snapshot.state === 'error') {
+      this.#sessions.delete(connectionId);
+      this.#forget(connectionId);
+    }
     if (finished) {
       void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(i18n.t.send.receiver(row.number)));
     }
   }
 
   #setPath(connectionId: string, path: ConnectionPath): void {
-    this.#paths.set(connectionId, path);
-    const id = this.#rowOf.get(connectionId);
-    const at = this.receivers.findIndex((row) => row.id === id);
+    const live = this.#live.get(connectionId);
+    if (!live) return;
+    live.path = path;
+    const at = this.receivers.findIndex((row) => row.id === live.row);
     // Before the receiver proves the link there is no row; #update picks the path up then.
     if (at !== -1) this.receivers = this.receivers.with(at, { ...this.receivers[at]!, path });
   }

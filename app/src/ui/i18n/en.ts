@@ -26,6 +26,8 @@ export const en = {
     limited: {
       insecure:
         'This page is not served over HTTPS, so the browser holds some features back: installing Ferry, opening it offline, sharing files to it from other apps, and saving large files straight from storage. Sending and receiving work.',
+      unavailable:
+        'This browser offers Ferry no background worker here (a private window, or a setting), so installing Ferry, opening it offline, sharing files to it from other apps and saving large files straight from storage are missing. Sending and receiving work.',
       refused:
         'The browser refused Ferry’s background worker, most often because it does not fully trust this site’s certificate (one accepted past a warning). Installing Ferry, opening it offline, sharing files to it from other apps and saving large files straight from storage are missing. Sending and receiving work.',
     },
@@ -111,6 +113,8 @@ export const en = {
     allVerified: 'Every file matched the sender’s SHA-256 checksum.',
     discard: 'Stop and delete what was received',
     noConnection: 'No connection',
+    senderSilent: 'The sender is not answering',
+    serverTrouble: 'Cannot reach the Ferry server',
     cannotConnect: (reason: string) => `Could not connect to the sender: ${reason}`,
     gaveUp: (problem: string) => `${problem} What was received is kept: try again when the sender is back.`,
     dropped: 'The sender went away or the connection dropped; waiting for it to come back.',

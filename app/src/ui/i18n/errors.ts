@@ -70,10 +70,21 @@ export function dialText(failure: DialFailure): Phrase {
   };
 }
 
-/** The word or two above the explanation, for a dial that failed. */
+/** The word or two above the explanation, for a dial that failed: whose side the trouble is on. */
 export function dialHeadline(error: unknown): Phrase {
   const failure = dialFailure(error);
-  return failure?.code === 'no-path' ? (t) => t.receive.noConnection : (t) => t.receive.senderOffline;
+  switch (failure?.code) {
+    case 'sender-offline':
+      return (t) => t.receive.senderOffline;
+    case 'sender-silent':
+      return (t) => t.receive.senderSilent;
+    case 'no-path':
+    case 'setup-failed':
+      return (t) => t.receive.noConnection;
+    default:
+      // The server, the broker or this device's own network.
+      return (t) => t.receive.serverTrouble;
+  }
 }
 
 function dialFailure(error: unknown): DialFailure | null {

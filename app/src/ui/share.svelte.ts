@@ -255,15 +255,15 @@ export class Share {
     }, RENEW_CHECK_MS);
   }
 
-  /** A connection that is offered but never opens found no network path: count it. */
+  /** A connection that is offered but never opens found no network path: count it, and let it go. */
   #watchAttempt(connection: DataConnection, signal: AbortSignal): void {
-    let counted = false;
+    let ended = false;
     const failed = () => {
       clearTimeout(timer);
+      if (ended || signal.aborted || connection.open) return;
+      ended = true;
       // ICE that never started checking was not a path that failed (the receiver left first).
-      if (counted || signal.aborted || connection.open || connection.peerConnection?.iceConnectionState === 'new') return;
-      counted = true;
-      this.failedAttempts += 1;
+      if (connection.peerConnection?.iceConnectionState !== 'new') this.failedAttempts += 1;
       connection.close();
     };
     const timer = setTimeout(failed, INCOMING_DEADLINE_MS);

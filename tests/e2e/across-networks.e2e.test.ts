@@ -160,6 +160,9 @@ describe('across networks, each device behind its own NAT', () => {
     await expectDelivered(w, file);
     expect(await pathOn(w.receiver)).toEqual(['relay', 'Relayed through 203.0.113.1 — slower, still end-to-end encrypted']);
     expect((await pathOn(w.sender))[0]).toBe('relay');
+    // One connection did it all: nothing along the way made the receiver dial again.
+    // (PeerJS makes one more at load, to probe for features; it never gets an offer.)
+    expect(await w.receiver.evaluate(() => window.__peerConnections.filter((pc) => pc.localDescription).length)).toBe(1);
   });
 
   it('says within 45 s that there is no path when symmetric NATs meet and no relay is configured', async () => {

@@ -58,7 +58,7 @@ export class Receive {
   #session: ReceiverSession | null = null;
   /** Aborted when the current dial or connection is given up. */
   #line = new AbortController();
-  #record = $state.raw<TransferRecord | null>(null);
+  #record: TransferRecord | null = null;
   #store: StoredTransfer | null = null;
   #id = newTransferId();
   /** The person chose Download (now or on an earlier visit): resume without asking. */
@@ -77,9 +77,7 @@ export class Receive {
   ) {}
 
   /** Something of this transfer is kept on this device (there is something to delete). */
-  get kept(): boolean {
-    return this.#record !== null;
-  }
+  kept = $state(false);
 
   /** The value of the transfer-status element. */
   get state(): ReceiverState | 'reconnecting' {
@@ -95,14 +93,16 @@ export class Receive {
     this.headline = null;
     this.#failures = 0;
     if (!this.#record) {
+      let found: TransferRecord | undefined;
       try {
-        this.#record = (await findTransfer(this.senderId, this.secret)) ?? null;
+        found = await findTransfer(this.senderId, this.secret);
       } catch (error) {
         // No IndexedDB (some private windows): we can still receive, just not resume.
         console.warn('cannot read stored transfers', error);
       }
-      if (this.#record) {
-        this.#id = this.#record.id;
+      if (found) {
+        this.#keep(found);
+        this.#id = found.id;
         this.#accepted = true;
       }
     }
@@ -172,7 +172,7 @@ export class Receive {
       this.notice = (t) => t.receive.deleteFailed(errorText(error)(t));
       return false;
     }
-    this.#record = null;
+    this.#keep(null);
     this.#store = null;
     return true;
   }
@@ -298,9 +298,14 @@ export class Receive {
       record = null;
     }
     const current = record ?? newTransfer(this.#id, this.senderId, this.secret, [...files]);
-    this.#record = current;
+    this.#keep(current);
     this.#store = await openStoredTransfer(current.id, files.length);
     return this.#store;
+  }
+
+  #keep(record: TransferRecord | null): void {
+    this.#record = record;
+    this.kept = record !== null;
   }
 
   /** Keeps the transfer list's summary roughly current (the exact ranges live with the bytes). */

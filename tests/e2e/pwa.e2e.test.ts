@@ -4,10 +4,12 @@
  * update offer. The browsers treat the test origin as secure, as they would HTTPS,
  * which service workers need.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../signal-server/server.ts';
@@ -207,6 +209,32 @@ describe('Ferry as an installable app', () => {
       });
       expect(registration).toEqual({ controlled: `${origin}/sw.js`, waiting: false });
       expect(await page.getByTestId('update-available').count()).toBe(0);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+
+  it('says which app features are missing when a certificate accepted past a warning keeps the service worker out', async () => {
+    // A self-signed certificate, the way people first try HTTPS on a LAN.
+    const host = new URL(ferry.origin).hostname;
+    const [certFile, keyFile] = [path.join(ferry.dir, 'self-signed.pem'), path.join(ferry.dir, 'self-signed-key.pem')];
+    await promisify(execFile)('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', keyFile, '-out', certFile,
+      '-subj', '/CN=ferry', '-addext', `subjectAltName=IP:${host}`,
+    ]);
+    const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+    const server = await startServer({ host, port: 0, iceServers: [], staticDir: dist, tls: { certFile, keyFile } }, { log: () => {} });
+    const browser = await launchBrowser();
+    try {
+      // Past the warning: the page loads, as it does once a person accepts the certificate.
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      const page = await context.newPage();
+      await page.goto(server.url);
+      const notice = page.getByTestId('app-features-missing');
+      await expect.poll(() => notice.getAttribute('data-reason'), { timeout: 30_000 }).toBe('refused');
+      expect(await notice.innerText()).toMatch(/does not fully trust this site’s certificate[^]*Sending and receiving work/);
+      expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
     } finally {
       await browser.close();
       await server.close();

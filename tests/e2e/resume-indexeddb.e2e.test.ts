@@ -15,6 +15,8 @@ describe('over plain http, received bytes go to IndexedDB', () => {
     const { sender, receiver } = await startTransfer(ferry, [large.current.path]);
     await untilReceived(receiver, 5 * 1024 * 1024);
     expect(await storagePlace(receiver)).toBe('indexeddb');
+    // And the page says which app features plain http costs, instead of losing them silently.
+    expect(await receiver.getByTestId('app-features-missing').getAttribute('data-reason')).toBe('insecure');
     await waitForState(receiver, 'done', 200_000);
     await Promise.all([sender.close(), receiver.close()]);
   });

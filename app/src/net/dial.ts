@@ -17,6 +17,12 @@ import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, typ
 import type { DialFailure } from './dial-failure.ts';
 
 export interface DialTimes {
+  /**
+   * To fetch the ICE servers and join the broker. Without a network the fetch can
+   * hang rather than fail (a link that just went down), and the person should hear
+   * at once that the server is out of reach, not after the whole deadline.
+   */
+  serverMs: number;
   /** From the offer to the sender's answer. A live page answers in well under a second. */
   answerMs: number;
   /**
@@ -27,7 +33,7 @@ export interface DialTimes {
   totalMs: number;
 }
 
-export const DIAL_TIMES: DialTimes = { answerMs: 15_000, totalMs: 38_000 };
+export const DIAL_TIMES: DialTimes = { serverMs: 10_000, answerMs: 15_000, totalMs: 38_000 };
 
 export class DialError extends Error {
   override name = 'DialError';
@@ -85,7 +91,9 @@ export function dial(senderId: string, signal: AbortSignal, times: DialTimes = D
     timers.push(
       setTimeout(() => {
         if (stage === 'server') failWith({ code: 'server-unreachable' });
-        else if (stage === 'offer') failWith({ code: 'sender-silent' });
+      }, times.serverMs),
+      setTimeout(() => {
+        if (stage === 'offer') failWith({ code: 'sender-silent' });
         else noPath();
       }, times.totalMs),
     );

@@ -12,7 +12,6 @@
  * the sender's page when what they need is the same Wi-Fi or a relay.
  */
 import type Peer from 'peerjs';
-import type { DataConnection } from 'peerjs';
 import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection } from './broker.ts';
 import type { DialFailure } from './dial-failure.ts';
 
@@ -43,10 +42,9 @@ export class DialError extends Error {
 }
 
 export interface Dialled {
+  /** Ours to destroy when the connection is done with. */
   peer: Peer;
-  connection: DataConnection;
   open: OpenConnection;
-  config: ClientConfig;
 }
 
 export function hasRelay(config: ClientConfig): boolean {
@@ -139,7 +137,7 @@ export function dial(senderId: string, signal: AbortSignal, times: DialTimes = D
           (open) => {
             if (settled) return open.channel.close();
             finish();
-            resolve({ peer: opened, connection, open, config: config! });
+            resolve({ peer: opened, open });
           },
           (error: unknown) => failWith({ code: 'setup-failed', detail: error instanceof Error ? error.message : String(error) }),
         );

@@ -15,6 +15,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import zlib from 'node:zlib';
+import { RateLimiter, type RateLimitOptions } from './rate-limiter.ts';
 
 // §5: a 20-byte header — type (2 bytes), length (2), magic cookie (4),
 // transaction id (12) — then zero or more attributes.
@@ -312,122 +313,6 @@ function ipv6Bytes(address: string): Uint8Array | null {
 }
 
 // ---------------------------------------------------------------------------
-// Rate limiting.
-//
-// Anyone can put any source address on a UDP packet, so a STUN server that
-// answers everything can be told to send its answers to a victim (a reflection
-// attack; a success response is about three times the size of the smallest
-// request). Two limits bound that: a token bucket per source address (a victim
-// receives at most `burst` answers at once and `ratePerSecond` after that) and
-// one for the whole server (however many addresses are spoofed, the server sends
-// at most `globalPerSecond`). The per-address table is bounded too, so a flood
-// from spoofed addresses cannot grow memory.
-
-export interface RateLimitOptions {
-  /** Answers per second each source address earns. Default 20. */
-  ratePerSecond?: number;
-  /** Answers a source address may get at once. Default 40. */
-  burst?: number;
-  /** Source addresses tracked at most; beyond this new addresses are refused. Default 10,000. */
-  maxSources?: number;
-  /** Answers per second for the whole server. Default 5,000. */
-  globalPerSecond?: number;
-  /** Milliseconds on a monotonic clock; tests pass their own. */
-  now?: () => number;
-}
-
-const DEFAULT_RATE_PER_SECOND = 20;
-const DEFAULT_BURST = 40;
-const DEFAULT_MAX_SOURCES = 10_000;
-const DEFAULT_GLOBAL_PER_SECOND = 5_000;
-// How often a full table may be swept for idle buckets. Sweeping is O(table),
-// so under a spoofed flood it must not run for every packet.
-const SWEEP_INTERVAL_MS = 1_000;
-
-/** A token bucket: `tokens` as of `updated`, refilled lazily when looked at. */
-class TokenBucket {
-  constructor(
-    public tokens: number,
-    public updated: number,
-  ) {}
-
-  refill(now: number, perSecond: number, capacity: number): void {
-    // max(0, …): a clock that steps backwards must not drain the bucket.
-    const elapsed = Math.max(0, now - this.updated);
-    this.tokens = Math.min(capacity, this.tokens + (elapsed * perSecond) / 1000);
-    this.updated = now;
-  }
-}
-
-/** Decides, per source address, whether a response may be sent now. */
-export class StunRateLimiter {
-  readonly #ratePerSecond: number;
-  readonly #burst: number;
-  readonly #maxSources: number;
-  readonly #globalPerSecond: number;
-  readonly #now: () => number;
-  readonly #sources = new Map<string, TokenBucket>();
-  readonly #global: TokenBucket;
-  #lastSweep = -Infinity;
-
-  constructor(options: RateLimitOptions = {}) {
-    this.#ratePerSecond = positive('ratePerSecond', options.ratePerSecond ?? DEFAULT_RATE_PER_SECOND);
-    this.#burst = atLeastOne('burst', options.burst ?? DEFAULT_BURST);
-    this.#maxSources = atLeastOne('maxSources', options.maxSources ?? DEFAULT_MAX_SOURCES);
-    this.#globalPerSecond = atLeastOne('globalPerSecond', options.globalPerSecond ?? DEFAULT_GLOBAL_PER_SECOND);
-    this.#now = options.now ?? (() => performance.now());
-    // The global bucket holds one second's worth: short peaks pass, floods do not.
-    this.#global = new TokenBucket(this.#globalPerSecond, this.#now());
-  }
-
-  /** Source addresses currently tracked (never more than maxSources). */
-  get size(): number {
-    return this.#sources.size;
-  }
-
-  /** True, and one token spent from both buckets, if `address` may be answered now. */
-  allow(address: string): boolean {
-    const now = this.#now();
-    let bucket = this.#sources.get(address);
-    if (bucket === undefined) {
-      if (this.#sources.size >= this.#maxSources) this.#sweep(now);
-      // Still full: refuse rather than grow. Real clients are rarely refused —
-      // a bucket is freed once its owner has been quiet for burst/rate seconds.
-      if (this.#sources.size >= this.#maxSources) return false;
-      bucket = new TokenBucket(this.#burst, now);
-      this.#sources.set(address, bucket);
-    } else {
-      bucket.refill(now, this.#ratePerSecond, this.#burst);
-    }
-    this.#global.refill(now, this.#globalPerSecond, this.#globalPerSecond);
-    if (bucket.tokens < 1 || this.#global.tokens < 1) return false;
-    bucket.tokens -= 1;
-    this.#global.tokens -= 1;
-    return true;
-  }
-
-  /** Forgets buckets that would be full by now: their owners have been idle long enough. */
-  #sweep(now: number): void {
-    if (now - this.#lastSweep < SWEEP_INTERVAL_MS) return;
-    this.#lastSweep = now;
-    for (const [address, bucket] of this.#sources) {
-      bucket.refill(now, this.#ratePerSecond, this.#burst);
-      if (bucket.tokens >= this.#burst) this.#sources.delete(address);
-    }
-  }
-}
-
-function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`STUN ${name} must be a positive number, got ${value}`);
-  return value;
-}
-
-function atLeastOne(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value >= 1)) throw new RangeError(`STUN ${name} must be at least 1, got ${value}`);
-  return value;
-}
-
-// ---------------------------------------------------------------------------
 // The UDP socket.
 
 export interface StunResponder {
@@ -437,7 +322,17 @@ export interface StunResponder {
   close(): Promise<void>;
 }
 
-export interface StunResponderOptions extends RateLimitOptions {
+// Anyone can put any source address on a UDP packet, so a STUN server that
+// answers everything can be told to send its answers to a victim (a reflection
+// attack; a success response is about three times the size of the smallest
+// request). Two limits bound that: a token bucket per source address (a victim
+// receives at most `burst` answers at once and `ratePerSecond` after that) and
+// one for the whole server (however many addresses are spoofed, the server sends
+// at most `globalPerSecond`). The per-address table is bounded too, so a flood
+// from spoofed addresses cannot grow memory.
+const STUN_LIMITS = { ratePerSecond: 20, burst: 40, maxSources: 10_000, globalPerSecond: 5_000 };
+
+export interface StunResponderOptions extends Partial<RateLimitOptions> {
   /** Address to bind: an IPv6 one (containing ':') opens a udp6 socket; '::' is dual-stack. */
   host: string;
   /** UDP port; 0 picks a free one. 3478 is STUN's registered port. */
@@ -461,7 +356,7 @@ export async function startStunResponder(options: StunResponderOptions): Promise
   }
   const log = options.log ?? ((message: string) => console.error(message));
   const now = options.now ?? (() => performance.now());
-  const limiter = new StunRateLimiter({ ...options, now });
+  const limiter = new RateLimiter({ ...STUN_LIMITS, ...options, now });
   const logThrottled = throttle(log, now);
 
   // A host with ':' is IPv6. Node makes udp6 sockets dual-stack (ipv6Only is

@@ -10,7 +10,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   answerStun,
   startStunResponder,
-  StunRateLimiter,
   type StunResponder,
   type StunResponderOptions,
 } from '../../signal-server/stun.ts';
@@ -514,49 +513,6 @@ describe('answerStun: fuzz', () => {
 
 // ---------------------------------------------------------------------------
 
-describe('StunRateLimiter', () => {
-  it('gives each address `burst` answers at once, then `ratePerSecond`', () => {
-    let now = 0;
-    const limiter = new StunRateLimiter({ ratePerSecond: 2, burst: 5, now: () => now });
-    const allowed = (count: number) => Array.from({ length: count }, () => limiter.allow('a')).filter(Boolean).length;
-    expect(allowed(20)).toBe(5);
-    expect(limiter.allow('b')).toBe(true); // another address has its own bucket
-    now += 1000;
-    expect(allowed(20)).toBe(2);
-    now += 60_000;
-    expect(allowed(20)).toBe(5); // refills to burst, not beyond
-  });
-
-  it('caps answers for the whole server, however many addresses ask', () => {
-    let now = 0;
-    const limiter = new StunRateLimiter({ globalPerSecond: 50, now: () => now });
-    const allowed = (from: number) =>
-      Array.from({ length: 100 }, (_, index) => limiter.allow(`10.0.0.${from + index}`)).filter(Boolean).length;
-    expect(allowed(0)).toBe(50);
-    now += 100;
-    expect(allowed(100)).toBe(5);
-  });
-
-  it('never tracks more than maxSources addresses, and frees idle ones', () => {
-    let now = 0;
-    const limiter = new StunRateLimiter({ ratePerSecond: 10, burst: 10, maxSources: 100, globalPerSecond: 1e9, now: () => now });
-    for (let index = 0; index < 10_000; index++) limiter.allow(`spoofed-${index}`);
-    expect(limiter.size).toBe(100);
-    // Full of busy buckets: a new address is refused rather than the table grown.
-    expect(limiter.allow('newcomer')).toBe(false);
-    expect(limiter.size).toBe(100);
-    // Once the flood's buckets have refilled (burst / rate = 1 s), they are swept.
-    now += 1500;
-    expect(limiter.allow('newcomer')).toBe(true);
-    expect(limiter.size).toBe(1);
-  });
-
-  it('rejects nonsense settings', () => {
-    expect(() => new StunRateLimiter({ ratePerSecond: 0 })).toThrow(/ratePerSecond/);
-    expect(() => new StunRateLimiter({ burst: 0.5 })).toThrow(/burst/);
-    expect(() => new StunRateLimiter({ globalPerSecond: Number.NaN })).toThrow(/globalPerSecond/);
-  });
-});
 
 // ---------------------------------------------------------------------------
 // The socket, over loopback.

@@ -4,8 +4,12 @@
 // message naming the offending flag or variable instead of surfacing later as
 // a browser that silently never connects.
 
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.ts';
+import { bare } from './ip-address.ts';
+import { normalOrigin } from './origins.ts';
 
 /** The subset of RTCIceServer that we hand to browsers unchanged. */
 export interface IceServer {
@@ -27,6 +31,12 @@ export interface ServerConfig {
   tls?: { certFile: string; keyFile: string };
   /** Absolute path of the built PWA (Vite's dist/). */
   staticDir: string;
+  /** Origins whose pages may use the broker (FERRY_ALLOWED_ORIGINS); none = this server's own host. */
+  allowedOrigins?: string[];
+  /** Reverse proxies whose X-Forwarded-For is believed (FERRY_TRUSTED_PROXIES); none by default. */
+  trustedProxies?: Set<string>;
+  /** Per-address limits and bounds of the broker; DEFAULT_BROKER_LIMITS when absent. */
+  brokerLimits?: BrokerLimits;
 }
 
 export interface TurnConfig {
@@ -62,7 +72,8 @@ export const USAGE = `usage: node --import tsx signal-server/main.ts [--host HOS
 environment: FERRY_HOST, FERRY_PORT, FERRY_STUN_PORT (UDP, 0 = off), FERRY_STUN_HOST,
              FERRY_TURN_URLS + FERRY_TURN_SECRET [+ FERRY_TURN_TTL] (coturn relay),
              FERRY_ICE_SERVERS (JSON array), FERRY_TLS_CERT + FERRY_TLS_KEY (PEM
-             file paths), FERRY_STATIC_DIR`;
+             file paths), FERRY_STATIC_DIR, FERRY_ALLOWED_ORIGINS, FERRY_TRUSTED_PROXIES,
+             FERRY_MAX_CONNECTIONS_PER_ADDRESS`;
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
   const flags = parseFlags(argv);
@@ -95,7 +106,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
   const staticDirText = envValue(env, 'FERRY_STATIC_DIR');
   const staticDir = staticDirText === undefined ? DEFAULT_STATIC_DIR : path.resolve(staticDirText);
 
-  const config: ServerConfig = { host, port, iceServers, staticDir };
+  const config: ServerConfig = {
+    host,
+    port,
+    iceServers,
+    staticDir,
+    allowedOrigins: parseOrigins(envValue(env, 'FERRY_ALLOWED_ORIGINS')),
+    trustedProxies: parseProxies(envValue(env, 'FERRY_TRUSTED_PROXIES')),
+    brokerLimits: parseBrokerLimits(env),
+  };
   // Behind a reverse proxy HTTP listens on loopback, but STUN must face the world:
   // UDP does not pass through an HTTP proxy.
   const stunHost = (envValue(env, 'FERRY_STUN_HOST') ?? host).replace(/^\[(.*)\]$/, '$1');
@@ -176,6 +195,40 @@ function parseTurn(env: NodeJS.ProcessEnv): TurnConfig | undefined {
     }
   }
   return { urls, secret, ttlSeconds };
+}
+
+/** "https://ferry.example, https://ferry.example:8443" — each a bare origin, no path. */
+function parseOrigins(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  return text.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => {
+    const origin = normalOrigin(item);
+    if (origin === null || origin !== item.replace(/\/$/, '').toLowerCase()) {
+      throw new ConfigError(
+        `FERRY_ALLOWED_ORIGINS: ${JSON.stringify(item)} is not an origin; write it as the address bar shows it, e.g. https://ferry.example`,
+      );
+    }
+    return origin;
+  });
+}
+
+/** Addresses of the reverse proxies in front of Ferry, e.g. "127.0.0.1,::1". */
+function parseProxies(text: string | undefined): Set<string> {
+  if (text === undefined) return new Set();
+  const proxies = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  for (const proxy of proxies) {
+    if (!net.isIP(proxy)) throw new ConfigError(`FERRY_TRUSTED_PROXIES: ${JSON.stringify(proxy)} is not an IP address`);
+  }
+  return new Set(proxies.map(bare));
+}
+
+function parseBrokerLimits(env: NodeJS.ProcessEnv): BrokerLimits {
+  const text = envValue(env, 'FERRY_MAX_CONNECTIONS_PER_ADDRESS');
+  if (text === undefined) return { ...DEFAULT_BROKER_LIMITS };
+  const count = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= 1_000_000)) {
+    throw new ConfigError(`FERRY_MAX_CONNECTIONS_PER_ADDRESS must be a whole number from 1 to 1000000, got ${JSON.stringify(text)}`);
+  }
+  return { ...DEFAULT_BROKER_LIMITS, connectionsPerAddress: count };
 }
 
 export function isTurnUrl(url: string): boolean {

@@ -10,11 +10,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { ExpressPeerServer } from 'peer';
 import { DOWNLOAD_PREFIX } from '../app/src/storage/download-url.ts';
 import { SHARE_TARGET_PATH, SHARED_FILES_QUERY } from '../app/src/sw-messages.ts';
+import { DEFAULT_BROKER_LIMITS } from './broker-limits.ts';
+import { createBroker, type BrokerStats } from './broker.ts';
 import { ConfigError, type ServerConfig } from './config.ts';
 import { clientIceConfig } from './ice.ts';
+import { clientAddress } from './ip-address.ts';
+import { connectSources } from './origins.ts';
+import { RateLimiter } from './rate-limiter.ts';
 import { startStunResponder, type StunResponder } from './stun.ts';
 
 export interface RunningServer {
@@ -23,6 +27,8 @@ export interface RunningServer {
   server: http.Server | https.Server;
   /** The UDP port Ferry's STUN responder answers on, when it runs. */
   stunPort?: number;
+  /** What the broker holds now: sockets, ids, held messages. */
+  brokerStats(): BrokerStats;
   /** Stops listening and drops every open connection, websockets included. */
   close(): Promise<void>;
 }
@@ -34,21 +40,29 @@ export interface ServerOptions {
 
 // A Vite-built Svelte SPA loads only its own scripts; Svelte sets inline styles;
 // downloads and the QR image use blob:/data: URLs; the PeerJS broker is a
-// websocket to this origin (CSP 'self' does not cover ws: in every browser, hence
-// ws:/wss:); WebRTC itself is not governed by connect-src.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  // hash-wasm (SHA-256, HMAC) compiles WebAssembly, which needs 'wasm-unsafe-eval'.
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self' ws: wss:",
-  "worker-src 'self' blob:",
-  "manifest-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+// websocket to this origin, named in connect-src (see connectSources); WebRTC
+// itself is not governed by connect-src.
+function contentSecurityPolicy(connectSrc: string): string {
+  return [
+    "default-src 'self'",
+    // hash-wasm (SHA-256, HMAC) compiles WebAssembly, which needs 'wasm-unsafe-eval'.
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    `connect-src ${connectSrc}`,
+    "worker-src 'self' blob:",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
+ * Requests that cost the server something (a fresh TURN credential, a broker id)
+ * per address: far above what a page needs (one of each per dial), far below a flood.
+ */
+const HTTP_LIMITS = { ratePerSecond: 2, burst: 30 };
 
 const NOT_BUILT_MESSAGE = 'Ferry is not built yet: run `npm run build`\n';
 const DOWNLOAD_NOT_HERE_MESSAGE =
@@ -59,29 +73,37 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const log = options.log ?? ((message: string) => console.error(message));
+  const allowedOrigins = config.allowedOrigins ?? [];
+  const trustedProxies = config.trustedProxies ?? new Set<string>();
   const app = express();
   app.disable('x-powered-by');
 
   const server = config.tls ? createHttpsServer(config.tls, app) : http.createServer(app);
 
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     res.set({
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Content-Security-Policy': contentSecurityPolicy(connectSources(req.headers.host, allowedOrigins)),
     });
     next();
   });
+
+  const httpLimiter = new RateLimiter(HTTP_LIMITS);
+  const limited = (req: Request, res: Response, next: NextFunction) => {
+    const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
+    if (httpLimiter.allow(address)) return next();
+    res.status(429).set({ 'Retry-After': '5', 'Cache-Control': 'no-store' }).type('text/plain').send('Too many requests\n');
+  };
 
   // The broker. Mounted under /peerjs with its own path '/', so the browser
   // client uses {path: '/peerjs', key: 'peerjs'}: the id endpoint is
   // /peerjs/peerjs/id and the websocket /peerjs/peerjs. The package wires its
   // websocket server to `server` when it is mounted, so `server` must exist first.
-  const broker = ExpressPeerServer(server, {
-    path: '/',
-    key: 'peerjs',
-    allow_discovery: false,
-    proxied: false,
+  const { app: broker, ...brokerControl } = createBroker(server, {
+    allowedOrigins,
+    trustedProxies,
+    limits: config.brokerLimits ?? DEFAULT_BROKER_LIMITS,
   });
   // The package re-emits websocket errors (including a client sending non-JSON)
   // as 'error' on the express app, an EventEmitter: with no listener that
@@ -90,6 +112,7 @@ export async function startServer(
   broker.on('error', (error: NodeJS.ErrnoException) => {
     if (error.syscall !== 'listen') log(`broker: ${error.message}`);
   });
+  app.use('/peerjs/peerjs/id', limited);
   app.use(
     '/peerjs',
     (_req, res, next) => {
@@ -105,7 +128,7 @@ export async function startServer(
 
   // Fresh TURN credentials on every request: a page fetches this again before each
   // dial, so a reconnection never uses credentials that have since expired.
-  app.get('/api/config', (req, res) => {
+  app.get('/api/config', limited, (req, res) => {
     // The port STUN really listens on (config may ask for an ephemeral one).
     const answering = { ...config, stun: config.stun && stun && { host: config.stun.host, port: stun.port } };
     res.set('Cache-Control', 'no-store').json(clientIceConfig(answering, req.headers.host));
@@ -216,7 +239,9 @@ export async function startServer(
     url: `${config.tls ? 'https' : 'http'}://${urlHost(config.host)}:${port}/`,
     server,
     ...(stun && { stunPort: stun.port }),
+    brokerStats: brokerControl.stats,
     close() {
+      brokerControl.close();
       closing ??= Promise.all([closeHttp(), stun?.close()]).then(() => {});
       return closing;
     },

@@ -13,8 +13,8 @@
 // because a UDP service that answers anyone is a tool for reflection attacks.
 
 import dgram from 'node:dgram';
-import net from 'node:net';
 import zlib from 'node:zlib';
+import { addressBytes } from './ip-address.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.ts';
 
 // §5: a 20-byte header — type (2 bytes), length (2), magic cookie (4),
@@ -255,61 +255,6 @@ function xorMappedAddressValue(
     value[4 + index] = byte ^ (mask[index] ?? 0);
   });
   return value;
-}
-
-/**
- * The 4 or 16 bytes of an address as Node reports it, or null if it is not an
- * IP address. An IPv4-mapped IPv6 address (::ffff:a.b.c.d — what a dual-stack
- * socket reports for an IPv4 sender) comes back as the 4 IPv4 bytes: the client
- * sent over IPv4, and its ICE candidate must be the IPv4 address.
- */
-function addressBytes(address: string): Uint8Array | null {
-  if (typeof address !== 'string') return null;
-  // A link-local source carries a zone ("fe80::1%eth0"); it is not on the wire.
-  const bare = address.split('%')[0] ?? '';
-  if (net.isIPv4(bare)) return ipv4Bytes(bare);
-  if (!net.isIPv6(bare)) return null;
-  const bytes = ipv6Bytes(bare);
-  if (bytes === null) return null;
-  const isMapped = bytes.subarray(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  return isMapped ? bytes.subarray(12) : bytes;
-}
-
-function ipv4Bytes(address: string): Uint8Array | null {
-  const parts = address.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((part) => !Number.isInteger(part) || part < 0 || part > 255)) return null;
-  return Uint8Array.from(parts);
-}
-
-/** Parses an address net.isIPv6 accepted: groups of hex, at most one "::", maybe a dotted IPv4 tail. */
-function ipv6Bytes(address: string): Uint8Array | null {
-  let text = address;
-  // Rewrite a dotted IPv4 tail ("::ffff:1.2.3.4") as two hex groups.
-  if (text.includes('.')) {
-    const cut = text.lastIndexOf(':');
-    const tail = ipv4Bytes(text.slice(cut + 1));
-    if (tail === null) return null;
-    const high = ((tail[0] ?? 0) << 8) | (tail[1] ?? 0);
-    const low = ((tail[2] ?? 0) << 8) | (tail[3] ?? 0);
-    text = `${text.slice(0, cut + 1)}${high.toString(16)}:${low.toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const groupsOf = (half: string | undefined) => (half ? half.split(':') : []);
-  const head = groupsOf(halves[0]);
-  const tail = groupsOf(halves[1]);
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
-  const groups = [...head, ...Array<string>(missing).fill('0'), ...tail];
-
-  const bytes = new Uint8Array(16);
-  for (const [index, group] of groups.entries()) {
-    if (!/^[0-9a-f]{1,4}$/i.test(group)) return null;
-    const value = parseInt(group, 16);
-    bytes[index * 2] = value >> 8;
-    bytes[index * 2 + 1] = value & 0xff;
-  }
-  return bytes;
 }
 
 // ---------------------------------------------------------------------------

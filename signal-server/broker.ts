@@ -1,0 +1,268 @@
+/**
+ * The PeerJS broker (`peer`), behind a guard that no single client can get past.
+ *
+ * `peer` keeps the registry of ids and relays messages between them; it trusts
+ * every client. The guard stands between the WebSocket and `peer` (through the
+ * package's own `createWebSocketServer` hook), so `peer` only ever sees:
+ *   - sockets from Ferry's own pages, within per-address limits on how many and
+ *     how fast (refused before the WebSocket handshake: cheap under a flood);
+ *   - ids whose token owns them (id-owners.ts), so a reload or a network change
+ *     never hands a sender's id to someone else;
+ *   - messages that passed parseClientMessage, within a per-address rate, and only
+ *     to connected ids — messages for others are held here, bounded
+ *     (held-messages.ts);
+ *   - sockets whose send() cannot throw, so relaying never closes a destination.
+ */
+import { EventEmitter } from 'node:events';
+import type http from 'node:http';
+import type https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { ExpressPeerServer } from 'peer';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { BrokerLimits } from './broker-limits.ts';
+import { isPeerId, MAX_BROKER_MESSAGE_BYTES, parseClientMessage } from './broker-messages.ts';
+import { HeldMessages } from './held-messages.ts';
+import { IdOwners } from './id-owners.ts';
+import { clientAddress } from './ip-address.ts';
+import { isOwnOrigin } from './origins.ts';
+import { RateLimiter } from './rate-limiter.ts';
+
+export interface BrokerOptions {
+  /** Origins whose pages may use the broker; empty = pages of this server's own host. */
+  allowedOrigins: readonly string[];
+  /** Proxies whose X-Forwarded-For names the real client. */
+  trustedProxies: ReadonlySet<string>;
+  limits: BrokerLimits;
+}
+
+/** What tests and the attack suite look at. */
+export interface BrokerStats {
+  /** Broker sockets open (all addresses). */
+  sockets: number;
+  connectedIds: number;
+  reservedIds: number;
+  heldBytes: number;
+}
+
+export interface Broker {
+  /** The express app to mount at /peerjs. */
+  app: ReturnType<typeof ExpressPeerServer>;
+  stats(): BrokerStats;
+  close(): void;
+}
+
+/** Held messages for one id: more than any honest dial sends before the answer. */
+const HELD_PER_ID = 64;
+/** A destination that stopped reading gets no more than this queued towards it. */
+const MAX_BUFFERED_TOWARDS = 1024 * 1024;
+const SWEEP_INTERVAL_MS = 1_000;
+/** PeerJS tokens are short random base-36 strings. */
+const TOKEN = /^[A-Za-z0-9]{1,64}$/;
+const KEY = 'peerjs';
+
+export function createBroker(server: http.Server | https.Server, options: BrokerOptions): Broker {
+  const guard = new BrokerGuard(options);
+  const app = ExpressPeerServer(server, {
+    path: '/',
+    key: KEY,
+    allow_discovery: false,
+    proxied: false,
+    // Ferry's pages call /peerjs from their own origin, which needs no CORS. `peer`
+    // would otherwise answer any origin (it reflects it).
+    corsOptions: { origin: options.allowedOrigins.length > 0 ? [...options.allowedOrigins] : false },
+    createWebSocketServer: ({ server: httpServer, path }) =>
+      guard.listen(httpServer as http.Server, path ?? '/') as unknown as WebSocketServer,
+  });
+  return { app, stats: () => guard.stats(), close: () => guard.close() };
+}
+
+/**
+ * Looks like a ws WebSocketServer to `peer` (it only listens for 'connection' and
+ * 'error'), and emits a connection only once a socket passed every check.
+ */
+class BrokerGuard extends EventEmitter {
+  readonly #options: BrokerOptions;
+  readonly #sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_BROKER_MESSAGE_BYTES, clientTracking: false });
+  readonly #owners: IdOwners<BrokerSocket>;
+  readonly #held: HeldMessages;
+  readonly #connects: RateLimiter;
+  readonly #messages: RateLimiter;
+  readonly #perAddress = new Map<string, number>();
+  #open = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: BrokerOptions) {
+    super();
+    this.#options = options;
+    const { limits } = options;
+    this.#owners = new IdOwners({ graceMs: limits.idGraceMs, maxReserved: 100_000 });
+    this.#held = new HeldMessages({
+      holdMs: limits.holdMs,
+      maxPerDestination: HELD_PER_ID,
+      maxBytesPerDestination: limits.heldBytesPerId,
+      maxTotalBytes: limits.heldBytesTotal,
+    });
+    this.#connects = new RateLimiter({ ratePerSecond: limits.connectsPerSecond, burst: limits.connectBurst });
+    this.#messages = new RateLimiter({ ratePerSecond: limits.messagesPerSecond, burst: limits.messageBurst });
+  }
+
+  listen(server: http.Server, path: string): this {
+    server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#upgrade(request, socket, head, path),
+    );
+    this.#timer = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
+    this.#timer.unref();
+    return this;
+  }
+
+  stats(): BrokerStats {
+    return {
+      sockets: this.#open,
+      connectedIds: this.#owners.connected,
+      reservedIds: this.#owners.reserved,
+      heldBytes: this.#held.bytes,
+    };
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+
+  #upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer, path: string): void {
+    socket.on('error', () => socket.destroy()); // a reset mid-handshake is not our error
+    const url = new URL(request.url ?? '/', 'http://broker');
+    if (url.pathname !== path) return refuse(socket, 404, 'Not Found');
+    const { allowedOrigins, trustedProxies, limits } = this.#options;
+    if (!isOwnOrigin(request.headers.origin, request.headers.host, allowedOrigins)) {
+      return refuse(socket, 403, 'Forbidden');
+    }
+    const address = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trustedProxies);
+    const open = this.#perAddress.get(address) ?? 0;
+    if (open >= limits.connectionsPerAddress || !this.#connects.allow(address)) {
+      return refuse(socket, 429, 'Too Many Requests');
+    }
+    const id = url.searchParams.get('id');
+    const token = url.searchParams.get('token');
+    if (!isPeerId(id) || token === null || !TOKEN.test(token) || url.searchParams.get('key') !== KEY) {
+      return refuse(socket, 400, 'Bad Request');
+    }
+
+    // Counted from before the handshake until the TCP connection is gone, whatever happens.
+    this.#perAddress.set(address, open + 1);
+    this.#open += 1;
+    socket.once('close', () => {
+      this.#open -= 1;
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(address, left);
+      else this.#perAddress.delete(address);
+    });
+    this.#sockets.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, address, id, token));
+  }
+
+  #accept(ws: WebSocket, request: http.IncomingMessage, address: string, id: string, token: string): void {
+    ws.on('error', () => {}); // oversized or malformed frames: ws closes the socket itself
+    if (!this.#owners.mayUse(id, token)) {
+      ws.send(JSON.stringify({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } }));
+      ws.close();
+      return;
+    }
+    // The owner is back while its old socket still looks open (a reload, or a phone
+    // that changed networks before the server noticed). That socket is dead: retire
+    // it first, or `peer` would adopt the new one silently, never answering OPEN.
+    this.#owners.socketOf(id)?.retire();
+    const socket = new BrokerSocket(ws);
+    this.#owners.attach(id, token, socket);
+    ws.once('close', () => this.#owners.detach(id, socket));
+    ws.on('message', (data, isBinary) => this.#onMessage(socket, address, id, data, isBinary));
+    this.emit('connection', socket, request); // `peer` registers the id and answers OPEN
+    for (const held of this.#held.take(id)) socket.send(held.text);
+  }
+
+  #onMessage(from: BrokerSocket, address: string, src: string, data: RawData, isBinary: boolean): void {
+    const text = isBinary ? null : rawText(data);
+    // A large message costs more: the rate then bounds bytes as well as messages.
+    const cost = 1 + Math.floor((text?.length ?? 0) / 8192);
+    if (!this.#messages.allow(address, cost)) {
+      from.refuse('Too many messages: slow down.');
+      return;
+    }
+    const message = text === null ? null : parseClientMessage(text);
+    if (message === null) return; // nothing an honest client sends: dropped, unanswered
+    if (message.type === 'HEARTBEAT') {
+      from.emit('message', text);
+      return;
+    }
+    const relayed = JSON.stringify({ type: message.type, src, dst: message.dst, payload: message.payload });
+    const destination = this.#owners.socketOf(message.dst);
+    if (destination) {
+      if (destination.buffered < MAX_BUFFERED_TOWARDS) from.emit('message', relayed);
+    } else if (!this.#held.hold({ src, dst: message.dst, text: relayed })) {
+      from.send(JSON.stringify({ type: 'EXPIRE', src: message.dst, dst: src }));
+    }
+  }
+
+  #sweep(): void {
+    this.#owners.sweep();
+    for (const { src, dst } of this.#held.expire()) {
+      this.#owners.socketOf(src)?.send(JSON.stringify({ type: 'EXPIRE', src: dst, dst: src }));
+    }
+  }
+}
+
+/**
+ * The socket `peer` is given: it can only be sent to and closed, and neither can
+ * throw — so nothing one client sends can make `peer` close another's socket.
+ * Messages reach `peer` only when BrokerGuard emits them, after its checks.
+ */
+class BrokerSocket extends EventEmitter {
+  readonly #ws: WebSocket;
+
+  #closed = false;
+
+  constructor(ws: WebSocket) {
+    super();
+    this.#ws = ws;
+    ws.once('close', () => this.#emitClose());
+  }
+
+  /** Closed for `peer` at once (so the id is free for its owner's new socket), then for real. */
+  retire(): void {
+    this.#emitClose();
+    this.#ws.terminate();
+  }
+
+  #emitClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.emit('close');
+  }
+
+  get buffered(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  send(text: string): void {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(text);
+  }
+
+  /** Tells the client why, then closes its socket (its own; never anyone else's). */
+  refuse(reason: string): void {
+    this.send(JSON.stringify({ type: 'ERROR', payload: { msg: reason } }));
+    this.close();
+  }
+
+  close(): void {
+    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) this.#ws.close();
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+}
+
+/** Answers an upgrade request with a plain HTTP error, before any WebSocket exists. */
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const retry = status === 429 ? 'Retry-After: 5\r\n' : '';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,140 @@
+// The broker guard's parts, each on its own with a fake clock.
+import { describe, expect, it } from 'vitest';
+import { HeldMessages } from '../../signal-server/held-messages.ts';
+import { IdOwners } from '../../signal-server/id-owners.ts';
+import { addressKey, clientAddress } from '../../signal-server/ip-address.ts';
+import { connectSources, isOwnOrigin } from '../../signal-server/origins.ts';
+
+describe('IdOwners', () => {
+  const clock = () => {
+    const state = { now: 0 };
+    return { state, now: () => state.now };
+  };
+
+  it('lets only the owning token use an id, live or within the grace period', () => {
+    const { state, now } = clock();
+    const owners = new IdOwners<string>({ graceMs: 1000, maxReserved: 10, now });
+    expect(owners.mayUse('a', 't1')).toBe(true);
+    owners.attach('a', 't1', 'socket1');
+    expect(owners.mayUse('a', 't2')).toBe(false);
+    expect(owners.socketOf('a')).toBe('socket1');
+
+    owners.detach('a', 'socket1');
+    expect(owners.socketOf('a')).toBeUndefined();
+    expect(owners.reserved).toBe(1);
+    state.now = 999;
+    expect(owners.mayUse('a', 't2')).toBe(false);
+    expect(owners.mayUse('a', 't1')).toBe(true);
+    state.now = 1000;
+    expect(owners.mayUse('a', 't2')).toBe(true);
+    expect(owners.reserved).toBe(0);
+  });
+
+  it('ignores the close of a socket the id has since moved away from', () => {
+    const owners = new IdOwners<string>({ graceMs: 1000, maxReserved: 10, now: () => 0 });
+    owners.attach('a', 't', 'old');
+    owners.attach('a', 't', 'new'); // the same owner reconnected before the old socket closed
+    owners.detach('a', 'old');
+    expect(owners.socketOf('a')).toBe('new');
+    expect(owners.connected).toBe(1);
+  });
+
+  it('keeps at most maxReserved reservations, dropping the oldest, and sweeps expired ones', () => {
+    const { state, now } = clock();
+    const owners = new IdOwners<number>({ graceMs: 100, maxReserved: 3, now });
+    for (let n = 0; n < 5; n++) {
+      owners.attach(`id${n}`, 't', n);
+      state.now += 10;
+      owners.detach(`id${n}`, n);
+    }
+    expect(owners.reserved).toBe(3);
+    expect(owners.mayUse('id0', 'other')).toBe(true);
+    expect(owners.mayUse('id4', 'other')).toBe(false);
+    owners.attach('live', 't', 99);
+    state.now += 1000;
+    owners.sweep();
+    expect(owners.reserved).toBe(0);
+    expect(owners.connected).toBe(1);
+  });
+});
+
+describe('HeldMessages', () => {
+  const message = (src: string, dst: string, size = 10) => ({ src, dst, text: 'x'.repeat(size) });
+
+  it('holds within the per-destination count and byte caps and the total cap', () => {
+    const held = new HeldMessages({ holdMs: 1000, maxPerDestination: 2, maxBytesPerDestination: 100, maxTotalBytes: 150, now: () => 0 });
+    expect(held.hold(message('s', 'a'))).toBe(true);
+    expect(held.hold(message('s', 'a'))).toBe(true);
+    expect(held.hold(message('s', 'a'))).toBe(false); // count
+    expect(held.hold(message('s', 'b', 101))).toBe(false); // bytes for one destination
+    expect(held.hold(message('s', 'b', 100))).toBe(true);
+    expect(held.hold(message('s', 'c', 31))).toBe(false); // total
+    expect(held.bytes).toBe(120);
+  });
+
+  it('hands a destination its messages in order when it connects', () => {
+    const held = new HeldMessages({ holdMs: 1000, maxPerDestination: 5, maxBytesPerDestination: 100, maxTotalBytes: 100, now: () => 0 });
+    held.hold({ src: 's', dst: 'a', text: '1' });
+    held.hold({ src: 's', dst: 'a', text: '2' });
+    expect(held.take('a').map((m) => m.text)).toEqual(['1', '2']);
+    expect(held.take('a')).toEqual([]);
+    expect(held.bytes).toBe(0);
+  });
+
+  it('expires queues after holdMs, naming each (sender, destination) pair once', () => {
+    let now = 0;
+    const held = new HeldMessages({ holdMs: 1000, maxPerDestination: 5, maxBytesPerDestination: 100, maxTotalBytes: 100, now: () => now });
+    held.hold(message('s1', 'a'));
+    held.hold(message('s1', 'a'));
+    held.hold(message('s2', 'a'));
+    now = 500;
+    held.hold(message('s1', 'b'));
+    now = 1000;
+    expect(held.expire()).toEqual([{ src: 's1', dst: 'a' }, { src: 's2', dst: 'a' }]);
+    now = 1500;
+    expect(held.expire()).toEqual([{ src: 's1', dst: 'b' }]);
+    expect(held.bytes).toBe(0);
+  });
+});
+
+describe('client addresses', () => {
+  it('counts an IPv6 client by its /64 and an IPv4-mapped one as IPv4', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('2001:db8:1:2:bbbb::2'));
+    expect(addressKey('2001:db8:1:2::1')).not.toBe(addressKey('2001:db8:1:3::1'));
+    expect(addressKey('::ffff:10.0.0.7')).toBe('10.0.0.7');
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy, and only its own hop', () => {
+    const proxies = new Set(['127.0.0.1']);
+    expect(clientAddress('10.0.0.9', '1.2.3.4', proxies)).toBe('10.0.0.9');
+    expect(clientAddress('127.0.0.1', '1.2.3.4', proxies)).toBe('1.2.3.4');
+    // The client wrote the first entry itself; the proxy appended the real one.
+    expect(clientAddress('::ffff:127.0.0.1', 'forged, 5.6.7.8', proxies)).toBe('5.6.7.8');
+    expect(clientAddress('127.0.0.1', '5.6.7.8, 127.0.0.1', proxies)).toBe('5.6.7.8');
+    expect(clientAddress('127.0.0.1', 'junk', proxies)).toBe('127.0.0.1');
+    expect(clientAddress('127.0.0.1', undefined, proxies)).toBe('127.0.0.1');
+  });
+});
+
+describe('origins', () => {
+  it('takes pages of the host the request was sent to, no Origin at all, or the listed origins', () => {
+    expect(isOwnOrigin('http://192.168.1.5:8080', '192.168.1.5:8080', [])).toBe(true);
+    expect(isOwnOrigin('https://ferry.example', 'ferry.example', [])).toBe(true);
+    expect(isOwnOrigin('https://ferry.example', 'ferry.example:443', [])).toBe(true);
+    expect(isOwnOrigin('https://evil.example', 'ferry.example', [])).toBe(false);
+    expect(isOwnOrigin('http://ferry.example:8081', 'ferry.example:8080', [])).toBe(false);
+    expect(isOwnOrigin('null', 'ferry.example', [])).toBe(false);
+    expect(isOwnOrigin('https://ferry.example', undefined, [])).toBe(false);
+    expect(isOwnOrigin(undefined, 'ferry.example', [])).toBe(true);
+    expect(isOwnOrigin('https://ferry.example', 'internal:8080', ['https://ferry.example'])).toBe(true);
+    expect(isOwnOrigin('http://internal:8080', 'internal:8080', ['https://ferry.example'])).toBe(false);
+  });
+
+  it('names the page’s own websocket in connect-src, and never echoes a hostile Host', () => {
+    expect(connectSources('ferry.example:8080', [])).toBe("'self' ws://ferry.example:8080 wss://ferry.example:8080");
+    expect(connectSources('[::1]:8080', [])).toBe("'self' ws://[::1]:8080 wss://[::1]:8080");
+    expect(connectSources("x; script-src 'unsafe-inline'", [])).toBe("'self'");
+    expect(connectSources(undefined, [])).toBe("'self'");
+    expect(connectSources('internal', ['https://ferry.example'])).toBe("'self' wss://ferry.example");
+  });
+});

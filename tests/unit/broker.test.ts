@@ -1,0 +1,242 @@
+// The broker against hostile clients: the real `peer` package behind Ferry's guard,
+// on loopback, driven by raw WebSockets that send what an attacker would.
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from '../../signal-server/broker-limits.ts';
+import { startServer, type RunningServer } from '../../signal-server/server.ts';
+
+const servers: RunningServer[] = [];
+const sockets: WebSocket[] = [];
+
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function broker(limits: Partial<BrokerLimits> = {}, allowedOrigins: string[] = []): Promise<RunningServer> {
+  const server = await startServer(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      iceServers: [],
+      staticDir: '/nonexistent',
+      allowedOrigins,
+      brokerLimits: { ...DEFAULT_BROKER_LIMITS, ...limits },
+    },
+    { log: () => {} },
+  );
+  servers.push(server);
+  return server;
+}
+
+interface Client {
+  ws: WebSocket;
+  /** Every message received so far, parsed. */
+  received: Array<{ type: string; src?: string; payload?: unknown }>;
+  closed: Promise<number>;
+}
+
+interface Dial {
+  token?: string;
+  /** A loopback source address: each stands for a different client address. */
+  from?: string;
+  origin?: string;
+}
+
+/** A broker client; resolves once the server answered the upgrade (whatever it said). */
+function connect(server: RunningServer, id: string, { token = 'tok', from = '127.0.0.1', origin }: Dial = {}): Promise<Client> {
+  const url = `${server.url.replace(/^http/, 'ws')}peerjs/peerjs?key=peerjs&id=${encodeURIComponent(id)}&token=${token}`;
+  const ws = new WebSocket(url, { localAddress: from, ...(origin && { origin }) });
+  sockets.push(ws);
+  const received: Client['received'] = [];
+  ws.on('message', (data) => received.push(JSON.parse(String(data))));
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, received, closed }));
+    ws.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+/** A client whose id the broker accepted. */
+async function registered(server: RunningServer, id: string, dial: Dial = {}): Promise<Client> {
+  const client = await connect(server, id, dial);
+  await expect.poll(() => client.received[0]?.type).toBe('OPEN');
+  return client;
+}
+
+const offer = (dst: string, connectionId = 'dc_1') => ({
+  type: 'OFFER',
+  dst,
+  payload: { sdp: { type: 'offer', sdp: 'v=0\r\n' }, type: 'data', connectionId, serialization: 'raw', reliable: true },
+});
+
+/** JSON for arrays nested `depth` deep (JSON.stringify itself could not write it). */
+const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a message cannot hurt its recipient', () => {
+  it('a deeply nested candidate neither closes the sender it is aimed at nor frees its id', async () => {
+    const server = await broker();
+    const sender = await registered(server, 'victim', { token: 'owner' });
+    const attacker = await registered(server, 'attacker', { from: '127.0.0.2' });
+
+    // ~40 KB of nested arrays: `peer` alone fails to re-serialise it and closes the victim.
+    attacker.ws.send(`{"type":"CANDIDATE","dst":"victim","payload":{"type":"data","connectionId":"x","candidate":${nested(20_000)}}}`);
+    attacker.ws.send(JSON.stringify(offer('victim')).replace('"serialization"', `"metadata":${nested(50)},"serialization"`));
+    // Types only the broker may send are not relayed either.
+    attacker.ws.send(JSON.stringify({ type: 'LEAVE', dst: 'victim' }));
+    attacker.ws.send(JSON.stringify({ type: 'EXPIRE', dst: 'victim' }));
+    await settle();
+
+    expect(sender.ws.readyState).toBe(WebSocket.OPEN);
+    expect(sender.received.map((message) => message.type)).toEqual(['OPEN']);
+    const squatter = await connect(server, 'victim', { token: 'thief', from: '127.0.0.2' });
+    await expect.poll(() => squatter.received[0]?.type).toBe('ID-TAKEN');
+
+    // A well-formed offer still gets through, stamped with its real source.
+    attacker.ws.send(JSON.stringify({ ...offer('victim'), src: 'someone-else' }));
+    await expect.poll(() => sender.received.at(-1)).toMatchObject({ type: 'OFFER', src: 'attacker' });
+  });
+
+  it('an oversized message closes only the socket that sent it', async () => {
+    const server = await broker();
+    const sender = await registered(server, 'victim');
+    const attacker = await registered(server, 'attacker', { from: '127.0.0.2' });
+    attacker.ws.send(JSON.stringify({ ...offer('victim'), payload: { ...offer('victim').payload, sdp: { type: 'offer', sdp: 'a'.repeat(100_000) } } }));
+    expect(await attacker.closed).toBe(1009); // "message too big"
+    await settle();
+    expect(sender.ws.readyState).toBe(WebSocket.OPEN);
+  });
+});
+
+describe('an id belongs to its token', () => {
+  it('stays reserved for its owner after a disconnect, and only for the grace period', async () => {
+    const server = await broker({ idGraceMs: 1_500 });
+    const first = await registered(server, 'sender1', { token: 'owner' });
+    first.ws.close();
+    await first.closed;
+
+    const squatter = await connect(server, 'sender1', { token: 'thief', from: '127.0.0.2' });
+    await expect.poll(() => squatter.received[0]?.type).toBe('ID-TAKEN');
+    expect(server.brokerStats().reservedIds).toBe(1);
+
+    // The owner comes back (a reload, a new network) and gets its id.
+    const back = await registered(server, 'sender1', { token: 'owner' });
+    back.ws.close();
+    await back.closed;
+
+    // After the grace period nobody's claim is better than anyone else's.
+    await settle(2_000);
+    await registered(server, 'sender1', { token: 'newcomer' });
+    expect(server.brokerStats().reservedIds).toBe(0);
+  });
+
+  it('gives the owner its id back at once even while its old socket still looks open', async () => {
+    const server = await broker();
+    const before = await registered(server, 'moving', { token: 'owner' });
+    // A phone on a new network: the old TCP connection is dead but was never closed.
+    const after = await registered(server, 'moving', { token: 'owner' });
+    await before.closed;
+    const dialler = await registered(server, 'dialler');
+    dialler.ws.send(JSON.stringify(offer('moving')));
+    await expect.poll(() => after.received.at(-1)).toMatchObject({ type: 'OFFER', src: 'dialler' });
+  });
+});
+
+describe('bounded resources', () => {
+  it('holds messages for an absent id briefly, delivers them if it comes, and answers EXPIRE otherwise', async () => {
+    const server = await broker({ holdMs: 500 });
+    const dialler = await registered(server, 'dialler');
+    dialler.ws.send(JSON.stringify(offer('late')));
+    dialler.ws.send(JSON.stringify(offer('never')));
+    const late = await registered(server, 'late');
+    await expect.poll(() => late.received.map((m) => m.type)).toEqual(['OPEN', 'OFFER']);
+    await expect.poll(() => dialler.received.filter((m) => m.type === 'EXPIRE').map((m) => m.src)).toEqual(['never']);
+    expect(server.brokerStats().heldBytes).toBe(0);
+  });
+
+  it('caps what it holds for absent ids, per id and in all, and says EXPIRE at once when full', async () => {
+    const heldBytesTotal = 300_000;
+    const server = await broker({ heldBytesPerId: 100_000, heldBytesTotal, holdMs: 60_000, messagesPerSecond: 1e6, messageBurst: 1e6 });
+    const flooders = await Promise.all([2, 3, 4, 5].map((n) => registered(server, `flood${n}`, { from: `127.0.0.${n}` })));
+    const big = (dst: string) => JSON.stringify({ ...offer(dst), payload: { ...offer(dst).payload, sdp: { type: 'offer', sdp: 'a'.repeat(60_000) } } });
+    for (const [index, flooder] of flooders.entries()) {
+      for (let n = 0; n < 25; n++) flooder.ws.send(big(`absent${index}-${n % 5}`));
+    }
+    await expect.poll(() => flooders.flatMap((f) => f.received).filter((m) => m.type === 'EXPIRE').length).toBeGreaterThan(80);
+    const { heldBytes } = server.brokerStats();
+    expect(heldBytes).toBeGreaterThan(0);
+    expect(heldBytes).toBeLessThanOrEqual(heldBytesTotal);
+  });
+
+  it('refuses more connections from one address than the limit, before any handshake', async () => {
+    const server = await broker({ connectionsPerAddress: 3 });
+    const open = await Promise.all([1, 2, 3].map((n) => registered(server, `same${n}`, { from: '127.0.0.2' })));
+    await expect(connect(server, 'same4', { from: '127.0.0.2' })).rejects.toThrow('HTTP 429');
+    // Another address is not affected…
+    await registered(server, 'elsewhere', { from: '127.0.0.3' });
+    // …and a slot frees when a connection closes.
+    open[0]!.ws.close();
+    await open[0]!.closed;
+    await expect.poll(() => server.brokerStats().sockets).toBe(3);
+    await registered(server, 'same5', { from: '127.0.0.2' });
+  });
+
+  it('refuses a burst of new connections from one address beyond its rate', async () => {
+    const server = await broker({ connectBurst: 10, connectsPerSecond: 1 });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, n) => connect(server, `burst${n}`, { from: '127.0.0.2' })),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
+    await registered(server, 'calm', { from: '127.0.0.3' });
+  });
+
+  it('closes the socket of a client that floods messages, and serves others meanwhile', async () => {
+    const server = await broker();
+    const sender = await registered(server, 'sender', { from: '127.0.0.3' });
+    const flooder = await registered(server, 'flooder', { from: '127.0.0.2' });
+    const junk = JSON.stringify({ type: 'HEARTBEAT' });
+    for (let n = 0; n < 2_000; n++) flooder.ws.send(junk);
+    await flooder.closed;
+    expect(flooder.received.at(-1)).toMatchObject({ type: 'ERROR', payload: { msg: expect.stringMatching(/too many messages/i) } });
+
+    const dialler = await registered(server, 'dialler', { from: '127.0.0.4' });
+    dialler.ws.send(JSON.stringify(offer('sender')));
+    await expect.poll(() => sender.received.at(-1)).toMatchObject({ type: 'OFFER', src: 'dialler' });
+  });
+});
+
+describe('only Ferry’s own pages', () => {
+  it('refuses a WebSocket from a foreign page, and takes its own pages and non-browser clients', async () => {
+    const server = await broker();
+    const own = new URL(server.url).origin;
+    await expect(connect(server, 'foreign', { origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(connect(server, 'sandboxed', { origin: 'null' })).rejects.toThrow('HTTP 403');
+    await registered(server, 'page', { origin: own });
+    await registered(server, 'program');
+  });
+
+  it('takes exactly the listed origins when FERRY_ALLOWED_ORIGINS is set (behind a proxy)', async () => {
+    const server = await broker({}, ['https://ferry.example']);
+    await registered(server, 'proxied', { origin: 'https://ferry.example' });
+    await expect(connect(server, 'direct', { origin: new URL(server.url).origin })).rejects.toThrow('HTTP 403');
+  });
+
+  it('does not hand CORS permission to any origin that asks', async () => {
+    const server = await broker();
+    const response = await fetch(new URL('peerjs/peerjs/id', server.url), { headers: { Origin: 'https://evil.example' } });
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('rate-limits the requests that cost the server work: ids and TURN credentials', async () => {
+    const server = await broker();
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, () => fetch(new URL('api/config', server.url)).then((r) => r.status)),
+    );
+    // A burst of 30, and 2 more each second while the burst is answered.
+    expect(statuses.filter((status) => status === 200).length).toBeLessThan(40);
+    expect(statuses).toContain(429);
+  });
+});

@@ -28,8 +28,20 @@ export async function fetchClientConfig(signal?: AbortSignal): Promise<ClientCon
   return typeof body.ttl === 'number' && body.ttl > 0 ? { iceServers, ttl: body.ttl } : { iceServers };
 }
 
-/** Connects to the broker, as `id` or with an id the broker assigns. */
-export function openPeer(config: ClientConfig, id?: string): Promise<Peer> {
+/**
+ * A secret that makes a broker id ours: the broker keeps an id reserved for the token
+ * that registered it for a while after it disconnects, so a sender that reloads or
+ * changes networks gets its id back and nobody else can take it meanwhile.
+ */
+export function newBrokerToken(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (byte) => (byte % 36).toString(36)).join('');
+}
+
+/**
+ * Connects to the broker, as `id` (owned through `token`, which must be the same
+ * on every reconnection) or with an id the broker assigns.
+ */
+export function openPeer(config: ClientConfig, id?: string, token?: string): Promise<Peer> {
   const secure = location.protocol === 'https:';
   const options = {
     host: location.hostname,
@@ -39,6 +51,7 @@ export function openPeer(config: ClientConfig, id?: string): Promise<Peer> {
     secure,
     config: { iceServers: config.iceServers },
     debug: 1,
+    ...(token !== undefined && { token }),
   };
   const peer = id ? new Peer(id, options) : new Peer(options);
   return new Promise((resolve, reject) => {

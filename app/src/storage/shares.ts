@@ -9,6 +9,8 @@ import type { FileDescription } from '../transfer/messages.ts';
 
 export interface ShareRecord {
   peerId: string;
+  /** Proves to the broker that `peerId` is ours (absent in shares saved before it existed). */
+  brokerToken?: string;
   secret: string;
   files: FileDescription[];
   hashes: (string | null)[];

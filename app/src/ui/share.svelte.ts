@@ -5,7 +5,7 @@
  */
 import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
-import { BrokerError, describeConnection, fetchClientConfig, openPeer, type ClientConfig } from '../net/broker.ts';
+import { BrokerError, describeConnection, fetchClientConfig, newBrokerToken, openPeer, type ClientConfig } from '../net/broker.ts';
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { DIAL_TIMES, hasRelay } from '../net/dial.ts';
 import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/shares.ts';
@@ -96,6 +96,7 @@ export class Share {
     await this.end();
     const record: ShareRecord = {
       peerId: newPeerId(),
+      brokerToken: newBrokerToken(),
       secret: newSecret(),
       files: files.map(({ name, size, type, lastModified }) => ({ name, size, type, lastModified })),
       hashes: files.map(() => null),
@@ -172,8 +173,12 @@ export class Share {
       void this.#persist();
     });
     try {
+      if (record.brokerToken === undefined) {
+        record.brokerToken = newBrokerToken();
+        await this.#persist();
+      }
       const config = await fetchClientConfig();
-      const peer = await this.#register(record.peerId, config);
+      const peer = await this.#register(record.peerId, record.brokerToken, config);
       if (this.#record !== record) return peer.destroy(); // replaced while we waited
       this.#peer = peer;
       this.relay = hasRelay(config);
@@ -197,10 +202,10 @@ export class Share {
     }
   }
 
-  async #register(peerId: string, config: ClientConfig): Promise<Peer> {
+  async #register(peerId: string, token: string, config: ClientConfig): Promise<Peer> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await openPeer(config, peerId);
+        return await openPeer(config, peerId, token);
       } catch (error) {
         if (!(error instanceof BrokerError) || error.type !== 'unavailable-id' || attempt >= ID_TAKEN_RETRIES) throw error;
         await new Promise((resolve) => setTimeout(resolve, attempt * 1000));

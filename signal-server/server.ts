@@ -16,7 +16,7 @@ import { DEFAULT_BROKER_LIMITS } from './broker-limits.ts';
 import { createBroker, type BrokerStats } from './broker.ts';
 import { ConfigError, type ServerConfig } from './config.ts';
 import { clientIceConfig } from './ice.ts';
-import { clientAddress } from './ip-address.ts';
+import { addressKey, bare, clientAddress } from './ip-address.ts';
 import { connectSources } from './origins.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { startStunResponder, type StunResponder } from './stun.ts';
@@ -63,6 +63,8 @@ function contentSecurityPolicy(connectSrc: string): string {
  * per address: far above what a page needs (one of each per dial), far below a flood.
  */
 const HTTP_LIMITS = { ratePerSecond: 2, burst: 30 };
+/** TCP connections one address may hold beyond its broker sockets: a browser's HTTP pool and some. */
+const SOCKETS_BEYOND_BROKER = 30;
 
 const NOT_BUILT_MESSAGE = 'Ferry is not built yet: run `npm run build`\n';
 const DOWNLOAD_NOT_HERE_MESSAGE =
@@ -203,10 +205,32 @@ export async function startServer(
   // server.close() would wait for them forever. The broker keeps its
   // websockets open until the client leaves.
   const sockets = new Set<Socket>();
+  // Idle or half-sent connections cost a file descriptor each until a timeout ends
+  // them; one address must not be able to use up the process's descriptors. A
+  // browser keeps about six HTTP connections to a site, plus its broker socket.
+  const limits = config.brokerLimits ?? DEFAULT_BROKER_LIMITS;
+  const maxSocketsPerAddress = limits.connectionsPerAddress + SOCKETS_BEYOND_BROKER;
+  const socketsPerAddress = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
+    const remote = bare(socket.remoteAddress ?? '');
+    const address = trustedProxies.has(remote) ? null : addressKey(remote);
+    const count = address === null ? 0 : (socketsPerAddress.get(address) ?? 0) + 1;
+    if (count > maxSocketsPerAddress) {
+      socket.destroy();
+      return;
+    }
+    if (address !== null) socketsPerAddress.set(address, count);
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (address === null) return;
+      const left = (socketsPerAddress.get(address) ?? 1) - 1;
+      if (left > 0) socketsPerAddress.set(address, left);
+      else socketsPerAddress.delete(address);
+    });
   });
+  // Node's defaults give a client a minute to send its headers; a browser needs far less.
+  server.headersTimeout = 20_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,6 @@
 // The broker against hostile clients: the real `peer` package behind Ferry's guard,
 // on loopback, driven by raw WebSockets that send what an attacker would.
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from '../../signal-server/broker-limits.ts';
@@ -182,6 +183,27 @@ describe('bounded resources', () => {
     await open[0]!.closed;
     await expect.poll(() => server.brokerStats().sockets).toBe(3);
     await registered(server, 'same5', { from: '127.0.0.2' });
+  });
+
+  it('drops TCP connections from one address beyond its broker limit and some, however idle', async () => {
+    const server = await broker({ connectionsPerAddress: 5 });
+    const { port } = new URL(server.url);
+    const open = (localAddress: string) =>
+      new Promise<net.Socket>((resolve) => {
+        const socket = net.connect({ host: '127.0.0.1', port: Number(port), localAddress }, () => resolve(socket));
+        socket.on('error', () => {});
+        held.push(socket);
+      });
+    const held: net.Socket[] = [];
+    try {
+      const flood = await Promise.all(Array.from({ length: 100 }, () => open('127.0.0.2')));
+      await settle(300);
+      expect(flood.filter((socket) => !socket.destroyed && socket.readyState === 'open').length).toBe(5 + 30);
+      const response = await fetch(new URL('peerjs/peerjs/id', server.url));
+      expect(response.status).toBe(200); // from 127.0.0.1: another address
+    } finally {
+      held.forEach((socket) => socket.destroy());
+    }
   });
 
   it('refuses a burst of new connections from one address beyond its rate', async () => {

@@ -130,8 +130,12 @@ class BrokerGuard extends EventEmitter {
 
   #upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer, path: string): void {
     socket.on('error', () => socket.destroy()); // a reset mid-handshake is not our error
-    const url = new URL(request.url ?? '/', 'http://broker');
-    if (url.pathname !== path) return refuse(socket, 404, 'Not Found');
+    // Split by hand, as ws does: `new URL` throws on targets like "http://[", which
+    // a client may send, and a throw here would end the process.
+    const target = request.url ?? '/';
+    const query = target.indexOf('?');
+    if ((query === -1 ? target : target.slice(0, query)) !== path) return refuse(socket, 404, 'Not Found');
+    const params = new URLSearchParams(query === -1 ? '' : target.slice(query + 1));
     const { allowedOrigins, trustedProxies, limits } = this.#options;
     if (!isOwnOrigin(request.headers.origin, request.headers.host, allowedOrigins)) {
       return refuse(socket, 403, 'Forbidden');
@@ -141,9 +145,9 @@ class BrokerGuard extends EventEmitter {
     if (open >= limits.connectionsPerAddress || !this.#connects.allow(address)) {
       return refuse(socket, 429, 'Too Many Requests');
     }
-    const id = url.searchParams.get('id');
-    const token = url.searchParams.get('token');
-    if (!isPeerId(id) || token === null || !TOKEN.test(token) || url.searchParams.get('key') !== KEY) {
+    const id = params.get('id');
+    const token = params.get('token');
+    if (!isPeerId(id) || token === null || !TOKEN.test(token) || params.get('key') !== KEY) {
       return refuse(socket, 400, 'Bad Request');
     }
 

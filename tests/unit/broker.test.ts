@@ -112,6 +112,40 @@ describe('a message cannot hurt its recipient', () => {
   });
 });
 
+describe('odd requests', () => {
+  it('answers odd request targets, upgrades or not, with an HTTP error and keeps running', async () => {
+    const server = await broker();
+    const port = Number(new URL(server.url).port);
+    const ask = (target: string, upgrade: boolean) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () =>
+          socket.write(
+            `GET ${target} HTTP/1.1\r\nHost: x\r\n` +
+              (upgrade ? 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' : '') +
+              '\r\n',
+          ),
+        );
+        let answer = '';
+        socket.on('data', (chunk) => {
+          answer += String(chunk);
+          if (answer.includes('\r\n')) {
+            resolve(answer.split('\r\n')[0]!);
+            socket.destroy();
+          }
+        });
+        socket.on('close', () => resolve(answer));
+        socket.on('error', () => resolve('reset'));
+        setTimeout(() => socket.destroy(), 2000);
+      });
+    for (const target of ['http://[', '//x', '*', '/peerjs/peerjs?id=%zz&token=a&key=peerjs', '/peerjs/peerjs?id=a&id=b', '/%']) {
+      for (const upgrade of [true, false]) {
+        expect(await ask(target, upgrade), `${target} upgrade=${upgrade}`).toMatch(/^HTTP\/1\.1 [45]\d\d /);
+      }
+    }
+    await registered(server, 'still-up');
+  });
+});
+
 describe('an id belongs to its token', () => {
   it('stays reserved for its owner after a disconnect, and only for the grace period', async () => {
     const server = await broker({ idGraceMs: 1_500 });

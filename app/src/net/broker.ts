@@ -7,6 +7,7 @@
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
 import type { Channel } from '../transfer/channel.ts';
+import { guardPeer } from './peer-guard.ts';
 
 export interface ClientConfig {
   iceServers: RTCIceServer[];
@@ -41,6 +42,7 @@ export function openPeer(config: ClientConfig, id?: string): Promise<Peer> {
     debug: 1,
   };
   const peer = id ? new Peer(id, options) : new Peer(options);
+  guardPeer(peer);
   return new Promise((resolve, reject) => {
     const onError = (error: PeerError<string>) => {
       peer.off('open', onOpen);

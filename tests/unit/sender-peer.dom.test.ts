@@ -3,7 +3,7 @@ import { FakePeerConnection, FakeWebSocket, RECEIVER_SDP } from './fake-webrtc.t
 import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openPeer } from '../../app/src/net/broker.ts';
+import { describeConnection, openPeer } from '../../app/src/net/broker.ts';
 
 const SENDER_ID = 'sender-id';
 
@@ -69,6 +69,8 @@ afterEach(() => {
   }
   current = null;
 });
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('what the broker may hand PeerJS on a sender page', () => {
   it('keeps nothing for connections the page does not know, however many messages come', async () => {
@@ -136,11 +138,31 @@ describe('what the broker may hand PeerJS on a sender page', () => {
     const { peer, broker, accepted } = await sender();
     for (let i = 0; i < 200; i++) {
       broker.deliver(offer(`flooder-${i}`, `dc_${i}`));
-      await new Promise((resolve) => setTimeout(resolve, 0)); // let PeerJS answer first
+      await tick(); // let PeerJS answer first
       accepted.at(-1)!.close();
     }
     broker.deliver(offer('receiver', 'dc_real'));
     expect(lists(peer)).toEqual(['receiver']);
     expect(FakePeerConnection.live.size).toBe(1);
+  });
+});
+
+describe('a described connection', () => {
+  it.each([
+    ['as the specification says', false],
+    ['as Chromium and Firefox do', true],
+  ])('is forgotten by PeerJS once its channel ends, when closing the transport closes the channel %s', async (_, fires) => {
+    FakePeerConnection.closeFiresChannelClose = fires;
+    const { peer, broker, accepted } = await sender();
+    broker.deliver(offer('receiver', 'dc_real'));
+    await tick();
+    const connection = accepted[0]!;
+    const opened = new Promise((resolve) => connection.on('open', () => resolve(describeConnection(connection))));
+    (connection.peerConnection as unknown as FakePeerConnection).connect(connection.label);
+    const { channel } = (await opened) as Awaited<ReturnType<typeof describeConnection>>;
+    channel.close();
+    await tick();
+    expect(FakePeerConnection.live.size).toBe(0);
+    expect(peer.getConnection('receiver', 'dc_real')).toBeNull();
   });
 });

@@ -19,8 +19,10 @@
  * 4. a connection whose proof is in flight (open for less than `graceMs`);
  *
  * and, within each, the one that arrived first. A real receiver then loses its seat
- * only to a flood from more distinct broker identities than there are seats,
- * offering faster than its own channel opens: that needs limits at the broker.
+ * only to a flood from at least as many broker identities as there are seats,
+ * offering faster than its own channel opens (fewer must hold two seats on one
+ * identity, and lose those first): stopping that needs limits at the broker, or a
+ * proof of the secret in the offer itself.
  */
 
 export interface AdmissionLimits {

@@ -7,6 +7,7 @@
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
 import type { Channel } from '../transfer/channel.ts';
+import { guardPeer } from './peer-guard.ts';
 
 export interface ClientConfig {
   iceServers: RTCIceServer[];
@@ -54,6 +55,7 @@ export function openPeer(config: ClientConfig, id?: string, token?: string): Pro
     ...(token !== undefined && { token }),
   };
   const peer = id ? new Peer(id, options) : new Peer(options);
+  guardPeer(peer);
   return new Promise((resolve, reject) => {
     const onError = (error: PeerError<string>) => {
       peer.off('open', onOpen);
@@ -106,11 +108,12 @@ export interface OpenConnection {
 /**
  * What the transfer core needs from a PeerJS connection whose channel just opened.
  * Call it in the 'open' handler itself: the channel is wrapped at once, so no
- * message is lost while we wait for the session descriptions.
+ * message is lost while we wait for the session descriptions. Once the channel has
+ * ended and its transport is closed, PeerJS is told to forget the connection.
  */
 export async function describeConnection(connection: DataConnection): Promise<OpenConnection> {
   const pc = connection.peerConnection;
-  const channel = new PeerChannel(pc, connection.dataChannel);
+  const channel = new PeerChannel(pc, connection.dataChannel, () => connection.close());
   try {
     const { localSdp, remoteSdp } = await sessionDescriptions(pc);
     // Safari and Chromium negotiate 256 KiB; 64 KiB is the safe floor everyone accepts.
@@ -166,15 +169,18 @@ const DISCONNECTED_GRACE_MS = 4000;
 class PeerChannel extends EventTarget implements Channel {
   readonly #pc: RTCPeerConnection;
   readonly #channel: RTCDataChannel;
+  readonly #release: () => void;
   #closed = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Messages that arrive before anyone listens; see describeConnection. */
   #held: unknown[] | null = [];
 
-  constructor(pc: RTCPeerConnection, channel: RTCDataChannel) {
+  /** `release` is called once the transport is closed. */
+  constructor(pc: RTCPeerConnection, channel: RTCDataChannel, release: () => void) {
     super();
     this.#pc = pc;
     this.#channel = channel;
+    this.#release = release;
     channel.addEventListener('message', (event) => {
       if (this.#held) this.#held.push(event.data);
       else this.dispatchEvent(new MessageEvent('message', { data: event.data }));
@@ -235,7 +241,16 @@ class PeerChannel extends EventTarget implements Channel {
     this.#pc.removeEventListener('iceconnectionstatechange', this.#checkIce);
     this.dispatchEvent(new Event('close'));
     // Let queued messages (a final error or receipt) leave before the transport goes.
-    if (this.#channel.bufferedAmount === 0 || this.#pc.connectionState !== 'connected') this.#pc.close();
-    else this.#channel.addEventListener('close', () => this.#pc.close(), { once: true });
+    if (this.#channel.bufferedAmount === 0 || this.#pc.connectionState !== 'connected') this.#closeTransport();
+    else this.#channel.addEventListener('close', () => this.#closeTransport(), { once: true });
+  }
+
+  #closeTransport(): void {
+    this.#pc.close();
+    // PeerJS keeps a connection in its lists until its own close() runs, which it
+    // does by itself only if the browser fires 'close' on the channel after
+    // pc.close(): Chromium and Firefox do, the specification says not to, and Safari
+    // did not until late 2025.
+    this.#release();
   }
 }

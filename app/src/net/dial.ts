@@ -14,6 +14,7 @@
 import type Peer from 'peerjs';
 import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection } from './broker.ts';
 import type { DialFailure } from './dial-failure.ts';
+import { FERRY_CONNECTION } from './peer-guard.ts';
 
 export interface DialTimes {
   /**
@@ -105,7 +106,7 @@ export function dial(senderId: string, signal: AbortSignal, times: DialTimes = D
         if (error.type === 'peer-unavailable') failWith({ code: 'sender-offline' });
         else if (error.type !== 'webrtc') failWith({ code: 'broker', type: error.type });
       });
-      const connection = opened.connect(senderId, { serialization: 'raw', reliable: true });
+      const connection = opened.connect(senderId, { ...FERRY_CONNECTION });
       const pc = connection.peerConnection;
       // A relay candidate means the relay worked, whatever else failed (one of several
       // URLs, an interface of the wrong family). Firefox reports no candidate errors.

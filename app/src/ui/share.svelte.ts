@@ -5,6 +5,7 @@
  */
 import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
+import { Admission, ADMISSION, type Seat } from '../net/admission.ts';
 import { BrokerError, describeConnection, fetchClientConfig, newBrokerToken, openPeer, type ClientConfig } from '../net/broker.ts';
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { DIAL_TIMES, hasRelay } from '../net/dial.ts';
@@ -44,10 +45,15 @@ const INCOMING_DEADLINE_MS = DIAL_TIMES.totalMs;
 const RENEW_CHECK_MS = 60_000;
 
 interface Live {
+  connection: DataConnection;
+  /** Its place among the connections that have not proved the link (admission.ts). */
+  seat: Seat;
+  /** Once its channel is open and described. */
+  session: SenderSession | null;
   /** The receiver row it feeds, once the receiver proved the link. */
   row: string | null;
   path: ConnectionPath | null;
-  /** Aborted when the connection ends: stops its timers and path watching. */
+  /** Aborted when the connection ends: stops its path watching. */
   done: AbortController;
 }
 
@@ -66,13 +72,14 @@ export class Share {
 
   #record: ShareRecord | null = null;
   #peer: Peer | null = null;
-  #sessions = new Map<string, SenderSession>();
   #hashes = new FileHashes();
   #count = 0;
   /** Bytes sent to each receiver on connections that have ended. */
   #sentBefore = new Map<string, number>();
   /** Connections not yet ended, by id: the row each feeds, its path, and what to stop when it ends. */
   #live = new Map<string, Live>();
+  /** Caps and times out the connections that have not proved the link. */
+  #admission = new Admission({ ...ADMISSION, dialMs: INCOMING_DEADLINE_MS });
   #refresh: ReturnType<typeof setInterval> | undefined;
   #reconnects = 0;
 
@@ -154,10 +161,11 @@ export class Share {
 
   /** Closes every connection; the share itself is kept, for after a reload. */
   hangUp(): void {
-    for (const id of [...this.#live.keys()]) this.#forget(id);
+    const sessions = [...this.#live.values()].map((live) => live.session);
+    for (const live of [...this.#live.values()]) this.#forget(live);
     clearInterval(this.#refresh);
-    for (const session of this.#sessions.values()) session.close();
-    this.#sessions.clear();
+    for (const session of sessions) session?.close();
+    this.#admission.clear();
     this.#peer?.destroy();
     this.#peer = null;
   }
@@ -260,60 +268,69 @@ export class Share {
     }, RENEW_CHECK_MS);
   }
 
-  /** A connection that is offered but never opens found no network path: count it, and let it go. */
-  #watchAttempt(connection: DataConnection, signal: AbortSignal): void {
-    let ended = false;
-    const failed = () => {
-      clearTimeout(timer);
-      if (ended || signal.aborted || connection.open) return;
-      ended = true;
-      // ICE that never started checking was not a path that failed (the receiver left first).
-      if (connection.peerConnection?.iceConnectionState !== 'new') this.failedAttempts += 1;
-      connection.close();
-    };
-    const timer = setTimeout(failed, INCOMING_DEADLINE_MS);
-    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-    connection.on('open', () => clearTimeout(timer));
-    connection.on('error', (error) => {
-      if (error.type === 'negotiation-failed') failed();
-    });
+  /**
+   * A connection that never opens found no network path: count it (ICE that never
+   * started checking was not a path that failed — the receiver left first).
+   */
+  #countFailure(connection: DataConnection): void {
+    if (!connection.open && connection.peerConnection?.iceConnectionState !== 'new') this.failedAttempts += 1;
   }
 
   /** Stops watching a connection that ended, and lets go of it. */
-  #forget(connectionId: string): void {
-    this.#live.get(connectionId)?.done.abort();
-    this.#live.delete(connectionId);
+  #forget(live: Live): void {
+    live.done.abort();
+    live.seat.leave();
+    const id = live.connection.connectionId;
+    if (this.#live.get(id) === live) this.#live.delete(id);
+  }
+
+  /** Ends a connection that has not proved the link, at once. */
+  #drop(live: Live): void {
+    live.session?.close();
+    live.connection.close();
+    this.#forget(live);
   }
 
   #accept(connection: DataConnection, secret: string): void {
-    if (connection.serialization !== 'raw') {
-      connection.close();
-      return;
-    }
-    const live: Live = { row: null, path: null, done: new AbortController() };
+    // The broker filter (peer-guard.ts) lets only raw connections through; what
+    // follows depends on it. One connection per id keeps #live unambiguous.
+    if (connection.serialization !== 'raw' || this.#live.has(connection.connectionId)) return connection.close();
+    const seat = this.#admission.admit(connection.peer, (reason) => {
+      if (reason === 'dial-timeout') this.#countFailure(connection);
+      this.#drop(live);
+    });
+    if (!seat) return connection.close();
+    const live: Live = { connection, seat, session: null, row: null, path: null, done: new AbortController() };
     this.#live.set(connection.connectionId, live);
     const signal = live.done.signal;
-    connection.on('close', () => this.#forget(connection.connectionId));
-    this.#watchAttempt(connection, signal);
+    connection.on('close', () => this.#forget(live));
+    connection.on('error', (error) => {
+      // ICE failed before the channel opened: PeerJS closes the connection without a
+      // 'close'. (Once open, the channel's own end tells the session.)
+      if (error.type !== 'negotiation-failed' || signal.aborted || connection.open) return;
+      this.#countFailure(connection);
+      this.#drop(live);
+    });
     connection.on('open', () => {
+      seat.opened();
       describeConnection(connection)
         .then((open) => {
-          watchPath(open.peerConnection, (path) => this.#setPath(connection.connectionId, path), signal);
-          const session = new SenderSession({
+          if (signal.aborted) return open.channel.close();
+          watchPath(open.peerConnection, (path) => this.#setPath(live, path), signal);
+          live.session = new SenderSession({
             channel: open.channel,
             maxMessageSize: open.maxMessageSize,
             fingerprints: open.fingerprints,
             secret,
             files: this.files,
             hashes: this.#hashes,
-            onchange: (snapshot) => this.#update(connection.connectionId, snapshot),
+            onchange: (snapshot) => this.#update(live, snapshot),
           });
-          this.#sessions.set(connection.connectionId, session);
-          void session.start();
+          void live.session.start();
         })
         .catch((error: Error) => {
           console.warn(`a receiver could not connect: ${error.message}`);
-          connection.close();
+          this.#drop(live);
         });
     });
   }
@@ -322,13 +339,21 @@ export class Share {
    * One row per receiver, not per connection: a receiver that reconnects names its
    * transfer in its hello, and its row carries on.
    */
-  #update(connectionId: string, snapshot: SenderSnapshot): void {
-    const id = snapshot.session ?? connectionId;
+  #update(live: Live, snapshot: SenderSnapshot): void {
+    const ended = snapshot.state === 'done' || snapshot.state === 'error';
+    // Past 'connecting', and not failed, the receiver has proved it holds the link.
+    if (!ended && snapshot.state !== 'connecting') live.seat.proven();
+    this.#show(live, snapshot);
+    // Whether or not it ever proved the link: a session that ended is let go of.
+    if (ended) this.#forget(live);
+  }
+
+  #show(live: Live, snapshot: SenderSnapshot): void {
+    const id = snapshot.session ?? live.connection.connectionId;
     const at = this.receivers.findIndex((existing) => existing.id === id);
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
     if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error')) return;
-    const live = this.#live.get(connectionId);
-    if (live) live.row = id;
+    live.row = id;
     const earlier = this.#sentBefore.get(id) ?? 0;
     const finished = snapshot.state === 'done' && this.receivers[at]?.snapshot.state !== 'done';
     const row: ReceiverRow = {
@@ -336,25 +361,19 @@ export class Share {
       number: at === -1 ? ++this.#count : this.receivers[at]!.number,
       snapshot,
       sentBytes: earlier + snapshot.sentBytes,
-      path: live?.path ?? this.receivers[at]?.path ?? null,
+      path: live.path ?? this.receivers[at]?.path ?? null,
     };
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sentBefore.set(id, row.sentBytes);
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
-    if (snapshot.state === 'done' || snapshot.state === 'error') {
-      this.#sessions.delete(connectionId);
-      this.#forget(connectionId);
-    }
     if (finished) {
       void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(i18n.t.send.receiver(row.number)));
     }
   }
 
-  #setPath(connectionId: string, path: ConnectionPath): void {
-    const live = this.#live.get(connectionId);
-    if (!live) return;
+  #setPath(live: Live, path: ConnectionPath): void {
     live.path = path;
     const at = this.receivers.findIndex((row) => row.id === live.row);
-    // Before the receiver proves the link there is no row; #update picks the path up then.
+    // Before the receiver proves the link there is no row; #show picks the path up then.
     if (at !== -1) this.receivers = this.receivers.with(at, { ...this.receivers[at]!, path });
   }
 }

@@ -7,15 +7,21 @@ import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 // Named apart from the browser's WebSocket, which page.evaluate bodies below use.
 import NodeWebSocket from 'ws';
-import { newPage, randomFixture, saveAll, share, waitForState, useFerry, type Fixture } from './harness.ts';
+import { newPage, pageErrors, randomFixture, saveAll, share, waitForState, useFerry, type Fixture } from './harness.ts';
 
 const ferry = useFerry();
 const sockets: NodeWebSocket[] = [];
 afterAll(() => sockets.forEach((ws) => ws.terminate()));
 
-/** A broker client from this process (no Origin: a program, not a page). Resolves with the broker's first word. */
+/**
+ * A broker client from this process (no Origin: a program, not a page), from another
+ * address than the browsers' so its flood does not spend their per-address limits.
+ * Resolves with the broker's first word.
+ */
 function brokerClient(id: string, token: string): Promise<{ ws: NodeWebSocket; first: string }> {
-  const ws = new NodeWebSocket(`${ferry.origin.replace(/^http/, 'ws')}/peerjs/peerjs?key=peerjs&id=${id}&token=${token}`);
+  const ws = new NodeWebSocket(`${ferry.origin.replace(/^http/, 'ws')}/peerjs/peerjs?key=peerjs&id=${id}&token=${token}`, {
+    localAddress: process.env.FERRY_TEST_OTHER_HOST,
+  });
   sockets.push(ws);
   return new Promise((resolve, reject) => {
     ws.once('message', (data) => resolve({ ws, first: (JSON.parse(String(data)) as { type: string }).type }));
@@ -57,6 +63,117 @@ describe('someone who knows a sender’s id', () => {
     await sender.locator('input[type=file]').setInputFiles([file.path]);
     await receiveIntact(link, [file]);
     await sender.close();
+  });
+});
+
+/** Junk a broker client can aim at a sender's id: each offer is wrong in one way. */
+function junkFor(dst: string): string[] {
+  const sdp = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
+  const offer = (connectionId: string, changes: Record<string, unknown>) =>
+    JSON.stringify({
+      type: 'OFFER',
+      dst,
+      payload: { sdp, type: 'data', connectionId, label: connectionId, serialization: 'raw', reliable: true, ...changes },
+    });
+  const junk = [
+    offer('dc_json', { serialization: 'json' }),
+    offer('dc_binary', { serialization: 'binary' }),
+    offer('dc_ctor', { serialization: 'constructor' }),
+    offer('dc_tostring', { serialization: 'toString' }),
+    offer('dc_media', { type: 'media' }),
+    offer('dc_unreliable', { reliable: false }),
+    offer('dc_meta', { metadata: { hello: 'there' } }),
+    offer('dc_big', { sdp: { type: 'offer', sdp: 'a'.repeat(40_000) } }),
+  ];
+  // Signalling for connections the sender never heard of: PeerJS alone keeps each forever.
+  for (let n = 0; n < 150; n++) {
+    const candidate = { candidate: `candidate:${n} 1 udp 1 10.0.0.${n % 250} 9 typ host`, sdpMid: '0', sdpMLineIndex: 0 };
+    junk.push(JSON.stringify({ type: n % 2 ? 'CANDIDATE' : 'ANSWER', dst, payload: n % 2 ? { candidate, type: 'data', connectionId: `dc_lost${n}` } : { sdp: { type: 'answer', sdp: 'v=0' }, type: 'data', connectionId: `dc_lost${n}` } }));
+  }
+  return junk;
+}
+
+/**
+ * Runs in a page of Ferry's own origin: `count` broker identities, each offering the
+ * sender a real, reliable, raw data channel every `everyMs` — just as a receiver
+ * would — that opens and then never says hello. Returns a function that stops them.
+ */
+function bogusReceivers({ senderId, count, everyMs }: { senderId: string; count: number; everyMs: number }): void {
+  const stops: Array<() => void> = [];
+  const socketUrl = `${location.origin.replace(/^http/, 'ws')}/peerjs/peerjs?key=peerjs`;
+  for (let n = 0; n < count; n++) {
+    const token = Math.random().toString(36).slice(2, 12);
+    const ws = new WebSocket(`${socketUrl}&id=bogus${n}x${token}&token=${token}`);
+    const connections = new Map<string, RTCPeerConnection>();
+    ws.onmessage = (event) => {
+      const message = JSON.parse(String(event.data)) as { type: string; payload?: { connectionId: string; sdp?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit } };
+      const pc = message.payload && connections.get(message.payload.connectionId);
+      if (message.type === 'OPEN') offerAgain();
+      else if (message.type === 'ANSWER' && pc) void pc.setRemoteDescription(message.payload!.sdp!);
+      else if (message.type === 'CANDIDATE' && pc) void pc.addIceCandidate(message.payload!.candidate!).catch(() => {});
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const offerAgain = () => {
+      const connectionId = `dc_${Math.random().toString(36).slice(2, 12)}`;
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      connections.set(connectionId, pc);
+      pc.createDataChannel(connectionId);
+      pc.onicecandidate = ({ candidate }) => {
+        if (candidate) ws.send(JSON.stringify({ type: 'CANDIDATE', dst: senderId, payload: { candidate, type: 'data', connectionId } }));
+      };
+      void pc.createOffer().then(async (offer) => {
+        await pc.setLocalDescription(offer);
+        ws.send(JSON.stringify({ type: 'OFFER', dst: senderId, payload: { sdp: offer, type: 'data', connectionId, label: connectionId, serialization: 'raw', reliable: true } }));
+      });
+      timer = setTimeout(offerAgain, everyMs);
+    };
+    stops.push(() => {
+      clearTimeout(timer);
+      ws.close();
+      for (const pc of connections.values()) pc.close();
+    });
+  }
+  (window as unknown as { stopBogus: () => void }).stopBogus = () => stops.forEach((stop) => stop());
+}
+
+/** RTCPeerConnections of the page that are not closed. */
+const livePeerConnections = (page: Page) =>
+  page.evaluate(() => window.__peerConnections.filter((pc) => pc.connectionState !== 'closed' && pc.signalingState !== 'closed').length);
+
+describe('a flood of bogus connections to a sender', () => {
+  it('leaves the sender serving a real receiver, with its connections bounded and all let go afterwards', async () => {
+    const file = await randomFixture(ferry.dir, 'flooded.bin', 2 * 1024 * 1024);
+    const { page: sender } = await newPage(ferry.senderBrowser);
+    const link = await share(sender, ferry.origin, [file.path]);
+    const senderId = senderIdOf(link);
+    const before = await livePeerConnections(sender);
+
+    // Junk over the broker, from another address…
+    for (let n = 0; n < 2; n++) {
+      const { ws } = await brokerClient(`junk${n}`, `j${n}`);
+      for (const message of junkFor(senderId)) ws.send(message);
+    }
+    // …and seven identities offering real channels that never prove the secret.
+    const { page: attacker } = await newPage(ferry.receiverBrowser);
+    await attacker.goto(`${ferry.origin}/#/`);
+    await attacker.evaluate(bogusReceivers, { senderId, count: 7, everyMs: 2_000 });
+
+    let peak = 0;
+    const watching = setInterval(() => void livePeerConnections(sender).then((live) => (peak = Math.max(peak, live))).catch(() => {}), 250);
+    try {
+      await receiveIntact(link, [file]);
+    } finally {
+      clearInterval(watching);
+      await attacker.evaluate(() => (window as unknown as { stopBogus: () => void }).stopBogus());
+    }
+    console.log(`bogus flood: at most ${peak} live connections on the sender (${before} before)`);
+    // 8 unproven seats, the real receiver, and what was there before.
+    expect(peak).toBeLessThanOrEqual(before + 8 + 1);
+    await expect.poll(() => sender.getByTestId('receiver-row').count()).toBe(1);
+    // Every bogus connection is let go once it misses its deadline to prove the secret.
+    await expect.poll(() => livePeerConnections(sender), { timeout: 30_000 }).toBeLessThanOrEqual(before);
+    expect(pageErrors.filter((error) => error.startsWith(ferry.origin))).toEqual([]);
+    await Promise.all([sender.close(), attacker.close()]);
   });
 });
 

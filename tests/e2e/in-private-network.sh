@@ -9,7 +9,9 @@
 #
 # Usage: bash tests/e2e/in-private-network.sh COMMAND [ARGS...]
 # The command sees FERRY_TEST_HOST=10.77.0.1 (the address to serve and browse on)
-# and this script exits with the command's status.
+# and FERRY_TEST_OTHER_HOST=10.77.0.2 (a second address, for a client that must not
+# share the browsers' per-address limits), and this script exits with the command's
+# status.
 set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
@@ -28,6 +30,7 @@ ip link set v0 up
 ip link set v1 up
 ip route add default via 10.77.0.2 dev v0
 export FERRY_TEST_HOST=10.77.0.1
+export FERRY_TEST_OTHER_HOST=10.77.0.2
 exec "$@"
 '
 

@@ -1,8 +1,7 @@
 /**
  * Whatever name a peer sends, what Ferry makes of it is a name every file system takes
- * and a download header can carry. The checks below restate the rules on their own
- * (Windows' device names, UTF-8 bytes via TextEncoder, well-formedness via Node's
- * toWellFormed) rather than reuse names.ts's patterns.
+ * and a download header can carry. The rules are restated on their own (name-rules.ts,
+ * and Node's toWellFormed) rather than taken from names.ts's patterns.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { displayName, safeFileName, safePath, zipName } from '../../app/src/tran
 import { cutToBytes, utf8Length, wellFormed } from '../../app/src/transfer/unicode.ts';
 import { contentDisposition } from '../../service-worker/content-disposition.ts';
 import { fuzzRuns } from './fuzz-runs.ts';
+import { broken, bytes, isWellFormed, withoutFlags } from './name-rules.ts';
 
 /** Any UTF-16 code unit: lone surrogates, controls, format characters, any BMP letter. */
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));
@@ -26,31 +26,6 @@ const unit = fc.oneof(codeUnit, fc.string({ unit: 'binary', minLength: 1, maxLen
 const anyName = fc.oneof(fc.string({ unit, maxLength: 12 }), fc.string({ unit, minLength: 20, maxLength: 90, size: 'max' }));
 
 const toWellFormed = (text: string) => (text as unknown as { toWellFormed(): string }).toWellFormed();
-const isWellFormed = (text: string) => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
-const bytes = (text: string) => new TextEncoder().encode(text).length;
-
-/** Windows' rule: the part before the first dot, trailing spaces trimmed, is a device name. */
-const DEVICES = new Set(['CON', 'PRN', 'AUX', 'NUL', 'CONIN$', 'CONOUT$', 'CLOCK$']);
-for (const port of ['COM', 'LPT']) for (const digit of '0123456789¹²³') DEVICES.add(port + digit);
-const reserved = (name: string) => DEVICES.has(name.split('.')[0]!.replace(/ +$/, '').toUpperCase());
-
-/** Subdivision flags are the one place invisible tag characters belong. */
-const withoutFlags = (name: string) => name.replace(/\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu, '🏴');
-
-/** The rules a name on disk must follow that `name` breaks, by name; [] for a safe one. */
-function broken(name: string): string[] {
-  const rules: [string, boolean][] = [
-    ['well-formed', isWellFormed(name)],
-    ['non-empty', name !== ''],
-    ['not a device name', !reserved(name)],
-    ['no separators or characters Windows forbids', !/[/\\<>:"|?*]/.test(name)],
-    ['no controls or format characters', !/[\p{Cc}\u2028\u2029]|(?![\u200C\u200D])\p{Cf}/u.test(withoutFlags(name))],
-    ['no dot or space at either end', !/^[.\s]|[.\s]$/u.test(name)],
-    ['starts with something visible', !/^\p{Default_Ignorable_Code_Point}/u.test(name)],
-    ['at most 200 UTF-8 bytes', bytes(name) <= 200],
-  ];
-  return rules.flatMap(([rule, kept]) => (kept ? [] : [rule]));
-}
 
 /** A header value browsers accept: printable ASCII only (Headers takes ByteStrings and rejects CR, LF, NUL). */
 function expectHeader(value: string): void {

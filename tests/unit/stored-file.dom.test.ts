@@ -108,6 +108,17 @@ describe('a ZIP of stored files', () => {
     ]);
   });
 
+  it('gives entries that would land at one place on unpacking names of their own', async () => {
+    const names = ['Photos/a.jpg', 'photos\\A.JPG', 'Photos/a?.jpg', 'Photos', 'x.txt'];
+    const record = await storeTransfer('z2', names.map((name, at) => ({ name, bytes: bytesOf(10 + at, at), chunk: 4096 })));
+    const zip = zipOf(await verifiedFiles(record));
+    const archive = await readAll(zip.stream);
+    expect(archive.length).toBe(zip.length);
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'ferry-zip-')), 'out.zip');
+    await writeFile(file, archive);
+    expect((await readZip(file)).map(({ name }) => name)).toEqual(['Photos/a.jpg', 'Photos/A (1).JPG', 'Photos/a (2).jpg', 'Photos (1)', 'x.txt']);
+  });
+
   it('announces ZIP64 lengths for files past 4 GiB without reading them', () => {
     const size = 2 ** 32 + 1;
     const open = () => Promise.reject(new Error('not read'));

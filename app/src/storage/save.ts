@@ -10,7 +10,8 @@
  *   worker), where some browsers (iOS Safari) read the whole file into memory; so only
  *   for files up to BLOB_SAVE_LIMIT, which the UI states.
  */
-import { safeFileName, safePath } from '../transfer/names.ts';
+import { safeFileName } from '../transfer/names.ts';
+import { saveIntoFolder, type SaveFailure } from './save-folder.ts';
 
 export type SaveWay = 'picker' | 'stream' | 'blob';
 export type SaveResult = 'saved' | 'downloaded' | 'cancelled';
@@ -56,6 +57,14 @@ export class TooLargeToSaveError extends Error {
   }
 }
 
+/** Some files of a batch could not be saved into the folder; the others were. */
+export class NotAllSavedError extends Error {
+  override name = 'NotAllSavedError';
+  constructor(readonly failures: readonly SaveFailure[]) {
+    super(`Could not save ${failures.map((failure) => failure.path).join(', ')}.`);
+  }
+}
+
 export async function saveFile(file: Saveable, way: SaveWay): Promise<SaveResult> {
   const picked = way === 'picker' ? await saveThroughDialog(file.name, async () => (await file.blob()).stream()) : null;
   if (picked) return picked;
@@ -75,8 +84,10 @@ export async function saveZip(zip: SaveableZip, way: SaveWay): Promise<SaveResul
 
 /**
  * Several files at once. With a folder picker they keep their relative paths inside
- * the chosen folder (one dialog instead of one per file); otherwise each becomes a
- * download, which browsers confirm once for the whole batch.
+ * the chosen folder (one dialog instead of one per file), never overwriting what is
+ * there (save-folder.ts); a NotAllSavedError names the files that failed once the
+ * rest are saved. Otherwise each becomes a download, which browsers confirm once for
+ * the whole batch.
  */
 export async function saveFiles(files: readonly Saveable[], way: SaveWay): Promise<SaveResult> {
   const { showDirectoryPicker } = pickers();
@@ -91,13 +102,8 @@ export async function saveFiles(files: readonly Saveable[], way: SaveWay): Promi
     if ((error as Error).name === 'AbortError') return 'cancelled';
     throw error;
   }
-  for (const file of files) {
-    const segments = safePath(file.name);
-    const fileName = segments.pop()!;
-    let directory = folder;
-    for (const segment of segments) directory = await directory.getDirectoryHandle(segment, { create: true });
-    await writeTo(await directory.getFileHandle(fileName, { create: true }), (await file.blob()).stream());
-  }
+  const failures = await saveIntoFolder(folder, files);
+  if (failures.length > 0) throw new NotAllSavedError(failures);
   return 'saved';
 }
 

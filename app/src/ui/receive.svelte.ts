@@ -11,7 +11,16 @@ import { dial } from '../net/dial.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
 import { downloadUrl } from '../storage/download-url.ts';
-import { saveFile, saveFiles, saveWay, saveZip, TooLargeToSaveError, type Saveable, type SaveWay } from '../storage/save.ts';
+import {
+  NotAllSavedError,
+  saveFile,
+  saveFiles,
+  saveWay,
+  saveZip,
+  TooLargeToSaveError,
+  type Saveable,
+  type SaveWay,
+} from '../storage/save.ts';
 import { verifiedFiles } from '../storage/stored-file.ts';
 import { zipOf } from '../storage/zip.ts';
 import {
@@ -24,7 +33,7 @@ import {
   type TransferRecord,
 } from '../storage/transfers.ts';
 import type { FileDescription } from '../transfer/messages.ts';
-import { zipName } from '../transfer/names.ts';
+import { displayName, zipName } from '../transfer/names.ts';
 import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
@@ -129,9 +138,19 @@ export class Receive {
 
   /** Every verified file: into one folder the person picks, or as downloads one by one. */
   async saveAll(): Promise<void> {
-    const files = this.#verified().map((index) => this.#saveable(index)!);
+    const indices = this.#verified();
+    const files = indices.map((index) => this.#saveable(index)!);
     await this.#saving(async () => {
-      if ((await saveFiles(files, this.saveWay)) !== 'cancelled') this.#verified().forEach((index) => this.#saved.add(index));
+      try {
+        if ((await saveFiles(files, this.saveWay)) !== 'cancelled') indices.forEach((index) => this.#saved.add(index));
+      } catch (error) {
+        // The rest of the batch was saved: only the failed files still need saving.
+        if (error instanceof NotAllSavedError) {
+          const failed = new Set(error.failures.map((failure) => failure.index));
+          indices.forEach((index, at) => failed.has(at) || this.#saved.add(index));
+        }
+        throw error;
+      }
     });
   }
 
@@ -339,7 +358,16 @@ export class Receive {
       this.notice =
         error instanceof TooLargeToSaveError
           ? (t) => (error.file === null ? t.receive.zipNeedsWorker : t.receive.tooLargeToSave(error.file!))
-          : (t) => t.receive.saveFailed(errorText(error)(t));
+          : error instanceof NotAllSavedError
+            ? notAllSaved(error)
+            : (t) => t.receive.saveFailed(errorText(error)(t));
     }
   }
+}
+
+/** Which files were not saved (the first few, then how many more) and why the first one failed. */
+function notAllSaved({ failures }: NotAllSavedError): Phrase {
+  const shown = failures.slice(0, 3).map((failure) => displayName(failure.path));
+  const more = failures.length - shown.length;
+  return (t) => t.receive.notAllSaved(shown.join(', ') + (more > 0 ? ` ${t.files.more(more)}` : ''), errorText(failures[0]!.error)(t));
 }

@@ -120,6 +120,7 @@ export const en = {
     dropped: 'The sender went away or the connection dropped; waiting for it to come back.',
     deleteFailed: (reason: string) => `Could not delete what was received: ${reason}`,
     saveFailed: (reason: string) => `Could not save: ${reason}`,
+    notAllSaved: (names: string, reason: string) => `Saved every file but ${names}. ${reason}`,
     noRoom: (needed: string, free: string) =>
       `Not enough room on this device: the transfer needs ${needed} but only ${free} is free for this site. Free some space and try again.`,
   },

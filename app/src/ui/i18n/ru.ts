@@ -121,6 +121,7 @@ export const ru: Messages = {
     dropped: 'Отправитель ушёл или связь прервалась; ждём, когда он вернётся.',
     deleteFailed: (reason: string) => `Не удалось удалить полученное: ${reason}`,
     saveFailed: (reason: string) => `Не удалось сохранить: ${reason}`,
+    notAllSaved: (names: string, reason: string) => `Сохранены все файлы, кроме ${names}. ${reason}`,
     noRoom: (needed: string, free: string) =>
       `На устройстве не хватает места: для передачи нужно ${needed}, а этому сайту доступно только ${free}. Освободите место и попробуйте снова.`,
   },

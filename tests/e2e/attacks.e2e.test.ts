@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 // Named apart from the browser's WebSocket, which page.evaluate bodies below use.
 import NodeWebSocket from 'ws';
-import { newPage, pageErrors, randomFixture, saveAll, share, waitForState, useFerry, type Fixture } from './harness.ts';
+import { newPage, pageErrors, randomFixture, saveAll, share, untilControlled, waitForState, useFerry, type Fixture } from './harness.ts';
 
 const ferry = useFerry();
 const sockets: NodeWebSocket[] = [];
@@ -174,6 +174,67 @@ describe('a flood of bogus connections to a sender', () => {
     await expect.poll(() => livePeerConnections(sender), { timeout: 30_000 }).toBeLessThanOrEqual(before);
     expect(pageErrors.filter((error) => error.startsWith(ferry.origin))).toEqual([]);
     await Promise.all([sender.close(), attacker.close()]);
+  });
+});
+
+describe('names a sender chose', () => {
+  it('save on a phone as well-formed names, and Save all into a folder renames instead of overwriting', async () => {
+    const emoji = `${'😀'.repeat(120)}.txt`; // cut in the middle of a pair, it broke the download header
+    const files = [
+      { name: emoji, mimeType: 'text/plain', buffer: Buffer.from('emoji') },
+      { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('one') },
+      { name: 'A.txt', mimeType: 'text/plain', buffer: Buffer.from('two') },
+      { name: 'CON .txt', mimeType: 'text/plain', buffer: Buffer.from('device') },
+    ];
+    const { page: sender } = await newPage(ferry.senderBrowser);
+    await sender.goto(ferry.origin);
+    await sender.locator('input[type=file]').setInputFiles(files);
+    const link = await sender.getByTestId('share-link').inputValue();
+
+    const { page: receiver, context } = await newPage(ferry.receiverBrowser);
+    // "The folder the person picked": a real directory handle, in the origin's private file system.
+    await context.addInitScript(() => {
+      (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = async () =>
+        (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });
+    });
+    await receiver.goto(`${ferry.origin}/#/`);
+    await untilControlled(receiver);
+    await receiver.evaluate(async () => {
+      const picked = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });
+      const writable = await (await picked.getFileHandle('a.txt', { create: true })).createWritable();
+      await writable.write('already here');
+      await writable.close();
+    });
+    await receiver.goto(link);
+    await waitForState(receiver, 'waiting', 30_000);
+    await receiver.getByTestId('download').click();
+    await waitForState(receiver, 'done', 60_000);
+
+    // One by one, through the service worker's stream, as a phone saves.
+    const saved = await saveAll(receiver);
+    expect(saved.every((one) => one.url.startsWith(ferry.origin))).toBe(true);
+    const emojiSaved = saved.find((one) => one.name.startsWith('😀'))!;
+    expect(emojiSaved.name).toMatch(/^(😀)+\.txt$/u);
+    expect(Buffer.byteLength(emojiSaved.name)).toBeLessThanOrEqual(255);
+    expect(saved.map((one) => one.name)).not.toContain('CON .txt');
+
+    await receiver.getByTestId('save-all').click();
+    const folder = () =>
+      receiver.evaluate(async () => {
+        const picked = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked');
+        const found: Record<string, string> = {};
+        for await (const [name, handle] of picked as unknown as AsyncIterable<[string, FileSystemFileHandle]>) {
+          found[name] = await (await handle.getFile()).text();
+        }
+        return found;
+      });
+    await expect.poll(async () => Object.keys(await folder()).length).toBe(5);
+    const contents = await folder();
+    expect(contents['a.txt']).toBe('already here');
+    expect(Object.values(contents).sort()).toEqual(['already here', 'device', 'emoji', 'one', 'two']);
+    // Apart in name even where a file system ignores case.
+    expect(new Set(Object.keys(contents).map((name) => name.toLowerCase())).size).toBe(5);
+    await Promise.all([sender.close(), receiver.close()]);
   });
 });
 

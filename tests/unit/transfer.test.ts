@@ -5,9 +5,12 @@ import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts';
+import { PEER_WORDS_MAX } from '../../app/src/transfer/peer-link.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import { StorageFullError } from '../../app/src/transfer/store.ts';
+import { en } from '../../app/src/ui/i18n/en.ts';
+import { localiseMessage } from '../../app/src/ui/i18n/errors.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { memoryFile, randomFile, receiverPrints, senderPrints, sha256, wire } from './transfer-harness.ts';
@@ -224,6 +227,50 @@ describe('a receiver facing a hostile or broken sender', () => {
     const { snapshot } = await hostileSender((send) => send({ type: 'error', message: 'disk unplugged' }));
     expect(snapshot.error).toBe('The sender stopped the transfer: disk unplugged');
   });
+
+  it('a sender whose error text would reorder, hide or drown what is around it', async () => {
+    const words = `\u202Eelif siht nepo\u202C\n\n\u200BPlease  reinstall\tFerry ${'from evil.example '.repeat(40)}`;
+    const { snapshot } = await hostileSender((send) => send({ type: 'error', message: words }));
+    const [prefix, quoted] = [snapshot.error!.slice(0, 33), snapshot.error!.slice(33)];
+    expect(prefix).toBe('The sender stopped the transfer: ');
+    expect(quoted).toMatch(/^elif siht nepo Please reinstall Ferry from evil\.example/);
+    expect(quoted).not.toMatch(/[\u0000-\u001f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/);
+    expect(Array.from(quoted).length).toBeLessThanOrEqual(PEER_WORDS_MAX);
+    expect(quoted.endsWith('…')).toBe(true);
+  });
+});
+
+describe('words from a peer that has not proved the secret', () => {
+  it('never reach the receiver’s screen', async () => {
+    const [senderChannel, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<ReceiverSnapshot>();
+    const receiver = new ReceiverSession({
+      channel: receiverChannel,
+      maxMessageSize: 262144,
+      fingerprints: receiverPrints,
+      secret: newSecret(),
+      openStore: async (files) => memoryStore(files),
+      onchange,
+    });
+    void receiver.start();
+    for (const frame of encodeControl({ type: 'error', message: 'Your files moved: open evil.example' }, 262144)) senderChannel.send(frame);
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).not.toMatch(/evil/);
+    // Nothing was proved, so it is a connection that failed, as if the peer had just hung up.
+    expect(snapshot.disconnected).toBe(true);
+  });
+
+  it('never reach the sender’s screen', async () => {
+    const [senderChannel, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<SenderSnapshot>();
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, secret: newSecret(), files: [], onchange });
+    void sender.start();
+    for (const frame of encodeControl({ type: 'error', message: 'Your link leaked: open evil.example' }, 262144)) receiverChannel.send(frame);
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).not.toMatch(/evil/);
+  });
 });
 
 async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
@@ -272,6 +319,14 @@ describe('a sender facing a hostile receiver', () => {
     expect(chunks[0]).toMatchObject({ offset: 600 });
     expect(Buffer.concat(chunks.map((c) => c.payload))).toEqual(Buffer.from(files[0]!.bytes.subarray(600)));
     expect(peer.received.at(-1)).toEqual({ type: 'file-end', file: 0, sha256: sha256(files[0]!.bytes) });
+  });
+
+  it('names the receiver as the author of its error, so its words do not read as the sender’s own', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send({ type: 'error', message: 'This device has no room left for the transfer.' });
+    const snapshot = await ended;
+    expect(snapshot.error).toBe('The receiver stopped the transfer: This device has no room left for the transfer.');
+    expect(localiseMessage(snapshot.error!, en)).not.toBe(en.errors.storageFull);
   });
 
   it('rejects a message that only a sender sends', async () => {

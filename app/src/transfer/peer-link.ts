@@ -146,7 +146,11 @@ export class PeerLink {
     if (this.#ended) return;
     const message = this.#decoder.decode(data);
     if (message === null) return;
-    if (message.type === 'error') throw new PeerReportedError(message.message);
+    if (message.type === 'error') {
+      // Anyone who reaches us can say anything before the proof: their words go nowhere.
+      if (!this.#authenticated) return this.#end(new AbortedError('the other side hung up before proving it holds the link’s secret'));
+      throw new PeerReportedError(peerWords(message.message));
+    }
     if (message.type === 'hello') return this.#verify(message.version, message.proof, message.session);
     if (!this.#authenticated) throw new ProtocolError(`${message.type} before authentication`);
     await this.#handlers.message(message);
@@ -182,9 +186,30 @@ export class PeerLink {
   }
 }
 
-/** The peer sent an error message and closed: its words, shown as they are. */
+/**
+ * The peer, after proving the secret, sent an error message and closed. The message is
+ * its words, cleaned by peerWords: show them only as a quote attributed to the peer.
+ */
 export class PeerReportedError extends Error {
   override name = 'PeerReportedError';
+}
+
+/** How much of a peer's words is ever shown. */
+export const PEER_WORDS_MAX = 200;
+
+/**
+ * A peer's error text made safe to quote. Even a peer that holds the link is only
+ * someone with the link: its words may try to pass for ours. So control, format and
+ * bidi characters (which can reorder or hide the text around them) become spaces,
+ * runs of white space one space, and anything past PEER_WORDS_MAX characters an ellipsis.
+ */
+export function peerWords(text: string): string {
+  const clean = text
+    .replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(clean);
+  return chars.length <= PEER_WORDS_MAX ? clean : `${chars.slice(0, PEER_WORDS_MAX - 1).join('').trimEnd()}…`;
 }
 
 export function asError(value: unknown): Error {

@@ -345,6 +345,7 @@ export class IntegrityError extends Error {
 
 /** What to tell the person receiving, given how the link ended. */
 function explain(error: Error, state: ReceiverState): string {
+  // The UI quotes what follows the colon as the sender's words, never as ours.
   if (error instanceof PeerReportedError) return `The sender stopped the transfer: ${error.message}`;
   if (error.name === 'AbortedError') {
     return state === 'connecting' || state === 'waiting'

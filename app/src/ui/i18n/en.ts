@@ -179,7 +179,10 @@ export const en = {
     storageFull: 'This device has no room left for the transfer. What was received is kept; free some space and try again.',
     senderClosed: 'The sender closed the connection.',
     senderWentAway: 'The sender went away before the transfer finished (the page was closed or the connection dropped).',
-    senderStopped: (reason: string) => `The sender stopped the transfer: ${reason}`,
+    senderStopped: (words: string): string =>
+      words ? `The sender stopped the transfer. Its message: “${words}”` : 'The sender stopped the transfer.',
+    receiverStopped: (words: string): string =>
+      words ? `The receiver stopped the transfer. Its message: “${words}”` : 'The receiver stopped the transfer.',
   },
   units: {
     bytes: ['B', 'kB', 'MB', 'GB', 'TB'],

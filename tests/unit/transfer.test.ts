@@ -139,6 +139,50 @@ describe('authentication', () => {
   });
 });
 
+describe('what the receiver tells about itself', () => {
+  it('nothing at all until the sender has proved the secret', async () => {
+    const [senderChannel, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<ReceiverSnapshot>();
+    const heard: Message[] = [];
+    const decoder = new FrameDecoder();
+    senderChannel.addEventListener('message', (event) => heard.push(decoder.decode((event as Event & { data: ArrayBuffer }).data)!));
+    const receiver = new ReceiverSession({
+      channel: receiverChannel,
+      maxMessageSize: 262144,
+      fingerprints: receiverPrints,
+      secret: newSecret(),
+      session: 'its-transfer-id',
+      openStore: async (files) => memoryStore(files),
+      onchange,
+    });
+    void receiver.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual([]);
+    // A hello from someone without the link: the receiver hangs up, still unnamed.
+    const impostor = await proveSecret(newSecret(), 'sender', senderPrints);
+    for (const frame of encodeControl({ type: 'hello', version: 1, proof: impostor }, 262144)) senderChannel.send(frame);
+    expect((await ended).state).toBe('error');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard.map((message) => message.type)).toEqual(['error']);
+  });
+
+  it('a name the sender knows again on every connection, which is not its transfer id', async () => {
+    const secret = newSecret();
+    const id = 'its-transfer-id';
+    const names = [];
+    for (const session of [id, id, 'another-transfer']) {
+      const { sender, receiver } = await wire([randomFile('a', 10)], { secret, session }).settled;
+      expect(receiver.state).toBe('done');
+      names.push(sender.session);
+    }
+    expect(names[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(names[1]).toBe(names[0]);
+    expect(names[2]).not.toBe(names[0]);
+    // The id names the receiver's download URLs and storage keys: it stays on the device.
+    expect(names[0]).not.toContain(id);
+  });
+});
+
 /** A peer the test drives frame by frame, after a correct hello. */
 async function rawPeer(channel: FakeChannel, secret: string, role: 'sender' | 'receiver') {
   const received: Message[] = [];

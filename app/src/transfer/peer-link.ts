@@ -4,7 +4,7 @@
  * at a time and in order, runs the hello exchange, and turns every way a link can end
  * (peer closed, protocol error, our own close) into exactly one `ended` call.
  */
-import { proveSecret, verifySecret, type Fingerprints, type Role } from './auth.ts';
+import { proveSecret, sessionName, verifySecret, type Fingerprints, type Role } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
@@ -27,7 +27,10 @@ export interface LinkOptions {
   flow?: FlowLimits;
   /** How long the peer has to prove the secret before we hang up. */
   helloTimeoutMs?: number;
-  /** Sent in our hello (receivers: the transfer's id, stable across reconnections). */
+  /**
+   * Our stable id (receivers: the transfer's), so the peer knows us again when we
+   * reconnect. Only its digest (auth.ts sessionName) goes on the wire.
+   */
   session?: string;
 }
 
@@ -80,20 +83,29 @@ export class PeerLink {
     return this.#abort.signal;
   }
 
-  /** Sends our proof. Call once the channel is open. */
+  /**
+   * Call once the channel is open. The sender proves the secret at once; the receiver
+   * answers only once the sender's proof checks out, so its hello, which names it,
+   * reaches no one who lacks the link.
+   */
   async start(): Promise<void> {
-    const { secret, role, fingerprints } = this.#options;
     this.#helloTimer = setTimeout(() => {
       if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
     }, this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    if (this.#options.role !== 'sender') return;
     try {
-      const proof = await proveSecret(secret, role, fingerprints);
-      const { session } = this.#options;
-      await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(session && { session }) });
-      this.#sayHello();
+      await this.#hello();
     } catch (error) {
       this.#end(asError(error));
     }
+  }
+
+  async #hello(): Promise<void> {
+    const { secret, role, fingerprints, session } = this.#options;
+    const proof = await proveSecret(secret, role, fingerprints);
+    const name = session === undefined ? undefined : await sessionName(secret, session);
+    await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(name && { session: name }) });
+    this.#sayHello();
   }
 
   async send(message: ControlMessage): Promise<void> {
@@ -169,6 +181,7 @@ export class PeerLink {
     this.#authenticated = true;
     clearTimeout(this.#helloTimer);
     this.#decoder.limit = MAX_CONTROL_BYTES;
+    if (role === 'receiver') await this.#hello();
     await this.#helloSent;
     await this.#handlers.authenticated(session);
   }

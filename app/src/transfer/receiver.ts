@@ -45,7 +45,10 @@ export interface ReceiverOptions {
   maxMessageSize: number;
   fingerprints: Fingerprints;
   secret: string;
-  /** This transfer's id, stable across reconnections and reloads. */
+  /**
+   * This transfer's id, stable across reconnections and reloads. The sender sees only
+   * a digest of it, and only once it has proved the secret.
+   */
   session?: string;
   /** The store for this manifest: empty for a new transfer, partly filled for a resumed one. */
   openStore: (files: readonly FileDescription[]) => Promise<ReceiveStore>;

@@ -30,7 +30,7 @@ export interface SenderSnapshot {
   /** File payload bytes put on the channel in this session. */
   sentBytes: number;
   filesConfirmed: number;
-  /** The receiver's transfer id, stable across its reconnections. */
+  /** The receiver's name for itself, stable across its reconnections (a digest of its transfer id). */
   session: string | null;
   error: string | null;
 }

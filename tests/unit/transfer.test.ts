@@ -203,7 +203,11 @@ function settle<T extends { state: string }>(): [(snapshot: T) => void, Promise<
   return [(s) => (s.state === 'done' || s.state === 'error') && resolve(s), done];
 }
 
-async function hostileSender(frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void, stallTimeoutMs?: number) {
+async function hostileSender(
+  frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void,
+  stallTimeoutMs?: number,
+  makeStore = memoryStore,
+) {
   const [senderChannel, receiverChannel] = channelPair();
   const secret = newSecret();
   const [onchange, ended] = settle<ReceiverSnapshot>();
@@ -214,7 +218,7 @@ async function hostileSender(frames: (send: (m: ControlMessage) => void, channel
     fingerprints: receiverPrints,
     secret,
     stallTimeoutMs,
-    openStore: async (files) => (store = memoryStore(files)),
+    openStore: async (files) => (store = makeStore(files)),
     onchange: (s) => {
       if (s.state === 'waiting') void receiver.download();
       onchange(s);
@@ -563,6 +567,56 @@ describe('a sender that goes silent', () => {
     const { snapshot } = await hostileSender(() => {}, 100);
     expect(snapshot.state).toBe('error');
     expect(snapshot.disconnected).toBe(true);
+  });
+});
+
+/** Resolves with what `ended` gives, or with 'hung' if it takes longer than `ms`. */
+function within<T>(ended: Promise<T>, ms: number): Promise<T | 'hung'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)));
+  return Promise.race([ended, hung]).finally(() => clearTimeout(timer));
+}
+
+/** A receiver facing a sender that proves the secret, then does only what `act` says. */
+async function provenSender(act: (channel: FakeChannel) => void, stallTimeoutMs: number) {
+  const [senderChannel, receiverChannel] = channelPair({ maxMessageSize: 1024 });
+  const secret = newSecret();
+  const [onchange, ended] = settle<ReceiverSnapshot>();
+  const snapshots: ReceiverSnapshot[] = [];
+  const receiver = new ReceiverSession({
+    channel: receiverChannel,
+    maxMessageSize: 1024,
+    fingerprints: receiverPrints,
+    secret,
+    stallTimeoutMs,
+    openStore: async (files) => memoryStore(files),
+    onchange: (snapshot) => (snapshots.push(snapshot), onchange(snapshot)),
+  });
+  void receiver.start();
+  const peer = await rawPeer(senderChannel, secret, 'sender');
+  await expect.poll(() => peer.received.some((m) => m.type === 'hello')).toBe(true);
+  act(senderChannel);
+  return { ended: within(ended, 2000), snapshots };
+}
+
+describe('a sender that proves the secret and then', () => {
+  it('sends no manifest is hung up on, as a dropped connection', async () => {
+    const { ended } = await provenSender(() => {}, 100);
+    const snapshot = await ended;
+    expect(snapshot).not.toBe('hung');
+    expect(snapshot).toMatchObject({ state: 'error', disconnected: true, error: 'The sender’s page answered but sent no list of files.' });
+  });
+
+  it('sends a long manifest slowly is waited for, as long as it keeps coming', async () => {
+    const files = Array.from({ length: 300 }, (_, i) => ({ name: `photo-${i}.jpg`, size: i, type: '', lastModified: 0 }));
+    const frames = encodeControl({ type: 'manifest', files }, 1024);
+    const { snapshots } = await provenSender((channel) => {
+      frames.forEach((frame, i) => setTimeout(() => channel.readyState === 'open' && channel.send(frame), 40 * (i + 1)));
+    }, 100);
+    // Far longer in all than the 100 ms it may be silent.
+    expect(frames.length * 40).toBeGreaterThan(300);
+    await expect.poll(() => snapshots.at(-1)?.state, { timeout: 3000 }).toBe('waiting');
+    expect(snapshots.at(-1)!.files).toHaveLength(300);
   });
 });
 

@@ -41,6 +41,8 @@ export interface LinkHandlers {
   authenticated(session: string | undefined): void | Promise<void>;
   /** A verified message other than hello, in order. A throw ends the link. */
   message(message: Message): void | Promise<void>;
+  /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
+  heard?(): void;
   /** Called once. `error` is null after our own orderly close. */
   ended(error: Error | null): void;
 }
@@ -143,6 +145,7 @@ export class PeerLink {
 
   #onMessage = (event: Event): void => {
     const data = (event as Event & { data?: unknown }).data;
+    this.#handlers.heard?.();
     this.#inbox = this.#inbox.then(() => this.#handle(data)).catch((error: unknown) => this.fail(asError(error)));
   };
 

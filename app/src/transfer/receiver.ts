@@ -54,7 +54,10 @@ export interface ReceiverOptions {
   openStore: (files: readonly FileDescription[]) => Promise<ReceiveStore>;
   /** Bytes asked for and not yet stored, at most. */
   window?: number;
-  /** Hang up (and let the caller reconnect) when asked-for data stops coming this long. */
+  /**
+   * Hang up (and let the caller reconnect) when the manifest, once the sender has
+   * proved the secret, or asked-for data stops coming this long.
+   */
   stallTimeoutMs?: number;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
@@ -101,6 +104,8 @@ export class ReceiverSession {
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #lastEmit = -Infinity;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set from the sender's proof until its manifest arrives. */
+  #manifestTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ReceiverOptions) {
     this.#options = options;
@@ -109,11 +114,23 @@ export class ReceiverSession {
     this.#link = new PeerLink(
       { ...options, role: 'receiver' },
       {
-        authenticated: () => {},
+        authenticated: () => this.#awaitManifest(),
+        // A manifest of many files comes in many frames: each one shows the sender is there.
+        heard: () => {
+          if (this.#manifestTimer !== undefined) this.#awaitManifest();
+        },
         message: (message) => this.#handle(message),
         ended: (error) => this.#ended(error),
       },
     );
+  }
+
+  /** (Re)starts the wait for the manifest: a sender that proves the secret and goes quiet is hung up on. */
+  #awaitManifest(): void {
+    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer = setTimeout(() => {
+      this.#link.fail(new SilentSenderError('the sender proved the link but sent no list of files'));
+    }, this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
   }
 
   start(): Promise<void> {
@@ -169,6 +186,8 @@ export class ReceiverSession {
 
   async #manifest(files: FileDescription[]): Promise<void> {
     if (this.#state !== 'connecting') throw new ProtocolError('a second manifest');
+    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer = undefined;
     const store = await this.#options.openStore(files);
     this.#store = store;
     this.#files = files;
@@ -315,8 +334,12 @@ export class ReceiverSession {
 
   #ended(error: Error | null): void {
     clearTimeout(this.#stallTimer);
+    clearTimeout(this.#manifestTimer);
     if (this.#state === 'done' || !error) return;
-    this.#disconnected = error.name === 'AbortedError' || (this.#state === 'connecting' && error.name === 'ProtocolError');
+    this.#disconnected =
+      error.name === 'AbortedError' ||
+      error.name === 'SilentSenderError' ||
+      (this.#state === 'connecting' && error.name === 'ProtocolError');
     this.#error = explain(error, this.#state);
     this.#set('error');
   }
@@ -341,6 +364,11 @@ export class ReceiverSession {
   }
 }
 
+/** The sender proved the secret, then sent no manifest: as good as a dropped connection. */
+export class SilentSenderError extends Error {
+  override name = 'SilentSenderError';
+}
+
 /** The received bytes do not hash to what the sender announced, twice. */
 export class IntegrityError extends Error {
   override name = 'IntegrityError';
@@ -350,6 +378,7 @@ export class IntegrityError extends Error {
 function explain(error: Error, state: ReceiverState): string {
   // The UI quotes what follows the colon as the sender's words, never as ours.
   if (error instanceof PeerReportedError) return `The sender stopped the transfer: ${error.message}`;
+  if (error.name === 'SilentSenderError') return 'The sender’s page answered but sent no list of files.';
   if (error.name === 'AbortedError') {
     return state === 'connecting' || state === 'waiting'
       ? 'The sender closed the connection.'

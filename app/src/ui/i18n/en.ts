@@ -179,6 +179,7 @@ export const en = {
     storageFull: 'This device has no room left for the transfer. What was received is kept; free some space and try again.',
     senderClosed: 'The sender closed the connection.',
     senderWentAway: 'The sender went away before the transfer finished (the page was closed or the connection dropped).',
+    senderNoFiles: 'The sender’s page answered but sent no list of files.',
     senderStopped: (words: string): string =>
       words ? `The sender stopped the transfer. Its message: “${words}”` : 'The sender stopped the transfer.',
     receiverStopped: (words: string): string =>

@@ -4,9 +4,9 @@ import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
-import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts';
+import type { ControlMessage, FileDescription, Message } from '../../app/src/transfer/messages.ts';
 import { PEER_WORDS_MAX } from '../../app/src/transfer/peer-link.ts';
-import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
+import { DEFAULT_WINDOW, ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import { StorageFullError } from '../../app/src/transfer/store.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
@@ -421,7 +421,7 @@ describe('before a peer has proved the secret', () => {
     const part = new Uint8Array(200 * 1024);
     part[0] = 0x7f;
     receiverChannel.send(part);
-    expect((await ended).error).toMatch(/too large/);
+    expect((await ended).error).toMatch(/too large|more than it was asked for/);
   });
 
   it('it has a deadline', async () => {
@@ -617,6 +617,40 @@ describe('a sender that proves the secret and then', () => {
     expect(frames.length * 40).toBeGreaterThan(300);
     await expect.poll(() => snapshots.at(-1)?.state, { timeout: 3000 }).toBe('waiting');
     expect(snapshots.at(-1)!.files).toHaveLength(300);
+  });
+});
+
+/** A store whose writes never finish: the receiver waits on its disk. */
+function stuckStore(files: readonly FileDescription[]): MemoryStore {
+  return { ...memoryStore(files), write: () => new Promise<void>(() => {}) };
+}
+
+describe('a sender that floods the receiver while it waits on its disk', () => {
+  it('with more messages than it could have outstanding is hung up on', async () => {
+    // 5,000 one-byte frames; an honest sender has at most a window in 16 KiB frames plus
+    // two per asked range outstanding, about 2,200 (inboxLimits).
+    const { snapshot } = await hostileSender(
+      (_send, channel) => {
+        channel.send(data(0, 0, [1]));
+        for (let i = 0; i < 5000; i++) channel.send(data(0, 1, [2]));
+      },
+      undefined,
+      stuckStore,
+    );
+    expect(snapshot).toMatchObject({ state: 'error', error: 'the other side sent more than it was asked for' });
+  });
+
+  it('with more bytes than it was asked for is hung up on', async () => {
+    const { snapshot } = await hostileSender(
+      (_send, channel) => {
+        channel.send(data(0, 0, [1]));
+        // A window's worth of frames each a full message long: far more than the 3 bytes still asked for.
+        for (let i = 0; i < Math.ceil(DEFAULT_WINDOW / 262144) + 4; i++) channel.send(allocateDataFrame(0, 1, 262144 - DATA_HEADER_BYTES));
+      },
+      undefined,
+      stuckStore,
+    );
+    expect(snapshot).toMatchObject({ state: 'error', error: 'the other side sent more than it was asked for' });
   });
 });
 

@@ -27,6 +27,8 @@ export interface LinkOptions {
   flow?: FlowLimits;
   /** How long the peer has to prove the secret before we hang up. */
   helloTimeoutMs?: number;
+  /** How much the proven peer may have sent that we have not handled yet; see InboxLimits. */
+  inbox?: InboxLimits;
   /**
    * Our stable id (receivers: the transfer's), so the peer knows us again when we
    * reconnect. Only its digest (auth.ts sessionName) goes on the wire.
@@ -35,6 +37,25 @@ export interface LinkOptions {
 }
 
 const HELLO_TIMEOUT_MS = 10_000;
+
+/**
+ * Messages are handled one at a time, and a handler may wait (on the disk, say) while
+ * more arrive. Those wait in line, and the line may hold no more than this: a peer
+ * that sends more than an honest one could have outstanding is hung up on, rather than
+ * queued in memory without end. Bytes are channel message sizes.
+ */
+export interface InboxLimits {
+  messages: number;
+  bytes: number;
+}
+
+/** Before the proof: a hello, and perhaps an error. */
+const UNPROVEN_INBOX: InboxLimits = { messages: 4, bytes: 2 * MAX_UNAUTHENTICATED_BYTES };
+/**
+ * For a side whose handlers do not wait (the sender's: it queues requests for its own
+ * pump) and whose peer sends only when answered: generous, but finite.
+ */
+const DEFAULT_INBOX: InboxLimits = { messages: 4096, bytes: MAX_CONTROL_BYTES };
 
 export interface LinkHandlers {
   /** The peer proved it holds the secret; messages may flow. `session` is what it sent. */
@@ -61,6 +82,9 @@ export class PeerLink {
   /** The largest message this link sends. */
   readonly maxMessageSize: number;
   #inbox: Promise<void> = Promise.resolve();
+  /** Messages received and not yet handled (the one being handled included), and their bytes. */
+  #backlog = 0;
+  #backlogBytes = 0;
   #authenticated = false;
   #ended = false;
   /** Settles once our own hello is on the wire: nothing may overtake it. */
@@ -145,8 +169,24 @@ export class PeerLink {
 
   #onMessage = (event: Event): void => {
     const data = (event as Event & { data?: unknown }).data;
+    const bytes = byteLength(data);
+    const limits = this.#authenticated ? (this.#options.inbox ?? DEFAULT_INBOX) : UNPROVEN_INBOX;
+    this.#backlog += 1;
+    this.#backlogBytes += bytes;
+    if (this.#backlog > limits.messages || this.#backlogBytes > limits.bytes) {
+      return this.fail(new ProtocolError('the other side sent more than it was asked for'));
+    }
     this.#handlers.heard?.();
-    this.#inbox = this.#inbox.then(() => this.#handle(data)).catch((error: unknown) => this.fail(asError(error)));
+    this.#inbox = this.#inbox.then(async () => {
+      try {
+        await this.#handle(data);
+      } catch (error) {
+        this.fail(asError(error));
+      } finally {
+        this.#backlog -= 1;
+        this.#backlogBytes -= bytes;
+      }
+    });
   };
 
   #onClose = (): void => {
@@ -226,6 +266,11 @@ export function peerWords(text: string): string {
     .trim();
   const chars = Array.from(clean);
   return chars.length <= PEER_WORDS_MAX ? clean : `${chars.slice(0, PEER_WORDS_MAX - 1).join('').trimEnd()}…`;
+}
+
+function byteLength(data: unknown): number {
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return typeof data === 'string' ? data.length : 0;
 }
 
 export function asError(value: unknown): Error {

@@ -13,9 +13,10 @@ import type { Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import type { FlowLimits } from './flow.ts';
+import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { FileDescription, FileRange, Message } from './messages.ts';
-import { PeerLink, PeerReportedError } from './peer-link.ts';
+import { MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
@@ -70,6 +71,32 @@ export const DEFAULT_WINDOW = 3 * 1024 * 1024;
 const STALL_TIMEOUT_MS = 20_000;
 const EMIT_INTERVAL_MS = 100;
 const FETCH_ATTEMPTS = 2;
+/** Ranges asked for and not yet answered, at most; one request carries no more either. */
+const MAX_ASKED = 1000;
+/**
+ * An honest sender fills each data frame up to the link's message size, which browsers
+ * put at 64 KiB or more; we count on a quarter of that.
+ */
+const MIN_DATA_FRAME = 16 * 1024;
+/** A file-end frame: its code and JSON body with a file index and a SHA-256 in hex. */
+const FILE_END_BYTES = 128;
+/** An error frame: MAX_ERROR_LENGTH characters of JSON, with room for escapes. */
+const ERROR_FRAME_BYTES = 8 * 1024;
+
+/**
+ * The most an honest sender can have sent that we have not handled yet. It sends only
+ * what we asked for: at most a window of data, in full frames but for the last of each
+ * range, and a file-end for each of at most MAX_ASKED ranges; then perhaps an error.
+ * Before that, one frame of anything (a manifest part) is the most it has in flight.
+ */
+export function inboxLimits(window: number, maxMessageSize: number): InboxLimits {
+  const frame = Math.min(MIN_DATA_FRAME, maxMessageSize) - DATA_HEADER_BYTES;
+  const dataFrames = Math.ceil(window / frame) + MAX_ASKED;
+  return {
+    messages: dataFrames + MAX_ASKED + 2,
+    bytes: window + dataFrames * DATA_HEADER_BYTES + MAX_ASKED * FILE_END_BYTES + MESSAGE_CAP + ERROR_FRAME_BYTES,
+  };
+}
 
 /** A requested range and how far it has arrived. */
 interface Asked extends FileRange {
@@ -112,7 +139,7 @@ export class ReceiverSession {
     this.#now = options.now ?? (() => Date.now());
     this.#window = options.window ?? DEFAULT_WINDOW;
     this.#link = new PeerLink(
-      { ...options, role: 'receiver' },
+      { ...options, role: 'receiver', inbox: inboxLimits(this.#window, options.maxMessageSize) },
       {
         authenticated: () => this.#awaitManifest(),
         // A manifest of many files comes in many frames: each one shows the sender is there.
@@ -298,12 +325,14 @@ export class ReceiverSession {
 
   /** Tops the window up: asks for more once a third of it has been stored. */
   async #ask(): Promise<void> {
-    if (this.#pending.length === 0 || this.#askedBytes > (this.#window * 2) / 3) return;
+    const full = this.#askedBytes > (this.#window * 2) / 3 || this.#asked.length > (MAX_ASKED * 2) / 3;
+    if (this.#pending.length === 0 || full) return;
     const batch: FileRange[] = [];
     let budget = this.#window - this.#askedBytes;
-    // Zero-length ranges (an empty file, or just a hash) cost no budget; the batch is
-    // capped so a request for 10,000 tiny files stays a modest message.
-    while (this.#pending.length > 0 && budget > 0 && batch.length < 1000) {
+    // Zero-length ranges (an empty file, or just a hash) cost no budget, so their number
+    // is capped too: a request for 10,000 tiny files stays a modest message, and what
+    // the sender may have in flight stays within inboxLimits.
+    while (this.#pending.length > 0 && budget > 0 && this.#asked.length < MAX_ASKED) {
       const next = this.#pending[0]!;
       const end = Math.min(next.end, next.start + budget);
       const range = { file: next.file, start: next.start, end };

@@ -55,6 +55,13 @@ export const en = {
     nothingPicked: 'Nothing to send: the selection had no files.',
     sharedLost: 'The shared files did not reach Ferry. Open Ferry once more and choose them here.',
     sharedNoFiles: 'Only files can be shared to Ferry.',
+    sharedReplace: (n: number) =>
+      `Share ${n === 1 ? 'this file' : `these ${files(n)}`} instead of the current share? Its link will stop working.`,
+    sharedStart: (n: number) => `Share ${n === 1 ? 'this file' : `these ${files(n)}`}?`,
+    sharedFromSite: 'Another website sent them to Ferry.',
+    sharedAccept: (n: number): string => (n === 1 ? 'Share this file' : 'Share these files'),
+    sharedKeep: 'Keep the current share',
+    sharedDecline: 'Don’t share',
     dropFailed: (reason: string) => `Could not read the dropped files: ${reason}`,
     stillOpenRegion: 'Carry on sending',
     stillOpen: 'Your share is still open',

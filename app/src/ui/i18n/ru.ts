@@ -54,6 +54,13 @@ export const ru: Messages = {
     nothingPicked: 'Нечего отправлять: среди выбранного нет файлов.',
     sharedLost: 'Файлы, которыми поделились, не дошли до Ferry. Откройте Ferry ещё раз и выберите их здесь.',
     sharedNoFiles: 'В Ferry можно поделиться только файлами.',
+    sharedReplace: (n: number) =>
+      `Раздать ${n === 1 ? 'этот файл' : `эти ${files(n)}`} вместо текущей раздачи? Её ссылка перестанет работать.`,
+    sharedStart: (n: number) => `Раздать ${n === 1 ? 'этот файл' : `эти ${files(n)}`}?`,
+    sharedFromSite: 'Их прислал в Ferry другой сайт.',
+    sharedAccept: (n: number) => (n === 1 ? 'Раздать этот файл' : 'Раздать эти файлы'),
+    sharedKeep: 'Оставить текущую раздачу',
+    sharedDecline: 'Не раздавать',
     dropFailed: (reason: string) => `Не удалось прочитать перетащенные файлы: ${reason}`,
     stillOpenRegion: 'Продолжить отправку',
     stillOpen: 'Ваша раздача ещё открыта',

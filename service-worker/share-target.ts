@@ -1,8 +1,10 @@
 /**
  * The Web Share Target: "Share → Ferry" on Android posts the files here. The POST is
  * answered at once with a redirect to the app (a page cannot be given a POST body),
- * and the files are handed over when that page says it is ready for them.
+ * and the files are handed over when that page says it is ready for them, with who
+ * posted them: any web page can post here too (app/src/share-from.ts).
  */
+import { shareFrom, type ShareFrom } from '../app/src/share-from.ts';
 import { SHARE_TARGET_PATH, SHARED_FILES_QUERY, type WorkerMessage } from '../app/src/sw-messages.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -19,7 +21,8 @@ export function handleShareTarget(event: FetchEvent): boolean {
   const { pathname } = new URL(event.request.url);
   if (event.request.method !== 'POST' || pathname !== SHARE_TARGET_PATH) return false;
   event.respondWith(Response.redirect(`/?${SHARED_FILES_QUERY}`, 303));
-  event.waitUntil(deliver(event.request, event.resultingClientId));
+  // Only the worker sees who posted the files; the page, which knows what is being shared, decides.
+  event.waitUntil(deliver(event.request, event.resultingClientId, shareFrom(event.request.referrer, self.location.origin)));
   return true;
 }
 
@@ -32,12 +35,12 @@ export function noteShareReady(event: ExtendableMessageEvent): void {
   else readyEarly.add(source.id);
 }
 
-async function deliver(request: Request, redirectedClient: string): Promise<void> {
+async function deliver(request: Request, redirectedClient: string, from: ShareFrom): Promise<void> {
   const form = await request.formData();
   const files = form.getAll('files').filter((value): value is File => typeof value !== 'string');
   const clientId = await readyPage(redirectedClient);
   const client = clientId ? await self.clients.get(clientId) : undefined;
-  const message: WorkerMessage = { type: 'shared-files', files };
+  const message: WorkerMessage = { type: 'shared-files', files, from };
   client?.postMessage(message);
 }
 

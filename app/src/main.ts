@@ -8,4 +8,7 @@ import './ui/app.css';
 
 mount(App, { target: document.getElementById('app')! });
 appUpdate.register();
-incomingShare.take((files) => void share.start(files.map((file) => fileSource(file))));
+incomingShare.take(
+  (files) => void share.start(files.map((file) => fileSource(file))),
+  () => share.offering(),
+);

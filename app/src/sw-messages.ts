@@ -8,5 +8,8 @@ export const SHARE_TARGET_PATH = '/share-target';
 /** The query the share target redirects to; `unavailable` when no service worker took the files. */
 export const SHARED_FILES_QUERY = 'shared';
 
+import type { ShareFrom } from './share-from.ts';
+
 export type PageMessage = { type: 'share-ready' } | { type: 'SKIP_WAITING' };
-export type WorkerMessage = { type: 'shared-files'; files: File[] };
+/** `from`: who posted the files (share-from.ts); the page decides whether to ask first. */
+export type WorkerMessage = { type: 'shared-files'; files: File[]; from: ShareFrom };

@@ -45,6 +45,17 @@ async function fetchBytes(page: Page, url: string): Promise<Buffer> {
   return response.body();
 }
 
+/** A multipart POST of `paths` to the share target, as Android's "Share → Ferry" sends; `rel: 'noreferrer'` hides who sent it. */
+async function postShare(page: Page, paths: string[], rel = ''): Promise<void> {
+  await page.evaluate((rel) => {
+    const form = Object.assign(document.createElement('form'), { method: 'post', enctype: 'multipart/form-data', action: '/share-target', rel });
+    form.append(Object.assign(document.createElement('input'), { type: 'file', name: 'files', multiple: true, id: 'shared-files' }));
+    document.body.append(form);
+  }, rel);
+  await page.locator('#shared-files').setInputFiles(paths);
+  await page.evaluate(() => document.querySelector<HTMLInputElement>('#shared-files')!.form!.submit());
+}
+
 describe('Ferry as an installable app', () => {
   it('is installable: a complete manifest, real icons, iOS tags, a service worker in control', async () => {
     const context = await launchProfileBrowser(path.join(ferry.dir, 'profile'), ferry.origin);
@@ -151,6 +162,28 @@ describe('Ferry as an installable app', () => {
       files.map((f) => ({ name: path.basename(f.path), sha256: f.sha256 })),
     );
     await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('asks before files posted without a referrer replace the open share, and keeps it when told to', async () => {
+    const [first, second] = [await randomFixture(ferry.dir, 'first.txt', 1000), await randomFixture(ferry.dir, 'second.txt', 2000)];
+    const { page, context } = await newPage(ferry.senderBrowser);
+    await page.goto(ferry.origin);
+    await untilControlled(page);
+    // Posted from Ferry's own page: shared at once.
+    await postShare(page, [first.path]);
+    const link = page.getByTestId('share-link');
+    await expect.poll(() => link.inputValue().catch(() => ''), { timeout: 20_000 }).toMatch(/#\/r\//);
+    const before = await link.inputValue();
+    // No referrer: a system share, or a website hiding that it sent them.
+    await postShare(page, [second.path], 'noreferrer');
+    const question = page.getByTestId('shared-question');
+    await expect.poll(() => question.count(), { timeout: 20_000 }).toBe(1);
+    expect(await question.locator('h2').innerText()).toContain('instead of the current share');
+    await page.getByTestId('shared-decline').click();
+    expect(await question.count()).toBe(0);
+    // The post reloaded the page: the share stays, with its link, waiting for its files again.
+    expect(await page.getByTestId('share-link').innerText()).toBe(before);
+    await context.close();
   });
 
   it('a phone saves a 1 GiB file through the streaming download, and it is intact', async () => {

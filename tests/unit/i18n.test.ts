@@ -110,10 +110,15 @@ describe('errors from below the UI', () => {
   it('are translated where recognised', () => {
     expect(localiseMessage('The sender closed the connection.', ru)).toBe(ru.errors.senderClosed);
     expect(localiseMessage('The Ferry server answered 502.', ru)).toBe('Сервер Ferry ответил кодом 502.');
-    expect(localiseMessage('The sender stopped the transfer: The sender closed the connection.', ru)).toBe(
-      'Отправитель остановил передачу: Отправитель закрыл соединение.',
-    );
     expect(localiseMessage('The link is missing its secret part.', ru)).toBe(ru.badLink.noSecret);
+  });
+
+  it('quote a peer’s own words as they came, never as one of our messages', () => {
+    // The sender could word its error like ours ("no room left on this device").
+    const words = 'This device has no room left for the transfer.';
+    expect(localiseMessage(`The sender stopped the transfer: ${words}`, en)).toBe(`The sender stopped the transfer. Its message: “${words}”`);
+    expect(localiseMessage(`The receiver stopped the transfer: ${words}`, ru)).toBe(`Получатель остановил передачу. Его сообщение: «${words}»`);
+    expect(localiseMessage('The sender stopped the transfer: ', ru)).toBe('Отправитель остановил передачу.');
   });
 
   it('read the same in English as they came', () => {

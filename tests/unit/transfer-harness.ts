@@ -60,6 +60,8 @@ export interface WireOptions extends PairOptions {
   /** A store left by an earlier session: the receiver resumes from it. */
   store?: MemoryStore;
   window?: number;
+  /** The receiver's transfer id. */
+  session?: string;
   /** Ends the sender after it has put this many payload bytes on the channel. */
   cutAfterBytes?: number;
 }
@@ -94,6 +96,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     fingerprints: options.receiverFingerprints ?? receiverPrints,
     secret: options.receiverSecret ?? secret,
     window: options.window,
+    session: options.session,
     openStore: async (files) => (store ??= memoryStore(files)),
     onchange: (snapshot) => {
       receiverSnapshots.push(snapshot);

@@ -4,10 +4,13 @@ import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
-import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts';
-import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
+import type { ControlMessage, FileDescription, Message } from '../../app/src/transfer/messages.ts';
+import { PEER_WORDS_MAX } from '../../app/src/transfer/peer-link.ts';
+import { DEFAULT_WINDOW, ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import { StorageFullError } from '../../app/src/transfer/store.ts';
+import { en } from '../../app/src/ui/i18n/en.ts';
+import { localiseMessage } from '../../app/src/ui/i18n/errors.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { memoryFile, randomFile, receiverPrints, senderPrints, sha256, wire } from './transfer-harness.ts';
@@ -136,6 +139,50 @@ describe('authentication', () => {
   });
 });
 
+describe('what the receiver tells about itself', () => {
+  it('nothing at all until the sender has proved the secret', async () => {
+    const [senderChannel, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<ReceiverSnapshot>();
+    const heard: Message[] = [];
+    const decoder = new FrameDecoder();
+    senderChannel.addEventListener('message', (event) => heard.push(decoder.decode((event as Event & { data: ArrayBuffer }).data)!));
+    const receiver = new ReceiverSession({
+      channel: receiverChannel,
+      maxMessageSize: 262144,
+      fingerprints: receiverPrints,
+      secret: newSecret(),
+      session: 'its-transfer-id',
+      openStore: async (files) => memoryStore(files),
+      onchange,
+    });
+    void receiver.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual([]);
+    // A hello from someone without the link: the receiver hangs up, still unnamed.
+    const impostor = await proveSecret(newSecret(), 'sender', senderPrints);
+    for (const frame of encodeControl({ type: 'hello', version: 1, proof: impostor }, 262144)) senderChannel.send(frame);
+    expect((await ended).state).toBe('error');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heard.map((message) => message.type)).toEqual(['error']);
+  });
+
+  it('a name the sender knows again on every connection, which is not its transfer id', async () => {
+    const secret = newSecret();
+    const id = 'its-transfer-id';
+    const names = [];
+    for (const session of [id, id, 'another-transfer']) {
+      const { sender, receiver } = await wire([randomFile('a', 10)], { secret, session }).settled;
+      expect(receiver.state).toBe('done');
+      names.push(sender.session);
+    }
+    expect(names[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(names[1]).toBe(names[0]);
+    expect(names[2]).not.toBe(names[0]);
+    // The id names the receiver's download URLs and storage keys: it stays on the device.
+    expect(names[0]).not.toContain(id);
+  });
+});
+
 /** A peer the test drives frame by frame, after a correct hello. */
 async function rawPeer(channel: FakeChannel, secret: string, role: 'sender' | 'receiver') {
   const received: Message[] = [];
@@ -156,7 +203,11 @@ function settle<T extends { state: string }>(): [(snapshot: T) => void, Promise<
   return [(s) => (s.state === 'done' || s.state === 'error') && resolve(s), done];
 }
 
-async function hostileSender(frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void, stallTimeoutMs?: number) {
+async function hostileSender(
+  frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void,
+  stallTimeoutMs?: number,
+  makeStore = memoryStore,
+) {
   const [senderChannel, receiverChannel] = channelPair();
   const secret = newSecret();
   const [onchange, ended] = settle<ReceiverSnapshot>();
@@ -167,7 +218,7 @@ async function hostileSender(frames: (send: (m: ControlMessage) => void, channel
     fingerprints: receiverPrints,
     secret,
     stallTimeoutMs,
-    openStore: async (files) => (store = memoryStore(files)),
+    openStore: async (files) => (store = makeStore(files)),
     onchange: (s) => {
       if (s.state === 'waiting') void receiver.download();
       onchange(s);
@@ -224,6 +275,50 @@ describe('a receiver facing a hostile or broken sender', () => {
     const { snapshot } = await hostileSender((send) => send({ type: 'error', message: 'disk unplugged' }));
     expect(snapshot.error).toBe('The sender stopped the transfer: disk unplugged');
   });
+
+  it('a sender whose error text would reorder, hide or drown what is around it', async () => {
+    const words = `\u202Eelif siht nepo\u202C\n\n\u200BPlease  reinstall\tFerry ${'from evil.example '.repeat(40)}`;
+    const { snapshot } = await hostileSender((send) => send({ type: 'error', message: words }));
+    const [prefix, quoted] = [snapshot.error!.slice(0, 33), snapshot.error!.slice(33)];
+    expect(prefix).toBe('The sender stopped the transfer: ');
+    expect(quoted).toMatch(/^elif siht nepo Please reinstall Ferry from evil\.example/);
+    expect(quoted).not.toMatch(/[\u0000-\u001f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/);
+    expect(Array.from(quoted).length).toBeLessThanOrEqual(PEER_WORDS_MAX);
+    expect(quoted.endsWith('…')).toBe(true);
+  });
+});
+
+describe('words from a peer that has not proved the secret', () => {
+  it('never reach the receiver’s screen', async () => {
+    const [senderChannel, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<ReceiverSnapshot>();
+    const receiver = new ReceiverSession({
+      channel: receiverChannel,
+      maxMessageSize: 262144,
+      fingerprints: receiverPrints,
+      secret: newSecret(),
+      openStore: async (files) => memoryStore(files),
+      onchange,
+    });
+    void receiver.start();
+    for (const frame of encodeControl({ type: 'error', message: 'Your files moved: open evil.example' }, 262144)) senderChannel.send(frame);
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).not.toMatch(/evil/);
+    // Nothing was proved, so it is a connection that failed, as if the peer had just hung up.
+    expect(snapshot.disconnected).toBe(true);
+  });
+
+  it('never reach the sender’s screen', async () => {
+    const [senderChannel, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<SenderSnapshot>();
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, secret: newSecret(), files: [], onchange });
+    void sender.start();
+    for (const frame of encodeControl({ type: 'error', message: 'Your link leaked: open evil.example' }, 262144)) receiverChannel.send(frame);
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).not.toMatch(/evil/);
+  });
 });
 
 async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
@@ -274,6 +369,14 @@ describe('a sender facing a hostile receiver', () => {
     expect(peer.received.at(-1)).toEqual({ type: 'file-end', file: 0, sha256: sha256(files[0]!.bytes) });
   });
 
+  it('names the receiver as the author of its error, so its words do not read as the sender’s own', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send({ type: 'error', message: 'This device has no room left for the transfer.' });
+    const snapshot = await ended;
+    expect(snapshot.error).toBe('The receiver stopped the transfer: This device has no room left for the transfer.');
+    expect(localiseMessage(snapshot.error!, en)).not.toBe(en.errors.storageFull);
+  });
+
   it('rejects a message that only a sender sends', async () => {
     const { peer, ended } = await hostileReceiver();
     peer.send({ type: 'manifest', files: [] });
@@ -318,7 +421,7 @@ describe('before a peer has proved the secret', () => {
     const part = new Uint8Array(200 * 1024);
     part[0] = 0x7f;
     receiverChannel.send(part);
-    expect((await ended).error).toMatch(/too large/);
+    expect((await ended).error).toMatch(/too large|more than it was asked for/);
   });
 
   it('it has a deadline', async () => {
@@ -464,6 +567,90 @@ describe('a sender that goes silent', () => {
     const { snapshot } = await hostileSender(() => {}, 100);
     expect(snapshot.state).toBe('error');
     expect(snapshot.disconnected).toBe(true);
+  });
+});
+
+/** Resolves with what `ended` gives, or with 'hung' if it takes longer than `ms`. */
+function within<T>(ended: Promise<T>, ms: number): Promise<T | 'hung'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)));
+  return Promise.race([ended, hung]).finally(() => clearTimeout(timer));
+}
+
+/** A receiver facing a sender that proves the secret, then does only what `act` says. */
+async function provenSender(act: (channel: FakeChannel) => void, stallTimeoutMs: number) {
+  const [senderChannel, receiverChannel] = channelPair({ maxMessageSize: 1024 });
+  const secret = newSecret();
+  const [onchange, ended] = settle<ReceiverSnapshot>();
+  const snapshots: ReceiverSnapshot[] = [];
+  const receiver = new ReceiverSession({
+    channel: receiverChannel,
+    maxMessageSize: 1024,
+    fingerprints: receiverPrints,
+    secret,
+    stallTimeoutMs,
+    openStore: async (files) => memoryStore(files),
+    onchange: (snapshot) => (snapshots.push(snapshot), onchange(snapshot)),
+  });
+  void receiver.start();
+  const peer = await rawPeer(senderChannel, secret, 'sender');
+  await expect.poll(() => peer.received.some((m) => m.type === 'hello')).toBe(true);
+  act(senderChannel);
+  return { ended: within(ended, 2000), snapshots };
+}
+
+describe('a sender that proves the secret and then', () => {
+  it('sends no manifest is hung up on, as a dropped connection', async () => {
+    const { ended } = await provenSender(() => {}, 100);
+    const snapshot = await ended;
+    expect(snapshot).not.toBe('hung');
+    expect(snapshot).toMatchObject({ state: 'error', disconnected: true, error: 'The sender’s page answered but sent no list of files.' });
+  });
+
+  it('sends a long manifest slowly is waited for, as long as it keeps coming', async () => {
+    const files = Array.from({ length: 300 }, (_, i) => ({ name: `photo-${i}.jpg`, size: i, type: '', lastModified: 0 }));
+    const frames = encodeControl({ type: 'manifest', files }, 1024);
+    const { snapshots } = await provenSender((channel) => {
+      frames.forEach((frame, i) => setTimeout(() => channel.readyState === 'open' && channel.send(frame), 40 * (i + 1)));
+    }, 100);
+    // Far longer in all than the 100 ms it may be silent.
+    expect(frames.length * 40).toBeGreaterThan(300);
+    await expect.poll(() => snapshots.at(-1)?.state, { timeout: 3000 }).toBe('waiting');
+    expect(snapshots.at(-1)!.files).toHaveLength(300);
+  });
+});
+
+/** A store whose writes never finish: the receiver waits on its disk. */
+function stuckStore(files: readonly FileDescription[]): MemoryStore {
+  return { ...memoryStore(files), write: () => new Promise<void>(() => {}) };
+}
+
+describe('a sender that floods the receiver while it waits on its disk', () => {
+  it('with more messages than it could have outstanding is hung up on', async () => {
+    // 5,000 one-byte frames; an honest sender has at most a window in 16 KiB frames plus
+    // two per asked range outstanding, about 2,200 (inboxLimits).
+    const { snapshot } = await hostileSender(
+      (_send, channel) => {
+        channel.send(data(0, 0, [1]));
+        for (let i = 0; i < 5000; i++) channel.send(data(0, 1, [2]));
+      },
+      undefined,
+      stuckStore,
+    );
+    expect(snapshot).toMatchObject({ state: 'error', error: 'the other side sent more than it was asked for' });
+  });
+
+  it('with more bytes than it was asked for is hung up on', async () => {
+    const { snapshot } = await hostileSender(
+      (_send, channel) => {
+        channel.send(data(0, 0, [1]));
+        // A window's worth of frames each a full message long: far more than the 3 bytes still asked for.
+        for (let i = 0; i < Math.ceil(DEFAULT_WINDOW / 262144) + 4; i++) channel.send(allocateDataFrame(0, 1, 262144 - DATA_HEADER_BYTES));
+      },
+      undefined,
+      stuckStore,
+    );
+    expect(snapshot).toMatchObject({ state: 'error', error: 'the other side sent more than it was asked for' });
   });
 });
 

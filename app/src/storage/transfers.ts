@@ -11,7 +11,10 @@ import { transferRecords } from './layout.ts';
 import { deleteStoredTransfer } from './received-bytes.ts';
 
 export interface TransferRecord {
-  /** Random; also the session id a reconnecting receiver tells the sender. */
+  /**
+   * Random. It names what is stored (download URLs, storage keys), so it never leaves
+   * the device: the sender is told a digest of it (transfer/auth.ts sessionName).
+   */
   id: string;
   senderId: string;
   secret: string;

@@ -49,6 +49,16 @@ export async function proveSecret(secret: string, role: Role, prints: Fingerprin
   return base64url(await hmac(secret, statement(role, prints.local, prints.remote)));
 }
 
+/**
+ * What a receiver calls itself in its hello, from its own stable id: the same on every
+ * reconnection, so the sender knows it again, but a one-way digest. The id itself names
+ * what the receiver stores (its download URLs, storage keys and folders) and never
+ * leaves the device. 16 bytes, base64url.
+ */
+export async function sessionName(secret: string, id: string): Promise<string> {
+  return base64url((await hmac(secret, new TextEncoder().encode(`ferry-v1 session ${id}`))).subarray(0, 16));
+}
+
 /** Checks the other side's proof, in time independent of where it differs. */
 export async function verifySecret(
   secret: string,

@@ -24,7 +24,11 @@ export interface FileRange {
 }
 
 export type ControlMessage =
-  /** `session` names the receiver's transfer, so a sender knows a reconnecting receiver. */
+  /**
+   * The sender says hello first; the receiver only after the sender's proof checks out.
+   * `session` names the receiver (a digest of its transfer id), so a sender knows a
+   * reconnecting receiver.
+   */
   | { type: 'hello'; version: number; proof: string; session?: string }
   | { type: 'manifest'; files: FileDescription[] }
   /** `stored` and `total` are the receiver's progress, which the sender shows. */

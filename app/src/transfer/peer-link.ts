@@ -4,7 +4,7 @@
  * at a time and in order, runs the hello exchange, and turns every way a link can end
  * (peer closed, protocol error, our own close) into exactly one `ended` call.
  */
-import { proveSecret, verifySecret, type Fingerprints, type Role } from './auth.ts';
+import { proveSecret, sessionName, verifySecret, type Fingerprints, type Role } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
@@ -27,17 +27,43 @@ export interface LinkOptions {
   flow?: FlowLimits;
   /** How long the peer has to prove the secret before we hang up. */
   helloTimeoutMs?: number;
-  /** Sent in our hello (receivers: the transfer's id, stable across reconnections). */
+  /** How much the proven peer may have sent that we have not handled yet; see InboxLimits. */
+  inbox?: InboxLimits;
+  /**
+   * Our stable id (receivers: the transfer's), so the peer knows us again when we
+   * reconnect. Only its digest (auth.ts sessionName) goes on the wire.
+   */
   session?: string;
 }
 
 const HELLO_TIMEOUT_MS = 10_000;
+
+/**
+ * Messages are handled one at a time, and a handler may wait (on the disk, say) while
+ * more arrive. Those wait in line, and the line may hold no more than this: a peer
+ * that sends more than an honest one could have outstanding is hung up on, rather than
+ * queued in memory without end. Bytes are channel message sizes.
+ */
+export interface InboxLimits {
+  messages: number;
+  bytes: number;
+}
+
+/** Before the proof: a hello, and perhaps an error. */
+const UNPROVEN_INBOX: InboxLimits = { messages: 4, bytes: 2 * MAX_UNAUTHENTICATED_BYTES };
+/**
+ * For a side whose handlers do not wait (the sender's: it queues requests for its own
+ * pump) and whose peer sends only when answered: generous, but finite.
+ */
+const DEFAULT_INBOX: InboxLimits = { messages: 4096, bytes: MAX_CONTROL_BYTES };
 
 export interface LinkHandlers {
   /** The peer proved it holds the secret; messages may flow. `session` is what it sent. */
   authenticated(session: string | undefined): void | Promise<void>;
   /** A verified message other than hello, in order. A throw ends the link. */
   message(message: Message): void | Promise<void>;
+  /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
+  heard?(): void;
   /** Called once. `error` is null after our own orderly close. */
   ended(error: Error | null): void;
 }
@@ -56,6 +82,9 @@ export class PeerLink {
   /** The largest message this link sends. */
   readonly maxMessageSize: number;
   #inbox: Promise<void> = Promise.resolve();
+  /** Messages received and not yet handled (the one being handled included), and their bytes. */
+  #backlog = 0;
+  #backlogBytes = 0;
   #authenticated = false;
   #ended = false;
   /** Settles once our own hello is on the wire: nothing may overtake it. */
@@ -80,20 +109,29 @@ export class PeerLink {
     return this.#abort.signal;
   }
 
-  /** Sends our proof. Call once the channel is open. */
+  /**
+   * Call once the channel is open. The sender proves the secret at once; the receiver
+   * answers only once the sender's proof checks out, so its hello, which names it,
+   * reaches no one who lacks the link.
+   */
   async start(): Promise<void> {
-    const { secret, role, fingerprints } = this.#options;
     this.#helloTimer = setTimeout(() => {
       if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
     }, this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    if (this.#options.role !== 'sender') return;
     try {
-      const proof = await proveSecret(secret, role, fingerprints);
-      const { session } = this.#options;
-      await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(session && { session }) });
-      this.#sayHello();
+      await this.#hello();
     } catch (error) {
       this.#end(asError(error));
     }
+  }
+
+  async #hello(): Promise<void> {
+    const { secret, role, fingerprints, session } = this.#options;
+    const proof = await proveSecret(secret, role, fingerprints);
+    const name = session === undefined ? undefined : await sessionName(secret, session);
+    await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(name && { session: name }) });
+    this.#sayHello();
   }
 
   async send(message: ControlMessage): Promise<void> {
@@ -131,7 +169,24 @@ export class PeerLink {
 
   #onMessage = (event: Event): void => {
     const data = (event as Event & { data?: unknown }).data;
-    this.#inbox = this.#inbox.then(() => this.#handle(data)).catch((error: unknown) => this.fail(asError(error)));
+    const bytes = byteLength(data);
+    const limits = this.#authenticated ? (this.#options.inbox ?? DEFAULT_INBOX) : UNPROVEN_INBOX;
+    this.#backlog += 1;
+    this.#backlogBytes += bytes;
+    if (this.#backlog > limits.messages || this.#backlogBytes > limits.bytes) {
+      return this.fail(new ProtocolError('the other side sent more than it was asked for'));
+    }
+    this.#handlers.heard?.();
+    this.#inbox = this.#inbox.then(async () => {
+      try {
+        await this.#handle(data);
+      } catch (error) {
+        this.fail(asError(error));
+      } finally {
+        this.#backlog -= 1;
+        this.#backlogBytes -= bytes;
+      }
+    });
   };
 
   #onClose = (): void => {
@@ -146,7 +201,11 @@ export class PeerLink {
     if (this.#ended) return;
     const message = this.#decoder.decode(data);
     if (message === null) return;
-    if (message.type === 'error') throw new PeerReportedError(message.message);
+    if (message.type === 'error') {
+      // Anyone who reaches us can say anything before the proof: their words go nowhere.
+      if (!this.#authenticated) return this.#end(new AbortedError('the other side hung up before proving it holds the link’s secret'));
+      throw new PeerReportedError(peerWords(message.message));
+    }
     if (message.type === 'hello') return this.#verify(message.version, message.proof, message.session);
     if (!this.#authenticated) throw new ProtocolError(`${message.type} before authentication`);
     await this.#handlers.message(message);
@@ -165,6 +224,7 @@ export class PeerLink {
     this.#authenticated = true;
     clearTimeout(this.#helloTimer);
     this.#decoder.limit = MAX_CONTROL_BYTES;
+    if (role === 'receiver') await this.#hello();
     await this.#helloSent;
     await this.#handlers.authenticated(session);
   }
@@ -182,9 +242,35 @@ export class PeerLink {
   }
 }
 
-/** The peer sent an error message and closed: its words, shown as they are. */
+/**
+ * The peer, after proving the secret, sent an error message and closed. The message is
+ * its words, cleaned by peerWords: show them only as a quote attributed to the peer.
+ */
 export class PeerReportedError extends Error {
   override name = 'PeerReportedError';
+}
+
+/** How much of a peer's words is ever shown. */
+export const PEER_WORDS_MAX = 200;
+
+/**
+ * A peer's error text made safe to quote. Even a peer that holds the link is only
+ * someone with the link: its words may try to pass for ours. So control, format and
+ * bidi characters (which can reorder or hide the text around them) become spaces,
+ * runs of white space one space, and anything past PEER_WORDS_MAX characters an ellipsis.
+ */
+export function peerWords(text: string): string {
+  const clean = text
+    .replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(clean);
+  return chars.length <= PEER_WORDS_MAX ? clean : `${chars.slice(0, PEER_WORDS_MAX - 1).join('').trimEnd()}…`;
+}
+
+function byteLength(data: unknown): number {
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return typeof data === 'string' ? data.length : 0;
 }
 
 export function asError(value: unknown): Error {

@@ -13,9 +13,10 @@ import type { Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import type { FlowLimits } from './flow.ts';
+import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { FileDescription, FileRange, Message } from './messages.ts';
-import { PeerLink, PeerReportedError } from './peer-link.ts';
+import { MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
@@ -45,13 +46,19 @@ export interface ReceiverOptions {
   maxMessageSize: number;
   fingerprints: Fingerprints;
   secret: string;
-  /** This transfer's id, stable across reconnections and reloads. */
+  /**
+   * This transfer's id, stable across reconnections and reloads. The sender sees only
+   * a digest of it, and only once it has proved the secret.
+   */
   session?: string;
   /** The store for this manifest: empty for a new transfer, partly filled for a resumed one. */
   openStore: (files: readonly FileDescription[]) => Promise<ReceiveStore>;
   /** Bytes asked for and not yet stored, at most. */
   window?: number;
-  /** Hang up (and let the caller reconnect) when asked-for data stops coming this long. */
+  /**
+   * Hang up (and let the caller reconnect) when the manifest, once the sender has
+   * proved the secret, or asked-for data stops coming this long.
+   */
   stallTimeoutMs?: number;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
@@ -64,6 +71,32 @@ export const DEFAULT_WINDOW = 3 * 1024 * 1024;
 const STALL_TIMEOUT_MS = 20_000;
 const EMIT_INTERVAL_MS = 100;
 const FETCH_ATTEMPTS = 2;
+/** Ranges asked for and not yet answered, at most; one request carries no more either. */
+const MAX_ASKED = 1000;
+/**
+ * An honest sender fills each data frame up to the link's message size, which browsers
+ * put at 64 KiB or more; we count on a quarter of that.
+ */
+const MIN_DATA_FRAME = 16 * 1024;
+/** A file-end frame: its code and JSON body with a file index and a SHA-256 in hex. */
+const FILE_END_BYTES = 128;
+/** An error frame: MAX_ERROR_LENGTH characters of JSON, with room for escapes. */
+const ERROR_FRAME_BYTES = 8 * 1024;
+
+/**
+ * The most an honest sender can have sent that we have not handled yet. It sends only
+ * what we asked for: at most a window of data, in full frames but for the last of each
+ * range, and a file-end for each of at most MAX_ASKED ranges; then perhaps an error.
+ * Before that, one frame of anything (a manifest part) is the most it has in flight.
+ */
+export function inboxLimits(window: number, maxMessageSize: number): InboxLimits {
+  const frame = Math.min(MIN_DATA_FRAME, maxMessageSize) - DATA_HEADER_BYTES;
+  const dataFrames = Math.ceil(window / frame) + MAX_ASKED;
+  return {
+    messages: dataFrames + MAX_ASKED + 2,
+    bytes: window + dataFrames * DATA_HEADER_BYTES + MAX_ASKED * FILE_END_BYTES + MESSAGE_CAP + ERROR_FRAME_BYTES,
+  };
+}
 
 /** A requested range and how far it has arrived. */
 interface Asked extends FileRange {
@@ -98,19 +131,33 @@ export class ReceiverSession {
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #lastEmit = -Infinity;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set from the sender's proof until its manifest arrives. */
+  #manifestTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ReceiverOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => Date.now());
     this.#window = options.window ?? DEFAULT_WINDOW;
     this.#link = new PeerLink(
-      { ...options, role: 'receiver' },
+      { ...options, role: 'receiver', inbox: inboxLimits(this.#window, options.maxMessageSize) },
       {
-        authenticated: () => {},
+        authenticated: () => this.#awaitManifest(),
+        // A manifest of many files comes in many frames: each one shows the sender is there.
+        heard: () => {
+          if (this.#manifestTimer !== undefined) this.#awaitManifest();
+        },
         message: (message) => this.#handle(message),
         ended: (error) => this.#ended(error),
       },
     );
+  }
+
+  /** (Re)starts the wait for the manifest: a sender that proves the secret and goes quiet is hung up on. */
+  #awaitManifest(): void {
+    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer = setTimeout(() => {
+      this.#link.fail(new SilentSenderError('the sender proved the link but sent no list of files'));
+    }, this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
   }
 
   start(): Promise<void> {
@@ -166,6 +213,8 @@ export class ReceiverSession {
 
   async #manifest(files: FileDescription[]): Promise<void> {
     if (this.#state !== 'connecting') throw new ProtocolError('a second manifest');
+    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer = undefined;
     const store = await this.#options.openStore(files);
     this.#store = store;
     this.#files = files;
@@ -276,12 +325,14 @@ export class ReceiverSession {
 
   /** Tops the window up: asks for more once a third of it has been stored. */
   async #ask(): Promise<void> {
-    if (this.#pending.length === 0 || this.#askedBytes > (this.#window * 2) / 3) return;
+    const full = this.#askedBytes > (this.#window * 2) / 3 || this.#asked.length > (MAX_ASKED * 2) / 3;
+    if (this.#pending.length === 0 || full) return;
     const batch: FileRange[] = [];
     let budget = this.#window - this.#askedBytes;
-    // Zero-length ranges (an empty file, or just a hash) cost no budget; the batch is
-    // capped so a request for 10,000 tiny files stays a modest message.
-    while (this.#pending.length > 0 && budget > 0 && batch.length < 1000) {
+    // Zero-length ranges (an empty file, or just a hash) cost no budget, so their number
+    // is capped too: a request for 10,000 tiny files stays a modest message, and what
+    // the sender may have in flight stays within inboxLimits.
+    while (this.#pending.length > 0 && budget > 0 && this.#asked.length < MAX_ASKED) {
       const next = this.#pending[0]!;
       const end = Math.min(next.end, next.start + budget);
       const range = { file: next.file, start: next.start, end };
@@ -312,8 +363,12 @@ export class ReceiverSession {
 
   #ended(error: Error | null): void {
     clearTimeout(this.#stallTimer);
+    clearTimeout(this.#manifestTimer);
     if (this.#state === 'done' || !error) return;
-    this.#disconnected = error.name === 'AbortedError' || (this.#state === 'connecting' && error.name === 'ProtocolError');
+    this.#disconnected =
+      error.name === 'AbortedError' ||
+      error.name === 'SilentSenderError' ||
+      (this.#state === 'connecting' && error.name === 'ProtocolError');
     this.#error = explain(error, this.#state);
     this.#set('error');
   }
@@ -338,6 +393,11 @@ export class ReceiverSession {
   }
 }
 
+/** The sender proved the secret, then sent no manifest: as good as a dropped connection. */
+export class SilentSenderError extends Error {
+  override name = 'SilentSenderError';
+}
+
 /** The received bytes do not hash to what the sender announced, twice. */
 export class IntegrityError extends Error {
   override name = 'IntegrityError';
@@ -345,7 +405,9 @@ export class IntegrityError extends Error {
 
 /** What to tell the person receiving, given how the link ended. */
 function explain(error: Error, state: ReceiverState): string {
+  // The UI quotes what follows the colon as the sender's words, never as ours.
   if (error instanceof PeerReportedError) return `The sender stopped the transfer: ${error.message}`;
+  if (error.name === 'SilentSenderError') return 'The sender’s page answered but sent no list of files.';
   if (error.name === 'AbortedError') {
     return state === 'connecting' || state === 'waiting'
       ? 'The sender closed the connection.'

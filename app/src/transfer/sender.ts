@@ -12,7 +12,7 @@ import type { FlowLimits } from './flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { FileDescription, FileRange, Message } from './messages.ts';
-import { asError, PeerLink } from './peer-link.ts';
+import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { ReadAhead } from './read-ahead.ts';
 
@@ -30,7 +30,7 @@ export interface SenderSnapshot {
   /** File payload bytes put on the channel in this session. */
   sentBytes: number;
   filesConfirmed: number;
-  /** The receiver's transfer id, stable across its reconnections. */
+  /** The receiver's name for itself, stable across its reconnections (a digest of its transfer id). */
   session: string | null;
   error: string | null;
 }
@@ -213,7 +213,8 @@ export class SenderSession {
   #ended(error: Error | null): void {
     if (this.#state === 'done') return;
     if (error) {
-      this.#error = error.message;
+      // The receiver's words are its own: say so, or "no room left" would read as ours.
+      this.#error = error instanceof PeerReportedError ? `The receiver stopped the transfer: ${error.message}` : error.message;
       this.#set('error');
     }
   }

@@ -98,6 +98,20 @@ export class Share {
     this.status = 'needs-files';
   }
 
+  /**
+   * Whether a share is open here, or saved by this tab or another: starting a new one
+   * would end it, and its link would stop working.
+   */
+  async offering(): Promise<boolean> {
+    if (this.#record) return true;
+    try {
+      return (await loadShare()) !== undefined;
+    } catch {
+      // Storage that cannot be read will not be overwritten by the new share either.
+      return false;
+    }
+  }
+
   /** A new share of `files`, under a new link. */
   async start(files: FileSource[]): Promise<void> {
     await this.end();

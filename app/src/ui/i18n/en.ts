@@ -55,6 +55,13 @@ export const en = {
     nothingPicked: 'Nothing to send: the selection had no files.',
     sharedLost: 'The shared files did not reach Ferry. Open Ferry once more and choose them here.',
     sharedNoFiles: 'Only files can be shared to Ferry.',
+    sharedReplace: (n: number) =>
+      `Share ${n === 1 ? 'this file' : `these ${files(n)}`} instead of the current share? Its link will stop working.`,
+    sharedStart: (n: number) => `Share ${n === 1 ? 'this file' : `these ${files(n)}`}?`,
+    sharedFromSite: 'Another website sent them to Ferry.',
+    sharedAccept: (n: number): string => (n === 1 ? 'Share this file' : 'Share these files'),
+    sharedKeep: 'Keep the current share',
+    sharedDecline: 'Don’t share',
     dropFailed: (reason: string) => `Could not read the dropped files: ${reason}`,
     stillOpenRegion: 'Carry on sending',
     stillOpen: 'Your share is still open',
@@ -180,7 +187,11 @@ export const en = {
     storageFull: 'This device has no room left for the transfer. What was received is kept; free some space and try again.',
     senderClosed: 'The sender closed the connection.',
     senderWentAway: 'The sender went away before the transfer finished (the page was closed or the connection dropped).',
-    senderStopped: (reason: string) => `The sender stopped the transfer: ${reason}`,
+    senderNoFiles: 'The sender’s page answered but sent no list of files.',
+    senderStopped: (words: string): string =>
+      words ? `The sender stopped the transfer. Its message: “${words}”` : 'The sender stopped the transfer.',
+    receiverStopped: (words: string): string =>
+      words ? `The receiver stopped the transfer. Its message: “${words}”` : 'The receiver stopped the transfer.',
   },
   units: {
     bytes: ['B', 'kB', 'MB', 'GB', 'TB'],

@@ -15,7 +15,11 @@ const KNOWN: Known[] = [
   [/^This device has no room left for the transfer\./, (t) => t.errors.storageFull],
   [/^The sender closed the connection\.$/, (t) => t.errors.senderClosed],
   [/^The sender went away before the transfer finished/, (t) => t.errors.senderWentAway],
-  [/^The sender stopped the transfer: ([^]*)$/, (t, m) => t.errors.senderStopped(localiseMessage(m[1]!, t))],
+  [/^The sender’s page answered but sent no list of files\.$/, (t) => t.errors.senderNoFiles],
+  // What follows the colon is the peer's own words (cleaned by peerWords): quoted as
+  // they came, never matched against our messages, which they could imitate.
+  [/^The sender stopped the transfer: ([^]*)$/, (t, m) => t.errors.senderStopped(m[1]!)],
+  [/^The receiver stopped the transfer: ([^]*)$/, (t, m) => t.errors.receiverStopped(m[1]!)],
   [/^The link has no valid sender id\.$/, (t) => t.badLink.noSenderId],
   [/^The link is missing its secret part\.$/, (t) => t.badLink.noSecret],
   [/^The link’s secret part is damaged\.$/, (t) => t.badLink.damagedSecret],

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MAX_CONTROL_BYTES } from '../../app/src/transfer/frames.ts';
+import {
+  allocateDataFrame,
+  DATA_HEADER_BYTES,
+  encodeControl,
+  FrameDecoder,
+  MAX_CONTROL_BYTES,
+  MIN_MESSAGE_SIZE,
+} from '../../app/src/transfer/frames.ts';
 import type { ControlMessage } from '../../app/src/transfer/messages.ts';
 
 const MAX = 262144;
@@ -32,6 +39,12 @@ describe('control frames', () => {
 
   it.each(messages)('round-trips $type', (message) => {
     expect(roundTrip(message)).toEqual([message]);
+  });
+
+  it('refuses to cut messages finer than the smallest message size', () => {
+    expect(() => encodeControl({ type: 'done' }, MIN_MESSAGE_SIZE - 1)).toThrowError(RangeError);
+    expect(() => encodeControl({ type: 'done' }, Number.NaN)).toThrowError(RangeError);
+    expect(encodeControl({ type: 'done' }, MIN_MESSAGE_SIZE)).toHaveLength(1);
   });
 
   it('splits a control message larger than one channel message and joins it again', () => {

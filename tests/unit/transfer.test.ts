@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { proveSecret } from '../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
-import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
+import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MIN_MESSAGE_SIZE } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
@@ -306,6 +306,49 @@ describe('a peer that negotiates a huge maxMessageSize (Firefox: about 1 GiB)', 
     expect(receiver.state).toBe('done');
     expect(run.senderChannel.largestMessage).toBe(256 * 1024);
   });
+});
+
+describe('a connection negotiated for tiny messages (a session description rewritten on the way)', () => {
+  it.each([13, 1024, MIN_MESSAGE_SIZE - 1, 0, Number.NaN])('of %s bytes: the receiver refuses to start, says why, sends nothing', async (size) => {
+    const [, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<ReceiverSnapshot>();
+    const receiver = new ReceiverSession({
+      channel: receiverChannel,
+      maxMessageSize: size,
+      fingerprints: receiverPrints,
+      secret: newSecret(),
+      helloTimeoutMs: 50,
+      openStore: async (files) => memoryStore(files),
+      onchange,
+    });
+    void receiver.start();
+    const snapshot = await ended;
+    expect(snapshot.error).toBe(
+      `The connection was set up for messages of only ${size} bytes, which no browser does: the Ferry server or the network may have tampered with it. Nothing was sent.`,
+    );
+    // Dialling again through the same broker would only meet the same.
+    expect(snapshot.disconnected).toBe(false);
+    expect(receiverChannel.messagesSent).toBe(0);
+    expect(receiverChannel.readyState).not.toBe('open');
+  });
+
+  it('the sender refuses too', async () => {
+    const [senderChannel] = channelPair();
+    const [onchange, ended] = settle<SenderSnapshot>();
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 13, fingerprints: senderPrints, secret: newSecret(), files: [], onchange, helloTimeoutMs: 50 });
+    void sender.start();
+    expect((await ended).error).toMatch(/messages of only 13 bytes/);
+    expect(senderChannel.messagesSent).toBe(0);
+  });
+
+  it('at exactly the floor a transfer works, its manifest in many parts', async () => {
+    const files = Array.from({ length: 600 }, (_, i) => memoryFile(`folder/${i}.txt`, new TextEncoder().encode(String(i))));
+    files.push(randomFile('big.bin', MiB / 2));
+    const run = wire(files, { maxMessageSize: MIN_MESSAGE_SIZE });
+    const { receiver } = await run.settled;
+    expect(receiver.state).toBe('done');
+    expect(run.senderChannel.largestMessage).toBe(MIN_MESSAGE_SIZE);
+  }, 20_000);
 });
 
 describe('before a peer has proved the secret', () => {

@@ -33,6 +33,13 @@ const CONTROL_TYPES = new Map<number, ControlMessage['type']>(
 export const MAX_CONTROL_BYTES = 16 * 1024 * 1024;
 /** Before a peer has proved the secret it gets no more than a hello needs. */
 export const MAX_UNAUTHENTICATED_BYTES = 4096;
+/**
+ * The smallest channel message a link works with (PeerLink refuses to start below it).
+ * Every WebRTC browser has always carried 16 KiB messages: it was the size they could
+ * exchange before max-message-size was negotiated at all. A smaller size comes from a
+ * session description rewritten on the way, or a broken peer.
+ */
+export const MIN_MESSAGE_SIZE = 16 * 1024;
 const TWO_32 = 2 ** 32;
 
 const encoder = new TextEncoder();
@@ -56,8 +63,9 @@ export function allocateDataFrame(file: number, offset: number, payloadBytes: nu
 export function encodeControl(message: ControlMessage, maxMessageSize: number): Uint8Array<ArrayBuffer>[] {
   const { type, ...body } = message;
   const json = encoder.encode(JSON.stringify(body));
+  // A link never runs below the floor (PeerLink.start), so a smaller size is a bug here.
+  if (!(maxMessageSize >= MIN_MESSAGE_SIZE)) throw new RangeError(`maxMessageSize ${maxMessageSize} is too small`);
   const room = maxMessageSize - 1;
-  if (room < 1) throw new RangeError(`maxMessageSize ${maxMessageSize} is too small`);
   const frames: Uint8Array<ArrayBuffer>[] = [];
   let start = 0;
   while (json.length - start > room) {

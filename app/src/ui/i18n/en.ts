@@ -180,6 +180,8 @@ export const en = {
     senderClosed: 'The sender closed the connection.',
     senderWentAway: 'The sender went away before the transfer finished (the page was closed or the connection dropped).',
     senderStopped: (reason: string) => `The sender stopped the transfer: ${reason}`,
+    tamperedSize: (bytes: string) =>
+      `The connection was set up for messages of only ${bytes} bytes, which no browser does: the Ferry server or the network may have tampered with it. Nothing was sent.`,
   },
   units: {
     bytes: ['B', 'kB', 'MB', 'GB', 'TB'],

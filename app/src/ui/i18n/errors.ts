@@ -16,6 +16,7 @@ const KNOWN: Known[] = [
   [/^The sender closed the connection\.$/, (t) => t.errors.senderClosed],
   [/^The sender went away before the transfer finished/, (t) => t.errors.senderWentAway],
   [/^The sender stopped the transfer: ([^]*)$/, (t, m) => t.errors.senderStopped(localiseMessage(m[1]!, t))],
+  [/^The connection was set up for messages of only (\d+) bytes, which no browser does/, (t, m) => t.errors.tamperedSize(m[1]!)],
   [/^The link has no valid sender id\.$/, (t) => t.badLink.noSenderId],
   [/^The link is missing its secret part\.$/, (t) => t.badLink.noSecret],
   [/^The link’s secret part is damaged\.$/, (t) => t.badLink.damagedSecret],

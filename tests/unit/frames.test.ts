@@ -66,8 +66,8 @@ describe('data frames', () => {
     expect(message).toEqual({ type: 'data', file: 70000, offset: 2 ** 52 + 7, payload });
   });
 
-  it('carries an empty payload', () => {
-    expect(new FrameDecoder().decode(allocateDataFrame(0, 0, 0).buffer)).toMatchObject({ type: 'data', payload: new Uint8Array() });
+  it('refuses an empty payload: an empty file is sent as its file-end alone', () => {
+    expect(() => new FrameDecoder().decode(allocateDataFrame(0, 0, 0).buffer)).toThrowError(/data frame without payload/);
   });
 });
 

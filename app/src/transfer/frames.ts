@@ -140,6 +140,9 @@ export class FrameDecoder {
   #decodeData(bytes: Uint8Array): Message {
     if (this.#parts.length > 0) throw new ProtocolError('data frame inside a fragmented control message');
     if (bytes.length < DATA_HEADER_BYTES) throw new ProtocolError('data frame shorter than its header');
+    // The sender never cuts an empty chunk (an empty file is its file-end alone), and an
+    // empty one would only reset the receiver's stall watchdog for free.
+    if (bytes.length === DATA_HEADER_BYTES) throw new ProtocolError('data frame without payload');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const high = view.getUint32(5);
     const offset = high * TWO_32 + view.getUint32(9);

@@ -67,6 +67,9 @@ describe('file names from a peer', () => {
     ['invoice\u202Egpj.exe', 'invoicegpj.exe'],
     ['CON', '_CON'],
     ['nul.txt', '_nul.txt'],
+    // Reserved once the leading dots are gone.
+    ['.con', '_con'],
+    ['..LPT1.txt', '_LPT1.txt'],
     ['trailing. . .', 'trailing'],
     ['..', 'file'],
     ['', 'file'],

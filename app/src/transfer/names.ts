@@ -29,7 +29,8 @@ export function safeFileName(name: string, fallback = 'file'): string {
     .filter((part) => part !== '')
     .join('_')
     .replace(/^\.+/, '');
-  const safe = joined === '' ? fallback : joined;
+  // Checked again here: ".con" passes as a segment, and is "con" once its dot is gone.
+  const safe = joined === '' ? fallback : RESERVED.test(joined) ? `_${joined}` : joined;
   if (safe.length <= MAX_LENGTH) return safe;
   const dot = safe.lastIndexOf('.');
   const extension = dot > 0 && safe.length - dot <= 16 ? safe.slice(dot) : '';

@@ -86,6 +86,12 @@ describe('file names from a peer', () => {
     expect(safe.endsWith('.gz')).toBe(true);
   });
 
+  it('shortens where a character ends, and not before a space or dot', () => {
+    expect(safeFileName(`a${'📄'.repeat(150)}`)).toBe(`a${'📄'.repeat(99)}`);
+    expect(safeFileName(`${'x'.repeat(199)} y`)).toBe('x'.repeat(199));
+    expect(safeFileName(`${'x'.repeat(195)}. ${'y'.repeat(10)}.txt`)).toBe(`${'x'.repeat(195)}.txt`);
+  });
+
   it('shows control characters as replacement marks', () => {
     expect(displayName('a\u0000b\u202E')).toBe('a\uFFFDb\uFFFD');
   });

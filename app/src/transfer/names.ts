@@ -34,7 +34,13 @@ export function safeFileName(name: string, fallback = 'file'): string {
   if (safe.length <= MAX_LENGTH) return safe;
   const dot = safe.lastIndexOf('.');
   const extension = dot > 0 && safe.length - dot <= 16 ? safe.slice(dot) : '';
-  return safe.slice(0, MAX_LENGTH - extension.length) + extension;
+  // Cut where a character ends (not inside a surrogate pair), and not just before a dot
+  // or space, which Windows would drop.
+  const stem = safe
+    .slice(0, MAX_LENGTH - extension.length)
+    .replace(/[\uD800-\uDBFF]$/, '')
+    .replace(/[. ]+$/, '');
+  return stem + extension;
 }
 
 /**

@@ -41,6 +41,7 @@ describe('paths for folders and ZIPs', () => {
     expect(safePath('a\\..\\b\u202e.txt')).toEqual(['a', 'b.txt']);
     expect(safePath('dir/..')).toEqual(['dir', 'file']);
     expect(safePath('CON')).toEqual(['_CON']);
+    expect(safePath('.aux/.nul.txt')).toEqual(['_aux', '_nul.txt']);
   });
 
   it('name a ZIP after a shared top folder, or generically', () => {

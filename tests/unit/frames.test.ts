@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MAX_CONTROL_BYTES } from '../../app/src/transfer/frames.ts';
+import {
+  allocateDataFrame,
+  DATA_HEADER_BYTES,
+  encodeControl,
+  FrameDecoder,
+  MAX_CONTROL_BYTES,
+  MAX_UNAUTHENTICATED_BYTES,
+  MIN_MESSAGE_SIZE,
+} from '../../app/src/transfer/frames.ts';
 import type { ControlMessage } from '../../app/src/transfer/messages.ts';
 
 const MAX = 262144;
@@ -34,6 +42,12 @@ describe('control frames', () => {
     expect(roundTrip(message)).toEqual([message]);
   });
 
+  it('refuses to cut messages finer than the smallest message size', () => {
+    expect(() => encodeControl({ type: 'done' }, MIN_MESSAGE_SIZE - 1)).toThrowError(RangeError);
+    expect(() => encodeControl({ type: 'done' }, Number.NaN)).toThrowError(RangeError);
+    expect(encodeControl({ type: 'done' }, MIN_MESSAGE_SIZE)).toHaveLength(1);
+  });
+
   it('splits a control message larger than one channel message and joins it again', () => {
     const files = Array.from({ length: 10_000 }, (_, i) => ({ name: `file-${i}.bin`, size: i, type: '', lastModified: i }));
     const frames = encodeControl({ type: 'manifest', files }, MAX);
@@ -52,8 +66,8 @@ describe('data frames', () => {
     expect(message).toEqual({ type: 'data', file: 70000, offset: 2 ** 52 + 7, payload });
   });
 
-  it('carries an empty payload', () => {
-    expect(new FrameDecoder().decode(allocateDataFrame(0, 0, 0).buffer)).toMatchObject({ type: 'data', payload: new Uint8Array() });
+  it('refuses an empty payload: an empty file is sent as its file-end alone', () => {
+    expect(() => new FrameDecoder().decode(allocateDataFrame(0, 0, 0).buffer)).toThrowError(/data frame without payload/);
   });
 });
 
@@ -90,6 +104,46 @@ describe('malformed frames are rejected with a ProtocolError', () => {
     const decoder = new FrameDecoder();
     expect(decoder.decode(frame(0x7f, '{"files":'))).toBeNull();
     expect(() => decoder.decode(allocateDataFrame(0, 0, 1).buffer)).toThrowError(/inside a fragmented/);
+  });
+
+  it('empty PART frames before the proof: the first is refused', () => {
+    const decoder = new FrameDecoder();
+    decoder.limit = MAX_UNAUTHENTICATED_BYTES;
+    let accepted = 0;
+    expect(() => {
+      for (; accepted < 100_000; accepted++) decoder.decode(frame(0x7f, ''));
+    }).toThrowError(/empty part frame/);
+    expect(accepted).toBe(0);
+  });
+
+  it('PART frames before the proof: a hello always fits in one message, so none is kept', () => {
+    expect(encodeControl({ type: 'hello', version: 1, proof: 'x'.repeat(256), session: 'y'.repeat(64) }, MIN_MESSAGE_SIZE)).toHaveLength(1);
+    const decoder = new FrameDecoder();
+    decoder.limit = MAX_UNAUTHENTICATED_BYTES;
+    expect(() => decoder.decode(frame(0x7f, '{'))).toThrowError(/too many parts/);
+  });
+
+  it('one-byte PART frames after the proof: no more than the limit needs at the smallest message size', () => {
+    const decoder = new FrameDecoder();
+    const honestMost = Math.ceil(MAX_CONTROL_BYTES / (MIN_MESSAGE_SIZE - 1)) - 1;
+    expect(honestMost).toBe(1024);
+    for (let i = 0; i < honestMost; i++) expect(decoder.decode(frame(0x7f, ' '))).toBeNull();
+    expect(() => decoder.decode(frame(0x7f, ' '))).toThrowError(/too many parts/);
+  });
+
+  it('a message as large as the limit, cut at the smallest message size, still passes', () => {
+    const decoder = new FrameDecoder();
+    const message: ControlMessage = { type: 'error', message: '' };
+    // A body of exactly MAX_CONTROL_BYTES, in as many parts as any honest sender uses.
+    const body = new Uint8Array(MAX_CONTROL_BYTES).fill(0x20);
+    body.set(new TextEncoder().encode('{"message":""}'));
+    const room = MIN_MESSAGE_SIZE - 1;
+    let result = null;
+    for (let start = 0; start < body.length; start += room) {
+      const last = start + room >= body.length;
+      result = decoder.decode(frame(last ? 0x06 : 0x7f, body.subarray(start, start + room)));
+    }
+    expect(result).toEqual(message);
   });
 
   it('fragments adding up to more than the control limit', () => {

@@ -5,6 +5,16 @@
  * any failure, so a fuzz finding can be replayed and turned into a plain test.
  */
 export function fuzzRuns(quick: number): number {
-  const asked = Number(process.env.FERRY_FUZZ_RUNS);
-  return Number.isInteger(asked) && asked > 0 ? asked : quick;
+  return asked() ?? quick;
+}
+
+/**
+ * The time limit of a property test: none on a long run, which would not end within
+ * vitest's usual 5 s; the usual one otherwise.
+ */
+export const fuzzTimeout: number | undefined = asked() === undefined ? undefined : 0;
+
+function asked(): number | undefined {
+  const runs = Number(process.env.FERRY_FUZZ_RUNS);
+  return Number.isInteger(runs) && runs > 0 ? runs : undefined;
 }

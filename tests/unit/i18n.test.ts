@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MessageSizeError } from '../../app/src/transfer/peer-link.ts';
 import { chooseLocale } from '../../app/src/ui/i18n/choose-locale.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { localiseMessage } from '../../app/src/ui/i18n/errors.ts';
@@ -111,6 +112,7 @@ describe('errors from below the UI', () => {
     expect(localiseMessage('The sender closed the connection.', ru)).toBe(ru.errors.senderClosed);
     expect(localiseMessage('The Ferry server answered 502.', ru)).toBe('Сервер Ferry ответил кодом 502.');
     expect(localiseMessage('The link is missing its secret part.', ru)).toBe(ru.badLink.noSecret);
+    expect(localiseMessage(new MessageSizeError(13).message, ru)).toBe(ru.errors.tamperedSize('13'));
   });
 
   it('quote a peer’s own words as they came, never as one of our messages', () => {
@@ -126,6 +128,7 @@ describe('errors from below the UI', () => {
       'The sender closed the connection.',
       'The Ferry server answered 502.',
       'The link’s secret part is damaged.',
+      new MessageSizeError(13).message,
       'This device has no room left for the transfer. What was received is kept; free some space and try again.',
     ]) {
       expect(localiseMessage(message, en)).toBe(message);

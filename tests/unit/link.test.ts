@@ -67,6 +67,9 @@ describe('file names from a peer', () => {
     ['invoice\u202Egpj.exe', 'invoicegpj.exe'],
     ['CON', '_CON'],
     ['nul.txt', '_nul.txt'],
+    // Reserved once the leading dots are gone.
+    ['.con', '_con'],
+    ['..LPT1.txt', '_LPT1.txt'],
     ['trailing. . .', 'trailing'],
     ['..', 'file'],
     ['', 'file'],
@@ -81,6 +84,13 @@ describe('file names from a peer', () => {
     const safe = safeFileName(`${'x'.repeat(500)}.tar.gz`);
     expect(safe.length).toBe(200);
     expect(safe.endsWith('.gz')).toBe(true);
+  });
+
+  it('shortens where a character ends, and not before a space or dot', () => {
+    // Names are cut to 200 UTF-8 bytes: 'a' and 49 four-byte characters, none halved.
+    expect(safeFileName(`a${'📄'.repeat(150)}`)).toBe(`a${'📄'.repeat(49)}`);
+    expect(safeFileName(`${'x'.repeat(199)} y`)).toBe('x'.repeat(199));
+    expect(safeFileName(`${'x'.repeat(195)}. ${'y'.repeat(10)}.txt`)).toBe(`${'x'.repeat(195)}.txt`);
   });
 
   it('shows control characters as replacement marks', () => {

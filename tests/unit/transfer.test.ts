@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { proveSecret } from '../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
-import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
+import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MIN_MESSAGE_SIZE } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import type { ControlMessage, FileDescription, Message } from '../../app/src/transfer/messages.ts';
 import { PEER_WORDS_MAX } from '../../app/src/transfer/peer-link.ts';
@@ -411,6 +411,49 @@ describe('a peer that negotiates a huge maxMessageSize (Firefox: about 1 GiB)', 
   });
 });
 
+describe('a connection negotiated for tiny messages (a session description rewritten on the way)', () => {
+  it.each([13, 1024, MIN_MESSAGE_SIZE - 1, 0, Number.NaN])('of %s bytes: the receiver refuses to start, says why, sends nothing', async (size) => {
+    const [, receiverChannel] = channelPair();
+    const [onchange, ended] = settle<ReceiverSnapshot>();
+    const receiver = new ReceiverSession({
+      channel: receiverChannel,
+      maxMessageSize: size,
+      fingerprints: receiverPrints,
+      secret: newSecret(),
+      helloTimeoutMs: 50,
+      openStore: async (files) => memoryStore(files),
+      onchange,
+    });
+    void receiver.start();
+    const snapshot = await ended;
+    expect(snapshot.error).toBe(
+      `The connection was set up for messages of only ${size} bytes, which no browser does: the Ferry server or the network may have tampered with it. Nothing was sent.`,
+    );
+    // Dialling again through the same broker would only meet the same.
+    expect(snapshot.disconnected).toBe(false);
+    expect(receiverChannel.messagesSent).toBe(0);
+    expect(receiverChannel.readyState).not.toBe('open');
+  });
+
+  it('the sender refuses too', async () => {
+    const [senderChannel] = channelPair();
+    const [onchange, ended] = settle<SenderSnapshot>();
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 13, fingerprints: senderPrints, secret: newSecret(), files: [], onchange, helloTimeoutMs: 50 });
+    void sender.start();
+    expect((await ended).error).toMatch(/messages of only 13 bytes/);
+    expect(senderChannel.messagesSent).toBe(0);
+  });
+
+  it('at exactly the floor a transfer works, its manifest in many parts', async () => {
+    const files = Array.from({ length: 600 }, (_, i) => memoryFile(`folder/${i}.txt`, new TextEncoder().encode(String(i))));
+    files.push(randomFile('big.bin', MiB / 2));
+    const run = wire(files, { maxMessageSize: MIN_MESSAGE_SIZE });
+    const { receiver } = await run.settled;
+    expect(receiver.state).toBe('done');
+    expect(run.senderChannel.largestMessage).toBe(MIN_MESSAGE_SIZE);
+  }, 20_000);
+});
+
 describe('before a peer has proved the secret', () => {
   it('it may not make us buffer more than a hello needs', async () => {
     const [senderChannel, receiverChannel] = channelPair();
@@ -579,13 +622,13 @@ function within<T>(ended: Promise<T>, ms: number): Promise<T | 'hung'> {
 
 /** A receiver facing a sender that proves the secret, then does only what `act` says. */
 async function provenSender(act: (channel: FakeChannel) => void, stallTimeoutMs: number) {
-  const [senderChannel, receiverChannel] = channelPair({ maxMessageSize: 1024 });
+  const [senderChannel, receiverChannel] = channelPair({ maxMessageSize: MIN_MESSAGE_SIZE });
   const secret = newSecret();
   const [onchange, ended] = settle<ReceiverSnapshot>();
   const snapshots: ReceiverSnapshot[] = [];
   const receiver = new ReceiverSession({
     channel: receiverChannel,
-    maxMessageSize: 1024,
+    maxMessageSize: MIN_MESSAGE_SIZE,
     fingerprints: receiverPrints,
     secret,
     stallTimeoutMs,
@@ -608,15 +651,15 @@ describe('a sender that proves the secret and then', () => {
   });
 
   it('sends a long manifest slowly is waited for, as long as it keeps coming', async () => {
-    const files = Array.from({ length: 300 }, (_, i) => ({ name: `photo-${i}.jpg`, size: i, type: '', lastModified: 0 }));
-    const frames = encodeControl({ type: 'manifest', files }, 1024);
+    const files = Array.from({ length: 3000 }, (_, i) => ({ name: `photo-${i}.jpg`, size: i, type: '', lastModified: 0 }));
+    const frames = encodeControl({ type: 'manifest', files }, MIN_MESSAGE_SIZE);
     const { snapshots } = await provenSender((channel) => {
       frames.forEach((frame, i) => setTimeout(() => channel.readyState === 'open' && channel.send(frame), 40 * (i + 1)));
     }, 100);
     // Far longer in all than the 100 ms it may be silent.
     expect(frames.length * 40).toBeGreaterThan(300);
     await expect.poll(() => snapshots.at(-1)?.state, { timeout: 3000 }).toBe('waiting');
-    expect(snapshots.at(-1)!.files).toHaveLength(300);
+    expect(snapshots.at(-1)!.files).toHaveLength(3000);
   });
 });
 

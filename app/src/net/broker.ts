@@ -116,7 +116,9 @@ export async function describeConnection(connection: DataConnection): Promise<Op
   const channel = new PeerChannel(pc, connection.dataChannel, () => connection.close());
   try {
     const { localSdp, remoteSdp } = await sessionDescriptions(pc);
-    // Safari and Chromium negotiate 256 KiB; 64 KiB is the safe floor everyone accepts.
+    // Safari and Chromium negotiate 256 KiB. Infinity means the peer takes any size
+    // (max-message-size:0) and so does this browser; 64 KiB is a size everyone accepts.
+    // A small value goes through as it is: the link refuses it (MIN_MESSAGE_SIZE).
     const negotiated = pc.sctp?.maxMessageSize;
     const maxMessageSize = negotiated && Number.isFinite(negotiated) && negotiated > 0 ? negotiated : 65536;
     return { channel, peerConnection: pc, maxMessageSize, fingerprints: { local: sdpFingerprint(localSdp), remote: sdpFingerprint(remoteSdp) } };

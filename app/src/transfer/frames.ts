@@ -33,6 +33,14 @@ const CONTROL_TYPES = new Map<number, ControlMessage['type']>(
 export const MAX_CONTROL_BYTES = 16 * 1024 * 1024;
 /** Before a peer has proved the secret it gets no more than a hello needs. */
 export const MAX_UNAUTHENTICATED_BYTES = 4096;
+/**
+ * The smallest channel message a link works with (PeerLink refuses to start below it).
+ * Every WebRTC browser has always carried 16 KiB messages: it was the size they could
+ * exchange before max-message-size was negotiated at all. A smaller size comes from a
+ * session description rewritten on the way, or a broken peer. It also bounds splitting:
+ * an honest PART frame carries at least MIN_MESSAGE_SIZE - 1 bytes of its message.
+ */
+export const MIN_MESSAGE_SIZE = 16 * 1024;
 const TWO_32 = 2 ** 32;
 
 const encoder = new TextEncoder();
@@ -56,8 +64,9 @@ export function allocateDataFrame(file: number, offset: number, payloadBytes: nu
 export function encodeControl(message: ControlMessage, maxMessageSize: number): Uint8Array<ArrayBuffer>[] {
   const { type, ...body } = message;
   const json = encoder.encode(JSON.stringify(body));
+  // The decoder counts on whole-message parts (see maxParts), so never cut finer.
+  if (!(maxMessageSize >= MIN_MESSAGE_SIZE)) throw new RangeError(`maxMessageSize ${maxMessageSize} is too small`);
   const room = maxMessageSize - 1;
-  if (room < 1) throw new RangeError(`maxMessageSize ${maxMessageSize} is too small`);
   const frames: Uint8Array<ArrayBuffer>[] = [];
   let start = 0;
   while (json.length - start > room) {
@@ -66,6 +75,15 @@ export function encodeControl(message: ControlMessage, maxMessageSize: number): 
   }
   frames.push(withCode(CONTROL_CODES[type], json.subarray(start)));
   return frames;
+}
+
+/**
+ * The most PART frames an honest sender needs for a message of `limit` bytes: it cuts
+ * at least MIN_MESSAGE_SIZE - 1 bytes into each, and the last slice goes in the typed
+ * frame. None before the proof, 1024 after it.
+ */
+function maxParts(limit: number): number {
+  return Math.ceil(limit / (MIN_MESSAGE_SIZE - 1)) - 1;
 }
 
 function withCode(code: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -98,7 +116,12 @@ export class FrameDecoder {
     const code = bytes[0]!;
     if (code === DATA) return this.#decodeData(bytes);
     if (code === PART) {
+      // Each PART costs an array entry whatever its size, so bytes alone do not bound
+      // what a peer can make us keep: empty parts, or more of them than the limit needs
+      // at the smallest message size, are refused.
+      if (bytes.length === 1) throw new ProtocolError('empty part frame');
       this.#keep(bytes.subarray(1));
+      if (this.#parts.length > maxParts(this.limit)) throw new ProtocolError('control message in too many parts');
       return null;
     }
     const type = CONTROL_TYPES.get(code);
@@ -117,6 +140,9 @@ export class FrameDecoder {
   #decodeData(bytes: Uint8Array): Message {
     if (this.#parts.length > 0) throw new ProtocolError('data frame inside a fragmented control message');
     if (bytes.length < DATA_HEADER_BYTES) throw new ProtocolError('data frame shorter than its header');
+    // The sender never cuts an empty chunk (an empty file is its file-end alone), and an
+    // empty one would only reset the receiver's stall watchdog for free.
+    if (bytes.length === DATA_HEADER_BYTES) throw new ProtocolError('data frame without payload');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const high = view.getUint32(5);
     const offset = high * TWO_32 + view.getUint32(9);

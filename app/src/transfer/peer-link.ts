@@ -8,7 +8,7 @@ import { proveSecret, sessionName, verifySecret, type Fingerprints, type Role } 
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
-import { encodeControl, FrameDecoder, MAX_CONTROL_BYTES, MAX_UNAUTHENTICATED_BYTES } from './frames.ts';
+import { encodeControl, FrameDecoder, MAX_CONTROL_BYTES, MAX_UNAUTHENTICATED_BYTES, MIN_MESSAGE_SIZE } from './frames.ts';
 import { PROTOCOL_VERSION, type ControlMessage, type Message } from './messages.ts';
 
 /**
@@ -19,7 +19,10 @@ export const MESSAGE_CAP = 256 * 1024;
 
 export interface LinkOptions {
   channel: Channel;
-  /** The negotiated `RTCSctpTransport.maxMessageSize`. */
+  /**
+   * The negotiated `RTCSctpTransport.maxMessageSize` (Infinity when neither side has a
+   * limit). Below MIN_MESSAGE_SIZE the link refuses to start.
+   */
   maxMessageSize: number;
   role: Role;
   secret: string;
@@ -73,6 +76,22 @@ export class AuthenticationError extends Error {
   override name = 'AuthenticationError';
 }
 
+/**
+ * The connection was negotiated with messages too small to carry the protocol: the
+ * session description was rewritten on its way through the broker, or the peer is
+ * broken. Dialling again through the same broker would only meet the same.
+ */
+export class MessageSizeError extends Error {
+  override name = 'MessageSizeError';
+
+  constructor(readonly maxMessageSize: number) {
+    super(
+      `The connection was set up for messages of only ${maxMessageSize} bytes, which no browser does: ` +
+        'the Ferry server or the network may have tampered with it. Nothing was sent.',
+    );
+  }
+}
+
 export class PeerLink {
   readonly #options: LinkOptions;
   readonly #handlers: LinkHandlers;
@@ -115,6 +134,9 @@ export class PeerLink {
    * reaches no one who lacks the link.
    */
   async start(): Promise<void> {
+    // Written as a negation so that NaN is refused too. Not through fail(): nothing
+    // we could say fits in such a message, so the peer just sees the channel close.
+    if (!(this.maxMessageSize >= MIN_MESSAGE_SIZE)) return this.#end(new MessageSizeError(this.#options.maxMessageSize));
     this.#helloTimer = setTimeout(() => {
       if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
     }, this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);

@@ -192,6 +192,8 @@ export const en = {
       words ? `The sender stopped the transfer. Its message: “${words}”` : 'The sender stopped the transfer.',
     receiverStopped: (words: string): string =>
       words ? `The receiver stopped the transfer. Its message: “${words}”` : 'The receiver stopped the transfer.',
+    tamperedSize: (bytes: string) =>
+      `The connection was set up for messages of only ${bytes} bytes, which no browser does: the Ferry server or the network may have tampered with it. Nothing was sent.`,
   },
   units: {
     bytes: ['B', 'kB', 'MB', 'GB', 'TB'],

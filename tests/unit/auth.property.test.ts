@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { proveSecret, sdpFingerprint, verifySecret, type Role } from '../../app/src/transfer/auth.ts';
+import { base64url, fromBase64url, newSecret } from '../../app/src/transfer/link.ts';
+import { fuzzRuns, fuzzTimeout } from './fuzz-runs.ts';
+
+const hex = fc.stringMatching(/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){0,31}$/);
+const fingerprintLine = fc
+  .tuple(fc.constantFrom('sha-256', 'SHA-256', 'sha-1', 'x'), hex, fc.constantFrom('', ' ', '\t'))
+  .map(([algorithm, print, space]) => `a=fingerprint:${algorithm} ${print}${space}`);
+
+/** Session descriptions as a broker could relay them: lines in any order, some fingerprints, some junk. */
+const sdp = fc
+  .tuple(
+    fc.array(fc.oneof(fingerprintLine, fc.constantFrom('v=0', 'a=setup:actpass', 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', ''), fc.string()), {
+      maxLength: 8,
+    }),
+    fc.constantFrom('\r\n', '\n', '\r'),
+  )
+  .map(([lines, end]) => lines.join(end));
+
+describe('sdpFingerprint, on any session description', () => {
+  it('returns one normalised fingerprint the text carries, or throws an Error that says why', () => {
+    fc.assert(
+      fc.property(fc.oneof(sdp, fc.string({ unit: 'binary' })), (text) => {
+        let print: string;
+        try {
+          print = sdpFingerprint(text);
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+          expect((error as Error).message).toMatch(/^the session description (has no|carries conflicting) DTLS fingerprints?$/);
+          return;
+        }
+        expect(print).toMatch(/^\S+ [0-9A-F:]+$/);
+        expect(print.split(' ')[0]).toBe(print.split(' ')[0]!.toLowerCase());
+        expect(text.toLowerCase()).toContain(`a=fingerprint:${print.toLowerCase()}`);
+      }),
+      { numRuns: fuzzRuns(300) },
+    );
+  }, fuzzTimeout);
+});
+
+describe('verifySecret, on any proof a peer sends', () => {
+  const secret = newSecret();
+  const prints = { local: 'sha-256 AA:BB', remote: 'sha-256 CC:DD' };
+  const mirror = { local: prints.remote, remote: prints.local };
+  const proofs = { sender: proveSecret(secret, 'sender', prints), receiver: proveSecret(secret, 'receiver', prints) };
+
+  it('answers a boolean, never throws, and says yes only to the bytes of the real proof', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<Role>('sender', 'receiver'),
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.stringMatching(/^[A-Za-z0-9_-]{40,46}$/),
+          fc.uint8Array({ maxLength: 40 }).map(base64url),
+          // The real proof with one character changed: nearly right is still wrong.
+          fc.tuple(fc.nat(42), fc.constantFrom(...'AQgw_-z9')).map(([at, char]) => ({ at, char })),
+        ),
+        async (role, given) => {
+          const real = await proofs[role];
+          const proof = typeof given === 'string' ? given : real.slice(0, given.at) + given.char + real.slice(given.at + 1);
+          const verdict = await verifySecret(secret, role, mirror, proof);
+          expect(typeof verdict).toBe('boolean');
+          if (verdict) expect(fromBase64url(proof)).toEqual(fromBase64url(real));
+        },
+      ),
+      { numRuns: fuzzRuns(200) },
+    );
+    expect(await verifySecret(secret, 'sender', mirror, await proofs.sender)).toBe(true);
+  }, fuzzTimeout);
+});

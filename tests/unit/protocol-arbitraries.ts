@@ -1,0 +1,166 @@
+/**
+ * fast-check arbitraries for the protocol's messages, and what a parsed message must
+ * look like. Shared by the property tests of frames.ts and messages.ts. The bounds
+ * are written out again here rather than imported where messages.ts keeps them
+ * private: a test that read them from the code under test would agree with any bug.
+ */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { ControlMessage, FileDescription, FileRange, Message } from '../../app/src/transfer/messages.ts';
+
+export const MAX_NAME = 4096;
+export const MAX_TYPE = 255;
+export const MAX_PROOF = 256;
+export const MAX_ERROR = 1000;
+
+/**
+ * Any text of at most `max` UTF-16 units, long ones now and then: all of Unicode,
+ * lone surrogates included, since a peer's JSON may carry them (as \ud800 escapes).
+ */
+export function text(max: number): fc.Arbitrary<string> {
+  const unit = fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)) },
+    // Any code point; those from D800 to DFFF come out as lone surrogates.
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: 0x10ffff }).map((code) => String.fromCodePoint(code)) },
+    { weight: 1, arbitrary: fc.constantFrom('/', '\\', '.', '"', '\u0000', '\u202e', 'ё', '📄') },
+  );
+  return fc
+    .oneof(
+      { weight: 5, arbitrary: fc.string({ unit, maxLength: max }) },
+      { weight: 1, arbitrary: fc.string({ unit, maxLength: max, size: 'max' }) },
+    )
+    .map((value) => value.slice(0, max));
+}
+
+/** Non-negative safe integers, with the edges (0, 2^32, 2^53 - 1) likely. */
+export const index = fc.oneof(fc.nat(1000), fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER), fc.maxSafeNat());
+
+// `+ 0` turns -0 into 0: JSON has no negative zero, so it cannot round-trip.
+const finite = fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => value + 0);
+
+export const fileDescription: fc.Arbitrary<FileDescription> = fc.record({
+  name: text(MAX_NAME),
+  size: index,
+  type: text(MAX_TYPE),
+  lastModified: fc.oneof(fc.nat(), finite),
+});
+
+/** Many small entries: a manifest that needs several PART frames. */
+const longFileList = fc.array(
+  fc.record({ name: fc.string({ maxLength: 40 }), size: fc.nat(), type: fc.constant(''), lastModified: fc.nat() }),
+  { minLength: 500, maxLength: 3000 },
+);
+
+const range: fc.Arbitrary<FileRange> = fc
+  .tuple(index, index, index)
+  .map(([file, a, b]) => ({ file, start: Math.min(a, b), end: Math.max(a, b) }));
+
+const sha256 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes).toString('hex'));
+
+export const session = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const hello = fc
+  .record({ version: index, proof: text(MAX_PROOF), session: fc.option(session, { nil: undefined }) })
+  .map(({ session, ...rest }): ControlMessage => ({ type: 'hello', ...rest, ...(session !== undefined && { session }) }));
+
+function controlMessages(files: fc.Arbitrary<FileDescription[]>): fc.Arbitrary<ControlMessage> {
+  return fc.oneof(
+    hello,
+    files.map((files): ControlMessage => ({ type: 'manifest', files })),
+    fc.record({ ranges: fc.array(range, { maxLength: 50 }), stored: index, total: index }).map((body): ControlMessage => ({ type: 'request', ...body })),
+    fc.record({ file: index, sha256 }).map((body): ControlMessage => ({ type: 'file-end', ...body })),
+    fc.record({ file: index, ok: fc.boolean() }).map((body): ControlMessage => ({ type: 'receipt', ...body })),
+    fc.constant<ControlMessage>({ type: 'done' }),
+    text(MAX_ERROR).map((message): ControlMessage => ({ type: 'error', message })),
+  );
+}
+
+const fewFiles = fc.array(fileDescription, { maxLength: 20 });
+
+/** Any control message; one manifest in six has thousands of entries. */
+export const controlMessage = controlMessages(
+  fc.oneof({ weight: 5, arbitrary: fewFiles }, { weight: 1, arbitrary: longFileList }),
+);
+
+/** Any control message with at most 20 files, where size does not matter and time does. */
+export const smallControlMessage = controlMessages(fewFiles);
+
+function expectIndex(value: unknown): void {
+  expect(Number.isSafeInteger(value) && (value as number) >= 0, `${String(value)} is a non-negative integer`).toBe(true);
+}
+
+function expectText(value: unknown, max: number): void {
+  expect(typeof value).toBe('string');
+  expect((value as string).length).toBeLessThanOrEqual(max);
+}
+
+/** Exactly the keys `keys`, as own properties: nothing a peer added slips through. */
+function expectKeys(value: object, keys: string[]): void {
+  expect(Object.keys(value).sort()).toEqual([...keys].sort());
+}
+
+/** What every message that leaves the decoder satisfies, whatever the peer sent. */
+export function expectWellFormed(message: Message): void {
+  switch (message.type) {
+    case 'data':
+      expectKeys(message, ['type', 'file', 'offset', 'payload']);
+      expect(Number.isInteger(message.file) && message.file >= 0 && message.file < 2 ** 32).toBe(true);
+      expectIndex(message.offset);
+      expect(message.payload).toBeInstanceOf(Uint8Array);
+      expect(message.payload.length).toBeGreaterThan(0);
+      return;
+    case 'hello':
+      expectKeys(message, message.session === undefined ? ['type', 'version', 'proof'] : ['type', 'version', 'proof', 'session']);
+      expectIndex(message.version);
+      expectText(message.proof, MAX_PROOF);
+      if (message.session !== undefined) expect(message.session).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      return;
+    case 'manifest':
+      expectKeys(message, ['type', 'files']);
+      expect(Array.isArray(message.files)).toBe(true);
+      expect(message.files.length).toBeLessThanOrEqual(100_000);
+      // A for loop, not forEach: it also visits holes in a sparse array.
+      for (let i = 0; i < message.files.length; i++) {
+        const file = message.files[i]!;
+        expectKeys(file, ['name', 'size', 'type', 'lastModified']);
+        expectText(file.name, MAX_NAME);
+        expectIndex(file.size);
+        expectText(file.type, MAX_TYPE);
+        expect(Number.isFinite(file.lastModified)).toBe(true);
+      }
+      return;
+    case 'request':
+      expectKeys(message, ['type', 'ranges', 'stored', 'total']);
+      expect(message.ranges.length).toBeLessThanOrEqual(100_000);
+      for (let i = 0; i < message.ranges.length; i++) {
+        const range = message.ranges[i]!;
+        expectKeys(range, ['file', 'start', 'end']);
+        expectIndex(range.file);
+        expectIndex(range.start);
+        expectIndex(range.end);
+        expect(range.start).toBeLessThanOrEqual(range.end);
+      }
+      expectIndex(message.stored);
+      expectIndex(message.total);
+      return;
+    case 'file-end':
+      expectKeys(message, ['type', 'file', 'sha256']);
+      expectIndex(message.file);
+      expect(message.sha256).toMatch(/^[0-9a-f]{64}$/);
+      return;
+    case 'receipt':
+      expectKeys(message, ['type', 'file', 'ok']);
+      expectIndex(message.file);
+      expect(typeof message.ok).toBe('boolean');
+      return;
+    case 'done':
+      expectKeys(message, ['type']);
+      return;
+    case 'error':
+      expectKeys(message, ['type', 'message']);
+      expectText(message.message, MAX_ERROR);
+      return;
+    default:
+      throw new Error(`not a message type: ${(message as { type: unknown }).type}`);
+  }
+}

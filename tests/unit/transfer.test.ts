@@ -290,19 +290,7 @@ describe('a receiver facing a hostile or broken sender', () => {
 
 describe('words from a peer that has not proved the secret', () => {
   it('never reach the receiver’s screen', async () => {
-    const [senderChannel, receiverChannel] = channelPair();
-    const [onchange, ended] = settle<ReceiverSnapshot>();
-    const receiver = new ReceiverSession({
-      channel: receiverChannel,
-      maxMessageSize: 262144,
-      fingerprints: receiverPrints,
-      secret: newSecret(),
-      openStore: async (files) => memoryStore(files),
-      onchange,
-    });
-    void receiver.start();
-    for (const frame of encodeControl({ type: 'error', message: 'Your files moved: open evil.example' }, 262144)) senderChannel.send(frame);
-    const snapshot = await ended;
+    const { snapshot } = await hostileSetup({ type: 'error', message: 'Your files moved: open evil.example' });
     expect(snapshot.state).toBe('error');
     expect(snapshot.error).not.toMatch(/evil/);
     // Nothing was proved, so it is a connection that failed, as if the peer had just hung up.
@@ -712,8 +700,8 @@ describe('a connection that goes wrong while it is set up', () => {
   });
 });
 
-/** A "sender" that sends its manifest without a hello first. */
-async function hostileSetup() {
+/** A "sender" that sends `message` (by default an empty manifest) without a hello first. */
+async function hostileSetup(message: ControlMessage = { type: 'manifest', files: [] }) {
   const [senderChannel, receiverChannel] = channelPair();
   const [onchange, ended] = settle<ReceiverSnapshot>();
   const receiver = new ReceiverSession({
@@ -725,6 +713,6 @@ async function hostileSetup() {
     onchange,
   });
   void receiver.start();
-  for (const frame of encodeControl({ type: 'manifest', files: [] }, 262144)) senderChannel.send(frame);
+  for (const frame of encodeControl(message, 262144)) senderChannel.send(frame);
   return { snapshot: await ended };
 }

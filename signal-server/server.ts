@@ -193,7 +193,10 @@ export async function startServer(
   // than in express. Without a listener Node answers 400 itself, but a
   // listener also lets us drop already-dead sockets quietly.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // A timed-out connection is usually one a browser opened ahead of need and has
+    // not used yet: an answer written onto it would be read as the answer to the
+    // next page load (which then fails), so just close it.
+    if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || !socket.writable) {
       socket.destroy();
       return;
     }
@@ -229,8 +232,6 @@ export async function startServer(
       else socketsPerAddress.delete(address);
     });
   });
-  // Node's defaults give a client a minute to send its headers; a browser needs far less.
-  server.headersTimeout = 20_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

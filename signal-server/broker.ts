@@ -23,6 +23,7 @@ import type { BrokerLimits } from './broker-limits.ts';
 import { isPeerId, MAX_BROKER_MESSAGE_BYTES, parseClientMessage } from './broker-messages.ts';
 import { HeldMessages } from './held-messages.ts';
 import { IdOwners } from './id-owners.ts';
+import { AddressCounts } from './address-counts.ts';
 import { clientAddress } from './ip-address.ts';
 import { isOwnOrigin } from './origins.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -87,8 +88,7 @@ class BrokerGuard extends EventEmitter {
   readonly #held: HeldMessages;
   readonly #connects: RateLimiter;
   readonly #messages: RateLimiter;
-  readonly #perAddress = new Map<string, number>();
-  #open = 0;
+  readonly #perAddress = new AddressCounts();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: BrokerOptions) {
@@ -117,7 +117,7 @@ class BrokerGuard extends EventEmitter {
 
   stats(): BrokerStats {
     return {
-      sockets: this.#open,
+      sockets: this.#perAddress.total,
       connectedIds: this.#owners.connected,
       reservedIds: this.#owners.reserved,
       heldBytes: this.#held.bytes,
@@ -141,8 +141,7 @@ class BrokerGuard extends EventEmitter {
       return refuse(socket, 403, 'Forbidden');
     }
     const address = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trustedProxies);
-    const open = this.#perAddress.get(address) ?? 0;
-    if (open >= limits.connectionsPerAddress || !this.#connects.allow(address)) {
+    if (this.#perAddress.of(address) >= limits.connectionsPerAddress || !this.#connects.allow(address)) {
       return refuse(socket, 429, 'Too Many Requests');
     }
     const id = params.get('id');
@@ -152,14 +151,8 @@ class BrokerGuard extends EventEmitter {
     }
 
     // Counted from before the handshake until the TCP connection is gone, whatever happens.
-    this.#perAddress.set(address, open + 1);
-    this.#open += 1;
-    socket.once('close', () => {
-      this.#open -= 1;
-      const left = (this.#perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.#perAddress.set(address, left);
-      else this.#perAddress.delete(address);
-    });
+    this.#perAddress.opened(address);
+    socket.once('close', () => this.#perAddress.closed(address));
     this.#sockets.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, address, id, token));
   }
 

@@ -16,6 +16,7 @@ import { DEFAULT_BROKER_LIMITS } from './broker-limits.ts';
 import { createBroker, type BrokerStats } from './broker.ts';
 import { ConfigError, type ServerConfig } from './config.ts';
 import { clientIceConfig } from './ice.ts';
+import { AddressCounts } from './address-counts.ts';
 import { addressKey, bare, clientAddress } from './ip-address.ts';
 import { connectSources } from './origins.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -77,6 +78,7 @@ export async function startServer(
   const log = options.log ?? ((message: string) => console.error(message));
   const allowedOrigins = config.allowedOrigins ?? [];
   const trustedProxies = config.trustedProxies ?? new Set<string>();
+  const brokerLimits = config.brokerLimits ?? DEFAULT_BROKER_LIMITS;
   const app = express();
   app.disable('x-powered-by');
 
@@ -105,7 +107,7 @@ export async function startServer(
   const { app: broker, ...brokerControl } = createBroker(server, {
     allowedOrigins,
     trustedProxies,
-    limits: config.brokerLimits ?? DEFAULT_BROKER_LIMITS,
+    limits: brokerLimits,
   });
   // The package re-emits websocket errors (including a client sending non-JSON)
   // as 'error' on the express app, an EventEmitter: with no listener that
@@ -211,25 +213,22 @@ export async function startServer(
   // Idle or half-sent connections cost a file descriptor each until a timeout ends
   // them; one address must not be able to use up the process's descriptors. A
   // browser keeps about six HTTP connections to a site, plus its broker socket.
-  const limits = config.brokerLimits ?? DEFAULT_BROKER_LIMITS;
-  const maxSocketsPerAddress = limits.connectionsPerAddress + SOCKETS_BEYOND_BROKER;
-  const socketsPerAddress = new Map<string, number>();
+  const maxSocketsPerAddress = brokerLimits.connectionsPerAddress + SOCKETS_BEYOND_BROKER;
+  const socketsPerAddress = new AddressCounts();
   server.on('connection', (socket: Socket) => {
     const remote = bare(socket.remoteAddress ?? '');
     const address = trustedProxies.has(remote) ? null : addressKey(remote);
-    const count = address === null ? 0 : (socketsPerAddress.get(address) ?? 0) + 1;
-    if (count > maxSocketsPerAddress) {
-      socket.destroy();
-      return;
+    if (address !== null) {
+      if (socketsPerAddress.of(address) >= maxSocketsPerAddress) {
+        socket.destroy();
+        return;
+      }
+      socketsPerAddress.opened(address);
     }
-    if (address !== null) socketsPerAddress.set(address, count);
     sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);
-      if (address === null) return;
-      const left = (socketsPerAddress.get(address) ?? 1) - 1;
-      if (left > 0) socketsPerAddress.set(address, left);
-      else socketsPerAddress.delete(address);
+      if (address !== null) socketsPerAddress.closed(address);
     });
   });
 

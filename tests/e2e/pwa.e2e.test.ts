@@ -114,7 +114,7 @@ describe('Ferry as an installable app', () => {
       await page.reload();
       await expect.poll(() => page.getByTestId('offline').count(), { timeout: 15_000 }).toBe(1);
       expect(await page.getByRole('heading', { name: 'Send files' }).count()).toBe(1);
-      await page.goto(`${ferry.origin}/#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA`);
+      await page.goto(`${ferry.origin}/#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
       await expect.poll(() => page.getByTestId('offline').count(), { timeout: 15_000 }).toBe(1);
       await waitForState(page, 'error', 15_000);
       // Back online, the notice goes once the server answers again.

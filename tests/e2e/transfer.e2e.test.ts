@@ -38,7 +38,7 @@ describe('sending by link between two Chromium instances', () => {
     const file = await randomFixture(ferry.dir, 'qr.bin', 10);
     const { page } = await newPage(ferry.senderBrowser);
     const link = await share(page, ferry.origin, [file.path]);
-    expect(link).toMatch(new RegExp(`^${ferry.origin}/#/r/[a-z0-9]+/[A-Za-z0-9_-]{22}$`));
+    expect(link).toMatch(new RegExp(`^${ferry.origin}/#/r/[a-z0-9]+/[A-Za-z0-9_-]{22}/[A-Za-z0-9_-]{43}$`));
     expect(await readQr(page)).toBe(link);
     await page.close();
   });
@@ -136,7 +136,7 @@ describe('sending by link between two Chromium instances', () => {
   it('says within 10 s that the sender is offline, and offers a retry', async () => {
     const { page: receiver } = await newPage(ferry.receiverBrowser);
     const started = Date.now();
-    await receiver.goto(`${ferry.origin}/#/r/nobodyhome12345678/AAAAAAAAAAAAAAAAAAAAAA`);
+    await receiver.goto(`${ferry.origin}/#/r/nobodyhome12345678/AAAAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
     await waitForState(receiver, 'error', 12_000);
     expect(Date.now() - started).toBeLessThan(11_000);
     // The broker knows the id is gone: the sender's page is offline, not the network at fault.
@@ -146,12 +146,14 @@ describe('sending by link between two Chromium instances', () => {
     await receiver.close();
   });
 
-  it('explains a link with a missing or damaged secret', async () => {
+  it('explains a link with a missing or damaged secret, and an old link without the sender’s key', async () => {
     const { page } = await newPage(ferry.receiverBrowser);
     await page.goto(`${ferry.origin}/#/r/abcdefgh12345678`);
     await expect(page.getByTestId('bad-link').innerText()).resolves.toMatch(/missing its secret/);
     await page.goto(`${ferry.origin}/#/r/abcdefgh12345678/zz`);
     await expect(page.getByTestId('bad-link').innerText()).resolves.toMatch(/damaged/);
+    await page.goto(`${ferry.origin}/#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA`);
+    await expect(page.getByTestId('bad-link').innerText()).resolves.toMatch(/older version of Ferry[^]*new link/);
     await page.close();
   });
 

@@ -111,7 +111,7 @@ describe('errors from below the UI', () => {
   it('are translated where recognised', () => {
     expect(localiseMessage('The sender closed the connection.', ru)).toBe(ru.errors.senderClosed);
     expect(localiseMessage('The Ferry server answered 502.', ru)).toBe('Сервер Ferry ответил кодом 502.');
-    expect(localiseMessage('The link is missing its secret part.', ru)).toBe(ru.badLink.noSecret);
+    expect(localiseMessage('Someone other than the sender answered this link, so nothing was taken from them.', ru)).toBe(ru.errors.impostor);
     expect(localiseMessage(new MessageSizeError(13).message, ru)).toBe(ru.errors.tamperedSize('13'));
   });
 
@@ -127,7 +127,6 @@ describe('errors from below the UI', () => {
     for (const message of [
       'The sender closed the connection.',
       'The Ferry server answered 502.',
-      'The link’s secret part is damaged.',
       new MessageSizeError(13).message,
       'This device has no room left for the transfer. What was received is kept; free some space and try again.',
     ]) {

@@ -1,19 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64url, fromBase64url, parseRoute, SECRET_BYTES, shareLink } from '../../app/src/transfer/link.ts';
+import { base64url, fromBase64url, parseRoute, SECRET_BYTES, SENDER_KEY_BYTES, shareLink, type BadLinkReason } from '../../app/src/transfer/link.ts';
+import { en } from '../../app/src/ui/i18n/en.ts';
 import { fuzzRuns, fuzzTimeout } from './fuzz-runs.ts';
 
-// The reasons the UI knows how to translate (app/src/ui/i18n/errors.ts).
-const REASONS = ['The link has no valid sender id.', 'The link is missing its secret part.', 'The link’s secret part is damaged.'];
+// The reasons the UI has words for.
+const REASONS = Object.keys(en.badLink.reasons) as BadLinkReason[];
 
 const peerId = fc.stringMatching(/^[A-Za-z0-9]{8,64}$/);
 const secret = fc.uint8Array({ minLength: SECRET_BYTES, maxLength: 64 }).map(base64url);
+const senderKey = fc.uint8Array({ minLength: SENDER_KEY_BYTES, maxLength: SENDER_KEY_BYTES }).map(base64url);
 
 /** One part of a link: right, nearly right, or anything. */
 const part = fc.oneof(
   fc.constantFrom('', '.', '..', '%2F', 'AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAA'),
   { weight: 2, arbitrary: peerId },
   { weight: 2, arbitrary: secret },
+  { weight: 2, arbitrary: senderKey },
   fc.stringMatching(/^[A-Za-z0-9_=+/-]{0,30}$/),
   fc.string({ unit: 'binary', maxLength: 12 }),
 );
@@ -25,9 +28,11 @@ const linkish = fc
     part,
     fc.oneof({ weight: 3, arbitrary: fc.constant('/') }, fc.constantFrom('', '//')),
     part,
+    fc.oneof({ weight: 3, arbitrary: fc.constant('/') }, fc.constantFrom('', '//')),
+    part,
     fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, fc.array(fc.constantFrom('/', 'x', '/x'), { maxLength: 3 })),
   )
-  .map(([start, id, slash, key, tail]) => start + id + slash + key + tail.join(''));
+  .map(([start, id, slash, secret, slash2, key, tail]) => start + id + slash + secret + slash2 + key + tail.join(''));
 
 const anyFragment = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary' }) },
@@ -45,10 +50,11 @@ describe('parseRoute, on any fragment', () => {
             expect(Object.keys(route)).toEqual(['view']);
             return;
           case 'receive':
-            expect(route.peerId).toMatch(/^[A-Za-z0-9]{8,64}$/);
-            expect(fromBase64url(route.secret).length).toBeGreaterThanOrEqual(SECRET_BYTES);
+            expect(route.address.peerId).toMatch(/^[A-Za-z0-9]{8,64}$/);
+            expect(fromBase64url(route.address.secret).length).toBeGreaterThanOrEqual(SECRET_BYTES);
+            expect(fromBase64url(route.address.senderKey).length).toBe(SENDER_KEY_BYTES);
             // Only a trailing slash may follow what the link carries.
-            expect(hash.replace(/^#/, '').replace(/\/+$/, '')).toBe(`/r/${route.peerId}/${route.secret}`);
+            expect(hash.replace(/^#/, '').replace(/\/+$/, '')).toBe(`/r/${route.address.peerId}/${route.address.secret}/${route.address.senderKey}`);
             return;
           case 'bad-link':
             expect(REASONS).toContain(route.reason);
@@ -63,8 +69,9 @@ describe('parseRoute, on any fragment', () => {
 
   it('reads back every link shareLink makes', () => {
     fc.assert(
-      fc.property(peerId, secret, (id, key) => {
-        expect(parseRoute(new URL(shareLink('https://ferry.example', id, key)).hash)).toEqual({ view: 'receive', peerId: id, secret: key });
+      fc.property(peerId, secret, senderKey, (id, secret, key) => {
+        const address = { peerId: id, secret, senderKey: key };
+        expect(parseRoute(new URL(shareLink('https://ferry.example', address)).hash)).toEqual({ view: 'receive', address });
       }),
       { numRuns: fuzzRuns(200) },
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { proveSecret, sdpFingerprint, verifySecret } from '../../app/src/transfer/auth.ts';
+import { newSenderKeys, proveReceiver, proveSender, sdpFingerprint, verifyReceiver, verifySender } from '../../app/src/transfer/auth.ts';
 import { fromBase64url, newPeerId, newSecret, parseRoute, shareLink } from '../../app/src/transfer/link.ts';
 import { displayName, safeFileName } from '../../app/src/transfer/names.ts';
 import { RateMeter } from '../../app/src/transfer/progress.ts';
@@ -9,29 +9,44 @@ describe('share links', () => {
     const secret = newSecret();
     expect(fromBase64url(secret).length).toBeGreaterThanOrEqual(16);
     expect(newSecret()).not.toBe(secret);
-    const link = shareLink('https://ferry.example', newPeerId(), secret);
+    const link = shareLink('https://ferry.example', { peerId: newPeerId(), secret, senderKey: newSenderKeys().senderKey });
     expect(new URL(link).hash).toContain(secret);
   });
 
-  it('round-trip through the route parser', () => {
-    const peerId = newPeerId();
-    const secret = newSecret();
-    expect(parseRoute(new URL(shareLink('http://x', peerId, secret)).hash)).toEqual({ view: 'receive', peerId, secret });
+  it('carry the sender’s public key, never its signing key', () => {
+    const keys = newSenderKeys();
+    const link = shareLink('https://ferry.example', { peerId: newPeerId(), secret: newSecret(), senderKey: keys.senderKey });
+    expect(link).toContain(keys.senderKey);
+    expect(link).not.toContain(keys.signingKey);
+    // Short enough for a QR code a phone reads at a glance.
+    expect(link.length - 'https://ferry.example'.length).toBeLessThanOrEqual(100);
   });
 
+  it('round-trip through the route parser', () => {
+    const address = { peerId: newPeerId(), secret: newSecret(), senderKey: newSenderKeys().senderKey };
+    expect(parseRoute(new URL(shareLink('http://x', address)).hash)).toEqual({ view: 'receive', address });
+  });
+
+  const key = 'A'.repeat(43);
   it.each([
     ['', 'send'],
     ['#/', 'send'],
-    ['#/r/abcdefgh12345678', 'bad-link'],
-    ['#/r/abcdefgh12345678/', 'bad-link'],
-    ['#/r/abcdefgh12345678/short', 'bad-link'],
-    ['#/r/abcdefgh12345678/not*base64url*at*all!!', 'bad-link'],
-    ['#/r/../AAAAAAAAAAAAAAAAAAAAAA', 'bad-link'],
-    ['#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/extra', 'bad-link'],
-  ])('%s → %s', (hash, view) => {
+    ['#/r/abcdefgh12345678', 'no-secret'],
+    ['#/r/abcdefgh12345678/', 'no-secret'],
+    ['#/r/abcdefgh12345678/short', 'damaged-secret'],
+    ['#/r/abcdefgh12345678/not*base64url*at*all!!', 'damaged-secret'],
+    ['#/r/../AAAAAAAAAAAAAAAAAAAAAA', 'no-sender-id'],
+    // A link from before senders had keys.
+    ['#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA', 'old-link'],
+    ['#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/', 'old-link'],
+    ['#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/extra', 'damaged-key'],
+    [`#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/${key}A`, 'damaged-key'],
+    [`#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/${key}/extra`, 'damaged-key'],
+    [`#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/${key}`, 'receive'],
+    [`#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/${key}/`, 'receive'],
+  ])('%s → %s', (hash, expected) => {
     const route = parseRoute(hash);
-    expect(route.view).toBe(view);
-    if (route.view === 'bad-link') expect(route.reason).toMatch(/link/);
+    expect(route.view === 'bad-link' ? route.reason : route.view).toBe(expected);
   });
 });
 
@@ -42,17 +57,59 @@ describe('secret proofs', () => {
     expect(() => sdpFingerprint('v=0\r\n')).toThrow(/no DTLS fingerprint/);
   });
 
-  it('verify only with the same secret, role and fingerprints', async () => {
+  const prints = { local: 'A', remote: 'B' };
+  const mirror = { local: 'B', remote: 'A' };
+
+  it('of the receiver verify only with the same secret and fingerprints', async () => {
     const secret = newSecret();
-    const prints = { local: 'A', remote: 'B' };
-    const mirror = { local: 'B', remote: 'A' };
-    const proof = await proveSecret(secret, 'receiver', prints);
-    expect(await verifySecret(secret, 'receiver', mirror, proof)).toBe(true);
-    expect(await verifySecret(newSecret(), 'receiver', mirror, proof)).toBe(false);
-    expect(await verifySecret(secret, 'sender', mirror, proof)).toBe(false);
-    expect(await verifySecret(secret, 'receiver', { local: 'B', remote: 'C' }, proof)).toBe(false);
-    expect(await verifySecret(secret, 'receiver', mirror, proof.slice(0, -2))).toBe(false);
-    expect(await verifySecret(secret, 'receiver', mirror, '!!')).toBe(false);
+    const proof = await proveReceiver(secret, prints);
+    expect(await verifyReceiver(secret, mirror, proof)).toBe(true);
+    expect(await verifyReceiver(newSecret(), mirror, proof)).toBe(false);
+    // Replayed on another connection.
+    expect(await verifyReceiver(secret, { local: 'B', remote: 'C' }, proof)).toBe(false);
+    // Turned around: the receiver's own statement is not the other side's.
+    expect(await verifyReceiver(secret, prints, proof)).toBe(false);
+    expect(await verifyReceiver(secret, mirror, proof.slice(0, -2))).toBe(false);
+    expect(await verifyReceiver(secret, mirror, '!!')).toBe(false);
+  });
+});
+
+describe('sender proofs', () => {
+  const prints = { local: 'sha-256 AA', remote: 'sha-256 BB' };
+  const mirror = { local: 'sha-256 BB', remote: 'sha-256 AA' };
+  const keys = newSenderKeys();
+  const proof = proveSender(keys.signingKey, prints);
+
+  it('verify against the link’s key, for this connection', () => {
+    expect(verifySender(keys.senderKey, mirror, proof)).toBe(true);
+  });
+
+  it('made with any other key fail: a receiver, with its own key, cannot pass as the sender', () => {
+    const other = newSenderKeys();
+    expect(verifySender(keys.senderKey, mirror, proveSender(other.signingKey, prints))).toBe(false);
+    expect(verifySender(other.senderKey, mirror, proof)).toBe(false);
+  });
+
+  it('replayed from another connection fail', () => {
+    expect(verifySender(keys.senderKey, { local: 'sha-256 CC', remote: 'sha-256 AA' }, proof)).toBe(false);
+    expect(verifySender(keys.senderKey, { local: 'sha-256 BB', remote: 'sha-256 CC' }, proof)).toBe(false);
+    // The same fingerprints in the other order: a proof for the other direction.
+    expect(verifySender(keys.senderKey, prints, proof)).toBe(false);
+  });
+
+  it('cannot be a receiver’s proof, or the secret’s', async () => {
+    const secret = newSecret();
+    expect(await verifyReceiver(secret, mirror, proof)).toBe(false);
+    expect(verifySender(keys.senderKey, mirror, await proveReceiver(secret, prints))).toBe(false);
+  });
+
+  it('never throw on a damaged proof or key', () => {
+    expect(verifySender(keys.senderKey, mirror, proof.slice(0, -2))).toBe(false);
+    expect(verifySender(keys.senderKey, mirror, '!!')).toBe(false);
+    expect(verifySender('AAAA', mirror, proof)).toBe(false);
+    expect(verifySender('!'.repeat(43), mirror, proof)).toBe(false);
+    // The identity point, a small-order key that would accept forged signatures.
+    expect(verifySender(`AQ${'A'.repeat(41)}`, mirror, proof)).toBe(false);
   });
 });
 

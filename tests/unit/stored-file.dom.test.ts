@@ -21,8 +21,7 @@ const bytesOf = (length: number, seed: number) => Uint8Array.from({ length }, (_
 async function storeTransfer(id: string, files: { name: string; bytes: Uint8Array; chunk: number; verified?: boolean }[]): Promise<TransferRecord> {
   const record: TransferRecord = {
     id,
-    senderId: `sender-${id}`,
-    secret: 'secret',
+    address: { peerId: `sender${id}`, secret: 'secret', senderKey: 'key' },
     files: files.map(({ name, bytes }) => ({ name, size: bytes.length, type: 'application/octet-stream', lastModified: Date.UTC(2026, 0, 2) })),
     stored: 0,
     done: true,
@@ -31,7 +30,7 @@ async function storeTransfer(id: string, files: { name: string; bytes: Uint8Arra
     createdAt: 0,
     updatedAt: 0,
   };
-  await set(`${record.senderId}/${record.secret}`, record, transferRecords());
+  await set(`${record.address.peerId}/secret/key`, record, transferRecords());
   await received()('readwrite', (store) => {
     for (const [index, { bytes, chunk, verified = true }] of files.entries()) {
       for (let at = 0; at < bytes.length; at += chunk) store.put(new Blob([bytes.slice(at, at + chunk)]), [id, index, at]);

@@ -1,11 +1,20 @@
 /** In-memory files, sinks and a sender/receiver pair wired over a fake channel pair. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Fingerprints } from '../../app/src/transfer/auth.ts';
+import { newSenderKeys, type Fingerprints, type SenderKeys } from '../../app/src/transfer/auth.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import { channelPair, type FakeChannel, type PairOptions } from './fake-channel.ts';
+
+/** What a share's link and its sender hold: the secret and the sender's key pair. */
+export interface LinkKeys extends SenderKeys {
+  secret: string;
+}
+
+export function newLinkKeys(): LinkKeys {
+  return { secret: newSecret(), ...newSenderKeys() };
+}
 
 export const SENDER_PRINT = 'sha-256 AA:BB:CC';
 export const RECEIVER_PRINT = 'sha-256 11:22:33';
@@ -53,8 +62,10 @@ export interface Wired {
 }
 
 export interface WireOptions extends PairOptions {
-  secret?: string;
+  keys?: LinkKeys;
   receiverSecret?: string;
+  /** The sender key the receiver's link names, when not the sender's own. */
+  receiverSenderKey?: string;
   receiverFingerprints?: Fingerprints;
   autoDownload?: boolean;
   /** A store left by an earlier session: the receiver resumes from it. */
@@ -70,7 +81,7 @@ const terminal = new Set(['done', 'error']);
 
 export function wire(files: FileSource[], options: WireOptions = {}): Wired {
   const [senderChannel, receiverChannel] = channelPair(options);
-  const secret = options.secret ?? newSecret();
+  const keys = options.keys ?? newLinkKeys();
   let store: MemoryStore | undefined = options.store;
   const senderSnapshots: SenderSnapshot[] = [];
   const receiverSnapshots: ReceiverSnapshot[] = [];
@@ -83,7 +94,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     channel: senderChannel,
     maxMessageSize: senderChannel.maxMessageSize,
     fingerprints: senderPrints,
-    secret,
+    ...keys,
     files,
     onchange: (snapshot) => {
       senderSnapshots.push(snapshot);
@@ -94,7 +105,8 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     channel: receiverChannel,
     maxMessageSize: receiverChannel.maxMessageSize,
     fingerprints: options.receiverFingerprints ?? receiverPrints,
-    secret: options.receiverSecret ?? secret,
+    secret: options.receiverSecret ?? keys.secret,
+    senderKey: options.receiverSenderKey ?? keys.senderKey,
     window: options.window,
     session: options.session,
     openStore: async (files) => (store ??= memoryStore(files)),

@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { proveSecret } from '../../app/src/transfer/auth.ts';
+import { newSenderKeys, proveReceiver, proveSender } from '../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MIN_MESSAGE_SIZE } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
+import { PROTOCOL_VERSION } from '../../app/src/transfer/messages.ts';
 import type { ControlMessage, FileDescription, Message } from '../../app/src/transfer/messages.ts';
 import { PEER_WORDS_MAX } from '../../app/src/transfer/peer-link.ts';
 import { DEFAULT_WINDOW, ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import { StorageFullError } from '../../app/src/transfer/store.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
+import { ru } from '../../app/src/ui/i18n/ru.ts';
 import { localiseMessage } from '../../app/src/ui/i18n/errors.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
-import { memoryFile, randomFile, receiverPrints, senderPrints, sha256, wire } from './transfer-harness.ts';
+import { memoryFile, newLinkKeys, randomFile, receiverPrints, SENDER_PRINT, senderPrints, sha256, wire, type LinkKeys } from './transfer-harness.ts';
 
 const MiB = 1024 * 1024;
 
@@ -130,6 +132,56 @@ describe('authentication', () => {
     expect(sender.error).toMatch(/secret/);
   });
 
+  it('refuses a "sender" that holds the link but not the sender’s key, before telling it anything', async () => {
+    // Another receiver, say, that took the sender's id on the broker: it knows the
+    // secret and signs with a key of its own.
+    const keys = newLinkKeys();
+    const impostor = { ...keys, ...newSenderKeys() };
+    const run = wire([randomFile('a', 10)], { keys: impostor, receiverSenderKey: keys.senderKey, session: 'its-transfer-id' });
+    const { sender, receiver } = await run.settled;
+    expect(receiver.state).toBe('error');
+    expect(receiver.disconnected).toBe(false);
+    expect(receiver.error).toMatch(/^Someone other than the sender answered this link/);
+    expect(localiseMessage(receiver.error!, ru)).toBe(ru.errors.impostor);
+    // It never learned the receiver's name, and never got a request.
+    expect(sender.session).toBeNull();
+    expect(sender.state).toBe('error');
+  });
+
+  it('refuses a receiver that signs with the sender’s key instead of proving the secret', async () => {
+    // A receiver's proof is an HMAC of the secret; a signature from some key is not one.
+    const [senderChannel, receiverChannel] = channelPair();
+    const keys = newLinkKeys();
+    const [onchange, ended] = settle<SenderSnapshot>();
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, ...keys, files: [randomFile('a', 10)], onchange });
+    void sender.start();
+    const other = newSenderKeys();
+    const hello = { type: 'hello' as const, version: PROTOCOL_VERSION, proof: proveSender(other.signingKey, receiverPrints) };
+    for (const frame of encodeControl(hello, 262144)) receiverChannel.send(frame);
+    expect((await ended).error).toMatch(/secret/);
+  });
+
+  it('refuses a sender proof replayed from another connection', async () => {
+    // The real sender's signature, made for a connection with other fingerprints.
+    const keys = newLinkKeys();
+    const [onchange, ended] = settle<ReceiverSnapshot>();
+    const [senderChannel, receiverChannel] = channelPair();
+    const receiver = new ReceiverSession({
+      channel: receiverChannel,
+      maxMessageSize: 262144,
+      fingerprints: receiverPrints,
+      ...keys,
+      openStore: async (files) => memoryStore(files),
+      onchange,
+    });
+    void receiver.start();
+    const replayed = proveSender(keys.signingKey, { local: SENDER_PRINT, remote: 'sha-256 99:99:99' });
+    for (const frame of encodeControl({ type: 'hello', version: PROTOCOL_VERSION, proof: replayed }, 262144)) senderChannel.send(frame);
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.files).toEqual([]);
+  });
+
   it('detects a swapped DTLS endpoint (the proofs are bound to the fingerprints)', async () => {
     const run = wire([randomFile('a', 10)], { receiverFingerprints: { local: 'sha-256 EE:EE', remote: 'sha-256 AA:BB:CC' } });
     const { sender, receiver } = await run.settled;
@@ -150,7 +202,7 @@ describe('what the receiver tells about itself', () => {
       channel: receiverChannel,
       maxMessageSize: 262144,
       fingerprints: receiverPrints,
-      secret: newSecret(),
+      ...newLinkKeys(),
       session: 'its-transfer-id',
       openStore: async (files) => memoryStore(files),
       onchange,
@@ -158,20 +210,20 @@ describe('what the receiver tells about itself', () => {
     void receiver.start();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(heard).toEqual([]);
-    // A hello from someone without the link: the receiver hangs up, still unnamed.
-    const impostor = await proveSecret(newSecret(), 'sender', senderPrints);
-    for (const frame of encodeControl({ type: 'hello', version: 1, proof: impostor }, 262144)) senderChannel.send(frame);
+    // A hello from someone who is not the sender: the receiver hangs up, still unnamed.
+    const impostor = proveSender(newSenderKeys().signingKey, senderPrints);
+    for (const frame of encodeControl({ type: 'hello', version: PROTOCOL_VERSION, proof: impostor }, 262144)) senderChannel.send(frame);
     expect((await ended).state).toBe('error');
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(heard.map((message) => message.type)).toEqual(['error']);
   });
 
   it('a name the sender knows again on every connection, which is not its transfer id', async () => {
-    const secret = newSecret();
+    const keys = newLinkKeys();
     const id = 'its-transfer-id';
     const names = [];
     for (const session of [id, id, 'another-transfer']) {
-      const { sender, receiver } = await wire([randomFile('a', 10)], { secret, session }).settled;
+      const { sender, receiver } = await wire([randomFile('a', 10)], { keys, session }).settled;
       expect(receiver.state).toBe('done');
       names.push(sender.session);
     }
@@ -184,16 +236,16 @@ describe('what the receiver tells about itself', () => {
 });
 
 /** A peer the test drives frame by frame, after a correct hello. */
-async function rawPeer(channel: FakeChannel, secret: string, role: 'sender' | 'receiver') {
+async function rawPeer(channel: FakeChannel, keys: LinkKeys, role: 'sender' | 'receiver') {
   const received: Message[] = [];
   const decoder = new FrameDecoder();
   channel.addEventListener('message', (event) => {
     const message = decoder.decode((event as Event & { data: ArrayBuffer }).data);
     if (message) received.push(message);
   });
-  const prints = role === 'sender' ? senderPrints : receiverPrints;
   const send = (message: ControlMessage) => encodeControl(message, channel.maxMessageSize).forEach((f) => channel.send(f));
-  send({ type: 'hello', version: 1, proof: await proveSecret(secret, role, prints) });
+  const proof = role === 'sender' ? proveSender(keys.signingKey, senderPrints) : await proveReceiver(keys.secret, receiverPrints);
+  send({ type: 'hello', version: PROTOCOL_VERSION, proof });
   return { received, send };
 }
 
@@ -209,14 +261,14 @@ async function hostileSender(
   makeStore = memoryStore,
 ) {
   const [senderChannel, receiverChannel] = channelPair();
-  const secret = newSecret();
+  const keys = newLinkKeys();
   const [onchange, ended] = settle<ReceiverSnapshot>();
   let store: MemoryStore | undefined;
   const receiver = new ReceiverSession({
     channel: receiverChannel,
     maxMessageSize: receiverChannel.maxMessageSize,
     fingerprints: receiverPrints,
-    secret,
+    ...keys,
     stallTimeoutMs,
     openStore: async (files) => (store = makeStore(files)),
     onchange: (s) => {
@@ -225,7 +277,7 @@ async function hostileSender(
     },
   });
   void receiver.start();
-  const peer = await rawPeer(senderChannel, secret, 'sender');
+  const peer = await rawPeer(senderChannel, keys, 'sender');
   peer.send({ type: 'manifest', files: [{ name: 'a.txt', size: 4, type: '', lastModified: 0 }] });
   await expect.poll(() => peer.received.some((m) => m.type === 'request')).toBe(true);
   frames(peer.send, senderChannel);
@@ -300,7 +352,7 @@ describe('words from a peer that has not proved the secret', () => {
   it('never reach the sender’s screen', async () => {
     const [senderChannel, receiverChannel] = channelPair();
     const [onchange, ended] = settle<SenderSnapshot>();
-    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, secret: newSecret(), files: [], onchange });
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, ...newLinkKeys(), files: [], onchange });
     void sender.start();
     for (const frame of encodeControl({ type: 'error', message: 'Your link leaked: open evil.example' }, 262144)) receiverChannel.send(frame);
     const snapshot = await ended;
@@ -311,18 +363,18 @@ describe('words from a peer that has not proved the secret', () => {
 
 async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
   const [senderChannel, receiverChannel] = channelPair();
-  const secret = newSecret();
+  const keys = newLinkKeys();
   const [onchange, ended] = settle<SenderSnapshot>();
   const sender = new SenderSession({
     channel: senderChannel,
     maxMessageSize: senderChannel.maxMessageSize,
     fingerprints: senderPrints,
-    secret,
+    ...keys,
     files,
     onchange,
   });
   void sender.start();
-  const peer = await rawPeer(receiverChannel, secret, 'receiver');
+  const peer = await rawPeer(receiverChannel, keys, 'receiver');
   await expect.poll(() => peer.received.some((m) => m.type === 'manifest')).toBe(true);
   return { peer, ended, files, channel: receiverChannel };
 }
@@ -407,7 +459,7 @@ describe('a connection negotiated for tiny messages (a session description rewri
       channel: receiverChannel,
       maxMessageSize: size,
       fingerprints: receiverPrints,
-      secret: newSecret(),
+      ...newLinkKeys(),
       helloTimeoutMs: 50,
       openStore: async (files) => memoryStore(files),
       onchange,
@@ -426,7 +478,7 @@ describe('a connection negotiated for tiny messages (a session description rewri
   it('the sender refuses too', async () => {
     const [senderChannel] = channelPair();
     const [onchange, ended] = settle<SenderSnapshot>();
-    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 13, fingerprints: senderPrints, secret: newSecret(), files: [], onchange, helloTimeoutMs: 50 });
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 13, fingerprints: senderPrints, ...newLinkKeys(), files: [], onchange, helloTimeoutMs: 50 });
     void sender.start();
     expect((await ended).error).toMatch(/messages of only 13 bytes/);
     expect(senderChannel.messagesSent).toBe(0);
@@ -446,7 +498,7 @@ describe('before a peer has proved the secret', () => {
   it('it may not make us buffer more than a hello needs', async () => {
     const [senderChannel, receiverChannel] = channelPair();
     const [onchange, ended] = settle<SenderSnapshot>();
-    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, secret: newSecret(), files: [], onchange });
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, ...newLinkKeys(), files: [], onchange });
     void sender.start();
     // A PART frame of 200 KiB, the start of a "hello" that never ends.
     const part = new Uint8Array(200 * 1024);
@@ -458,7 +510,7 @@ describe('before a peer has proved the secret', () => {
   it('it has a deadline', async () => {
     const [senderChannel] = channelPair();
     const [onchange, ended] = settle<SenderSnapshot>();
-    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, secret: newSecret(), files: [], onchange, helloTimeoutMs: 50 });
+    const sender = new SenderSession({ channel: senderChannel, maxMessageSize: 262144, fingerprints: senderPrints, ...newLinkKeys(), files: [], onchange, helloTimeoutMs: 50 });
     void sender.start();
     expect((await ended).error).toMatch(/did not prove .* in time/);
   });
@@ -611,20 +663,20 @@ function within<T>(ended: Promise<T>, ms: number): Promise<T | 'hung'> {
 /** A receiver facing a sender that proves the secret, then does only what `act` says. */
 async function provenSender(act: (channel: FakeChannel) => void, stallTimeoutMs: number) {
   const [senderChannel, receiverChannel] = channelPair({ maxMessageSize: MIN_MESSAGE_SIZE });
-  const secret = newSecret();
+  const keys = newLinkKeys();
   const [onchange, ended] = settle<ReceiverSnapshot>();
   const snapshots: ReceiverSnapshot[] = [];
   const receiver = new ReceiverSession({
     channel: receiverChannel,
     maxMessageSize: MIN_MESSAGE_SIZE,
     fingerprints: receiverPrints,
-    secret,
+    ...keys,
     stallTimeoutMs,
     openStore: async (files) => memoryStore(files),
     onchange: (snapshot) => (snapshots.push(snapshot), onchange(snapshot)),
   });
   void receiver.start();
-  const peer = await rawPeer(senderChannel, secret, 'sender');
+  const peer = await rawPeer(senderChannel, keys, 'sender');
   await expect.poll(() => peer.received.some((m) => m.type === 'hello')).toBe(true);
   act(senderChannel);
   return { ended: within(ended, 2000), snapshots };
@@ -693,7 +745,7 @@ describe('a connection that goes wrong while it is set up', () => {
     expect(snapshot.disconnected).toBe(true);
   });
 
-  it('unlike a sender that does not hold the secret', async () => {
+  it('unlike a sender that refuses the receiver’s proof of the secret', async () => {
     const run = wire([randomFile('a', 10)], { receiverSecret: newSecret() });
     const { receiver } = await run.settled;
     expect(receiver.disconnected).toBe(false);
@@ -708,7 +760,7 @@ async function hostileSetup(message: ControlMessage = { type: 'manifest', files:
     channel: receiverChannel,
     maxMessageSize: 262144,
     fingerprints: receiverPrints,
-    secret: newSecret(),
+    ...newLinkKeys(),
     openStore: async (files) => memoryStore(files),
     onchange,
   });

@@ -1,7 +1,7 @@
 /**
  * The share this browser is offering, kept in IndexedDB (idb-keyval) so that its link
- * keeps working after the sender's page reloads: the broker id, the secret, what the
- * files were, and each file's SHA-256 once known, to recognise the same files when
+ * keeps working after the sender's page reloads: the broker id, the secret, the key
+ * that proves this browser is the sender, what the files were, and each file's SHA-256 once known, to recognise the same files when
  * they are added again.
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
@@ -12,6 +12,10 @@ export interface ShareRecord {
   /** Proves to the broker that `peerId` is ours (absent in shares saved before it existed). */
   brokerToken?: string;
   secret: string;
+  /** Signs our proof to receivers; never leaves this browser. */
+  signingKey: string;
+  /** Its public half, which the link carries. */
+  senderKey: string;
   files: FileDescription[];
   hashes: (string | null)[];
   createdAt: number;
@@ -23,8 +27,12 @@ function shares(): UseStore {
   return (shareStore ??= createStore('ferry-shares', 'shares'));
 }
 
-export function loadShare(): Promise<ShareRecord | undefined> {
-  return get<ShareRecord>(KEY, shares());
+/** The saved share, if any. One from before shares had keys is gone: its link no longer opens. */
+export async function loadShare(): Promise<ShareRecord | undefined> {
+  const record = await get<ShareRecord>(KEY, shares());
+  if (!record || record.signingKey !== undefined) return record;
+  await forgetShare();
+  return undefined;
 }
 
 export function saveShare(record: ShareRecord): Promise<void> {

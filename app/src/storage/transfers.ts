@@ -4,8 +4,8 @@
  * how far along. Byte ranges live beside the bytes (received-bytes.ts), so they are
  * always exactly right; `stored` here is a summary for the list, updated as we go.
  */
-import { del, get, set, values } from 'idb-keyval';
-import { base64url } from '../transfer/link.ts';
+import { del, entries, get, set } from 'idb-keyval';
+import { base64url, type ShareAddress } from '../transfer/link.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { transferRecords } from './layout.ts';
 import { deleteStoredTransfer } from './received-bytes.ts';
@@ -16,8 +16,8 @@ export interface TransferRecord {
    * the device: the sender is told a digest of it (transfer/auth.ts sessionName).
    */
   id: string;
-  senderId: string;
-  secret: string;
+  /** The link it came by. (Records from before links carried the sender's key lack it.) */
+  address: ShareAddress;
   files: FileDescription[];
   /** Bytes stored and whether every file is verified, as of the last update. */
   stored: number;
@@ -30,10 +30,10 @@ export interface TransferRecord {
 }
 
 /** Records are found by link, which only this browser ever pairs with the id. */
-const linkKey = (senderId: string, secret: string) => `${senderId}/${secret}`;
+const linkKey = ({ peerId, secret, senderKey }: ShareAddress) => `${peerId}/${secret}/${senderKey}`;
 
-export function findTransfer(senderId: string, secret: string): Promise<TransferRecord | undefined> {
-  return get<TransferRecord>(linkKey(senderId, secret), transferRecords());
+export function findTransfer(address: ShareAddress): Promise<TransferRecord | undefined> {
+  return get<TransferRecord>(linkKey(address), transferRecords());
 }
 
 /** How long a saved transfer's bytes are kept: a streaming download may still be reading them. */
@@ -44,19 +44,28 @@ const SAVED_KEPT_MS = 60 * 60_000;
  * left out, and deleted here once no download can still be reading them.
  */
 export async function listTransfers(now = Date.now()): Promise<TransferRecord[]> {
-  const all = await values<TransferRecord>(transferRecords());
-  const stale = all.filter((record) => record.saved && now - record.updatedAt > SAVED_KEPT_MS);
+  const all = await entries<IDBValidKey, TransferRecord>(transferRecords());
+  // Transfers by links from before senders had keys: those links no longer open, so
+  // these could never be resumed or reopened.
+  const unreachable = all.filter(([, record]) => record.address === undefined);
+  await Promise.all(unreachable.map(([key, record]) => deleteRecord(record, key)));
+  const kept = all.flatMap(([, record]) => (record.address === undefined ? [] : [record]));
+  const stale = kept.filter((record) => record.saved && now - record.updatedAt > SAVED_KEPT_MS);
   await Promise.all(stale.map(deleteTransfer));
-  return all.filter((record) => !record.saved).sort((a, b) => b.updatedAt - a.updatedAt);
+  return kept.filter((record) => !record.saved).sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
 export function saveTransfer(record: TransferRecord): Promise<void> {
-  return set(linkKey(record.senderId, record.secret), { ...record, updatedAt: Date.now() }, transferRecords());
+  return set(linkKey(record.address), { ...record, updatedAt: Date.now() }, transferRecords());
 }
 
-export async function deleteTransfer(record: TransferRecord): Promise<void> {
+export function deleteTransfer(record: TransferRecord): Promise<void> {
+  return deleteRecord(record, linkKey(record.address));
+}
+
+async function deleteRecord(record: TransferRecord, key: IDBValidKey): Promise<void> {
   await deleteStoredTransfer(record.id);
-  await del(linkKey(record.senderId, record.secret), transferRecords());
+  await del(key, transferRecords());
 }
 
 /** A fresh transfer id: random, base64url. */
@@ -64,12 +73,11 @@ export function newTransferId(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(12)));
 }
 
-export function newTransfer(id: string, senderId: string, secret: string, files: FileDescription[]): TransferRecord {
+export function newTransfer(id: string, address: ShareAddress, files: FileDescription[]): TransferRecord {
   const now = Date.now();
   return {
     id,
-    senderId,
-    secret,
+    address,
     files,
     stored: 0,
     done: false,

@@ -1,15 +1,29 @@
 /**
- * Proof that a peer holds the share link's secret, bound to this very connection.
+ * Proofs, bound to this very connection, of who each side is.
  *
- * Each side sends HMAC-SHA256(secret, role + its own DTLS fingerprint + the other's).
- * The broker relays the SDP and could swap in its own endpoints, but then the two
- * sides see different fingerprints and the proofs do not verify. The secret itself
- * never leaves the URL fragment. Nothing about the files is sent before the proof.
+ * The sender signs with the Ed25519 key whose public half is in the link: no one else
+ * can, so no link holder can pass as the sender. A receiver proves it holds the link's
+ * secret with an HMAC. Both cover the connection's DTLS fingerprints (each side's own
+ * first), so a proof is worth nothing on any other connection: the broker relays the
+ * SDP and could swap in its own endpoints, but then the two sides see different
+ * fingerprints and the proofs do not verify. The secret and the signing key never
+ * leave the sender's and receivers' devices. Nothing about the files is sent before
+ * the proofs.
  */
+import * as ed25519 from '@noble/ed25519';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { createHMAC, createSHA256 } from 'hash-wasm';
-import { base64url, fromBase64url } from './link.ts';
+import { base64url, fromBase64url, SENDER_KEY_BYTES } from './link.ts';
+
+// Ed25519 from an audited library, with synchronous SHA-512: WebCrypto (and its
+// Ed25519) exists only in secure contexts, and Ferry must also work over plain http on
+// a LAN, where a phone cannot use https.
+ed25519.hashes.sha512 = sha512;
 
 export type Role = 'sender' | 'receiver';
+
+/** Tags every signed or MACed statement, so none can be taken for another kind. */
+const DOMAIN = 'ferry-v2';
 
 /**
  * The certificate fingerprint from an SDP blob, e.g. "sha-256 AB:CD:…". An SDP may
@@ -31,12 +45,12 @@ export interface Fingerprints {
   remote: string;
 }
 
+/** What `role` proves on a connection: its own fingerprint first, then the other side's. */
 function statement(role: Role, own: string, other: string): Uint8Array {
-  return new TextEncoder().encode(`ferry-v1 ${role} ${own} ${other}`);
+  return new TextEncoder().encode(`${DOMAIN} ${role} ${own} ${other}`);
 }
 
-// hash-wasm rather than WebCrypto: crypto.subtle exists only in secure contexts, and
-// Ferry must also work over plain http on a LAN, where a phone cannot use https.
+// hash-wasm rather than WebCrypto, for the same reason as above.
 async function hmac(secret: string, message: Uint8Array): Promise<Uint8Array> {
   const mac = await createHMAC(createSHA256(), fromBase64url(secret));
   mac.init();
@@ -44,9 +58,38 @@ async function hmac(secret: string, message: Uint8Array): Promise<Uint8Array> {
   return mac.digest('binary');
 }
 
-/** Our proof, as `role`, for this connection. */
-export async function proveSecret(secret: string, role: Role, prints: Fingerprints): Promise<string> {
-  return base64url(await hmac(secret, statement(role, prints.local, prints.remote)));
+/** The sender's key pair, base64url: `signingKey` stays on its device, `senderKey` goes in the link. */
+export interface SenderKeys {
+  signingKey: string;
+  senderKey: string;
+}
+
+export function newSenderKeys(): SenderKeys {
+  const { secretKey, publicKey } = ed25519.keygen();
+  return { signingKey: base64url(secretKey), senderKey: base64url(publicKey) };
+}
+
+/** The sender's proof for this connection: its signature over the fingerprints. */
+export function proveSender(signingKey: string, prints: Fingerprints): string {
+  return base64url(ed25519.sign(statement('sender', prints.local, prints.remote), fromBase64url(signingKey)));
+}
+
+/** Checks, as the receiver, that the other side signed this connection with the link's key. */
+export function verifySender(senderKey: string, prints: Fingerprints, proof: string): boolean {
+  try {
+    const key = fromBase64url(senderKey);
+    if (key.length !== SENDER_KEY_BYTES) return false;
+    // The strict (RFC 8032) checks: no small-order keys, no malleable signatures.
+    return ed25519.verify(fromBase64url(proof), statement('sender', prints.remote, prints.local), key);
+  } catch {
+    // Not base64url, not a point on the curve, not 64 bytes: not a proof.
+    return false;
+  }
+}
+
+/** The receiver's proof for this connection: that it holds the link's secret. */
+export async function proveReceiver(secret: string, prints: Fingerprints): Promise<string> {
+  return base64url(await hmac(secret, statement('receiver', prints.local, prints.remote)));
 }
 
 /**
@@ -56,23 +99,23 @@ export async function proveSecret(secret: string, role: Role, prints: Fingerprin
  * leaves the device. 16 bytes, base64url.
  */
 export async function sessionName(secret: string, id: string): Promise<string> {
-  return base64url((await hmac(secret, new TextEncoder().encode(`ferry-v1 session ${id}`))).subarray(0, 16));
+  return base64url((await hmac(secret, new TextEncoder().encode(`${DOMAIN} session ${id}`))).subarray(0, 16));
 }
 
-/** Checks the other side's proof, in time independent of where it differs. */
-export async function verifySecret(
-  secret: string,
-  peerRole: Role,
-  prints: Fingerprints,
-  proof: string,
-): Promise<boolean> {
+/** Checks, as the sender, the other side's proof of the secret, in time independent of where it differs. */
+export async function verifyReceiver(secret: string, prints: Fingerprints, proof: string): Promise<boolean> {
   let given: Uint8Array;
   try {
     given = fromBase64url(proof);
   } catch {
     return false;
   }
-  const expected = await hmac(secret, statement(peerRole, prints.remote, prints.local));
+  const expected = await hmac(secret, statement('receiver', prints.remote, prints.local));
+  return sameBytes(given, expected);
+}
+
+/** Compares in time that depends only on the lengths. */
+export function sameBytes(given: Uint8Array, expected: Uint8Array): boolean {
   let difference = given.length ^ expected.length;
   for (let i = 0; i < expected.length; i++) difference |= expected[i]! ^ (given[i] ?? 0);
   return difference === 0;

@@ -1,8 +1,12 @@
 /**
- * Share links: `<origin>/#/r/<senderPeerId>/<secret>`. The secret sits in the
- * fragment, which browsers never send to a server.
+ * Share links: `<origin>/#/r/<senderPeerId>/<secret>/<senderKey>`, all in the
+ * fragment, which browsers never send to a server. The secret is what every link
+ * holder proves; the sender key is the Ed25519 public key only the sender can sign
+ * for (transfer/auth.ts), so no link holder can pass as the sender.
  */
 export const SECRET_BYTES = 16;
+/** An Ed25519 public key: 32 bytes, 43 characters of base64url. */
+export const SENDER_KEY_BYTES = 32;
 const PEER_ID = /^[A-Za-z0-9]{8,64}$/;
 const SECRET = /^[A-Za-z0-9_-]+$/;
 
@@ -31,14 +35,32 @@ export function newPeerId(): string {
   return Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('');
 }
 
-export function shareLink(origin: string, peerId: string, secret: string): string {
-  return `${origin}/#/r/${peerId}/${secret}`;
+/** What a link names: where the sender is, what receivers prove, and whose signature to expect. */
+export interface ShareAddress {
+  peerId: string;
+  secret: string;
+  senderKey: string;
 }
+
+export function shareLink(origin: string, { peerId, secret, senderKey }: ShareAddress): string {
+  return `${origin}/#/r/${peerId}/${secret}/${senderKey}`;
+}
+
+/** Why a link cannot be used; the UI says each in the person's language. */
+export type BadLinkReason = 'no-sender-id' | 'no-secret' | 'damaged-secret' | 'old-link' | 'damaged-key';
 
 export type Route =
   | { view: 'send' }
-  | { view: 'receive'; peerId: string; secret: string }
-  | { view: 'bad-link'; reason: string };
+  | { view: 'receive'; address: ShareAddress }
+  | { view: 'bad-link'; reason: BadLinkReason };
+
+function decodes(text: string, length: (bytes: number) => boolean): boolean {
+  try {
+    return length(fromBase64url(text).length);
+  } catch {
+    return false;
+  }
+}
 
 /** Reads the app's route from `location.hash`. */
 export function parseRoute(hash: string): Route {
@@ -46,17 +68,14 @@ export function parseRoute(hash: string): Route {
   if (path === '' || path === '/') return { view: 'send' };
   const parts = path.split('/');
   if (parts[1] !== 'r') return { view: 'send' };
-  const [, , peerId = '', secret = '', ...rest] = parts;
-  if (!PEER_ID.test(peerId)) return { view: 'bad-link', reason: 'The link has no valid sender id.' };
-  if (!secret) return { view: 'bad-link', reason: 'The link is missing its secret part.' };
-  let secretBytes: Uint8Array | null = null;
-  try {
-    secretBytes = fromBase64url(secret);
-  } catch {
-    // reported below
-  }
-  if (!secretBytes || secretBytes.length < SECRET_BYTES || rest.some((part) => part !== '')) {
-    return { view: 'bad-link', reason: 'The link’s secret part is damaged.' };
-  }
-  return { view: 'receive', peerId, secret };
+  const [, , peerId = '', secret = '', senderKey = '', ...rest] = parts;
+  const bad = (reason: BadLinkReason): Route => ({ view: 'bad-link', reason });
+  if (!PEER_ID.test(peerId)) return bad('no-sender-id');
+  if (!secret) return bad('no-secret');
+  if (!decodes(secret, (bytes) => bytes >= SECRET_BYTES)) return bad('damaged-secret');
+  // Links made before senders had a key: nothing could tell their sender from any
+  // other holder of the link, so they are not trusted now.
+  if (!senderKey && rest.every((part) => part === '')) return bad('old-link');
+  if (!decodes(senderKey, (bytes) => bytes === SENDER_KEY_BYTES) || rest.some((part) => part !== '')) return bad('damaged-key');
+  return { view: 'receive', address: { peerId, secret, senderKey } };
 }

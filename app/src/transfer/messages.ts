@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from './errors.ts';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** What the sender says about each file before any byte moves. */
 export interface FileDescription {
@@ -25,7 +25,8 @@ export interface FileRange {
 
 export type ControlMessage =
   /**
-   * The sender says hello first; the receiver only after the sender's proof checks out.
+   * The sender says hello first, with its signature; the receiver only after that
+   * checks out, with its proof of the secret.
    * `session` names the receiver (a digest of its transfer id), so a sender knows a
    * reconnecting receiver.
    */

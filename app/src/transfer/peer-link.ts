@@ -4,7 +4,7 @@
  * at a time and in order, runs the hello exchange, and turns every way a link can end
  * (peer closed, protocol error, our own close) into exactly one `ended` call.
  */
-import { proveSecret, sessionName, verifySecret, type Fingerprints, type Role } from './auth.ts';
+import { proveReceiver, proveSender, sessionName, verifyReceiver, verifySender, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
@@ -24,8 +24,7 @@ export interface LinkOptions {
    * limit). Below MIN_MESSAGE_SIZE the link refuses to start.
    */
   maxMessageSize: number;
-  role: Role;
-  secret: string;
+  identity: Identity;
   fingerprints: Fingerprints;
   flow?: FlowLimits;
   /** How long the peer has to prove the secret before we hang up. */
@@ -38,6 +37,12 @@ export interface LinkOptions {
    */
   session?: string;
 }
+
+/**
+ * Who we are on this link, and what we check the other side against. Both know the
+ * link's secret; only the sender has the key that signs for the link's sender key.
+ */
+export type Identity = { role: 'sender'; secret: string; signingKey: string } | { role: 'receiver'; secret: string; senderKey: string };
 
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -71,9 +76,20 @@ export interface LinkHandlers {
   ended(error: Error | null): void;
 }
 
-/** The peer failed to prove it knows the link's secret. */
+/**
+ * The peer failed to prove who it is: a receiver that lacks the link's secret, or a
+ * "sender" that cannot sign for the link's key (someone else holding the link, or
+ * the sender's id on the broker taken over). `impostor` is the latter.
+ */
 export class AuthenticationError extends Error {
   override name = 'AuthenticationError';
+
+  constructor(
+    message: string,
+    readonly impostor = false,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -129,9 +145,9 @@ export class PeerLink {
   }
 
   /**
-   * Call once the channel is open. The sender proves the secret at once; the receiver
-   * answers only once the sender's proof checks out, so its hello, which names it,
-   * reaches no one who lacks the link.
+   * Call once the channel is open. The sender proves who it is at once; the receiver
+   * answers only once the sender's signature checks out, so its hello, which names it
+   * and proves the secret, reaches no one but the link's sender.
    */
   async start(): Promise<void> {
     // Written as a negation so that NaN is refused too. Not through fail(): nothing
@@ -140,7 +156,7 @@ export class PeerLink {
     this.#helloTimer = setTimeout(() => {
       if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
     }, this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
-    if (this.#options.role !== 'sender') return;
+    if (this.#options.identity.role !== 'sender') return;
     try {
       await this.#hello();
     } catch (error) {
@@ -149,9 +165,9 @@ export class PeerLink {
   }
 
   async #hello(): Promise<void> {
-    const { secret, role, fingerprints, session } = this.#options;
-    const proof = await proveSecret(secret, role, fingerprints);
-    const name = session === undefined ? undefined : await sessionName(secret, session);
+    const { identity, fingerprints, session } = this.#options;
+    const proof = identity.role === 'sender' ? proveSender(identity.signingKey, fingerprints) : await proveReceiver(identity.secret, fingerprints);
+    const name = session === undefined ? undefined : await sessionName(identity.secret, session);
     await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(name && { session: name }) });
     this.#sayHello();
   }
@@ -238,15 +254,18 @@ export class PeerLink {
     if (version !== PROTOCOL_VERSION) {
       throw new ProtocolError(`the other side speaks protocol version ${version}; this Ferry speaks ${PROTOCOL_VERSION}`);
     }
-    const { secret, role, fingerprints } = this.#options;
-    const peerRole = role === 'sender' ? 'receiver' : 'sender';
-    if (!(await verifySecret(secret, peerRole, fingerprints, proof))) {
+    const { identity, fingerprints } = this.#options;
+    if (identity.role === 'receiver') {
+      if (!verifySender(identity.senderKey, fingerprints, proof)) {
+        throw new AuthenticationError('the other side holds the link but is not its sender', true);
+      }
+    } else if (!(await verifyReceiver(identity.secret, fingerprints, proof))) {
       throw new AuthenticationError('the other side does not hold this link’s secret');
     }
     this.#authenticated = true;
     clearTimeout(this.#helloTimer);
     this.#decoder.limit = MAX_CONTROL_BYTES;
-    if (role === 'receiver') await this.#hello();
+    if (identity.role === 'receiver') await this.#hello();
     await this.#helloSent;
     await this.#handlers.authenticated(session);
   }

@@ -1,7 +1,7 @@
 /**
- * The receiving side of one connection: proves the secret, reads the manifest, and
- * on `download()` asks for whatever its store lacks, a few MiB at a time. It checks
- * that bytes arrive in order and within what it asked for, stores them, and accepts a
+ * The receiving side of one connection: checks the sender's signature, proves the
+ * secret, reads the manifest, and on `download()` asks for whatever its store lacks,
+ * a few MiB at a time. It checks that bytes arrive in order and within what it asked for, stores them, and accepts a
  * file only when its SHA-256 matches the sender's; a file that does not match is
  * fetched once more before the transfer fails.
  *
@@ -16,7 +16,7 @@ import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { FileDescription, FileRange, Message } from './messages.ts';
-import { MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
+import { AuthenticationError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
@@ -45,7 +45,10 @@ export interface ReceiverOptions {
   channel: Channel;
   maxMessageSize: number;
   fingerprints: Fingerprints;
+  /** The link's secret, which we prove. */
   secret: string;
+  /** The link's sender key: only a peer that signs for it is the sender. */
+  senderKey: string;
   /**
    * This transfer's id, stable across reconnections and reloads. The sender sees only
    * a digest of it, and only once it has proved the secret.
@@ -139,7 +142,11 @@ export class ReceiverSession {
     this.#now = options.now ?? (() => Date.now());
     this.#window = options.window ?? DEFAULT_WINDOW;
     this.#link = new PeerLink(
-      { ...options, role: 'receiver', inbox: inboxLimits(this.#window, options.maxMessageSize) },
+      {
+        ...options,
+        identity: { role: 'receiver', secret: options.secret, senderKey: options.senderKey },
+        inbox: inboxLimits(this.#window, options.maxMessageSize),
+      },
       {
         authenticated: () => this.#awaitManifest(),
         // A manifest of many files comes in many frames: each one shows the sender is there.
@@ -408,6 +415,9 @@ function explain(error: Error, state: ReceiverState): string {
   // The UI quotes what follows the colon as the sender's words, never as ours.
   if (error instanceof PeerReportedError) return `The sender stopped the transfer: ${error.message}`;
   if (error.name === 'SilentSenderError') return 'The sender’s page answered but sent no list of files.';
+  if (error instanceof AuthenticationError && error.impostor) {
+    return 'Someone other than the sender answered this link, so nothing was taken from them. The sender’s page may be closed while someone else who has the link poses as it.';
+  }
   if (error.name === 'AbortedError') {
     return state === 'connecting' || state === 'waiting'
       ? 'The sender closed the connection.'

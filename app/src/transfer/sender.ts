@@ -1,5 +1,5 @@
 /**
- * The sending side of one connection: proves the secret, sends the manifest, then
+ * The sending side of one connection: proves it is the sender, sends the manifest, then
  * serves the byte ranges the receiver asks for, in order, hashing as it reads, until
  * the receiver says it has everything. The receiver asks a few MiB at a time, so a
  * dropped connection wastes little and a reconnection asks only for what is missing.
@@ -39,7 +39,10 @@ export interface SenderOptions {
   channel: Channel;
   maxMessageSize: number;
   fingerprints: Fingerprints;
+  /** The link's secret, which receivers prove. */
   secret: string;
+  /** The private half of the link's sender key, which signs our proof. */
+  signingKey: string;
   files: readonly FileSource[];
   /** Shared by all connections of one share. */
   hashes?: FileHashes;
@@ -85,7 +88,7 @@ export class SenderSession {
     this.#hashes = options.hashes ?? new FileHashes();
     this.#now = options.now ?? (() => Date.now());
     this.#link = new PeerLink(
-      { ...options, role: 'sender' },
+      { ...options, identity: { role: 'sender', secret: options.secret, signingKey: options.signingKey } },
       {
         authenticated: async (session) => {
           this.#session = session ?? null;

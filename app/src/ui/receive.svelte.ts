@@ -32,6 +32,7 @@ import {
   saveTransfer,
   type TransferRecord,
 } from '../storage/transfers.ts';
+import type { ShareAddress } from '../transfer/link.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { displayName, zipName } from '../transfer/names.ts';
 import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
@@ -80,10 +81,7 @@ export class Receive {
   #saved = new Set<number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(
-    readonly senderId: string,
-    readonly secret: string,
-  ) {}
+  constructor(readonly address: ShareAddress) {}
 
   /** Something of this transfer is kept on this device (there is something to delete). */
   kept = $state(false);
@@ -104,7 +102,7 @@ export class Receive {
     if (!this.#record) {
       let found: TransferRecord | undefined;
       try {
-        found = await findTransfer(this.senderId, this.secret);
+        found = await findTransfer(this.address);
       } catch (error) {
         // No IndexedDB (some private windows): we can still receive, just not resume.
         console.warn('cannot read stored transfers', error);
@@ -217,7 +215,7 @@ export class Receive {
     this.#line = line;
     try {
       // Every attempt fetches the ICE servers anew: TURN credentials expire.
-      const { peer, open } = await dial(this.senderId, line.signal);
+      const { peer, open } = await dial(this.address.peerId, line.signal);
       if (attempt !== this.#attempt) return peer.destroy();
       this.#peer = peer;
       watchPath(open.peerConnection, (path) => (this.path = path), line.signal);
@@ -258,7 +256,8 @@ export class Receive {
       channel: open.channel,
       maxMessageSize: open.maxMessageSize,
       fingerprints: open.fingerprints,
-      secret: this.secret,
+      secret: this.address.secret,
+      senderKey: this.address.senderKey,
       session: this.#id,
       openStore: (files) => this.#openStore(files),
       onchange: (snapshot) => this.#update(session, snapshot),
@@ -316,7 +315,7 @@ export class Receive {
       await deleteTransfer(record);
       record = null;
     }
-    const current = record ?? newTransfer(this.#id, this.senderId, this.secret, [...files]);
+    const current = record ?? newTransfer(this.#id, this.address, [...files]);
     this.#keep(current);
     this.#store = await openStoredTransfer(current.id, files.length);
     return this.#store;

@@ -13,6 +13,7 @@ import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/
 import { matchFiles } from '../transfer/match-files.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
+import { newSenderKeys } from '../transfer/auth.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
 import type { Phrase } from './i18n/en.ts';
@@ -93,7 +94,7 @@ export class Share {
     }
     if (!record || this.status !== 'idle') return;
     this.#record = record;
-    this.link = shareLink(location.origin, record.peerId, record.secret);
+    this.link = shareLink(location.origin, record);
     this.missing = record.files;
     this.status = 'needs-files';
   }
@@ -119,6 +120,7 @@ export class Share {
       peerId: newPeerId(),
       brokerToken: newBrokerToken(),
       secret: newSecret(),
+      ...newSenderKeys(),
       files: files.map(({ name, size, type, lastModified }) => ({ name, size, type, lastModified })),
       hashes: files.map(() => null),
       createdAt: Date.now(),
@@ -205,9 +207,9 @@ export class Share {
       this.#peer = peer;
       this.relay = hasRelay(config);
       this.#keepFresh(peer, config);
-      this.link = shareLink(location.origin, record.peerId, record.secret);
+      this.link = shareLink(location.origin, record);
       this.status = 'online';
-      peer.on('connection', (connection) => this.#accept(connection, record.secret));
+      peer.on('connection', (connection) => this.#accept(connection, record));
       peer.on('disconnected', () => this.#reconnect(peer));
       peer.on('open', () => {
         this.status = 'online';
@@ -305,7 +307,7 @@ export class Share {
     this.#forget(live);
   }
 
-  #accept(connection: DataConnection, secret: string): void {
+  #accept(connection: DataConnection, { secret, signingKey }: ShareRecord): void {
     // The broker filter (peer-guard.ts) lets only raw connections through; what
     // follows depends on it. One connection per id keeps #live unambiguous.
     if (connection.serialization !== 'raw' || this.#live.has(connection.connectionId)) return connection.close();
@@ -336,6 +338,7 @@ export class Share {
             maxMessageSize: open.maxMessageSize,
             fingerprints: open.fingerprints,
             secret,
+            signingKey,
             files: this.files,
             hashes: this.#hashes,
             onchange: (snapshot) => this.#update(live, snapshot),

@@ -9,6 +9,8 @@
  * (in the group of the view that shows it), add it to ru.ts, and write
  * `{i18n.t.group.key}` in the component.
  */
+import type { BadLinkReason } from '../../transfer/link.ts';
+
 const count = (n: number) => n.toLocaleString('en');
 const files = (n: number) => `${count(n)} ${n === 1 ? 'file' : 'files'}`;
 
@@ -42,9 +44,14 @@ export const en = {
     title: 'This link does not work',
     askAgain: 'Ask the sender to copy it again.',
     sendInstead: 'Send files instead',
-    noSenderId: 'The link has no valid sender id.',
-    noSecret: 'The link is missing its secret part.',
-    damagedSecret: 'The link’s secret part is damaged.',
+    reasons: {
+      'no-sender-id': 'The link has no valid sender id.',
+      'no-secret': 'The link is missing its secret part.',
+      'damaged-secret': 'The link’s secret part is damaged.',
+      'damaged-key': 'The link’s last part, the sender’s key, is damaged.',
+      'old-link': 'It was made by an older version of Ferry, whose links could not tell the sender from anyone else who had the link.',
+    } satisfies Record<BadLinkReason, string>,
+    askNew: 'Ask the sender for a new link.',
   },
   send: {
     pickRegion: 'Choose files to send',
@@ -188,6 +195,8 @@ export const en = {
     senderClosed: 'The sender closed the connection.',
     senderWentAway: 'The sender went away before the transfer finished (the page was closed or the connection dropped).',
     senderNoFiles: 'The sender’s page answered but sent no list of files.',
+    impostor:
+      'Someone other than the sender answered this link, so nothing was taken from them. The sender’s page may be closed while someone else who has the link poses as it. Ask the sender to open Ferry again.',
     senderStopped: (words: string): string =>
       words ? `The sender stopped the transfer. Its message: “${words}”` : 'The sender stopped the transfer.',
     receiverStopped: (words: string): string =>

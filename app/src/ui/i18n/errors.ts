@@ -21,9 +21,7 @@ const KNOWN: Known[] = [
   [/^The sender stopped the transfer: ([^]*)$/, (t, m) => t.errors.senderStopped(m[1]!)],
   [/^The receiver stopped the transfer: ([^]*)$/, (t, m) => t.errors.receiverStopped(m[1]!)],
   [/^The connection was set up for messages of only (\d+) bytes, which no browser does/, (t, m) => t.errors.tamperedSize(m[1]!)],
-  [/^The link has no valid sender id\.$/, (t) => t.badLink.noSenderId],
-  [/^The link is missing its secret part\.$/, (t) => t.badLink.noSecret],
-  [/^The link’s secret part is damaged\.$/, (t) => t.badLink.damagedSecret],
+  [/^Someone other than the sender answered this link/, (t) => t.errors.impostor],
 ];
 
 export function localiseMessage(message: string, t: Messages): string {

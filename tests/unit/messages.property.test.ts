@@ -14,6 +14,9 @@ const TYPES = Object.keys({
   receipt: 1,
   error: 1,
   done: 1,
+  gate: 1,
+  password: 1,
+  ended: 1,
 } satisfies Record<ControlMessage['type'], 1>) as ControlMessage['type'][];
 
 const type = fc.constantFrom(...TYPES);

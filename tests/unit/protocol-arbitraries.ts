@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { ControlMessage, FileDescription, FileRange, Message } from '../../app/src/transfer/messages.ts';
+import { END_REASONS, GATE_NEEDS, MAX_DEVICE_LENGTH, type ControlMessage, type FileDescription, type FileRange, type Message } from '../../app/src/transfer/messages.ts';
 
 export const MAX_NAME = 4096;
 export const MAX_TYPE = 255;
@@ -60,8 +60,20 @@ const sha256 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Bu
 export const session = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const hello = fc
-  .record({ version: index, proof: text(MAX_PROOF), session: fc.option(session, { nil: undefined }) })
-  .map(({ session, ...rest }): ControlMessage => ({ type: 'hello', ...rest, ...(session !== undefined && { session }) }));
+  .record({
+    version: index,
+    proof: text(MAX_PROOF),
+    session: fc.option(session, { nil: undefined }),
+    device: fc.option(text(MAX_DEVICE_LENGTH), { nil: undefined }),
+  })
+  .map(
+    ({ session, device, ...rest }): ControlMessage => ({
+      type: 'hello',
+      ...rest,
+      ...(session !== undefined && { session }),
+      ...(device !== undefined && { device }),
+    }),
+  );
 
 function controlMessages(files: fc.Arbitrary<FileDescription[]>): fc.Arbitrary<ControlMessage> {
   return fc.oneof(
@@ -71,6 +83,16 @@ function controlMessages(files: fc.Arbitrary<FileDescription[]>): fc.Arbitrary<C
     fc.record({ file: index, sha256 }).map((body): ControlMessage => ({ type: 'file-end', ...body })),
     fc.record({ file: index, ok: fc.boolean() }).map((body): ControlMessage => ({ type: 'receipt', ...body })),
     fc.constant<ControlMessage>({ type: 'done' }),
+    fc
+      .record({ need: fc.constantFrom(...GATE_NEEDS), triesLeft: fc.option(index, { nil: undefined }), retryInMs: fc.option(index, { nil: undefined }) })
+      .map(({ need, triesLeft, retryInMs }): ControlMessage => ({
+        type: 'gate',
+        need,
+        ...(triesLeft !== undefined && { triesLeft }),
+        ...(retryInMs !== undefined && { retryInMs }),
+      })),
+    text(MAX_PROOF).map((proof): ControlMessage => ({ type: 'password', proof })),
+    fc.constantFrom(...END_REASONS).map((reason): ControlMessage => ({ type: 'ended', reason })),
     text(MAX_ERROR).map((message): ControlMessage => ({ type: 'error', message })),
   );
 }
@@ -110,10 +132,25 @@ export function expectWellFormed(message: Message): void {
       expect(message.payload.length).toBeGreaterThan(0);
       return;
     case 'hello':
-      expectKeys(message, message.session === undefined ? ['type', 'version', 'proof'] : ['type', 'version', 'proof', 'session']);
+      expectKeys(message, ['type', 'version', 'proof', ...(message.session === undefined ? [] : ['session']), ...(message.device === undefined ? [] : ['device'])]);
       expectIndex(message.version);
       expectText(message.proof, MAX_PROOF);
       if (message.session !== undefined) expect(message.session).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      if (message.device !== undefined) expectText(message.device, MAX_DEVICE_LENGTH);
+      return;
+    case 'gate':
+      expectKeys(message, ['type', 'need', ...(message.triesLeft === undefined ? [] : ['triesLeft']), ...(message.retryInMs === undefined ? [] : ['retryInMs'])]);
+      expect(GATE_NEEDS).toContain(message.need);
+      if (message.triesLeft !== undefined) expectIndex(message.triesLeft);
+      if (message.retryInMs !== undefined) expectIndex(message.retryInMs);
+      return;
+    case 'password':
+      expectKeys(message, ['type', 'proof']);
+      expectText(message.proof, MAX_PROOF);
+      return;
+    case 'ended':
+      expectKeys(message, ['type', 'reason']);
+      expect(END_REASONS).toContain(message.reason);
       return;
     case 'manifest':
       expectKeys(message, ['type', 'files']);

@@ -24,6 +24,9 @@ const CONTROL_CODES = {
   receipt: 0x05,
   error: 0x06,
   done: 0x07,
+  gate: 0x08,
+  password: 0x09,
+  ended: 0x0a,
 } as const satisfies Record<ControlMessage['type'], number>;
 const CONTROL_TYPES = new Map<number, ControlMessage['type']>(
   Object.entries(CONTROL_CODES).map(([type, code]) => [code, type as ControlMessage['type']]),

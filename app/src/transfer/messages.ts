@@ -28,9 +28,22 @@ export type ControlMessage =
    * The sender says hello first, with its signature; the receiver only after that
    * checks out, with its proof of the secret.
    * `session` names the receiver (a digest of its transfer id), so a sender knows a
-   * reconnecting receiver.
+   * reconnecting receiver; `device` is how the receiver describes its browser and
+   * system, for the sender's person to recognise it (self-reported: anyone with the
+   * link can claim anything).
    */
-  | { type: 'hello'; version: number; proof: string; session?: string }
+  | { type: 'hello'; version: number; proof: string; session?: string; device?: string }
+  /**
+   * From the sender, after the receiver proved the secret and before the manifest:
+   * what it must do first. 'password': prove the share's password (`triesLeft` after a
+   * wrong try; `retryInMs` while wrong tries have it locked out). 'approval': wait
+   * while the person sending decides.
+   */
+  | { type: 'gate'; need: GateNeed; triesLeft?: number; retryInMs?: number }
+  /** From the receiver: proof that it knows the share's password (auth.ts). */
+  | { type: 'password'; proof: string }
+  /** From the sender, which then hangs up: the link is dead, or this receiver was declined. */
+  | { type: 'ended'; reason: EndReason }
   | { type: 'manifest'; files: FileDescription[] }
   /** `stored` and `total` are the receiver's progress, which the sender shows. */
   | { type: 'request'; ranges: FileRange[]; stored: number; total: number }
@@ -39,6 +52,12 @@ export type ControlMessage =
   /** The receiver has every file, verified: the sender may hang up. */
   | { type: 'done' }
   | { type: 'error'; message: string };
+
+export type GateNeed = 'password' | 'approval';
+export const GATE_NEEDS: readonly GateNeed[] = ['password', 'approval'];
+/** 'stopped' by the sender's person, 'expired' by time or after the first download, or this receiver 'declined'. */
+export type EndReason = 'stopped' | 'expired' | 'declined';
+export const END_REASONS: readonly EndReason[] = ['stopped', 'expired', 'declined'];
 
 export interface DataMessage {
   type: 'data';
@@ -54,6 +73,8 @@ export const MAX_FILES = 100_000;
 const MAX_NAME_LENGTH = 4096;
 const MAX_TYPE_LENGTH = 255;
 const MAX_ERROR_LENGTH = 1000;
+/** A device description: a browser and a system, with room for long names. */
+export const MAX_DEVICE_LENGTH = 100;
 
 type Body = Record<string, unknown>;
 
@@ -75,6 +96,12 @@ function text(body: Body, key: string, max: number): string {
   const value = body[key];
   if (typeof value !== 'string' || value.length > max) fail(`${key} must be a string of at most ${max} characters`);
   return value;
+}
+
+function oneOf<T extends string>(body: Body, key: string, choices: readonly T[]): T {
+  const value = body[key];
+  if (!choices.includes(value as T)) fail(`${key} must be one of ${choices.join(', ')}`);
+  return value as T;
 }
 
 function list(body: Body, key: string, max: number): unknown[] {
@@ -106,11 +133,23 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
   switch (type) {
     case 'hello': {
       const hello: ControlMessage = { type, version: index(value, 'version'), proof: text(value, 'proof', 256) };
-      if (value.session === undefined) return hello;
-      const session = text(value, 'session', 64);
-      if (!/^[A-Za-z0-9_-]+$/.test(session)) fail('session must be base64url');
-      return { ...hello, session };
+      if (value.session !== undefined) {
+        hello.session = text(value, 'session', 64);
+        if (!/^[A-Za-z0-9_-]+$/.test(hello.session)) fail('session must be base64url');
+      }
+      if (value.device !== undefined) hello.device = text(value, 'device', MAX_DEVICE_LENGTH);
+      return hello;
     }
+    case 'gate': {
+      const gate: ControlMessage = { type, need: oneOf(value, 'need', GATE_NEEDS) };
+      if (value.triesLeft !== undefined) gate.triesLeft = index(value, 'triesLeft');
+      if (value.retryInMs !== undefined) gate.retryInMs = index(value, 'retryInMs');
+      return gate;
+    }
+    case 'password':
+      return { type, proof: text(value, 'proof', 256) };
+    case 'ended':
+      return { type, reason: oneOf(value, 'reason', END_REASONS) };
     case 'manifest':
       return { type, files: list(value, 'files', MAX_FILES).map(fileDescription) };
     case 'request':

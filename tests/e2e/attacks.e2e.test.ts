@@ -41,6 +41,7 @@ async function receiveIntact(link: string, files: Fixture[]): Promise<void> {
 }
 
 const senderIdOf = (link: string) => /#\/r\/([^/]+)\//.exec(link)![1]!;
+const secretOf = (link: string) => /#\/r\/[^/]+\/([^/]+)\//.exec(link)![1]!;
 
 describe('someone who knows a sender’s id', () => {
   it('can neither knock the share offline with a crafted message nor take its id, even while the sender reloads', async () => {
@@ -94,16 +95,25 @@ function junkFor(dst: string): string[] {
 }
 
 /**
- * Runs in a page of Ferry's own origin: `count` broker identities, each offering the
- * sender a real, reliable, raw data channel every `everyMs` — just as a receiver
- * would — that opens and then never says hello. Returns a function that stops them.
+ * Runs in a page of Ferry's own origin: `count` broker identities that hold the link,
+ * each offering the sender a real, reliable, raw data channel every `everyMs` — just
+ * as a receiver would, with a valid ticket — that opens and then never says hello.
+ * Sets window.stopBogus to a function that stops them.
  */
-function bogusReceivers({ senderId, count, everyMs }: { senderId: string; count: number; everyMs: number }): void {
+function bogusReceivers({ senderId, secret, count, everyMs }: { senderId: string; secret: string; count: number; everyMs: number }): void {
+  // The ticket of transfer/auth.ts offerTicket, made with WebCrypto (this page is secure).
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const key = crypto.subtle.importKey('raw', Uint8Array.from(atob(secret.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const ticket = async (src: string, connectionId: string) => {
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await key, bytes(`ferry-v2 offer ${src} ${connectionId}`)));
+    return btoa(String.fromCharCode(...mac.subarray(0, 16))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  };
   const stops: Array<() => void> = [];
   const socketUrl = `${location.origin.replace(/^http/, 'ws')}/peerjs/peerjs?key=peerjs`;
   for (let n = 0; n < count; n++) {
     const token = Math.random().toString(36).slice(2, 12);
-    const ws = new WebSocket(`${socketUrl}&id=bogus${n}x${token}&token=${token}`);
+    const id = `bogus${n}x${token}`;
+    const ws = new WebSocket(`${socketUrl}&id=${id}&token=${token}`);
     const connections = new Map<string, RTCPeerConnection>();
     ws.onmessage = (event) => {
       const message = JSON.parse(String(event.data)) as { type: string; payload?: { connectionId: string; sdp?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit } };
@@ -123,7 +133,8 @@ function bogusReceivers({ senderId, count, everyMs }: { senderId: string; count:
       };
       void pc.createOffer().then(async (offer) => {
         await pc.setLocalDescription(offer);
-        ws.send(JSON.stringify({ type: 'OFFER', dst: senderId, payload: { sdp: offer, type: 'data', connectionId, label: connectionId, serialization: 'raw', reliable: true } }));
+        const metadata = { ticket: await ticket(id, connectionId) };
+        ws.send(JSON.stringify({ type: 'OFFER', dst: senderId, payload: { sdp: offer, type: 'data', connectionId, label: connectionId, serialization: 'raw', reliable: true, metadata } }));
       });
       timer = setTimeout(offerAgain, everyMs);
     };
@@ -153,10 +164,10 @@ describe('a flood of bogus connections to a sender', () => {
       const { ws } = await brokerClient(`junk${n}`, `j${n}`);
       for (const message of junkFor(senderId)) ws.send(message);
     }
-    // …and seven identities offering real channels that never prove the secret.
+    // …and seven identities that hold the link, offering real channels that never prove the secret.
     const { page: attacker } = await newPage(ferry.receiverBrowser);
     await attacker.goto(`${ferry.origin}/#/`);
-    await attacker.evaluate(bogusReceivers, { senderId, count: 7, everyMs: 2_000 });
+    await attacker.evaluate(bogusReceivers, { senderId, secret: secretOf(link), count: 7, everyMs: 2_000 });
 
     let peak = 0;
     const watching = setInterval(() => void livePeerConnections(sender).then((live) => (peak = Math.max(peak, live))).catch(() => {}), 250);

@@ -4,8 +4,11 @@ import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { describeConnection, openPeer } from '../../app/src/net/broker.ts';
+import { offerTicket, verifyOfferTicket } from '../../app/src/transfer/auth.ts';
+import { newSecret } from '../../app/src/transfer/link.ts';
 
 const SENDER_ID = 'sender-id';
+const SECRET = newSecret();
 
 interface Sender {
   peer: Peer;
@@ -16,9 +19,14 @@ interface Sender {
 
 let current: Sender | null = null;
 
-/** A sender's page, registered with the (fake) broker, accepting what PeerJS hands it. */
-async function sender(): Promise<Sender> {
-  const opening = openPeer({ iceServers: [] }, SENDER_ID);
+/**
+ * A sender's page, registered with the (fake) broker, accepting what PeerJS hands it
+ * and admitting offers whose ticket proves the link, as share.svelte.ts does; or, with
+ * `admitting` false, a receiver's page, which admits no offer.
+ */
+async function sender(admitting = true): Promise<Sender> {
+  const admit = (src: string, id: string, ticket: string) => verifyOfferTicket(SECRET, src, id, ticket);
+  const opening = openPeer({ iceServers: [] }, SENDER_ID, undefined, admitting ? admit : undefined);
   const broker = FakeWebSocket.latest!;
   broker.accept();
   const peer = await opening;
@@ -42,6 +50,7 @@ function offer(src: string, connectionId: string, changes: Record<string, unknow
       label: connectionId,
       serialization: 'raw',
       reliable: true,
+      metadata: { ticket: offerTicket(SECRET, src, connectionId) },
       sdp: { type: 'offer', sdp: RECEIVER_SDP },
       ...changes,
     },
@@ -103,7 +112,14 @@ describe('what the broker may hand PeerJS on a sender page', () => {
     ['unreliable', { reliable: false }],
     ['a media call', { type: 'media' }],
     ['a label of its own', { label: 'files' }],
-    ['metadata', { metadata: { name: 'x' } }],
+    ['no ticket', { metadata: undefined }],
+    ['other metadata', { metadata: { name: 'x' } }],
+    ['a ticket and more', { metadata: { ticket: offerTicket(SECRET, 'flooder', 'dc_bogus'), name: 'x' } }],
+    ['a ticket made without the link’s secret', { metadata: { ticket: offerTicket(newSecret(), 'flooder', 'dc_bogus') } }],
+    ['a ticket for another connection', { metadata: { ticket: offerTicket(SECRET, 'flooder', 'dc_other') } }],
+    ['a ticket of another broker identity', { metadata: { ticket: offerTicket(SECRET, 'receiver', 'dc_bogus') } }],
+    ['a ticket that is not base64url', { metadata: { ticket: '!'.repeat(22) } }],
+    ['a ticket that is not a string', { metadata: { ticket: 7 } }],
     ['a huge SDP', { sdp: { type: 'offer', sdp: `v=0\r\n${'a=x\r\n'.repeat(10_000)}` } }],
     ['no SDP', { sdp: null }],
   ];
@@ -117,6 +133,14 @@ describe('what the broker may hand PeerJS on a sender page', () => {
     expect(FakePeerConnection.made).toBe(before);
     expect(lists(peer)).toEqual([]);
     expect(() => peer.destroy()).not.toThrow();
+  });
+
+  it('on a page that admits no offers (a receiver’s), refuses even a perfect one', async () => {
+    const { broker, accepted } = await sender(false);
+    const before = FakePeerConnection.made;
+    broker.deliver(offer('receiver', 'dc_real'));
+    expect(accepted).toEqual([]);
+    expect(FakePeerConnection.made).toBe(before);
   });
 
   it('refuses connection ids PeerJS would not make', async () => {

@@ -1,10 +1,10 @@
 /**
  * Who may hold a seat while they have not yet proved the link's secret.
  *
- * A sender's peer id is in its share link, and anyone who learns it can make the
- * broker offer the sender connections. Each one costs an RTCPeerConnection until it
- * ends, so connections that have not proved the secret are capped, each under a
- * deadline, and every one that goes is forgotten.
+ * Only holders of the link can offer the sender a connection (the offer carries a
+ * ticket, net/peer-guard.ts), but a link can leak, and a holder can offer many. Each
+ * one costs an RTCPeerConnection until it ends, so connections that have not proved
+ * the secret are capped, each under a deadline, and every one that goes is forgotten.
  *
  * When a new offer would go over the cap, someone must go. Refusing the newcomer
  * would let a handful of offers, renewed before their deadlines, shut the door on
@@ -21,8 +21,7 @@
  * and, within each, the one that arrived first. A real receiver then loses its seat
  * only to a flood from at least as many broker identities as there are seats,
  * offering faster than its own channel opens (fewer must hold two seats on one
- * identity, and lose those first): stopping that needs limits at the broker, or a
- * proof of the secret in the offer itself.
+ * identity, and lose those first) — and each of those must hold the link.
  */
 
 export interface AdmissionLimits {

@@ -7,7 +7,7 @@
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
 import type { Channel } from '../transfer/channel.ts';
-import { guardPeer } from './peer-guard.ts';
+import { guardPeer, type AdmitOffer } from './peer-guard.ts';
 
 export interface ClientConfig {
   iceServers: RTCIceServer[];
@@ -40,9 +40,10 @@ export function newBrokerToken(): string {
 
 /**
  * Connects to the broker, as `id` (owned through `token`, which must be the same
- * on every reconnection) or with an id the broker assigns.
+ * on every reconnection) or with an id the broker assigns. Offers of connections are
+ * passed on only where `admit` accepts them (peer-guard.ts).
  */
-export function openPeer(config: ClientConfig, id?: string, token?: string): Promise<Peer> {
+export function openPeer(config: ClientConfig, id?: string, token?: string, admit?: AdmitOffer): Promise<Peer> {
   const secure = location.protocol === 'https:';
   const options = {
     host: location.hostname,
@@ -55,7 +56,7 @@ export function openPeer(config: ClientConfig, id?: string, token?: string): Pro
     ...(token !== undefined && { token }),
   };
   const peer = id ? new Peer(id, options) : new Peer(options);
-  guardPeer(peer);
+  guardPeer(peer, admit);
   return new Promise((resolve, reject) => {
     const onError = (error: PeerError<string>) => {
       peer.off('open', onOpen);

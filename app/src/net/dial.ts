@@ -12,9 +12,12 @@
  * the sender's page when what they need is the same Wi-Fi or a relay.
  */
 import type Peer from 'peerjs';
+import type { PeerConnectOption } from 'peerjs';
 import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection } from './broker.ts';
 import type { DialFailure } from './dial-failure.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
+import { offerTicket } from '../transfer/auth.ts';
+import { base64url, type ShareAddress } from '../transfer/link.ts';
 
 export interface DialTimes {
   /**
@@ -56,7 +59,7 @@ export function hasRelay(config: ClientConfig): boolean {
  * Resolves with an open, described connection; rejects with a DialError, or with
  * the signal's reason once aborted. Whatever it made is torn down when it fails.
  */
-export function dial(senderId: string, signal: AbortSignal, times: DialTimes = DIAL_TIMES): Promise<Dialled> {
+export function dial({ peerId, secret }: ShareAddress, signal: AbortSignal, times: DialTimes = DIAL_TIMES): Promise<Dialled> {
   return new Promise((resolve, reject) => {
     let peer: Peer | null = null;
     let settled = false;
@@ -106,7 +109,14 @@ export function dial(senderId: string, signal: AbortSignal, times: DialTimes = D
         if (error.type === 'peer-unavailable') failWith({ code: 'sender-offline' });
         else if (error.type !== 'webrtc') failWith({ code: 'broker', type: error.type });
       });
-      const connection = opened.connect(senderId, { ...FERRY_CONNECTION });
+      // The ticket shows the sender we hold the link before it builds anything for us.
+      // It covers the connection's id, so we choose the id: PeerJS takes one from the
+      // options (as it does for incoming connections), though its types omit it.
+      const connectionId = `dc_${base64url(crypto.getRandomValues(new Uint8Array(12)))}`;
+      const ticket = offerTicket(secret, opened.id, connectionId);
+      const options = { ...FERRY_CONNECTION, connectionId, metadata: { ticket } } as PeerConnectOption;
+      const connection = opened.connect(peerId, options);
+      if (connection.connectionId !== connectionId) throw new Error('PeerJS changed: it no longer takes a connection id from the options');
       const pc = connection.peerConnection;
       // A relay candidate means the relay worked, whatever else failed (one of several
       // URLs, an interface of the wrong family). Firefox reports no candidate errors.

@@ -10,10 +10,13 @@
  *   inside the socket's message handler, and 'constructor' builds `new Object(…)`,
  *   which PeerJS files among its connections: Ferry's accept path and every later
  *   `peer.destroy()` then throw on its missing close();
- * - an OFFER of type 'media' builds an RTCPeerConnection nobody ever closes.
+ * - an OFFER of type 'media' builds an RTCPeerConnection nobody ever closes;
+ * - any OFFER builds an RTCPeerConnection, and anyone can send one.
  *
  * PeerJS has no option for any of this. We stand between its broker socket and its
- * message handler, and pass on only what a Ferry peer sends. This touches no private
+ * message handler, and pass on only what a Ferry peer sends: offers made exactly as a
+ * receiver makes them, carrying a ticket only a holder of the link can make
+ * (transfer/auth.ts offerTicket), and signalling for connections the page has. This touches no private
  * field: `peer.socket` is typed (if marked internal) and the listener calls are
  * eventemitter3's public API. Capping `_lostMessages` instead would reach into a
  * private field and still let every bad offer build an RTCPeerConnection first.
@@ -23,9 +26,17 @@ import type Peer from 'peerjs';
 /** How a Ferry receiver offers its connection (dial.ts). A sender accepts no other. */
 export const FERRY_CONNECTION = { serialization: 'raw', reliable: true } as const;
 
+/**
+ * Whether an offer from broker identity `src` with this connection id and ticket may
+ * build a connection. A page without one (a receiver's) accepts no offers.
+ */
+export type AdmitOffer = (src: string, connectionId: string, ticket: string) => boolean;
+
 /** A data-channel-only offer is about 1 KB; candidates travel in separate messages. */
 const MAX_SDP_CHARS = 16 * 1024;
-/** PeerJS names connections 'dc_' + a random base-36 token. */
+/** A ticket is 16 bytes of base64url; anything much longer is not one. */
+const MAX_TICKET_CHARS = 64;
+/** PeerJS names connections 'dc_' + a random base-36 token; dial.ts, 'dc_' + base64url. */
 const CONNECTION_ID = /^[\w-]{1,64}$/;
 /** Broker messages PeerJS handles without looking for a connection. */
 const PEER_LEVEL = new Set(['OPEN', 'ERROR', 'ID-TAKEN', 'INVALID-KEY', 'LEAVE', 'EXPIRE']);
@@ -38,7 +49,7 @@ type Message = Record<string, unknown>;
  * has the shape this relies on: better a share that does not start than one open to
  * a flood.
  */
-export function guardPeer(peer: Peer): void {
+export function guardPeer(peer: Peer, admit?: AdmitOffer): void {
   const socket = peer.socket;
   const handlers = typeof socket?.listeners === 'function' ? socket.listeners('message') : [];
   const deliver = handlers[0];
@@ -58,14 +69,18 @@ export function guardPeer(peer: Peer): void {
       return;
     }
     // A second offer for a known id would make PeerJS close and replace it.
-    if (known || !isFerryOffer(payload)) return;
+    if (known || !admit || !isFerryOffer(payload) || !admit(src, payload.connectionId, (payload.metadata as Ticketed).ticket)) return;
     forgetEmptyPeers(peer, deliver);
     deliver(message);
   });
 }
 
-/** An offer exactly as dial.ts makes it: raw, reliable, PeerJS's default label, no metadata. */
-export function isFerryOffer(payload: Message): boolean {
+interface Ticketed {
+  ticket: string;
+}
+
+/** An offer exactly as dial.ts makes it: raw, reliable, PeerJS's default label, a ticket as its only metadata. */
+export function isFerryOffer(payload: Message): payload is Message & { connectionId: string; metadata: Ticketed } {
   const { type, connectionId, serialization, reliable, label, metadata, sdp } = payload;
   return (
     type === 'data' &&
@@ -74,7 +89,10 @@ export function isFerryOffer(payload: Message): boolean {
     serialization === FERRY_CONNECTION.serialization &&
     reliable === FERRY_CONNECTION.reliable &&
     label === connectionId &&
-    metadata === undefined &&
+    isObject(metadata) &&
+    Object.keys(metadata).length === 1 &&
+    typeof metadata.ticket === 'string' &&
+    metadata.ticket.length <= MAX_TICKET_CHARS &&
     isObject(sdp) &&
     sdp.type === 'offer' &&
     typeof sdp.sdp === 'string' &&

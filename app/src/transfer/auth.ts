@@ -11,8 +11,8 @@
  * the proofs.
  */
 import * as ed25519 from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
-import { createHMAC, createSHA256 } from 'hash-wasm';
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { base64url, fromBase64url, SENDER_KEY_BYTES } from './link.ts';
 
 // Ed25519 from an audited library, with synchronous SHA-512: WebCrypto (and its
@@ -50,12 +50,10 @@ function statement(role: Role, own: string, other: string): Uint8Array {
   return new TextEncoder().encode(`${DOMAIN} ${role} ${own} ${other}`);
 }
 
-// hash-wasm rather than WebCrypto, for the same reason as above.
-async function hmac(secret: string, message: Uint8Array): Promise<Uint8Array> {
-  const mac = await createHMAC(createSHA256(), fromBase64url(secret));
-  mac.init();
-  mac.update(message);
-  return mac.digest('binary');
+// Not WebCrypto, for the same reason as above; and synchronous, so the broker filter
+// (net/peer-guard.ts) can check an offer's ticket as the message arrives.
+function hmac(secret: string, message: Uint8Array): Uint8Array {
+  return nobleHmac(sha256, fromBase64url(secret), message);
 }
 
 /** The sender's key pair, base64url: `signingKey` stays on its device, `senderKey` goes in the link. */
@@ -88,8 +86,8 @@ export function verifySender(senderKey: string, prints: Fingerprints, proof: str
 }
 
 /** The receiver's proof for this connection: that it holds the link's secret. */
-export async function proveReceiver(secret: string, prints: Fingerprints): Promise<string> {
-  return base64url(await hmac(secret, statement('receiver', prints.local, prints.remote)));
+export function proveReceiver(secret: string, prints: Fingerprints): string {
+  return base64url(hmac(secret, statement('receiver', prints.local, prints.remote)));
 }
 
 /**
@@ -98,20 +96,38 @@ export async function proveReceiver(secret: string, prints: Fingerprints): Promi
  * what the receiver stores (its download URLs, storage keys and folders) and never
  * leaves the device. 16 bytes, base64url.
  */
-export async function sessionName(secret: string, id: string): Promise<string> {
-  return base64url((await hmac(secret, new TextEncoder().encode(`${DOMAIN} session ${id}`))).subarray(0, 16));
+export function sessionName(secret: string, id: string): string {
+  return base64url(hmac(secret, new TextEncoder().encode(`${DOMAIN} session ${id}`)).subarray(0, 16));
 }
 
 /** Checks, as the sender, the other side's proof of the secret, in time independent of where it differs. */
-export async function verifyReceiver(secret: string, prints: Fingerprints, proof: string): Promise<boolean> {
+export function verifyReceiver(secret: string, prints: Fingerprints, proof: string): boolean {
   let given: Uint8Array;
   try {
     given = fromBase64url(proof);
   } catch {
     return false;
   }
-  const expected = await hmac(secret, statement('receiver', prints.remote, prints.local));
+  const expected = hmac(secret, statement('receiver', prints.remote, prints.local));
   return sameBytes(given, expected);
+}
+
+/**
+ * What a receiver puts in its connection offer, which the broker relays: proof that
+ * it holds the link, bound to its broker id and the connection's id, so the sender
+ * builds no connection at all for anyone else who learned its peer id. 16 bytes,
+ * base64url. The broker sees it, and could replay it; nothing else can.
+ */
+export function offerTicket(secret: string, brokerId: string, connectionId: string): string {
+  return base64url(hmac(secret, new TextEncoder().encode(`${DOMAIN} offer ${brokerId} ${connectionId}`)).subarray(0, 16));
+}
+
+export function verifyOfferTicket(secret: string, brokerId: string, connectionId: string, ticket: string): boolean {
+  try {
+    return sameBytes(fromBase64url(ticket), fromBase64url(offerTicket(secret, brokerId, connectionId)));
+  } catch {
+    return false;
+  }
 }
 
 /** Compares in time that depends only on the lengths. */

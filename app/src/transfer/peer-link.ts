@@ -166,8 +166,8 @@ export class PeerLink {
 
   async #hello(): Promise<void> {
     const { identity, fingerprints, session } = this.#options;
-    const proof = identity.role === 'sender' ? proveSender(identity.signingKey, fingerprints) : await proveReceiver(identity.secret, fingerprints);
-    const name = session === undefined ? undefined : await sessionName(identity.secret, session);
+    const proof = identity.role === 'sender' ? proveSender(identity.signingKey, fingerprints) : proveReceiver(identity.secret, fingerprints);
+    const name = session === undefined ? undefined : sessionName(identity.secret, session);
     await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(name && { session: name }) });
     this.#sayHello();
   }
@@ -259,7 +259,7 @@ export class PeerLink {
       if (!verifySender(identity.senderKey, fingerprints, proof)) {
         throw new AuthenticationError('the other side holds the link but is not its sender', true);
       }
-    } else if (!(await verifyReceiver(identity.secret, fingerprints, proof))) {
+    } else if (!verifyReceiver(identity.secret, fingerprints, proof)) {
       throw new AuthenticationError('the other side does not hold this link’s secret');
     }
     this.#authenticated = true;

@@ -13,7 +13,7 @@ import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/
 import { matchFiles } from '../transfer/match-files.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
-import { newSenderKeys } from '../transfer/auth.ts';
+import { newSenderKeys, verifyOfferTicket } from '../transfer/auth.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
 import type { Phrase } from './i18n/en.ts';
@@ -202,7 +202,7 @@ export class Share {
         await this.#persist();
       }
       const config = await fetchClientConfig();
-      const peer = await this.#register(record.peerId, record.brokerToken, config);
+      const peer = await this.#register(record, record.brokerToken, config);
       if (this.#record !== record) return peer.destroy(); // replaced while we waited
       this.#peer = peer;
       this.relay = hasRelay(config);
@@ -226,10 +226,12 @@ export class Share {
     }
   }
 
-  async #register(peerId: string, token: string, config: ClientConfig): Promise<Peer> {
+  async #register({ peerId, secret }: ShareRecord, token: string, config: ClientConfig): Promise<Peer> {
+    // Only offers from holders of the link build a connection (net/peer-guard.ts).
+    const admit = (src: string, connectionId: string, ticket: string) => verifyOfferTicket(secret, src, connectionId, ticket);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await openPeer(config, peerId, token);
+        return await openPeer(config, peerId, token, admit);
       } catch (error) {
         if (!(error instanceof BrokerError) || error.type !== 'unavailable-id' || attempt >= ID_TAKEN_RETRIES) throw error;
         await new Promise((resolve) => setTimeout(resolve, attempt * 1000));

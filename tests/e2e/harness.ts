@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from '../../signal-server/broker-limits.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 import { launchBrowser } from './browsers.ts';
 import { sha256File, tempDir } from './fixtures.ts';
@@ -18,9 +19,13 @@ const HOST = process.env.FERRY_TEST_HOST;
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 
-export async function startFerry(): Promise<RunningServer> {
+/** The server, with the broker's limits as they ship unless a test changes some (a short id grace, say). */
+export async function startFerry(brokerLimits: Partial<BrokerLimits> = {}): Promise<RunningServer> {
   if (!HOST) throw new Error('end-to-end tests run inside a private network: use `npm run test:e2e`');
-  return startServer({ host: HOST, port: 0, iceServers: [], staticDir: DIST }, { log: (m) => console.error(m) });
+  return startServer(
+    { host: HOST, port: 0, iceServers: [], staticDir: DIST, brokerLimits: { ...DEFAULT_BROKER_LIMITS, ...brokerLimits } },
+    { log: (m) => console.error(m) },
+  );
 }
 
 /** Uncaught exceptions and console errors of every page opened through here. */
@@ -195,13 +200,14 @@ export interface Bench {
  * its tests and stopped after them. Read the fields inside tests, not at load time.
  * Secure by default, as Ferry is served to real users; `secure: false` exercises
  * what a plain-http page on a LAN gets (IndexedDB instead of OPFS, no StorageManager).
+ * `brokerLimits` overrides some of the broker's limits for this file's server.
  */
-export function useFerry({ secure = true } = {}): Bench {
+export function useFerry({ secure = true, brokerLimits = {} as Partial<BrokerLimits> } = {}): Bench {
   const bench = { secure } as Bench;
   let remove: () => Promise<void> = async () => {};
   beforeAll(async () => {
     let dir: string;
-    [bench.server, { dir, remove }] = await Promise.all([startFerry(), tempDir()]);
+    [bench.server, { dir, remove }] = await Promise.all([startFerry(brokerLimits), tempDir()]);
     bench.dir = dir;
     bench.origin = bench.server.url.replace(/\/$/, '');
     const secureOrigin = secure ? bench.origin : undefined;

@@ -7,6 +7,8 @@ export interface MemoryStore extends ReceiveStore {
   files: readonly FileDescription[];
   bytes(file: number): Uint8Array;
   verified: (string | null)[];
+  /** Hashes pinned by `pin`, by file. */
+  pins: (string | null)[];
   /** Payload bytes written, counting rewrites. */
   written: number;
   /** Refuse writes beyond this many stored bytes (to model a full disk). */
@@ -21,6 +23,7 @@ export function memoryStore(files: readonly FileDescription[]): MemoryStore {
   const store: MemoryStore = {
     files,
     verified: files.map(() => null),
+    pins: files.map(() => null),
     written: 0,
     capacity: Infinity,
     failOnFlush: null,
@@ -48,6 +51,10 @@ export function memoryStore(files: readonly FileDescription[]): MemoryStore {
     async settle(file, sha256) {
       store.verified[file] = sha256;
       if (sha256 === null) ranges[file] = [];
+    },
+    pinned: (file) => store.pins[file] ?? store.verified[file] ?? null,
+    async pin(hashes) {
+      for (const { file, sha256 } of hashes) store.pins[file] = sha256;
     },
   };
   return store;

@@ -38,12 +38,17 @@ export const index = fc.oneof(fc.nat(1000), fc.constantFrom(0, 2 ** 32 - 1, 2 **
 // `+ 0` turns -0 into 0: JSON has no negative zero, so it cannot round-trip.
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => value + 0);
 
-export const fileDescription: fc.Arbitrary<FileDescription> = fc.record({
-  name: text(MAX_NAME),
-  size: index,
-  type: text(MAX_TYPE),
-  lastModified: fc.oneof(fc.nat(), finite),
-});
+const sha256 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes).toString('hex'));
+
+export const fileDescription: fc.Arbitrary<FileDescription> = fc
+  .record({
+    name: text(MAX_NAME),
+    size: index,
+    type: text(MAX_TYPE),
+    lastModified: fc.oneof(fc.nat(), finite),
+    sha256: fc.option(sha256, { nil: undefined }),
+  })
+  .map(({ sha256, ...rest }) => ({ ...rest, ...(sha256 !== undefined && { sha256 }) }));
 
 /** Many small entries: a manifest that needs several PART frames. */
 const longFileList = fc.array(
@@ -54,8 +59,6 @@ const longFileList = fc.array(
 const range: fc.Arbitrary<FileRange> = fc
   .tuple(index, index, index)
   .map(([file, a, b]) => ({ file, start: Math.min(a, b), end: Math.max(a, b) }));
-
-const sha256 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes).toString('hex'));
 
 export const session = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
 
@@ -159,11 +162,12 @@ export function expectWellFormed(message: Message): void {
       // A for loop, not forEach: it also visits holes in a sparse array.
       for (let i = 0; i < message.files.length; i++) {
         const file = message.files[i]!;
-        expectKeys(file, ['name', 'size', 'type', 'lastModified']);
+        expectKeys(file, ['name', 'size', 'type', 'lastModified', ...(file.sha256 === undefined ? [] : ['sha256'])]);
         expectText(file.name, MAX_NAME);
         expectIndex(file.size);
         expectText(file.type, MAX_TYPE);
         expect(Number.isFinite(file.lastModified)).toBe(true);
+        if (file.sha256 !== undefined) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
       }
       return;
     case 'request':

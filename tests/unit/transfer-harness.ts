@@ -1,6 +1,7 @@
 /** In-memory files, sinks and a sender/receiver pair wired over a fake channel pair. */
 import { createHash, randomBytes } from 'node:crypto';
 import { newSenderKeys, type Fingerprints, type SenderKeys } from '../../app/src/transfer/auth.ts';
+import type { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
@@ -75,6 +76,8 @@ export interface WireOptions extends PairOptions {
   session?: string;
   /** Ends the sender after it has put this many payload bytes on the channel. */
   cutAfterBytes?: number;
+  /** The sender's share's hashes: those it knows go in its manifest. */
+  hashes?: FileHashes;
 }
 
 const terminal = new Set(['done', 'error']);
@@ -96,6 +99,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     fingerprints: senderPrints,
     ...keys,
     files,
+    hashes: options.hashes,
     onchange: (snapshot) => {
       senderSnapshots.push(snapshot);
       if (terminal.has(snapshot.state)) senderDone(snapshot);

@@ -4,8 +4,8 @@
  * which streams verified files out of it as downloads.
  *
  * IndexedDB 'ferry-received'/'bytes' holds, per transfer id and file index, the stored
- * byte ranges ([id, file, 'ranges']), the verified SHA-256 ([id, file, 'sha256']) and,
- * where there is no OPFS, the bytes themselves as one Blob per chunk ([id, file, offset]).
+ * byte ranges ([id, file, 'ranges']), the verified SHA-256 ([id, file, 'sha256']), the
+ * SHA-256 the sender first announced ([id, file, 'pin']) and, where there is no OPFS, the bytes themselves as one Blob per chunk ([id, file, offset]).
  * With OPFS the bytes are the file OPFS_FOLDER/<id>/<file>.
  * IndexedDB 'ferry'/'transfers' holds the list of transfers (storage/transfers.ts).
  */
@@ -27,5 +27,6 @@ export function transferRecords(): UseStore {
 
 export const rangesKey = (id: string, file: number) => [id, file, 'ranges'];
 export const hashKey = (id: string, file: number) => [id, file, 'sha256'];
+export const pinKey = (id: string, file: number) => [id, file, 'pin'];
 /** Every chunk of one file, in offset order. */
 export const chunkKeys = (id: string, file: number, from = 0) => IDBKeyRange.bound([id, file, from], [id, file, Infinity]);

@@ -2,7 +2,8 @@
  * Received bytes, durably, with an exact record of what is stored.
  *
  * The record lives in IndexedDB: each file's stored ranges under
- * [transfer, file, 'ranges'] and its verified SHA-256 under [transfer, file, 'sha256'].
+ * [transfer, file, 'ranges'], its verified SHA-256 under [transfer, file, 'sha256'] and
+ * the one the sender first announced under [transfer, file, 'pin'].
  * The bytes live in one of two places (see chunk-places.ts): the Origin Private File
  * System, written by a worker through sync access handles, where the browser offers
  * it; otherwise IndexedDB itself, as one Blob per chunk keyed [transfer, file, offset],
@@ -10,10 +11,11 @@
  * record never claims bytes that are not there, whatever moment the page dies at.
  */
 import { promisifyRequest } from 'idb-keyval';
+import type { FileDescription } from '../transfer/messages.ts';
 import { addRange, parseRangeList, type RangeList } from '../transfer/ranges.ts';
 import { StorageFullError, type ReceiveStore } from '../transfer/store.ts';
 import { chunkPlace, type Chunk } from './chunk-places.ts';
-import { hashKey, rangesKey, received } from './layout.ts';
+import { hashKey, pinKey, rangesKey, received } from './layout.ts';
 
 /** Chunks are gathered to about this size before they are committed. */
 export const COMMIT_BYTES = 1024 * 1024;
@@ -25,17 +27,17 @@ export interface StoredTransfer extends ReceiveStore {
   blob(file: number, type: string): Promise<Blob>;
 }
 
-/** Opens the stored bytes of transfer `id`, which has `files` files. */
-export async function openStoredTransfer(id: string, files: number): Promise<StoredTransfer> {
+/** Opens the stored bytes of transfer `id`, which began with `files`. */
+export async function openStoredTransfer(id: string, files: readonly FileDescription[]): Promise<StoredTransfer> {
   const place = await chunkPlace();
-  const [lists, hashes] = await received()('readonly', (store) =>
-    Promise.all([
-      Promise.all(Array.from({ length: files }, (_, file) => promisifyRequest(store.get(rangesKey(id, file))))),
-      Promise.all(Array.from({ length: files }, (_, file) => promisifyRequest(store.get(hashKey(id, file))))),
-    ]),
-  );
+  const [lists, hashes, pinned] = await received()('readonly', (store) => {
+    const each = (key: typeof rangesKey) => Promise.all(files.map((_, file) => promisifyRequest(store.get(key(id, file)))));
+    return Promise.all([each(rangesKey), each(hashKey), each(pinKey)]);
+  });
   const ranges: RangeList[] = lists.map((value) => parseRangeList(value) ?? []);
-  const verified = hashes.map((value) => (typeof value === 'string' ? value : null));
+  const hex = (value: unknown) => (typeof value === 'string' ? value : null);
+  const verified = hashes.map(hex);
+  const pins = pinned.map(hex);
   // Writes gather here until about COMMIT_BYTES have come; so do verified marks,
   // which must never be committed before the bytes they vouch for.
   const chunks: Chunk[] = [];
@@ -89,6 +91,7 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
   }
 
   return {
+    files,
     ranges: (file) => ranges[file]!,
     isVerified: (file) => verified[file] != null,
     async write(file, offset, bytes) {
@@ -129,6 +132,20 @@ export async function openStoredTransfer(id: string, files: number): Promise<Sto
         return promisifyRequest(store.transaction);
       });
       ranges[file] = [];
+    },
+    pinned: (file) => pins[file] ?? verified[file] ?? null,
+    async pin(learned) {
+      if (learned.length === 0) return;
+      // In a transaction of its own and awaited: durable before any byte it vouches for.
+      try {
+        await received()('readwrite', (store) => {
+          for (const { file, sha256 } of learned) store.put(sha256, pinKey(id, file));
+          return promisifyRequest(store.transaction);
+        });
+      } catch (error) {
+        throw storageError(error);
+      }
+      for (const { file, sha256 } of learned) pins[file] = sha256;
     },
   };
 }

@@ -87,8 +87,3 @@ export function newTransfer(id: string, address: ShareAddress, files: FileDescri
     updatedAt: now,
   };
 }
-
-/** Same files as last time? (A sender that reloaded may offer different ones.) */
-export function sameFiles(a: readonly FileDescription[], b: readonly FileDescription[]): boolean {
-  return a.length === b.length && a.every((file, i) => file.name === b[i]!.name && file.size === b[i]!.size && file.lastModified === b[i]!.lastModified);
-}

@@ -10,6 +10,8 @@ const READ_BLOCK = 4 * 1024 * 1024;
 
 export class FileHashes {
   readonly #known = new Map<FileSource, Promise<string>>();
+  /** The hashes already computed, for whoever needs them without waiting. */
+  readonly #computed = new Map<FileSource, string>();
 
   /** `onhash` hears of each hash once it is known (the sender keeps them to check re-added files). */
   constructor(private readonly onhash?: (file: FileSource, sha256: string) => void) {}
@@ -19,10 +21,16 @@ export class FileHashes {
     return this.#known.get(file);
   }
 
+  /** The hash if it has been computed; never waits, never starts any work. */
+  computed(file: FileSource): string | undefined {
+    return this.#computed.get(file);
+  }
+
   /** Records a hash computed elsewhere (by a sender that read the whole file in order). */
   remember(file: FileSource, sha256: string): void {
     if (this.#known.has(file)) return;
     this.#known.set(file, Promise.resolve(sha256));
+    this.#computed.set(file, sha256);
     this.onhash?.(file, sha256);
   }
 
@@ -36,7 +44,10 @@ export class FileHashes {
       hash = readAndHash(file);
       this.#known.set(file, hash);
       hash.then(
-        (sha256) => this.onhash?.(file, sha256),
+        (sha256) => {
+          this.#computed.set(file, sha256);
+          this.onhash?.(file, sha256);
+        },
         // A failed read must not poison the cache for the next receiver.
         () => this.#known.delete(file),
       );

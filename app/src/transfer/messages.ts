@@ -14,6 +14,11 @@ export interface FileDescription {
   size: number;
   type: string;
   lastModified: number;
+  /**
+   * Its SHA-256 (lowercase hex), when the sender already knows it: a receiver that
+   * resumes holds the sender to the hashes it has learned (receiver.ts).
+   */
+  sha256?: string;
 }
 
 /** "Send bytes [start, end) of file `file`", and its hash after them when end is its size. */
@@ -115,16 +120,24 @@ function entry(value: unknown, what: string): Body {
   return value;
 }
 
+function sha256(body: Body): string {
+  const value = text(body, 'sha256', 64);
+  if (!/^[0-9a-f]{64}$/.test(value)) fail('sha256 must be 64 lowercase hex digits');
+  return value;
+}
+
 function fileDescription(value: unknown): FileDescription {
   const body = entry(value, 'file');
   const lastModified = body.lastModified;
   if (typeof lastModified !== 'number' || !Number.isFinite(lastModified)) fail('lastModified must be a number');
-  return {
+  const file: FileDescription = {
     name: text(body, 'name', MAX_NAME_LENGTH),
     size: index(body, 'size'),
     type: text(body, 'type', MAX_TYPE_LENGTH),
     lastModified,
   };
+  if (body.sha256 !== undefined) file.sha256 = sha256(body);
+  return file;
 }
 
 /** Checks a decoded control body of the given type and returns it as a typed message. */
@@ -165,11 +178,8 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
         stored: index(value, 'stored'),
         total: index(value, 'total'),
       };
-    case 'file-end': {
-      const sha256 = text(value, 'sha256', 64);
-      if (!/^[0-9a-f]{64}$/.test(sha256)) fail('sha256 must be 64 lowercase hex digits');
-      return { type, file: index(value, 'file'), sha256 };
-    }
+    case 'file-end':
+      return { type, file: index(value, 'file'), sha256: sha256(value) };
     case 'receipt':
       if (typeof value.ok !== 'boolean') fail('ok must be a boolean');
       return { type, file: index(value, 'file'), ok: value.ok };

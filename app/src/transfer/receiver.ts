@@ -3,7 +3,8 @@
  * secret, reads the manifest, and on `download()` asks for whatever its store lacks,
  * a few MiB at a time. It checks that bytes arrive in order and within what it asked for, stores them, and accepts a
  * file only when its SHA-256 matches the sender's; a file that does not match is
- * fetched once more before the transfer fails.
+ * fetched once more before the transfer fails. A resumed transfer holds the sender to
+ * the files and hashes it began with (pins.ts).
  *
  * Asking in windows keeps both sides honest about memory and loss: the sender never
  * runs more than a window ahead of what is stored, so a slow disk cannot make the
@@ -16,7 +17,8 @@ import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { FileDescription, FileRange, Message } from './messages.ts';
-import { AuthenticationError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
+import { AuthenticationError, asError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
+import { changedFiles, ManifestChangedError, newPins } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
@@ -39,6 +41,11 @@ export interface ReceiverSnapshot {
    * Worth dialling again; a wrong secret or a damaged file is not.
    */
   disconnected: boolean;
+  /**
+   * The session stopped because the sender's files are not those this transfer began
+   * with: the names of those that changed. Only the person can say whether to start over.
+   */
+  filesChanged: readonly string[] | null;
 }
 
 export interface ReceiverOptions {
@@ -54,7 +61,10 @@ export interface ReceiverOptions {
    * a digest of it, and only once it has proved the secret.
    */
   session?: string;
-  /** The store for this manifest: empty for a new transfer, partly filled for a resumed one. */
+  /**
+   * The store for this manifest: empty for a new transfer, partly filled for a resumed
+   * one, whose `files` are those it began with (the session compares them).
+   */
   openStore: (files: readonly FileDescription[]) => Promise<ReceiveStore>;
   /** Bytes asked for and not yet stored, at most. */
   window?: number;
@@ -130,6 +140,7 @@ export class ReceiverSession {
   #total = 0;
   #resumedAt: number | null = null;
   #disconnected = false;
+  #filesChanged: readonly string[] | null = null;
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #lastEmit = -Infinity;
@@ -184,6 +195,7 @@ export class ReceiverSession {
       resumedAt: this.#resumedAt,
       error: this.#error,
       disconnected: this.#disconnected,
+      filesChanged: this.#filesChanged,
     };
   }
 
@@ -195,6 +207,12 @@ export class ReceiverSession {
     this.#meter = new RateMeter(this.#total);
     this.#progress = this.#meter.progress(this.#stored, this.#now());
     this.#set('transferring');
+    try {
+      // Kept before anything is asked for, so no byte arrives ahead of the hash it must match.
+      await store.pin(newPins(store, this.#files));
+    } catch (error) {
+      return this.#link.fail(asError(error));
+    }
     await this.#finishOrAsk();
   }
 
@@ -223,6 +241,9 @@ export class ReceiverSession {
     clearTimeout(this.#manifestTimer);
     this.#manifestTimer = undefined;
     const store = await this.#options.openStore(files);
+    const changed = changedFiles(store, files);
+    // Before anything of the new files is stored or shown.
+    if (changed.length > 0) throw new ManifestChangedError(changed);
     this.#store = store;
     this.#files = files;
     this.#outcomes = files.map((_, index) => (store.isVerified(index) ? 'verified' : 'pending'));
@@ -280,9 +301,14 @@ export class ReceiverSession {
       throw new ProtocolError(`end of file ${file}, which was not asked for`);
     }
     if (asked.at !== asked.end) throw new ProtocolError(`${description.name} ended after ${asked.at} of ${description.size} bytes`);
+    const store = this.#store!;
+    const pinned = store.pinned(file);
+    // Another hash than the one announced before: another file, never to be mixed with
+    // what is stored, nor fetched again without asking.
+    if (pinned !== null && pinned !== sha256) throw new ManifestChangedError([description.name]);
+    if (pinned === null) await store.pin([{ file, sha256 }]);
     this.#asked.shift();
     const ok = (await this.#digest(file, description.size)) === sha256;
-    const store = this.#store!;
     await store.settle(file, ok ? sha256 : null);
     await this.#link.send({ type: 'receipt', file, ok });
     if (ok) {
@@ -293,7 +319,8 @@ export class ReceiverSession {
       if (++this.#attempts[file]! >= FETCH_ATTEMPTS) {
         throw new IntegrityError(`${description.name} failed verification: its SHA-256 does not match the sender’s`);
       }
-      // Perhaps the sender's file changed between sessions: fetch it whole, once more.
+      // Damaged on the way or on disk, or changed on the sender's disk before we learned
+      // its hash: fetch it whole, once more, held to the same hash.
       this.#pending.unshift({ file, start: 0, end: description.size });
     }
     await this.#finishOrAsk();
@@ -376,6 +403,7 @@ export class ReceiverSession {
       error.name === 'AbortedError' ||
       error.name === 'SilentSenderError' ||
       (this.#state === 'connecting' && error.name === 'ProtocolError');
+    if (error instanceof ManifestChangedError) this.#filesChanged = error.files;
     this.#error = explain(error, this.#state);
     this.#set('error');
   }
@@ -415,6 +443,7 @@ function explain(error: Error, state: ReceiverState): string {
   // The UI quotes what follows the colon as the sender's words, never as ours.
   if (error instanceof PeerReportedError) return `The sender stopped the transfer: ${error.message}`;
   if (error.name === 'SilentSenderError') return 'The sender’s page answered but sent no list of files.';
+  if (error instanceof ManifestChangedError) return 'The sender’s files changed since you started.';
   if (error instanceof AuthenticationError && error.impostor) {
     return 'Someone other than the sender answered this link, so nothing was taken from them. The sender’s page may be closed while someone else who has the link poses as it.';
   }

@@ -92,7 +92,9 @@ export class SenderSession {
       {
         authenticated: async (session) => {
           this.#session = session ?? null;
-          await this.#link.send({ type: 'manifest', files: options.files.map(describe) });
+          // With each hash we already know: a receiver that comes back holds us to it.
+          const files = options.files.map((file) => describe(file, this.#hashes.computed(file)));
+          await this.#link.send({ type: 'manifest', files });
           this.#set('waiting');
         },
         message: (message) => this.#handle(message),
@@ -235,6 +237,6 @@ export class SenderSession {
   }
 }
 
-function describe({ name, size, type, lastModified }: FileDescription): FileDescription {
-  return { name, size, type, lastModified };
+function describe({ name, size, type, lastModified }: FileDescription, sha256: string | undefined): FileDescription {
+  return { name, size, type, lastModified, ...(sha256 !== undefined && { sha256 }) };
 }

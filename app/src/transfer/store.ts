@@ -4,9 +4,12 @@
  * (Origin Private File System or IndexedDB, with progress records in IndexedDB);
  * unit tests use an in-memory one.
  */
+import type { FileDescription } from './messages.ts';
 import type { RangeList } from './ranges.ts';
 
 export interface ReceiveStore {
+  /** The files the stored bytes belong to: the sender's manifest when this transfer began. */
+  readonly files: readonly FileDescription[];
   /** Byte ranges of `file` already stored. */
   ranges(file: number): RangeList;
   /** True once `file` was verified against the sender's SHA-256. */
@@ -23,6 +26,19 @@ export interface ReceiveStore {
   read(file: number): AsyncIterable<Uint8Array>;
   /** The file verified (its hash) or failed (null: forget its bytes, they are wrong). */
   settle(file: number, sha256: string | null): Promise<void>;
+  /**
+   * The SHA-256 the sender first announced for `file` (or the one it was verified
+   * with), else null. It stays through a failed verification: the sender may send
+   * that file again, not another.
+   */
+  pinned(file: number): string | null;
+  /** Records announced hashes, durably, before any byte that depends on them is accepted. */
+  pin(hashes: readonly Pin[]): Promise<void>;
+}
+
+export interface Pin {
+  file: number;
+  sha256: string;
 }
 
 /** Raised by a store that has run out of room; the transfer stops, what is stored stays. */

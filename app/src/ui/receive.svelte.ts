@@ -28,7 +28,6 @@ import {
   findTransfer,
   newTransfer,
   newTransferId,
-  sameFiles,
   saveTransfer,
   type TransferRecord,
 } from '../storage/transfers.ts';
@@ -63,6 +62,8 @@ export class Receive {
   snapshot = $state.raw<ReceiverSnapshot | null>(null);
   /** Something that stopped Download or Save from working. */
   notice = $state.raw<Phrase | null>(null);
+  /** The sender's files changed since this transfer began (these did): start over, or keep what is stored? */
+  changed = $state.raw<readonly string[] | null>(null);
 
   #peer: Peer | null = null;
   #session: ReceiverSession | null = null;
@@ -98,6 +99,7 @@ export class Receive {
     this.phase = 'connecting';
     this.problem = null;
     this.headline = null;
+    this.changed = null;
     this.#failures = 0;
     if (!this.#record) {
       let found: TransferRecord | undefined;
@@ -199,6 +201,20 @@ export class Receive {
     this.#hangUp();
   }
 
+  /** The sender's files changed: delete what was stored, connect again, and offer the new files. */
+  async startOver(): Promise<void> {
+    if (!(await this.discard())) return;
+    this.#accepted = false;
+    this.#saved.clear();
+    await this.connect();
+  }
+
+  /** The sender's files changed: stop, keeping what was stored (the sender may offer the old ones again). */
+  keepOld(): void {
+    this.close();
+    this.changed = null;
+  }
+
   #hangUp(): void {
     clearTimeout(this.#timer);
     this.#line.abort();
@@ -277,6 +293,7 @@ export class Receive {
     if (snapshot.state !== 'connecting' && snapshot.state !== 'waiting') this.phase = 'session';
     if (snapshot.state === 'waiting' && this.#accepted) void this.#begin();
     if (snapshot.state === 'done') this.#failures = 0;
+    if (snapshot.filesChanged) this.changed = snapshot.filesChanged;
     void this.#remember(snapshot);
     if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {
       // Mid-transfer the connection went: keep what is stored and dial again.
@@ -309,15 +326,11 @@ export class Receive {
   async #openStore(files: readonly FileDescription[]): Promise<StoredTransfer> {
     // The last session's final batch lands before this one deletes or reads what is stored.
     await this.#store?.flush().catch(() => {});
-    let record = this.#record;
-    if (record && !sameFiles(record.files, files)) {
-      // The sender now offers other files under this link: what we have is not theirs.
-      await deleteTransfer(record);
-      record = null;
-    }
-    const current = record ?? newTransfer(this.#id, this.address, [...files]);
+    // A transfer begun earlier keeps its files: the session holds the sender to them,
+    // and asks the person (`changed`) before anything stored is let go.
+    const current = this.#record ?? newTransfer(this.#id, this.address, [...files]);
     this.#keep(current);
-    this.#store = await openStoredTransfer(current.id, files.length);
+    this.#store = await openStoredTransfer(current.id, current.files);
     return this.#store;
   }
 
@@ -331,6 +344,8 @@ export class Receive {
     const record = this.#record;
     const now = Date.now();
     if (!record || !this.#accepted || (now - this.#recordedAt < RECORD_INTERVAL_MS && snapshot.state !== 'done')) return;
+    // A session that ended before the sender's list of files knows nothing of what is stored.
+    if (snapshot.files.length === 0 && record.files.length > 0) return;
     this.#recordedAt = now;
     record.stored = snapshot.progress.bytes;
     record.done = snapshot.state === 'done';
@@ -364,9 +379,14 @@ export class Receive {
   }
 }
 
-/** Which files were not saved (the first few, then how many more) and why the first one failed. */
+/** Which files were not saved and why the first one failed. */
 function notAllSaved({ failures }: NotAllSavedError): Phrase {
-  const shown = failures.slice(0, 3).map((failure) => displayName(failure.path));
-  const more = failures.length - shown.length;
-  return (t) => t.receive.notAllSaved(shown.join(', ') + (more > 0 ? ` ${t.files.more(more)}` : ''), errorText(failures[0]!.error)(t));
+  return (t) => t.receive.notAllSaved(someNames(failures.map((failure) => failure.path))(t), errorText(failures[0]!.error)(t));
+}
+
+/** The first few names, made safe to show, then how many more. */
+export function someNames(paths: readonly string[]): Phrase {
+  const shown = paths.slice(0, 3).map(displayName);
+  const more = paths.length - shown.length;
+  return (t) => shown.join(', ') + (more > 0 ? ` ${t.files.more(more)}` : '');
 }

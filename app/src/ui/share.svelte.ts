@@ -196,6 +196,12 @@ export class Share {
       record.hashes[index] = sha256;
       void this.#persist();
     });
+    // Known from before a reload (and checked against the files just added): no need
+    // to read them again, and receivers' manifests carry them from the start.
+    for (const [index, file] of files.entries()) {
+      const known = record.hashes[index];
+      if (known) this.#hashes.remember(file, known);
+    }
     try {
       if (record.brokerToken === undefined) {
         record.brokerToken = newBrokerToken();

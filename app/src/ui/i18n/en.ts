@@ -137,6 +137,11 @@ export const en = {
     notAllSaved: (names: string, reason: string) => `Saved every file but ${names}. ${reason}`,
     noRoom: (needed: string, free: string) =>
       `Not enough room on this device: the transfer needs ${needed} but only ${free} is free for this site. Free some space and try again.`,
+    filesChanged: 'The sender’s files changed since you started',
+    filesChangedWhich: (names: string) =>
+      `Changed: ${names}. Start over to delete what was received and download the files as they are now, or cancel to keep what was received.`,
+    startOver: 'Start over',
+    keepOld: 'Cancel',
   },
   status: {
     connecting: 'Connecting…',
@@ -195,6 +200,7 @@ export const en = {
     senderClosed: 'The sender closed the connection.',
     senderWentAway: 'The sender went away before the transfer finished (the page was closed or the connection dropped).',
     senderNoFiles: 'The sender’s page answered but sent no list of files.',
+    filesChanged: 'The sender’s files changed since you started.',
     impostor:
       'Someone other than the sender answered this link, so nothing was taken from them. The sender’s page may be closed while someone else who has the link poses as it. Ask the sender to open Ferry again.',
     senderStopped: (words: string): string =>

@@ -16,6 +16,7 @@ const KNOWN: Known[] = [
   [/^The sender closed the connection\.$/, (t) => t.errors.senderClosed],
   [/^The sender went away before the transfer finished/, (t) => t.errors.senderWentAway],
   [/^The sender’s page answered but sent no list of files\.$/, (t) => t.errors.senderNoFiles],
+  [/^The sender’s files changed since you started\.$/, (t) => t.errors.filesChanged],
   // What follows the colon is the peer's own words (cleaned by peerWords): quoted as
   // they came, never matched against our messages, which they could imitate.
   [/^The sender stopped the transfer: ([^]*)$/, (t, m) => t.errors.senderStopped(m[1]!)],

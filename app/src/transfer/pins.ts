@@ -1,0 +1,43 @@
+/**
+ * What a resumed transfer holds its sender to: the files it began with (name, size,
+ * date, how many) and every SHA-256 the sender announced. Bytes kept from one set of
+ * files and completed from another would make a file that is neither, so a sender
+ * that now offers something else is not followed silently: the session stops, and
+ * the person receiving decides whether to start over.
+ */
+import type { FileDescription } from './messages.ts';
+import type { Pin, ReceiveStore } from './store.ts';
+
+/** The part of a store that knows what was pinned. */
+export type Pinned = Pick<ReceiveStore, 'files' | 'pinned'>;
+
+/** Names of the files `offered` differs in from what is pinned, in order; none when it is the same. */
+export function changedFiles(pinned: Pinned, offered: readonly FileDescription[]): string[] {
+  const changed: string[] = [];
+  for (let file = 0; file < Math.max(pinned.files.length, offered.length); file++) {
+    const was = pinned.files[file];
+    const now = offered[file];
+    if (!was || !now) changed.push((was ?? now)!.name);
+    else if (was.name !== now.name || was.size !== now.size || was.lastModified !== now.lastModified) changed.push(was.name);
+    else if (now.sha256 !== undefined && (pinned.pinned(file) ?? now.sha256) !== now.sha256) changed.push(was.name);
+  }
+  return changed;
+}
+
+/** The hashes `offered` announces that are not pinned yet. */
+export function newPins(pinned: Pinned, offered: readonly FileDescription[]): Pin[] {
+  return offered.flatMap(({ sha256 }, file) => (sha256 !== undefined && pinned.pinned(file) === null ? [{ file, sha256 }] : []));
+}
+
+/**
+ * The sender offers other files than this transfer began with, or another SHA-256 for
+ * one of them. Nothing of the new files was stored; what was stored stays. `files`
+ * names the files that changed. (The message is what the sender is told.)
+ */
+export class ManifestChangedError extends Error {
+  override name = 'ManifestChangedError';
+
+  constructor(readonly files: readonly string[]) {
+    super(`the files changed since this download began (${files.length === 1 ? files[0] : `${files.length} files`})`);
+  }
+}

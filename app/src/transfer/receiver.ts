@@ -213,11 +213,12 @@ export class ReceiverSession {
   /** Proves to the sender, on this connection, that the person knows the share's password. */
   async password(password: string): Promise<void> {
     if (this.#state !== 'password' || !this.#gate) throw new Error(`no password was asked for (${this.#state})`);
+    // At once, before the hashing: what the sender said last no longer stands.
+    this.#gate = { ...this.#gate, checking: true };
+    this.#emit(true);
     const key = await passwordKey(this.#options.secret, password);
     const proof = await provePassword(key, this.#options.fingerprints);
     if (this.#state !== 'password') return;
-    this.#gate = { ...this.#gate, checking: true };
-    this.#emit(true);
     // The sender answers at once, with the files or another gate: silence now is a dead connection.
     this.#awaitManifest();
     await this.#link.send({ type: 'password', proof });

@@ -29,7 +29,9 @@ async function tryPassword(receiver: Page, password: string, submit: 'click' | '
   if (submit === 'enter') await receiver.getByTestId('password-input').press('Enter');
   else await receiver.getByTestId('password-submit').click();
   // The button is disabled from the moment a password goes until the sender answers.
-  await expect.poll(() => receiver.getByTestId('password-submit').isEnabled().catch(() => true), { timeout: 20_000 }).toBe(true);
+  // (Gone altogether once the sender lets the receiver through.)
+  const button = receiver.getByTestId('password-submit');
+  await expect.poll(() => button.evaluateAll((buttons) => buttons.every((each) => !(each as HTMLButtonElement).disabled)), { timeout: 20_000 }).toBe(true);
   const problem = receiver.getByTestId('password-problem');
   return (await problem.count()) > 0 ? problem.innerText() : null;
 }

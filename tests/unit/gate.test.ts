@@ -110,6 +110,15 @@ describe('a share with a password', () => {
     expect((await run.settled).receiver.state).toBe('done');
   });
 
+  it('still notices, while held, a connection that drops', async () => {
+    const keys = newLinkKeys();
+    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, {}), stallTimeoutMs: 30 });
+    await expect.poll(() => lastState(run)).toBe('password');
+    run.senderChannel.drop();
+    const { receiver } = await run.settled;
+    expect(receiver).toMatchObject({ state: 'error', disconnected: true, error: 'The sender closed the connection.' });
+  });
+
   it('locks a receiver out after too many wrong tries, refuses even the right one meanwhile, and hangs up on one that keeps trying', async () => {
     const keys = newLinkKeys();
     const clock = { now: 0 };

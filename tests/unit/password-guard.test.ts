@@ -12,7 +12,7 @@ function guarded() {
 /** Wrong tries by `receiver` until it is locked out; the verdict of each. */
 function wrongUntilLocked(guard: PasswordGuard, receiver: string) {
   const verdicts = [];
-  for (let i = 0; i < PASSWORD_LIMITS.tries; i++) verdicts.push(guard.wrong(receiver));
+  for (let i = 0; i < PASSWORD_LIMITS.tries; i++) verdicts.push(guard.attempt(receiver));
   return verdicts;
 }
 
@@ -39,10 +39,10 @@ describe('wrong passwords from one receiver', () => {
 
   it('start afresh after the right password', () => {
     const { guard } = guarded();
-    guard.wrong('a');
-    guard.wrong('a');
+    guard.attempt('a');
+    guard.attempt('a');
     guard.right('a');
-    expect(guard.wrong('a')).toEqual({ triesLeft: 4 });
+    expect(guard.attempt('a')).toEqual({ triesLeft: 4 });
   });
 });
 
@@ -51,7 +51,7 @@ describe('wrong passwords across the share', () => {
     const { guard, clock } = guarded();
     let verdict;
     // Each name tries once: no receiver is ever locked out by its own tries.
-    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) verdict = guard.wrong(`name-${i}`);
+    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) verdict = guard.attempt(`name-${i}`);
     expect(verdict).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
     expect(guard.wait('someone-new')).toBe(PASSWORD_LIMITS.refillMs);
     clock.now += PASSWORD_LIMITS.refillMs - 1;
@@ -59,20 +59,31 @@ describe('wrong passwords across the share', () => {
     clock.now += 1;
     expect(guard.wait('someone-new')).toBe(0);
     // One try came back, not twenty.
-    expect(guard.wrong('someone-new')).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
+    expect(guard.attempt('someone-new')).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
+  });
+
+  it('get the try back when it was the right password, so honest receivers do not use them up', () => {
+    const { guard } = guarded();
+    for (let i = 0; i < PASSWORD_LIMITS.shareTries - 1; i++) guard.attempt(`name-${i}`);
+    for (let i = 0; i < 50; i++) {
+      guard.attempt(`honest-${i}`);
+      guard.right(`honest-${i}`);
+    }
+    expect(guard.wait('someone')).toBe(0);
+    expect(guard.attempt('someone')).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
   });
 
   it('say how many tries are left, the share’s if fewer than the receiver’s', () => {
     const { guard } = guarded();
-    for (let i = 0; i < PASSWORD_LIMITS.shareTries - 2; i++) guard.wrong(`name-${i}`);
-    expect(guard.wrong('a')).toEqual({ triesLeft: 1 });
+    for (let i = 0; i < PASSWORD_LIMITS.shareTries - 2; i++) guard.attempt(`name-${i}`);
+    expect(guard.attempt('a')).toEqual({ triesLeft: 1 });
   });
 
   it('refill fully after a quiet while, and no further', () => {
     const { guard, clock } = guarded();
-    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) guard.wrong(`name-${i}`);
+    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) guard.attempt(`name-${i}`);
     clock.now += 100 * PASSWORD_LIMITS.refillMs;
-    const verdicts = Array.from({ length: PASSWORD_LIMITS.shareTries }, (_, i) => guard.wrong(`other-${i}`));
+    const verdicts = Array.from({ length: PASSWORD_LIMITS.shareTries }, (_, i) => guard.attempt(`other-${i}`));
     expect(verdicts.slice(0, -1).every((v) => 'triesLeft' in v)).toBe(true);
     expect(verdicts.at(-1)).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
   });

@@ -58,8 +58,12 @@ export class PasswordGuard {
     return Math.ceil(Math.max(own, shared));
   }
 
-  /** Records a wrong try, made when wait() said it might be. */
-  wrong(receiver: string): Verdict {
+  /**
+   * Counts a try (made when wait() said it might be) as wrong before it is checked, so
+   * tries checked at once on several connections cannot outrun the limits; a right one
+   * is handed back with right(). Returns what to tell the receiver if it was wrong.
+   */
+  attempt(receiver: string): Verdict {
     const now = this.#now();
     this.#refill(now);
     this.#tokens = Math.max(0, this.#tokens - 1);
@@ -75,9 +79,10 @@ export class PasswordGuard {
     return wait > 0 ? { retryInMs: wait } : { triesLeft: Math.min(this.#limits.tries - record.wrong, this.#tokens) };
   }
 
-  /** The right password: the receiver starts afresh. (The share's bucket does not.) */
+  /** The try was the right password: the receiver starts afresh, and the share gets the try back. */
   right(receiver: string): void {
     this.#receivers.delete(receiver);
+    this.#tokens = Math.min(this.#limits.shareTries, this.#tokens + 1);
   }
 
   #refill(now: number): void {

@@ -189,12 +189,13 @@ export class SenderSession {
       if (++this.#lockedOutTries > LOCKED_OUT_TRIES) throw new ProtocolError('passwords kept coming while locked out');
       return this.#link.send({ type: 'gate', need: 'password', retryInMs: wait });
     }
+    const verdict = gate.guard.attempt(this.#guarded);
     if (gate.passwordKey === null || (await verifyPassword(gate.passwordKey, this.#options.fingerprints, proof))) {
       gate.guard.right(this.#guarded);
       this.#clear('password');
       return this.#proceed();
     }
-    await this.#link.send({ type: 'gate', need: 'password', ...gate.guard.wrong(this.#guarded) });
+    await this.#link.send({ type: 'gate', need: 'password', ...verdict });
   }
 
   get snapshot(): SenderSnapshot {

@@ -6,6 +6,7 @@ import { newSecret } from '../../app/src/transfer/link.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
+import type { ShareGate } from '../../app/src/transfer/share-gate.ts';
 import { channelPair, type FakeChannel, type PairOptions } from './fake-channel.ts';
 
 /** What a share's link and its sender hold: the secret and the sender's key pair. */
@@ -74,13 +75,19 @@ export interface WireOptions extends PairOptions {
   window?: number;
   /** The receiver's transfer id. */
   session?: string;
+  /** How the receiver describes its device. */
+  device?: string;
+  /** The share's password and approval gate. */
+  gate?: ShareGate;
+  /** How long the receiver waits for the manifest or asked-for data. */
+  stallTimeoutMs?: number;
   /** Ends the sender after it has put this many payload bytes on the channel. */
   cutAfterBytes?: number;
   /** The sender's share's hashes: those it knows go in its manifest. */
   hashes?: FileHashes;
 }
 
-const terminal = new Set(['done', 'error']);
+const terminal = new Set(['done', 'declined', 'error']);
 
 export function wire(files: FileSource[], options: WireOptions = {}): Wired {
   const [senderChannel, receiverChannel] = channelPair(options);
@@ -100,6 +107,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     ...keys,
     files,
     hashes: options.hashes,
+    gate: options.gate,
     onchange: (snapshot) => {
       senderSnapshots.push(snapshot);
       if (terminal.has(snapshot.state)) senderDone(snapshot);
@@ -113,6 +121,8 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     senderKey: options.receiverSenderKey ?? keys.senderKey,
     window: options.window,
     session: options.session,
+    device: options.device,
+    stallTimeoutMs: options.stallTimeoutMs,
     openStore: async (files) => (store ??= memoryStore(files)),
     onchange: (snapshot) => {
       receiverSnapshots.push(snapshot);

@@ -6,6 +6,7 @@
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { FileDescription } from '../transfer/messages.ts';
+import type { GateSettings } from '../transfer/share-gate.ts';
 
 export interface ShareRecord {
   peerId: string;
@@ -19,6 +20,8 @@ export interface ShareRecord {
   files: FileDescription[];
   hashes: (string | null)[];
   createdAt: number;
+  /** Its password key and "ask me first", and who passed them (absent: an open share). */
+  gate?: GateSettings;
 }
 
 const KEY = 'current';

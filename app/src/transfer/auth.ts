@@ -102,14 +102,49 @@ export function sessionName(secret: string, id: string): string {
 
 /** Checks, as the sender, the other side's proof of the secret, in time independent of where it differs. */
 export function verifyReceiver(secret: string, prints: Fingerprints, proof: string): boolean {
+  return macMatches(secret, statement('receiver', prints.remote, prints.local), proof);
+}
+
+/** Whether `proof` is the HMAC of `message` under `key`, compared in time independent of where it differs. */
+function macMatches(key: string, message: Uint8Array, proof: string): boolean {
   let given: Uint8Array;
   try {
     given = fromBase64url(proof);
   } catch {
     return false;
   }
-  const expected = hmac(secret, statement('receiver', prints.remote, prints.local));
-  return sameBytes(given, expected);
+  return sameBytes(given, hmac(key, message));
+}
+
+/**
+ * What the sender keeps of a share's password, and what a receiver derives from what
+ * its person types: an HMAC under the link's secret, so the key is worth nothing
+ * without the link, and the password itself is stored nowhere. NFC, so the same
+ * word typed on two keyboards is the same password. base64url.
+ */
+export function passwordKey(secret: string, password: string): string {
+  return base64url(hmac(secret, new TextEncoder().encode(`${DOMAIN} password ${password.normalize('NFC')}`)));
+}
+
+/**
+ * The password proof covers this connection, the receiver's fingerprint first: it goes
+ * only to a sender that has already proved itself by signature, inside DTLS, so
+ * neither the broker nor another link holder ever sees one, and a proof seen on one
+ * connection is worth nothing on another. Guessing is online only, against the
+ * sender's limits (password-guard.ts).
+ */
+function passwordStatement(receiver: string, sender: string): Uint8Array {
+  return new TextEncoder().encode(`${DOMAIN} password ${receiver} ${sender}`);
+}
+
+/** The receiver's proof, for this connection, that its person knows the password. */
+export function provePassword(key: string, prints: Fingerprints): string {
+  return base64url(hmac(key, passwordStatement(prints.local, prints.remote)));
+}
+
+/** Checks, as the sender, a receiver's password proof, in time independent of where it differs. */
+export function verifyPassword(key: string, prints: Fingerprints, proof: string): boolean {
+  return macMatches(key, passwordStatement(prints.remote, prints.local), proof);
 }
 
 /**

@@ -36,6 +36,8 @@ export interface LinkOptions {
    * reconnect. Only its digest (auth.ts sessionName) goes on the wire.
    */
   session?: string;
+  /** How a receiver describes its browser and system (device.ts), for the sender's person. */
+  device?: string | null;
 }
 
 /**
@@ -66,8 +68,8 @@ const UNPROVEN_INBOX: InboxLimits = { messages: 4, bytes: 2 * MAX_UNAUTHENTICATE
 const DEFAULT_INBOX: InboxLimits = { messages: 4096, bytes: MAX_CONTROL_BYTES };
 
 export interface LinkHandlers {
-  /** The peer proved it holds the secret; messages may flow. `session` is what it sent. */
-  authenticated(session: string | undefined): void | Promise<void>;
+  /** The peer proved it holds the secret; messages may flow. `session` and `device` are what it sent. */
+  authenticated(session: string | undefined, device: string | undefined): void | Promise<void>;
   /** A verified message other than hello, in order. A throw ends the link. */
   message(message: Message): void | Promise<void>;
   /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
@@ -165,10 +167,10 @@ export class PeerLink {
   }
 
   async #hello(): Promise<void> {
-    const { identity, fingerprints, session } = this.#options;
+    const { identity, fingerprints, session, device } = this.#options;
     const proof = identity.role === 'sender' ? proveSender(identity.signingKey, fingerprints) : proveReceiver(identity.secret, fingerprints);
     const name = session === undefined ? undefined : sessionName(identity.secret, session);
-    await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(name && { session: name }) });
+    await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(name && { session: name }), ...(device && { device }) });
     this.#sayHello();
   }
 
@@ -244,12 +246,12 @@ export class PeerLink {
       if (!this.#authenticated) return this.#end(new AbortedError('the other side hung up before proving it holds the link’s secret'));
       throw new PeerReportedError(peerWords(message.message));
     }
-    if (message.type === 'hello') return this.#verify(message.version, message.proof, message.session);
+    if (message.type === 'hello') return this.#verify(message.version, message.proof, message.session, message.device);
     if (!this.#authenticated) throw new ProtocolError(`${message.type} before authentication`);
     await this.#handlers.message(message);
   }
 
-  async #verify(version: number, proof: string, session: string | undefined): Promise<void> {
+  async #verify(version: number, proof: string, session: string | undefined, device: string | undefined): Promise<void> {
     if (this.#authenticated) throw new ProtocolError('second hello');
     if (version !== PROTOCOL_VERSION) {
       throw new ProtocolError(`the other side speaks protocol version ${version}; this Ferry speaks ${PROTOCOL_VERSION}`);
@@ -267,7 +269,7 @@ export class PeerLink {
     this.#decoder.limit = MAX_CONTROL_BYTES;
     if (identity.role === 'receiver') await this.#hello();
     await this.#helloSent;
-    await this.#handlers.authenticated(session);
+    await this.#handlers.authenticated(session, device);
   }
 
   #end(error: Error | null): void {
@@ -298,15 +300,15 @@ export const PEER_WORDS_MAX = 200;
  * A peer's error text made safe to quote. Even a peer that holds the link is only
  * someone with the link: its words may try to pass for ours. So control, format and
  * bidi characters (which can reorder or hide the text around them) become spaces,
- * runs of white space one space, and anything past PEER_WORDS_MAX characters an ellipsis.
+ * runs of white space one space, and anything past `max` characters an ellipsis.
  */
-export function peerWords(text: string): string {
+export function peerWords(text: string, max = PEER_WORDS_MAX): string {
   const clean = text
     .replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   const chars = Array.from(clean);
-  return chars.length <= PEER_WORDS_MAX ? clean : `${chars.slice(0, PEER_WORDS_MAX - 1).join('').trimEnd()}…`;
+  return chars.length <= max ? clean : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
 function byteLength(data: unknown): number {

@@ -10,20 +10,24 @@
  * runs more than a window ahead of what is stored, so a slow disk cannot make the
  * page buffer without bound, and a dropped connection costs at most a window.
  */
-import type { Fingerprints } from './auth.ts';
+import { passwordKey, provePassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
-import type { FileDescription, FileRange, Message } from './messages.ts';
+import type { ControlMessage, EndReason, FileDescription, FileRange, Message } from './messages.ts';
 import { AuthenticationError, asError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
 
-export type ReceiverState = 'connecting' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error';
+/**
+ * 'password' and 'approval': the sender holds the files back until we prove its
+ * password (password()), or until its person allows us.
+ */
+export type ReceiverState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error';
 export type FileOutcome = 'pending' | 'receiving' | 'verifying' | 'verified' | 'failed';
 
 export interface ReceiverSnapshot {
@@ -34,6 +38,10 @@ export interface ReceiverSnapshot {
   progress: Progress;
   /** Share of the bytes already stored when this session began, if any (0–1). */
   resumedAt: number | null;
+  /** At the password gate: what the sender said about our tries. */
+  gate: PasswordGate | null;
+  /** The sender ended the link for us, and why (then `error` is set too). */
+  ended: EndReason | null;
   error: string | null;
   /**
    * The session ended because the connection failed — it dropped, or went wrong
@@ -46,6 +54,15 @@ export interface ReceiverSnapshot {
    * with: the names of those that changed. Only the person can say whether to start over.
    */
   filesChanged: readonly string[] | null;
+}
+
+export interface PasswordGate {
+  /** After a wrong password: how many more may be tried now. */
+  triesLeft: number | null;
+  /** While wrong passwords have us (or everyone) locked out: how long, from when the sender said so. */
+  retryInMs: number | null;
+  /** A password was sent and its answer has not come. */
+  checking: boolean;
 }
 
 export interface ReceiverOptions {
@@ -61,6 +78,8 @@ export interface ReceiverOptions {
    * a digest of it, and only once it has proved the secret.
    */
   session?: string;
+  /** How we describe our browser and system to the sender (device.ts). */
+  device?: string | null;
   /**
    * The store for this manifest: empty for a new transfer, partly filled for a resumed
    * one, whose `files` are those it began with (the session compares them).
@@ -139,6 +158,8 @@ export class ReceiverSession {
   #stored = 0;
   #total = 0;
   #resumedAt: number | null = null;
+  #gate: PasswordGate | null = null;
+  #endedBy: EndReason | null = null;
   #disconnected = false;
   #filesChanged: readonly string[] | null = null;
   #meter = new RateMeter(0);
@@ -193,10 +214,26 @@ export class ReceiverSession {
       outcomes: [...this.#outcomes],
       progress: this.#progress,
       resumedAt: this.#resumedAt,
+      gate: this.#gate,
+      ended: this.#endedBy,
       error: this.#error,
       disconnected: this.#disconnected,
       filesChanged: this.#filesChanged,
     };
+  }
+
+  /** Proves to the sender, on this connection, that the person knows the share's password. */
+  async password(password: string): Promise<void> {
+    if (this.#state !== 'password' || !this.#gate) throw new Error(`no password was asked for (${this.#state})`);
+    // At once, before the hashing: what the sender said last no longer stands.
+    this.#gate = { ...this.#gate, checking: true };
+    this.#emit(true);
+    const key = await passwordKey(this.#options.secret, password);
+    const proof = await provePassword(key, this.#options.fingerprints);
+    if (this.#state !== 'password') return;
+    // The sender answers at once, with the files or another gate: silence now is a dead connection.
+    this.#awaitManifest();
+    await this.#link.send({ type: 'password', proof });
   }
 
   /** Asks for every byte the store lacks and for each unverified file's hash. */
@@ -231,13 +268,31 @@ export class ReceiverSession {
         return this.#data(message.file, message.offset, message.payload);
       case 'file-end':
         return this.#fileEnd(message.file, message.sha256);
+      case 'gate':
+        return this.#gated(message);
+      case 'ended':
+        throw new SenderEndedError(message.reason);
       default:
         throw new ProtocolError(`a sender does not send ${message.type}`);
     }
   }
 
+  /**
+   * The sender holds the files back until we pass its gate. There is no telling how
+   * long a person takes to type or decide, so no timer runs meanwhile; a connection
+   * that drops still closes, and ends the session.
+   */
+  #gated(gate: Extract<ControlMessage, { type: 'gate' }>): void {
+    if (this.#state !== 'connecting' && this.#state !== 'password') throw new ProtocolError(`a ${gate.need} gate while ${this.#state}`);
+    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer = undefined;
+    this.#gate = gate.need === 'password' ? { triesLeft: gate.triesLeft ?? null, retryInMs: gate.retryInMs ?? null, checking: false } : null;
+    this.#set(gate.need);
+  }
+
   async #manifest(files: FileDescription[]): Promise<void> {
-    if (this.#state !== 'connecting') throw new ProtocolError('a second manifest');
+    if (this.#state !== 'connecting' && this.#state !== 'password' && this.#state !== 'approval') throw new ProtocolError('a second manifest');
+    this.#gate = null;
     clearTimeout(this.#manifestTimer);
     this.#manifestTimer = undefined;
     const store = await this.#options.openStore(files);
@@ -399,6 +454,7 @@ export class ReceiverSession {
     clearTimeout(this.#stallTimer);
     clearTimeout(this.#manifestTimer);
     if (this.#state === 'done' || !error) return;
+    if (error instanceof SenderEndedError) this.#endedBy = error.reason;
     this.#disconnected =
       error.name === 'AbortedError' ||
       error.name === 'SilentSenderError' ||
@@ -433,6 +489,15 @@ export class SilentSenderError extends Error {
   override name = 'SilentSenderError';
 }
 
+/** The sender ended the link for us: declined, stopped sharing, or the link expired. Not worth dialling again. */
+export class SenderEndedError extends Error {
+  override name = 'SenderEndedError';
+
+  constructor(readonly reason: EndReason) {
+    super(`The sender ended this link for you (${reason}).`);
+  }
+}
+
 /** The received bytes do not hash to what the sender announced, twice. */
 export class IntegrityError extends Error {
   override name = 'IntegrityError';
@@ -448,7 +513,7 @@ function explain(error: Error, state: ReceiverState): string {
     return 'Someone other than the sender answered this link, so nothing was taken from them. The sender’s page may be closed while someone else who has the link poses as it.';
   }
   if (error.name === 'AbortedError') {
-    return state === 'connecting' || state === 'waiting'
+    return state === 'connecting' || state === 'password' || state === 'approval' || state === 'waiting'
       ? 'The sender closed the connection.'
       : 'The sender went away before the transfer finished (the page was closed or the connection dropped).';
   }

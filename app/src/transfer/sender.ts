@@ -1,27 +1,34 @@
 /**
- * The sending side of one connection: proves it is the sender, sends the manifest, then
+ * The sending side of one connection: proves it is the sender, holds the receiver at
+ * the share's gate (password, approval) if it has one, sends the manifest, then
  * serves the byte ranges the receiver asks for, in order, hashing as it reads, until
  * the receiver says it has everything. The receiver asks a few MiB at a time, so a
  * dropped connection wastes little and a reconnection asks only for what is missing.
  */
-import type { Fingerprints } from './auth.ts';
+import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
+import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
 import { FileHashes } from './file-hashes.ts';
 import type { FlowLimits } from './flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
-import type { FileDescription, FileRange, Message } from './messages.ts';
+import type { FileDescription, FileRange, GateNeed, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { ReadAhead } from './read-ahead.ts';
+import type { ShareGate } from './share-gate.ts';
 
 /** A file the sender offers. `read` returns bytes [start, end). */
 export interface FileSource extends FileDescription {
   read(start: number, end: number): Promise<Uint8Array>;
 }
 
-export type SenderState = 'connecting' | 'waiting' | 'transferring' | 'done' | 'error';
+/**
+ * 'password': the receiver proved the link and is asked for the share's password;
+ * 'approval': it waits for the person sending to allow or decline it (allow()/decline()).
+ */
+export type SenderState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'done' | 'declined' | 'error';
 
 export interface SenderSnapshot {
   state: SenderState;
@@ -32,6 +39,8 @@ export interface SenderSnapshot {
   filesConfirmed: number;
   /** The receiver's name for itself, stable across its reconnections (a digest of its transfer id). */
   session: string | null;
+  /** How the receiver describes its device (self-reported, cleaned: device.ts), if it did. */
+  device: string | null;
   error: string | null;
 }
 
@@ -44,6 +53,8 @@ export interface SenderOptions {
   /** The private half of the link's sender key, which signs our proof. */
   signingKey: string;
   files: readonly FileSource[];
+  /** What receivers must do before the manifest; shared by all connections of one share. None: nothing. */
+  gate?: ShareGate;
   /** Shared by all connections of one share. */
   hashes?: FileHashes;
   flow?: FlowLimits;
@@ -55,6 +66,11 @@ export interface SenderOptions {
 }
 
 const EMIT_INTERVAL_MS = 100;
+/**
+ * Passwords a connection may send while it is locked out, each answered with how long
+ * to wait; past this it is hung up on. An honest page sends one per press of a button.
+ */
+const LOCKED_OUT_TRIES = 3;
 
 /** A hash being computed while a file is sent from its first byte. */
 interface RunningHash {
@@ -71,6 +87,10 @@ export class SenderSession {
   #state: SenderState = 'connecting';
   #error: string | null = null;
   #session: string | null = null;
+  #device: string | null = null;
+  /** What the receiver cleared on this connection. */
+  readonly #cleared = new Set<GateNeed>();
+  #lockedOutTries = 0;
   #pump: Promise<void> = Promise.resolve();
   #running: RunningHash | null = null;
   #hasher: Sha256 | null = null;
@@ -90,12 +110,10 @@ export class SenderSession {
     this.#link = new PeerLink(
       { ...options, identity: { role: 'sender', secret: options.secret, signingKey: options.signingKey } },
       {
-        authenticated: async (session) => {
+        authenticated: async (session, device) => {
           this.#session = session ?? null;
-          // With each hash we already know: a receiver that comes back holds us to it.
-          const files = options.files.map((file) => describe(file, this.#hashes.computed(file)));
-          await this.#link.send({ type: 'manifest', files });
-          this.#set('waiting');
+          this.#device = cleanDevice(device);
+          await this.#proceed();
         },
         message: (message) => this.#handle(message),
         ended: (error) => this.#ended(error),
@@ -112,6 +130,76 @@ export class SenderSession {
     this.#link.close();
   }
 
+  /** The person allowed this receiver (waiting in 'approval'): it gets the list of files. */
+  async allow(): Promise<void> {
+    if (this.#state !== 'approval') return;
+    this.#clear('approval');
+    try {
+      await this.#proceed();
+    } catch (error) {
+      this.#link.fail(asError(error));
+    }
+  }
+
+  /** The person declined this receiver: it is told so, and hung up on. */
+  async decline(): Promise<void> {
+    if (this.#state !== 'approval') return;
+    this.#set('declined');
+    try {
+      await this.#link.send({ type: 'ended', reason: 'declined' });
+    } catch {
+      // Gone already: it has nothing to be told.
+    }
+    this.#link.close();
+  }
+
+  /** The next gate the receiver must pass, or the manifest once there is none. */
+  async #proceed(): Promise<void> {
+    const gate = this.#options.gate;
+    const need = gate?.need(this.#session, this.#cleared) ?? null;
+    if (need === 'password') {
+      const wait = gate!.guard.wait(this.#guarded);
+      await this.#link.send({ type: 'gate', need, ...(wait > 0 && { retryInMs: wait }) });
+      return this.#set('password');
+    }
+    if (need === 'approval') {
+      await this.#link.send({ type: 'gate', need });
+      return this.#set('approval');
+    }
+    // With each hash we already know: a receiver that comes back holds us to it.
+    const files = this.#options.files.map((file) => describe(file, this.#hashes.computed(file)));
+    await this.#link.send({ type: 'manifest', files });
+    this.#set('waiting');
+  }
+
+  /** Who the password limits count this receiver as: its session name (all nameless receivers are one). */
+  get #guarded(): string {
+    return this.#session ?? '';
+  }
+
+  #clear(need: GateNeed): void {
+    this.#cleared.add(need);
+    this.#options.gate?.clear(need, this.#session);
+  }
+
+  async #password(proof: string): Promise<void> {
+    const gate = this.#options.gate;
+    if (this.#state !== 'password' || !gate) throw new ProtocolError('a password when none was asked for');
+    const wait = gate.guard.wait(this.#guarded);
+    if (wait > 0) {
+      // Not even looked at: a right password during a lockout is no better than a wrong one.
+      if (++this.#lockedOutTries > LOCKED_OUT_TRIES) throw new ProtocolError('passwords kept coming while locked out');
+      return this.#link.send({ type: 'gate', need: 'password', retryInMs: wait });
+    }
+    const verdict = gate.guard.attempt(this.#guarded);
+    if (gate.passwordKey === null || (await verifyPassword(gate.passwordKey, this.#options.fingerprints, proof))) {
+      gate.guard.right(this.#guarded);
+      this.#clear('password');
+      return this.#proceed();
+    }
+    await this.#link.send({ type: 'gate', need: 'password', ...verdict });
+  }
+
   get snapshot(): SenderSnapshot {
     return {
       state: this.#state,
@@ -119,11 +207,15 @@ export class SenderSession {
       sentBytes: this.#sentBytes,
       filesConfirmed: this.#filesConfirmed,
       session: this.#session,
+      device: this.#device,
       error: this.#error,
     };
   }
 
-  #handle(message: Message): void {
+  #handle(message: Message): void | Promise<void> {
+    if (message.type === 'password') return this.#password(message.proof);
+    // Nothing about the files, not even that the receiver is done, until it is let through.
+    if (this.#state === 'password' || this.#state === 'approval') throw new ProtocolError(`${message.type} before the receiver was let in`);
     switch (message.type) {
       case 'request':
         return this.#request(message.ranges, message.stored, message.total);
@@ -216,7 +308,7 @@ export class SenderSession {
   }
 
   #ended(error: Error | null): void {
-    if (this.#state === 'done') return;
+    if (this.#state === 'done' || this.#state === 'declined') return;
     if (error) {
       // The receiver's words are its own: say so, or "no room left" would read as ours.
       this.#error = error instanceof PeerReportedError ? `The receiver stopped the transfer: ${error.message}` : error.message;

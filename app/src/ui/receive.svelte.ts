@@ -31,6 +31,7 @@ import {
   saveTransfer,
   type TransferRecord,
 } from '../storage/transfers.ts';
+import { describeDevice } from '../transfer/device.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { displayName, zipName } from '../transfer/names.ts';
@@ -121,6 +122,13 @@ export class Receive {
   download(): void {
     this.#accepted = true;
     void this.#begin();
+  }
+
+  /** Sends the password the person typed; the sender's answer comes as a new snapshot. */
+  submitPassword(password: string): void {
+    this.#session?.password(password).catch(() => {
+      // Not asked for any more, or the link dropped: the session reports that itself.
+    });
   }
 
   /** How files can be saved here (storage/save.ts); a service worker may take control meanwhile. */
@@ -275,6 +283,7 @@ export class Receive {
       secret: this.address.secret,
       senderKey: this.address.senderKey,
       session: this.#id,
+      device: ownDevice(),
       openStore: (files) => this.#openStore(files),
       onchange: (snapshot) => this.#update(session, snapshot),
     });
@@ -377,6 +386,13 @@ export class Receive {
             : (t) => t.receive.saveFailed(errorText(error)(t));
     }
   }
+}
+
+/** This browser and system, as the sender's person will see them (labelled self-reported). */
+function ownDevice(): string | null {
+  // Client hints, where the browser has them, name the system even when the user agent is frozen.
+  const hints = (navigator as Navigator & { userAgentData?: { platform?: string } }).userAgentData;
+  return describeDevice(navigator.userAgent, { platform: hints?.platform });
 }
 
 /** Which files were not saved and why the first one failed. */

@@ -13,9 +13,10 @@ import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/
 import { matchFiles } from '../transfer/match-files.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
-import { newSenderKeys, verifyOfferTicket } from '../transfer/auth.ts';
+import { newSenderKeys, passwordKey, verifyOfferTicket } from '../transfer/auth.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
+import { OPEN_GATE, ShareGate } from '../transfer/share-gate.ts';
 import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
@@ -25,6 +26,8 @@ export interface ReceiverRow {
   id: string;
   /** Receivers are numbered in the order they arrived: "Receiver 2". */
   number: number;
+  /** How the receiver describes its device (self-reported, cleaned), if it did. */
+  device: string | null;
   snapshot: SenderSnapshot;
   /** File payload bytes sent to this receiver over all its connections. */
   sentBytes: number;
@@ -70,10 +73,20 @@ export class Share {
   failedAttempts = $state(0);
   /** Whether the server offers a TURN relay (shapes the advice after a failed attempt). */
   relay = $state(false);
+  /**
+   * The password for the next share, as typed; empty for none. Only its key is kept
+   * with the share (auth.ts passwordKey), never the password itself.
+   */
+  password = $state('');
+  /** Whether the person allows each receiver before it gets the files ("ask me first"). */
+  askFirst = $state(false);
+  /** Whether the open share asks for a password. */
+  locked = $state(false);
 
   #record: ShareRecord | null = null;
   #peer: Peer | null = null;
   #hashes = new FileHashes();
+  #gate = new ShareGate();
   #count = 0;
   /** Bytes sent to each receiver on connections that have ended. */
   #sentBefore = new Map<string, number>();
@@ -94,6 +107,7 @@ export class Share {
     }
     if (!record || this.status !== 'idle') return;
     this.#record = record;
+    this.#showGate(record);
     this.link = shareLink(location.origin, record);
     this.missing = record.files;
     this.status = 'needs-files';
@@ -115,7 +129,10 @@ export class Share {
 
   /** A new share of `files`, under a new link. */
   async start(files: FileSource[]): Promise<void> {
+    // Set for this share (and kept for Try again), though ending the last one clears them.
+    const { password, askFirst } = this;
     await this.end();
+    [this.password, this.askFirst] = [password, askFirst];
     const record: ShareRecord = {
       peerId: newPeerId(),
       brokerToken: newBrokerToken(),
@@ -124,6 +141,11 @@ export class Share {
       files: files.map(({ name, size, type, lastModified }) => ({ name, size, type, lastModified })),
       hashes: files.map(() => null),
       createdAt: Date.now(),
+    };
+    record.gate = {
+      ...OPEN_GATE,
+      passwordKey: this.password === '' ? null : await passwordKey(record.secret, this.password),
+      askFirst: this.askFirst,
     };
     this.#record = record;
     await this.#persist();
@@ -165,6 +187,9 @@ export class Share {
     this.missing = [];
     this.receivers = [];
     this.failedAttempts = 0;
+    this.password = '';
+    this.askFirst = false;
+    this.locked = false;
     this.#sentBefore.clear();
     this.status = 'idle';
     this.error = null;
@@ -186,10 +211,39 @@ export class Share {
     this.#peer = null;
   }
 
+  /**
+   * Turns "ask me first" on or off while sharing. Turned off, it lets in whoever is
+   * waiting for an answer.
+   */
+  setAskFirst(on: boolean): void {
+    this.askFirst = on;
+    this.#gate.askFirst = on;
+    if (!on) for (const live of this.#live.values()) void live.session?.allow();
+  }
+
+  /** The person's answer for a receiver waiting for approval (by its row). */
+  decide(row: string, allow: boolean): void {
+    for (const live of this.#live.values()) {
+      if (live.row !== row || !live.session) continue;
+      void (allow ? live.session.allow() : live.session.decline());
+    }
+  }
+
+  #showGate(record: ShareRecord): void {
+    this.askFirst = record.gate?.askFirst ?? false;
+    this.locked = record.gate?.passwordKey != null;
+  }
+
   async #open(record: ShareRecord, files: readonly FileSource[]): Promise<void> {
     this.files = files;
     this.missing = [];
     this.status = 'starting';
+    // Who passed the gate is saved with the share, so a reload does not ask them again.
+    this.#gate = new ShareGate(record.gate ?? OPEN_GATE, (settings) => {
+      record.gate = settings;
+      void this.#persist();
+    });
+    this.#showGate(record);
     this.#hashes = new FileHashes((file, sha256) => {
       const index = files.indexOf(file);
       if (index === -1 || record.hashes[index] === sha256) return;
@@ -348,6 +402,7 @@ export class Share {
             secret,
             signingKey,
             files: this.files,
+            gate: this.#gate,
             hashes: this.#hashes,
             onchange: (snapshot) => this.#update(live, snapshot),
           });
@@ -365,7 +420,7 @@ export class Share {
    * transfer in its hello, and its row carries on.
    */
   #update(live: Live, snapshot: SenderSnapshot): void {
-    const ended = snapshot.state === 'done' || snapshot.state === 'error';
+    const ended = snapshot.state === 'done' || snapshot.state === 'declined' || snapshot.state === 'error';
     // Past 'connecting', and not failed, the receiver has proved it holds the link.
     if (!ended && snapshot.state !== 'connecting') live.seat.proven();
     this.#show(live, snapshot);
@@ -381,9 +436,11 @@ export class Share {
     live.row = id;
     const earlier = this.#sentBefore.get(id) ?? 0;
     const finished = snapshot.state === 'done' && this.receivers[at]?.snapshot.state !== 'done';
+    const asking = snapshot.state === 'approval' && this.receivers[at]?.snapshot.state !== 'approval';
     const row: ReceiverRow = {
       id,
       number: at === -1 ? ++this.#count : this.receivers[at]!.number,
+      device: snapshot.device ?? this.receivers[at]?.device ?? null,
       snapshot,
       sentBytes: earlier + snapshot.sentBytes,
       path: live.path ?? this.receivers[at]?.path ?? null,
@@ -391,8 +448,9 @@ export class Share {
     if (snapshot.state === 'done' || snapshot.state === 'error') this.#sentBefore.set(id, row.sentBytes);
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
     if (finished) {
-      void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(i18n.t.send.receiver(row.number)));
+      void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(receiverLabel(row)));
     }
+    if (asking) void notifyIfHidden(i18n.t.notify.askTitle, i18n.t.notify.askBody(receiverLabel(row)));
   }
 
   #setPath(live: Live, path: ConnectionPath): void {
@@ -401,6 +459,11 @@ export class Share {
     // Before the receiver proves the link there is no row; #show picks the path up then.
     if (at !== -1) this.receivers = this.receivers.with(at, { ...this.receivers[at]!, path });
   }
+}
+
+/** What the person sending calls a receiver: its own description of its device, labelled as such, else "Receiver N". */
+export function receiverLabel(row: ReceiverRow): string {
+  return row.device === null ? i18n.t.send.receiver(row.number) : i18n.t.send.selfReported(row.device);
 }
 
 /** One share per page: it outlives switching views, e.g. opening one's own link. */

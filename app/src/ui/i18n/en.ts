@@ -10,6 +10,7 @@
  * `{i18n.t.group.key}` in the component.
  */
 import type { BadLinkReason } from '../../transfer/link.ts';
+import type { EndReason } from '../../transfer/messages.ts';
 
 const count = (n: number) => n.toLocaleString('en');
 const files = (n: number) => `${count(n)} ${n === 1 ? 'file' : 'files'}`;
@@ -93,6 +94,17 @@ export const en = {
     sendOther: 'Send other files',
     receivers: 'Receivers',
     receiver: (n: number) => `Receiver ${count(n)}`,
+    /** A receiver's own description of its device: anyone with the link can claim anything. */
+    selfReported: (device: string) => `${device} · as it says`,
+    gateOptions: 'Optional: set these before choosing the files',
+    password: 'Password',
+    passwordHint: 'Receivers must type it before they see anything. It is not in the link: tell it to them another way.',
+    askFirst: 'Ask me first: allow each receiver before it gets the files',
+    passwordOn: 'Receivers must type the password you set.',
+    allow: 'Allow',
+    decline: 'Decline',
+    allowNamed: (receiver: string) => `Allow ${receiver}`,
+    declineNamed: (receiver: string) => `Decline ${receiver}`,
     failedAttempts: (n: number) =>
       n === 1
         ? 'Someone opened the link but could not connect: no network path between the two devices.'
@@ -135,6 +147,21 @@ export const en = {
     deleteFailed: (reason: string) => `Could not delete what was received: ${reason}`,
     saveFailed: (reason: string) => `Could not save: ${reason}`,
     notAllSaved: (names: string, reason: string) => `Saved every file but ${names}. ${reason}`,
+    passwordLabel: 'The sender set a password. Type it to see the files:',
+    passwordSubmit: 'Open',
+    wrongPassword: (n: number) => `Wrong password. ${n === 1 ? '1 try' : `${count(n)} tries`} left.`,
+    lockedOut: (minutes: number) => `Too many wrong passwords. Try again in ${minutes === 1 ? '1 minute' : `${count(minutes)} minutes`}.`,
+    approvalWaiting: 'Waiting for the sender to allow this download',
+    ended: {
+      declined: 'The sender declined this download.',
+      stopped: 'The sender stopped sharing these files: the link no longer works.',
+      expired: 'This link has expired.',
+    } satisfies Record<EndReason, string>,
+    endedTitle: {
+      declined: 'Declined',
+      stopped: 'Sharing stopped',
+      expired: 'Link expired',
+    } satisfies Record<EndReason, string>,
     noRoom: (needed: string, free: string) =>
       `Not enough room on this device: the transfer needs ${needed} but only ${free} is free for this site. Free some space and try again.`,
     filesChanged: 'The sender’s files changed since you started',
@@ -145,11 +172,14 @@ export const en = {
   },
   status: {
     connecting: 'Connecting…',
+    password: 'Password needed',
+    approval: 'Waiting for approval',
     waiting: 'Waiting to start',
     transferring: 'Transferring',
     reconnecting: 'Reconnecting…',
     verifying: 'Verifying…',
     done: 'Done',
+    declined: 'Declined',
     error: 'Failed',
     of: (done: string, total: string) => `${done} of ${total}`,
     left: (eta: string) => `${eta} left`,
@@ -176,6 +206,8 @@ export const en = {
     receivedBody: (n: number) => `${files(n)} arrived and matched the sender’s checksums.`,
     sentTitle: 'Files sent',
     sentBody: (receiver: string) => `${receiver} has every file.`,
+    askTitle: 'Someone is asking for your files',
+    askBody: (receiver: string) => `${receiver} is waiting for you to allow it.`,
   },
   errors: {
     serverUnreachable: 'Cannot reach the Ferry server. Check your network connection.',

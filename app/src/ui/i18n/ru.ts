@@ -90,6 +90,16 @@ export const ru: Messages = {
     sendOther: 'Отправить другие файлы',
     receivers: 'Получатели',
     receiver: (n: number) => `Получатель ${count(n)}`,
+    selfReported: (device: string) => `${device} · по его словам`,
+    gateOptions: 'По желанию: задайте до того, как выберете файлы',
+    password: 'Пароль',
+    passwordHint: 'Получатели должны ввести его, прежде чем что-либо увидят. В ссылке его нет: сообщите его другим путём.',
+    askFirst: 'Сначала спрашивать меня: разрешать каждому получателю скачивание',
+    passwordOn: 'Получатели должны ввести заданный вами пароль.',
+    allow: 'Разрешить',
+    decline: 'Отклонить',
+    allowNamed: (receiver: string) => `Разрешить: ${receiver}`,
+    declineNamed: (receiver: string) => `Отклонить: ${receiver}`,
     failedAttempts: (n: number) =>
       n === 1
         ? 'Кто-то открыл ссылку, но не смог подключиться: между устройствами нет сетевого пути.'
@@ -134,6 +144,23 @@ export const ru: Messages = {
     deleteFailed: (reason: string) => `Не удалось удалить полученное: ${reason}`,
     saveFailed: (reason: string) => `Не удалось сохранить: ${reason}`,
     notAllSaved: (names: string, reason: string) => `Сохранены все файлы, кроме ${names}. ${reason}`,
+    passwordLabel: 'Отправитель задал пароль. Введите его, чтобы увидеть файлы:',
+    passwordSubmit: 'Открыть',
+    wrongPassword: (n: number) =>
+      `Неверный пароль. ${plural(n, 'Осталась', 'Осталось', 'Осталось')} ${count(n)} ${plural(n, 'попытка', 'попытки', 'попыток')}.`,
+    lockedOut: (minutes: number) =>
+      `Слишком много неверных паролей. Попробуйте снова через ${minutes === 1 ? 'минуту' : `${count(minutes)} ${plural(minutes, 'минуту', 'минуты', 'минут')}`}.`,
+    approvalWaiting: 'Ждём, когда отправитель разрешит это скачивание',
+    ended: {
+      declined: 'Отправитель отклонил это скачивание.',
+      stopped: 'Отправитель больше не делится этими файлами: ссылка не работает.',
+      expired: 'Срок действия ссылки истёк.',
+    },
+    endedTitle: {
+      declined: 'Отклонено',
+      stopped: 'Отправка остановлена',
+      expired: 'Ссылка истекла',
+    },
     noRoom: (needed: string, free: string) =>
       `На устройстве не хватает места: для передачи нужно ${needed}, а этому сайту доступно только ${free}. Освободите место и попробуйте снова.`,
     filesChanged: 'Файлы отправителя изменились с тех пор, как вы начали загрузку',
@@ -144,11 +171,14 @@ export const ru: Messages = {
   },
   status: {
     connecting: 'Подключение…',
+    password: 'Нужен пароль',
+    approval: 'Ждёт разрешения',
     waiting: 'Ожидает начала',
     transferring: 'Передача',
     reconnecting: 'Переподключение…',
     verifying: 'Проверка…',
     done: 'Готово',
+    declined: 'Отклонён',
     error: 'Ошибка',
     of: (done: string, total: string) => `${done} из ${total}`,
     left: (eta: string) => `осталось ${eta}`,
@@ -176,6 +206,8 @@ export const ru: Messages = {
       `${plural(n, 'Получен', 'Получено', 'Получено')} ${files(n)}, контрольные суммы совпали.`,
     sentTitle: 'Файлы отправлены',
     sentBody: (receiver: string) => `${receiver} получил все файлы.`,
+    askTitle: 'Кто-то просит ваши файлы',
+    askBody: (receiver: string) => `${receiver} ждёт вашего разрешения.`,
   },
   errors: {
     serverUnreachable: 'Нет связи с сервером Ferry. Проверьте подключение к сети.',

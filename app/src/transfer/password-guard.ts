@@ -1,0 +1,96 @@
+/**
+ * How many wrong passwords a share takes, and from whom. A receiver is known by its
+ * session name: it gets a few tries, then waits, longer after each lockout. But anyone
+ * with the link can call itself anything, so the share as a whole also has a bucket of
+ * wrong tries that refills slowly; when it is empty nobody may try until it refills.
+ * That bounds online guessing however many names a guesser uses (offline guessing is
+ * ruled out by the proof itself: auth.ts).
+ */
+export interface PasswordLimits {
+  /** Wrong tries one receiver gets before it is locked out. */
+  tries: number;
+  /** The first lockout; each further one lasts twice the last, up to maxLockoutMs. */
+  lockoutMs: number;
+  maxLockoutMs: number;
+  /** Wrong tries the whole share may take in a burst… */
+  shareTries: number;
+  /** …and how often it gets one more. */
+  refillMs: number;
+}
+
+export const PASSWORD_LIMITS: PasswordLimits = {
+  tries: 5,
+  lockoutMs: 60_000,
+  maxLockoutMs: 60 * 60_000,
+  shareTries: 20,
+  refillMs: 60_000,
+};
+
+/** What to tell a receiver after a wrong try: how many it has left, or how long to wait. */
+export type Verdict = { triesLeft: number } | { retryInMs: number };
+
+interface Tries {
+  wrong: number;
+  lockouts: number;
+  lockedUntil: number;
+}
+
+export class PasswordGuard {
+  readonly #limits: PasswordLimits;
+  readonly #now: () => number;
+  readonly #receivers = new Map<string, Tries>();
+  #tokens: number;
+  #refilledAt: number;
+
+  constructor(limits: PasswordLimits = PASSWORD_LIMITS, now: () => number = () => Date.now()) {
+    this.#limits = limits;
+    this.#now = now;
+    this.#tokens = limits.shareTries;
+    this.#refilledAt = now();
+  }
+
+  /** How long `receiver` must wait before a try of its counts (0: it may try now). */
+  wait(receiver: string): number {
+    const now = this.#now();
+    this.#refill(now);
+    const own = Math.max(0, (this.#receivers.get(receiver)?.lockedUntil ?? 0) - now);
+    const shared = this.#tokens > 0 ? 0 : this.#refilledAt + this.#limits.refillMs - now;
+    return Math.ceil(Math.max(own, shared));
+  }
+
+  /**
+   * Counts a try (made when wait() said it might be) as wrong before it is checked, so
+   * tries checked at once on several connections cannot outrun the limits; a right one
+   * is handed back with right(). Returns what to tell the receiver if it was wrong.
+   */
+  attempt(receiver: string): Verdict {
+    const now = this.#now();
+    this.#refill(now);
+    this.#tokens = Math.max(0, this.#tokens - 1);
+    const record = this.#receivers.get(receiver) ?? { wrong: 0, lockouts: 0, lockedUntil: 0 };
+    this.#receivers.set(receiver, record);
+    record.wrong += 1;
+    if (record.wrong >= this.#limits.tries) {
+      record.lockedUntil = now + Math.min(this.#limits.lockoutMs * 2 ** record.lockouts, this.#limits.maxLockoutMs);
+      record.lockouts += 1;
+      record.wrong = 0;
+    }
+    const wait = this.wait(receiver);
+    return wait > 0 ? { retryInMs: wait } : { triesLeft: Math.min(this.#limits.tries - record.wrong, this.#tokens) };
+  }
+
+  /** The try was the right password: the receiver starts afresh, and the share gets the try back. */
+  right(receiver: string): void {
+    this.#receivers.delete(receiver);
+    this.#tokens = Math.min(this.#limits.shareTries, this.#tokens + 1);
+  }
+
+  #refill(now: number): void {
+    const { shareTries, refillMs } = this.#limits;
+    const gained = Math.floor((now - this.#refilledAt) / refillMs);
+    if (gained <= 0 && this.#tokens < shareTries) return;
+    this.#tokens = Math.min(shareTries, this.#tokens + Math.max(0, gained));
+    // A full bucket gains nothing while it waits: its next token is a refill period after it is first dipped into.
+    this.#refilledAt = this.#tokens === shareTries ? now : this.#refilledAt + gained * refillMs;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What a share asks of each receiver before it says anything about its files: the
+ * password, if one is set, then the sender's approval, if "ask me first" is on. Who
+ * has passed each is remembered by session name, so a receiver that reconnects, or
+ * comes back after the sender's page reloads, is not asked again.
+ */
+import type { GateNeed } from './messages.ts';
+import { PasswordGuard } from './password-guard.ts';
+
+/** A share's gate as it is saved with the share. Never the password itself: only its key (auth.ts passwordKey). */
+export interface GateSettings {
+  passwordKey: string | null;
+  askFirst: boolean;
+  /** Session names that gave the right password. */
+  passed: string[];
+  /** Session names the person allowed. */
+  allowed: string[];
+}
+
+export const OPEN_GATE: GateSettings = { passwordKey: null, askFirst: false, passed: [], allowed: [] };
+
+export class ShareGate {
+  readonly passwordKey: string | null;
+  #askFirst: boolean;
+  readonly #passed: Set<string>;
+  readonly #allowed: Set<string>;
+  readonly #onchange: (settings: GateSettings) => void;
+  /** Wrong passwords, for the whole share; kept only while the page is open. */
+  readonly guard: PasswordGuard;
+
+  constructor(settings: GateSettings = OPEN_GATE, onchange: (settings: GateSettings) => void = () => {}, guard = new PasswordGuard()) {
+    this.passwordKey = settings.passwordKey;
+    this.#askFirst = settings.askFirst;
+    this.#passed = new Set(settings.passed);
+    this.#allowed = new Set(settings.allowed);
+    this.#onchange = onchange;
+    this.guard = guard;
+  }
+
+  get askFirst(): boolean {
+    return this.#askFirst;
+  }
+
+  set askFirst(on: boolean) {
+    this.#askFirst = on;
+    this.#changed();
+  }
+
+  get settings(): GateSettings {
+    return { passwordKey: this.passwordKey, askFirst: this.#askFirst, passed: [...this.#passed], allowed: [...this.#allowed] };
+  }
+
+  /**
+   * What `session` must still do, or null when it may have the files. `cleared` is what
+   * it did on this connection: a receiver without a session name cannot be remembered.
+   */
+  need(session: string | null, cleared: ReadonlySet<GateNeed>): GateNeed | null {
+    if (this.passwordKey !== null && !cleared.has('password') && !(session !== null && this.#passed.has(session))) return 'password';
+    if (this.#askFirst && !cleared.has('approval') && !(session !== null && this.#allowed.has(session))) return 'approval';
+    return null;
+  }
+
+  /** `session` cleared `need`: remember it. */
+  clear(need: GateNeed, session: string | null): void {
+    if (session === null) return;
+    (need === 'password' ? this.#passed : this.#allowed).add(session);
+    this.#changed();
+  }
+
+  #changed(): void {
+    this.#onchange(this.settings);
+  }
+}

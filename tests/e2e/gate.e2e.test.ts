@@ -1,0 +1,121 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newPage, pageErrors, randomFixture, saveAll, stateHistory, statusOf, useFerry, waitForState, type Fixture } from './harness.ts';
+
+const ferry = useFerry();
+const PASSWORD = 'paper boats';
+
+/** The sender sets a password and/or "ask me first", then picks `file`; returns its page and the link. */
+async function shareGated(file: Fixture, gate: { password?: string; askFirst?: boolean }): Promise<{ sender: Page; link: string }> {
+  const { page: sender } = await newPage(ferry.senderBrowser);
+  await sender.goto(ferry.origin);
+  if (gate.password) await sender.getByTestId('share-password').fill(gate.password);
+  if (gate.askFirst) await sender.getByTestId('ask-first').check();
+  await sender.locator('input[type=file]').setInputFiles([file.path]);
+  const link = sender.getByTestId('share-link');
+  await expect.poll(() => link.inputValue(), { timeout: 15_000 }).toMatch(/#\/r\//);
+  return { sender, link: await link.inputValue() };
+}
+
+async function openLink(link: string): Promise<Page> {
+  const { page } = await newPage(ferry.receiverBrowser);
+  await page.goto(link);
+  return page;
+}
+
+/** Types `password` and sends it; resolves with what the page says once the sender has answered. */
+async function tryPassword(receiver: Page, password: string, submit: 'click' | 'enter' = 'click'): Promise<string | null> {
+  await receiver.getByTestId('password-input').fill(password);
+  if (submit === 'enter') await receiver.getByTestId('password-input').press('Enter');
+  else await receiver.getByTestId('password-submit').click();
+  // The button is disabled from the moment a password goes until the sender answers.
+  // (Gone altogether once the sender lets the receiver through.)
+  const button = receiver.getByTestId('password-submit');
+  await expect.poll(() => button.evaluateAll((buttons) => buttons.every((each) => !(each as HTMLButtonElement).disabled)), { timeout: 20_000 }).toBe(true);
+  const problem = receiver.getByTestId('password-problem');
+  return (await problem.count()) > 0 ? problem.innerText() : null;
+}
+
+async function downloadIntact(receiver: Page, file: Fixture): Promise<void> {
+  await waitForState(receiver, 'waiting', 20_000);
+  await receiver.getByTestId('download').click();
+  await waitForState(receiver, 'done', 60_000);
+  expect((await saveAll(receiver)).map((saved) => saved.sha256)).toEqual([file.sha256]);
+}
+
+/** Whether the page shows anything of the file: its name, or the Download button. */
+async function showsFiles(receiver: Page, file: Fixture): Promise<boolean> {
+  const name = file.path.split('/').at(-1)!;
+  return (await receiver.content()).includes(name) || (await receiver.getByTestId('download').count()) > 0;
+}
+
+describe('a share with a password', () => {
+  it('shows nothing about the files until the right password, after telling a wrong one how many tries are left', async () => {
+    const file = await randomFixture(ferry.dir, 'plans-for-the-password.bin', 64 * 1024);
+    const { sender, link } = await shareGated(file, { password: PASSWORD });
+    const receiver = await openLink(link);
+    await waitForState(receiver, 'password', 20_000);
+    expect(await tryPassword(receiver, 'paper boat')).toBe('Wrong password. 4 tries left.');
+    expect(await statusOf(receiver).getAttribute('data-state')).toBe('password');
+    expect(await showsFiles(receiver, file)).toBe(false);
+    expect(await tryPassword(receiver, PASSWORD, 'enter')).toBeNull();
+    await downloadIntact(receiver, file);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('locks a receiver out after five wrong tries, and does not take even the right password meanwhile', async () => {
+    const file = await randomFixture(ferry.dir, 'plans-for-the-lockout.bin', 4 * 1024);
+    const { sender, link } = await shareGated(file, { password: PASSWORD });
+    const receiver = await openLink(link);
+    await waitForState(receiver, 'password', 20_000);
+    const answers = [];
+    for (let i = 1; i <= 5; i++) answers.push(await tryPassword(receiver, `guess ${i}`));
+    expect(answers).toEqual([
+      'Wrong password. 4 tries left.',
+      'Wrong password. 3 tries left.',
+      'Wrong password. 2 tries left.',
+      'Wrong password. 1 try left.',
+      'Too many wrong passwords. Try again in 1 minute.',
+    ]);
+    expect(await tryPassword(receiver, PASSWORD)).toBe('Too many wrong passwords. Try again in 1 minute.');
+    expect(await statusOf(receiver).getAttribute('data-state')).toBe('password');
+    expect(await showsFiles(receiver, file)).toBe(false);
+    await Promise.all([sender.close(), receiver.close()]);
+  });
+});
+
+describe('a share that asks first', () => {
+  it('shows each receiver’s device with Allow and Decline: an allowed one downloads, a declined one is told so', async () => {
+    const file = await randomFixture(ferry.dir, 'plans-for-approval.bin', 64 * 1024);
+    const { sender, link } = await shareGated(file, { askFirst: true });
+    const rows = sender.getByTestId('receiver-row');
+
+    const first = await openLink(link);
+    await waitForState(first, 'approval', 20_000);
+    await expect(first.getByTestId('approval-waiting').innerText()).resolves.toBe('Waiting for the sender to allow this download');
+    expect(await showsFiles(first, file)).toBe(false);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
+    // Headless Chromium on Linux, in its own words.
+    await expect(rows.first().getByTestId('receiver-device').innerText()).resolves.toMatch(/^Chrome \d+ on Linux · as it says$/);
+    await rows.first().getByTestId('approve').click();
+    await downloadIntact(first, file);
+    expect(await rows.first().getByTestId('approve').count()).toBe(0);
+
+    const second = await openLink(link);
+    await waitForState(second, 'approval', 20_000);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    await rows.nth(1).getByTestId('decline').click();
+    await waitForState(second, 'error', 20_000);
+    await expect(statusOf(second).innerText()).resolves.toMatch(/^Declined\s+The sender declined this download\.$/);
+    expect(await showsFiles(second, file)).toBe(false);
+    // Told, not dropped: no reconnecting, and no Try again to knock once more.
+    expect(await stateHistory(second)).toEqual(['approval', 'error']);
+    expect(await second.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    await expect.poll(() => rows.nth(1).getByTestId('transfer-status').getAttribute('data-state')).toBe('declined');
+    await Promise.all([sender.close(), first.close(), second.close()]);
+  });
+
+  it('raised no uncaught exception in any page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

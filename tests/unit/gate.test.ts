@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { passwordKey, provePassword, proveReceiver, verifyPassword } from '../../app/src/transfer/auth.ts';
+import { encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
+import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts';
+import { PASSWORD_LIMITS, PasswordGuard } from '../../app/src/transfer/password-guard.ts';
+import { ShareGate, type GateSettings } from '../../app/src/transfer/share-gate.ts';
+import { newLinkKeys, randomFile, receiverPrints, senderPrints, wire, type LinkKeys, type Wired } from './transfer-harness.ts';
+import type { FakeChannel } from './fake-channel.ts';
+
+const PASSWORD = 'correct horse';
+
+describe('the password proof', () => {
+  it('verifies for the right password and not for a wrong one', async () => {
+    const { secret } = newLinkKeys();
+    const key = await passwordKey(secret, PASSWORD);
+    const right = await provePassword(await passwordKey(secret, PASSWORD), receiverPrints);
+    const wrong = await provePassword(await passwordKey(secret, 'correct horse '), receiverPrints);
+    expect(await verifyPassword(key, senderPrints, right)).toBe(true);
+    expect(await verifyPassword(key, senderPrints, wrong)).toBe(false);
+    expect(await verifyPassword(key, senderPrints, 'not base64url!')).toBe(false);
+  });
+
+  it('fails when replayed on another connection', async () => {
+    const { secret } = newLinkKeys();
+    const key = await passwordKey(secret, PASSWORD);
+    const proof = await provePassword(key, receiverPrints);
+    const other = { local: senderPrints.local, remote: 'sha-256 44:55:66' };
+    expect(await verifyPassword(key, other, proof)).toBe(false);
+  });
+
+  it('fails when made from the sender’s side of the connection, or is the proof of the secret', async () => {
+    const { secret } = newLinkKeys();
+    const key = await passwordKey(secret, PASSWORD);
+    // The same key and connection, but stated as the sender would (its own print first).
+    expect(await verifyPassword(key, senderPrints, await provePassword(key, senderPrints))).toBe(false);
+    expect(await verifyPassword(key, senderPrints, await proveReceiver(secret, receiverPrints))).toBe(false);
+  });
+
+  it('is worth nothing under another link, and the same password typed in another Unicode form is the same', async () => {
+    const [a, b] = [newLinkKeys().secret, newLinkKeys().secret];
+    expect(await passwordKey(a, PASSWORD)).not.toBe(await passwordKey(b, PASSWORD));
+    expect(await passwordKey(a, 'caf\u00e9')).toBe(await passwordKey(a, 'cafe\u0301'));
+  });
+});
+
+/** A share's gate, with a password and/or approval. */
+async function gateOf(keys: LinkKeys, settings: Partial<GateSettings>, guard?: PasswordGuard): Promise<ShareGate> {
+  const key = settings.passwordKey === undefined ? await passwordKey(keys.secret, PASSWORD) : settings.passwordKey;
+  return new ShareGate({ passwordKey: key, askFirst: false, passed: [], allowed: [], ...settings }, () => {}, guard);
+}
+
+/** Every message the sender put on the channel, decoded. */
+function heardFromSender(run: Wired): Message[] {
+  const heard: Message[] = [];
+  const decoder = new FrameDecoder();
+  run.receiverChannel.addEventListener('message', (event) => {
+    const message = decoder.decode((event as Event & { data: ArrayBuffer }).data);
+    if (message) heard.push(message);
+  });
+  return heard;
+}
+
+const lastState = (run: Wired) => run.receiver.snapshot.state;
+
+describe('a share with a password', () => {
+  it('asks for it before anything about the files, says how many tries are left, and lets the right one through', async () => {
+    const keys = newLinkKeys();
+    const gate = await gateOf(keys, {});
+    const run = wire([randomFile('secret-plans.pdf', 1000)], { keys, gate, session: 'transfer-1' });
+    const heard = heardFromSender(run);
+    await expect.poll(() => lastState(run)).toBe('password');
+    expect(run.sender.snapshot.state).toBe('password');
+    await run.receiver.password('wrong');
+    await expect.poll(() => run.receiver.snapshot.gate).toEqual({ triesLeft: 4, retryInMs: null, checking: false });
+    expect(lastState(run)).toBe('password');
+    // Nothing about the files has crossed: no manifest, no names, no sizes.
+    expect(heard.map((m) => m.type)).toEqual(['hello', 'gate', 'gate']);
+    expect(run.receiver.snapshot.files).toEqual([]);
+    await run.receiver.password(PASSWORD);
+    const { receiver, sender } = await run.settled;
+    expect(receiver.state).toBe('done');
+    expect(sender.state).toBe('done');
+    expect(run.receiverSnapshots.map((s) => s.gate?.checking)).toContain(true);
+    // Remembered for this receiver, by its session name.
+    expect(gate.settings.passed).toEqual([sender.session]);
+  });
+
+  it('does not ask a receiver that already gave it, when it reconnects', async () => {
+    const keys = newLinkKeys();
+    const gate = await gateOf(keys, {});
+    const first = wire([randomFile('a', 10)], { keys, gate, session: 'transfer-1' });
+    await expect.poll(() => lastState(first)).toBe('password');
+    await first.receiver.password(PASSWORD);
+    expect((await first.settled).receiver.state).toBe('done');
+    const again = await wire([randomFile('a', 10)], { keys, gate, session: 'transfer-1' }).settled;
+    expect(again.receiver.state).toBe('done');
+    const other = wire([randomFile('a', 10)], { keys, gate, session: 'transfer-2' });
+    await expect.poll(() => lastState(other)).toBe('password');
+    other.receiver.close();
+  });
+
+  it('holds the receiver for as long as the person takes to type: the manifest timeout does not run', async () => {
+    const keys = newLinkKeys();
+    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, {}), stallTimeoutMs: 30 });
+    await expect.poll(() => lastState(run)).toBe('password');
+    // Many times the timeout, spent "typing".
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lastState(run)).toBe('password');
+    await run.receiver.password(PASSWORD);
+    expect((await run.settled).receiver.state).toBe('done');
+  });
+
+  it('still notices, while held, a connection that drops', async () => {
+    const keys = newLinkKeys();
+    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, {}), stallTimeoutMs: 30 });
+    await expect.poll(() => lastState(run)).toBe('password');
+    run.senderChannel.drop();
+    const { receiver } = await run.settled;
+    expect(receiver).toMatchObject({ state: 'error', disconnected: true, error: 'The sender closed the connection.' });
+  });
+
+  it('locks a receiver out after too many wrong tries, refuses even the right one meanwhile, and hangs up on one that keeps trying', async () => {
+    const keys = newLinkKeys();
+    const clock = { now: 0 };
+    const guard = new PasswordGuard(PASSWORD_LIMITS, () => clock.now);
+    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, {}, guard), session: 'transfer-1' });
+    const heard = heardFromSender(run);
+    await expect.poll(() => lastState(run)).toBe('password');
+    for (let i = 0; i < PASSWORD_LIMITS.tries; i++) {
+      await run.receiver.password(`guess ${i}`);
+      await expect.poll(() => run.receiver.snapshot.gate?.checking).toBe(false);
+    }
+    expect(run.receiver.snapshot.gate).toMatchObject({ triesLeft: null, retryInMs: PASSWORD_LIMITS.lockoutMs });
+    clock.now += 1000;
+    await run.receiver.password(PASSWORD);
+    await expect.poll(() => run.receiver.snapshot.gate).toEqual({ triesLeft: null, retryInMs: PASSWORD_LIMITS.lockoutMs - 1000, checking: false });
+    expect(heard.some((m) => m.type === 'manifest')).toBe(false);
+    // Two more during the lockout are answered; the one after them is hung up on.
+    await run.receiver.password(PASSWORD);
+    await expect.poll(() => run.receiver.snapshot.gate?.checking).toBe(false);
+    await run.receiver.password(PASSWORD);
+    await expect.poll(() => run.receiver.snapshot.gate?.checking).toBe(false);
+    await run.receiver.password(PASSWORD);
+    const { receiver, sender } = await run.settled;
+    expect(sender).toMatchObject({ state: 'error', error: 'passwords kept coming while locked out' });
+    expect(receiver.state).toBe('error');
+    expect(receiver.disconnected).toBe(false);
+    expect(heard.some((m) => m.type === 'manifest')).toBe(false);
+  });
+});
+
+describe('a share that asks first', () => {
+  it('shows the sender the receiver’s device, cleaned, and lets it through once allowed', async () => {
+    const keys = newLinkKeys();
+    const gate = await gateOf(keys, { passwordKey: null, askFirst: true });
+    const run = wire([randomFile('a', 1000)], { keys, gate, session: 'transfer-1', device: 'Chrome 131 on Android\u202E\n' });
+    const heard = heardFromSender(run);
+    await expect.poll(() => lastState(run)).toBe('approval');
+    await expect.poll(() => run.sender.snapshot.state).toBe('approval');
+    expect(run.sender.snapshot.device).toBe('Chrome 131 on Android');
+    expect(heard.map((m) => m.type)).toEqual(['hello', 'gate']);
+    await run.sender.allow();
+    expect((await run.settled).receiver.state).toBe('done');
+    expect(gate.settings.allowed).toEqual([run.sender.snapshot.session]);
+    // Allowed once is allowed on its next connection too.
+    expect((await wire([randomFile('a', 10)], { keys, gate, session: 'transfer-1' }).settled).receiver.state).toBe('done');
+  });
+
+  it('asks for the password first, then for approval', async () => {
+    const keys = newLinkKeys();
+    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, { askFirst: true }), session: 'transfer-1' });
+    await expect.poll(() => lastState(run)).toBe('password');
+    await run.receiver.password(PASSWORD);
+    await expect.poll(() => lastState(run)).toBe('approval');
+    expect(run.receiver.snapshot.files).toEqual([]);
+    await run.sender.allow();
+    expect((await run.settled).receiver.state).toBe('done');
+  });
+
+  it('tells a declined receiver so, which is not a dropped connection to dial again', async () => {
+    const keys = newLinkKeys();
+    const gate = await gateOf(keys, { passwordKey: null, askFirst: true });
+    const run = wire([randomFile('a', 10)], { keys, gate, session: 'transfer-1', stallTimeoutMs: 30 });
+    await expect.poll(() => run.sender.snapshot.state).toBe('approval');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await run.sender.decline();
+    const { receiver, sender } = await run.settled;
+    expect(receiver).toMatchObject({ state: 'error', ended: 'declined', disconnected: false, files: [] });
+    expect(sender.state).toBe('declined');
+    expect(gate.settings.allowed).toEqual([]);
+  });
+});
+
+/** A receiver at a gate facing a sender that does only what the test says, after a correct hello. */
+async function gatedReceiver(need: 'password' | 'approval') {
+  const keys = newLinkKeys();
+  const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, need === 'password' ? {} : { passwordKey: null, askFirst: true }) });
+  await expect.poll(() => lastState(run)).toBe(need);
+  const send = (channel: FakeChannel, message: ControlMessage) => encodeControl(message, channel.maxMessageSize).forEach((f) => channel.send(f));
+  return { run, send };
+}
+
+describe('while gated', () => {
+  it('a receiver that asks for files is hung up on', async () => {
+    const { run, send } = await gatedReceiver('password');
+    send(run.receiverChannel, { type: 'request', ranges: [{ file: 0, start: 0, end: 10 }], stored: 0, total: 10 });
+    const { sender } = await run.settled;
+    expect(sender).toMatchObject({ state: 'error', error: 'request before the receiver was let in' });
+  });
+
+  it('a password nobody asked for is refused', async () => {
+    const { run, send } = await gatedReceiver('approval');
+    send(run.receiverChannel, { type: 'password', proof: 'AAAA' });
+    expect((await run.settled).sender).toMatchObject({ state: 'error', error: 'a password when none was asked for' });
+  });
+
+  it('a sender that sends anything but the files or another gate is refused', async () => {
+    const { run, send } = await gatedReceiver('approval');
+    send(run.senderChannel, { type: 'gate', need: 'password' });
+    const { receiver } = await run.settled;
+    expect(receiver).toMatchObject({ state: 'error', error: 'a password gate while approval' });
+  });
+});

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { newSenderKeys, type Fingerprints, type SenderKeys } from '../../app/src/transfer/auth.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
+import type { EndReason } from '../../app/src/transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
@@ -75,9 +76,11 @@ export interface WireOptions extends PairOptions {
   session?: string;
   /** Ends the sender after it has put this many payload bytes on the channel. */
   cutAfterBytes?: number;
+  /** What the sender answers a proven receiver instead of the manifest (SenderOptions.ended). */
+  ended?: () => EndReason | null;
 }
 
-const terminal = new Set(['done', 'error']);
+const terminal = new Set(['done', 'error', 'ended']);
 
 export function wire(files: FileSource[], options: WireOptions = {}): Wired {
   const [senderChannel, receiverChannel] = channelPair(options);
@@ -96,6 +99,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     fingerprints: senderPrints,
     ...keys,
     files,
+    ended: options.ended,
     onchange: (snapshot) => {
       senderSnapshots.push(snapshot);
       if (terminal.has(snapshot.state)) senderDone(snapshot);

@@ -15,13 +15,14 @@ import { AbortedError, ProtocolError } from './errors.ts';
 import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
-import type { FileDescription, FileRange, Message } from './messages.ts';
+import type { EndReason, FileDescription, FileRange, Message } from './messages.ts';
 import { AuthenticationError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
 
-export type ReceiverState = 'connecting' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error';
+/** 'ended': the sender said the link is dead (or declined us); see ReceiverSnapshot.ended. */
+export type ReceiverState = 'connecting' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error' | 'ended';
 export type FileOutcome = 'pending' | 'receiving' | 'verifying' | 'verified' | 'failed';
 
 export interface ReceiverSnapshot {
@@ -39,6 +40,11 @@ export interface ReceiverSnapshot {
    * Worth dialling again; a wrong secret or a damaged file is not.
    */
   disconnected: boolean;
+  /**
+   * Why the sender ended the link, in its own signed session: it stopped sharing, the
+   * link expired, or it declined this receiver. Final: dialling again changes nothing.
+   */
+  ended: EndReason | null;
 }
 
 export interface ReceiverOptions {
@@ -130,6 +136,7 @@ export class ReceiverSession {
   #total = 0;
   #resumedAt: number | null = null;
   #disconnected = false;
+  #endReason: EndReason | null = null;
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #lastEmit = -Infinity;
@@ -184,6 +191,7 @@ export class ReceiverSession {
       resumedAt: this.#resumedAt,
       error: this.#error,
       disconnected: this.#disconnected,
+      ended: this.#endReason,
     };
   }
 
@@ -213,6 +221,8 @@ export class ReceiverSession {
         return this.#data(message.file, message.offset, message.payload);
       case 'file-end':
         return this.#fileEnd(message.file, message.sha256);
+      case 'ended':
+        return this.#linkEnded(message.reason);
       default:
         throw new ProtocolError(`a sender does not send ${message.type}`);
     }
@@ -225,10 +235,8 @@ export class ReceiverSession {
     const store = await this.#options.openStore(files);
     this.#store = store;
     this.#files = files;
-    this.#outcomes = files.map((_, index) => (store.isVerified(index) ? 'verified' : 'pending'));
+    ({ outcomes: this.#outcomes, stored: this.#stored, total: this.#total } = storedSummary(files, store));
     this.#attempts = files.map(() => 0);
-    this.#total = files.reduce((sum, file) => sum + file.size, 0);
-    this.#stored = files.reduce((sum, _, index) => sum + coveredBytes(store.ranges(index)), 0);
     if (this.#stored > 0) this.#resumedAt = this.#total === 0 ? 1 : this.#stored / this.#total;
     this.#progress = { bytes: this.#stored, total: this.#total, rate: 0, eta: null };
     this.#set('waiting');
@@ -368,9 +376,27 @@ export class ReceiverSession {
     }, this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
   }
 
+  /**
+   * The sender ended the link. Only a sender that signed for the link gets this far
+   * (PeerLink reads nothing before its proof), so it is believed: what was received is
+   * committed and kept, and we hang up without calling again.
+   */
+  async #linkEnded(reason: EndReason): Promise<void> {
+    clearTimeout(this.#stallTimer);
+    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer = undefined;
+    this.#endReason = reason;
+    this.#pending = [];
+    // Nothing else will arrive: the last batch is all there is to keep. (A full disk
+    // loses at most that batch; the news matters more.)
+    await this.#store?.flush().catch(() => {});
+    this.#link.close();
+  }
+
   #ended(error: Error | null): void {
     clearTimeout(this.#stallTimer);
     clearTimeout(this.#manifestTimer);
+    if (this.#endReason) return this.#set('ended');
     if (this.#state === 'done' || !error) return;
     this.#disconnected =
       error.name === 'AbortedError' ||
@@ -398,6 +424,40 @@ export class ReceiverSession {
     this.#lastEmit = now;
     this.#options.onchange?.(this.snapshot);
   }
+}
+
+/** What a store holds of `files`: each file's outcome so far, and the bytes stored of the total. */
+export function storedSummary(
+  files: readonly FileDescription[],
+  store: Pick<ReceiveStore, 'ranges' | 'isVerified'>,
+): { outcomes: FileOutcome[]; stored: number; total: number } {
+  return {
+    outcomes: files.map((_, index) => (store.isVerified(index) ? 'verified' : 'pending')),
+    stored: files.reduce((sum, _, index) => sum + coveredBytes(store.ranges(index)), 0),
+    total: files.reduce((sum, file) => sum + file.size, 0),
+  };
+}
+
+/**
+ * The snapshot of a transfer whose link ended on an earlier visit, from what is
+ * stored: shown at once, without calling a sender that would only say it again.
+ */
+export function endedSnapshot(
+  files: readonly FileDescription[],
+  store: Pick<ReceiveStore, 'ranges' | 'isVerified'>,
+  reason: EndReason,
+): ReceiverSnapshot {
+  const { outcomes, stored, total } = storedSummary(files, store);
+  return {
+    state: 'ended',
+    files,
+    outcomes,
+    progress: { bytes: stored, total, rate: 0, eta: null },
+    resumedAt: null,
+    error: null,
+    disconnected: false,
+    ended: reason,
+  };
 }
 
 /** The sender proved the secret, then sent no manifest: as good as a dropped connection. */

@@ -11,7 +11,7 @@ import { FileHashes } from './file-hashes.ts';
 import type { FlowLimits } from './flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
-import type { FileDescription, FileRange, Message } from './messages.ts';
+import type { EndReason, FileDescription, FileRange, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { ReadAhead } from './read-ahead.ts';
@@ -21,7 +21,8 @@ export interface FileSource extends FileDescription {
   read(start: number, end: number): Promise<Uint8Array>;
 }
 
-export type SenderState = 'connecting' | 'waiting' | 'transferring' | 'done' | 'error';
+/** 'ended': the receiver was told the link ended (or that it was declined), and hung up on. */
+export type SenderState = 'connecting' | 'waiting' | 'transferring' | 'done' | 'error' | 'ended';
 
 export interface SenderSnapshot {
   state: SenderState;
@@ -48,6 +49,11 @@ export interface SenderOptions {
   hashes?: FileHashes;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
+  /**
+   * Asked once the receiver has proved the secret, before anything about the files:
+   * a reason here (the link was stopped or has expired) is all the receiver hears.
+   */
+  ended?: () => EndReason | null;
   /** Upper bound for one DATA message, below the link's own cap. */
   messageBytes?: number;
   now?: () => number;
@@ -82,6 +88,10 @@ export class SenderSession {
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #sentBytes = 0;
   #lastEmit = -Infinity;
+  /** The receiver proved the secret and may hear about the files. */
+  #proven = false;
+  /** Set by end(): nothing more is sent but the news. */
+  #ending: EndReason | null = null;
 
   constructor(options: SenderOptions) {
     this.#options = options;
@@ -92,8 +102,11 @@ export class SenderSession {
       {
         authenticated: async (session) => {
           this.#session = session ?? null;
+          const reason = this.#ending ?? options.ended?.() ?? null;
+          if (reason) return this.#tellEnded(reason);
+          this.#proven = true;
           await this.#link.send({ type: 'manifest', files: options.files.map(describe) });
-          this.#set('waiting');
+          if (this.#state === 'connecting') this.#set('waiting');
         },
         message: (message) => this.#handle(message),
         ended: (error) => this.#ended(error),
@@ -110,6 +123,29 @@ export class SenderSession {
     this.#link.close();
   }
 
+  /**
+   * Ends this receiver's session for `reason`: it is told so (at once, or as soon as
+   * it proves the secret) and hung up on. Bytes still queued are not followed by more.
+   */
+  async end(reason: EndReason): Promise<void> {
+    if (this.#ending || this.#state === 'done' || this.#state === 'error') return;
+    this.#ending = reason;
+    // Before its proof a receiver may hear nothing; `authenticated` tells it then.
+    if (this.#proven) await this.#tellEnded(reason);
+  }
+
+  async #tellEnded(reason: EndReason): Promise<void> {
+    this.#ending = reason;
+    this.#set('ended');
+    try {
+      await this.#link.send({ type: 'ended', reason });
+    } catch {
+      // The connection is gone already: the receiver learns the rest when it calls again.
+    }
+    // The channel delivers what is queued (the news included) before it closes.
+    this.#link.close();
+  }
+
   get snapshot(): SenderSnapshot {
     return {
       state: this.#state,
@@ -122,6 +158,8 @@ export class SenderSession {
   }
 
   #handle(message: Message): void {
+    // Told the link ended: what the receiver still says (a request crossing the news) changes nothing.
+    if (this.#ending) return;
     switch (message.type) {
       case 'request':
         return this.#request(message.ranges, message.stored, message.total);
@@ -159,6 +197,7 @@ export class SenderSession {
       const running = await this.#follow(file, source, start);
       for (let offset = start; offset < end; ) {
         signal.throwIfAborted();
+        if (this.#ending) return;
         const length = Math.min(payloadBytes, end - offset);
         const frame = allocateDataFrame(file, offset, length);
         const payload = frame.subarray(DATA_HEADER_BYTES);
@@ -172,7 +211,7 @@ export class SenderSession {
         this.#sentBytes += length;
         this.#advance(length);
       }
-      if (end === source.size) await this.#sendEnd(file, source);
+      if (end === source.size && !this.#ending) await this.#sendEnd(file, source);
     }
   }
 
@@ -214,7 +253,7 @@ export class SenderSession {
   }
 
   #ended(error: Error | null): void {
-    if (this.#state === 'done') return;
+    if (this.#state === 'done' || this.#state === 'ended') return;
     if (error) {
       // The receiver's words are its own: say so, or "no room left" would read as ours.
       this.#error = error instanceof PeerReportedError ? `The receiver stopped the transfer: ${error.message}` : error.message;

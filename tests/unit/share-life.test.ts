@@ -10,6 +10,9 @@ import {
   untilExpiry,
   type ShareLife,
 } from '../../app/src/transfer/share-life.ts';
+import { wholeMinutes } from '../../app/src/ui/format.ts';
+import { en } from '../../app/src/ui/i18n/en.ts';
+import { ru } from '../../app/src/ui/i18n/ru.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -97,5 +100,25 @@ describe('a share whose receivers finished', () => {
     expect(noteReceiver(list, 'a', true)).toBeNull();
     // A receiver first seen when it is already done (a resumed one, say) is counted as done.
     expect(noteReceiver(list, 'c', true)).toContainEqual({ session: 'c', done: true });
+  });
+});
+
+describe('what the share card says of the expiry', () => {
+  it('counts down in whole units, in both languages', () => {
+    const left = (ms: number) => wholeMinutes(ms);
+    expect(en.send.expiresIn(left(HOUR - 1000))).toBe('Expires in 59 minutes');
+    expect(en.send.expiresIn(left(DAY - 1000))).toBe('Expires in 23 hours 59 minutes');
+    expect(en.send.expiresIn(left(7 * DAY - 1000))).toBe('Expires in 6 days 23 hours');
+    expect(en.send.expiresIn(left(2 * DAY + 5 * MINUTE))).toBe('Expires in 2 days');
+    expect(en.send.expiresIn(left(MINUTE + 59_000))).toBe('Expires in 1 minute');
+    expect(en.send.expiresIn(left(59_000))).toBe('Expires in less than a minute');
+    expect(en.send.expiresIn(left(-5000))).toBe('Expires in less than a minute');
+    expect(ru.send.expiresIn(left(HOUR - 1000))).toBe('Перестанет работать через 59 минут');
+    expect(ru.send.expiresIn(left(DAY - 1000))).toBe('Перестанет работать через 23 часа 59 минут');
+    expect(ru.send.expiresIn(left(21 * HOUR + MINUTE))).toBe('Перестанет работать через 21 час 1 минуту');
+    expect(ru.send.expiresIn(left(7 * DAY - 1000))).toBe('Перестанет работать через 6 дней 23 часа');
+    expect(ru.send.sentTo(2)).toBe('Отправлено 2 получателям');
+    expect(ru.send.sentTo(1)).toBe('Отправлено 1 получателю');
+    expect(en.send.sentTo(2)).toBe('Sent to 2 receivers');
   });
 });

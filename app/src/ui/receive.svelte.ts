@@ -33,9 +33,9 @@ import {
   type TransferRecord,
 } from '../storage/transfers.ts';
 import type { ShareAddress } from '../transfer/link.ts';
-import type { FileDescription } from '../transfer/messages.ts';
+import type { EndReason, FileDescription } from '../transfer/messages.ts';
 import { displayName, zipName } from '../transfer/names.ts';
-import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
+import { endedSnapshot, ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
 import type { Phrase } from './i18n/en.ts';
@@ -113,7 +113,21 @@ export class Receive {
         this.#accepted = true;
       }
     }
+    const ended = this.#record?.ended;
+    if (ended) return this.#showEnded(this.#record!, ended.reason);
     await this.#dial();
+  }
+
+  /** The sender ended this link on an earlier visit: say so from what is stored, without calling again. */
+  async #showEnded(record: TransferRecord, reason: EndReason): Promise<void> {
+    this.phase = 'session';
+    try {
+      this.#store = await openStoredTransfer(record.id, record.files.length);
+      this.snapshot = endedSnapshot(record.files, this.#store, reason);
+    } catch (error) {
+      console.warn('cannot read what was received', error);
+      this.snapshot = endedSnapshot(record.files, { ranges: () => [], isVerified: () => false }, reason);
+    }
   }
 
   download(): void {
@@ -278,6 +292,8 @@ export class Receive {
     if (snapshot.state === 'waiting' && this.#accepted) void this.#begin();
     if (snapshot.state === 'done') this.#failures = 0;
     void this.#remember(snapshot);
+    // Told the link ended: nothing more will come of this sender, so let go of the broker too.
+    if (snapshot.state === 'ended') this.#hangUp();
     if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {
       // Mid-transfer the connection went: keep what is stored and dial again.
       if (this.phase !== 'reconnecting') this.#droppedAt = Date.now();
@@ -330,10 +346,13 @@ export class Receive {
   async #remember(snapshot: ReceiverSnapshot): Promise<void> {
     const record = this.#record;
     const now = Date.now();
-    if (!record || !this.#accepted || (now - this.#recordedAt < RECORD_INTERVAL_MS && snapshot.state !== 'done')) return;
+    const final = snapshot.state === 'done' || snapshot.state === 'ended';
+    if (!record || !this.#accepted || (now - this.#recordedAt < RECORD_INTERVAL_MS && !final)) return;
     this.#recordedAt = now;
     record.stored = snapshot.progress.bytes;
     record.done = snapshot.state === 'done';
+    // A dead link stays dead. A refusal is about this one request: asking again may be allowed.
+    if (snapshot.ended && snapshot.ended !== 'declined') record.ended = { reason: snapshot.ended, at: now };
     try {
       // A session reports done only once its store has committed everything.
       await saveTransfer(record);

@@ -80,6 +80,15 @@ describe('stopping a share while a receiver downloads', () => {
     expect(sender.state).toBe('ended');
   });
 
+  it('reaches a receiver that has the list of files but has not started', async () => {
+    const run = wire([randomFile('a', 100)], { autoDownload: false });
+    await expect.poll(() => run.receiverSnapshots.at(-1)?.state).toBe('waiting');
+    await run.sender.end('declined');
+    const { receiver } = await run.settled;
+    expect(receiver).toMatchObject({ state: 'ended', ended: 'declined', disconnected: false });
+    expect(receiver.files).toHaveLength(1);
+  });
+
   it('changes nothing for a receiver that already has everything', async () => {
     const run = wire([randomFile('a', 100)]);
     const { sender, receiver } = await run.settled;

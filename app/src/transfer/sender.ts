@@ -88,7 +88,7 @@ export class SenderSession {
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #sentBytes = 0;
   #lastEmit = -Infinity;
-  /** The receiver proved the secret and may hear about the files. */
+  /** The receiver proved the secret: it may be told things, the end of the link included. */
   #proven = false;
   /** Set by end(): nothing more is sent but the news. */
   #ending: EndReason | null = null;
@@ -102,9 +102,10 @@ export class SenderSession {
       {
         authenticated: async (session) => {
           this.#session = session ?? null;
+          // The receiver has proved the secret: from here on, end() tells it at once.
+          this.#proven = true;
           const reason = this.#ending ?? options.ended?.() ?? null;
           if (reason) return this.#tellEnded(reason);
-          this.#proven = true;
           await this.#link.send({ type: 'manifest', files: options.files.map(describe) });
           if (this.#state === 'connecting') this.#set('waiting');
         },

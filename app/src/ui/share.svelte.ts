@@ -11,7 +11,7 @@ import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { DIAL_TIMES, hasRelay } from '../net/dial.ts';
 import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/shares.ts';
 import { matchFiles } from '../transfer/match-files.ts';
-import type { FileDescription } from '../transfer/messages.ts';
+import type { EndReason, FileDescription } from '../transfer/messages.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import {
   endOf,
@@ -26,7 +26,6 @@ import {
 import { newSenderKeys } from '../transfer/auth.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
 import { SenderSession, type FileSource, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
-import type { EndReason } from '../transfer/messages.ts';
 import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';

@@ -105,13 +105,15 @@ describe('a share that asks first', () => {
     await waitForState(second, 'approval', 20_000);
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
     await rows.nth(1).getByTestId('decline').click();
-    await waitForState(second, 'error', 20_000);
-    await expect(statusOf(second).innerText()).resolves.toMatch(/^Declined\s+The sender declined this download\.$/);
+    await waitForState(second, 'ended', 20_000);
+    await expect(statusOf(second).innerText()).resolves.toMatch(/^Declined/);
+    expect(await second.getByTestId('link-ended').getAttribute('data-reason')).toBe('declined');
+    expect(await second.getByTestId('link-ended').innerText()).toBe('The sender declined this download.');
     expect(await showsFiles(second, file)).toBe(false);
     // Told, not dropped: no reconnecting, and no Try again to knock once more.
-    expect(await stateHistory(second)).toEqual(['approval', 'error']);
+    expect(await stateHistory(second)).toEqual(['approval', 'ended']);
     expect(await second.getByRole('button', { name: 'Try again' }).count()).toBe(0);
-    await expect.poll(() => rows.nth(1).getByTestId('transfer-status').getAttribute('data-state')).toBe('declined');
+    await expect.poll(() => rows.nth(1).getByTestId('transfer-status').getAttribute('data-state')).toBe('ended');
     await Promise.all([sender.close(), first.close(), second.close()]);
   });
 

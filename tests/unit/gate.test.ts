@@ -185,8 +185,8 @@ describe('a share that asks first', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await run.sender.decline();
     const { receiver, sender } = await run.settled;
-    expect(receiver).toMatchObject({ state: 'error', ended: 'declined', disconnected: false, files: [] });
-    expect(sender.state).toBe('declined');
+    expect(receiver).toMatchObject({ state: 'ended', ended: 'declined', disconnected: false, files: [] });
+    expect(sender).toMatchObject({ state: 'ended', ended: 'declined' });
     expect(gate.settings.allowed).toEqual([]);
   });
 });

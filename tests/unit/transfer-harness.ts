@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { newSenderKeys, type Fingerprints, type SenderKeys } from '../../app/src/transfer/auth.ts';
 import type { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
+import type { EndReason } from '../../app/src/transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
@@ -85,9 +86,11 @@ export interface WireOptions extends PairOptions {
   cutAfterBytes?: number;
   /** The sender's share's hashes: those it knows go in its manifest. */
   hashes?: FileHashes;
+  /** What the sender answers a proven receiver instead of the manifest (SenderOptions.ended). */
+  ended?: () => EndReason | null;
 }
 
-const terminal = new Set(['done', 'declined', 'error']);
+const terminal = new Set(['done', 'error', 'ended']);
 
 export function wire(files: FileSource[], options: WireOptions = {}): Wired {
   const [senderChannel, receiverChannel] = channelPair(options);
@@ -108,6 +111,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     files,
     hashes: options.hashes,
     gate: options.gate,
+    ended: options.ended,
     onchange: (snapshot) => {
       senderSnapshots.push(snapshot);
       if (terminal.has(snapshot.state)) senderDone(snapshot);

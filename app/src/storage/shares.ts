@@ -7,8 +7,10 @@
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { FileDescription } from '../transfer/messages.ts';
 import type { GateSettings } from '../transfer/share-gate.ts';
+import type { ShareLife } from '../transfer/share-life.ts';
 
-export interface ShareRecord {
+/** ShareLife: its expiry, whether its link ended, and who has downloaded from it. */
+export interface ShareRecord extends ShareLife {
   peerId: string;
   /** Proves to the broker that `peerId` is ours (absent in shares saved before it existed). */
   brokerToken?: string;

@@ -6,7 +6,7 @@
  */
 import { del, entries, get, set } from 'idb-keyval';
 import { base64url, type ShareAddress } from '../transfer/link.ts';
-import type { FileDescription } from '../transfer/messages.ts';
+import type { EndReason, FileDescription } from '../transfer/messages.ts';
 import { transferRecords } from './layout.ts';
 import { deleteStoredTransfer } from './received-bytes.ts';
 
@@ -25,6 +25,8 @@ export interface TransferRecord {
   /** Every file was saved: the stored copy is removed the next time the list is read. */
   saved: boolean;
   total: number;
+  /** The sender ended the link (signed, in its own session): reopening it says so without calling. */
+  ended?: { reason: EndReason; at: number };
   createdAt: number;
   updatedAt: number;
 }

@@ -25,9 +25,10 @@ import type { ReceiveStore } from './store.ts';
 
 /**
  * 'password' and 'approval': the sender holds the files back until we prove its
- * password (password()), or until its person allows us.
+ * password (password()), or until its person allows us. 'ended': the sender said the
+ * link is dead (or declined us); see ReceiverSnapshot.ended.
  */
-export type ReceiverState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error';
+export type ReceiverState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error' | 'ended';
 export type FileOutcome = 'pending' | 'receiving' | 'verifying' | 'verified' | 'failed';
 
 export interface ReceiverSnapshot {
@@ -40,8 +41,6 @@ export interface ReceiverSnapshot {
   resumedAt: number | null;
   /** At the password gate: what the sender said about our tries. */
   gate: PasswordGate | null;
-  /** The sender ended the link for us, and why (then `error` is set too). */
-  ended: EndReason | null;
   error: string | null;
   /**
    * The session ended because the connection failed — it dropped, or went wrong
@@ -49,6 +48,11 @@ export interface ReceiverSnapshot {
    * Worth dialling again; a wrong secret or a damaged file is not.
    */
   disconnected: boolean;
+  /**
+   * Why the sender ended the link, in its own signed session: it stopped sharing, the
+   * link expired, or it declined this receiver. Final: dialling again changes nothing.
+   */
+  ended: EndReason | null;
   /**
    * The session stopped because the sender's files are not those this transfer began
    * with: the names of those that changed. Only the person can say whether to start over.
@@ -159,9 +163,9 @@ export class ReceiverSession {
   #total = 0;
   #resumedAt: number | null = null;
   #gate: PasswordGate | null = null;
-  #endedBy: EndReason | null = null;
   #disconnected = false;
   #filesChanged: readonly string[] | null = null;
+  #endReason: EndReason | null = null;
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #lastEmit = -Infinity;
@@ -215,7 +219,7 @@ export class ReceiverSession {
       progress: this.#progress,
       resumedAt: this.#resumedAt,
       gate: this.#gate,
-      ended: this.#endedBy,
+      ended: this.#endReason,
       error: this.#error,
       disconnected: this.#disconnected,
       filesChanged: this.#filesChanged,
@@ -271,7 +275,7 @@ export class ReceiverSession {
       case 'gate':
         return this.#gated(message);
       case 'ended':
-        throw new SenderEndedError(message.reason);
+        return this.#linkEnded(message.reason);
       default:
         throw new ProtocolError(`a sender does not send ${message.type}`);
     }
@@ -301,10 +305,8 @@ export class ReceiverSession {
     if (changed.length > 0) throw new ManifestChangedError(changed);
     this.#store = store;
     this.#files = files;
-    this.#outcomes = files.map((_, index) => (store.isVerified(index) ? 'verified' : 'pending'));
+    ({ outcomes: this.#outcomes, stored: this.#stored, total: this.#total } = storedSummary(files, store));
     this.#attempts = files.map(() => 0);
-    this.#total = files.reduce((sum, file) => sum + file.size, 0);
-    this.#stored = files.reduce((sum, _, index) => sum + coveredBytes(store.ranges(index)), 0);
     if (this.#stored > 0) this.#resumedAt = this.#total === 0 ? 1 : this.#stored / this.#total;
     this.#progress = { bytes: this.#stored, total: this.#total, rate: 0, eta: null };
     this.#set('waiting');
@@ -450,11 +452,28 @@ export class ReceiverSession {
     }, this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
   }
 
+  /**
+   * The sender ended the link. Only a sender that signed for the link gets this far
+   * (PeerLink reads nothing before its proof), so it is believed: what was received is
+   * committed and kept, and we hang up without calling again.
+   */
+  async #linkEnded(reason: EndReason): Promise<void> {
+    clearTimeout(this.#stallTimer);
+    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer = undefined;
+    this.#endReason = reason;
+    this.#pending = [];
+    // Nothing else will arrive: the last batch is all there is to keep. (A full disk
+    // loses at most that batch; the news matters more.)
+    await this.#store?.flush().catch(() => {});
+    this.#link.close();
+  }
+
   #ended(error: Error | null): void {
     clearTimeout(this.#stallTimer);
     clearTimeout(this.#manifestTimer);
+    if (this.#endReason) return this.#set('ended');
     if (this.#state === 'done' || !error) return;
-    if (error instanceof SenderEndedError) this.#endedBy = error.reason;
     this.#disconnected =
       error.name === 'AbortedError' ||
       error.name === 'SilentSenderError' ||
@@ -484,18 +503,45 @@ export class ReceiverSession {
   }
 }
 
+/** What a store holds of `files`: each file's outcome so far, and the bytes stored of the total. */
+export function storedSummary(
+  files: readonly FileDescription[],
+  store: Pick<ReceiveStore, 'ranges' | 'isVerified'>,
+): { outcomes: FileOutcome[]; stored: number; total: number } {
+  return {
+    outcomes: files.map((_, index) => (store.isVerified(index) ? 'verified' : 'pending')),
+    stored: files.reduce((sum, _, index) => sum + coveredBytes(store.ranges(index)), 0),
+    total: files.reduce((sum, file) => sum + file.size, 0),
+  };
+}
+
+/**
+ * The snapshot of a transfer whose link ended on an earlier visit, from what is
+ * stored: shown at once, without calling a sender that would only say it again.
+ */
+export function endedSnapshot(
+  files: readonly FileDescription[],
+  store: Pick<ReceiveStore, 'ranges' | 'isVerified'>,
+  reason: EndReason,
+): ReceiverSnapshot {
+  const { outcomes, stored, total } = storedSummary(files, store);
+  return {
+    state: 'ended',
+    files,
+    outcomes,
+    progress: { bytes: stored, total, rate: 0, eta: null },
+    resumedAt: null,
+    gate: null,
+    error: null,
+    disconnected: false,
+    ended: reason,
+    filesChanged: null,
+  };
+}
+
 /** The sender proved the secret, then sent no manifest: as good as a dropped connection. */
 export class SilentSenderError extends Error {
   override name = 'SilentSenderError';
-}
-
-/** The sender ended the link for us: declined, stopped sharing, or the link expired. Not worth dialling again. */
-export class SenderEndedError extends Error {
-  override name = 'SenderEndedError';
-
-  constructor(readonly reason: EndReason) {
-    super(`The sender ended this link for you (${reason}).`);
-  }
 }
 
 /** The received bytes do not hash to what the sender announced, twice. */

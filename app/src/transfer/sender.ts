@@ -13,7 +13,7 @@ import { FileHashes } from './file-hashes.ts';
 import type { FlowLimits } from './flow.ts';
 import { allocateDataFrame, DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
-import type { FileDescription, FileRange, GateNeed, Message } from './messages.ts';
+import type { EndReason, FileDescription, FileRange, GateNeed, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { ReadAhead } from './read-ahead.ts';
@@ -26,9 +26,10 @@ export interface FileSource extends FileDescription {
 
 /**
  * 'password': the receiver proved the link and is asked for the share's password;
- * 'approval': it waits for the person sending to allow or decline it (allow()/decline()).
+ * 'approval': it waits for the person sending to allow or decline it (allow()/decline());
+ * 'ended': it was told the link ended, or that it was declined, and hung up on.
  */
-export type SenderState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'done' | 'declined' | 'error';
+export type SenderState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'done' | 'error' | 'ended';
 
 export interface SenderSnapshot {
   state: SenderState;
@@ -41,6 +42,8 @@ export interface SenderSnapshot {
   session: string | null;
   /** How the receiver describes its device (self-reported, cleaned: device.ts), if it did. */
   device: string | null;
+  /** Why, in state 'ended': the link was stopped or expired, or this receiver was declined. */
+  ended: EndReason | null;
   error: string | null;
 }
 
@@ -59,6 +62,11 @@ export interface SenderOptions {
   hashes?: FileHashes;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
+  /**
+   * Asked once the receiver has proved the secret, before anything about the files:
+   * a reason here (the link was stopped or has expired) is all the receiver hears.
+   */
+  ended?: () => EndReason | null;
   /** Upper bound for one DATA message, below the link's own cap. */
   messageBytes?: number;
   now?: () => number;
@@ -102,6 +110,10 @@ export class SenderSession {
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #sentBytes = 0;
   #lastEmit = -Infinity;
+  /** The receiver proved the secret: it may be told things, the end of the link included. */
+  #proven = false;
+  /** Set by end(): nothing more is sent but the news. */
+  #ending: EndReason | null = null;
 
   constructor(options: SenderOptions) {
     this.#options = options;
@@ -113,6 +125,10 @@ export class SenderSession {
         authenticated: async (session, device) => {
           this.#session = session ?? null;
           this.#device = cleanDevice(device);
+          // The receiver has proved the secret: from here on, end() tells it at once.
+          this.#proven = true;
+          const reason = this.#ending ?? options.ended?.() ?? null;
+          if (reason) return this.#tellEnded(reason);
           await this.#proceed();
         },
         message: (message) => this.#handle(message),
@@ -142,15 +158,9 @@ export class SenderSession {
   }
 
   /** The person declined this receiver: it is told so, and hung up on. */
-  async decline(): Promise<void> {
-    if (this.#state !== 'approval') return;
-    this.#set('declined');
-    try {
-      await this.#link.send({ type: 'ended', reason: 'declined' });
-    } catch {
-      // Gone already: it has nothing to be told.
-    }
-    this.#link.close();
+  decline(): Promise<void> {
+    if (this.#state !== 'approval') return Promise.resolve();
+    return this.end('declined');
   }
 
   /** The next gate the receiver must pass, or the manifest once there is none. */
@@ -200,6 +210,29 @@ export class SenderSession {
     await this.#link.send({ type: 'gate', need: 'password', ...verdict });
   }
 
+  /**
+   * Ends this receiver's session for `reason`: it is told so (at once, or as soon as
+   * it proves the secret) and hung up on. Bytes still queued are not followed by more.
+   */
+  async end(reason: EndReason): Promise<void> {
+    if (this.#ending || this.#state === 'done' || this.#state === 'error') return;
+    this.#ending = reason;
+    // Before its proof a receiver may hear nothing; `authenticated` tells it then.
+    if (this.#proven) await this.#tellEnded(reason);
+  }
+
+  async #tellEnded(reason: EndReason): Promise<void> {
+    this.#ending = reason;
+    this.#set('ended');
+    try {
+      await this.#link.send({ type: 'ended', reason });
+    } catch {
+      // The connection is gone already: the receiver learns the rest when it calls again.
+    }
+    // The channel delivers what is queued (the news included) before it closes.
+    this.#link.close();
+  }
+
   get snapshot(): SenderSnapshot {
     return {
       state: this.#state,
@@ -208,11 +241,14 @@ export class SenderSession {
       filesConfirmed: this.#filesConfirmed,
       session: this.#session,
       device: this.#device,
+      ended: this.#ending,
       error: this.#error,
     };
   }
 
   #handle(message: Message): void | Promise<void> {
+    // Told the link ended: what the receiver still says (a request crossing the news) changes nothing.
+    if (this.#ending) return;
     if (message.type === 'password') return this.#password(message.proof);
     // Nothing about the files, not even that the receiver is done, until it is let through.
     if (this.#state === 'password' || this.#state === 'approval') throw new ProtocolError(`${message.type} before the receiver was let in`);
@@ -253,6 +289,7 @@ export class SenderSession {
       const running = await this.#follow(file, source, start);
       for (let offset = start; offset < end; ) {
         signal.throwIfAborted();
+        if (this.#ending) return;
         const length = Math.min(payloadBytes, end - offset);
         const frame = allocateDataFrame(file, offset, length);
         const payload = frame.subarray(DATA_HEADER_BYTES);
@@ -266,7 +303,7 @@ export class SenderSession {
         this.#sentBytes += length;
         this.#advance(length);
       }
-      if (end === source.size) await this.#sendEnd(file, source);
+      if (end === source.size && !this.#ending) await this.#sendEnd(file, source);
     }
   }
 
@@ -308,7 +345,7 @@ export class SenderSession {
   }
 
   #ended(error: Error | null): void {
-    if (this.#state === 'done' || this.#state === 'declined') return;
+    if (this.#state === 'done' || this.#state === 'ended') return;
     if (error) {
       // The receiver's words are its own: say so, or "no room left" would read as ours.
       this.#error = error instanceof PeerReportedError ? `The receiver stopped the transfer: ${error.message}` : error.message;

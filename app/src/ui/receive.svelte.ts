@@ -33,9 +33,9 @@ import {
 } from '../storage/transfers.ts';
 import { describeDevice } from '../transfer/device.ts';
 import type { ShareAddress } from '../transfer/link.ts';
-import type { FileDescription } from '../transfer/messages.ts';
+import type { EndReason, FileDescription } from '../transfer/messages.ts';
 import { displayName, zipName } from '../transfer/names.ts';
-import { ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
+import { endedSnapshot, ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
 import type { Phrase } from './i18n/en.ts';
@@ -116,7 +116,21 @@ export class Receive {
         this.#accepted = true;
       }
     }
+    const ended = this.#record?.ended;
+    if (ended) return this.#showEnded(this.#record!, ended.reason);
     await this.#dial();
+  }
+
+  /** The sender ended this link on an earlier visit: say so from what is stored, without calling again. */
+  async #showEnded(record: TransferRecord, reason: EndReason): Promise<void> {
+    this.phase = 'session';
+    try {
+      this.#store = await openStoredTransfer(record.id, record.files);
+      this.snapshot = endedSnapshot(record.files, this.#store, reason);
+    } catch (error) {
+      console.warn('cannot read what was received', error);
+      this.snapshot = endedSnapshot(record.files, { ranges: () => [], isVerified: () => false }, reason);
+    }
   }
 
   download(): void {
@@ -304,6 +318,8 @@ export class Receive {
     if (snapshot.state === 'done') this.#failures = 0;
     if (snapshot.filesChanged) this.changed = snapshot.filesChanged;
     void this.#remember(snapshot);
+    // Told the link ended: nothing more will come of this sender, so let go of the broker too.
+    if (snapshot.state === 'ended') this.#hangUp();
     if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {
       // Mid-transfer the connection went: keep what is stored and dial again.
       if (this.phase !== 'reconnecting') this.#droppedAt = Date.now();
@@ -352,12 +368,19 @@ export class Receive {
   async #remember(snapshot: ReceiverSnapshot): Promise<void> {
     const record = this.#record;
     const now = Date.now();
-    if (!record || !this.#accepted || (now - this.#recordedAt < RECORD_INTERVAL_MS && snapshot.state !== 'done')) return;
+    const final = snapshot.state === 'done' || snapshot.state === 'ended';
+    if (!record || !this.#accepted || (now - this.#recordedAt < RECORD_INTERVAL_MS && !final)) return;
+    // A dead link stays dead. A refusal is about this one request: asking again may be allowed.
+    const dead = snapshot.ended !== null && snapshot.ended !== 'declined';
+    if (dead) record.ended = { reason: snapshot.ended!, at: now };
     // A session that ended before the sender's list of files knows nothing of what is stored.
-    if (snapshot.files.length === 0 && record.files.length > 0) return;
+    const blind = snapshot.files.length === 0 && record.files.length > 0;
+    if (blind && !dead) return;
     this.#recordedAt = now;
-    record.stored = snapshot.progress.bytes;
-    record.done = snapshot.state === 'done';
+    if (!blind) {
+      record.stored = snapshot.progress.bytes;
+      record.done = snapshot.state === 'done';
+    }
     try {
       // A session reports done only once its store has committed everything.
       await saveTransfer(record);

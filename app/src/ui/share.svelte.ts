@@ -11,11 +11,21 @@ import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { DIAL_TIMES, hasRelay } from '../net/dial.ts';
 import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/shares.ts';
 import { matchFiles } from '../transfer/match-files.ts';
-import type { FileDescription } from '../transfer/messages.ts';
+import type { EndReason, FileDescription } from '../transfer/messages.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
+import {
+  endOf,
+  endsAfterDownload,
+  noteReceiver,
+  stageOf,
+  untilExpiry,
+  type Expiry,
+  type ExpiryChoice,
+  type ShareEnd,
+} from '../transfer/share-life.ts';
 import { newSenderKeys, passwordKey, verifyOfferTicket } from '../transfer/auth.ts';
 import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
-import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
+import { SenderSession, type FileSource, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
 import { OPEN_GATE, ShareGate } from '../transfer/share-gate.ts';
 import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
@@ -47,6 +57,11 @@ const ID_TAKEN_RETRIES = 5;
 const INCOMING_DEADLINE_MS = DIAL_TIMES.totalMs;
 /** How often a waiting share checks whether its TURN credentials need renewing. */
 const RENEW_CHECK_MS = 60_000;
+/** How often the expiry is checked against the clock (and "Expires in …" brought up to date). */
+const LIFE_CHECK_MS = 30_000;
+
+/** A session in one of these states is over: its connection is let go of. */
+const over = (state: SenderState) => state === 'done' || state === 'error' || state === 'ended';
 
 interface Live {
   connection: DataConnection;
@@ -82,6 +97,16 @@ export class Share {
   askFirst = $state(false);
   /** Whether the open share asks for a password. */
   locked = $state(false);
+  /** Why the link is dead, once it is: stopped here, or expired. */
+  ended = $state.raw<ShareEnd | null>(null);
+  /** After a reload: every receiver that started has every file, so new files come first. */
+  finished = $state(false);
+  /** Receivers that have every file, over the share's life (reloads included). */
+  sentTo = $state(0);
+  /** When and how the link ends on its own; null: never. */
+  expiry = $state.raw<ExpiryChoice | null>(null);
+  /** The wall clock as of the last check, which "Expires in …" counts from. */
+  now = $state(Date.now());
 
   #record: ShareRecord | null = null;
   #peer: Peer | null = null;
@@ -95,6 +120,7 @@ export class Share {
   /** Caps and times out the connections that have not proved the link. */
   #admission = new Admission({ ...ADMISSION, dialMs: INCOMING_DEADLINE_MS });
   #refresh: ReturnType<typeof setInterval> | undefined;
+  #lifeTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnects = 0;
 
   /** Picks up the share this browser was offering before the page reloaded, if any. */
@@ -111,6 +137,37 @@ export class Share {
     this.link = shareLink(location.origin, record);
     this.missing = record.files;
     this.status = 'needs-files';
+    this.#showLife(record);
+    const stage = stageOf(record, Date.now());
+    if (stage.stage === 'ended') {
+      this.#endLink(stage.end);
+      // While this page is open, whoever opens the dead link hears so from its sender.
+      // No files are needed to say that.
+      await this.#open(record, []);
+    } else {
+      this.finished = stage.stage === 'finished';
+      this.#watchLife();
+    }
+  }
+
+  /** Stops sharing at once: every receiver is told, and the link is dead. */
+  stop(): void {
+    this.#endLink({ reason: 'stopped', at: Date.now() });
+  }
+
+  /** Sets when the link ends on its own; a time counts from now. */
+  setExpiry(kind: Expiry): void {
+    const record = this.#record;
+    if (!record || record.ended) return;
+    record.expiry = { kind, from: Date.now() };
+    this.expiry = record.expiry;
+    void this.#persist();
+    this.#watchLife();
+  }
+
+  /** A finished share, offered again: the same files are asked for, as after any reload. */
+  keepSharing(): void {
+    this.finished = false;
   }
 
   /**
@@ -118,9 +175,11 @@ export class Share {
    * would end it, and its link would stop working.
    */
   async offering(): Promise<boolean> {
-    if (this.#record) return true;
+    // A dead link loses nothing by being replaced.
+    if (this.#record) return !this.#record.ended;
     try {
-      return (await loadShare()) !== undefined;
+      const record = await loadShare();
+      return record !== undefined && !endOf(record, Date.now());
     } catch {
       // Storage that cannot be read will not be overwritten by the new share either.
       return false;
@@ -181,6 +240,7 @@ export class Share {
   /** Stops sharing and forgets the share: its link stops working. */
   async end(): Promise<void> {
     this.hangUp();
+    clearTimeout(this.#lifeTimer);
     this.#record = null;
     this.files = [];
     this.link = null;
@@ -190,6 +250,10 @@ export class Share {
     this.password = '';
     this.askFirst = false;
     this.locked = false;
+    this.ended = null;
+    this.finished = false;
+    this.sentTo = 0;
+    this.expiry = null;
     this.#sentBefore.clear();
     this.status = 'idle';
     this.error = null;
@@ -269,6 +333,7 @@ export class Share {
       this.#keepFresh(peer, config);
       this.link = shareLink(location.origin, record);
       this.status = 'online';
+      this.#watchLife();
       peer.on('connection', (connection) => this.#accept(connection, record));
       peer.on('disconnected', () => this.#reconnect(peer));
       peer.on('open', () => {
@@ -284,6 +349,61 @@ export class Share {
       this.status = 'error';
       this.error = errorText(error);
     }
+  }
+
+  /** What the page shows of the record's life. */
+  #showLife(record: ShareRecord): void {
+    this.ended = record.ended ?? null;
+    this.expiry = record.expiry ?? null;
+    this.sentTo = (record.receivers ?? []).filter((receiver) => receiver.done).length;
+  }
+
+  /**
+   * The link is dead from now on: recorded (it stays dead after a reload), and every
+   * connected receiver told. The page stays registered, so later ones are told too.
+   */
+  #endLink(end: ShareEnd): void {
+    const record = this.#record;
+    if (!record) return;
+    clearTimeout(this.#lifeTimer);
+    if (!record.ended) {
+      record.ended = end;
+      void this.#persist();
+    }
+    this.ended = record.ended;
+    for (const live of this.#live.values()) void live.session?.end(record.ended.reason);
+  }
+
+  /**
+   * Ends the link when its time is up. By the wall clock, checked at least every
+   * LIFE_CHECK_MS: timers stop while a laptop sleeps or a phone freezes the page.
+   */
+  #watchLife(): void {
+    clearTimeout(this.#lifeTimer);
+    const record = this.#record;
+    this.now = Date.now();
+    if (!record) return;
+    const end = endOf(record, this.now);
+    if (end) return this.#endLink(end);
+    const left = untilExpiry(record, this.now);
+    if (left !== null) this.#lifeTimer = setTimeout(() => this.#watchLife(), Math.min(left, LIFE_CHECK_MS));
+  }
+
+  /** Asked by each connection once its receiver proves the link: is the link dead? (The clock may say so first.) */
+  #deadReason(record: ShareRecord): EndReason | null {
+    const end = endOf(record, Date.now());
+    if (end && record === this.#record) this.#endLink(end);
+    return end?.reason ?? null;
+  }
+
+  /** Keeps who started and who finished, so a reload knows whether the share is finished. */
+  #noteReceiver(session: string, done: boolean): void {
+    const record = this.#record;
+    const receivers = record && noteReceiver(record.receivers ?? [], session, done);
+    if (!record || !receivers) return;
+    record.receivers = receivers;
+    this.sentTo = receivers.filter((receiver) => receiver.done).length;
+    void this.#persist();
   }
 
   async #register({ peerId, secret }: ShareRecord, token: string, config: ClientConfig): Promise<Peer> {
@@ -369,7 +489,8 @@ export class Share {
     this.#forget(live);
   }
 
-  #accept(connection: DataConnection, { secret, signingKey }: ShareRecord): void {
+  #accept(connection: DataConnection, record: ShareRecord): void {
+    const { secret, signingKey } = record;
     // The broker filter (peer-guard.ts) lets only raw connections through; what
     // follows depends on it. One connection per id keeps #live unambiguous.
     if (connection.serialization !== 'raw' || this.#live.has(connection.connectionId)) return connection.close();
@@ -404,6 +525,7 @@ export class Share {
             files: this.files,
             gate: this.#gate,
             hashes: this.#hashes,
+            ended: () => this.#deadReason(record),
             onchange: (snapshot) => this.#update(live, snapshot),
           });
           void live.session.start();
@@ -420,7 +542,7 @@ export class Share {
    * transfer in its hello, and its row carries on.
    */
   #update(live: Live, snapshot: SenderSnapshot): void {
-    const ended = snapshot.state === 'done' || snapshot.state === 'declined' || snapshot.state === 'error';
+    const ended = over(snapshot.state);
     // Past 'connecting', and not failed, the receiver has proved it holds the link.
     if (!ended && snapshot.state !== 'connecting') live.seat.proven();
     this.#show(live, snapshot);
@@ -432,7 +554,8 @@ export class Share {
     const id = snapshot.session ?? live.connection.connectionId;
     const at = this.receivers.findIndex((existing) => existing.id === id);
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
-    if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error')) return;
+    // Nor does one told at once that the link is dead.
+    if (at === -1 && (snapshot.state === 'connecting' || snapshot.state === 'error' || snapshot.state === 'ended')) return;
     live.row = id;
     const earlier = this.#sentBefore.get(id) ?? 0;
     const finished = snapshot.state === 'done' && this.receivers[at]?.snapshot.state !== 'done';
@@ -445,10 +568,13 @@ export class Share {
       sentBytes: earlier + snapshot.sentBytes,
       path: live.path ?? this.receivers[at]?.path ?? null,
     };
-    if (snapshot.state === 'done' || snapshot.state === 'error') this.#sentBefore.set(id, row.sentBytes);
+    if (over(snapshot.state)) this.#sentBefore.set(id, row.sentBytes);
     this.receivers = at === -1 ? [...this.receivers, row] : this.receivers.with(at, row);
+    if (snapshot.state === 'transferring' || snapshot.state === 'done') this.#noteReceiver(id, snapshot.state === 'done');
     if (finished) {
       void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(receiverLabel(row)));
+      // The first complete download ends the link for everyone else.
+      if (this.#record && endsAfterDownload(this.#record)) this.#endLink({ reason: 'expired', at: Date.now() });
     }
     if (asking) void notifyIfHidden(i18n.t.notify.askTitle, i18n.t.notify.askBody(receiverLabel(row)));
   }

@@ -11,9 +11,16 @@
  */
 import type { BadLinkReason } from '../../transfer/link.ts';
 import type { EndReason } from '../../transfer/messages.ts';
+import type { Expiry, ShareEnd } from '../../transfer/share-life.ts';
+import { largestUnits } from '../format.ts';
 
 const count = (n: number) => n.toLocaleString('en');
 const files = (n: number) => `${count(n)} ${n === 1 ? 'file' : 'files'}`;
+/** "6 days 23 hours", "59 minutes"; empty under a minute. */
+const duration = (minutes: number) =>
+  largestUnits(minutes)
+    .map(([n, unit]) => `${count(n)} ${unit}${n === 1 ? '' : 's'}`)
+    .join(' ');
 
 export const en = {
   /** BCP 47 tag for number formatting and `<html lang>`. */
@@ -113,6 +120,30 @@ export const en = {
       relay
         ? 'Not even the relay got through. Try with both devices on the same Wi-Fi.'
         : 'This Ferry server has no relay (TURN) for networks that block direct connections. Try with both devices on the same Wi-Fi.',
+    expiry: 'Link expires',
+    expiries: {
+      never: 'Never',
+      '1h': 'After 1 hour',
+      '1d': 'After 1 day',
+      '7d': 'After 7 days',
+      'first-download': 'After the first download',
+    } satisfies Record<Expiry, string>,
+    /** Whole minutes left. */
+    expiresIn: (minutes: number): string => `Expires in ${duration(minutes) || 'less than a minute'}`,
+    endsAfterFirst: 'Ends after the first download',
+    stop: 'Stop sharing',
+    stopQuestion: 'Stop sharing now? Anyone downloading is cut off, and the link stops working for good.',
+    stopConfirm: 'Stop sharing',
+    stopCancel: 'Cancel',
+    ended: {
+      stopped: 'Sharing stopped',
+      expired: 'This link has expired',
+    } satisfies Record<ShareEnd['reason'], string>,
+    endedHint: 'The link no longer works. While Ferry is open here, whoever opens it is told so.',
+    finished: 'Your files were sent',
+    sentTo: (n: number): string => (n === 1 ? 'Sent to 1 receiver' : `Sent to ${count(n)} receivers`),
+    sendNew: 'Send new files',
+    keepSharing: 'Keep sharing the same files',
   },
   path: {
     local: 'Direct connection, same network',
@@ -169,6 +200,7 @@ export const en = {
       `Changed: ${names}. Start over to delete what was received and download the files as they are now, or cancel to keep what was received.`,
     startOver: 'Start over',
     keepOld: 'Cancel',
+    endedKept: 'What was received is kept on this device: save the files that are complete, or delete it.',
   },
   status: {
     connecting: 'Connecting…',
@@ -179,8 +211,8 @@ export const en = {
     reconnecting: 'Reconnecting…',
     verifying: 'Verifying…',
     done: 'Done',
-    declined: 'Declined',
     error: 'Failed',
+    ended: 'Ended',
     of: (done: string, total: string) => `${done} of ${total}`,
     left: (eta: string) => `${eta} left`,
     progress: 'Progress',
@@ -194,6 +226,7 @@ export const en = {
     title: 'Received on this device',
     nameAndMore: (first: string, more: number) => `${first} and ${count(more)} more`,
     complete: 'complete, not yet deleted',
+    linkEnded: 'the link no longer works',
     partly: (percent: number, total: string) => `${count(percent)}% of ${total}`,
     open: 'Open',
     resume: 'Resume',

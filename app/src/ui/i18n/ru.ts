@@ -1,5 +1,6 @@
 /** The UI in Russian; the shape is English's (en.ts), checked by the type. */
 import type { Messages } from './en.ts';
+import { largestUnits } from '../format.ts';
 
 const rules = new Intl.PluralRules('ru');
 
@@ -11,6 +12,20 @@ export function plural(n: number, one: string, few: string, many: string): strin
 
 const count = (n: number) => n.toLocaleString('ru');
 const files = (n: number) => `${count(n)} ${plural(n, 'файл', 'файла', 'файлов')}`;
+/** Units after «через»: 1 минуту, 2 минуты, 5 минут. */
+const UNITS = {
+  day: ['день', 'дня', 'дней'],
+  hour: ['час', 'часа', 'часов'],
+  minute: ['минуту', 'минуты', 'минут'],
+} as const;
+/** «6 дней 23 часа», «59 минут»; пусто, если меньше минуты. */
+const duration = (minutes: number) =>
+  largestUnits(minutes)
+    .map(([n, unit]) => {
+      const [one, few, many] = UNITS[unit];
+      return `${count(n)} ${plural(n, one, few, many)}`;
+    })
+    .join(' ');
 
 export const ru: Messages = {
   tag: 'ru',
@@ -108,6 +123,30 @@ export const ru: Messages = {
       relay
         ? 'Не помог даже ретранслятор. Попробуйте подключить оба устройства к одной сети Wi-Fi.'
         : 'У этого сервера Ferry нет ретранслятора (TURN) для сетей, которые не пропускают прямые соединения. Попробуйте подключить оба устройства к одной сети Wi-Fi.',
+    expiry: 'Ссылка перестанет работать',
+    expiries: {
+      never: 'Никогда',
+      '1h': 'Через час',
+      '1d': 'Через сутки',
+      '7d': 'Через 7 дней',
+      'first-download': 'После первого скачивания',
+    },
+    expiresIn: (minutes: number) =>
+      minutes < 1 ? 'Перестанет работать меньше чем через минуту' : `Перестанет работать через ${duration(minutes)}`,
+    endsAfterFirst: 'Перестанет работать после первого скачивания',
+    stop: 'Остановить раздачу',
+    stopQuestion: 'Остановить раздачу сейчас? Все, кто скачивает, будут отключены, а ссылка перестанет работать навсегда.',
+    stopConfirm: 'Остановить',
+    stopCancel: 'Отмена',
+    ended: {
+      stopped: 'Раздача остановлена',
+      expired: 'Срок действия ссылки истёк',
+    },
+    endedHint: 'Ссылка больше не работает. Пока Ferry открыт здесь, каждый, кто её откроет, узнает об этом.',
+    finished: 'Файлы отправлены',
+    sentTo: (n: number) => `Отправлено ${count(n)} ${plural(n, 'получателю', 'получателям', 'получателям')}`,
+    sendNew: 'Отправить новые файлы',
+    keepSharing: 'Раздавать те же файлы дальше',
   },
   path: {
     local: 'Прямое соединение в одной сети',
@@ -168,6 +207,7 @@ export const ru: Messages = {
       `Изменились: ${names}. Начните заново, чтобы удалить полученное и загрузить файлы в нынешнем виде, или отмените, чтобы оставить то, что уже получено.`,
     startOver: 'Начать заново',
     keepOld: 'Отмена',
+    endedKept: 'Полученное осталось на этом устройстве: сохраните готовые файлы или удалите его.',
   },
   status: {
     connecting: 'Подключение…',
@@ -178,8 +218,8 @@ export const ru: Messages = {
     reconnecting: 'Переподключение…',
     verifying: 'Проверка…',
     done: 'Готово',
-    declined: 'Отклонён',
     error: 'Ошибка',
+    ended: 'Прекращено',
     of: (done: string, total: string) => `${done} из ${total}`,
     left: (eta: string) => `осталось ${eta}`,
     progress: 'Ход передачи',
@@ -193,6 +233,7 @@ export const ru: Messages = {
     title: 'Получено на этом устройстве',
     nameAndMore: (first: string, more: number) => `${first} и ещё ${count(more)}`,
     complete: 'получено полностью, ещё не удалено',
+    linkEnded: 'ссылка больше не работает',
     partly: (percent: number, total: string) => `${count(percent)}% из ${total}`,
     open: 'Открыть',
     resume: 'Продолжить',

@@ -96,7 +96,7 @@ describe('a share that asks first', () => {
     expect(await showsFiles(first, file)).toBe(false);
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     // Headless Chromium on Linux, in its own words.
-    await expect(rows.first().getByTestId('receiver-device').innerText()).resolves.toMatch(/^Chrome \d+ on Linux · as it says$/);
+    await expect(rows.first().getByTestId('receiver-device').innerText()).resolves.toMatch(/^Chrome \d+ on Linux \(self-reported\)$/);
     await rows.first().getByTestId('approve').click();
     await downloadIntact(first, file);
     expect(await rows.first().getByTestId('approve').count()).toBe(0);

@@ -102,7 +102,7 @@ export const en = {
     receivers: 'Receivers',
     receiver: (n: number) => `Receiver ${count(n)}`,
     /** A receiver's own description of its device: anyone with the link can claim anything. */
-    selfReported: (device: string) => `${device} · as it says`,
+    selfReported: (device: string) => `${device} (self-reported)`,
     gateOptions: 'Optional: set these before choosing the files',
     password: 'Password',
     passwordHint: 'Receivers must type it before they see anything. It is not in the link: tell it to them another way.',

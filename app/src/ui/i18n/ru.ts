@@ -105,7 +105,7 @@ export const ru: Messages = {
     sendOther: 'Отправить другие файлы',
     receivers: 'Получатели',
     receiver: (n: number) => `Получатель ${count(n)}`,
-    selfReported: (device: string) => `${device} · по его словам`,
+    selfReported: (device: string) => `${device} (со слов получателя)`,
     gateOptions: 'По желанию: задайте до того, как выберете файлы',
     password: 'Пароль',
     passwordHint: 'Получатели должны ввести его, прежде чем что-либо увидят. В ссылке его нет: сообщите его другим путём.',

@@ -57,8 +57,11 @@ describe('someone who knows a sender’s id', () => {
     expect((await brokerClient(id, 'squatter')).first).toBe('ID-TAKEN');
     await receiveIntact(link, [file]);
 
-    // Reloaded, the page waits for its files again; its id waits for it.
+    // Reloaded, the page shows the share finished (its one receiver has everything);
+    // kept going, it waits for its files again, and its id waits for it.
     await sender.reload();
+    await sender.getByTestId('share-finished').waitFor();
+    await sender.getByRole('button', { name: 'Keep sharing the same files' }).click();
     await sender.getByRole('heading', { name: 'Your share is still open' }).waitFor();
     expect((await brokerClient(id, 'squatter')).first).toBe('ID-TAKEN');
     await sender.locator('input[type=file]').setInputFiles([file.path]);

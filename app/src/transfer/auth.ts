@@ -97,7 +97,12 @@ export function proveReceiver(secret: string, prints: Fingerprints): string {
  * leaves the device. 16 bytes, base64url.
  */
 export function sessionName(secret: string, id: string): string {
-  return base64url(hmac(secret, new TextEncoder().encode(`${DOMAIN} session ${id}`)).subarray(0, 16));
+  return base64url(shortMac(secret, `${DOMAIN} session ${id}`));
+}
+
+/** Names and tickets: an HMAC of `text`, cut to 16 bytes, which is plenty to be unguessable. */
+function shortMac(secret: string, text: string): Uint8Array {
+  return hmac(secret, new TextEncoder().encode(text)).subarray(0, 16);
 }
 
 /** Checks, as the sender, the other side's proof of the secret, in time independent of where it differs. */
@@ -107,13 +112,16 @@ export function verifyReceiver(secret: string, prints: Fingerprints, proof: stri
 
 /** Whether `proof` is the HMAC of `message` under `key`, compared in time independent of where it differs. */
 function macMatches(key: string, message: Uint8Array, proof: string): boolean {
-  let given: Uint8Array;
+  return matches(proof, hmac(key, message));
+}
+
+/** Whether base64url `given` decodes to `expected`; anything that does not decode does not. */
+function matches(given: string, expected: Uint8Array): boolean {
   try {
-    given = fromBase64url(proof);
+    return sameBytes(fromBase64url(given), expected);
   } catch {
     return false;
   }
-  return sameBytes(given, hmac(key, message));
 }
 
 /**
@@ -154,15 +162,15 @@ export function verifyPassword(key: string, prints: Fingerprints, proof: string)
  * base64url. The broker sees it, and could replay it; nothing else can.
  */
 export function offerTicket(secret: string, brokerId: string, connectionId: string): string {
-  return base64url(hmac(secret, new TextEncoder().encode(`${DOMAIN} offer ${brokerId} ${connectionId}`)).subarray(0, 16));
+  return base64url(offerMac(secret, brokerId, connectionId));
 }
 
 export function verifyOfferTicket(secret: string, brokerId: string, connectionId: string, ticket: string): boolean {
-  try {
-    return sameBytes(fromBase64url(ticket), fromBase64url(offerTicket(secret, brokerId, connectionId)));
-  } catch {
-    return false;
-  }
+  return matches(ticket, offerMac(secret, brokerId, connectionId));
+}
+
+function offerMac(secret: string, brokerId: string, connectionId: string): Uint8Array {
+  return shortMac(secret, `${DOMAIN} offer ${brokerId} ${connectionId}`);
 }
 
 /** Compares in time that depends only on the lengths. */

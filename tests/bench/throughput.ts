@@ -29,6 +29,8 @@ import type { Arrival } from './page/contenders.ts';
 import { contendersScript } from './page/build.ts';
 import { startProfiler, topSelfTime, type CpuProfile } from './profile.ts';
 import { browserPid, treeUsage, type TreeUsage } from './processes.ts';
+import { summarizeTrace, timelineChart, traceTable, type Trace } from './timeline.ts';
+import type { TraceEvent } from '../../app/src/transfer/trace.ts';
 import {
   chart,
   CONTENDERS,
@@ -166,14 +168,22 @@ async function peerjs(browsers: Browsers, sender: Page, receiver: Page, file: Fi
   return arrival;
 }
 
+/** The timeline of the last Ferry round (timeline.ts). */
+let lastTrace: Trace | null = null;
+
 /** Ferry as a person uses it: the sender picks the file, the receiver opens the link. */
 async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page, file: Fixture, profiles?: Profiles): Promise<Timed> {
+  lastTrace = null;
+  // Ferry records its timeline into this array when it finds it (app/src/transfer/trace.ts).
+  await sender.addInitScript({ content: 'window.__ferryTrace = [];' });
   await sender.goto(origin);
   await sender.locator('input[type=file]').setInputFiles(file.path);
   const share = sender.getByTestId('share-link');
   await share.waitFor();
   await sender.waitForFunction(() => /#\/r\//.test((document.querySelector('[data-testid=share-link]') as HTMLInputElement).value));
   const link = await share.inputValue();
+  // The sender's timeline is kept from here: it only has a session once the receiver comes.
+  await sender.evaluate(() => (window.__ferryTrace.length = 0));
   // Bundled, like the contenders: the page cannot run code straight from this process's transpiler.
   await receiver.addInitScript({ content: `${script}\ncontenders.ferryProbe();` });
   const stopSender = profiles && (await startProfiler(sender));
@@ -188,6 +198,8 @@ async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page,
   if (times.error) throw new Error(`Ferry's transfer failed: ${times.error}`);
   if (times.firstDataAt === undefined || times.listedAt === undefined) throw new Error('the probe saw no data frame');
   if (profiles) [profiles.sender, profiles.receiver] = await Promise.all([stopSender!(), stopReceiver!()]);
+  const [senderTrace, receiverTrace] = await Promise.all([sender, receiver].map((page) => page.evaluate(() => window.__ferryTrace as TraceEvent[])));
+  lastTrace = { sender: senderTrace!, receiver: receiverTrace!, firstAt: times.firstDataAt, lastAt: times.doneAt! };
   const path = await receiver.getByTestId('connection-path').first().getAttribute('data-path', { timeout: 5_000 });
   return {
     ...(path && { path }),
@@ -329,7 +341,7 @@ function describe(run: Run): string {
   return `${run.link} · round ${run.round + 1} · ${LABELS[run.contender]}: ${run.bytes / MiB} MiB in ${run.seconds.toFixed(2)} s = ${mbps(run).toFixed(1)} MB/s${setup}`;
 }
 
-function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[]): string {
+function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[], timeline?: { run: Run; trace: Trace }): string {
   const sections: string[] = [`Machine: ${machineLine()}`];
   for (const { link, size } of LINKS) {
     const summaries = summarize(runs, link.name);
@@ -339,6 +351,13 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[]
       `### ${link.name}: ${size / MiB} MiB file, ${summaries[0]?.rounds ?? 0} rounds`,
       throughputTable(summaries, link),
       `Ferry / raw pump: **${times(overRaw)}** · Ferry / PeerJS defaults: **${times(overPeerjs)}** (medians of this run)`,
+    );
+  }
+  if (timeline) {
+    sections.push(
+      `### Where Ferry waits: the timeline of its median round without a limit (round ${timeline.run.round + 1}, ${mbps(timeline.run).toFixed(1)} MB/s)`,
+      'Shares are of the time from the first byte to the last; spans under 0.1 ms are not counted. timeline.svg shows 2 s of it.',
+      traceTable(summarizeTrace(timeline.trace)),
     );
   }
   const ferryRuns = runs.filter((run) => run.contender === 'ferry' && run.firstByteMs !== undefined);
@@ -428,6 +447,8 @@ async function main(): Promise<void> {
     };
 
     const runs: Run[] = [];
+    /** Ferry's rounds on the link with no limit, with their timelines. */
+    const traced: { run: Run; trace: Trace }[] = [];
     const fixtures = new Map<number, Fixture>();
     const fixture = async (size: number) => {
       if (!fixtures.has(size)) fixtures.set(size, await randomFixture(work, `bench-${size}.bin`, size));
@@ -444,6 +465,7 @@ async function main(): Promise<void> {
         for (const contender of order) {
           const run = await measure(browsers, contender, file, link.name, round);
           runs.push(run);
+          if (lastTrace && link === FULL_LINK) traced.push({ run, trace: lastTrace });
           console.log(describe(run));
         }
       }
@@ -478,7 +500,9 @@ async function main(): Promise<void> {
       }
     }
 
-    const report = render(runs, memoryRun, profiles, pathRuns);
+    // The round whose speed is the median's: the one the timeline shows.
+    const middle = [...traced].sort((a, b) => a.run.seconds - b.run.seconds)[Math.floor((traced.length - 1) / 2)];
+    const report = render(runs, memoryRun, profiles, pathRuns, middle);
     console.log(`\n${report}`);
     if (!smoke) {
       await mkdir(args.out, { recursive: true });
@@ -494,7 +518,10 @@ async function main(): Promise<void> {
           `${machineLine()} · ${settings.size / MiB} MiB (no limit), ${settings.narrowSize / MiB} MiB (100 Mbit/s)`,
         ),
       );
-      console.log(`\nwrote results.md, results.json and throughput.svg to ${args.out}`);
+      if (middle) {
+        await writeFile(path.join(args.out, 'timeline.svg'), timelineChart(middle.trace, `${machineLine()} · ${middle.run.bytes / MiB} MiB, veth with no limit, ${mbps(middle.run).toFixed(1)} MB/s`));
+      }
+      console.log(`\nwrote results.md, results.json, throughput.svg and timeline.svg to ${args.out}`);
     }
   } finally {
     await Promise.all([senderContext?.close(), receiverContext?.close()]);

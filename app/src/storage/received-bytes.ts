@@ -14,6 +14,7 @@ import { promisifyRequest } from 'idb-keyval';
 import type { FileDescription } from '../transfer/messages.ts';
 import { addRange, parseRangeList, type RangeList } from '../transfer/ranges.ts';
 import { StorageFullError, type ReceiveStore } from '../transfer/store.ts';
+import { since, span } from '../transfer/trace.ts';
 import { chunkPlace, type Chunk } from './chunk-places.ts';
 import { hashKey, pinKey, rangesKey, received } from './layout.ts';
 
@@ -60,6 +61,9 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
   }
 
   async function commitBatch(batch: Chunk[], verifiedNow: { file: number; sha256: string }[]): Promise<void> {
+    const start = since();
+    // Counted now: writing hands the buffers to the storage worker.
+    const size = batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
     const touched = new Map<number, RangeList>();
     for (const { file, offset, bytes } of batch) {
       touched.set(file, addRange(touched.get(file) ?? ranges[file]!, offset, offset + bytes.length));
@@ -72,6 +76,7 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
       return promisifyRequest(store.transaction);
     });
     for (const [file, list] of touched) ranges[file] = list;
+    span('commit', start, size);
   }
 
   function throwIfFailed(): void {

@@ -8,6 +8,7 @@
  */
 import { AbortedError } from './errors.ts';
 import type { Channel } from './channel.ts';
+import { sample, waited } from './trace.ts';
 
 export interface FlowLimits {
   highWater: number;
@@ -36,10 +37,11 @@ export class FlowControl {
   async send(frame: Uint8Array<ArrayBuffer>): Promise<void> {
     // A loop, not an if: a bufferedamountlow event queued before we listened can wake
     // us while the queue is full again.
-    while (this.#channel.bufferedAmount + frame.byteLength > this.#limits.highWater) await this.#drained();
+    while (this.#channel.bufferedAmount + frame.byteLength > this.#limits.highWater) await waited('drain', this.#drained());
     this.#signal.throwIfAborted();
     if (this.#channel.readyState !== 'open') throw new AbortedError('the connection closed');
     this.#channel.send(frame);
+    sample('buffered', this.#channel.bufferedAmount);
   }
 
   #drained(): Promise<void> {

@@ -10,6 +10,7 @@ import { AbortedError, ProtocolError } from './errors.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
 import { encodeControl, FrameDecoder, MAX_CONTROL_BYTES, MAX_UNAUTHENTICATED_BYTES, MIN_MESSAGE_SIZE } from './frames.ts';
 import { PROTOCOL_VERSION, type ControlMessage, type Message } from './messages.ts';
+import { since, span } from './trace.ts';
 
 /**
  * No message is larger than this, whatever the peers negotiated: 256 KiB is what
@@ -217,7 +218,9 @@ export class PeerLink {
       return this.fail(new ProtocolError('the other side sent more than it was asked for'));
     }
     this.#handlers.heard?.();
+    const arrived = since();
     this.#inbox = this.#inbox.then(async () => {
+      span('inbox', arrived, bytes);
       try {
         await this.#handle(data);
       } catch (error) {

@@ -22,6 +22,7 @@ import { changedFiles, ManifestChangedError, newPins } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
+import { sample, since, span, waited } from './trace.ts';
 
 /**
  * 'password' and 'approval': the sender holds the files back until we prove its
@@ -324,9 +325,10 @@ export class ReceiverSession {
     await this.#hash(file, offset, payload);
     // The store may take ownership of the payload's buffer (a worker transfer detaches
     // it), so nothing reads the payload after this.
-    await this.#store!.write(file, offset, payload);
+    await waited('store', this.#store!.write(file, offset, payload));
     asked.at += length;
     this.#askedBytes -= length;
+    sample('asked', this.#askedBytes);
     this.#stored += length;
     // A range that ends at the file's end stays first until the file's hash arrives.
     if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#asked.shift();
@@ -339,7 +341,9 @@ export class ReceiverSession {
   async #hash(file: number, offset: number, payload: Uint8Array): Promise<void> {
     const stream = this.#stream;
     if (stream && stream.file === file && stream.at === offset) {
+      const hashing = since();
       this.#hasher!.update(payload);
+      span('hash', hashing);
       stream.at += payload.length;
     } else if (offset === 0) {
       this.#hasher ??= await createSha256();
@@ -436,6 +440,7 @@ export class ReceiverSession {
     }
     if (batch.length > 0) {
       this.#watch();
+      sample('asked', this.#askedBytes);
       await this.#link.send({ type: 'request', ranges: batch, stored: this.#stored, total: this.#total });
     }
   }

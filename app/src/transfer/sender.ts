@@ -18,6 +18,7 @@ import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { ReadAhead } from './read-ahead.ts';
 import type { ShareGate } from './share-gate.ts';
+import { sample, since, span, waited } from './trace.ts';
 
 /** A file the sender offers. `read` returns bytes [start, end). */
 export interface FileSource extends FileDescription {
@@ -114,6 +115,8 @@ export class SenderSession {
   #proven = false;
   /** Set by end(): nothing more is sent but the news. */
   #ending: EndReason | null = null;
+  /** When the pump last ran out of ranges to send (for the bench's timeline). */
+  #idleSince = NaN;
 
   constructor(options: SenderOptions) {
     this.#options = options;
@@ -277,8 +280,17 @@ export class SenderSession {
     // Monotonic: the report lags what we already sent, so take whichever is further.
     this.#progress = this.#meter.progress(Math.min(Math.max(stored, this.#progress.bytes), total), this.#now());
     if (this.#state !== 'transferring') this.#set('transferring');
+    span('grant', this.#idleSince);
+    this.#idleSince = NaN;
+    // How much the channel still had to send when more was asked for: none means it ran dry.
+    sample('granted', this.#options.channel.bufferedAmount);
     // Requests queue behind each other; the inbox stays free for receipts meanwhile.
-    this.#pump = this.#pump.then(() => this.#send(ranges)).catch((error: unknown) => this.#link.fail(asError(error)));
+    const pump = (this.#pump = this.#pump
+      .then(() => this.#send(ranges))
+      .catch((error: unknown) => this.#link.fail(asError(error)))
+      .finally(() => {
+        if (this.#pump === pump) this.#idleSince = since();
+      }));
   }
 
   async #send(ranges: FileRange[]): Promise<void> {
@@ -293,9 +305,11 @@ export class SenderSession {
         const length = Math.min(payloadBytes, end - offset);
         const frame = allocateDataFrame(file, offset, length);
         const payload = frame.subarray(DATA_HEADER_BYTES);
-        await this.#reader.fill(source, offset, payload);
+        await waited('read', this.#reader.fill(source, offset, payload));
         if (running) {
+          const hashing = since();
           running.hasher.update(payload);
+          span('hash', hashing);
           running.at += length;
         }
         await this.#link.sendFrame(frame);

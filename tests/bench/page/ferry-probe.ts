@@ -16,6 +16,8 @@ export interface FerryTimes {
 declare global {
   interface Window {
     __ferryTimes: FerryTimes;
+    /** Filled by Ferry's own trace (app/src/transfer/trace.ts) when it finds this array. */
+    __ferryTrace: unknown[];
   }
 }
 
@@ -23,6 +25,7 @@ export function ferryProbe(): void {
   const now = () => performance.timeOrigin + performance.now();
   const times: FerryTimes = { openedAt: performance.timeOrigin };
   window.__ferryTimes = times;
+  window.__ferryTrace = [];
 
   // DATA frames start with type byte 0x10. One listener per channel, gone after the first.
   const watch = (channel: RTCDataChannel) => {

@@ -120,6 +120,20 @@ describe('what the receiver pins', () => {
     expect(order).toEqual(['pin 1', 'write']);
   });
 
+  it('a hash first heard at the file’s end of a file that verifies: recorded with its batch, not in a disk trip of its own', async () => {
+    const files = [randomFile('a.bin', 2000), randomFile('b.bin', 3000)];
+    const store = memoryStore(files);
+    const order: string[] = [];
+    const [pin, settle] = [store.pin.bind(store), store.settle.bind(store)];
+    store.pin = async (hashes) => (hashes.length > 0 && order.push(`pin ${hashes.length}`), pin(hashes));
+    store.settle = async (file, hash) => (order.push(`settle ${file} ${hash === null ? 'failed' : 'verified'}`), settle(file, hash));
+    const { receiver } = await wire(files, { store }).settled;
+    expect(receiver.state).toBe('done');
+    expect(order).toEqual(['settle 0 verified', 'settle 1 verified']);
+    // The verified hash is the pin from here on.
+    expect(files.map((_, file) => store.pinned(file))).toEqual(files.map((file) => sha256(file.bytes)));
+  });
+
   it('a hash first heard at the file’s end, and a damaged file is fetched once more against it', async () => {
     const file = randomFile('a.bin', 300_000);
     let flipped = false;

@@ -367,9 +367,12 @@ export class ReceiverSession {
     // Another hash than the one announced before: another file, never to be mixed with
     // what is stored, nor fetched again without asking.
     if (pinned !== null && pinned !== sha256) throw new ManifestChangedError([description.name]);
-    if (pinned === null) await store.pin([{ file, sha256 }]);
     this.#asked.shift();
     const ok = (await this.#digest(file, description.size)) === sha256;
+    // A verified file's hash is its pin: it is recorded with the batch that holds the
+    // file's last bytes, not in a disk round trip of its own per file. A file that fails
+    // is fetched again, held to this hash: that pin must be on disk first.
+    if (!ok && pinned === null) await store.pin([{ file, sha256 }]);
     await store.settle(file, ok ? sha256 : null);
     await this.#link.send({ type: 'receipt', file, ok });
     if (ok) {

@@ -9,6 +9,7 @@ import { Admission, ADMISSION, type Seat } from '../net/admission.ts';
 import { BrokerError, describeConnection, fetchClientConfig, newBrokerToken, openPeer, type ClientConfig } from '../net/broker.ts';
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { DIAL_TIMES, hasRelay } from '../net/dial.ts';
+import { coalesced } from '../storage/coalesced.ts';
 import { forgetShare, loadShare, saveShare, type ShareRecord } from '../storage/shares.ts';
 import { matchFiles } from '../transfer/match-files.ts';
 import type { EndReason, FileDescription } from '../transfer/messages.ts';
@@ -59,6 +60,8 @@ const INCOMING_DEADLINE_MS = DIAL_TIMES.totalMs;
 const RENEW_CHECK_MS = 60_000;
 /** How often the expiry is checked against the clock (and "Expires in …" brought up to date). */
 const LIFE_CHECK_MS = 30_000;
+/** Hashes learned while sending are saved with the share at most this often. */
+const HASH_SAVE_DELAY_MS = 1000;
 
 /** A session in one of these states is over: its connection is let go of. */
 const over = (state: SenderState) => state === 'done' || state === 'error' || state === 'ended';
@@ -308,11 +311,12 @@ export class Share {
       void this.#persist();
     });
     this.#showGate(record);
+    const indexes = new Map(files.map((file, index) => [file, index]));
     this.#hashes = new FileHashes((file, sha256) => {
-      const index = files.indexOf(file);
-      if (index === -1 || record.hashes[index] === sha256) return;
+      const index = indexes.get(file);
+      if (index === undefined || record.hashes[index] === sha256) return;
       record.hashes[index] = sha256;
-      void this.#persist();
+      this.#persistSoon();
     });
     // Known from before a reload (and checked against the files just added): no need
     // to read them again, and receivers' manifests carry them from the start.
@@ -419,7 +423,21 @@ export class Share {
     }
   }
 
-  async #persist(): Promise<void> {
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Saves the share within a second. For hashes, which come one per file (10,000 in a
+   * few seconds) and only spare a reloaded page from hashing those files again.
+   */
+  #persistSoon(): void {
+    this.#saveTimer ??= setTimeout(() => {
+      this.#saveTimer = undefined;
+      void this.#persist();
+    }, HASH_SAVE_DELAY_MS);
+  }
+
+  /** Saves the share as it is; asks that come while a save runs share the next one. */
+  #persist = coalesced(async () => {
     if (!this.#record) return;
     try {
       await saveShare(this.#record);
@@ -427,7 +445,7 @@ export class Share {
       // The share still works; only surviving a reload is lost.
       console.warn('cannot save the share', error);
     }
-  }
+  });
 
   #reconnect(peer: Peer): void {
     if (peer !== this.#peer || peer.destroyed || this.status === 'reconnecting') return;

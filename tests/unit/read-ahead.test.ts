@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReadAhead } from '../../app/src/transfer/read-ahead.ts';
+import { EARLY_FILES, ReadAhead } from '../../app/src/transfer/read-ahead.ts';
 import type { FileSource } from '../../app/src/transfer/sender.ts';
 import { memoryFile } from './transfer-harness.ts';
 
@@ -46,6 +46,25 @@ describe('ReadAhead', () => {
     const other = counted(bytes.map((b) => 255 - b));
     expect(await fill(reader, other.file, 70, 2)).toEqual([185, 184]);
     expect(other.reads[0]).toEqual([70, 86]);
+  });
+
+  it('reads small files about to be sent ahead, a bounded number at a time', async () => {
+    const started: string[] = [];
+    const files = Array.from({ length: EARLY_FILES + 10 }, (_, i) => {
+      const inner = memoryFile(`${i}.bin`, bytes.slice(0, 10 + (i % 5)));
+      return { ...inner, read: (start: number, end: number) => (started.push(`${inner.name} ${start}-${end}`), inner.read(start, end)) };
+    });
+    const large = counted(new Uint8Array(64)).file;
+    const reader = new ReadAhead(32);
+    reader.expect([large, ...files]);
+    // Not the file larger than a block: it is read block by block when its turn comes.
+    expect(started).toHaveLength(EARLY_FILES);
+    expect(started[0]).toBe('0.bin 0-10');
+    for (const [i, file] of files.entries()) {
+      expect(await fill(reader, file, 0, file.size)).toEqual([...bytes.slice(0, file.size)]);
+      // Each file read once, and the line moves on as files are taken.
+      expect(started).toHaveLength(Math.min(files.length, EARLY_FILES + i + 1));
+    }
   });
 
   it('fails when the file has fewer bytes than it claimed', async () => {

@@ -8,6 +8,13 @@
 import type { FileSource } from './sender.ts';
 
 export const READ_BLOCK_BYTES = 2 * 1024 * 1024;
+/**
+ * Small files about to be sent are read this many at a time, and no more than this
+ * many bytes: each read is a trip, and 10,000 tiny files one trip at a time would
+ * leave the channel idle for most of the transfer.
+ */
+export const EARLY_FILES = 64;
+export const EARLY_BYTES = 4 * 1024 * 1024;
 
 interface Block {
   start: number;
@@ -19,6 +26,11 @@ export class ReadAhead {
   #source: FileSource | null = null;
   #current: Block | null = null;
   #next: Block | null = null;
+  /** Small files to read whole before they are needed, in the order they will be sent. */
+  #upcoming: FileSource[] = [];
+  /** Their reads under way, and the bytes those cover. */
+  readonly #early = new Map<FileSource, Block>();
+  #earlyBytes = 0;
 
   constructor(blockBytes = READ_BLOCK_BYTES) {
     this.#blockBytes = blockBytes;
@@ -38,11 +50,36 @@ export class ReadAhead {
     }
   }
 
+  /**
+   * Files about to be sent whole, from their first byte: those that fit in one block
+   * are read ahead, a few at a time, so that each is there when its turn comes.
+   */
+  expect(sources: readonly FileSource[]): void {
+    for (const source of sources) if (source.size > 0 && source.size <= this.#blockBytes) this.#upcoming.push(source);
+    this.#readEarly();
+  }
+
+  #readEarly(): void {
+    while (this.#upcoming.length > 0 && this.#early.size < EARLY_FILES && this.#earlyBytes < EARLY_BYTES) {
+      const source = this.#upcoming.shift()!;
+      if (source === this.#source || this.#early.has(source)) continue;
+      this.#early.set(source, this.#read(source, 0));
+      this.#earlyBytes += source.size;
+    }
+  }
+
   /** The block holding `at`, starting a read of the one after it. */
   #blockAt(source: FileSource, at: number): Block {
     if (source !== this.#source) {
       this.#source = source;
       this.#current = this.#next = null;
+      const early = this.#early.get(source);
+      if (early) {
+        this.#early.delete(source);
+        this.#earlyBytes -= source.size;
+        this.#current = early;
+        this.#readEarly();
+      }
     }
     const current = this.#current;
     if (current && at >= current.start && at < current.start + this.#blockBytes) return current;

@@ -280,6 +280,8 @@ export class SenderSession {
     // Monotonic: the report lags what we already sent, so take whichever is further.
     this.#progress = this.#meter.progress(Math.min(Math.max(stored, this.#progress.bytes), total), this.#now());
     if (this.#state !== 'transferring') this.#set('transferring');
+    // Small files asked for whole are read ahead, while earlier requests are still being sent.
+    this.#reader.expect(ranges.filter(({ file, start, end }) => start === 0 && end === this.#options.files[file]!.size).map(({ file }) => this.#options.files[file]!));
     span('grant', this.#idleSince);
     this.#idleSince = NaN;
     // How much the channel still had to send when more was asked for: none means it ran dry.

@@ -11,7 +11,8 @@ export function fileSource(file: File, path = file.webkitRelativePath || file.na
     type: file.type,
     lastModified: file.lastModified,
     // Lazy: only the requested slice is read, so no file is ever held whole in memory.
-    read: async (start, end) => new Uint8Array(await file.slice(start, end).arrayBuffer()),
+    // A small file read whole skips the slice, a trip of its own to the browser.
+    read: async (start, end) => new Uint8Array(await (start === 0 && end === file.size ? file : file.slice(start, end)).arrayBuffer()),
   };
 }
 

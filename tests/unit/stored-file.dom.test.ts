@@ -18,7 +18,10 @@ import { readZip } from '../e2e/zip-reader.ts';
 const bytesOf = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
 
 /** A transfer stored as IndexedDB chunks (what a browser without OPFS keeps). */
-async function storeTransfer(id: string, files: { name: string; bytes: Uint8Array; chunk: number; verified?: boolean }[]): Promise<TransferRecord> {
+async function storeTransfer(
+  id: string,
+  files: { name: string; bytes: Uint8Array; chunk: number; verified?: boolean; inline?: boolean }[],
+): Promise<TransferRecord> {
   const record: TransferRecord = {
     id,
     address: { peerId: `sender${id}`, secret: 'secret', senderKey: 'key' },
@@ -32,8 +35,11 @@ async function storeTransfer(id: string, files: { name: string; bytes: Uint8Arra
   };
   await set(`${record.address.peerId}/secret/key`, record, transferRecords());
   await received()('readwrite', (store) => {
-    for (const [index, { bytes, chunk, verified = true }] of files.entries()) {
-      for (let at = 0; at < bytes.length; at += chunk) store.put(new Blob([bytes.slice(at, at + chunk)]), [id, index, at]);
+    for (const [index, { bytes, chunk, verified = true, inline = false }] of files.entries()) {
+      for (let at = 0; at < bytes.length; at += chunk) {
+        const piece = bytes.slice(at, at + chunk);
+        store.put(inline ? piece : new Blob([piece]), [id, index, at]);
+      }
       if (verified) store.put('0'.repeat(64), hashKey(id, index));
     }
     return promisifyRequest(store.transaction);
@@ -52,6 +58,19 @@ describe('stored files', () => {
     expect((await findTransferById('t1'))?.id).toBe('t1');
     const file = await verifiedFile(record, 0);
     expect(Buffer.compare(await readAll(await file.open()), bytes)).toBe(0);
+  });
+
+  it('stream a file kept inline, as small files are, and one mixing both kinds of chunk', async () => {
+    const small = bytesOf(1024, 3);
+    const record = await storeTransfer('t-inline', [{ name: 'small.txt', bytes: small, chunk: 65_536, inline: true }]);
+    expect(Buffer.compare(await readAll(await (await verifiedFile(record, 0)).open()), small)).toBe(0);
+    const mixed = bytesOf(3000, 4);
+    const both = await storeTransfer('t-mixed', [{ name: 'mixed.bin', bytes: mixed, chunk: 1000, inline: true }]);
+    await received()('readwrite', (store) => {
+      store.put(new Blob([mixed.slice(1000, 2000)]), [both.id, 0, 1000]);
+      return promisifyRequest(store.transaction);
+    });
+    expect(Buffer.compare(await readAll(await (await verifiedFile(both, 0)).open()), mixed)).toBe(0);
   });
 
   it('stream an empty file', async () => {

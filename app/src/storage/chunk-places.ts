@@ -13,6 +13,8 @@ export interface Chunk {
   file: number;
   offset: number;
   bytes: Uint8Array;
+  /** Of a file no larger than SMALL_FILE_BYTES: kept in IndexedDB wherever the rest goes. */
+  small?: boolean;
 }
 
 export interface ChunkPlace {
@@ -29,15 +31,30 @@ export interface ChunkPlace {
   release(id: string): Promise<void>;
 }
 
-/** Chunks as Blobs in IndexedDB, written in the transaction that records them. */
-const indexedDbChunks: ChunkPlace = {
+/**
+ * Files up to this size are kept in IndexedDB even where OPFS is offered. Opening,
+ * flushing and closing an OPFS file costs milliseconds, so 10,000 small files would
+ * take minutes; IndexedDB commits thousands of them in one transaction. Chromium keeps
+ * values up to 64 KiB inside its database and larger ones as files of their own.
+ */
+export const SMALL_FILE_BYTES = 64 * 1024;
+
+/** A chunk as IndexedDB holds it: small ones inline, as bytes; larger ones as Blobs. */
+export type StoredChunk = Blob | Uint8Array<ArrayBuffer>;
+
+/** Chunks in IndexedDB, written in the transaction that records them. */
+export const indexedDbChunks: ChunkPlace = {
   kind: 'indexeddb',
   write: async () => {},
   record(id, batch, store) {
-    for (const { file, offset, bytes } of batch) store.put(new Blob([bytes as Uint8Array<ArrayBuffer>]), [id, file, offset]);
+    for (const { file, offset, bytes } of batch) {
+      // A copy of just the bytes: the chunk may be a view into a larger frame.
+      const value: StoredChunk = bytes.length <= SMALL_FILE_BYTES ? bytes.slice() : new Blob([bytes as Uint8Array<ArrayBuffer>]);
+      store.put(value, [id, file, offset]);
+    }
   },
   async read(id, file) {
-    const chunks = await received()('readonly', (store) => promisifyRequest(store.getAll(chunkKeys(id, file)) as IDBRequest<Blob[]>));
+    const chunks = await received()('readonly', (store) => promisifyRequest(store.getAll(chunkKeys(id, file)) as IDBRequest<StoredChunk[]>));
     return new Blob(chunks);
   },
   drop: (id, file) =>
@@ -50,18 +67,28 @@ const indexedDbChunks: ChunkPlace = {
   release: async () => {},
 };
 
-/** One file per received file in OPFS, written by a worker through sync access handles. */
+/**
+ * One file per received file in OPFS, written by a worker through sync access handles,
+ * but for the chunks of small files (SMALL_FILE_BYTES), which stay in IndexedDB.
+ */
 function opfsChunks(writer: OpfsWriter): ChunkPlace {
+  const small = (chunk: Chunk) => chunk.small === true;
   return {
     kind: 'opfs',
-    write: (id, batch) => writer.write(id, batch),
-    record: () => {},
-    async read(id, file, ranges) {
-      const stored = await writer.file(id, file);
-      const size = ranges.at(-1)?.[1] ?? 0;
-      return stored ?? new Blob([new Uint8Array(size)]);
+    write: async (id, batch) => {
+      const large = batch.filter((chunk) => !small(chunk));
+      if (large.length > 0) await writer.write(id, large);
     },
-    drop: (id, file) => writer.remove(id, file),
+    record: (id, batch, store) => indexedDbChunks.record(id, batch.filter(small), store),
+    async read(id, file, ranges) {
+      // A file with no OPFS file of its own is small (or empty): its chunks are in IndexedDB.
+      const stored = await writer.file(id, file);
+      return stored ?? (ranges.length > 0 ? indexedDbChunks.read(id, file, ranges) : new Blob([]));
+    },
+    async drop(id, file) {
+      await writer.remove(id, file);
+      await indexedDbChunks.drop(id, file);
+    },
     dropAll: (id) => writer.remove(id),
     release: (id) => writer.close(id),
   };

@@ -5,8 +5,10 @@
  *
  * IndexedDB 'ferry-received'/'bytes' holds, per transfer id and file index, the stored
  * byte ranges ([id, file, 'ranges']), the verified SHA-256 ([id, file, 'sha256']), the
- * SHA-256 the sender first announced ([id, file, 'pin']) and, where there is no OPFS, the bytes themselves as one Blob per chunk ([id, file, offset]).
- * With OPFS the bytes are the file OPFS_FOLDER/<id>/<file>.
+ * SHA-256 the sender first announced ([id, file, 'pin']) and, where there is no OPFS or
+ * the file is small (chunk-places.ts), the bytes themselves, one value per chunk
+ * ([id, file, offset]): the bytes inline up to 64 KiB, a Blob above.
+ * With OPFS the bytes of a larger file are the file OPFS_FOLDER/<id>/<file>.
  * IndexedDB 'ferry'/'transfers' holds the list of transfers (storage/transfers.ts).
  */
 import { createStore, type UseStore } from 'idb-keyval';

@@ -6,6 +6,7 @@
  */
 import { get, promisifyRequest, values } from 'idb-keyval';
 import type { FileDescription } from '../transfer/messages.ts';
+import type { StoredChunk } from './chunk-places.ts';
 import { chunkKeys, hashKey, OPFS_FOLDER, received, transferRecords } from './layout.ts';
 import type { TransferRecord } from './transfers.ts';
 
@@ -71,17 +72,18 @@ function chunkStream(id: string, file: number, size: number): ReadableStream<Uin
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const [keys, blobs] = await received()('readonly', (store): Promise<[IDBValidKey[], Blob[]]> =>
+        const [keys, chunks] = await received()('readonly', (store): Promise<[IDBValidKey[], StoredChunk[]]> =>
           Promise.all([
             promisifyRequest(store.getAllKeys(chunkKeys(id, file, next), CHUNKS_PER_READ)),
-            promisifyRequest(store.getAll(chunkKeys(id, file, next), CHUNKS_PER_READ) as IDBRequest<Blob[]>),
+            promisifyRequest(store.getAll(chunkKeys(id, file, next), CHUNKS_PER_READ) as IDBRequest<StoredChunk[]>),
           ]),
         );
-        if (blobs.length === 0) throw new NotStoredError('Part of the stored file is missing.');
-        for (const [at, blob] of blobs.entries()) {
+        if (chunks.length === 0) throw new NotStoredError('Part of the stored file is missing.');
+        for (const [at, chunk] of chunks.entries()) {
           if ((keys[at] as [string, number, number])[2] !== next) throw new NotStoredError('The stored file has a gap.');
-          controller.enqueue(new Uint8Array(await blob.arrayBuffer()));
-          next += blob.size;
+          const bytes = chunk instanceof Blob ? new Uint8Array(await chunk.arrayBuffer()) : chunk;
+          controller.enqueue(bytes);
+          next += bytes.length;
         }
         if (next >= size) controller.close();
       },

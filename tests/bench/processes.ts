@@ -4,6 +4,7 @@
  * Summing RSS counts shared library pages once per process, so the absolute figure
  * is high; what a benchmark compares is its growth.
  */
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 
 const PAGE_BYTES = 4096;
@@ -58,6 +59,33 @@ export async function treeUsage(root: number): Promise<TreeUsage> {
     }
   }
   return total;
+}
+
+/**
+ * Pins `root` and all its descendants, every thread, to one CPU (taskset). Processes
+ * the browser starts later (a renderer per page) inherit it from their parent.
+ */
+export async function pinTree(root: number, cpu: number): Promise<void> {
+  const parents = new Map<number, number>();
+  await Promise.all(
+    (await pids()).map(async (pid) => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields.length > 1) parents.set(pid, Number(fields[1]));
+    }),
+  );
+  const inTree = (pid: number) => {
+    for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) if (at === root) return true;
+    return false;
+  };
+  for (const pid of parents.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    } catch {
+      // It ended in between.
+    }
+  }
 }
 
 const kinds = new Map<number, Promise<string>>();

@@ -56,6 +56,10 @@ export interface Run {
   /** Ferry only: the receiver's link opened → its file list shown → first byte, in ms. */
   listedMs?: number;
   firstByteMs?: number;
+  /** Ferry only: Download pressed → every file stored and verified, in ms. */
+  downloadMs?: number;
+  /** Ferry only: how many files the round sent, when more than one. */
+  files?: number;
   /** Ferry only: the connection path its receiver showed (local, direct, relay). */
   path?: string;
   memory: Memory;

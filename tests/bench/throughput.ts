@@ -14,6 +14,7 @@
  * Runs inside the private network namespace: use `npm run bench`.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,7 @@ import { openPathBench, PATH_LINKS, type Browsers } from './paths.ts';
 import type { Arrival } from './page/contenders.ts';
 import { contendersScript } from './page/build.ts';
 import { startProfiler, topSelfTime, type CpuProfile } from './profile.ts';
-import { browserPid, treeUsage, type TreeUsage } from './processes.ts';
+import { browserPid, pinTree, treeUsage, type TreeUsage } from './processes.ts';
 import { summarizeTrace, timelineChart, traceTable, type Trace } from './timeline.ts';
 import type { TraceEvent } from '../../app/src/transfer/trace.ts';
 import {
@@ -61,8 +62,12 @@ const { values: args } = parseArgs({
     'narrow-rounds': { type: 'string', default: '3' },
     'memory-size': { type: 'string', default: '1024' },
     'path-rounds': { type: 'string', default: '2' },
+    /** Files of 1 KiB in the many-files round (0 skips it), timed beside one 10 MB file. */
+    'many-files': { type: 'string', default: '10000' },
     out: { type: 'string', default: path.join(ROOT, 'docs/bench') },
     smoke: { type: 'boolean', default: false },
+    /** Each browser pinned to a core of its own (taskset), as on two single-core devices. */
+    pin: { type: 'boolean', default: false },
     /** Comma-separated contenders to run (for tuning); all by default. */
     only: { type: 'string', default: CONTENDERS.join(',') },
   },
@@ -78,6 +83,7 @@ const settings = {
   memorySize: Number(smoke ? 4 : args['memory-size']) * MiB,
   /** Rounds of Ferry across NATs, direct and relayed (of the narrow-size file). */
   pathRounds: smoke ? 1 : Number(args['path-rounds']),
+  manyFiles: smoke ? 20 : Number(args['many-files']),
 };
 const chosen = CONTENDERS.filter((contender) => args.only.split(',').includes(contender));
 const FULL_LINK: LinkKind = { name: 'veth, no limit', rate: null, bitsPerSecond: null };
@@ -99,12 +105,18 @@ if (!host) {
 }
 
 /** One transfer of `file` by `contender`, with memory sampled throughout. */
-async function measure(browsers: Browsers, contender: Contender, file: Fixture, link: string, round: number, profiles?: Profiles): Promise<Run> {
+async function measure(browsers: Browsers, contender: Contender, file: Fixture | FileSet, link: string, round: number, profiles?: Profiles): Promise<Run> {
   const [sender, receiver] = await Promise.all([browsers.sender.newPage(), browsers.receiver.newPage()]);
   const sampler = await Sampler.start(browsers, sender, receiver);
   try {
     const timed = await withTimeout(
-      contender === 'ferry' ? ferry(browsers, sender, receiver, file, profiles) : contender === 'raw' ? raw(browsers, sender, receiver, file) : peerjs(browsers, sender, receiver, file),
+      contender === 'ferry'
+        ? ferry(browsers, sender, receiver, file, profiles)
+        : 'paths' in file
+          ? Promise.reject(new Error('only Ferry sends several files'))
+          : contender === 'raw'
+            ? raw(browsers, sender, receiver, file)
+            : peerjs(browsers, sender, receiver, file),
       `${contender} round ${round + 1}`,
     );
     const { memory, cpu } = sampler.stop(timed.firstAt, timed.lastAt);
@@ -114,7 +126,8 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture, 
       round,
       bytes: file.size,
       seconds: (timed.lastAt - timed.firstAt) / 1000,
-      ...(timed.listedMs !== undefined && { listedMs: timed.listedMs, firstByteMs: timed.firstByteMs }),
+      ...(timed.listedMs !== undefined && { listedMs: timed.listedMs, firstByteMs: timed.firstByteMs, downloadMs: timed.downloadMs }),
+      ...('paths' in file && { files: file.paths.length }),
       ...(timed.path && { path: timed.path }),
       memory,
       cpu,
@@ -124,6 +137,27 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture, 
     await forget(browsers, [sender, receiver]);
     await Promise.all([sender.close(), receiver.close()]);
   }
+}
+
+/** Many small files, picked together. */
+interface FileSet {
+  paths: string[];
+  /** All of them together, in bytes. */
+  size: number;
+}
+
+const SMALL_FILE_BYTES = 1024;
+/** The single file the many small ones are timed beside. */
+const TEN_MB = 10_000_000;
+
+async function smallFiles(dir: string, count: number): Promise<FileSet> {
+  const folder = path.join(dir, `small-${count}`);
+  await mkdir(folder, { recursive: true });
+  const paths = Array.from({ length: count }, (_, i) => path.join(folder, `${String(i).padStart(5, '0')}.bin`));
+  for (let i = 0; i < count; i += 500) {
+    await Promise.all(paths.slice(i, i + 500).map((file) => writeFile(file, randomBytes(SMALL_FILE_BYTES))));
+  }
+  return { paths, size: count * SMALL_FILE_BYTES };
 }
 
 /** Filled by a profiled Ferry round. */
@@ -137,6 +171,7 @@ interface Timed {
   lastAt: number;
   listedMs?: number;
   firstByteMs?: number;
+  downloadMs?: number;
   /** Ferry only: the connection path its receiver showed. */
   path?: string;
 }
@@ -172,12 +207,12 @@ async function peerjs(browsers: Browsers, sender: Page, receiver: Page, file: Fi
 let lastTrace: Trace | null = null;
 
 /** Ferry as a person uses it: the sender picks the file, the receiver opens the link. */
-async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page, file: Fixture, profiles?: Profiles): Promise<Timed> {
+async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page, file: Fixture | FileSet, profiles?: Profiles): Promise<Timed> {
   lastTrace = null;
   // Ferry records its timeline into this array when it finds it (app/src/transfer/trace.ts).
   await sender.addInitScript({ content: 'window.__ferryTrace = [];' });
   await sender.goto(origin);
-  await sender.locator('input[type=file]').setInputFiles(file.path);
+  await sender.locator('input[type=file]').setInputFiles('paths' in file ? file.paths : file.path);
   const share = sender.getByTestId('share-link');
   await share.waitFor();
   await sender.waitForFunction(() => /#\/r\//.test((document.querySelector('[data-testid=share-link]') as HTMLInputElement).value));
@@ -207,6 +242,7 @@ async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page,
     lastAt: times.doneAt!,
     listedMs: times.listedAt - times.openedAt,
     firstByteMs: times.firstDataAt - times.openedAt,
+    downloadMs: times.doneAt! - times.listedAt,
   };
 }
 
@@ -341,7 +377,7 @@ function describe(run: Run): string {
   return `${run.link} · round ${run.round + 1} · ${LABELS[run.contender]}: ${run.bytes / MiB} MiB in ${run.seconds.toFixed(2)} s = ${mbps(run).toFixed(1)} MB/s${setup}`;
 }
 
-function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[], timeline?: { run: Run; trace: Trace }): string {
+function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[], timeline: { run: Run; trace: Trace } | undefined, manyRuns: Run[]): string {
   const sections: string[] = [`Machine: ${machineLine()}`];
   for (const { link, size } of LINKS) {
     const summaries = summarize(runs, link.name);
@@ -384,6 +420,17 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[]
       .map(([kind, p]) => `- ${kind}: ${mib(p.start)} → ${mib(p.tenth)} → ${mib(p.peak)}`)
       .join('\n'),
   );
+  if (manyRuns.length > 0) {
+    sections.push(
+      `### Many small files (Ferry): Download pressed → every file stored and verified`,
+      ['| What | Files | Seconds | Files/s | MB/s |', '| --- | ---: | ---: | ---: | ---: |', ...manyRuns.map((run) => {
+        const seconds = run.downloadMs! / 1000;
+        const files = run.files ?? 1;
+        const what = run.files ? `${files.toLocaleString('en')} files of ${SMALL_FILE_BYTES / 1024} KiB` : `one file of ${run.bytes / 1e6} MB`;
+        return `| ${what} | ${files} | ${seconds.toFixed(2)} | ${(files / seconds).toFixed(0)} | ${(run.bytes / 1e6 / seconds).toFixed(2)} |`;
+      })].join('\n'),
+    );
+  }
   if (pathRuns.length > 0) {
     sections.push(
       `### Ferry across NATs: direct (Ferry's STUN) and relayed (coturn), ${pathRuns[0]!.bytes / MiB} MiB file`,
@@ -411,7 +458,8 @@ function machine() {
 
 function machineLine(): string {
   const { cpus, cpu, memory } = machine();
-  return `${cpus} × ${cpu ?? 'CPU'}, ${(memory / 1024 ** 3).toFixed(0)} GiB, ${chromiumVersion} (headless)`;
+  const pinned = args.pin ? ', each browser pinned to a core of its own' : '';
+  return `${cpus} × ${cpu ?? 'CPU'}, ${(memory / 1024 ** 3).toFixed(0)} GiB, ${chromiumVersion} (headless)${pinned}`;
 }
 
 declare global {
@@ -445,6 +493,7 @@ async function main(): Promise<void> {
       receiverPid: await browserPid(receiverProfile),
       script,
     };
+    if (args.pin) await Promise.all([pinTree(browsers.senderPid, 0), pinTree(browsers.receiverPid, 1)]);
 
     const runs: Run[] = [];
     /** Ferry's rounds on the link with no limit, with their timelines. */
@@ -476,6 +525,16 @@ async function main(): Promise<void> {
     const memoryRun = await measure(browsers, 'ferry', large, FULL_LINK.name, 0);
     console.log(describe(memoryRun));
 
+    // Many small files, and one file of about the same bytes as 10,000 of them, each from Download to done.
+    const manyRuns: Run[] = [];
+    if (settings.manyFiles > 0) {
+      for (const files of [await smallFiles(work, settings.manyFiles), await fixture(TEN_MB)]) {
+        const run = await measure(browsers, 'ferry', files, FULL_LINK.name, 0);
+        manyRuns.push(run);
+        console.log(`${describe(run)}, Download → done ${(run.downloadMs! / 1000).toFixed(2)} s`);
+      }
+    }
+
     // Profiling slows a page down, so the profiled round is extra and its speed is not counted.
     const profiles: Profiles = {};
     const profiled = await measure(browsers, 'ferry', await fixture(settings.narrowSize), FULL_LINK.name, 0, profiles);
@@ -502,7 +561,7 @@ async function main(): Promise<void> {
 
     // The round whose speed is the median's: the one the timeline shows.
     const middle = [...traced].sort((a, b) => a.run.seconds - b.run.seconds)[Math.floor((traced.length - 1) / 2)];
-    const report = render(runs, memoryRun, profiles, pathRuns, middle);
+    const report = render(runs, memoryRun, profiles, pathRuns, middle, manyRuns);
     console.log(`\n${report}`);
     if (!smoke) {
       await mkdir(args.out, { recursive: true });
@@ -510,7 +569,7 @@ async function main(): Promise<void> {
       for (const side of ['sender', 'receiver'] as const) {
         await writeFile(path.join(args.out, `ferry-${side}.cpuprofile`), JSON.stringify(profiles[side]));
       }
-      await writeFile(path.join(args.out, 'results.json'), `${JSON.stringify({ machine: machine(), settings, runs, memoryRun, pathRuns }, null, 2)}\n`);
+      await writeFile(path.join(args.out, 'results.json'), `${JSON.stringify({ machine: machine(), settings, runs, memoryRun, manyRuns, pathRuns }, null, 2)}\n`);
       await writeFile(
         path.join(args.out, 'throughput.svg'),
         chart(

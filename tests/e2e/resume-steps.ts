@@ -51,6 +51,8 @@ export async function expectIntactAndFrugal(sender: Page, receiver: Page, file: 
   expect(saved!.sha256).toBe(file.sha256);
   await waitForState(sender, 'done', 10_000);
   const sent = await payloadSent(sender);
+  // The figure the speed work watches (a larger window may cost more here): printed, and bounded.
+  console.log(`resume overhead: ${((sent - file.size) / 2 ** 20).toFixed(2)} MiB sent beyond the ${(file.size / 2 ** 20).toFixed(0)} MiB file (bound ${(SLACK / 2 ** 20).toFixed(2)} MiB)`);
   expect(sent).toBeGreaterThanOrEqual(file.size);
   expect(sent).toBeLessThanOrEqual(file.size + SLACK);
 }

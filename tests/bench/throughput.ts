@@ -134,6 +134,8 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture |
     };
   } finally {
     sampler.stop(0, Infinity);
+    // Off Ferry's pages first: a save the page still had scheduled must not land after the clearing.
+    await Promise.all([sender, receiver].map((page) => page.goto('about:blank').catch(() => {})));
     await forget(browsers, [sender, receiver]);
     await Promise.all([sender.close(), receiver.close()]);
   }
@@ -514,7 +516,7 @@ async function main(): Promise<void> {
         for (const contender of order) {
           const run = await measure(browsers, contender, file, link.name, round);
           runs.push(run);
-          if (lastTrace && link === FULL_LINK) traced.push({ run, trace: lastTrace });
+          if (contender === 'ferry' && lastTrace && link === FULL_LINK) traced.push({ run, trace: lastTrace });
           console.log(describe(run));
         }
       }

@@ -87,13 +87,13 @@ describe('sending by link between two Chromium instances', () => {
     await waitForState(receiver, 'waiting', 30_000);
     await expect(receiver.locator('.summary').first().innerText()).resolves.toMatch(/^10,?000 files/);
     await receiver.getByTestId('download').click();
-    // Several minutes on a loaded 2-core machine: each file is opened, written and hashed.
-    await waitForState(receiver, 'done', 900_000);
+    // About 20 s here; the limit is for a badly loaded machine. (Speed is the bench's to measure.)
+    await waitForState(receiver, 'done', 300_000);
     // Every file was verified (the list shows the first 500, each with its save control).
     await expect.poll(() => receiver.getByTestId('save').count()).toBe(500);
     await waitForState(sender, 'done', 10_000);
     await Promise.all([sender.close(), receiver.close()]);
-  }, 1_000_000);
+  }, 400_000);
 
   it('serves two receivers at the same time', async () => {
     const file = await randomFixture(ferry.dir, 'shared.bin', 48 * MiB);

@@ -229,6 +229,7 @@ ${parts.join('\n')}
 `;
 }
 
-function escape(text: string): string {
+/** Text made safe inside SVG markup. */
+export function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

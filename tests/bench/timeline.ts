@@ -4,6 +4,8 @@
  * a stretch in the middle of the transfer.
  */
 import type { SampleKind, SpanKind, TraceEvent } from '../../app/src/transfer/trace.ts';
+import { MiB } from '../e2e/fixtures.ts';
+import { escape } from './report.ts';
 
 export interface Trace {
   sender: TraceEvent[];
@@ -98,8 +100,6 @@ export function summarizeTrace(trace: Trace): TraceSummary {
   };
 }
 
-const MiB = 1024 * 1024;
-
 export function traceTable(summary: TraceSummary): string {
   const rows = summary.shares.map(
     ({ label, share, count, p50, p99 }) => `| ${label} | ${(share * 100).toFixed(1)}% | ${count} | ${p50.toFixed(1)} | ${p99.toFixed(1)} |`,
@@ -171,8 +171,4 @@ ${parts.filter(Boolean).join('\n')}
 <text x="12" y="${height - 8}" class="caption">${escape(caption)}</text>
 </svg>
 `;
-}
-
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -270,18 +270,21 @@ export class SenderSession {
   }
 
   #request(ranges: FileRange[], stored: number, total: number): void {
+    /** Files asked for whole: the small ones among them are read ahead. */
+    const whole: FileSource[] = [];
     for (const { file, start, end } of ranges) {
       const source = this.#options.files[file];
       if (!source) throw new ProtocolError(`request for file ${file}, which does not exist`);
       if (end > source.size) throw new ProtocolError(`request for ${source.name} up to ${end}, past its end`);
       if (start > end) throw new ProtocolError(`request for ${source.name} from ${start} to ${end}`);
+      if (start === 0 && end === source.size) whole.push(source);
     }
     if (this.#meter.total !== total) this.#meter = new RateMeter(total);
     // Monotonic: the report lags what we already sent, so take whichever is further.
     this.#progress = this.#meter.progress(Math.min(Math.max(stored, this.#progress.bytes), total), this.#now());
     if (this.#state !== 'transferring') this.#set('transferring');
-    // Small files asked for whole are read ahead, while earlier requests are still being sent.
-    this.#reader.expect(ranges.filter(({ file, start, end }) => start === 0 && end === this.#options.files[file]!.size).map(({ file }) => this.#options.files[file]!));
+    // Read ahead while earlier requests are still being sent.
+    this.#reader.expect(whole);
     span('grant', this.#idleSince);
     this.#idleSince = NaN;
     // How much the channel still had to send when more was asked for: none means it ran dry.

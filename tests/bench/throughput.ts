@@ -68,6 +68,8 @@ const { values: args } = parseArgs({
     smoke: { type: 'boolean', default: false },
     /** Each browser pinned to a core of its own (taskset), as on two single-core devices. */
     pin: { type: 'boolean', default: false },
+    /** What the extra, profiled Ferry round sends: 'file' (one of --narrow-size MiB) or 'many' (the many small files). */
+    profile: { type: 'string', default: 'file' },
     /** Comma-separated contenders to run (for tuning); all by default. */
     only: { type: 'string', default: CONTENDERS.join(',') },
   },
@@ -379,7 +381,7 @@ function describe(run: Run): string {
   return `${run.link} · round ${run.round + 1} · ${LABELS[run.contender]}: ${run.bytes / MiB} MiB in ${run.seconds.toFixed(2)} s = ${mbps(run).toFixed(1)} MB/s${setup}`;
 }
 
-function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[], timeline: { run: Run; trace: Trace } | undefined, manyRuns: Run[]): string {
+function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[], timeline: { run: Run; trace: Trace } | undefined, manyRuns: Run[], manyTrace: Trace | null): string {
   const sections: string[] = [`Machine: ${machineLine()}`];
   for (const { link, size } of LINKS) {
     const summaries = summarize(runs, link.name);
@@ -432,6 +434,7 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[]
         return `| ${what} | ${files} | ${seconds.toFixed(2)} | ${(files / seconds).toFixed(0)} | ${(run.bytes / 1e6 / seconds).toFixed(2)} |`;
       })].join('\n'),
     );
+    if (manyTrace) sections.push('Where the round of many files waits, as in the timeline above:', traceTable(summarizeTrace(manyTrace)));
   }
   if (pathRuns.length > 0) {
     sections.push(
@@ -529,9 +532,11 @@ async function main(): Promise<void> {
 
     // Many small files, and one file of about the same bytes as 10,000 of them, each from Download to done.
     const manyRuns: Run[] = [];
+    let manyTrace: Trace | null = null;
     if (settings.manyFiles > 0) {
       for (const files of [await smallFiles(work, settings.manyFiles), await fixture(TEN_MB)]) {
         const run = await measure(browsers, 'ferry', files, FULL_LINK.name, 0);
+        manyTrace ??= lastTrace;
         manyRuns.push(run);
         console.log(`${describe(run)}, Download → done ${(run.downloadMs! / 1000).toFixed(2)} s`);
       }
@@ -539,7 +544,8 @@ async function main(): Promise<void> {
 
     // Profiling slows a page down, so the profiled round is extra and its speed is not counted.
     const profiles: Profiles = {};
-    const profiled = await measure(browsers, 'ferry', await fixture(settings.narrowSize), FULL_LINK.name, 0, profiles);
+    const profiledFiles = args.profile === 'many' && settings.manyFiles > 0 ? await smallFiles(work, settings.manyFiles) : await fixture(settings.narrowSize);
+    const profiled = await measure(browsers, 'ferry', profiledFiles, FULL_LINK.name, 0, profiles);
     console.log(`${describe(profiled)} (profiled)`);
 
     // Across NATs last: its own server and browsers, in the lab's namespaces.
@@ -563,7 +569,7 @@ async function main(): Promise<void> {
 
     // The round whose speed is the median's: the one the timeline shows.
     const middle = [...traced].sort((a, b) => a.run.seconds - b.run.seconds)[Math.floor((traced.length - 1) / 2)];
-    const report = render(runs, memoryRun, profiles, pathRuns, middle, manyRuns);
+    const report = render(runs, memoryRun, profiles, pathRuns, middle, manyRuns, manyTrace);
     console.log(`\n${report}`);
     if (!smoke) {
       await mkdir(args.out, { recursive: true });

@@ -151,13 +151,17 @@ function instrumentPage(): void {
     }
   };
   // Count file payload at the lowest level: every DATA frame (type 0x10, 13-byte
-  // header) handed to any data channel. Kept in sessionStorage across reloads.
+  // header) and FILES frame (type 0x11, 3 bytes and 40 per file) handed to any data
+  // channel (frames.ts). Kept in sessionStorage across reloads.
   window.__payloadSent = Number(sessionStorage.getItem('__payloadSent') ?? 0);
   const send = RTCDataChannel.prototype.send;
   RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
     const bytes = data as ArrayBufferView;
-    if (ArrayBuffer.isView(bytes) && new Uint8Array(bytes.buffer, bytes.byteOffset, 1)[0] === 0x10) {
-      window.__payloadSent += bytes.byteLength - 13;
+    if (ArrayBuffer.isView(bytes)) {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const code = view.getUint8(0);
+      if (code === 0x10) window.__payloadSent += bytes.byteLength - 13;
+      if (code === 0x11) window.__payloadSent += bytes.byteLength - 3 - 40 * view.getUint16(1);
     }
     return send.call(this, data);
   };

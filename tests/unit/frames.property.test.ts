@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../app/src/transfer/errors.ts';
 import {
   allocateDataFrame,
+  allocateFilesFrame,
   DATA_HEADER_BYTES,
   encodeControl,
   FrameDecoder,
@@ -15,8 +16,9 @@ import { fuzzRuns, fuzzTimeout } from './fuzz-runs.ts';
 import { controlMessage, expectWellFormed, hello, index } from './protocol-arbitraries.ts';
 
 const DATA = 0x10;
+const FILES = 0x11;
 const PART = 0x7f;
-const CODES = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, DATA, PART, 0x00, 0xff];
+const CODES = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, DATA, FILES, PART, 0x00, 0xff];
 
 function framed(code: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
   const frame = new Uint8Array(1 + body.length);
@@ -53,6 +55,22 @@ const frameBytes: fc.Arbitrary<Uint8Array<ArrayBuffer>> = fc.oneof(
       view.setUint32(5, high);
       view.setUint32(9, low);
       return payload < 0 ? frame.slice(0, DATA_HEADER_BYTES + payload) : frame;
+    }),
+  // FILES frames whose counts and sizes may not match their length, either way.
+  fc
+    .tuple(fc.array(fc.tuple(fc.nat({ max: 2 ** 32 - 1 }), fc.oneof(fc.nat(64), fc.nat({ max: 2 ** 32 - 1 }))), { maxLength: 6 }), fc.integer({ min: -50, max: 50 }), fc.nat(8))
+    .map(([files, extra, count]) => {
+      const payload = files.reduce((sum, [, size]) => sum + Math.min(size, 64), 0);
+      const frame = new Uint8Array(Math.max(0, 3 + 40 * files.length + payload + extra));
+      const view = new DataView(frame.buffer);
+      if (frame.length > 0) view.setUint8(0, FILES);
+      if (frame.length >= 3) view.setUint16(1, count === 0 ? files.length : count);
+      files.forEach(([file, size], i) => {
+        if (3 + 40 * i + 8 > frame.length) return;
+        view.setUint32(3 + 40 * i, file);
+        view.setUint32(3 + 40 * i + 4, size);
+      });
+      return frame;
     }),
   // PART frames large enough to meet the byte limit.
   fc.integer({ min: 1, max: 20_000 }).map((length) => framed(PART, new Uint8Array(length - 1).fill(0x20))),
@@ -106,7 +124,7 @@ describe('FrameDecoder, on whatever a peer sends', () => {
             continue;
           }
           expectWellFormed(result);
-          if (result.type !== 'data') expect(kept + byteLength(data) - 1).toBeLessThanOrEqual(limit);
+          if (result.type !== 'data' && result.type !== 'files') expect(kept + byteLength(data) - 1).toBeLessThanOrEqual(limit);
           kept = 0;
           parts = 0;
         }
@@ -152,6 +170,25 @@ describe('frames of valid messages', () => {
         const frame = allocateDataFrame(file, offset, payload.length);
         frame.set(payload, DATA_HEADER_BYTES);
         expect(new FrameDecoder().decode(frame.buffer)).toEqual({ type: 'data', file, offset, payload });
+      }),
+      { numRuns: fuzzRuns(100) },
+    );
+  }, fuzzTimeout);
+
+  it('FILES frames carry each file, its hash and its bytes, empty files included', () => {
+    const file = fc.record({ file: fc.nat({ max: 2 ** 32 - 1 }), sha256: fc.uint8Array({ minLength: 32, maxLength: 32 }), payload: fc.uint8Array({ maxLength: 64 }) });
+    fc.assert(
+      fc.property(fc.array(file, { minLength: 1, maxLength: 20 }), (files) => {
+        const { frame, payloads, hashes } = allocateFilesFrame(files.map(({ file, payload }) => ({ file, size: payload.length })));
+        files.forEach(({ sha256, payload }, i) => {
+          payloads[i]!.set(payload);
+          hashes[i]!.set(sha256);
+        });
+        const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+        expect(new FrameDecoder().decode(frame.buffer)).toEqual({
+          type: 'files',
+          files: files.map(({ file, sha256, payload }) => ({ file, sha256: hex(sha256), payload })),
+        });
       }),
       { numRuns: fuzzRuns(100) },
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   allocateDataFrame,
+  allocateFilesFrame,
   DATA_HEADER_BYTES,
   encodeControl,
   FrameDecoder,
@@ -34,7 +35,8 @@ describe('control frames', () => {
     { type: 'request', ranges: [{ file: 0, start: 0, end: 5 }, { file: 3, start: 2 ** 40, end: 2 ** 41 }], stored: 10, total: 99 },
     { type: 'done' },
     { type: 'file-end', file: 2, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
-    { type: 'receipt', file: 7, ok: false },
+    { type: 'receipt', verified: [7, 9], failed: [] },
+    { type: 'receipt', verified: [], failed: [3] },
     { type: 'error', message: 'nope' },
   ];
 
@@ -71,6 +73,48 @@ describe('data frames', () => {
   });
 });
 
+describe('files frames', () => {
+  it('carry whole files with their hashes, empty ones too, and hand each its own view', () => {
+    const { frame, payloads, hashes } = allocateFilesFrame([
+      { file: 4, size: 3 },
+      { file: 5, size: 0 },
+      { file: 70000, size: 2 },
+    ]);
+    payloads[0]!.set([1, 2, 3]);
+    payloads[2]!.set([9, 8]);
+    hashes.forEach((hash, i) => hash.fill(i + 1));
+    expect(frame.byteLength).toBe(3 + 3 * 40 + 5);
+    expect(new FrameDecoder().decode(frame.buffer)).toEqual({
+      type: 'files',
+      files: [
+        { file: 4, sha256: '01'.repeat(32), payload: new Uint8Array([1, 2, 3]) },
+        { file: 5, sha256: '02'.repeat(32), payload: new Uint8Array([]) },
+        { file: 70000, sha256: '03'.repeat(32), payload: new Uint8Array([9, 8]) },
+      ],
+    });
+  });
+
+  it('hold one file at least, and no more than their count can say', () => {
+    expect(() => allocateFilesFrame([])).toThrowError(RangeError);
+    expect(() => allocateFilesFrame(Array.from({ length: 0x10000 }, () => ({ file: 0, size: 0 })))).toThrowError(RangeError);
+  });
+
+  it('a files frame inside a fragmented control message', () => {
+    const decoder = new FrameDecoder();
+    expect(decoder.decode(frame(0x7f, '{"files":'))).toBeNull();
+    expect(() => decoder.decode(allocateFilesFrame([{ file: 0, size: 1 }]).frame.buffer)).toThrowError(/inside a fragmented/);
+  });
+});
+
+/** A FILES frame listing files of `sizes` and carrying `carried` bytes after its header. */
+function filesFrame(sizes: number[], carried: number): ArrayBuffer {
+  const { frame } = allocateFilesFrame(sizes.map((size, file) => ({ file, size })));
+  const header = frame.length - sizes.reduce((sum, size) => sum + size, 0);
+  const out = new Uint8Array(header + carried);
+  out.set(frame.subarray(0, Math.min(frame.length, out.length)));
+  return out.buffer;
+}
+
 describe('malformed frames are rejected with a ProtocolError', () => {
   const sha = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
   const cases: [string, unknown, RegExp][] = [
@@ -87,7 +131,13 @@ describe('malformed frames are rejected with a ProtocolError', () => {
     ['a session id with odd characters', frame(0x01, '{"version":1,"proof":"x","session":"a/b"}'), /session must be base64url/],
     ['a name that is not a string', frame(0x02, '{"files":[{"name":7,"size":1,"type":"","lastModified":0}]}'), /name must be a string/],
     ['a bad hash', frame(0x04, `{"file":0,"sha256":"${sha.toUpperCase()}"}`), /64 lowercase hex/],
-    ['a receipt without ok', frame(0x05, '{"file":0}'), /ok must be a boolean/],
+    ['a receipt without its failures', frame(0x05, '{"verified":[0]}'), /failed must be a list/],
+    ['a receipt of a negative file', frame(0x05, '{"verified":[-1],"failed":[]}'), /verified must hold non-negative integers/],
+    ['a truncated files header', frame(0x11, new Uint8Array([0])), /files frame shorter than its header/],
+    ['a files frame of no files', frame(0x11, new Uint8Array([0, 0])), /files frame without files/],
+    ['a files frame shorter than its entries', frame(0x11, new Uint8Array([0, 2, ...new Uint8Array(40)])), /shorter than its header/],
+    ['a files frame shorter than its files', filesFrame([5], 4), /shorter than the files it lists/],
+    ['a files frame longer than its files', filesFrame([5], 6), /longer than the files it lists/],
     ['a huge error', frame(0x06, JSON.stringify({ message: 'x'.repeat(5000) })), /message must be a string/],
   ];
 

@@ -84,7 +84,7 @@ function controlMessages(files: fc.Arbitrary<FileDescription[]>): fc.Arbitrary<C
     files.map((files): ControlMessage => ({ type: 'manifest', files })),
     fc.record({ ranges: fc.array(range, { maxLength: 50 }), stored: index, total: index }).map((body): ControlMessage => ({ type: 'request', ...body })),
     fc.record({ file: index, sha256 }).map((body): ControlMessage => ({ type: 'file-end', ...body })),
-    fc.record({ file: index, ok: fc.boolean() }).map((body): ControlMessage => ({ type: 'receipt', ...body })),
+    fc.record({ verified: fc.array(index, { maxLength: 50 }), failed: fc.array(index, { maxLength: 50 }) }).map((body): ControlMessage => ({ type: 'receipt', ...body })),
     fc.constant<ControlMessage>({ type: 'done' }),
     fc
       .record({ need: fc.constantFrom(...GATE_NEEDS), triesLeft: fc.option(index, { nil: undefined }), retryInMs: fc.option(index, { nil: undefined }) })
@@ -133,6 +133,16 @@ export function expectWellFormed(message: Message): void {
       expectIndex(message.offset);
       expect(message.payload).toBeInstanceOf(Uint8Array);
       expect(message.payload.length).toBeGreaterThan(0);
+      return;
+    case 'files':
+      expectKeys(message, ['type', 'files']);
+      expect(message.files.length).toBeGreaterThan(0);
+      for (const file of message.files) {
+        expectKeys(file, ['file', 'sha256', 'payload']);
+        expect(Number.isInteger(file.file) && file.file >= 0 && file.file < 2 ** 32).toBe(true);
+        expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(file.payload).toBeInstanceOf(Uint8Array);
+      }
       return;
     case 'hello':
       expectKeys(message, ['type', 'version', 'proof', ...(message.session === undefined ? [] : ['session']), ...(message.device === undefined ? [] : ['device'])]);
@@ -190,9 +200,11 @@ export function expectWellFormed(message: Message): void {
       expect(message.sha256).toMatch(/^[0-9a-f]{64}$/);
       return;
     case 'receipt':
-      expectKeys(message, ['type', 'file', 'ok']);
-      expectIndex(message.file);
-      expect(typeof message.ok).toBe('boolean');
+      expectKeys(message, ['type', 'verified', 'failed']);
+      for (const list of [message.verified, message.failed]) {
+        expect(list.length).toBeLessThanOrEqual(100_000);
+        for (let i = 0; i < list.length; i++) expectIndex(list[i]!);
+      }
       return;
     case 'done':
       expectKeys(message, ['type']);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newSenderKeys, proveReceiver, proveSender } from '../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
-import { allocateDataFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MIN_MESSAGE_SIZE } from '../../app/src/transfer/frames.ts';
+import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MIN_MESSAGE_SIZE } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import { PROTOCOL_VERSION } from '../../app/src/transfer/messages.ts';
 import type { ControlMessage, FileDescription, Message } from '../../app/src/transfer/messages.ts';
@@ -107,6 +107,28 @@ describe('integrity', () => {
     expect(receiver.state).toBe('done');
     expect(sha256(run.store().bytes(0))).toBe(sha256(files[0]!.bytes));
     expect(sender.sentBytes).toBe(2 * 300_000);
+  });
+
+  it('catches a mismatch in a file sent whole, stores none of it and fetches it again', async () => {
+    const files = [randomFile('a.txt', 1000), randomFile('b.txt', 1000), randomFile('c.txt', 1000)];
+    let flipped = 0;
+    // The last byte of the first FILES frame is c.txt's last byte.
+    const tamper = (frame: Uint8Array) => {
+      if (flipped > 0 || frame[0] !== 0x11) return frame;
+      flipped += 1;
+      const copy = frame.slice();
+      copy[copy.length - 1]! ^= 0xff;
+      return copy;
+    };
+    const run = wire(files, { tamper });
+    const { sender, receiver } = await run.settled;
+    expect(flipped).toBe(1);
+    expect(run.receiverSnapshots.some((s) => s.outcomes[2] === 'failed')).toBe(true);
+    expect(receiver.state).toBe('done');
+    files.forEach((file, i) => expect(sha256(run.store().bytes(i))).toBe(sha256(file.bytes)));
+    expect(run.store().written).toBe(3000);
+    expect(sender.sentBytes).toBe(4000);
+    expect(sender.filesConfirmed).toBe(3);
   });
 
   it('gives up with a clear error when the file keeps failing, and keeps nothing of it', async () => {
@@ -304,6 +326,16 @@ describe('a receiver facing a hostile or broken sender', () => {
     // The receiver told the sender why it hung up.
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(peer.received.some((m) => m.type === 'error')).toBe(true);
+  });
+
+  it.each([
+    ['a file sent whole with fewer bytes than its size', [{ file: 0, size: 3 }], /a\.txt came with 3 of its 4 bytes/],
+    ['a file sent whole that was not asked for', [{ file: 1, size: 4 }], /file 1 whole, which was not asked for whole/],
+    ['a file sent whole twice', [{ file: 0, size: 4 }, { file: 0, size: 4 }], /file 0 whole, which was not asked for whole/],
+  ])('%s → a clear error', async (_, listed, message) => {
+    const { snapshot } = await hostileSender((_send, channel) => channel.send(allocateFilesFrame(listed).frame));
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).toMatch(message);
   });
 
   it('a file that ends early', async () => {
@@ -520,10 +552,54 @@ describe('receipts', () => {
   it('a receipt for a file whose end was not sent yet is refused', async () => {
     const { peer, ended } = await hostileReceiver([randomFile('big.bin', 8 * MiB)]);
     peer.send(request([{ file: 0, start: 0, end: 8 * MiB }]));
-    peer.send({ type: 'receipt', file: 0, ok: true });
+    peer.send({ type: 'receipt', verified: [0], failed: [] });
     const snapshot = await ended;
     expect(snapshot.state).toBe('error');
     expect(snapshot.error).toMatch(/receipt for file 0, which was not sent/);
+  });
+
+  it('a receipt that names a file twice is refused', async () => {
+    const { peer, ended } = await hostileReceiver([randomFile('a.txt', 10), randomFile('b.txt', 10)]);
+    peer.send(request([{ file: 0, start: 0, end: 10 }, { file: 1, start: 0, end: 10 }]));
+    await expect.poll(() => peer.received.some((m) => m.type === 'files')).toBe(true);
+    peer.send({ type: 'receipt', verified: [0], failed: [0] });
+    expect((await ended).error).toMatch(/receipt for file 0, which was not sent/);
+  });
+});
+
+describe('small files', () => {
+  it('go whole, several to a frame, each with its hash and no file-end, and one receipt confirms them all', async () => {
+    const files = [randomFile('a.txt', 100), randomFile('empty', 0), randomFile('c.txt', 3000)];
+    const { peer, ended } = await hostileReceiver(files);
+    peer.send(request(files.map((file, i) => ({ file: i, start: 0, end: file.size }))));
+    await expect.poll(() => peer.received.some((m) => m.type === 'files')).toBe(true);
+    const sent = peer.received.filter((m) => m.type === 'files' || m.type === 'data' || m.type === 'file-end');
+    expect(sent).toEqual([{ type: 'files', files: files.map((file, i) => ({ file: i, sha256: sha256(file.bytes), payload: new Uint8Array(file.bytes) })) }]);
+    peer.send({ type: 'receipt', verified: [0, 1, 2], failed: [] });
+    peer.send({ type: 'done' });
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('done');
+    expect(snapshot.filesConfirmed).toBe(3);
+  });
+
+  it('part of a small file still goes as data, followed by its file-end', async () => {
+    const { peer, files } = await hostileReceiver([randomFile('a.txt', 1000)]);
+    peer.send(request([{ file: 0, start: 10, end: 1000 }]));
+    await expect.poll(() => peer.received.some((m) => m.type === 'file-end')).toBe(true);
+    expect(peer.received.some((m) => m.type === 'files')).toBe(false);
+    expect(peer.received.at(-1)).toEqual({ type: 'file-end', file: 0, sha256: sha256(files[0]!.bytes) });
+  });
+
+  it('fill frames no larger than the link allows, whatever their number', async () => {
+    const maxMessageSize = MIN_MESSAGE_SIZE;
+    const files = Array.from({ length: 300 }, (_, i) => randomFile(`${i}.bin`, 1 + ((i * 97) % 4000)));
+    const run = wire(files, { maxMessageSize });
+    const { receiver } = await run.settled;
+    expect(receiver.state).toBe('done');
+    files.forEach((file, i) => expect(sha256(run.store().bytes(i))).toBe(sha256(file.bytes)));
+    expect(run.senderChannel.largestMessage).toBeLessThanOrEqual(maxMessageSize);
+    // Several files to a frame: far fewer messages than files.
+    expect(run.senderChannel.messagesSent).toBeLessThan(files.length / 2);
   });
 });
 

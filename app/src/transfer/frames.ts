@@ -2,19 +2,34 @@
  * Binary frames on the data channel. Each channel message is one frame:
  *
  *   DATA     [0x10][file u32][offset high u32][offset low u32][payload…]
+ *   FILES    [0x11][count u16] count × [file u32][size u32][SHA-256, 32 bytes]
+ *            then the files' bytes, one after another
  *   control  [type][UTF-8 JSON body]
  *   PART     [0x7f][a slice of a control frame's JSON body]
+ *
+ * A file that fits in one message, with room to spare, goes whole in a FILES frame with
+ * its hash, beside others as small: 10,000 small files are a few hundred messages
+ * instead of a DATA frame and a file-end each. Larger files go as DATA frames and end
+ * with a file-end.
  *
  * A control message longer than one channel message (a manifest of 10,000 files is
  * about a megabyte) is sent as PART frames followed by the typed frame carrying the
  * last slice; the decoder joins them. All integers are big-endian.
  */
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { ProtocolError } from './errors.ts';
-import { parseControl, type ControlMessage, type Message } from './messages.ts';
+import { parseControl, type ControlMessage, type Message, type WholeFile } from './messages.ts';
 
 export const DATA_HEADER_BYTES = 13;
+export const FILES_HEADER_BYTES = 3;
+/** What each file adds to a FILES frame's header: its index, its size and its hash. */
+export const FILES_ENTRY_BYTES = 40;
+const SHA256_BYTES = 32;
+/** A FILES frame's count is a u16. */
+export const MAX_FILES_PER_FRAME = 0xffff;
 
 const DATA = 0x10;
+const FILES = 0x11;
 const PART = 0x7f;
 const CONTROL_CODES = {
   hello: 0x01,
@@ -61,6 +76,45 @@ export function allocateDataFrame(file: number, offset: number, payloadBytes: nu
   view.setUint32(5, Math.floor(offset / TWO_32));
   view.setUint32(9, offset % TWO_32);
   return frame;
+}
+
+/** A FILES frame being filled: views of where each file's bytes and hash go. */
+export interface FilesFrame {
+  frame: Uint8Array<ArrayBuffer>;
+  payloads: Uint8Array[];
+  hashes: Uint8Array[];
+}
+
+/** The size of a FILES frame carrying files of these sizes. */
+export function filesFrameBytes(count: number, payloadBytes: number): number {
+  return FILES_HEADER_BYTES + count * FILES_ENTRY_BYTES + payloadBytes;
+}
+
+/**
+ * Allocates a FILES frame for whole files, header filled in but for the hashes: the
+ * caller reads each file into its payload view and writes its SHA-256 into its hash
+ * view, so file bytes are copied exactly once.
+ */
+export function allocateFilesFrame(files: readonly { file: number; size: number }[]): FilesFrame {
+  if (files.length === 0 || files.length > MAX_FILES_PER_FRAME) throw new RangeError(`a FILES frame carries 1 to ${MAX_FILES_PER_FRAME} files`);
+  const payloadBytes = files.reduce((sum, { size }) => sum + size, 0);
+  const frame = new Uint8Array(filesFrameBytes(files.length, payloadBytes));
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, FILES);
+  view.setUint16(1, files.length);
+  const payloads: Uint8Array[] = [];
+  const hashes: Uint8Array[] = [];
+  let entry = FILES_HEADER_BYTES;
+  let at = filesFrameBytes(files.length, 0);
+  for (const { file, size } of files) {
+    view.setUint32(entry, file);
+    view.setUint32(entry + 4, size);
+    hashes.push(frame.subarray(entry + 8, entry + FILES_ENTRY_BYTES));
+    payloads.push(frame.subarray(at, at + size));
+    entry += FILES_ENTRY_BYTES;
+    at += size;
+  }
+  return { frame, payloads, hashes };
 }
 
 /** Encodes a control message as one frame, or as several when it exceeds `maxMessageSize`. */
@@ -118,6 +172,7 @@ export class FrameDecoder {
     if (bytes.length === 0) throw new ProtocolError('empty frame');
     const code = bytes[0]!;
     if (code === DATA) return this.#decodeData(bytes);
+    if (code === FILES) return this.#decodeFiles(bytes);
     if (code === PART) {
       // Each PART costs an array entry whatever its size, so bytes alone do not bound
       // what a peer can make us keep: empty parts, or more of them than the limit needs
@@ -151,6 +206,29 @@ export class FrameDecoder {
     const offset = high * TWO_32 + view.getUint32(9);
     if (!Number.isSafeInteger(offset)) throw new ProtocolError('data frame offset out of range');
     return { type: 'data', file: view.getUint32(1), offset, payload: bytes.subarray(DATA_HEADER_BYTES) };
+  }
+
+  #decodeFiles(bytes: Uint8Array): Message {
+    if (this.#parts.length > 0) throw new ProtocolError('files frame inside a fragmented control message');
+    if (bytes.length < FILES_HEADER_BYTES) throw new ProtocolError('files frame shorter than its header');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const count = view.getUint16(1);
+    if (count === 0) throw new ProtocolError('files frame without files');
+    let at = filesFrameBytes(count, 0);
+    if (at > bytes.length) throw new ProtocolError('files frame shorter than its header');
+    const files: WholeFile[] = [];
+    for (let entry = FILES_HEADER_BYTES; entry < filesFrameBytes(count, 0); entry += FILES_ENTRY_BYTES) {
+      const size = view.getUint32(entry + 4);
+      if (size > bytes.length - at) throw new ProtocolError('files frame shorter than the files it lists');
+      files.push({
+        file: view.getUint32(entry),
+        sha256: bytesToHex(bytes.subarray(entry + 8, entry + 8 + SHA256_BYTES)),
+        payload: bytes.subarray(at, at + size),
+      });
+      at += size;
+    }
+    if (at !== bytes.length) throw new ProtocolError('files frame longer than the files it lists');
+    return { type: 'files', files };
   }
 
   #keep(slice: Uint8Array): void {

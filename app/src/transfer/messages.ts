@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from './errors.ts';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** What the sender says about each file before any byte moves. */
 export interface FileDescription {
@@ -53,7 +53,8 @@ export type ControlMessage =
   /** `stored` and `total` are the receiver's progress, which the sender shows. */
   | { type: 'request'; ranges: FileRange[]; stored: number; total: number }
   | { type: 'file-end'; file: number; sha256: string }
-  | { type: 'receipt'; file: number; ok: boolean }
+  /** Files checked against their hash: those `verified`, and those that `failed` and will be asked for again. */
+  | { type: 'receipt'; verified: number[]; failed: number[] }
   /** The receiver has every file, verified: the sender may hang up. */
   | { type: 'done' }
   | { type: 'error'; message: string };
@@ -71,7 +72,19 @@ export interface DataMessage {
   payload: Uint8Array;
 }
 
-export type Message = ControlMessage | DataMessage;
+/** A whole file with its SHA-256, from a FILES frame (frames.ts). */
+export interface WholeFile {
+  file: number;
+  sha256: string;
+  payload: Uint8Array;
+}
+
+export interface FilesMessage {
+  type: 'files';
+  files: WholeFile[];
+}
+
+export type Message = ControlMessage | DataMessage | FilesMessage;
 
 /** Generous but finite, so a hostile manifest cannot make the page allocate without bound. */
 export const MAX_FILES = 100_000;
@@ -113,6 +126,13 @@ function list(body: Body, key: string, max: number): unknown[] {
   const value = body[key];
   if (!Array.isArray(value) || value.length > max) fail(`${key} must be a list of at most ${max} entries`);
   return value;
+}
+
+function indices(body: Body, key: string): number[] {
+  return list(body, key, MAX_FILES).map((value) => {
+    if (!Number.isSafeInteger(value) || (value as number) < 0) fail(`${key} must hold non-negative integers`);
+    return value as number;
+  });
 }
 
 function entry(value: unknown, what: string): Body {
@@ -181,8 +201,7 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
     case 'file-end':
       return { type, file: index(value, 'file'), sha256: sha256(value) };
     case 'receipt':
-      if (typeof value.ok !== 'boolean') fail('ok must be a boolean');
-      return { type, file: index(value, 'file'), ok: value.ok };
+      return { type, verified: indices(value, 'verified'), failed: indices(value, 'failed') };
     case 'done':
       return { type };
     case 'error':

@@ -16,7 +16,7 @@ import { AbortedError, ProtocolError } from './errors.ts';
 import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
-import type { ControlMessage, EndReason, FileDescription, FileRange, Message } from './messages.ts';
+import type { ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
 import { AuthenticationError, asError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
@@ -115,7 +115,10 @@ const MAX_ASKED = 1000;
  * put at 64 KiB or more; we count on a quarter of that.
  */
 const MIN_DATA_FRAME = 16 * 1024;
-/** A file-end frame: its code and JSON body with a file index and a SHA-256 in hex. */
+/**
+ * A file-end frame: its code and JSON body with a file index and a SHA-256 in hex.
+ * Also more than a file sent whole adds to its FILES frame (index, size and hash).
+ */
 const FILE_END_BYTES = 128;
 /** An error frame: MAX_ERROR_LENGTH characters of JSON, with room for escapes. */
 const ERROR_FRAME_BYTES = 8 * 1024;
@@ -123,7 +126,8 @@ const ERROR_FRAME_BYTES = 8 * 1024;
 /**
  * The most an honest sender can have sent that we have not handled yet. It sends only
  * what we asked for: at most a window of data, in full frames but for the last of each
- * range, and a file-end for each of at most MAX_ASKED ranges; then perhaps an error.
+ * range, and a file-end for each of at most MAX_ASKED ranges (or a FILES frame, no
+ * larger, in place of the data and file-end of whole files); then perhaps an error.
  * Before that, one frame of anything (a manifest part) is the most it has in flight.
  */
 export function inboxLimits(window: number, maxMessageSize: number): InboxLimits {
@@ -160,6 +164,8 @@ export class ReceiverSession {
   /** Hash of a file being received from its first byte in this session. */
   #stream: { file: number; at: number } | null = null;
   #hasher: Sha256 | null = null;
+  /** For files that come whole in FILES frames; #hasher may be in the middle of a larger file. */
+  #wholeHasher: Sha256 | null = null;
   #stored = 0;
   #total = 0;
   #resumedAt: number | null = null;
@@ -271,6 +277,8 @@ export class ReceiverSession {
         return this.#manifest(message.files);
       case 'data':
         return this.#data(message.file, message.offset, message.payload);
+      case 'files':
+        return this.#wholeFiles(message.files);
       case 'file-end':
         return this.#fileEnd(message.file, message.sha256);
       case 'gate':
@@ -374,7 +382,7 @@ export class ReceiverSession {
     // is fetched again, held to this hash: that pin must be on disk first.
     if (!ok && pinned === null) await store.pin([{ file, sha256 }]);
     await store.settle(file, ok ? sha256 : null);
-    await this.#link.send({ type: 'receipt', file, ok });
+    await this.#link.send({ type: 'receipt', verified: ok ? [file] : [], failed: ok ? [] : [file] });
     if (ok) {
       this.#mark(file, 'verified');
     } else {
@@ -387,6 +395,59 @@ export class ReceiverSession {
       // its hash: fetch it whole, once more, held to the same hash.
       this.#pending.unshift({ file, start: 0, end: description.size });
     }
+    await this.#finishOrAsk();
+  }
+
+  /**
+   * Files that came whole with their hashes (a FILES frame): each is checked before a
+   * byte of it is stored, stored with its verified mark, and all are acknowledged in
+   * one receipt. One that does not match is asked for again, as after a file-end.
+   */
+  async #wholeFiles(files: readonly WholeFile[]): Promise<void> {
+    const verified: number[] = [];
+    const failed: number[] = [];
+    const again: FileRange[] = [];
+    const hasher = (this.#wholeHasher ??= await createSha256());
+    for (const { file, sha256, payload } of files) {
+      const asked = this.#asked[0];
+      const description = this.#files[file];
+      if (!asked || !description || asked.file !== file || asked.start !== 0 || asked.at !== 0 || asked.end !== description.size) {
+        throw new ProtocolError(`file ${file} whole, which was not asked for whole`);
+      }
+      if (payload.length !== description.size) throw new ProtocolError(`${description.name} came with ${payload.length} of its ${description.size} bytes`);
+      const store = this.#store!;
+      const pinned = store.pinned(file);
+      if (pinned !== null && pinned !== sha256) throw new ManifestChangedError([description.name]);
+      this.#asked.shift();
+      this.#askedBytes -= payload.length;
+      const hashing = since();
+      hasher.update(payload);
+      const ok = hasher.digest() === sha256;
+      span('hash', hashing);
+      if (ok) {
+        // A store may take ownership of the bytes' buffer, and this frame's buffer holds
+        // the next files too: each gets its own.
+        if (payload.length > 0) await waited('store', store.write(file, 0, files.length > 1 ? payload.slice() : payload));
+        await store.settle(file, sha256);
+        this.#stored += payload.length;
+        verified.push(file);
+        this.#mark(file, 'verified');
+        continue;
+      }
+      // Nothing of it was stored. Fetched again, it is held to this hash: pinned first.
+      if (pinned === null) await store.pin([{ file, sha256 }]);
+      failed.push(file);
+      this.#mark(file, 'failed');
+      if (++this.#attempts[file]! >= FETCH_ATTEMPTS) {
+        throw new IntegrityError(`${description.name} failed verification: its SHA-256 does not match the sender’s`);
+      }
+      again.push({ file, start: 0, end: description.size });
+    }
+    this.#pending.unshift(...again);
+    sample('asked', this.#askedBytes);
+    this.#progress = this.#meter.progress(this.#stored, this.#now());
+    this.#emit(false);
+    await this.#link.send({ type: 'receipt', verified, failed });
     await this.#finishOrAsk();
   }
 

@@ -11,7 +11,8 @@ import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
 import { FileHashes } from './file-hashes.ts';
 import type { FlowLimits } from './flow.ts';
-import { allocateDataFrame, DATA_HEADER_BYTES } from './frames.ts';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, filesFrameBytes, MAX_FILES_PER_FRAME } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { EndReason, FileDescription, FileRange, GateNeed, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
@@ -103,6 +104,8 @@ export class SenderSession {
   #pump: Promise<void> = Promise.resolve();
   #running: RunningHash | null = null;
   #hasher: Sha256 | null = null;
+  /** For files sent whole in FILES frames; #hasher may be in the middle of a larger file. */
+  #wholeHasher: Sha256 | null = null;
   readonly #reader = new ReadAhead();
   /** Files whose end (and hash) we sent, awaiting the receiver's receipt. */
   #unconfirmed = new Set<number>();
@@ -259,7 +262,7 @@ export class SenderSession {
       case 'request':
         return this.#request(message.ranges, message.stored, message.total);
       case 'receipt':
-        return this.#receipt(message.file, message.ok);
+        return this.#receipt(message.verified, message.failed);
       case 'done':
         if (this.#unconfirmed.size > 0) throw new ProtocolError('done while files await their receipt');
         this.#set('done');
@@ -299,31 +302,85 @@ export class SenderSession {
   }
 
   async #send(ranges: FileRange[]): Promise<void> {
-    const signal = this.#link.signal;
-    const payloadBytes = Math.min(this.#options.messageBytes ?? Infinity, this.#link.maxMessageSize) - DATA_HEADER_BYTES;
-    for (const { file, start, end } of ranges) {
-      const source = this.#options.files[file]!;
-      const running = await this.#follow(file, source, start);
-      for (let offset = start; offset < end; ) {
-        signal.throwIfAborted();
-        if (this.#ending) return;
-        const length = Math.min(payloadBytes, end - offset);
-        const frame = allocateDataFrame(file, offset, length);
-        const payload = frame.subarray(DATA_HEADER_BYTES);
-        await waited('read', this.#reader.fill(source, offset, payload));
-        if (running) {
-          const hashing = since();
-          running.hasher.update(payload);
-          span('hash', hashing);
-          running.at += length;
-        }
-        await this.#link.sendFrame(frame);
-        offset += length;
-        this.#sentBytes += length;
-        this.#advance(length);
-      }
-      if (end === source.size && !this.#ending) await this.#sendEnd(file, source);
+    const frameBytes = Math.min(this.#options.messageBytes ?? Infinity, this.#link.maxMessageSize);
+    for (let next = 0; next < ranges.length; ) {
+      const whole = this.#wholeFiles(ranges, next, frameBytes);
+      if (whole > 0) await this.#sendWhole(ranges.slice(next, next + whole));
+      else await this.#sendRange(ranges[next]!, frameBytes - DATA_HEADER_BYTES);
+      next += Math.max(whole, 1);
+      if (this.#ending) return;
     }
+  }
+
+  /**
+   * How many ranges from `first` on are whole files that fit together in one FILES
+   * frame of at most `frameBytes`: none when the first is part of a file, or too large.
+   */
+  #wholeFiles(ranges: readonly FileRange[], first: number, frameBytes: number): number {
+    let count = 0;
+    let payloadBytes = 0;
+    for (const { file, start, end } of ranges.slice(first, first + MAX_FILES_PER_FRAME)) {
+      if (start !== 0 || end !== this.#options.files[file]!.size) break;
+      if (filesFrameBytes(count + 1, payloadBytes + end) > frameBytes) break;
+      count += 1;
+      payloadBytes += end;
+    }
+    return count;
+  }
+
+  /** Whole files in one FILES frame, each with its hash: no file-end follows them. */
+  async #sendWhole(ranges: readonly FileRange[]): Promise<void> {
+    const signal = this.#link.signal;
+    const sources = ranges.map(({ file }) => this.#options.files[file]!);
+    const { frame, payloads, hashes } = allocateFilesFrame(ranges.map(({ file }, at) => ({ file, size: sources[at]!.size })));
+    const hasher = (this.#wholeHasher ??= await createSha256());
+    let bytes = 0;
+    for (const [at, source] of sources.entries()) {
+      signal.throwIfAborted();
+      if (this.#ending) return;
+      const payload = payloads[at]!;
+      await waited('read', this.#reader.fill(source, 0, payload));
+      let sha256 = this.#hashes.computed(source);
+      if (sha256 === undefined) {
+        const hashing = since();
+        hasher.update(payload);
+        sha256 = hasher.digest();
+        span('hash', hashing);
+        this.#hashes.remember(source, sha256);
+      }
+      hashes[at]!.set(hexToBytes(sha256));
+      bytes += payload.length;
+    }
+    for (const { file } of ranges) this.#unconfirmed.add(file);
+    await this.#link.sendFrame(frame);
+    this.#sentBytes += bytes;
+    this.#advance(bytes);
+  }
+
+  /** Part of a file, or one too large for a FILES frame, in DATA frames; its file-end if it reaches the end. */
+  async #sendRange({ file, start, end }: FileRange, payloadBytes: number): Promise<void> {
+    const signal = this.#link.signal;
+    const source = this.#options.files[file]!;
+    const running = await this.#follow(file, source, start);
+    for (let offset = start; offset < end; ) {
+      signal.throwIfAborted();
+      if (this.#ending) return;
+      const length = Math.min(payloadBytes, end - offset);
+      const frame = allocateDataFrame(file, offset, length);
+      const payload = frame.subarray(DATA_HEADER_BYTES);
+      await waited('read', this.#reader.fill(source, offset, payload));
+      if (running) {
+        const hashing = since();
+        running.hasher.update(payload);
+        span('hash', hashing);
+        running.at += length;
+      }
+      await this.#link.sendFrame(frame);
+      offset += length;
+      this.#sentBytes += length;
+      this.#advance(length);
+    }
+    if (end === source.size && !this.#ending) await this.#sendEnd(file, source);
   }
 
   /**
@@ -351,10 +408,12 @@ export class SenderSession {
     await this.#link.send({ type: 'file-end', file, sha256 });
   }
 
-  #receipt(file: number, ok: boolean): void {
-    if (!this.#unconfirmed.delete(file)) throw new ProtocolError(`receipt for file ${file}, which was not sent`);
+  #receipt(verified: readonly number[], failed: readonly number[]): void {
+    for (const file of [...verified, ...failed]) {
+      if (!this.#unconfirmed.delete(file)) throw new ProtocolError(`receipt for file ${file}, which was not sent`);
+    }
     // A file that failed verification is the receiver's to ask for again.
-    if (ok) this.#filesConfirmed += 1;
+    this.#filesConfirmed += verified.length;
     this.#emit(false);
   }
 

@@ -1,7 +1,8 @@
 /**
  * Runs in Ferry's receive page before its scripts (an init script): records when
- * the file list appeared, when Download was pressed, when the first DATA frame came
- * off a data channel and when the transfer was done, as epoch milliseconds. It
+ * the file list appeared, when Download was pressed, when the first frame of file
+ * bytes (DATA or FILES) came off a data channel and when the transfer was done, as
+ * epoch milliseconds. It
  * presses Download the moment it can, as an eager person would.
  */
 export interface FerryTimes {
@@ -27,11 +28,13 @@ export function ferryProbe(): void {
   window.__ferryTimes = times;
   window.__ferryTrace = [];
 
-  // DATA frames start with type byte 0x10. One listener per channel, gone after the first.
+  // DATA frames start with type byte 0x10, FILES frames with 0x11 (frames.ts). One
+  // listener per channel, gone after the first.
+  const isFileBytes = (code: number) => code === 0x10 || code === 0x11;
   const watch = (channel: RTCDataChannel) => {
     const onMessage = (event: MessageEvent) => {
       const data: unknown = event.data;
-      if (data instanceof ArrayBuffer && data.byteLength > 0 && new Uint8Array(data, 0, 1)[0] === 0x10) {
+      if (data instanceof ArrayBuffer && data.byteLength > 0 && isFileBytes(new Uint8Array(data, 0, 1)[0]!)) {
         times.firstDataAt ??= now();
         channel.removeEventListener('message', onMessage);
       }

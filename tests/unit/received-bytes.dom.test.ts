@@ -6,8 +6,10 @@
 import 'fake-indexeddb/auto';
 import { promisifyRequest } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
-import { hashKey, rangesKey, received } from '../../app/src/storage/layout.ts';
+import { chunkKeys, hashKey, packKey, rangesKey, received } from '../../app/src/storage/layout.ts';
 import { COMMIT_BYTES, openStoredTransfer } from '../../app/src/storage/received-bytes.ts';
+import { verifiedFiles } from '../../app/src/storage/stored-file.ts';
+import type { TransferRecord } from '../../app/src/storage/transfers.ts';
 import type { FileDescription } from '../../app/src/transfer/messages.ts';
 
 const describeFile = (name: string, size: number): FileDescription => ({ name, size, type: '', lastModified: 0 });
@@ -72,6 +74,45 @@ describe('received bytes, reopened', () => {
     expect(again.ranges(0)).toEqual([[0, 40]]);
     expect(again.isVerified(0)).toBe(false);
     expect(await record(hashKey('unverified', 0))).toBeUndefined();
+  });
+
+  it('small files stored whole and verified together share one pack, and each reads back exactly', async () => {
+    const files = Array.from({ length: 50 }, (_, i) => describeFile(`${i}.txt`, 1 + i * 13));
+    const transfer = await openStoredTransfer('packed', files);
+    for (const [file, { size }] of files.entries()) {
+      await transfer.write(file, 0, bytesOf(size, file));
+      await transfer.settle(file, SHA);
+    }
+    await transfer.flush();
+
+    expect(await record(packKey('packed', 0))).toBeInstanceOf(Uint8Array);
+    expect(await received()('readonly', (store) => promisifyRequest(store.count(chunkKeys('packed', 7))))).toBe(0);
+    const again = await openStoredTransfer('packed', files);
+    for (const [file, { size }] of files.entries()) {
+      expect(again.isVerified(file)).toBe(true);
+      expect(again.ranges(file)).toEqual([[0, size]]);
+      expect(await stored('packed', files, file)).toEqual(bytesOf(size, file));
+    }
+    // And as the service worker reads them, for a download or a ZIP.
+    const transferRecord = { id: 'packed', files } as TransferRecord;
+    for (const [file, stored] of (await verifiedFiles(transferRecord)).entries()) {
+      expect(new Uint8Array(await new Response(await stored.open()).arrayBuffer())).toEqual(bytesOf(files[file]!.size, file));
+    }
+  });
+
+  it('a small file that is not verified with its bytes keeps chunks of its own', async () => {
+    const files = [describeFile('a.txt', 10), describeFile('b.txt', 10)];
+    const transfer = await openStoredTransfer('unpacked', files);
+    await transfer.write(0, 0, bytesOf(10, 1));
+    await transfer.write(1, 0, bytesOf(10, 2));
+    await transfer.flush();
+    await transfer.settle(0, SHA);
+    await transfer.settle(1, SHA);
+    await transfer.flush();
+
+    expect(await record(packKey('unpacked', 0))).toBeUndefined();
+    expect(await record(hashKey('unpacked', 0))).toBe(SHA);
+    expect(await stored('unpacked', files, 1)).toEqual(bytesOf(10, 2));
   });
 
   it('a file that failed verification is forgotten, bytes and record', async () => {

@@ -7,7 +7,9 @@
  * byte ranges ([id, file, 'ranges']), the verified SHA-256 ([id, file, 'sha256']), the
  * SHA-256 the sender first announced ([id, file, 'pin']) and, where there is no OPFS or
  * the file is small (chunk-places.ts), the bytes themselves, one value per chunk
- * ([id, file, offset]): the bytes inline up to 64 KiB, a Blob above.
+ * ([id, file, offset]): the bytes inline up to 64 KiB, a Blob above. Small files
+ * received whole and verified together share one value, a pack ([id, 'pack', n],
+ * packs.ts), and their verified marks say where in it they are.
  * With OPFS the bytes of a larger file are the file OPFS_FOLDER/<id>/<file>.
  * IndexedDB 'ferry'/'transfers' holds the list of transfers (storage/transfers.ts).
  */
@@ -30,5 +32,7 @@ export function transferRecords(): UseStore {
 export const rangesKey = (id: string, file: number) => [id, file, 'ranges'];
 export const hashKey = (id: string, file: number) => [id, file, 'sha256'];
 export const pinKey = (id: string, file: number) => [id, file, 'pin'];
+/** A pack of small files, numbered by its first file. */
+export const packKey = (id: string, pack: number) => [id, 'pack', pack];
 /** Every chunk of one file, in offset order. */
 export const chunkKeys = (id: string, file: number, from = 0) => IDBKeyRange.bound([id, file, from], [id, file, Infinity]);

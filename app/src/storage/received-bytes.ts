@@ -5,7 +5,8 @@
  * [transfer, file, 'ranges'], its verified SHA-256 under [transfer, file, 'sha256'] and
  * the one the sender first announced under [transfer, file, 'pin']. A verified file is
  * whole, so a file verified in the batch that stores it has no ranges record: one
- * write fewer for each of 10,000 small files.
+ * write fewer for each of 10,000 small files. Small files stored whole and verified
+ * in one batch share one value of bytes, a pack (packs.ts).
  * The bytes live in one of two places (see chunk-places.ts): the Origin Private File
  * System, written by a worker through sync access handles, where the browser offers
  * it (but for small files); otherwise IndexedDB itself, one value per chunk keyed [transfer, file, offset],
@@ -18,7 +19,8 @@ import { addRange, parseRangeList, type RangeList } from '../transfer/ranges.ts'
 import { StorageFullError, type ReceiveStore } from '../transfer/store.ts';
 import { since, span } from '../transfer/trace.ts';
 import { chunkPlace, SMALL_FILE_BYTES, type Chunk } from './chunk-places.ts';
-import { hashKey, pinKey, rangesKey, received } from './layout.ts';
+import { hashKey, packKey, pinKey, rangesKey, received } from './layout.ts';
+import { markedHash, markedPack, readPacked, type PackPlace, type VerifiedMark } from './packs.ts';
 
 /** Chunks are gathered to about this size before they are committed. */
 export const COMMIT_BYTES = 1024 * 1024;
@@ -43,7 +45,8 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
     return Promise.all([each(rangesKey), each(hashKey), each(pinKey)]);
   });
   const hex = (value: unknown) => (typeof value === 'string' ? value : null);
-  const verified = hashes.map(hex);
+  const verified = hashes.map(markedHash);
+  const packed: (PackPlace | null)[] = hashes.map(markedPack);
   const ranges: RangeList[] = lists.map((value, file) => parseRangeList(value) ?? (verified[file] ? whole(files[file]!.size) : []));
   const pins = pinned.map(hex);
   // Writes gather here until about COMMIT_BYTES have come; so do verified marks,
@@ -75,16 +78,23 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
     for (const { file, offset, bytes } of batch) {
       touched.set(file, addRange(touched.get(file) ?? ranges[file]!, offset, offset + bytes.length));
     }
-    await place.write(id, batch);
     // The verified mark of a file stored whole says as much as its ranges would.
     const wholeNow = new Set(verifiedNow.map(({ file }) => file).filter((file) => ranges[file]!.length === 0 && isWhole(touched.get(file), files[file]!.size)));
+    const { pack, places, rest } = packSmall(batch, wholeNow);
+    await place.write(id, rest);
     await received()('readwrite', (store) => {
-      place.record(id, batch, store);
+      place.record(id, rest, store);
+      if (pack) store.put(pack.bytes, packKey(id, pack.number));
       for (const [file, list] of touched) if (!wholeNow.has(file)) store.put(list, rangesKey(id, file));
-      for (const { file, sha256 } of verifiedNow) store.put(sha256, hashKey(id, file));
+      for (const { file, sha256 } of verifiedNow) {
+        const at = places.get(file);
+        const mark: VerifiedMark = at === undefined ? sha256 : { sha256, pack: pack!.number, at };
+        store.put(mark, hashKey(id, file));
+      }
       return promisifyRequest(store.transaction);
     });
     for (const [file, list] of touched) ranges[file] = list;
+    for (const [file, at] of places) packed[file] = { pack: pack!.number, at };
     span('commit', start, size);
   }
 
@@ -101,7 +111,11 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
 
   async function stored(file: number): Promise<Blob> {
     await commit();
-    return place.read(id, file, ranges[file]!);
+    const at = packed[file];
+    if (!at) return place.read(id, file, ranges[file]!);
+    const bytes = await readPacked(id, at, files[file]!.size);
+    if (!bytes) throw new Error(`${files[file]!.name} is missing from storage.`);
+    return new Blob([bytes as Uint8Array<ArrayBuffer>]);
   }
 
   return {
@@ -162,6 +176,25 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
       for (const { file, sha256 } of learned) pins[file] = sha256;
     },
   };
+}
+
+/**
+ * The small files of a batch that are whole in it and verified with it, put together
+ * in one pack numbered by its first file; `rest` is every other chunk.
+ */
+function packSmall(batch: readonly Chunk[], wholeNow: ReadonlySet<number>): { pack: { number: number; bytes: Uint8Array } | null; places: Map<number, number>; rest: Chunk[] } {
+  const packable = batch.filter((chunk) => chunk.small === true && wholeNow.has(chunk.file));
+  const places = new Map<number, number>();
+  if (packable.length < 2) return { pack: null, places, rest: [...batch] };
+  const bytes = new Uint8Array(packable.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
+  let at = 0;
+  for (const chunk of packable) {
+    bytes.set(chunk.bytes, at);
+    places.set(chunk.file, at);
+    at += chunk.bytes.length;
+  }
+  const inPack = new Set(packable);
+  return { pack: { number: packable[0]!.file, bytes }, places, rest: batch.filter((chunk) => !inPack.has(chunk)) };
 }
 
 function whole(size: number): RangeList {

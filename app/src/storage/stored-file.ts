@@ -8,6 +8,7 @@ import { get, promisifyRequest, values } from 'idb-keyval';
 import type { FileDescription } from '../transfer/messages.ts';
 import type { StoredChunk } from './chunk-places.ts';
 import { chunkKeys, hashKey, OPFS_FOLDER, received, transferRecords } from './layout.ts';
+import { markedHash, markedPack, readPacked, type PackCache, type PackPlace } from './packs.ts';
 import type { TransferRecord } from './transfers.ts';
 
 export interface StoredFile extends FileDescription {
@@ -29,18 +30,30 @@ export async function findTransferById(id: string): Promise<TransferRecord | und
   return all.find((record) => record.id === id);
 }
 
-/** File `index` of transfer `id`, if it is stored and verified. */
-export async function verifiedFile(record: TransferRecord, index: number): Promise<StoredFile> {
+/**
+ * File `index` of transfer `id`, if it is stored and verified. Files opened one after
+ * another with the same `packs` read a pack of small files they share once.
+ */
+export async function verifiedFile(record: TransferRecord, index: number, packs: { last?: PackCache } = {}): Promise<StoredFile> {
   const description = record.files[index];
   if (!description) throw new NotStoredError(`There is no file ${index} in this transfer.`);
-  const sha256 = await get(hashKey(record.id, index), received());
-  if (typeof sha256 !== 'string') throw new NotStoredError(`${description.name} has not been received and verified yet.`);
-  return { ...description, open: () => openBytes(record.id, index, description.size) };
+  const mark: unknown = await get(hashKey(record.id, index), received());
+  if (markedHash(mark) === null) throw new NotStoredError(`${description.name} has not been received and verified yet.`);
+  const packed = markedPack(mark);
+  const open = packed ? () => openPacked(record.id, packed, description.size, packs) : () => openBytes(record.id, index, description.size);
+  return { ...description, open };
 }
 
 /** Every file of the transfer, all verified, or a NotStoredError. */
 export function verifiedFiles(record: TransferRecord): Promise<StoredFile[]> {
-  return Promise.all(record.files.map((_, index) => verifiedFile(record, index)));
+  const packs = {};
+  return Promise.all(record.files.map((_, index) => verifiedFile(record, index, packs)));
+}
+
+async function openPacked(id: string, place: PackPlace, size: number, packs: { last?: PackCache }): Promise<ReadableStream<Uint8Array>> {
+  const bytes = await readPacked(id, place, size, packs);
+  if (!bytes) throw new NotStoredError('Part of the stored file is missing.');
+  return new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
 }
 
 /** The OPFS file holding file `file` of transfer `id`, or null if there is none. */

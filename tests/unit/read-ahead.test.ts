@@ -48,9 +48,9 @@ describe('ReadAhead', () => {
     expect(other.reads[0]).toEqual([70, 86]);
   });
 
-  it('reads small files about to be sent ahead, a bounded number at a time', async () => {
+  it('reads small files about to be sent ahead, a bounded number at a time, topped up in groups', async () => {
     const started: string[] = [];
-    const files = Array.from({ length: EARLY_FILES + 10 }, (_, i) => {
+    const files = Array.from({ length: 3 * EARLY_FILES + 10 }, (_, i) => {
       const inner = memoryFile(`${i}.bin`, bytes.slice(0, 10 + (i % 5)));
       return { ...inner, read: (start: number, end: number) => (started.push(`${inner.name} ${start}-${end}`), inner.read(start, end)) };
     });
@@ -61,10 +61,19 @@ describe('ReadAhead', () => {
     expect(started).toHaveLength(EARLY_FILES);
     expect(started[0]).toBe('0.bin 0-10');
     for (const [i, file] of files.entries()) {
+      const before = started.length;
       expect(await fill(reader, file, 0, file.size)).toEqual([...bytes.slice(0, file.size)]);
-      // Each file read once, and the line moves on as files are taken.
-      expect(started).toHaveLength(Math.min(files.length, EARLY_FILES + i + 1));
+      const taken = i + 1;
+      const ahead = started.length - taken;
+      expect(ahead).toBeLessThanOrEqual(EARLY_FILES);
+      expect(ahead).toBeGreaterThanOrEqual(Math.min(EARLY_FILES / 2, files.length - taken));
+      // No reads one at a time: none, or a group that fills the line again.
+      const added = started.length - before;
+      expect(added === 0 || added >= Math.min(EARLY_FILES / 2, files.length - before)).toBe(true);
     }
+    // Each file read once.
+    expect(new Set(started).size).toBe(files.length);
+    expect(started).toHaveLength(files.length);
   });
 
   it('fails when the file has fewer bytes than it claimed', async () => {

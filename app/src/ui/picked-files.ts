@@ -2,6 +2,7 @@
  * Files from the file input or a drop, as the transfer core's FileSource. A dropped
  * folder is walked recursively and each file keeps its path relative to the drop.
  */
+import { readBytes } from '../files/file-reads.ts';
 import type { FileSource } from '../transfer/sender.ts';
 
 export function fileSource(file: File, path = file.webkitRelativePath || file.name): FileSource {
@@ -12,7 +13,7 @@ export function fileSource(file: File, path = file.webkitRelativePath || file.na
     lastModified: file.lastModified,
     // Lazy: only the requested slice is read, so no file is ever held whole in memory.
     // A small file read whole skips the slice, a trip of its own to the browser.
-    read: async (start, end) => new Uint8Array(await (start === 0 && end === file.size ? file : file.slice(start, end)).arrayBuffer()),
+    read: (start, end) => readBytes(start === 0 && end === file.size ? file : file.slice(start, end)),
   };
 }
 

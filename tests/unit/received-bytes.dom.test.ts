@@ -100,6 +100,20 @@ describe('received bytes, reopened', () => {
     }
   });
 
+  it('a small file that came in several chunks is packed whole, in order', async () => {
+    const files = [describeFile('a.bin', 40_000), describeFile('b.txt', 5), describeFile('c.bin', 30_000)];
+    const contents = files.map(({ size }, file) => bytesOf(size, file + 10));
+    const transfer = await openStoredTransfer('pieces', files);
+    for (const [file, bytes] of contents.entries()) {
+      for (let at = 0; at < bytes.length; at += 16_384) await transfer.write(file, at, bytes.slice(at, at + 16_384));
+      await transfer.settle(file, SHA);
+    }
+    await transfer.flush();
+
+    expect(await record(packKey('pieces', 0))).toBeInstanceOf(Uint8Array);
+    for (const [file, bytes] of contents.entries()) expect(await stored('pieces', files, file)).toEqual(bytes);
+  });
+
   it('a small file that is not verified with its bytes keeps chunks of its own', async () => {
     const files = [describeFile('a.txt', 10), describeFile('b.txt', 10)];
     const transfer = await openStoredTransfer('unpacked', files);

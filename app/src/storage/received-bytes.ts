@@ -183,14 +183,16 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
  * in one pack numbered by its first file; `rest` is every other chunk.
  */
 function packSmall(batch: readonly Chunk[], wholeNow: ReadonlySet<number>): { pack: { number: number; bytes: Uint8Array } | null; places: Map<number, number>; rest: Chunk[] } {
-  const packable = batch.filter((chunk) => chunk.small === true && wholeNow.has(chunk.file));
+  // A small file may have come in several chunks (messages smaller than the file):
+  // in file and offset order, each file's chunks lie one after another.
+  const packable = batch.filter((chunk) => chunk.small === true && wholeNow.has(chunk.file)).sort((a, b) => a.file - b.file || a.offset - b.offset);
   const places = new Map<number, number>();
   if (packable.length < 2) return { pack: null, places, rest: [...batch] };
   const bytes = new Uint8Array(packable.reduce((sum, chunk) => sum + chunk.bytes.length, 0));
   let at = 0;
   for (const chunk of packable) {
     bytes.set(chunk.bytes, at);
-    places.set(chunk.file, at);
+    if (!places.has(chunk.file)) places.set(chunk.file, at);
     at += chunk.bytes.length;
   }
   const inPack = new Set(packable);

@@ -8,7 +8,7 @@
  *   PART     [0x7f][a slice of a control frame's JSON body]
  *
  * A file that fits in one message, with room to spare, goes whole in a FILES frame with
- * its hash, beside others as small: 10,000 small files are a few hundred messages
+ * its hash, beside others as small: 10,000 files of 1 KiB are about forty messages
  * instead of a DATA frame and a file-end each. Larger files go as DATA frames and end
  * with a file-end.
  *

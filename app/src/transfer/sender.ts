@@ -5,13 +5,13 @@
  * the receiver says it has everything. The receiver asks a few MiB at a time, so a
  * dropped connection wastes little and a reconnection asks only for what is missing.
  */
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
 import { FileHashes } from './file-hashes.ts';
 import type { FlowLimits } from './flow.ts';
-import { hexToBytes } from '@noble/hashes/utils.js';
 import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, filesFrameBytes, MAX_FILES_PER_FRAME } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { EndReason, FileDescription, FileRange, GateNeed, Message } from './messages.ts';
@@ -319,7 +319,8 @@ export class SenderSession {
   #wholeFiles(ranges: readonly FileRange[], first: number, frameBytes: number): number {
     let count = 0;
     let payloadBytes = 0;
-    for (const { file, start, end } of ranges.slice(first, first + MAX_FILES_PER_FRAME)) {
+    for (let at = first; at < ranges.length && count < MAX_FILES_PER_FRAME; at++) {
+      const { file, start, end } = ranges[at]!;
       if (start !== 0 || end !== this.#options.files[file]!.size) break;
       if (filesFrameBytes(count + 1, payloadBytes + end) > frameBytes) break;
       count += 1;

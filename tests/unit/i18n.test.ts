@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { MessageSizeError } from '../../app/src/transfer/peer-link.ts';
 import { chooseLocale } from '../../app/src/ui/i18n/choose-locale.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
-import { localiseMessage } from '../../app/src/ui/i18n/errors.ts';
+import { ProtocolError } from '../../app/src/transfer/errors.ts';
+import { FailureError, failureMessage, type Failure } from '../../app/src/transfer/failure.ts';
+import { StorageFullError } from '../../app/src/transfer/store.ts';
+import { errorText, failureText } from '../../app/src/ui/i18n/errors.ts';
 import { plural, ru } from '../../app/src/ui/i18n/ru.ts';
 import { formatBytes, formatEta, formatRate } from '../../app/src/ui/format.ts';
 
@@ -107,34 +110,38 @@ describe('sizes, speeds and times in each language', () => {
   });
 });
 
-describe('errors from below the UI', () => {
-  it('are translated where recognised', () => {
-    expect(localiseMessage('The sender closed the connection.', ru)).toBe(ru.errors.senderClosed);
-    expect(localiseMessage('The Ferry server answered 502.', ru)).toBe('Сервер Ferry ответил кодом 502.');
-    expect(localiseMessage('Someone other than the sender answered this link, so nothing was taken from them.', ru)).toBe(ru.errors.impostor);
-    expect(localiseMessage(new MessageSizeError(13).message, ru)).toBe(ru.errors.tamperedSize('13'));
+describe('failures from below the UI', () => {
+  it('are said in the UI’s language, with their details', () => {
+    expect(failureText({ code: 'sender-closed' })(ru)).toBe(ru.errors.senderClosed);
+    expect(failureText({ code: 'server-answered', status: 502 })(ru)).toBe('Сервер Ferry ответил кодом 502.');
+    expect(failureText({ code: 'impostor' })(ru)).toBe(ru.errors.impostor);
+    expect(failureText(new MessageSizeError(13).failure)(ru)).toBe(ru.errors.tamperedSize('13'));
+    expect(failureText({ code: 'integrity', file: 'отчёт.pdf' })(en)).toBe(en.errors.damaged('отчёт.pdf'));
   });
 
   it('quote a peer’s own words as they came, never as one of our messages', () => {
     // The sender could word its error like ours ("no room left on this device").
     const words = 'This device has no room left for the transfer.';
-    expect(localiseMessage(`The sender stopped the transfer: ${words}`, en)).toBe(`The sender stopped the transfer. Its message: “${words}”`);
-    expect(localiseMessage(`The receiver stopped the transfer: ${words}`, ru)).toBe(`Получатель остановил передачу. Его сообщение: «${words}»`);
-    expect(localiseMessage('The sender stopped the transfer: ', ru)).toBe('Отправитель остановил передачу.');
+    expect(failureText({ code: 'peer-stopped', by: 'sender', words })(en)).toBe(`The sender stopped the transfer. Its message: “${words}”`);
+    expect(failureText({ code: 'peer-stopped', by: 'receiver', words })(ru)).toBe(`Получатель остановил передачу. Его сообщение: «${words}»`);
+    expect(failureText({ code: 'peer-stopped', by: 'sender', words: '' })(ru)).toBe('Отправитель остановил передачу.');
   });
 
-  it('read the same in English as they came', () => {
-    for (const message of [
-      'The sender closed the connection.',
-      'The Ferry server answered 502.',
-      new MessageSizeError(13).message,
-      'This device has no room left for the transfer. What was received is kept; free some space and try again.',
-    ]) {
-      expect(localiseMessage(message, en)).toBe(message);
-    }
+  it('read in English as the core words them for logs, where the two agree', () => {
+    const failures: Failure[] = [
+      { code: 'sender-closed' },
+      { code: 'server-answered', status: 502 },
+      { code: 'tampered-size', bytes: 13 },
+      { code: 'storage-full' },
+      { code: 'server-unreachable' },
+    ];
+    for (const failure of failures) expect(failureText(failure)(en)).toBe(failureMessage(failure));
   });
 
-  it('pass through when not recognised', () => {
-    expect(localiseMessage('malformed message: x', ru)).toBe('malformed message: x');
+  it('come from what thrown errors carry; an error without a code shows as it came', () => {
+    expect(errorText(new StorageFullError('disk full'))(ru)).toBe(ru.errors.storageFull);
+    expect(errorText(new FailureError({ code: 'server-unreachable' }))(ru)).toBe(ru.errors.serverUnreachable);
+    expect(errorText(new ProtocolError('malformed message: x'))(ru)).toBe(ru.errors.protocol('malformed message: x'));
+    expect(errorText(new Error('something odd'))(ru)).toBe('something odd');
   });
 });

@@ -4,8 +4,7 @@ import type { FileDescription } from '../../app/src/transfer/messages.ts';
 import { changedFiles } from '../../app/src/transfer/pins.ts';
 import { coveredBytes } from '../../app/src/transfer/ranges.ts';
 import type { FileSource } from '../../app/src/transfer/sender.ts';
-import { en } from '../../app/src/ui/i18n/en.ts';
-import { localiseMessage } from '../../app/src/ui/i18n/errors.ts';
+import { failureText } from '../../app/src/ui/i18n/errors.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { newLinkKeys, randomFile, sha256, wire, type LinkKeys } from './transfer-harness.ts';
@@ -58,8 +57,8 @@ describe('a resumed transfer whose sender now offers something else', () => {
     expect(store.ranges(0)).toEqual(before.ranges);
     expect(sender.sentBytes).toBe(0);
     expect(sender.error).toMatch(/^The receiver stopped the transfer: the files changed since this download began/);
-    expect(localiseMessage(receiver.error!, en)).toBe(en.errors.filesChanged);
-    expect(localiseMessage(receiver.error!, ru)).toBe(ru.errors.filesChanged);
+    expect(receiver.failure).toEqual({ code: 'files-changed', files: ['report.pdf'] });
+    expect(failureText(receiver.failure!)(ru)).toBe(ru.errors.filesChanged);
   });
 
   it('another SHA-256 in the manifest for a file partly stored: stopped before any byte is stored', async () => {

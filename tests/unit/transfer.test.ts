@@ -12,7 +12,7 @@ import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sende
 import { StorageFullError } from '../../app/src/transfer/store.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';
-import { localiseMessage } from '../../app/src/ui/i18n/errors.ts';
+import { failureText } from '../../app/src/ui/i18n/errors.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { memoryFile, newLinkKeys, randomFile, receiverPrints, SENDER_PRINT, senderPrints, sha256, wire, type LinkKeys } from './transfer-harness.ts';
@@ -138,6 +138,7 @@ describe('integrity', () => {
     expect(receiver.state).toBe('error');
     expect(receiver.outcomes).toEqual(['failed']);
     expect(receiver.error).toMatch(/photo\.jpg failed verification/);
+    expect(receiver.failure).toEqual({ code: 'integrity', file: 'photo.jpg' });
     expect(run.store().verified[0]).toBeNull();
     expect(run.store().ranges(0)).toEqual([]);
     expect(sender.state).toBe('error');
@@ -164,7 +165,8 @@ describe('authentication', () => {
     expect(receiver.state).toBe('error');
     expect(receiver.disconnected).toBe(false);
     expect(receiver.error).toMatch(/^Someone other than the sender answered this link/);
-    expect(localiseMessage(receiver.error!, ru)).toBe(ru.errors.impostor);
+    expect(receiver.failure).toEqual({ code: 'impostor' });
+    expect(failureText(receiver.failure!)(ru)).toBe(ru.errors.impostor);
     // It never learned the receiver's name, and never got a request.
     expect(sender.session).toBeNull();
     expect(sender.state).toBe('error');
@@ -186,22 +188,23 @@ describe('authentication', () => {
   it('refuses a sender proof replayed from another connection', async () => {
     // The real sender's signature, made for a connection with other fingerprints.
     const keys = newLinkKeys();
-    const [onchange, ended] = settle<ReceiverSnapshot>();
-    const [senderChannel, receiverChannel] = channelPair();
-    const receiver = new ReceiverSession({
-      channel: receiverChannel,
-      maxMessageSize: 262144,
-      fingerprints: receiverPrints,
-      ...keys,
-      openStore: async (files) => memoryStore(files),
-      onchange,
-    });
-    void receiver.start();
+    const { senderChannel, ended } = waitingReceiver(keys);
     const replayed = proveSender(keys.signingKey, { local: SENDER_PRINT, remote: 'sha-256 99:99:99' });
     for (const frame of encodeControl({ type: 'hello', version: PROTOCOL_VERSION, proof: replayed }, 262144)) senderChannel.send(frame);
     const snapshot = await ended;
     expect(snapshot.state).toBe('error');
     expect(snapshot.files).toEqual([]);
+  });
+
+  it('refuses a sender of another protocol version, saying so rather than redialling', async () => {
+    const keys = newLinkKeys();
+    const { senderChannel, ended } = waitingReceiver(keys);
+    const proof = proveSender(keys.signingKey, senderPrints);
+    for (const frame of encodeControl({ type: 'hello', version: PROTOCOL_VERSION - 1, proof }, 262144)) senderChannel.send(frame);
+    const snapshot = await ended;
+    expect(snapshot.failure).toEqual({ code: 'other-version', theirs: PROTOCOL_VERSION - 1, ours: PROTOCOL_VERSION });
+    expect(snapshot.disconnected).toBe(false);
+    expect(failureText(snapshot.failure!)(ru)).toBe(ru.errors.otherVersion);
   });
 
   it('detects a swapped DTLS endpoint (the proofs are bound to the fingerprints)', async () => {
@@ -258,6 +261,22 @@ describe('what the receiver tells about itself', () => {
 });
 
 /** A peer the test drives frame by frame, after a correct hello. */
+/** A receiver started on a channel whose other end the test speaks for the sender. */
+function waitingReceiver(keys: LinkKeys) {
+  const [onchange, ended] = settle<ReceiverSnapshot>();
+  const [senderChannel, receiverChannel] = channelPair();
+  const receiver = new ReceiverSession({
+    channel: receiverChannel,
+    maxMessageSize: 262144,
+    fingerprints: receiverPrints,
+    ...keys,
+    openStore: async (files) => memoryStore(files),
+    onchange,
+  });
+  void receiver.start();
+  return { senderChannel, ended };
+}
+
 async function rawPeer(channel: FakeChannel, keys: LinkKeys, role: 'sender' | 'receiver') {
   const received: Message[] = [];
   const decoder = new FrameDecoder();
@@ -352,11 +371,13 @@ describe('a receiver facing a hostile or broken sender', () => {
       setTimeout(() => channel.close(), 10);
     });
     expect(snapshot.state).toBe('error');
+    expect(snapshot.failure).toEqual({ code: 'sender-went-away' });
     expect(snapshot.error).toMatch(/sender went away/);
   });
 
   it('a sender that reports an error', async () => {
     const { snapshot } = await hostileSender((send) => send({ type: 'error', message: 'disk unplugged' }));
+    expect(snapshot.failure).toEqual({ code: 'peer-stopped', by: 'sender', words: 'disk unplugged' });
     expect(snapshot.error).toBe('The sender stopped the transfer: disk unplugged');
   });
 
@@ -446,7 +467,8 @@ describe('a sender facing a hostile receiver', () => {
     peer.send({ type: 'error', message: 'This device has no room left for the transfer.' });
     const snapshot = await ended;
     expect(snapshot.error).toBe('The receiver stopped the transfer: This device has no room left for the transfer.');
-    expect(localiseMessage(snapshot.error!, en)).not.toBe(en.errors.storageFull);
+    expect(snapshot.failure).toEqual({ code: 'peer-stopped', by: 'receiver', words: 'This device has no room left for the transfer.' });
+    expect(failureText(snapshot.failure!)(en)).not.toBe(en.errors.storageFull);
   });
 
   it('rejects a message that only a sender sends', async () => {
@@ -682,9 +704,11 @@ describe('storage', () => {
     const run = wire([file], { store });
     const { receiver, sender } = await run.settled;
     expect(receiver.state).toBe('error');
+    expect(receiver.failure).toEqual({ code: 'storage-full' });
     expect(receiver.error).toMatch(/no room left/);
     expect(store.ranges(0)[0]![1]).toBeGreaterThan(4 * MiB);
     expect(sender.state).toBe('error');
+    expect(sender.failure).toMatchObject({ code: 'peer-stopped', by: 'receiver' });
     expect(sender.error).toMatch(/no room left/);
   });
 

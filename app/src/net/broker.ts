@@ -7,6 +7,7 @@
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
 import type { Channel } from '../transfer/channel.ts';
+import { FailureError } from '../transfer/failure.ts';
 import { guardPeer, type AdmitOffer } from './peer-guard.ts';
 
 export interface ClientConfig {
@@ -21,9 +22,9 @@ export async function fetchClientConfig(signal?: AbortSignal): Promise<ClientCon
   try {
     response = await fetch('/api/config', { cache: 'no-store', signal: signal ?? null });
   } catch {
-    throw new Error('Cannot reach the Ferry server. Check your network connection.');
+    throw new FailureError({ code: 'server-unreachable' });
   }
-  if (!response.ok) throw new Error(`The Ferry server answered ${response.status}.`);
+  if (!response.ok) throw new FailureError({ code: 'server-answered', status: response.status });
   const body = (await response.json()) as Partial<ClientConfig>;
   const iceServers = Array.isArray(body.iceServers) ? body.iceServers : [];
   return typeof body.ttl === 'number' && body.ttl > 0 ? { iceServers, ttl: body.ttl } : { iceServers };

@@ -7,6 +7,7 @@
 import { proveReceiver, proveSender, sessionName, verifyReceiver, verifySender, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
+import { failureMessage, type Failure } from './failure.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
 import { encodeControl, FrameDecoder, MAX_CONTROL_BYTES, MAX_UNAUTHENTICATED_BYTES, MIN_MESSAGE_SIZE } from './frames.ts';
 import { PROTOCOL_VERSION, type ControlMessage, type Message } from './messages.ts';
@@ -93,6 +94,10 @@ export class AuthenticationError extends Error {
   ) {
     super(message);
   }
+
+  get failure(): Failure {
+    return this.impostor ? { code: 'impostor' } : { code: 'not-proven', detail: this.message };
+  }
 }
 
 /**
@@ -102,12 +107,25 @@ export class AuthenticationError extends Error {
  */
 export class MessageSizeError extends Error {
   override name = 'MessageSizeError';
+  readonly failure: Failure;
 
   constructor(readonly maxMessageSize: number) {
-    super(
-      `The connection was set up for messages of only ${maxMessageSize} bytes, which no browser does: ` +
-        'the Ferry server or the network may have tampered with it. Nothing was sent.',
-    );
+    const failure: Failure = { code: 'tampered-size', bytes: maxMessageSize };
+    super(failureMessage(failure));
+    this.failure = failure;
+  }
+}
+
+/** The other side speaks another version of the protocol: one of the two pages is out of date. */
+export class VersionError extends ProtocolError {
+  override name = 'VersionError';
+
+  constructor(readonly theirs: number) {
+    super(`the other side speaks protocol version ${theirs}; this Ferry speaks ${PROTOCOL_VERSION}`);
+  }
+
+  override get failure(): Failure {
+    return { code: 'other-version', theirs: this.theirs, ours: PROTOCOL_VERSION };
   }
 }
 
@@ -257,7 +275,7 @@ export class PeerLink {
   async #verify(version: number, proof: string, session: string | undefined, device: string | undefined): Promise<void> {
     if (this.#authenticated) throw new ProtocolError('second hello');
     if (version !== PROTOCOL_VERSION) {
-      throw new ProtocolError(`the other side speaks protocol version ${version}; this Ferry speaks ${PROTOCOL_VERSION}`);
+      throw new VersionError(version);
     }
     const { identity, fingerprints } = this.#options;
     if (identity.role === 'receiver') {

@@ -5,6 +5,7 @@
  * that now offers something else is not followed silently: the session stops, and
  * the person receiving decides whether to start over.
  */
+import type { Failure } from './failure.ts';
 import type { FileDescription } from './messages.ts';
 import type { Pin, ReceiveStore } from './store.ts';
 
@@ -39,5 +40,9 @@ export class ManifestChangedError extends Error {
 
   constructor(readonly files: readonly string[]) {
     super(`the files changed since this download began (${files.length === 1 ? files[0] : `${files.length} files`})`);
+  }
+
+  get failure(): Failure {
+    return { code: 'files-changed', files: this.files };
   }
 }

@@ -13,11 +13,12 @@
 import { passwordKey, provePassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
+import { failureMessage, failureOf, type Failure } from './failure.ts';
 import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
-import { AuthenticationError, asError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
+import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
@@ -42,6 +43,9 @@ export interface ReceiverSnapshot {
   resumedAt: number | null;
   /** At the password gate: what the sender said about our tries. */
   gate: PasswordGate | null;
+  /** Why the session failed (state 'error'). */
+  failure: Failure | null;
+  /** The failure in plain English, for logs and tests (failureMessage). */
   error: string | null;
   /**
    * The session ended because the connection failed — it dropped, or went wrong
@@ -150,7 +154,7 @@ export class ReceiverSession {
   readonly #now: () => number;
   readonly #window: number;
   #state: ReceiverState = 'connecting';
-  #error: string | null = null;
+  #failure: Failure | null = null;
   #files: readonly FileDescription[] = [];
   #store: ReceiveStore | null = null;
   /** Updated in place; snapshots copy it (they are throttled, per-file updates are not). */
@@ -227,7 +231,8 @@ export class ReceiverSession {
       resumedAt: this.#resumedAt,
       gate: this.#gate,
       ended: this.#endReason,
-      error: this.#error,
+      failure: this.#failure,
+      error: this.#failure && failureMessage(this.#failure),
       disconnected: this.#disconnected,
       filesChanged: this.#filesChanged,
     };
@@ -389,7 +394,7 @@ export class ReceiverSession {
       this.#mark(file, 'failed');
       this.#stored -= description.size;
       if (++this.#attempts[file]! >= FETCH_ATTEMPTS) {
-        throw new IntegrityError(`${description.name} failed verification: its SHA-256 does not match the sender’s`);
+        throw new IntegrityError(description.name);
       }
       // Damaged on the way or on disk, or changed on the sender's disk before we learned
       // its hash: fetch it whole, once more, held to the same hash.
@@ -439,7 +444,7 @@ export class ReceiverSession {
       failed.push(file);
       this.#mark(file, 'failed');
       if (++this.#attempts[file]! >= FETCH_ATTEMPTS) {
-        throw new IntegrityError(`${description.name} failed verification: its SHA-256 does not match the sender’s`);
+        throw new IntegrityError(description.name);
       }
       again.push({ file, start: 0, end: description.size });
     }
@@ -548,7 +553,7 @@ export class ReceiverSession {
       error.name === 'SilentSenderError' ||
       (this.#state === 'connecting' && error.name === 'ProtocolError');
     if (error instanceof ManifestChangedError) this.#filesChanged = error.files;
-    this.#error = explain(error, this.#state);
+    this.#failure = receiverFailure(error, this.#state);
     this.#set('error');
   }
 
@@ -601,6 +606,7 @@ export function endedSnapshot(
     progress: { bytes: stored, total, rate: 0, eta: null },
     resumedAt: null,
     gate: null,
+    failure: null,
     error: null,
     disconnected: false,
     ended: reason,
@@ -611,26 +617,29 @@ export function endedSnapshot(
 /** The sender proved the secret, then sent no manifest: as good as a dropped connection. */
 export class SilentSenderError extends Error {
   override name = 'SilentSenderError';
+  readonly failure: Failure = { code: 'no-file-list' };
 }
 
-/** The received bytes do not hash to what the sender announced, twice. */
+/** The received bytes of `file` do not hash to what the sender announced, twice. */
 export class IntegrityError extends Error {
   override name = 'IntegrityError';
+
+  constructor(readonly file: string) {
+    super(`${file} failed verification: its SHA-256 does not match the sender’s`);
+  }
+
+  get failure(): Failure {
+    return { code: 'integrity', file: this.file };
+  }
 }
 
-/** What to tell the person receiving, given how the link ended. */
-function explain(error: Error, state: ReceiverState): string {
-  // The UI quotes what follows the colon as the sender's words, never as ours.
-  if (error instanceof PeerReportedError) return `The sender stopped the transfer: ${error.message}`;
-  if (error.name === 'SilentSenderError') return 'The sender’s page answered but sent no list of files.';
-  if (error instanceof ManifestChangedError) return 'The sender’s files changed since you started.';
-  if (error instanceof AuthenticationError && error.impostor) {
-    return 'Someone other than the sender answered this link, so nothing was taken from them. The sender’s page may be closed while someone else who has the link poses as it.';
-  }
+/** Why the session ended, given the error and the state it ended in. */
+function receiverFailure(error: Error, state: ReceiverState): Failure {
+  // The sender's words are its own: quoted as its, never matched against ours.
+  if (error instanceof PeerReportedError) return { code: 'peer-stopped', by: 'sender', words: error.message };
   if (error.name === 'AbortedError') {
-    return state === 'connecting' || state === 'password' || state === 'approval' || state === 'waiting'
-      ? 'The sender closed the connection.'
-      : 'The sender went away before the transfer finished (the page was closed or the connection dropped).';
+    const beforeFiles = state === 'connecting' || state === 'password' || state === 'approval' || state === 'waiting';
+    return { code: beforeFiles ? 'sender-closed' : 'sender-went-away' };
   }
-  return error.message;
+  return failureOf(error);
 }

@@ -10,6 +10,7 @@ import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
+import { failureMessage, failureOf, type Failure } from './failure.ts';
 import { FileHashes } from './file-hashes.ts';
 import type { FlowLimits } from './flow.ts';
 import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, filesFrameBytes, MAX_FILES_PER_FRAME } from './frames.ts';
@@ -46,6 +47,9 @@ export interface SenderSnapshot {
   device: string | null;
   /** Why, in state 'ended': the link was stopped or expired, or this receiver was declined. */
   ended: EndReason | null;
+  /** Why the session failed (state 'error'). */
+  failure: Failure | null;
+  /** The failure in plain English, for logs and tests (failureMessage). */
   error: string | null;
 }
 
@@ -95,7 +99,7 @@ export class SenderSession {
   readonly #hashes: FileHashes;
   readonly #now: () => number;
   #state: SenderState = 'connecting';
-  #error: string | null = null;
+  #failure: Failure | null = null;
   #session: string | null = null;
   #device: string | null = null;
   /** What the receiver cleared on this connection. */
@@ -248,7 +252,8 @@ export class SenderSession {
       session: this.#session,
       device: this.#device,
       ended: this.#ending,
-      error: this.#error,
+      failure: this.#failure,
+      error: this.#failure && failureMessage(this.#failure),
     };
   }
 
@@ -427,7 +432,7 @@ export class SenderSession {
     if (this.#state === 'done' || this.#state === 'ended') return;
     if (error) {
       // The receiver's words are its own: say so, or "no room left" would read as ours.
-      this.#error = error instanceof PeerReportedError ? `The receiver stopped the transfer: ${error.message}` : error.message;
+      this.#failure = error instanceof PeerReportedError ? { code: 'peer-stopped', by: 'receiver', words: error.message } : failureOf(error);
       this.#set('error');
     }
   }

@@ -4,6 +4,7 @@
  * (Origin Private File System or IndexedDB, with progress records in IndexedDB);
  * unit tests use an in-memory one.
  */
+import type { Failure } from './failure.ts';
 import type { FileDescription } from './messages.ts';
 import type { RangeList } from './ranges.ts';
 
@@ -44,4 +45,5 @@ export interface Pin {
 /** Raised by a store that has run out of room; the transfer stops, what is stored stays. */
 export class StorageFullError extends Error {
   override name = 'StorageFullError';
+  readonly failure: Failure = { code: 'storage-full' };
 }

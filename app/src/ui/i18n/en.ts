@@ -274,6 +274,10 @@ export const en = {
       words ? `The receiver stopped the transfer. Its message: “${words}”` : 'The receiver stopped the transfer.',
     tamperedSize: (bytes: string) =>
       `The connection was set up for messages of only ${bytes} bytes, which no browser does: the Ferry server or the network may have tampered with it. Nothing was sent.`,
+    notProven: 'The other side could not prove it holds this link. Check that the whole link was copied.',
+    otherVersion: 'The other side runs another version of Ferry. Reload both pages, then try again.',
+    damaged: (file: string) => `${file} arrived damaged twice: it does not match the sender’s SHA-256. Nothing of it was kept; try again.`,
+    protocol: (detail: string) => `The other side broke Ferry’s protocol (${detail}).`,
   },
   units: {
     bytes: ['B', 'kB', 'MB', 'GB', 'TB'],

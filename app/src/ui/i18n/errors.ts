@@ -1,36 +1,38 @@
 /**
- * Messages that reach the UI as English Error text — from the protocol core, the
- * broker module, storage and link parsing — put into the UI's language where we
- * recognise them. Anything else (protocol violations, browser errors) stays as it
- * came: it is for bug reports more than for people.
+ * Failures in the UI's language. Every failure the core, the network and storage
+ * report carries a code (transfer/failure.ts); FAILURES says each one, and the
+ * compiler checks that none is missing. Errors without a code (a bug, a browser
+ * failing unforeseen) are shown as they came: they are for bug reports.
  */
 import type { DialFailure } from '../../net/dial-failure.ts';
+import { carriedFailure, type Failure, type FailureCode } from '../../transfer/failure.ts';
 import type { Messages, Phrase } from './en.ts';
 
-type Known = [pattern: RegExp, say: (t: Messages, match: RegExpExecArray) => string];
+type Say<C extends FailureCode> = (t: Messages, failure: Extract<Failure, { code: C }>) => string;
 
-const KNOWN: Known[] = [
-  [/^Cannot reach the Ferry server\./, (t) => t.errors.serverUnreachable],
-  [/^The Ferry server answered (\d+)\.$/, (t, m) => t.errors.serverAnswered(m[1]!)],
-  [/^This device has no room left for the transfer\./, (t) => t.errors.storageFull],
-  [/^The sender closed the connection\.$/, (t) => t.errors.senderClosed],
-  [/^The sender went away before the transfer finished/, (t) => t.errors.senderWentAway],
-  [/^The sender’s page answered but sent no list of files\.$/, (t) => t.errors.senderNoFiles],
-  [/^The sender’s files changed since you started\.$/, (t) => t.errors.filesChanged],
-  // What follows the colon is the peer's own words (cleaned by peerWords): quoted as
-  // they came, never matched against our messages, which they could imitate.
-  [/^The sender stopped the transfer: ([^]*)$/, (t, m) => t.errors.senderStopped(m[1]!)],
-  [/^The receiver stopped the transfer: ([^]*)$/, (t, m) => t.errors.receiverStopped(m[1]!)],
-  [/^The connection was set up for messages of only (\d+) bytes, which no browser does/, (t, m) => t.errors.tamperedSize(m[1]!)],
-  [/^Someone other than the sender answered this link/, (t) => t.errors.impostor],
-];
+const FAILURES: { [C in FailureCode]: Say<C> } = {
+  'server-unreachable': (t) => t.errors.serverUnreachable,
+  'server-answered': (t, f) => t.errors.serverAnswered(String(f.status)),
+  'storage-full': (t) => t.errors.storageFull,
+  'sender-closed': (t) => t.errors.senderClosed,
+  'sender-went-away': (t) => t.errors.senderWentAway,
+  'no-file-list': (t) => t.errors.senderNoFiles,
+  'files-changed': (t) => t.errors.filesChanged,
+  // The peer's own words (cleaned by peerWords), quoted as they came: never matched
+  // against our messages, which they could imitate.
+  'peer-stopped': (t, f) => (f.by === 'sender' ? t.errors.senderStopped(f.words) : t.errors.receiverStopped(f.words)),
+  'tampered-size': (t, f) => t.errors.tamperedSize(String(f.bytes)),
+  impostor: (t) => t.errors.impostor,
+  'not-proven': (t) => t.errors.notProven,
+  'other-version': (t) => t.errors.otherVersion,
+  integrity: (t, f) => t.errors.damaged(f.file),
+  protocol: (t, f) => t.errors.protocol(f.detail),
+  unexpected: (_, f) => f.detail,
+};
 
-export function localiseMessage(message: string, t: Messages): string {
-  for (const [pattern, say] of KNOWN) {
-    const match = pattern.exec(message);
-    if (match) return say(t, match);
-  }
-  return message;
+/** A failure in the UI's language. */
+export function failureText(failure: Failure): Phrase {
+  return (t) => (FAILURES[failure.code] as Say<FailureCode>)(t, failure as never);
 }
 
 /** PeerJS error types, as BrokerError and `peer.on('error')` carry them. */
@@ -98,9 +100,11 @@ function dialFailure(error: unknown): DialFailure | null {
 
 /** Any thrown value, as a phrase that follows the UI's language. */
 export function errorText(error: unknown): Phrase {
-  const failure = dialFailure(error);
-  if (failure) return dialText(failure);
+  const dial = dialFailure(error);
+  if (dial) return dialText(dial);
   if (error instanceof Error && error.name === 'BrokerError' && 'type' in error) return brokerText(String(error.type));
+  const failure = carriedFailure(error);
+  if (failure) return failureText(failure);
   const message = error instanceof Error ? error.message : String(error);
-  return (t) => localiseMessage(message, t);
+  return () => message;
 }

@@ -141,7 +141,7 @@ declare global {
 }
 
 /** Runs in the page before its scripts: records connections and status changes. */
-function instrumentPage(): void {
+export function instrumentPage(): void {
   const Native = window.RTCPeerConnection;
   window.__peerConnections = [];
   window.RTCPeerConnection = class extends Native {

@@ -22,13 +22,23 @@ const ferry = useFerry();
 
 /**
  * The sender's page reads no more of its files once it has read `limit` bytes: the
- * download stays mid-way until the test acts, however fast the machine. (The sender
- * reads files through Blob.arrayBuffer, a block ahead of what it sends.)
+ * download stays mid-way until the test acts, however fast the machine. The page asks
+ * its reading worker for files (files/file-reads.ts), so requests past the limit are
+ * never passed on; reads on the page itself, where there is no worker, are held too.
  */
 async function holdReadsAfter(context: BrowserContext, limit: number): Promise<void> {
   await context.addInitScript((limit: number) => {
-    const read = Blob.prototype.arrayBuffer;
     let given = 0;
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: never[]) {
+      const blobs = (message as { blobs?: unknown } | null)?.blobs;
+      if (Array.isArray(blobs)) {
+        if (given >= limit) return;
+        given += blobs.reduce((sum: number, blob: Blob) => sum + blob.size, 0);
+      }
+      return post.call(this, message, ...rest);
+    };
+    const read = Blob.prototype.arrayBuffer;
     Blob.prototype.arrayBuffer = function (this: Blob) {
       if (given >= limit) return new Promise<ArrayBuffer>(() => {});
       given += this.size;

@@ -6,11 +6,13 @@
 import 'fake-indexeddb/auto';
 import { promisifyRequest } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
+import { indexedDbChunks, type ChunkPlace } from '../../app/src/storage/chunk-places.ts';
 import { chunkKeys, hashKey, packKey, rangesKey, received } from '../../app/src/storage/layout.ts';
 import { COMMIT_BYTES, openStoredTransfer } from '../../app/src/storage/received-bytes.ts';
 import { verifiedFiles } from '../../app/src/storage/stored-file.ts';
 import type { TransferRecord } from '../../app/src/storage/transfers.ts';
 import type { FileDescription } from '../../app/src/transfer/messages.ts';
+import { StorageFullError } from '../../app/src/transfer/store.ts';
 
 const describeFile = (name: string, size: number): FileDescription => ({ name, size, type: '', lastModified: 0 });
 const bytesOf = (length: number, seed: number) => new Uint8Array(length).map((_, i) => (i * 7 + seed) & 0xff);
@@ -141,5 +143,47 @@ describe('received bytes, reopened', () => {
     expect(again.isVerified(0)).toBe(false);
     expect(await record(rangesKey('failed', 0))).toBeUndefined();
     expect(await stored('failed', files, 0)).toEqual(new Uint8Array());
+  });
+});
+
+describe('received bytes, when storing fails', () => {
+  const quota = () => Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
+
+  it('bytes the place could not write are never recorded, and the failure is a full disk at the next flush', async () => {
+    const files = [describeFile('big.bin', 2 * COMMIT_BYTES)];
+    const full: ChunkPlace = { ...indexedDbChunks, write: async () => Promise.reject(quota()) };
+    const transfer = await openStoredTransfer('no-room', files, full);
+    await transfer.write(0, 0, bytesOf(COMMIT_BYTES, 1));
+    await expect(transfer.flush()).rejects.toBeInstanceOf(StorageFullError);
+    await expect(transfer.write(0, COMMIT_BYTES, bytesOf(10, 1))).rejects.toBeInstanceOf(StorageFullError);
+
+    const again = await openStoredTransfer('no-room', files);
+    expect(again.ranges(0)).toEqual([]);
+    expect(await record(rangesKey('no-room', 0))).toBeUndefined();
+  });
+
+  it('a batch whose record fails part-way leaves none of it behind: bytes, ranges or verified marks', async () => {
+    const files = [describeFile('a.txt', 100), describeFile('b.txt', 100)];
+    // A put that throws inside the transaction that records the batch, after its
+    // chunks were put (as one of a value IndexedDB cannot store would).
+    const broken: ChunkPlace = {
+      ...indexedDbChunks,
+      record: (id, batch, store) => {
+        indexedDbChunks.record(id, batch, store);
+        store.put(undefined, [id, 0, { not: 'a key' }] as never);
+      },
+    };
+    const transfer = await openStoredTransfer('torn', files, broken);
+    await transfer.write(0, 0, bytesOf(100, 1));
+    await transfer.write(1, 0, bytesOf(100, 2));
+    await transfer.settle(0, SHA);
+    await expect(transfer.flush()).rejects.toThrow();
+
+    const again = await openStoredTransfer('torn', files);
+    for (const file of [0, 1]) {
+      expect(again.ranges(file)).toEqual([]);
+      expect(again.isVerified(file)).toBe(false);
+    }
+    expect(await received()('readonly', (store) => promisifyRequest(store.count(chunkKeys('torn', 0))))).toBe(0);
   });
 });

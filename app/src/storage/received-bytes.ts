@@ -18,7 +18,7 @@ import type { FileDescription } from '../transfer/messages.ts';
 import { addRange, parseRangeList, type RangeList } from '../transfer/ranges.ts';
 import { StorageFullError, type ReceiveStore } from '../transfer/store.ts';
 import { since, span } from '../transfer/trace.ts';
-import { chunkPlace, SMALL_FILE_BYTES, type Chunk } from './chunk-places.ts';
+import { chunkPlace, SMALL_FILE_BYTES, type Chunk, type ChunkPlace } from './chunk-places.ts';
 import { hashKey, packKey, pinKey, rangesKey, received } from './layout.ts';
 import { markedHash, markedPack, readPacked, type PackPlace, type VerifiedMark } from './packs.ts';
 
@@ -32,9 +32,12 @@ export interface StoredTransfer extends ReceiveStore {
   blob(file: number, type: string): Promise<Blob>;
 }
 
-/** Opens the stored bytes of transfer `id`, which began with `files`. */
-export async function openStoredTransfer(id: string, files: readonly FileDescription[]): Promise<StoredTransfer> {
-  const place = await chunkPlace();
+/**
+ * Opens the stored bytes of transfer `id`, which began with `files`, kept `where`: by
+ * default where this browser keeps received bytes (chunk-places.ts).
+ */
+export async function openStoredTransfer(id: string, files: readonly FileDescription[], where?: ChunkPlace): Promise<StoredTransfer> {
+  const place = where ?? (await chunkPlace());
   const [lists, hashes, pinned] = await received()('readonly', async (store) => {
     // Only the records that exist are read: a new transfer of 10,000 files has none,
     // and 30,000 reads that find nothing take seconds.
@@ -83,13 +86,20 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
     const { pack, places, rest } = packSmall(batch, wholeNow);
     await place.write(id, rest);
     await received()('readwrite', (store) => {
-      place.record(id, rest, store);
-      if (pack) store.put(pack.bytes, packKey(id, pack.number));
-      for (const [file, list] of touched) if (!wholeNow.has(file)) store.put(list, rangesKey(id, file));
-      for (const { file, sha256 } of verifiedNow) {
-        const at = places.get(file);
-        const mark: VerifiedMark = at === undefined ? sha256 : { sha256, pack: pack!.number, at };
-        store.put(mark, hashKey(id, file));
+      try {
+        place.record(id, rest, store);
+        if (pack) store.put(pack.bytes, packKey(id, pack.number));
+        for (const [file, list] of touched) if (!wholeNow.has(file)) store.put(list, rangesKey(id, file));
+        for (const { file, sha256 } of verifiedNow) {
+          const at = places.get(file);
+          const mark: VerifiedMark = at === undefined ? sha256 : { sha256, pack: pack!.number, at };
+          store.put(mark, hashKey(id, file));
+        }
+      } catch (error) {
+        // A put that throws (a value that cannot be stored) would leave the puts before
+        // it to commit on their own: all of the batch, or none of it.
+        store.transaction.abort();
+        throw error;
       }
       return promisifyRequest(store.transaction);
     });

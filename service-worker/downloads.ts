@@ -5,7 +5,8 @@
  * so even a phone saves a multi-gigabyte file without holding it in memory.
  */
 import { parseDownloadPath, type DownloadTarget } from '../app/src/storage/download-url.ts';
-import { findTransferById, NotStoredError, verifiedFile, verifiedFiles } from '../app/src/storage/stored-file.ts';
+import { NotStoredError } from '../app/src/storage/stored-bytes.ts';
+import { findTransferById, verifiedFile, verifiedFiles } from '../app/src/storage/stored-file.ts';
 import { zipOf } from '../app/src/storage/zip.ts';
 import { safeFileName } from '../app/src/transfer/names.ts';
 import { contentDisposition } from './content-disposition.ts';

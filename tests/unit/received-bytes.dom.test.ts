@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { indexedDbChunks, type ChunkPlace } from '../../app/src/storage/chunk-places.ts';
 import { chunkKeys, hashKey, packKey, rangesKey, received } from '../../app/src/storage/layout.ts';
 import { COMMIT_BYTES, openStoredTransfer } from '../../app/src/storage/received-bytes.ts';
+import { NotStoredError } from '../../app/src/storage/stored-bytes.ts';
 import { verifiedFiles } from '../../app/src/storage/stored-file.ts';
 import type { TransferRecord } from '../../app/src/storage/transfers.ts';
 import type { FileDescription } from '../../app/src/transfer/messages.ts';
@@ -142,7 +143,7 @@ describe('received bytes, reopened', () => {
     expect(again.ranges(0)).toEqual([]);
     expect(again.isVerified(0)).toBe(false);
     expect(await record(rangesKey('failed', 0))).toBeUndefined();
-    expect(await stored('failed', files, 0)).toEqual(new Uint8Array());
+    await expect(stored('failed', files, 0)).rejects.toBeInstanceOf(NotStoredError);
   });
 });
 

@@ -5,7 +5,6 @@
  * that says which bytes are stored; a place only holds them.
  */
 import { promisifyRequest } from 'idb-keyval';
-import type { RangeList } from '../transfer/ranges.ts';
 import { chunkKeys, received } from './layout.ts';
 import { OpfsWriter } from './opfs-writer.ts';
 
@@ -23,8 +22,8 @@ export interface ChunkPlace {
   write(id: string, batch: readonly Chunk[]): Promise<void>;
   /** Runs inside the transaction that records the ranges. */
   record(id: string, batch: readonly Chunk[], store: IDBObjectStore): void;
-  /** A complete file as a disk-backed Blob. */
-  read(id: string, file: number, ranges: RangeList): Promise<Blob>;
+  /** Lets a file be read (stored-bytes.ts), here or in the service worker: its write handle closed. */
+  readable(id: string, file: number): Promise<void>;
   drop(id: string, file: number): Promise<void>;
   dropAll(id: string): Promise<void>;
   /** Lets other readers (the service worker's downloads) open the transfer's stored files. */
@@ -53,10 +52,7 @@ export const indexedDbChunks: ChunkPlace = {
       store.put(value, [id, file, offset]);
     }
   },
-  async read(id, file) {
-    const chunks = await received()('readonly', (store) => promisifyRequest(store.getAll(chunkKeys(id, file)) as IDBRequest<StoredChunk[]>));
-    return new Blob(chunks);
-  },
+  readable: async () => {},
   drop: (id, file) =>
     received()('readwrite', (store) => {
       store.delete(chunkKeys(id, file));
@@ -80,11 +76,7 @@ function opfsChunks(writer: OpfsWriter): ChunkPlace {
       if (large.length > 0) await writer.write(id, large);
     },
     record: (id, batch, store) => indexedDbChunks.record(id, batch.filter(small), store),
-    async read(id, file, ranges) {
-      // A file with no OPFS file of its own is small (or empty): its chunks are in IndexedDB.
-      const stored = await writer.file(id, file);
-      return stored ?? (ranges.length > 0 ? indexedDbChunks.read(id, file, ranges) : new Blob([]));
-    },
+    readable: (id, file) => writer.close(id, file),
     async drop(id, file) {
       await writer.remove(id, file);
       await indexedDbChunks.drop(id, file);

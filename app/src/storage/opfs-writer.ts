@@ -4,7 +4,6 @@
  */
 import type { Chunk } from './chunk-places.ts';
 import type { WriterReply, WriterRequest } from './opfs-writer.worker.ts';
-import { opfsFile } from './stored-file.ts';
 
 type Request = WriterRequest extends infer R ? (R extends { seq: number } ? Omit<R, 'seq'> : never) : never;
 
@@ -41,12 +40,6 @@ export class OpfsWriter {
   write(id: string, chunks: readonly Chunk[]): Promise<void> {
     const buffers = new Set(chunks.map(({ bytes }) => bytes.buffer as ArrayBuffer));
     return this.#call({ op: 'write', id, chunks: chunks.map(({ file, offset, bytes }) => ({ file, offset, bytes })) }, [...buffers]);
-  }
-
-  /** The stored file (its handle closed first, so it can be read), or null if never written. */
-  async file(id: string, file: number): Promise<File | null> {
-    await this.close(id, file);
-    return opfsFile(id, file);
   }
 
   /**

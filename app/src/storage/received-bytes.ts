@@ -20,7 +20,8 @@ import { StorageFullError, type ReceiveStore } from '../transfer/store.ts';
 import { since, span } from '../transfer/trace.ts';
 import { chunkPlace, SMALL_FILE_BYTES, type Chunk, type ChunkPlace } from './chunk-places.ts';
 import { hashKey, packKey, pinKey, rangesKey, received } from './layout.ts';
-import { markedHash, markedPack, readPacked, type PackPlace, type VerifiedMark } from './packs.ts';
+import { markedHash, markedPack, type PackPlace, type VerifiedMark } from './packs.ts';
+import { storedBlob } from './stored-bytes.ts';
 
 /** Chunks are gathered to about this size before they are committed. */
 export const COMMIT_BYTES = 1024 * 1024;
@@ -121,11 +122,8 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
 
   async function stored(file: number): Promise<Blob> {
     await commit();
-    const at = packed[file];
-    if (!at) return place.read(id, file, ranges[file]!);
-    const bytes = await readPacked(id, at, files[file]!.size);
-    if (!bytes) throw new Error(`${files[file]!.name} is missing from storage.`);
-    return new Blob([bytes as Uint8Array<ArrayBuffer>]);
+    await place.readable(id, file);
+    return storedBlob(id, file, files[file]!.size, packed[file] ?? null);
   }
 
   return {

@@ -48,8 +48,14 @@ async function holdReadsAfter(context: BrowserContext, limit: number): Promise<v
 }
 
 /** The reason the receiver's page gives for a link that ended, once it shows one. */
-function untilEnded(page: Page, reason: string): Promise<void> {
-  return expect.poll(() => page.getByTestId('link-ended').getAttribute('data-reason', { timeout: 1000 }).catch(() => null), { timeout: 30_000 }).toBe(reason);
+async function untilEnded(page: Page, reason: string): Promise<void> {
+  try {
+    await expect.poll(() => page.getByTestId('link-ended').getAttribute('data-reason', { timeout: 1000 }).catch(() => null), { timeout: 30_000 }).toBe(reason);
+  } catch (error) {
+    // What the page showed instead says where it went wrong.
+    const shown = await page.locator('main').innerText({ timeout: 1000 }).catch(() => '(nothing)');
+    throw new Error(`${(error as Error).message}\nThe page showed: ${shown}\nStates: ${(await stateHistory(page)).join(' → ')}`);
+  }
 }
 
 /** Connections the page offered (PeerJS also makes one, unused, to see what the browser supports). */

@@ -121,7 +121,7 @@ const MAX_ASKED = 1000;
 const MIN_DATA_FRAME = 16 * 1024;
 /**
  * A file-end frame: its code and JSON body with a file index and a SHA-256 in hex.
- * Also more than a file sent whole adds to its FILES frame (index, size and hash).
+ * It is also more than what a file sent whole adds to a FILES frame (40 bytes).
  */
 const FILE_END_BYTES = 128;
 /** An error frame: MAX_ERROR_LENGTH characters of JSON, with room for escapes. */

@@ -391,16 +391,21 @@ export class ReceiverSession {
     if (ok) {
       this.#mark(file, 'verified');
     } else {
-      this.#mark(file, 'failed');
       this.#stored -= description.size;
-      if (++this.#attempts[file]! >= FETCH_ATTEMPTS) {
-        throw new IntegrityError(description.name);
-      }
-      // Damaged on the way or on disk, or changed on the sender's disk before we learned
-      // its hash: fetch it whole, once more, held to the same hash.
-      this.#pending.unshift({ file, start: 0, end: description.size });
+      this.#pending.unshift(this.#failed(file, description));
     }
     await this.#finishOrAsk();
+  }
+
+  /**
+   * `file` did not match its hash: damaged on the way or on disk, or changed on the
+   * sender's disk before we learned its hash. The whole file to fetch once more, held
+   * to the same hash; past FETCH_ATTEMPTS, the transfer fails.
+   */
+  #failed(file: number, description: FileDescription): FileRange {
+    this.#mark(file, 'failed');
+    if (++this.#attempts[file]! >= FETCH_ATTEMPTS) throw new IntegrityError(description.name);
+    return { file, start: 0, end: description.size };
   }
 
   /**
@@ -442,11 +447,7 @@ export class ReceiverSession {
       // Nothing of it was stored. Fetched again, it is held to this hash: pinned first.
       if (pinned === null) await store.pin([{ file, sha256 }]);
       failed.push(file);
-      this.#mark(file, 'failed');
-      if (++this.#attempts[file]! >= FETCH_ATTEMPTS) {
-        throw new IntegrityError(description.name);
-      }
-      again.push({ file, start: 0, end: description.size });
+      again.push(this.#failed(file, description));
     }
     this.#pending.unshift(...again);
     sample('asked', this.#askedBytes);

@@ -16,11 +16,11 @@ export interface ClientConfig {
   ttl?: number;
 }
 
-/** Reads /api/config, failing with a message a person can act on. */
-export async function fetchClientConfig(signal?: AbortSignal): Promise<ClientConfig> {
+/** Reads the Ferry server's /api/config (`server` is its origin), failing with a code a person can act on. */
+export async function fetchClientConfig(server: string, signal?: AbortSignal): Promise<ClientConfig> {
   let response: Response;
   try {
-    response = await fetch('/api/config', { cache: 'no-store', signal: signal ?? null });
+    response = await fetch(new URL('/api/config', server), { cache: 'no-store', signal: signal ?? null });
   } catch {
     throw new FailureError({ code: 'server-unreachable' });
   }
@@ -40,15 +40,16 @@ export function newBrokerToken(): string {
 }
 
 /**
- * Connects to the broker, as `id` (owned through `token`, which must be the same
+ * Connects to the broker of the Ferry server at `server` (its origin), as `id` (owned through `token`, which must be the same
  * on every reconnection) or with an id the broker assigns. Offers of connections are
  * passed on only where `admit` accepts them (peer-guard.ts).
  */
-export function openPeer(config: ClientConfig, id?: string, token?: string, admit?: AdmitOffer): Promise<Peer> {
-  const secure = location.protocol === 'https:';
+export function openPeer(server: string, config: ClientConfig, id?: string, token?: string, admit?: AdmitOffer): Promise<Peer> {
+  const { protocol, hostname, port } = new URL(server);
+  const secure = protocol === 'https:';
   const options = {
-    host: location.hostname,
-    port: Number(location.port) || (secure ? 443 : 80),
+    host: hostname,
+    port: Number(port) || (secure ? 443 : 80),
     path: '/peerjs',
     key: 'peerjs',
     secure,

@@ -56,10 +56,15 @@ export function hasRelay(config: ClientConfig): boolean {
 }
 
 /**
- * Resolves with an open, described connection; rejects with a DialError, or with
+ * Reaches the sender through the Ferry server at `server` (its origin). Resolves with an open, described connection; rejects with a DialError, or with
  * the signal's reason once aborted. Whatever it made is torn down when it fails.
  */
-export function dial({ peerId, secret }: ShareAddress, signal: AbortSignal, times: DialTimes = DIAL_TIMES): Promise<Dialled> {
+export function dial(
+  server: string,
+  { peerId, secret }: ShareAddress,
+  signal: AbortSignal,
+  times: DialTimes = DIAL_TIMES,
+): Promise<Dialled> {
   return new Promise((resolve, reject) => {
     let peer: Peer | null = null;
     let settled = false;
@@ -155,11 +160,11 @@ export function dial({ peerId, secret }: ShareAddress, signal: AbortSignal, time
       });
     };
 
-    fetchClientConfig(cancel.signal)
+    fetchClientConfig(server, cancel.signal)
       .then((fetched) => {
         if (settled) return;
         config = fetched;
-        return openPeer(fetched).then(connect);
+        return openPeer(server, fetched).then(connect);
       })
       .catch(fail);
   });

@@ -253,7 +253,7 @@ export class Receive {
     this.#line = line;
     try {
       // Every attempt fetches the ICE servers anew: TURN credentials expire.
-      const { peer, open } = await dial(this.address, line.signal);
+      const { peer, open } = await dial(location.origin, this.address, line.signal);
       if (attempt !== this.#attempt) return peer.destroy();
       this.#peer = peer;
       watchPath(open.peerConnection, (path) => (this.path = path), line.signal);

@@ -329,7 +329,7 @@ export class Share {
         record.brokerToken = newBrokerToken();
         await this.#persist();
       }
-      const config = await fetchClientConfig();
+      const config = await fetchClientConfig(location.origin);
       const peer = await this.#register(record, record.brokerToken, config);
       if (this.#record !== record) return peer.destroy(); // replaced while we waited
       this.#peer = peer;
@@ -415,7 +415,7 @@ export class Share {
     const admit = (src: string, connectionId: string, ticket: string) => verifyOfferTicket(secret, src, connectionId, ticket);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await openPeer(config, peerId, token, admit);
+        return await openPeer(location.origin, config, peerId, token, admit);
       } catch (error) {
         if (!(error instanceof BrokerError) || error.type !== 'unavailable-id' || attempt >= ID_TAKEN_RETRIES) throw error;
         await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
@@ -473,7 +473,7 @@ export class Share {
     // sleeps or a phone freezes the page, but the credentials' expiry does not.
     this.#refresh = setInterval(() => {
       if (peer !== this.#peer || Date.now() - fetchedAt < (ttl * 1000) / 2) return;
-      fetchClientConfig().then(
+      fetchClientConfig(location.origin).then(
         (fresh) => {
           if (peer !== this.#peer) return;
           (peer.options.config as RTCConfiguration).iceServers = fresh.iceServers;

@@ -11,7 +11,7 @@ import { chunkKeys, hashKey, packKey, rangesKey, received } from '../../app/src/
 import { COMMIT_BYTES, openStoredTransfer } from '../../app/src/storage/received-bytes.ts';
 import { NotStoredError } from '../../app/src/storage/stored-bytes.ts';
 import { verifiedFiles } from '../../app/src/storage/stored-file.ts';
-import type { TransferRecord } from '../../app/src/storage/transfers.ts';
+import type { TransferRecord } from '../../app/src/session/transfer-record.ts';
 import type { FileDescription } from '../../app/src/transfer/messages.ts';
 import { StorageFullError } from '../../app/src/transfer/store.ts';
 

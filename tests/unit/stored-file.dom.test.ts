@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkKeys, hashKey, received, transferRecords } from '../../app/src/storage/layout.ts';
 import { NotStoredError } from '../../app/src/storage/stored-bytes.ts';
 import { findTransferById, verifiedFile, verifiedFiles } from '../../app/src/storage/stored-file.ts';
-import type { TransferRecord } from '../../app/src/storage/transfers.ts';
+import type { TransferRecord } from '../../app/src/session/transfer-record.ts';
 import { zipOf } from '../../app/src/storage/zip.ts';
 import { readZip } from '../e2e/zip-reader.ts';
 

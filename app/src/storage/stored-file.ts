@@ -9,7 +9,7 @@ import type { FileDescription } from '../transfer/messages.ts';
 import { hashKey, received, transferRecords } from './layout.ts';
 import { markedHash, markedPack, type PackCache } from './packs.ts';
 import { NotStoredError, storedBlob } from './stored-bytes.ts';
-import type { TransferRecord } from './transfers.ts';
+import type { TransferRecord } from '../session/transfer-record.ts';
 
 export interface StoredFile extends FileDescription {
   /** The bytes, read from disk as the stream is pulled. */

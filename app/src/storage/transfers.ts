@@ -5,31 +5,10 @@
  * always exactly right; `stored` here is a summary for the list, updated as we go.
  */
 import { del, entries, get, set } from 'idb-keyval';
-import { base64url, type ShareAddress } from '../transfer/link.ts';
-import type { EndReason, FileDescription } from '../transfer/messages.ts';
+import type { TransferRecord } from '../session/transfer-record.ts';
+import type { ShareAddress } from '../transfer/link.ts';
 import { transferRecords } from './layout.ts';
 import { deleteStoredTransfer } from './received-bytes.ts';
-
-export interface TransferRecord {
-  /**
-   * Random. It names what is stored (download URLs, storage keys), so it never leaves
-   * the device: the sender is told a digest of it (transfer/auth.ts sessionName).
-   */
-  id: string;
-  /** The link it came by. (Records from before links carried the sender's key lack it.) */
-  address: ShareAddress;
-  files: FileDescription[];
-  /** Bytes stored and whether every file is verified, as of the last update. */
-  stored: number;
-  done: boolean;
-  /** Every file was saved: the stored copy is removed the next time the list is read. */
-  saved: boolean;
-  total: number;
-  /** The sender ended the link (signed, in its own session): reopening it says so without calling. */
-  ended?: { reason: EndReason; at: number };
-  createdAt: number;
-  updatedAt: number;
-}
 
 /** Records are found by link, which only this browser ever pairs with the id. */
 const linkKey = ({ peerId, secret, senderKey }: ShareAddress) => `${peerId}/${secret}/${senderKey}`;
@@ -68,24 +47,4 @@ export function deleteTransfer(record: TransferRecord): Promise<void> {
 async function deleteRecord(record: TransferRecord, key: IDBValidKey): Promise<void> {
   await deleteStoredTransfer(record.id);
   await del(key, transferRecords());
-}
-
-/** A fresh transfer id: random, base64url. */
-export function newTransferId(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(12)));
-}
-
-export function newTransfer(id: string, address: ShareAddress, files: FileDescription[]): TransferRecord {
-  const now = Date.now();
-  return {
-    id,
-    address,
-    files,
-    stored: 0,
-    done: false,
-    saved: false,
-    total: files.reduce((sum, file) => sum + file.size, 0),
-    createdAt: now,
-    updatedAt: now,
-  };
 }

@@ -1,5 +1,6 @@
 /** The unfinished (or finished but unsaved) transfers this browser keeps, for the home view. */
-import { deleteTransfer, listTransfers, type TransferRecord } from '../storage/transfers.ts';
+import type { TransferRecord } from '../session/transfer-record.ts';
+import { deleteTransfer, listTransfers } from '../storage/transfers.ts';
 import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
 

@@ -1,0 +1,401 @@
+/**
+ * Receiving one share, from the first dial to the last verified byte, in any front
+ * end: reach the sender, run a ReceiverSession over durable storage, and keep going
+ * when the connection drops — redial with backoff and ask only for what is missing.
+ * Opening the same link again (a reload, a second run of the terminal client)
+ * resumes the same way, from what the transfer book remembers.
+ *
+ * Free of frameworks and browser globals: the web page mirrors `state` into runes,
+ * the terminal prints it, and unit tests drive it over an in-memory channel.
+ */
+import type { Channel } from '../transfer/channel.ts';
+import type { Fingerprints } from '../transfer/auth.ts';
+import type { ShareAddress } from '../transfer/link.ts';
+import type { FileDescription } from '../transfer/messages.ts';
+import { endedSnapshot, ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
+import type { ReceiveStore } from '../transfer/store.ts';
+import type { Shortfall } from '../transfer/room.ts';
+import { newTransfer, newTransferId, type TransferRecord } from './transfer-record.ts';
+
+export interface RedialTimes {
+  /** Waits between reconnection attempts; the last one repeats. */
+  backoffMs: readonly number[];
+  /** After this long without getting through, stop and let the person retry. */
+  giveUpMs: number;
+  /** How often the transfer book's summary is brought up to date. */
+  recordIntervalMs: number;
+}
+
+export const REDIAL_TIMES: RedialTimes = {
+  backoffMs: [500, 1000, 2000, 4000, 8000, 15_000],
+  giveUpMs: 10 * 60_000,
+  recordIntervalMs: 1000,
+};
+
+/** A connection to the sender whose channel is open (net/dial.ts makes one in both front ends). */
+export interface Line {
+  channel: Channel;
+  maxMessageSize: number;
+  fingerprints: Fingerprints;
+  /** Lets go of the connection and of the broker. */
+  hangUp(): void;
+}
+
+/**
+ * Where transfers are remembered and their bytes kept. The browser keeps records in
+ * IndexedDB and bytes in OPFS or IndexedDB; the terminal keeps both in the folder it
+ * receives into.
+ */
+export interface TransferBook<S extends ReceiveStore> {
+  /** The transfer begun earlier by this link, if any. */
+  find(address: ShareAddress): Promise<TransferRecord | undefined>;
+  save(record: TransferRecord): Promise<void>;
+  /** Forgets the record and everything stored for it. */
+  delete(record: TransferRecord): Promise<void>;
+  /** The durable store of the record's files. */
+  open(record: TransferRecord): Promise<S>;
+}
+
+export interface ReceiveFlowOptions<S extends ReceiveStore> {
+  address: ShareAddress;
+  /**
+   * One attempt to reach the sender. Rejects with why it could not (a DialError, a
+   * FailureError), or with the signal's reason once aborted. Every attempt is a new
+   * call: relay credentials expire.
+   */
+  dial(signal: AbortSignal): Promise<Line>;
+  book: TransferBook<S>;
+  /** How this device describes itself to the sender (self-reported), if at all. */
+  device: string | null;
+  /** Whether `bytes` more fit in storage; null when they do or nobody can tell. */
+  roomFor?(bytes: number): Promise<Shortfall | null>;
+  /** Something in `state` changed. */
+  onchange(): void;
+  /** Every file arrived and was verified. */
+  ondone?(snapshot: ReceiverSnapshot): void;
+  times?: RedialTimes;
+}
+
+export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
+
+/** Why the sender is not reachable now: a dial failed (with its error), or the connection dropped. */
+export type Trouble = { kind: 'unreachable'; error: unknown } | { kind: 'dropped' };
+
+/** What stopped Download from starting. */
+export type Blocked = { kind: 'no-room'; shortfall: Shortfall } | { kind: 'storage'; error: unknown };
+
+export interface ReceiveState {
+  phase: Phase;
+  /** Why we are offline or reconnecting. */
+  trouble: Trouble | null;
+  /** Reconnecting went on too long and stopped: the person may try again. */
+  gaveUp: boolean;
+  /** The error of the last dial that failed since `connect`, which says whose side the trouble is on. */
+  lastDialError: { error: unknown } | null;
+  snapshot: ReceiverSnapshot | null;
+  /** The sender's files changed since this transfer began (these did): start over, or keep what is stored? */
+  changed: readonly string[] | null;
+  /** Download was asked for and could not start. */
+  blocked: Blocked | null;
+  /** Something of this transfer is kept on this device (there is something to delete). */
+  kept: boolean;
+}
+
+export class ReceiveFlow<S extends ReceiveStore> {
+  readonly address: ShareAddress;
+  readonly #options: ReceiveFlowOptions<S>;
+  readonly #times: RedialTimes;
+  #state: ReceiveState = {
+    phase: 'connecting',
+    trouble: null,
+    gaveUp: false,
+    lastDialError: null,
+    snapshot: null,
+    changed: null,
+    blocked: null,
+    kept: false,
+  };
+  #line: Line | null = null;
+  #session: ReceiverSession | null = null;
+  /** Aborted when the current dial or connection is given up. */
+  #dialing = new AbortController();
+  #record: TransferRecord | null = null;
+  #store: S | null = null;
+  #id = newTransferId();
+  /** Download was chosen (now or on an earlier visit): resume without asking. */
+  #accepted = false;
+  #attempt = 0;
+  #failures = 0;
+  #droppedAt = 0;
+  #recordedAt = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: ReceiveFlowOptions<S>) {
+    this.address = options.address;
+    this.#options = options;
+    this.#times = options.times ?? REDIAL_TIMES;
+  }
+
+  get state(): ReceiveState {
+    return this.#state;
+  }
+
+  /** The value a front end shows as the transfer's state: the session's, or where the dialling stands. */
+  get status(): ReceiverState | 'reconnecting' {
+    const { phase, snapshot } = this.#state;
+    if (phase === 'offline') return 'error';
+    if (phase === 'reconnecting') return 'reconnecting';
+    return snapshot?.state ?? 'connecting';
+  }
+
+  /** The store of this transfer's bytes, once it is open. */
+  get store(): S | null {
+    return this.#store;
+  }
+
+  get record(): TransferRecord | null {
+    return this.#record;
+  }
+
+  /** Reaches the sender, or says from what is stored that its link ended. */
+  async connect(): Promise<void> {
+    this.close();
+    this.#set({ phase: 'connecting', trouble: null, gaveUp: false, lastDialError: null, changed: null });
+    this.#failures = 0;
+    const attempt = this.#attempt;
+    if (!this.#record) {
+      let found: TransferRecord | undefined;
+      try {
+        found = await this.#options.book.find(this.address);
+      } catch (error) {
+        // No storage for records (some private windows): we can still receive, just not resume.
+        console.warn('cannot read stored transfers', error);
+      }
+      if (found) {
+        this.#keep(found);
+        this.#id = found.id;
+        this.#accepted = true;
+      }
+    }
+    // Closed (or connected again) while we looked.
+    if (attempt !== this.#attempt) return;
+    if (this.#record?.ended) return this.#showEnded(this.#record);
+    await this.#dial();
+  }
+
+  /** The sender ended this link on an earlier visit: say so from what is stored, without calling again. */
+  async #showEnded(record: TransferRecord): Promise<void> {
+    const reason = record.ended!.reason;
+    this.#set({ phase: 'session' });
+    try {
+      this.#store = await this.#options.book.open(record);
+      this.#set({ snapshot: endedSnapshot(record.files, this.#store, reason) });
+    } catch (error) {
+      console.warn('cannot read what was received', error);
+      this.#set({ snapshot: endedSnapshot(record.files, { ranges: () => [], isVerified: () => false }, reason) });
+    }
+  }
+
+  /** The person chose Download: start now, and resume without asking after a drop or a reload. */
+  download(): void {
+    this.#accepted = true;
+    void this.#begin();
+  }
+
+  /** Sends the password the person typed; the sender's answer comes as a new snapshot. */
+  submitPassword(password: string): void {
+    this.#session?.password(password).catch(() => {
+      // Not asked for any more, or the link dropped: the session reports that itself.
+    });
+  }
+
+  /** Records that every file was saved where the person wanted it (the list lets the stored copy go). */
+  async markSaved(): Promise<void> {
+    const record = this.#record;
+    if (!record || record.saved || this.#state.snapshot?.state !== 'done') return;
+    record.saved = true;
+    await this.#options.book.save(record);
+  }
+
+  /** Stops and forgets this transfer and everything stored for it; throws if storage refused. */
+  async discard(): Promise<void> {
+    this.close();
+    // A batch still committing would write its ranges back after the delete.
+    await this.#store?.flush().catch(() => {});
+    if (this.#record) await this.#options.book.delete(this.#record);
+    this.#keep(null);
+    this.#store = null;
+  }
+
+  /** Stops: hangs up and dials no more. What is stored stays. */
+  close(): void {
+    this.#attempt += 1;
+    this.#hangUp();
+  }
+
+  /**
+   * The sender's files changed: delete what was stored, connect again, and offer the
+   * new files. Throws, connecting no more, if what was stored could not be deleted.
+   */
+  async startOver(): Promise<void> {
+    await this.discard();
+    this.#accepted = false;
+    await this.connect();
+  }
+
+  /** The sender's files changed: stop, keeping what was stored (the sender may offer the old ones again). */
+  keepOld(): void {
+    this.close();
+    this.#set({ changed: null });
+  }
+
+  #set(change: Partial<ReceiveState>): void {
+    this.#state = { ...this.#state, ...change };
+    this.#options.onchange();
+  }
+
+  #hangUp(): void {
+    clearTimeout(this.#timer);
+    this.#dialing.abort();
+    const session = this.#session;
+    this.#session = null;
+    session?.close();
+    this.#line?.hangUp();
+    this.#line = null;
+  }
+
+  async #dial(): Promise<void> {
+    const attempt = ++this.#attempt;
+    const dialing = new AbortController();
+    this.#dialing = dialing;
+    try {
+      const line = await this.#options.dial(dialing.signal);
+      if (attempt !== this.#attempt) return line.hangUp();
+      this.#line = line;
+      this.#startSession(line);
+    } catch (error) {
+      if (dialing.signal.aborted) return;
+      this.#unreachable(attempt, error);
+    }
+  }
+
+  /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
+  #unreachable(attempt: number, error: unknown): void {
+    if (attempt !== this.#attempt || this.#session) return;
+    this.#hangUp();
+    const trouble: Trouble = { kind: 'unreachable', error };
+    this.#set({ lastDialError: { error } });
+    if (this.#state.phase === 'reconnecting') return this.#redial(trouble);
+    this.#set({ phase: 'offline', trouble });
+  }
+
+  #redial(trouble: Trouble): void {
+    if (Date.now() - this.#droppedAt > this.#times.giveUpMs) {
+      this.#set({ phase: 'offline', trouble, gaveUp: true });
+      return;
+    }
+    this.#set({ phase: 'reconnecting', trouble });
+    const { backoffMs } = this.#times;
+    const delay = backoffMs[Math.min(this.#failures++, backoffMs.length - 1)]!;
+    this.#timer = setTimeout(() => void this.#dial(), delay);
+  }
+
+  #startSession(line: Line): void {
+    const session = new ReceiverSession({
+      channel: line.channel,
+      maxMessageSize: line.maxMessageSize,
+      fingerprints: line.fingerprints,
+      secret: this.address.secret,
+      senderKey: this.address.senderKey,
+      session: this.#id,
+      device: this.#options.device,
+      openStore: (files) => this.#openStore(files),
+      onchange: (snapshot) => this.#update(session, snapshot),
+    });
+    this.#session = session;
+    // A reconnection counts as reconnecting until bytes flow again.
+    this.#set({ snapshot: session.snapshot, ...(this.#state.phase !== 'reconnecting' && { phase: 'session' }) });
+    void session.start();
+  }
+
+  #update(session: ReceiverSession, snapshot: ReceiverSnapshot): void {
+    if (session !== this.#session) return;
+    const finished = snapshot.state === 'done' && this.#state.snapshot?.state !== 'done';
+    const flowing = snapshot.state !== 'connecting' && snapshot.state !== 'waiting';
+    this.#set({
+      snapshot,
+      ...(flowing && { phase: 'session' }),
+      ...(snapshot.filesChanged && { changed: snapshot.filesChanged }),
+    });
+    if (finished) this.#options.ondone?.(snapshot);
+    if (snapshot.state === 'waiting' && this.#accepted) void this.#begin();
+    if (snapshot.state === 'done') this.#failures = 0;
+    void this.#remember(snapshot);
+    // Told the link ended: nothing more will come of this sender, so let go of the broker too.
+    if (snapshot.state === 'ended') this.#hangUp();
+    if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {
+      // Mid-transfer the connection went: keep what is stored and dial again.
+      if (this.#state.phase !== 'reconnecting') this.#droppedAt = Date.now();
+      this.#hangUp();
+      this.#redial({ kind: 'dropped' });
+    }
+  }
+
+  async #begin(): Promise<void> {
+    const session = this.#session;
+    const snapshot = this.#state.snapshot;
+    if (!session || !snapshot || snapshot.state !== 'waiting') return;
+    try {
+      const shortfall = await this.#options.roomFor?.(snapshot.progress.total - snapshot.progress.bytes);
+      if (shortfall) return this.#set({ blocked: { kind: 'no-room', shortfall } });
+      if (this.#record) await this.#options.book.save(this.#record);
+    } catch (error) {
+      return this.#set({ blocked: { kind: 'storage', error } });
+    }
+    if (this.#state.blocked) this.#set({ blocked: null });
+    session.download().catch(() => {
+      // If the link dropped meanwhile, the session reports that itself.
+    });
+  }
+
+  async #openStore(files: readonly FileDescription[]): Promise<S> {
+    // The last session's final batch lands before this one deletes or reads what is stored.
+    await this.#store?.flush().catch(() => {});
+    // A transfer begun earlier keeps its files: the session holds the sender to them,
+    // and asks the person (`changed`) before anything stored is let go.
+    const current = this.#record ?? newTransfer(this.#id, this.address, [...files]);
+    this.#keep(current);
+    this.#store = await this.#options.book.open(current);
+    return this.#store;
+  }
+
+  #keep(record: TransferRecord | null): void {
+    this.#record = record;
+    if (this.#state.kept !== (record !== null)) this.#set({ kept: record !== null });
+  }
+
+  /** Keeps the book's summary roughly current (the exact ranges live with the bytes). */
+  async #remember(snapshot: ReceiverSnapshot): Promise<void> {
+    const record = this.#record;
+    const now = Date.now();
+    const final = snapshot.state === 'done' || snapshot.state === 'ended';
+    if (!record || !this.#accepted || (now - this.#recordedAt < this.#times.recordIntervalMs && !final)) return;
+    // A dead link stays dead. A refusal is about this one request: asking again may be allowed.
+    const dead = snapshot.ended !== null && snapshot.ended !== 'declined';
+    if (dead) record.ended = { reason: snapshot.ended!, at: now };
+    // A session that ended before the sender's list of files knows nothing of what is stored.
+    const blind = snapshot.files.length === 0 && record.files.length > 0;
+    if (blind && !dead) return;
+    this.#recordedAt = now;
+    if (!blind) {
+      record.stored = snapshot.progress.bytes;
+      record.done = snapshot.state === 'done';
+    }
+    try {
+      // A session reports done only once its store has committed everything.
+      await this.#options.book.save(record);
+    } catch {
+      // Only the book's summary is behind; a full disk is reported by the transfer itself.
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * What a receiver remembers of one transfer between visits (or runs): which link,
+ * which files, how far along, and whether the link is dead. Framework-free: the
+ * browser keeps these in IndexedDB (storage/transfers.ts), the terminal beside the
+ * files it receives.
+ */
+import { base64url, type ShareAddress } from '../transfer/link.ts';
+import type { EndReason, FileDescription } from '../transfer/messages.ts';
+
+export interface TransferRecord {
+  /**
+   * Random. It names what is stored (download URLs, storage keys), so it never leaves
+   * the device: the sender is told a digest of it (transfer/auth.ts sessionName).
+   */
+  id: string;
+  /** The link it came by. (Records from before links carried the sender's key lack it.) */
+  address: ShareAddress;
+  files: FileDescription[];
+  /** Bytes stored and whether every file is verified, as of the last update. */
+  stored: number;
+  done: boolean;
+  /** Every file was saved: the stored copy is removed the next time the list is read. */
+  saved: boolean;
+  total: number;
+  /** The sender ended the link (signed, in its own session): reopening it says so without calling. */
+  ended?: { reason: EndReason; at: number };
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A fresh transfer id: random, base64url. */
+export function newTransferId(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(12)));
+}
+
+export function newTransfer(id: string, address: ShareAddress, files: FileDescription[]): TransferRecord {
+  const now = Date.now();
+  return {
+    id,
+    address,
+    files,
+    stored: 0,
+    done: false,
+    saved: false,
+    total: files.reduce((sum, file) => sum + file.size, 0),
+    createdAt: now,
+    updatedAt: now,
+  };
+}

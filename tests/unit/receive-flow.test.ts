@@ -1,0 +1,319 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FailureError } from '../../app/src/transfer/failure.ts';
+import { ReceiveFlow, type Line, type RedialTimes, type TransferBook } from '../../app/src/session/receive-flow.ts';
+import type { TransferRecord } from '../../app/src/session/transfer-record.ts';
+import type { ShareAddress } from '../../app/src/transfer/link.ts';
+import type { EndReason } from '../../app/src/transfer/messages.ts';
+import { SenderSession, type FileSource } from '../../app/src/transfer/sender.ts';
+import { channelPair } from './fake-channel.ts';
+import { memoryStore, type MemoryStore } from './memory-store.ts';
+import { newLinkKeys, randomFile, receiverPrints, senderPrints, sha256 } from './transfer-harness.ts';
+
+const TIMES: RedialTimes = { backoffMs: [5, 10], giveUpMs: 300, recordIntervalMs: 0 };
+/** What a resume may fetch again: the window in flight when the connection dropped. */
+const RESUME_BOUND = 4 * 1024 * 1024;
+/**
+ * Where tests cut the first connection: past the receiver's window (3 MiB), so the
+ * sender had to wait for the receiver to store part of it and ask for more.
+ */
+const CUT_AT = 4 * 1024 * 1024;
+
+interface Book extends TransferBook<MemoryStore> {
+  records: Map<string, TransferRecord>;
+  stores: Map<string, MemoryStore>;
+}
+
+/** Records and stores that outlive a flow, as IndexedDB outlives a page. */
+function memoryBook(): Book {
+  const records = new Map<string, TransferRecord>();
+  const stores = new Map<string, MemoryStore>();
+  return {
+    records,
+    stores,
+    find: async ({ peerId }) => structuredClone(records.get(peerId)),
+    save: async (record) => void records.set(record.address.peerId, structuredClone(record)),
+    delete: async (record) => {
+      records.delete(record.address.peerId);
+      stores.delete(record.id);
+    },
+    open: async (record) => {
+      const store = stores.get(record.id) ?? memoryStore(record.files);
+      stores.set(record.id, store);
+      return store;
+    },
+  };
+}
+
+interface Sender {
+  address: ShareAddress;
+  dials: number;
+  online: boolean;
+  /** Payload bytes put on the wire, over every connection. */
+  sent: () => number;
+  /** Drops the next connection once this many payload bytes have been sent on it. */
+  cutAt: number | null;
+  ended: EndReason | null;
+  dial: (signal: AbortSignal) => Promise<Line>;
+}
+
+/** A sending side that answers every dial with a new SenderSession over an in-memory channel pair. */
+function sender(files: FileSource[]): Sender {
+  const keys = newLinkKeys();
+  const sessions: SenderSession[] = [];
+  const state: Sender = {
+    address: { peerId: 'sender0001', secret: keys.secret, senderKey: keys.senderKey },
+    dials: 0,
+    online: true,
+    cutAt: null,
+    ended: null,
+    sent: () => sessions.reduce((sum, session) => sum + session.snapshot.sentBytes, 0),
+    dial: async () => {
+      state.dials += 1;
+      if (!state.online) throw new FailureError({ code: 'server-unreachable' });
+      const [ours, theirs] = channelPair({ bytesPerTick: 256 * 1024 });
+      const cutAt = state.cutAt;
+      if (cutAt !== null) {
+        state.cutAt = null;
+        const send = ours.send.bind(ours);
+        let payload = 0;
+        ours.send = (frame) => {
+          send(frame);
+          if (frame[0] === 0x10 || frame[0] === 0x11) payload += frame.length;
+          if (payload >= cutAt) ours.drop();
+        };
+      }
+      const session = new SenderSession({
+        channel: ours,
+        maxMessageSize: ours.maxMessageSize,
+        fingerprints: senderPrints,
+        ...keys,
+        files,
+        ended: () => state.ended,
+      });
+      sessions.push(session);
+      void session.start();
+      return { channel: theirs, maxMessageSize: theirs.maxMessageSize, fingerprints: receiverPrints, hangUp: () => theirs.close() };
+    },
+  };
+  return state;
+}
+
+const flows: ReceiveFlow<MemoryStore>[] = [];
+afterEach(() => flows.splice(0).forEach((flow) => flow.close()));
+
+function receiver(from: Sender, book: Book, extra: Partial<ConstructorParameters<typeof ReceiveFlow<MemoryStore>>[0]> = {}) {
+  const done: string[] = [];
+  const flow: ReceiveFlow<MemoryStore> = new ReceiveFlow({
+    address: from.address,
+    dial: (signal) => from.dial(signal),
+    book,
+    device: 'Tests on Node',
+    onchange: () => {},
+    ondone: (snapshot) => done.push(snapshot.state),
+    times: TIMES,
+    ...extra,
+  });
+  flows.push(flow);
+  return { flow, done };
+}
+
+/** Resolves once the flow's state satisfies `predicate`, checking as it changes. */
+function until(flow: ReceiveFlow<MemoryStore>, predicate: () => boolean, what: string, ms = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`never ${what}; status ${flow.status}`)), ms);
+    const check = () => {
+      if (!predicate()) return setTimeout(check, 2);
+      clearTimeout(timer);
+      resolve();
+    };
+    check();
+  });
+}
+
+const FILES = () => [randomFile('big.bin', 6 * 1024 * 1024 + 17), randomFile('small.txt', 900), randomFile('empty', 0)];
+
+function expectReceived(store: MemoryStore, files: (FileSource & { bytes: Uint8Array })[]) {
+  files.forEach((file, index) => {
+    expect(store.isVerified(index)).toBe(true);
+    expect(sha256(store.bytes(index))).toBe(sha256(file.bytes));
+  });
+}
+
+describe('receiving a share through ReceiveFlow', () => {
+  it('waits for Download, then receives every file and remembers the transfer as done', async () => {
+    const files = FILES();
+    const from = sender(files);
+    const book = memoryBook();
+    const { flow, done } = receiver(from, book);
+    await flow.connect();
+    await until(flow, () => flow.status === 'waiting', 'waited for Download');
+    expect(from.sent()).toBe(0);
+    flow.download();
+    await until(flow, () => flow.status === 'done', 'finished');
+    expectReceived(flow.store!, files);
+    expect(done).toEqual(['done']);
+    expect(flow.state.kept).toBe(true);
+    const record = book.records.get(from.address.peerId)!;
+    expect(record).toMatchObject({ done: true, stored: files.reduce((sum, file) => sum + file.size, 0) });
+  });
+
+  it('says the sender is offline when the first dial fails, and keeps the error for the headline', async () => {
+    const from = sender(FILES());
+    from.online = false;
+    const { flow } = receiver(from, memoryBook());
+    await flow.connect();
+    expect(flow.status).toBe('error');
+    expect(flow.state.phase).toBe('offline');
+    expect(flow.state.trouble).toMatchObject({ kind: 'unreachable' });
+    expect(flow.state.lastDialError?.error).toBeInstanceOf(FailureError);
+    expect(flow.state.gaveUp).toBe(false);
+    // Not mid-transfer: nobody dials again until the person asks.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(from.dials).toBe(1);
+  });
+
+  it('redials after a drop mid-transfer and fetches only what is missing', async () => {
+    const files = FILES();
+    const from = sender(files);
+    from.cutAt = CUT_AT;
+    const { flow } = receiver(from, memoryBook());
+    const phases: string[] = [];
+    await flow.connect();
+    await until(flow, () => flow.status === 'waiting', 'waited for Download');
+    flow.download();
+    await until(
+      flow,
+      () => (phases.push(flow.state.phase), flow.status === 'done'),
+      'finished after the drop',
+    );
+    expect(phases).toContain('reconnecting');
+    expect(from.dials).toBe(2);
+    expectReceived(flow.store!, files);
+    const total = files.reduce((sum, file) => sum + file.size, 0);
+    expect(from.sent()).toBeGreaterThanOrEqual(total);
+    expect(from.sent()).toBeLessThanOrEqual(total + RESUME_BOUND);
+  });
+
+  it('gives up redialling a sender that stays away, saying so', async () => {
+    const from = sender(FILES());
+    from.cutAt = CUT_AT;
+    const { flow } = receiver(from, memoryBook());
+    await flow.connect();
+    await until(flow, () => flow.status === 'waiting', 'waited for Download');
+    from.online = false;
+    flow.download();
+    await until(flow, () => flow.state.gaveUp, 'gave up', TIMES.giveUpMs + 2000);
+    expect(flow.state.phase).toBe('offline');
+    expect(from.dials).toBeGreaterThan(3);
+    expect(flow.state.trouble).toMatchObject({ kind: 'unreachable' });
+    // Given up means given up: no timer dials on.
+    const dials = from.dials;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(from.dials).toBe(dials);
+  });
+
+  it('resumes on a later visit without asking again, from what the book kept', async () => {
+    const files = FILES();
+    const from = sender(files);
+    from.cutAt = CUT_AT;
+    const book = memoryBook();
+    const first = receiver(from, book, { times: { ...TIMES, backoffMs: [60_000] } });
+    await first.flow.connect();
+    await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
+    first.flow.download();
+    await until(first.flow, () => first.flow.status === 'reconnecting', 'dropped');
+    // The page is closed while it waits to redial; a new one opens the same link.
+    first.flow.close();
+    const kept = book.stores.get(book.records.get(from.address.peerId)!.id)!;
+    const stored = files.reduce((sum, _, index) => sum + kept.ranges(index).reduce((s, [a, b]) => s + b - a, 0), 0);
+    expect(stored).toBeGreaterThan(0);
+    const second = receiver(from, book);
+    await second.flow.connect();
+    await until(second.flow, () => second.flow.status === 'done', 'finished without a Download');
+    expect(second.flow.store).toBe(kept);
+    expectReceived(kept, files);
+  });
+
+  it('remembers that the sender ended the link, and says so next time without calling', async () => {
+    const from = sender(FILES());
+    const book = memoryBook();
+    const first = receiver(from, book);
+    await first.flow.connect();
+    await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
+    first.flow.download();
+    await until(first.flow, () => first.flow.status === 'done', 'finished');
+    from.ended = 'stopped';
+    first.flow.close();
+    const again = receiver(from, book);
+    await again.flow.connect();
+    await until(again.flow, () => again.flow.status === 'ended', 'heard the link ended');
+    const dials = from.dials;
+    const third = receiver(from, book);
+    await third.flow.connect();
+    expect(third.flow.status).toBe('ended');
+    expect(third.flow.state.snapshot?.ended).toBe('stopped');
+    expect(from.dials).toBe(dials);
+  });
+
+  it('does not start when storage has no room, and says how much is needed', async () => {
+    const from = sender(FILES());
+    const shortfall = { needed: 5_000_000, free: 1_000 };
+    const { flow } = receiver(from, memoryBook(), { roomFor: async () => shortfall });
+    await flow.connect();
+    await until(flow, () => flow.status === 'waiting', 'waited for Download');
+    flow.download();
+    await until(flow, () => flow.state.blocked !== null, 'was blocked');
+    expect(flow.state.blocked).toEqual({ kind: 'no-room', shortfall });
+    expect(flow.status).toBe('waiting');
+    expect(from.sent()).toBe(0);
+  });
+
+  it('dials nobody when closed while it looks for an earlier transfer', async () => {
+    const from = sender(FILES());
+    const { flow } = receiver(from, memoryBook());
+    const connecting = flow.connect();
+    flow.close();
+    await connecting;
+    expect(from.dials).toBe(0);
+  });
+
+  it('hangs up a line that opens after the flow was closed', async () => {
+    const from = sender(FILES());
+    let hungUp = false;
+    let dialling = false;
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const { flow } = receiver(from, memoryBook(), {
+      dial: async (signal) => {
+        dialling = true;
+        await opened;
+        const line = await from.dial(signal);
+        return { ...line, hangUp: () => ((hungUp = true), line.hangUp()) };
+      },
+    });
+    const connecting = flow.connect();
+    await until(flow, () => dialling, 'dialled');
+    flow.close();
+    open();
+    await connecting;
+    expect(hungUp).toBe(true);
+    expect(flow.state.snapshot).toBeNull();
+  });
+
+  it('start over deletes what was stored and offers the files again', async () => {
+    const files = FILES();
+    const from = sender(files);
+    const book = memoryBook();
+    const { flow } = receiver(from, book);
+    await flow.connect();
+    await until(flow, () => flow.status === 'waiting', 'waited for Download');
+    flow.download();
+    await until(flow, () => flow.status === 'done', 'finished');
+    const old = flow.store!;
+    await flow.startOver();
+    expect(book.records.size).toBe(0);
+    await until(flow, () => flow.status === 'waiting', 'offered the files again');
+    expect(flow.store).not.toBe(old);
+    expect(flow.store!.ranges(0)).toEqual([]);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * One row per receiver, not per connection: a receiver that reconnects names its
+ * transfer in its hello, and its row carries on — its number, its device, and the
+ * bytes sent to it over all its connections.
+ */
+import type { SenderSnapshot, SenderState } from '../transfer/sender.ts';
+import type { ConnectionPath } from './host-ports.ts';
+
+export interface ReceiverRow {
+  id: string;
+  /** Receivers are numbered in the order they arrived: "Receiver 2". */
+  number: number;
+  /** How the receiver describes its device (self-reported, cleaned), if it did. */
+  device: string | null;
+  snapshot: SenderSnapshot;
+  /** File payload bytes sent to this receiver over all its connections. */
+  sentBytes: number;
+  /** Which way the bytes travel on its latest connection. */
+  path: ConnectionPath | null;
+}
+
+/** A session in one of these states is over: its connection is let go of. */
+export const isOver = (state: SenderState) => state === 'done' || state === 'error' || state === 'ended';
+
+export class ReceiverRows {
+  #rows: readonly ReceiverRow[] = [];
+  #count = 0;
+  /** Bytes sent to each receiver on connections that have ended. */
+  readonly #sentBefore = new Map<string, number>();
+
+  /** In the order the receivers arrived; a new array whenever one changes. */
+  get all(): readonly ReceiverRow[] {
+    return this.#rows;
+  }
+
+  /**
+   * Shows the latest snapshot of one connection in row `id`, whose path it knows (if
+   * yet). Returns the row and the state it showed before (null: a new row), or null
+   * when the connection gets no row.
+   */
+  show(id: string, snapshot: SenderSnapshot, path: ConnectionPath | null): { row: ReceiverRow; before: SenderState | null } | null {
+    const at = this.#rows.findIndex((existing) => existing.id === id);
+    const existing = this.#rows[at];
+    // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
+    // Nor does one told at once that the link is dead.
+    if (!existing && (snapshot.state === 'connecting' || snapshot.state === 'error' || snapshot.state === 'ended')) return null;
+    const row: ReceiverRow = {
+      id,
+      number: existing?.number ?? ++this.#count,
+      device: snapshot.device ?? existing?.device ?? null,
+      snapshot,
+      sentBytes: (this.#sentBefore.get(id) ?? 0) + snapshot.sentBytes,
+      path: path ?? existing?.path ?? null,
+    };
+    if (isOver(snapshot.state)) this.#sentBefore.set(id, row.sentBytes);
+    this.#rows = existing ? this.#rows.with(at, row) : [...this.#rows, row];
+    return { row, before: existing?.snapshot.state ?? null };
+  }
+
+  /** A connection of row `id` moved to `path`; false when there is no such row (yet). */
+  setPath(id: string, path: ConnectionPath): boolean {
+    const at = this.#rows.findIndex((row) => row.id === id);
+    if (at === -1) return false;
+    this.#rows = this.#rows.with(at, { ...this.#rows[at]!, path });
+    return true;
+  }
+}

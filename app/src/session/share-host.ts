@@ -1,0 +1,340 @@
+/**
+ * Hosting one share, in any front end: register the share's id with the broker and
+ * keep it registered (through a reload that left the id held, a dropped broker
+ * connection, TURN credentials that lapse), let in the connections that prove the
+ * link a few at a time (net/admission.ts), run a SenderSession on each, and keep one
+ * row per receiver across its reconnections.
+ *
+ * Free of frameworks and browser globals: the web page mirrors `state` into runes and
+ * keeps the share's record, life and notifications; the terminal prints it; unit
+ * tests drive it over in-memory channels. What the share is (its keys, files, gate,
+ * hashes, whether its link is dead) is the front end's to decide and pass in.
+ */
+import { Admission, ADMISSION, type Seat } from '../net/admission.ts';
+import { verifyOfferTicket } from '../transfer/auth.ts';
+import type { FileHashes } from '../transfer/file-hashes.ts';
+import type { EndReason } from '../transfer/messages.ts';
+import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
+import type { ShareGate } from '../transfer/share-gate.ts';
+import { SYSTEM_CLOCK, type ConnectionPath, type HostBroker, type HostClock, type HostPeer, type IncomingConnection } from './host-ports.ts';
+import { isOver, ReceiverRows, type ReceiverRow } from './receiver-rows.ts';
+
+/** Waits before each attempt in a row to get back to the broker; the last one repeats. */
+export const RECONNECT_DELAYS_MS: readonly number[] = [1000, 2000, 5000, 10000];
+/** After a reload the broker may not yet have noticed the old page left. */
+export const ID_TAKEN_RETRIES = 5;
+/** How often a waiting share checks whether its TURN credentials need renewing. */
+export const RENEW_CHECK_MS = 60_000;
+
+/** What makes a share's link work: the id receivers dial, and the keys they and the broker check. */
+export interface ShareKeys {
+  peerId: string;
+  /** Proves to the broker that `peerId` is ours (net/broker.ts newBrokerToken). */
+  brokerToken: string;
+  /** The link's secret, which receivers prove. */
+  secret: string;
+  /** The private half of the link's sender key, which signs our proof. */
+  signingKey: string;
+}
+
+export interface ShareHostOptions {
+  broker: HostBroker;
+  keys: ShareKeys;
+  files: readonly FileSource[];
+  /** What receivers must do before they get the list of files. */
+  gate: ShareGate;
+  /** Shared by every receiver, so a file is hashed once however many download it. */
+  hashes: FileHashes;
+  /** Asked once each receiver proves the link: why the link is dead, if it is. */
+  ended: () => EndReason | null;
+  /** Something in the state changed. Never called after close(). */
+  onchange: (state: HostState) => void;
+  /** A receiver began getting files, or carries on after it reconnected. */
+  onstarted?: (row: ReceiverRow) => void;
+  /** A receiver has every file. */
+  onfinished?: (row: ReceiverRow) => void;
+  /** A receiver waits for the person sending to allow or decline it (allow(), decline()). */
+  onasking?: (row: ReceiverRow) => void;
+  clock?: HostClock;
+}
+
+export type HostStatus = 'starting' | 'online' | 'reconnecting' | 'error';
+
+export interface HostState {
+  status: HostStatus;
+  /** One per receiver that proved the link, in the order they arrived. */
+  receivers: readonly ReceiverRow[];
+  /** Connections that came in but found no network path (no proof possible: no row). */
+  failedAttempts: number;
+  /** Whether the server offers a TURN relay (shapes the advice after a failed attempt). */
+  relay: boolean;
+}
+
+interface Live {
+  connection: IncomingConnection;
+  /** Its place among the connections that have not proved the link (admission.ts). */
+  seat: Seat;
+  /** Once its channel is open and described. */
+  session: SenderSession | null;
+  /** The receiver row it feeds, once the receiver proved the link. */
+  row: string | null;
+  path: ConnectionPath | null;
+  /** Aborted when the connection ends: stops its path watching. */
+  done: AbortController;
+}
+
+export class ShareHost {
+  readonly #options: ShareHostOptions;
+  readonly #clock: HostClock;
+  #state: HostState = { status: 'starting', receivers: [], failedAttempts: 0, relay: false };
+  #peer: HostPeer | null = null;
+  #closed = false;
+  readonly #rows = new ReceiverRows();
+  /** Connections not yet ended, by id: the row each feeds, its path, and what to stop when it ends. */
+  readonly #live = new Map<string, Live>();
+  /** Caps and times out the connections that have not proved the link. */
+  readonly #admission: Admission;
+  #reconnects = 0;
+  #stopReconnect = () => {};
+  #stopRenewing = () => {};
+
+  constructor(options: ShareHostOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs });
+  }
+
+  get state(): HostState {
+    return this.#state;
+  }
+
+  /**
+   * Registers the share with the broker and takes connections from then on. Resolves
+   * once registered (or once closed meanwhile); rejects with why it could not be,
+   * the status then being 'error'.
+   */
+  async open(): Promise<void> {
+    let peer: HostPeer;
+    try {
+      peer = await this.#register();
+    } catch (error) {
+      if (this.#closed) return;
+      this.#set({ status: 'error' });
+      throw error;
+    }
+    if (this.#closed) return peer.destroy();
+    this.#peer = peer;
+    this.#keepFresh(peer);
+    peer.listen({
+      connection: (connection) => this.#accept(connection),
+      open: () => {
+        this.#reconnects = 0;
+        this.#set({ status: 'online' });
+      },
+      disconnected: () => this.#reconnect(peer),
+      error: () => {
+        if (!peer.open) this.#reconnect(peer);
+      },
+    });
+    this.#set({ status: 'online', relay: peer.relay });
+  }
+
+  /** Hangs up on every receiver and leaves the broker, for good: nothing is reported after this. */
+  close(): void {
+    this.#closed = true;
+    this.#stopReconnect();
+    this.#stopRenewing();
+    const sessions = [...this.#live.values()].map((live) => live.session);
+    for (const live of [...this.#live.values()]) this.#forget(live);
+    for (const session of sessions) session?.close();
+    this.#admission.clear();
+    this.#peer?.destroy();
+    this.#peer = null;
+  }
+
+  /** Tells every receiver connected now that the link ended (one still proving it, once it has). */
+  endAll(reason: EndReason): void {
+    for (const live of this.#live.values()) void live.session?.end(reason);
+  }
+
+  /** The person allowed the receiver of `row`, waiting for approval: it gets the files. */
+  allow(row: string): void {
+    for (const session of this.#sessionsOf(row)) void session.allow();
+  }
+
+  /** The person declined the receiver of `row`: it is told so, and hung up on. */
+  decline(row: string): void {
+    for (const session of this.#sessionsOf(row)) void session.decline();
+  }
+
+  /** Lets in every receiver waiting for approval ("ask me first" was turned off). */
+  allowAll(): void {
+    for (const live of this.#live.values()) void live.session?.allow();
+  }
+
+  #sessionsOf(row: string): SenderSession[] {
+    return [...this.#live.values()].flatMap((live) => (live.row === row && live.session ? [live.session] : []));
+  }
+
+  #set(change: Partial<HostState>): void {
+    this.#state = { ...this.#state, ...change };
+    this.#options.onchange(this.#state);
+  }
+
+  async #register(): Promise<HostPeer> {
+    const { peerId, brokerToken, secret } = this.#options.keys;
+    // Only offers from holders of the link build a connection (net/peer-guard.ts).
+    const admit = (src: string, connectionId: string, ticket: string) => verifyOfferTicket(secret, src, connectionId, ticket);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#options.broker.register(peerId, brokerToken, admit);
+      } catch (error) {
+        if (!isIdTaken(error) || attempt >= ID_TAKEN_RETRIES || this.#closed) throw error;
+        await new Promise<void>((resolve) => this.#clock.after(attempt * 1000, resolve));
+      }
+    }
+  }
+
+  #reconnect(peer: HostPeer): void {
+    if (peer !== this.#peer || peer.destroyed || this.#state.status === 'reconnecting') return;
+    this.#set({ status: 'reconnecting' });
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.#reconnects, RECONNECT_DELAYS_MS.length - 1)]!;
+    this.#reconnects += 1;
+    this.#stopReconnect = this.#clock.after(delay, () => {
+      if (peer !== this.#peer || peer.destroyed) return;
+      this.#set({ status: 'starting' });
+      if (peer.disconnected) peer.reconnect();
+    });
+  }
+
+  /**
+   * TURN credentials expire, and each incoming connection is built with the ICE
+   * servers the peer holds: renew them well before they lapse, for a share left open
+   * for days waiting for its receivers.
+   */
+  #keepFresh(peer: HostPeer): void {
+    const lifetime = peer.iceLifetimeMs;
+    if (!lifetime) return;
+    let renewedAt = this.#clock.now();
+    // By the wall clock, checked every minute: timers stop while a laptop sleeps or a
+    // phone freezes the page, but the credentials' expiry does not.
+    const check = () => {
+      this.#stopRenewing = this.#clock.after(RENEW_CHECK_MS, check);
+      if (this.#clock.now() - renewedAt < lifetime / 2) return;
+      peer.renewIce().then(
+        () => (renewedAt = this.#clock.now()),
+        () => {}, // offline for now: tried again in a minute, long before expiry
+      );
+    };
+    this.#stopRenewing = this.#clock.after(RENEW_CHECK_MS, check);
+  }
+
+  /**
+   * A connection that never opens found no network path: count it (ICE that never
+   * started checking was not a path that failed — the receiver left first).
+   */
+  #countFailure(connection: IncomingConnection): void {
+    if (connection.iceStarted) this.#set({ failedAttempts: this.#state.failedAttempts + 1 });
+  }
+
+  /** Stops watching a connection that ended, and lets go of it. */
+  #forget(live: Live): void {
+    live.done.abort();
+    live.seat.leave();
+    const id = live.connection.connectionId;
+    if (this.#live.get(id) === live) this.#live.delete(id);
+  }
+
+  /** Ends a connection that has not proved the link, at once. */
+  #drop(live: Live): void {
+    live.session?.close();
+    live.connection.close();
+    this.#forget(live);
+  }
+
+  #accept(connection: IncomingConnection): void {
+    // One connection per id keeps #live unambiguous.
+    if (this.#live.has(connection.connectionId)) return connection.close();
+    const seat = this.#admission.admit(connection.source, (reason) => {
+      if (reason === 'dial-timeout') this.#countFailure(connection);
+      this.#drop(live);
+    });
+    if (!seat) return connection.close();
+    const live: Live = { connection, seat, session: null, row: null, path: null, done: new AbortController() };
+    this.#live.set(connection.connectionId, live);
+    connection.listen({
+      open: () => this.#serve(live),
+      close: () => this.#forget(live),
+      failed: () => {
+        if (live.done.signal.aborted) return;
+        this.#countFailure(connection);
+        this.#drop(live);
+      },
+    });
+  }
+
+  /** Its channel opened: a session of its own takes the receiver from its proof to its last file. */
+  #serve(live: Live): void {
+    const signal = live.done.signal;
+    live.seat.opened();
+    live.connection
+      .describe()
+      .then((line) => {
+        if (signal.aborted) return line.channel.close();
+        line.watchPath((path) => this.#setPath(live, path), signal);
+        const { files, gate, hashes, ended, keys } = this.#options;
+        live.session = new SenderSession({
+          channel: line.channel,
+          maxMessageSize: line.maxMessageSize,
+          fingerprints: line.fingerprints,
+          secret: keys.secret,
+          signingKey: keys.signingKey,
+          files,
+          gate,
+          hashes,
+          ended,
+          onchange: (snapshot) => this.#update(live, snapshot),
+        });
+        void live.session.start();
+      })
+      .catch((error: Error) => {
+        console.warn(`a receiver could not connect: ${error.message}`);
+        this.#drop(live);
+      });
+  }
+
+  #update(live: Live, snapshot: SenderSnapshot): void {
+    if (this.#closed) return;
+    const over = isOver(snapshot.state);
+    // Past 'connecting', and not failed, the receiver has proved it holds the link.
+    if (!over && snapshot.state !== 'connecting') live.seat.proven();
+    this.#show(live, snapshot);
+    // Whether or not it ever proved the link: a session that ended is let go of.
+    if (over) this.#forget(live);
+  }
+
+  #show(live: Live, snapshot: SenderSnapshot): void {
+    const id = snapshot.session ?? live.connection.connectionId;
+    const shown = this.#rows.show(id, snapshot, live.path);
+    if (!shown) return;
+    live.row = id;
+    this.#set({ receivers: this.#rows.all });
+    const { row, before } = shown;
+    const { state } = row.snapshot;
+    if (state === before) return;
+    if (state === 'transferring') this.#options.onstarted?.(row);
+    if (state === 'done') this.#options.onfinished?.(row);
+    if (state === 'approval') this.#options.onasking?.(row);
+  }
+
+  #setPath(live: Live, path: ConnectionPath): void {
+    live.path = path;
+    // Before the receiver proves the link there is no row; #show picks the path up then.
+    if (live.row !== null && this.#rows.setPath(live.row, path)) this.#set({ receivers: this.#rows.all });
+  }
+}
+
+/** The broker refused the id because an earlier registration still holds it (HostBroker.register). */
+function isIdTaken(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'unavailable-id';
+}

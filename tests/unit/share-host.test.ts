@@ -1,0 +1,616 @@
+/**
+ * The share host over a broker of our own: registrations it refuses or drops at will,
+ * and connections whose channels are the in-memory pair, with a real ReceiverSession
+ * at the far end. Time for the host's own waits moves only when a test says so.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADMISSION } from '../../app/src/net/admission.ts';
+import type { AdmitOffer } from '../../app/src/net/peer-guard.ts';
+import type {
+  ConnectionListener,
+  ConnectionPath,
+  HostBroker,
+  HostClock,
+  HostPeer,
+  IncomingConnection,
+  OpenLine,
+  PeerListener,
+} from '../../app/src/session/host-ports.ts';
+import type { ReceiverRow } from '../../app/src/session/receiver-rows.ts';
+import { ID_TAKEN_RETRIES, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../app/src/session/share-host.ts';
+import { offerTicket } from '../../app/src/transfer/auth.ts';
+import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
+import { newSecret } from '../../app/src/transfer/link.ts';
+import { DEFAULT_WINDOW, ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
+import type { FileSource } from '../../app/src/transfer/sender.ts';
+import { OPEN_GATE, ShareGate } from '../../app/src/transfer/share-gate.ts';
+import { channelPair, type FakeChannel } from './fake-channel.ts';
+import { memoryStore, type MemoryStore } from './memory-store.ts';
+import { newLinkKeys, randomFile, receiverPrints, senderPrints, type LinkKeys } from './transfer-harness.ts';
+
+const MiB = 1024 * 1024;
+
+/** Lets everything already queued run: promise callbacks and the channels' deliveries. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** Hands each value it is shown to whoever waits for one like it. */
+class Waiters<T> {
+  readonly #waiting = new Set<{ predicate: (value: T) => boolean; resolve: (value: T) => void }>();
+
+  until(predicate: (value: T) => boolean): Promise<T> {
+    return new Promise((resolve) => this.#waiting.add({ predicate, resolve }));
+  }
+
+  show(value: T): void {
+    for (const waiter of [...this.#waiting]) {
+      if (!waiter.predicate(value)) continue;
+      this.#waiting.delete(waiter);
+      waiter.resolve(value);
+    }
+  }
+}
+
+class ManualClock implements HostClock {
+  #time = 0;
+  readonly #timers = new Set<{ at: number; run: () => void }>();
+
+  now = (): number => this.#time;
+
+  after = (ms: number, run: () => void): (() => void) => {
+    const timer = { at: this.#time + ms, run };
+    this.#timers.add(timer);
+    return () => void this.#timers.delete(timer);
+  };
+
+  /** Milliseconds until the next timer is due; null when none is set. */
+  get next(): number | null {
+    const due = [...this.#timers].map((timer) => timer.at - this.#time);
+    return due.length === 0 ? null : Math.min(...due);
+  }
+
+  /** Moves time on by `ms`, running each timer that falls due, in order. */
+  advance(ms: number): void {
+    const end = this.#time + ms;
+    for (;;) {
+      const [timer] = [...this.#timers].filter((each) => each.at <= end).sort((a, b) => a.at - b.at);
+      if (!timer) break;
+      this.#timers.delete(timer);
+      this.#time = timer.at;
+      timer.run();
+    }
+    this.#time = end;
+  }
+}
+
+interface BrokerOptions {
+  /** Refused registrations before one succeeds, by PeerJS error type. */
+  refusals?: string[];
+  dialMs?: number;
+  iceLifetimeMs?: number;
+}
+
+class FakeBroker implements HostBroker {
+  readonly dialMs: number;
+  /** The latest registration. */
+  peer!: FakePeer;
+  attempts = 0;
+  readonly #refusals: string[];
+  readonly #iceLifetimeMs: number | null;
+
+  constructor({ refusals = [], dialMs = 38_000, iceLifetimeMs }: BrokerOptions = {}) {
+    this.#refusals = [...refusals];
+    this.dialMs = dialMs;
+    this.#iceLifetimeMs = iceLifetimeMs ?? null;
+  }
+
+  async register(_peerId: string, _token: string, admit: AdmitOffer): Promise<HostPeer> {
+    this.attempts += 1;
+    const refusal = this.#refusals.shift();
+    if (refusal) throw Object.assign(new Error(`the broker said ${refusal}`), { type: refusal });
+    this.peer = new FakePeer(admit, this.#iceLifetimeMs);
+    return this.peer;
+  }
+}
+
+class FakePeer implements HostPeer {
+  readonly relay = true;
+  open = true;
+  disconnected = false;
+  destroyed = false;
+  reconnects = 0;
+  renewals = 0;
+  #listener: PeerListener | null = null;
+
+  constructor(
+    readonly admit: AdmitOffer,
+    readonly iceLifetimeMs: number | null,
+  ) {}
+
+  listen(listener: PeerListener): void {
+    this.#listener = listener;
+  }
+
+  reconnect(): void {
+    this.reconnects += 1;
+  }
+
+  async renewIce(): Promise<void> {
+    this.renewals += 1;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.open = false;
+  }
+
+  /** A receiver offers `connection`. */
+  offer(connection: FakeConnection): FakeConnection {
+    this.#listener!.connection(connection);
+    return connection;
+  }
+
+  /** The broker connection drops. */
+  drop(): void {
+    this.open = false;
+    this.disconnected = true;
+    this.#listener!.disconnected();
+  }
+
+  /** The broker takes the id back. */
+  reopen(): void {
+    this.open = true;
+    this.disconnected = false;
+    this.#listener!.open();
+  }
+
+  /** The broker connection fails. */
+  error(): void {
+    this.#listener!.error();
+  }
+}
+
+let connectionIds = 0;
+
+/** An offered connection over the in-memory channel pair: `near` is the host's end, `far` the receiver's. */
+class FakeConnection implements IncomingConnection {
+  readonly near: FakeChannel;
+  readonly far: FakeChannel;
+  iceStarted = false;
+  closed = false;
+  /** Set: describe() never answers, as when a session description is slow to come. */
+  stalls = false;
+  #listener: ConnectionListener | null = null;
+  #onpath: ((path: ConnectionPath) => void) | null = null;
+
+  constructor(
+    readonly source = 'receiver-broker-id',
+    readonly connectionId = `dc_${++connectionIds}`,
+  ) {
+    [this.near, this.far] = channelPair();
+    this.near.addEventListener('close', () => this.close());
+  }
+
+  listen(listener: ConnectionListener): void {
+    this.#listener = listener;
+  }
+
+  describe(): Promise<OpenLine> {
+    if (this.stalls) return new Promise(() => {});
+    const watchPath = (onpath: (path: ConnectionPath) => void) => void (this.#onpath = onpath);
+    return Promise.resolve({ channel: this.near, maxMessageSize: this.near.maxMessageSize, fingerprints: senderPrints, watchPath });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.near.close();
+    this.#listener?.close();
+  }
+
+  /** Its channel opens. */
+  opens(): this {
+    this.#listener!.open();
+    return this;
+  }
+
+  /** ICE found no path. */
+  fails(): void {
+    this.iceStarted = true;
+    this.#listener!.failed();
+  }
+
+  /** ICE settled on `path`. */
+  takes(path: ConnectionPath): void {
+    this.#onpath!(path);
+  }
+
+  /** The network goes once `bytes` have left the host's end. */
+  cutAfter(bytes: number): void {
+    const send = this.near.send.bind(this.near);
+    let sent = 0;
+    this.near.send = (frame) => {
+      send(frame);
+      if ((sent += frame.byteLength) >= bytes) this.near.drop();
+    };
+  }
+}
+
+interface Receiver {
+  /** What it stored, once it had the list of files. */
+  store: () => MemoryStore;
+  /** Resolves with its snapshot once it has stopped: done, failed or told the link ended. */
+  settled: Promise<ReceiverSnapshot>;
+}
+
+interface ReceiveOptions {
+  /** Its transfer id, the same on each of its connections. */
+  transfer?: string;
+  store?: MemoryStore;
+  secret?: string;
+  /** Chooses Download as soon as it sees the files. */
+  download?: boolean;
+}
+
+/** A receiver at the far end of `connection`, holding the link `keys` make. */
+function receive(connection: FakeConnection, keys: LinkKeys, options: ReceiveOptions = {}): Receiver {
+  let store = options.store;
+  const snapshots = new Waiters<ReceiverSnapshot>();
+  const settled = snapshots.until((snapshot) => ['done', 'error', 'ended'].includes(snapshot.state));
+  const session: ReceiverSession = new ReceiverSession({
+    channel: connection.far,
+    maxMessageSize: connection.far.maxMessageSize,
+    fingerprints: receiverPrints,
+    secret: options.secret ?? keys.secret,
+    senderKey: keys.senderKey,
+    session: options.transfer ?? newSecret(),
+    device: 'Test phone',
+    openStore: async (files) => (store ??= memoryStore(files)),
+    onchange: (snapshot) => {
+      if (snapshot.state === 'waiting' && options.download !== false) void session.download();
+      snapshots.show(snapshot);
+    },
+  });
+  void session.start();
+  return { store: () => store!, settled };
+}
+
+/** The receiver among `receivers` that stops first, and how. */
+function firstToSettle(receivers: Receiver[]): Promise<{ at: number; snapshot: ReceiverSnapshot }> {
+  return Promise.race(receivers.map((receiver, at) => receiver.settled.then((snapshot) => ({ at, snapshot }))));
+}
+
+interface Hosted {
+  host: ShareHost;
+  broker: FakeBroker;
+  clock: ManualClock;
+  keys: LinkKeys;
+  states: HostState[];
+  started: ReceiverRow[];
+  finished: ReceiverRow[];
+  asking: ReceiverRow[];
+  /** Resolves with the host's state once `predicate` holds for it. */
+  until(predicate: (state: HostState) => boolean): Promise<HostState>;
+}
+
+let hosts: ShareHost[] = [];
+
+afterEach(() => {
+  for (const host of hosts) host.close();
+  hosts = [];
+});
+
+interface HostOptions {
+  broker?: FakeBroker;
+  gate?: ShareGate;
+}
+
+function hosting(files: FileSource[] = [], options: HostOptions = {}): Hosted {
+  const broker = options.broker ?? new FakeBroker();
+  const clock = new ManualClock();
+  const keys = newLinkKeys();
+  const states: HostState[] = [];
+  const changes = new Waiters<HostState>();
+  const hosted: Hosted = {
+    broker,
+    clock,
+    keys,
+    states,
+    started: [],
+    finished: [],
+    asking: [],
+    until: (predicate) => (predicate(hosted.host.state) ? Promise.resolve(hosted.host.state) : changes.until(predicate)),
+    host: new ShareHost({
+      broker,
+      keys: { peerId: 'sender-id', brokerToken: 'token', ...keys },
+      files,
+      gate: options.gate ?? new ShareGate(),
+      hashes: new FileHashes(),
+      ended: () => null,
+      clock,
+      onchange: (state) => {
+        states.push(state);
+        changes.show(state);
+      },
+      onstarted: (row) => hosted.started.push(row),
+      onfinished: (row) => hosted.finished.push(row),
+      onasking: (row) => hosted.asking.push(row),
+    }),
+  };
+  hosts.push(hosted.host);
+  return hosted;
+}
+
+/** A host registered and online. */
+async function online(files: FileSource[] = [], options: HostOptions = {}): Promise<Hosted> {
+  const hosted = hosting(files, options);
+  await hosted.host.open();
+  return hosted;
+}
+
+/** What the first receiver's row shows. */
+const rowState = (state: HostState) => state.receivers[0]?.snapshot.state;
+
+/** A gate with "ask me first" on. */
+const askFirst = () => new ShareGate({ ...OPEN_GATE, askFirst: true });
+
+describe('a receiver', () => {
+  it('that proves the link gets a row, which follows it to its last file', async () => {
+    const file = randomFile('photo.jpg', 2 * MiB);
+    const { host, broker, keys, until, started, finished } = await online([file]);
+    const connection = broker.peer.offer(new FakeConnection()).opens();
+    const receiver = receive(connection, keys);
+
+    expect((await receiver.settled).state).toBe('done');
+    const state = await until((state) => rowState(state) === 'done');
+    expect(state.receivers).toHaveLength(1);
+    expect(state.receivers[0]).toMatchObject({ number: 1, device: 'Test phone', sentBytes: file.size });
+    expect(started.map((row) => row.id)).toEqual([state.receivers[0]!.id]);
+    expect(finished.map((row) => row.id)).toEqual([state.receivers[0]!.id]);
+    expect(host.state).toMatchObject({ status: 'online', relay: true, failedAttempts: 0 });
+  });
+
+  it('that never proves the link gets no row, and its connection is let go of', async () => {
+    const { broker, keys, states } = await online([randomFile('photo.jpg', 1024)]);
+    const connection = broker.peer.offer(new FakeConnection()).opens();
+    const receiver = receive(connection, keys, { secret: newSecret() });
+
+    expect((await receiver.settled).state).toBe('error');
+    await tick();
+    expect(connection.closed).toBe(true);
+    expect(states.flatMap((state) => state.receivers)).toEqual([]);
+  });
+
+  it('that reconnects keeps its row, and the bytes sent over both connections add up', async () => {
+    const file = randomFile('movie.mp4', 2 * DEFAULT_WINDOW + MiB);
+    const { broker, keys, until, started, finished } = await online([file]);
+    const first = broker.peer.offer(new FakeConnection()).opens();
+    // Past the receiver's first window, which it has then stored.
+    first.cutAfter(DEFAULT_WINDOW + MiB);
+    const dropped = receive(first, keys, { transfer: 'transfer-1' });
+    expect((await dropped.settled).state).toBe('error');
+    const cut = await until((state) => rowState(state) === 'error');
+    const sentBefore = cut.receivers[0]!.sentBytes;
+    expect(sentBefore).toBeGreaterThan(0);
+
+    const second = broker.peer.offer(new FakeConnection()).opens();
+    const resumed = receive(second, keys, { transfer: 'transfer-1', store: dropped.store() });
+    expect((await resumed.settled).state).toBe('done');
+    const state = await until((state) => rowState(state) === 'done');
+
+    expect(state.receivers).toHaveLength(1);
+    const [row] = state.receivers;
+    expect(row!.number).toBe(1);
+    // The second connection sent only what was missing, on top of what the first had.
+    expect(row!.snapshot.sentBytes).toBeLessThan(file.size);
+    expect(row!.sentBytes).toBe(sentBefore + row!.snapshot.sentBytes);
+    expect(row!.sentBytes).toBeGreaterThanOrEqual(file.size);
+    expect(started).toHaveLength(2);
+    expect(finished).toHaveLength(1);
+  });
+
+  it('shows the path its connection takes, picked up when it proves the link and followed after', async () => {
+    const { broker, keys, until } = await online([randomFile('notes.txt', 1024)]);
+    const connection = broker.peer.offer(new FakeConnection()).opens();
+    await tick();
+    connection.takes({ kind: 'direct' });
+    receive(connection, keys, { download: false });
+    expect((await until((state) => rowState(state) === 'waiting')).receivers[0]!.path).toEqual({ kind: 'direct' });
+
+    connection.takes({ kind: 'relay', relay: 'turn.example.org' });
+    expect((await until((state) => state.receivers[0]!.path?.kind === 'relay')).receivers[0]!.path).toEqual({
+      kind: 'relay',
+      relay: 'turn.example.org',
+    });
+  });
+
+  it('waiting for approval is asked about, and let in or turned away by its row', async () => {
+    const { host, broker, keys, until, asking } = await online([randomFile('notes.txt', 1024)], { gate: askFirst() });
+    const waiting = ['a', 'b', 'c'].map((source) => receive(broker.peer.offer(new FakeConnection(source)).opens(), keys));
+    await until((state) => state.receivers.length === 3 && state.receivers.every((row) => row.snapshot.state === 'approval'));
+    expect(asking).toHaveLength(3);
+
+    host.decline(asking[0]!.id);
+    const declined = await firstToSettle(waiting);
+    expect(declined.snapshot).toMatchObject({ state: 'ended', ended: 'declined' });
+    waiting.splice(declined.at, 1);
+    host.allow(asking[1]!.id);
+    const allowed = await firstToSettle(waiting);
+    expect(allowed.snapshot.state).toBe('done');
+    waiting.splice(allowed.at, 1);
+    // "Ask me first" turned off: whoever is still waiting is let in.
+    host.allowAll();
+    expect((await waiting[0]!.settled).state).toBe('done');
+  });
+});
+
+describe('ending the link', () => {
+  it('endAll tells every receiver connected now, and their rows say so', async () => {
+    const { host, broker, keys, until } = await online([randomFile('notes.txt', 1024)]);
+    const receivers = ['a', 'b'].map((source) => receive(broker.peer.offer(new FakeConnection(source)).opens(), keys, { download: false }));
+    await until((state) => state.receivers.length === 2 && state.receivers.every((row) => row.snapshot.state === 'waiting'));
+
+    host.endAll('stopped');
+    for (const receiver of receivers) expect(await receiver.settled).toMatchObject({ state: 'ended', ended: 'stopped' });
+    const state = await until((state) => state.receivers.every((row) => row.snapshot.state === 'ended'));
+    expect(state.receivers).toHaveLength(2);
+  });
+
+  it('close hangs up on every receiver and leaves the broker, and reports nothing after', async () => {
+    const { host, broker, keys, until, states, asking } = await online([randomFile('notes.txt', 1024)], { gate: askFirst() });
+    const receiver = receive(broker.peer.offer(new FakeConnection()).opens(), keys, { download: false });
+    await until((state) => rowState(state) === 'approval');
+    const reported = states.length;
+
+    // Its session is still sending the list of files when the host closes.
+    host.allow(asking[0]!.id);
+    host.close();
+    expect(broker.peer.destroyed).toBe(true);
+    expect(await receiver.settled).toMatchObject({ state: 'error', disconnected: true });
+    await tick();
+    expect(states).toHaveLength(reported);
+  });
+});
+
+describe('admission', () => {
+  it('closes a connection offered while every seat holds one proving the link', async () => {
+    const { broker } = await online();
+    const seated = Array.from({ length: ADMISSION.seats }, (_, at) => {
+      const connection = new FakeConnection(`receiver-${at}`);
+      connection.stalls = true;
+      return broker.peer.offer(connection).opens();
+    });
+    const late = broker.peer.offer(new FakeConnection('latecomer'));
+
+    expect(late.closed).toBe(true);
+    expect(seated.filter((connection) => connection.closed)).toEqual([]);
+  });
+
+  it('makes a flood from one broker identity displace only its own connections', async () => {
+    const { broker } = await online();
+    // Still dialling and the first to come: the one to go, were each connection counted on its own.
+    const honest = broker.peer.offer(new FakeConnection('honest'));
+    const flood = Array.from({ length: ADMISSION.seats }, () => broker.peer.offer(new FakeConnection('flooder')));
+
+    expect(honest.closed).toBe(false);
+    expect(flood.map((connection) => connection.closed)).toEqual([true, ...Array<boolean>(ADMISSION.seats - 1).fill(false)]);
+  });
+
+  it('closes a second connection under an id it already has', async () => {
+    const { broker } = await online();
+    const first = broker.peer.offer(new FakeConnection('a', 'dc_same'));
+    const second = broker.peer.offer(new FakeConnection('b', 'dc_same'));
+    expect([first.closed, second.closed]).toEqual([false, true]);
+  });
+
+  it('counts a connection that found no path, but not one left before ICE began', async () => {
+    const { host, broker } = await online([], { broker: new FakeBroker({ dialMs: 20 }) });
+    broker.peer.offer(new FakeConnection('a')).fails();
+    const abandoned = broker.peer.offer(new FakeConnection('b'));
+    const silent = broker.peer.offer(new FakeConnection('c'));
+    silent.iceStarted = true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect([abandoned.closed, silent.closed]).toEqual([true, true]);
+    expect(host.state.failedAttempts).toBe(2);
+    expect(host.state.receivers).toEqual([]);
+  });
+});
+
+describe('the broker', () => {
+  it('hands over an offer check that admits holders of the link only', async () => {
+    const { broker, keys } = await online();
+    expect(broker.peer.admit('them', 'dc_1', offerTicket(keys.secret, 'them', 'dc_1'))).toBe(true);
+    expect(broker.peer.admit('them', 'dc_1', offerTicket(newSecret(), 'them', 'dc_1'))).toBe(false);
+  });
+
+  it('is asked again for an id an earlier registration still holds, and the host goes online', async () => {
+    const { host, broker, clock } = hosting([], { broker: new FakeBroker({ refusals: ['unavailable-id', 'unavailable-id'] }) });
+    const opening = host.open();
+    for (let wait = 0; wait < 2; wait++) {
+      await tick();
+      clock.advance(clock.next!);
+    }
+    await opening;
+    expect(broker.attempts).toBe(3);
+    expect(host.state.status).toBe('online');
+  });
+
+  it('gives up on an id still held after ID_TAKEN_RETRIES attempts, with status error', async () => {
+    const refusals = Array<string>(ID_TAKEN_RETRIES + 1).fill('unavailable-id');
+    const { host, broker, clock, states } = hosting([], { broker: new FakeBroker({ refusals }) });
+    const outcome = host.open().catch((error: unknown) => error);
+    for (let wait = 0; wait < ID_TAKEN_RETRIES - 1; wait++) {
+      await tick();
+      clock.advance(clock.next!);
+    }
+    expect(await outcome).toMatchObject({ type: 'unavailable-id' });
+    expect(broker.attempts).toBe(ID_TAKEN_RETRIES);
+    expect(clock.next).toBeNull();
+    expect(states.map((state) => state.status)).toEqual(['error']);
+  });
+
+  it('closed while it waits to ask again, lets go of the id it then gets and reports nothing', async () => {
+    const { host, broker, clock, states } = hosting([], { broker: new FakeBroker({ refusals: ['unavailable-id'] }) });
+    const opening = host.open();
+    await tick();
+    host.close();
+    clock.advance(clock.next!);
+    await opening;
+    expect(broker.peer.destroyed).toBe(true);
+    expect(states).toEqual([]);
+  });
+
+  it('is not asked again after any other refusal', async () => {
+    const { host, broker } = hosting([], { broker: new FakeBroker({ refusals: ['server-error', 'server-error'] }) });
+    await expect(host.open()).rejects.toMatchObject({ type: 'server-error' });
+    expect(broker.attempts).toBe(1);
+    expect(host.state.status).toBe('error');
+  });
+
+  it('dropping the host makes it reconnect after a wait, and it is online again once it has the id back', async () => {
+    const { host, broker, clock, states } = await online();
+    const peer = broker.peer;
+    peer.drop();
+    expect(host.state.status).toBe('reconnecting');
+    clock.advance(RECONNECT_DELAYS_MS[0]! - 1);
+    expect(peer.reconnects).toBe(0);
+    clock.advance(1);
+    expect(peer.reconnects).toBe(1);
+    peer.reopen();
+    expect(states.map((state) => state.status)).toEqual(['online', 'reconnecting', 'starting', 'online']);
+
+    // Back online, the next drop waits the shortest time again.
+    peer.drop();
+    clock.advance(RECONNECT_DELAYS_MS[0]!);
+    expect(peer.reconnects).toBe(2);
+  });
+
+  it('failing while the host is not registered makes it reconnect; failing while it is changes nothing', async () => {
+    const { host, broker } = await online();
+    const peer = broker.peer;
+    peer.error();
+    expect(host.state.status).toBe('online');
+    peer.open = false;
+    peer.error();
+    expect(host.state.status).toBe('reconnecting');
+  });
+
+  it('renews TURN credentials once half their lifetime has passed, and stops when closed', async () => {
+    const lifetime = 10 * RENEW_CHECK_MS;
+    const { host, broker, clock } = await online([], { broker: new FakeBroker({ iceLifetimeMs: lifetime }) });
+    const peer = broker.peer;
+    clock.advance(lifetime / 2 - RENEW_CHECK_MS);
+    expect(peer.renewals).toBe(0);
+    clock.advance(RENEW_CHECK_MS);
+    expect(peer.renewals).toBe(1);
+    await tick();
+    // Counted from the renewal, not from the start.
+    clock.advance(lifetime / 2 - RENEW_CHECK_MS);
+    expect(peer.renewals).toBe(1);
+    clock.advance(RENEW_CHECK_MS);
+    expect(peer.renewals).toBe(2);
+
+    host.close();
+    expect(clock.next).toBeNull();
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * The file system as the terminal client's store uses it (file-store.ts): a port, so
+ * that tests can fill the disk or stop the process at any step. Node's own
+ * `fs/promises` is the real one. Also what the store needs beyond plain calls: writes
+ * that store everything or fail, which errors mean "no room", and a move that never
+ * overwrites.
+ */
+import * as fs from 'node:fs/promises';
+import { StorageFullError } from '../src/transfer/store.ts';
+
+/** An open file: the calls on Node's FileHandle the store makes. */
+export interface OpenFile {
+  writev(buffers: Uint8Array[], position: number): Promise<{ bytesWritten: number }>;
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  writeFile(data: string): Promise<void>;
+  truncate(length: number): Promise<void>;
+  datasync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Disk {
+  open(path: string, flags: string): Promise<OpenFile>;
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  readdir(path: string, options: { withFileTypes: true }): Promise<{ name: string; isDirectory(): boolean }[]>;
+  mkdir(path: string, options?: { recursive: boolean }): Promise<unknown>;
+  stat(path: string): Promise<{ size: number }>;
+  /** With bigint: NTFS and ReFS file ids do not fit a double. */
+  lstat(path: string, options: { bigint: true }): Promise<{ ino: bigint; dev: bigint }>;
+  link(existing: string, path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
+}
+
+export const nodeDisk: Disk = fs;
+
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Bytes to write at an offset of a file. */
+export interface Written {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+/** Writes `pieces` in order: those that follow one another in the file, in one call. */
+export async function writePieces(file: OpenFile, pieces: readonly Written[]): Promise<void> {
+  const runs: { start: number; end: number; buffers: Uint8Array[] }[] = [];
+  for (const { offset, bytes } of pieces) {
+    const last = runs.at(-1);
+    if (last && last.end === offset) {
+      last.buffers.push(bytes);
+      last.end += bytes.length;
+    } else {
+      runs.push({ start: offset, end: offset + bytes.length, buffers: [bytes] });
+    }
+  }
+  for (const { start, buffers } of runs) await writeAll(file, buffers, start);
+}
+
+/**
+ * Writes all of `buffers` at `position`. A write may store only part of what it was
+ * given, a disk filling up does that first; the rest is written again, and then the
+ * disk says why it cannot.
+ */
+async function writeAll(file: OpenFile, buffers: Uint8Array[], position: number): Promise<void> {
+  const length = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+  const { bytesWritten } = await file.writev(buffers, position);
+  if (bytesWritten >= length) return;
+  if (bytesWritten === 0) throw new Error(`a write at ${position} stored nothing`);
+  await writeAll(file, [Buffer.concat(buffers).subarray(bytesWritten)], position + bytesWritten);
+}
+
+/** A full disk (or a full quota) as the StorageFullError the session reports; any other error as itself. */
+export function diskError(error: unknown): Error {
+  if (error instanceof StorageFullError) return error;
+  const code = errorCode(error);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new StorageFullError('no room left on the disk for the received files', { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A catch handler that lets errors with these codes pass: something already gone, say. */
+export function ignoring(...codes: string[]): (error: unknown) => void {
+  return (error) => {
+    if (!codes.includes(errorCode(error) ?? '')) throw error;
+  };
+}
+
+/** Whether anything (a file, a folder, a link) is at `path`. */
+async function exists(disk: Disk, path: string): Promise<boolean> {
+  try {
+    await disk.lstat(path, { bigint: true });
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** File systems without hard links (FAT and exFAT, some network shares) answer a link with one of these. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Moves the file at `from` to `to` unless something else is there; false if it is.
+ * A rename would replace what is at `to`, a hard link never does, so the file is
+ * linked there and then unlinked here. A move cut short between the two leaves both
+ * names on the same file, which a second call completes. Where the file system has no
+ * hard links, `to` is looked at just before the rename: only a file created in that
+ * instant could be replaced.
+ */
+export async function moveWithoutOverwrite(disk: Disk, from: string, to: string): Promise<boolean> {
+  try {
+    await disk.link(from, to);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'EEXIST' && !(await sameFile(disk, from, to))) return false;
+    if (code !== undefined && NO_HARD_LINKS.has(code)) {
+      if (await exists(disk, to)) return false;
+      await disk.rename(from, to);
+      return true;
+    }
+    if (code !== 'EEXIST') throw error;
+  }
+  await disk.unlink(from);
+  return true;
+}
+
+async function sameFile(disk: Disk, a: string, b: string): Promise<boolean> {
+  const [first, second] = await Promise.all([disk.lstat(a, { bigint: true }), disk.lstat(b, { bigint: true })]);
+  return first.ino === second.ino && first.dev === second.dev;
+}

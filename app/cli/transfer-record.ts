@@ -1,0 +1,167 @@
+/**
+ * The record of one transfer into a folder, kept in the folder itself at
+ * `.ferry/<transfer>.json`: the files the transfer began with, where each goes, and
+ * what of each is on disk. It is replaced whole, through a temporary file that is
+ * synced and then renamed over it, so a process killed at any moment leaves either
+ * the record before or the record after, never a mix.
+ *
+ *   { "ferry": 1,
+ *     "files": [{ "name": "photos/a.jpg", "size": 5, "type": "", "lastModified": 0 }],
+ *     "stored": [{ "path": "photos/a.jpg", "part": "photos/a.jpg.ferry-part",
+ *                  "ranges": [[0, 3]], "pin": "<sha-256>", "sha256": null }] }
+ */
+import { join } from 'node:path';
+import type { FileDescription } from '../src/transfer/messages.ts';
+import { parseRangeList, type RangeList } from '../src/transfer/ranges.ts';
+import type { RelativePath } from './received-places.ts';
+import { errorCode, ignoring, type Disk } from './store-disk.ts';
+
+export const RECORD_FOLDER = '.ferry';
+const FORMAT = 1;
+
+export interface StoredFile {
+  /** Where the file goes once verified. */
+  path: RelativePath;
+  /** Where its bytes gather until then. */
+  part: RelativePath;
+  /** Parts of the partial file that are on disk: written and synced. */
+  ranges: RangeList;
+  /** The SHA-256 the sender announced first. */
+  pin: string | null;
+  /** The SHA-256 it was verified with: its bytes are whole, and it is at `path` or on its way there. */
+  sha256: string | null;
+}
+
+export interface TransferState {
+  files: FileDescription[];
+  stored: StoredFile[];
+}
+
+/** A record that Ferry did not write, or that was changed by hand. */
+export class BrokenRecordError extends Error {
+  override name = 'BrokenRecordError';
+
+  constructor(readonly path: string) {
+    super(`${path} is not a transfer record this version of Ferry can read`);
+  }
+}
+
+/** Transfer ids name files: letters, digits, '-' and '_' only (a peer id is letters and digits). */
+const TRANSFER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+export class TransferRecord {
+  readonly path: string;
+  readonly #temporary: string;
+  readonly #folder: string;
+  readonly #disk: Disk;
+  /** The write under way or last done; writes never overlap, they share one temporary file. */
+  #writing: Promise<void> = Promise.resolve();
+  /** A write waiting for the one under way: later saves join it, it will hold their changes too. */
+  #next: Promise<void> | null = null;
+
+  constructor(root: string, transfer: string, disk: Disk) {
+    if (!TRANSFER_ID.test(transfer)) throw new Error(`not a transfer id: ${JSON.stringify(transfer)}`);
+    this.#folder = join(root, RECORD_FOLDER);
+    this.path = join(this.#folder, `${transfer}.json`);
+    this.#temporary = `${this.path}.tmp`;
+    this.#disk = disk;
+  }
+
+  /** The state recorded, or null for a transfer never begun here. */
+  async read(): Promise<TransferState | null> {
+    let text: string;
+    try {
+      text = await this.#disk.readFile(this.path, 'utf8');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+    const state = parseState(text);
+    if (!state) throw new BrokenRecordError(this.path);
+    return state;
+  }
+
+  /** Records `state` as it is when the write begins. */
+  save(state: TransferState): Promise<void> {
+    if (!this.#next) {
+      const next = this.#writing
+        .catch(() => {})
+        .then(() => {
+          this.#next = null;
+          return this.#write(state);
+        });
+      this.#next = this.#writing = next;
+    }
+    return this.#next;
+  }
+
+  async #write(state: TransferState): Promise<void> {
+    const text = JSON.stringify({ ferry: FORMAT, files: state.files, stored: state.stored });
+    await this.#disk.mkdir(this.#folder, { recursive: true });
+    const file = await this.#disk.open(this.#temporary, 'w');
+    try {
+      await file.writeFile(text);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await this.#disk.rename(this.#temporary, this.path);
+  }
+
+  /** Removes the record, and its folder if no other transfer's record is left in it. */
+  async remove(): Promise<void> {
+    await this.#writing.catch(() => {});
+    // A write the process died in leaves its temporary file.
+    for (const path of [this.path, this.#temporary]) await this.#disk.unlink(path).catch(ignoring('ENOENT'));
+    await this.#disk.rmdir(this.#folder).catch(ignoring('ENOENT', 'ENOTEMPTY', 'EEXIST'));
+  }
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The state in `text`, checked as strictly as a message from a peer; null if it is not one. */
+function parseState(text: string): TransferState | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(value) || value.ferry !== FORMAT || !Array.isArray(value.files) || !Array.isArray(value.stored)) return null;
+  const { files, stored } = value as { files: unknown[]; stored: unknown[] };
+  if (files.length !== stored.length || !files.every(isFileDescription)) return null;
+  const parsed = stored.map((entry, index) => storedFile(entry, files[index]!.size));
+  return parsed.every((entry) => entry !== null) ? { files, stored: parsed } : null;
+}
+
+function storedFile(value: unknown, size: number): StoredFile | null {
+  if (!isObject(value) || !isInside(value.path) || !isInside(value.part) || !isHash(value.pin) || !isHash(value.sha256)) return null;
+  const ranges = parseRangeList(value.ranges);
+  if (!ranges || (ranges.at(-1)?.[1] ?? 0) > size) return null;
+  return { path: value.path, part: value.part, ranges, pin: value.pin, sha256: value.sha256 };
+}
+
+function isFileDescription(value: unknown): value is FileDescription {
+  return (
+    isObject(value) &&
+    typeof value.name === 'string' &&
+    Number.isSafeInteger(value.size) &&
+    (value.size as number) >= 0 &&
+    typeof value.type === 'string' &&
+    Number.isFinite(value.lastModified) &&
+    (value.sha256 === undefined || (typeof value.sha256 === 'string' && SHA256.test(value.sha256)))
+  );
+}
+
+/** A path that stays inside the output folder: relative, '/'-separated, no '.' or '..', nothing a system reads as a drive or a separator. */
+function isInside(value: unknown): value is RelativePath {
+  return typeof value === 'string' && value.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !/[\\:\0]/.test(segment));
+}
+
+function isHash(value: unknown): value is string | null {
+  return value === null || (typeof value === 'string' && SHA256.test(value));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

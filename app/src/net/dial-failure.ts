@@ -22,3 +22,25 @@ export type DialFailure =
   /** The channel opened but the connection could not be set up (details for bug reports). */
   | { code: 'setup-failed'; detail: string }
   | { code: 'broker'; type: string };
+
+/** The failure in plain English, for logs and the terminal client (the page words it through i18n). */
+export function dialFailureMessage(failure: DialFailure): string {
+  switch (failure.code) {
+    case 'server-unreachable':
+      return 'Cannot reach the Ferry server. Check the network connection.';
+    case 'sender-offline':
+      return 'The sender is not online: their Ferry page or terminal was closed.';
+    case 'sender-silent':
+      return 'The sender did not answer: their device may be asleep, or their page in the background.';
+    case 'no-path':
+      return failure.relay === 'none'
+        ? 'No network path to the sender, and the Ferry server offers no relay. Try the same network as the sender.'
+        : failure.relay === 'refused'
+          ? 'No network path to the sender: the relay refused this server’s credentials.'
+          : 'No network path to the sender, even through the relay.';
+    case 'setup-failed':
+      return `The connection to the sender could not be set up: ${failure.detail}`;
+    case 'broker':
+      return `The Ferry server refused the connection (${failure.type}).`;
+  }
+}

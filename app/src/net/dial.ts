@@ -14,7 +14,7 @@
 import type Peer from 'peerjs';
 import type { PeerConnectOption } from 'peerjs';
 import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection } from './broker.ts';
-import type { DialFailure } from './dial-failure.ts';
+import { dialFailureMessage, type DialFailure } from './dial-failure.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
 import { offerTicket } from '../transfer/auth.ts';
 import { base64url, type ShareAddress } from '../transfer/link.ts';
@@ -41,7 +41,7 @@ export const DIAL_TIMES: DialTimes = { serverMs: 10_000, answerMs: 15_000, total
 export class DialError extends Error {
   override name = 'DialError';
   constructor(readonly failure: DialFailure) {
-    super(`dial failed: ${failure.code}`);
+    super(dialFailureMessage(failure));
   }
 }
 

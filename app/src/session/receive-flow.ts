@@ -129,6 +129,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
   #droppedAt = 0;
   #recordedAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The book's last summary update, still being written. */
+  #recording: Promise<void> = Promise.resolve();
 
   constructor(options: ReceiveFlowOptions<S>) {
     this.address = options.address;
@@ -233,6 +235,12 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.#hangUp();
   }
 
+  /** Closes, and resolves once the book's last update is written: nothing more is written after. */
+  async stop(): Promise<void> {
+    this.close();
+    await this.#recording;
+  }
+
   /**
    * The sender's files changed: delete what was stored, connect again, and offer the
    * new files. Throws, connecting no more, if what was stored could not be deleted.
@@ -330,7 +338,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     if (finished) this.#options.ondone?.(snapshot);
     if (snapshot.state === 'waiting' && this.#accepted) void this.#begin();
     if (snapshot.state === 'done') this.#failures = 0;
-    void this.#remember(snapshot);
+    this.#recording = Promise.all([this.#recording, this.#remember(snapshot)]).then(() => {});
     // Told the link ended: nothing more will come of this sender, so let go of the broker too.
     if (snapshot.state === 'ended') this.#hangUp();
     if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {

@@ -1,0 +1,20 @@
+/**
+ * How `ferry` ends, for scripts that run it: each kind of failure has its own code,
+ * so a script can retry what is worth retrying and give up on the rest.
+ */
+export const EXIT = {
+  /** Everything was sent or received. */
+  ok: 0,
+  /** The transfer started and failed: the connection dropped, a file's hash did not match, the sender stopped sharing. Retrying may help. */
+  failed: 1,
+  /** The command line is wrong (an unknown option, no files) or the link is damaged. Retrying the same command will not help. */
+  usage: 2,
+  /** The Ferry server could not be reached, or the sender is not online. Retrying later may help. */
+  unreachable: 3,
+  /** The disk filled up while receiving. What arrived is kept: a retry once there is room resumes it. */
+  diskFull: 4,
+  /** Stopped with Ctrl-C: 128 + SIGINT (2), as shells report a process that SIGINT ended. */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

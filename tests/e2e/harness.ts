@@ -19,11 +19,22 @@ const HOST = process.env.FERRY_TEST_HOST;
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 
-/** The server, with the broker's limits as they ship unless a test changes some (a short id grace, say). */
-export async function startFerry(brokerLimits: Partial<BrokerLimits> = {}): Promise<RunningServer> {
+/**
+ * The server, with the broker's limits as they ship unless a test changes some (a short
+ * id grace, say). With `stun`, its own STUN responder runs and is handed out, as
+ * `npm start` does; otherwise peers meet through their host candidates alone.
+ */
+export async function startFerry(brokerLimits: Partial<BrokerLimits> = {}, { stun = false } = {}): Promise<RunningServer> {
   if (!HOST) throw new Error('end-to-end tests run inside a private network: use `npm run test:e2e`');
   return startServer(
-    { host: HOST, port: 0, iceServers: [], staticDir: DIST, brokerLimits: { ...DEFAULT_BROKER_LIMITS, ...brokerLimits } },
+    {
+      host: HOST,
+      port: 0,
+      iceServers: [],
+      ...(stun && { stun: { host: HOST, port: 0 } }),
+      staticDir: DIST,
+      brokerLimits: { ...DEFAULT_BROKER_LIMITS, ...brokerLimits },
+    },
     { log: (m) => console.error(m) },
   );
 }
@@ -204,14 +215,15 @@ export interface Bench {
  * its tests and stopped after them. Read the fields inside tests, not at load time.
  * Secure by default, as Ferry is served to real users; `secure: false` exercises
  * what a plain-http page on a LAN gets (IndexedDB instead of OPFS, no StorageManager).
- * `brokerLimits` overrides some of the broker's limits for this file's server.
+ * `brokerLimits` overrides some of the broker's limits for this file's server, and
+ * `stun` runs its STUN responder (startFerry).
  */
-export function useFerry({ secure = true, brokerLimits = {} as Partial<BrokerLimits> } = {}): Bench {
+export function useFerry({ secure = true, brokerLimits = {} as Partial<BrokerLimits>, stun = false } = {}): Bench {
   const bench = { secure } as Bench;
   let remove: () => Promise<void> = async () => {};
   beforeAll(async () => {
     let dir: string;
-    [bench.server, { dir, remove }] = await Promise.all([startFerry(brokerLimits), tempDir()]);
+    [bench.server, { dir, remove }] = await Promise.all([startFerry(brokerLimits, { stun }), tempDir()]);
     bench.dir = dir;
     bench.origin = bench.server.url.replace(/\/$/, '');
     const secureOrigin = secure ? bench.origin : undefined;

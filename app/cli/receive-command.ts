@@ -1,0 +1,233 @@
+/**
+ * `ferry receive <link> [--out DIR]`: the same ReceiveFlow as the web page, over
+ * node-datachannel, storing into a folder. Download is chosen from the start, so a
+ * dropped connection is redialled and a second run with the same link resumes.
+ */
+import { type as systemName } from 'node:os';
+import packageJson from '../../package.json' with { type: 'json' };
+import { ReceiveFlow } from '../src/session/receive-flow.ts';
+import type { Channel } from '../src/transfer/channel.ts';
+import { failureMessage } from '../src/transfer/failure.ts';
+import type { ShareAddress } from '../src/transfer/link.ts';
+import type { EndReason } from '../src/transfer/messages.ts';
+import { displayName } from '../src/transfer/names.ts';
+import type { ReceiverSnapshot } from '../src/transfer/receiver.ts';
+import { askPassword } from './ask-password.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
+import type { FileStore } from './file-store.ts';
+import { folderBook } from './folder-book.ts';
+import { formatBytes, logStep, plainLine, progressLine } from './progress-line.ts';
+import type { Screen } from './screen.ts';
+
+export interface ReceiveCommand {
+  server: string;
+  address: ShareAddress;
+  out: string;
+}
+
+/** How long a finished transfer waits for the sender to hang up first. */
+const GOODBYE_MS = 3000;
+
+/** How often a log (not a terminal) gets a progress line. */
+const LOG_EVERY_PERCENT = 10;
+
+const ENDED: Record<EndReason, string> = {
+  stopped: 'The sender stopped sharing this link.',
+  expired: 'This link has expired.',
+  declined: 'The sender declined to send you the files.',
+};
+
+/**
+ * Runs until everything is received (or it cannot be); `interrupted` resolves on
+ * Ctrl-C. Net modules are passed in: PeerJS must load after the WebRTC globals.
+ */
+export async function receiveFiles(
+  { server, address, out }: ReceiveCommand,
+  screen: Screen,
+  interrupted: Promise<void>,
+  env: { FERRY_PASSWORD?: string | undefined } = {},
+): Promise<ExitCode> {
+  const { dial } = await import('../src/net/dial.ts');
+  let finish!: (code: ExitCode) => void;
+  const finished = new Promise<ExitCode>((resolve) => (finish = resolve));
+  let shown: string | null = null;
+  let logged = -1;
+  let asking = false;
+  /** Everything arrived: tidying up, with nothing more to show. */
+  let finishing = false;
+  let passwordFromEnv = env.FERRY_PASSWORD;
+  /** The current connection's channel. */
+  let channel: Channel | null = null;
+
+  const flow: ReceiveFlow<FileStore> = new ReceiveFlow({
+    address,
+    book: folderBook(out),
+    device: `ferry ${packageJson.version} on ${systemName()}`,
+    dial: async (signal) => {
+      const { peer, open } = await dial(server, address, signal);
+      channel = open.channel;
+      return { ...open, hangUp: () => peer.destroy() };
+    },
+    onchange: () => show(),
+  });
+
+  let over = false;
+  const end = (code: ExitCode, message?: string) => {
+    if (over) return;
+    over = true;
+    screen.clear();
+    if (message) screen.say(message);
+    finish(code);
+  };
+
+  const show = () => {
+    if (over || finishing) return;
+    const { phase, trouble, gaveUp, snapshot } = flow.state;
+    const status = flow.status;
+    const first = status !== shown;
+    shown = status;
+    if (flow.state.blocked) {
+      const { error } = flow.state.blocked as { error?: unknown };
+      return end(errorCode(error) === 'storage-full' ? EXIT.diskFull : EXIT.failed, `Cannot store the files in ${out}: ${errorText(error)}`);
+    }
+    if (phase === 'offline') {
+      const why = trouble?.kind === 'unreachable' ? errorText(trouble.error) : 'The connection dropped.';
+      return end(EXIT.unreachable, gaveUp ? `Gave up reconnecting: ${why}` : why);
+    }
+    switch (status) {
+      case 'connecting':
+        return screen.status(`Connecting to the sender through ${new URL(server).host}…`);
+      case 'reconnecting':
+        return screen.status('The connection dropped: reconnecting to the sender…');
+      case 'password':
+        return void askForPassword(snapshot!);
+      case 'approval':
+        if (first) screen.say('Waiting for the sender to let you in…');
+        return;
+      case 'waiting':
+        return;
+      case 'transferring':
+      case 'verifying':
+        if (first && snapshot!.resumedAt !== null && snapshot!.progress.bytes > 0) {
+          screen.say(`Resuming: ${formatBytes(snapshot!.progress.bytes)} of ${formatBytes(snapshot!.progress.total)} were already here.`);
+        } else if (first && logged === -1) {
+          screen.say(`Receiving ${describeFiles(snapshot!)} into ${out}`);
+        }
+        return progress(snapshot!);
+      case 'done':
+        return void done(snapshot!);
+      case 'ended':
+        return end(EXIT.failed, ENDED[snapshot!.ended ?? 'stopped']);
+      case 'error': {
+        // A drop is redialled (the flow says 'reconnecting' next); anything else is final.
+        if (!snapshot || snapshot.disconnected) return;
+        const failure = snapshot.failure;
+        const message = failure ? failureMessage(failure) : (snapshot.error ?? 'The transfer failed.');
+        if (failure?.code === 'storage-full') return end(EXIT.diskFull, `${message}\nRun the same command again once there is room.`);
+        if (failure?.code === 'files-changed') return end(EXIT.failed, `${message}\nWhat was received is kept in ${out}.`);
+        return end(EXIT.failed, message);
+      }
+    }
+  };
+
+  const progress = (snapshot: ReceiverSnapshot) => {
+    const name = currentName(snapshot);
+    if (screen.live) return screen.status(progressLine(name, snapshot.progress, screen.columns));
+    const step = logStep(snapshot.progress, LOG_EVERY_PERCENT);
+    if (step === logged) return;
+    logged = step;
+    screen.say(plainLine(name, snapshot.progress));
+  };
+
+  const askForPassword = async (snapshot: ReceiverSnapshot) => {
+    const gate = snapshot.gate;
+    if (asking || gate?.checking) return;
+    if (gate?.retryInMs) return screen.status(`Too many wrong passwords: wait ${Math.ceil(gate.retryInMs / 1000)} s.`);
+    if (gate?.triesLeft != null) screen.say(`Wrong password (${gate.triesLeft} more tries).`);
+    if (passwordFromEnv !== undefined && gate?.triesLeft == null) {
+      const password = passwordFromEnv;
+      passwordFromEnv = undefined;
+      return flow.submitPassword(password);
+    }
+    asking = true;
+    screen.clear();
+    const password = await askPassword('This share asks for a password: ');
+    asking = false;
+    if (password === null) return end(EXIT.failed, 'This share asks for a password: run ferry in a terminal, or set FERRY_PASSWORD.');
+    flow.submitPassword(password);
+  };
+
+  const done = async (snapshot: ReceiverSnapshot) => {
+    finishing = true;
+    screen.clear();
+    const store = flow.store!;
+    for (const [index, file] of snapshot.files.entries()) {
+      screen.say(`✓ ${store.savedPath(index) ?? displayName(file.name)}`);
+    }
+    // Our last messages (the final receipt) are still on their way: hanging up now
+    // would lose them, and the sender would never hear that we have every file. It
+    // hangs up itself once it has.
+    if (channel) await hungUp(channel, GOODBYE_MS);
+    // Everything is in place: only the received files stay in the folder.
+    await flow.stop();
+    const record = flow.record;
+    try {
+      await store.close();
+      if (record) await folderBook(out).delete(record);
+    } catch (error) {
+      screen.say(`The files are all here; tidying up after the transfer failed: ${errorText(error)}`);
+    }
+    end(EXIT.ok, `Received ${describeFiles(snapshot)}, verified (SHA-256).`);
+  };
+
+  void interrupted.then(async () => {
+    if (over || finishing) return;
+    finishing = true;
+    await flow.stop();
+    const snapshot = flow.state.snapshot;
+    await flow.store?.close().catch(() => {});
+    const kept = snapshot && snapshot.progress.bytes > 0 ? `${formatBytes(snapshot.progress.bytes)} of ${formatBytes(snapshot.progress.total)}` : null;
+    end(EXIT.interrupted, kept ? `Stopped. ${kept} is kept in ${out}: run the same command again to resume.` : 'Stopped.');
+  });
+
+  // Download from the start: a drop before the files are offered is redialled too.
+  flow.download();
+  await flow.connect();
+  const code = await finished;
+  flow.close();
+  return code;
+}
+
+function describeFiles({ files, progress }: ReceiverSnapshot): string {
+  const what = files.length === 1 ? displayName(files[0]!.name) : `${files.length} files`;
+  return `${what} (${formatBytes(progress.total)})`;
+}
+
+/** The file arriving now, for the progress line; the count when several are. */
+function currentName({ files, outcomes }: ReceiverSnapshot): string {
+  if (files.length === 1) return files[0]!.name;
+  const verified = outcomes.filter((outcome) => outcome === 'verified').length;
+  const receiving = outcomes.indexOf('receiving');
+  return `${verified}/${files.length} ${receiving === -1 ? '' : files[receiving]!.name}`;
+}
+
+/** Resolves once `channel` has closed, or after `ms`. */
+function hungUp(channel: Channel, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (channel.readyState === 'closed') return resolve();
+    const timer = setTimeout(resolve, ms);
+    channel.addEventListener('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** The failure code an error carries, if it carries one. */
+function errorCode(error: unknown): string | undefined {
+  return (error as { failure?: { code?: string } } | null)?.failure?.code;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

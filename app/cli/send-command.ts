@@ -1,0 +1,110 @@
+/**
+ * `ferry send <files or folders…> [--server URL]`: the same ShareHost as the web
+ * page, over node-datachannel. Prints the link and its QR code, shows each receiver
+ * as it comes, gets going and finishes, and serves until Ctrl-C, which ends the link
+ * for every receiver.
+ */
+import { newSenderKeys } from '../src/transfer/auth.ts';
+import { FileHashes } from '../src/transfer/file-hashes.ts';
+import { newPeerId, newSecret, shareLink } from '../src/transfer/link.ts';
+import type { EndReason } from '../src/transfer/messages.ts';
+import { displayName } from '../src/transfer/names.ts';
+import { ShareGate } from '../src/transfer/share-gate.ts';
+import { ShareHost, type HostState } from '../src/session/share-host.ts';
+import type { ReceiverRow } from '../src/session/receiver-rows.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
+import { fileSources, findFiles, UnsendablePathError } from './local-files.ts';
+import { formatBytes, logStep, plainLine, progressLine } from './progress-line.ts';
+import type { Screen } from './screen.ts';
+import { terminalQr } from './terminal-qr.ts';
+
+export interface SendCommand {
+  paths: string[];
+  server: string;
+}
+
+const LOG_EVERY_PERCENT = 10;
+/** After Ctrl-C, how long receivers have to hear that the link ended before we hang up. */
+const GOODBYE_MS = 500;
+
+/** Runs until Ctrl-C (`interrupted`), or until the server cannot be reached at the start. */
+export async function sendFiles({ paths, server }: SendCommand, screen: Screen, interrupted: Promise<void>): Promise<ExitCode> {
+  let found;
+  try {
+    found = await findFiles(paths);
+  } catch (error) {
+    if (error instanceof UnsendablePathError) {
+      screen.say(`ferry: ${error.message}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  const { sources, close } = fileSources(found);
+  const { shareBroker } = await import('../src/net/share-broker.ts');
+  const { newBrokerToken } = await import('../src/net/broker.ts');
+  const { senderKey, signingKey } = newSenderKeys();
+  const keys = { peerId: newPeerId(), brokerToken: newBrokerToken(), secret: newSecret(), signingKey };
+  let ended: EndReason | null = null;
+  const logged = new Map<string, number>();
+
+  const label = (row: ReceiverRow) => `Receiver ${row.number}${row.device ? ` (says it is ${displayName(row.device)})` : ''}`;
+  const show = ({ status, receivers }: HostState) => {
+    if (status === 'reconnecting') return screen.status('Lost the Ferry server: reconnecting (receivers already connected carry on)…');
+    const active = receivers.filter((row) => row.snapshot.state === 'transferring');
+    if (active.length === 0) return screen.status('Waiting for receivers…');
+    if (!screen.live) {
+      for (const row of active) {
+        const step = logStep(row.snapshot.progress, LOG_EVERY_PERCENT);
+        if (logged.get(row.id) === step) continue;
+        logged.set(row.id, step);
+        screen.say(plainLine(`Receiver ${row.number}`, row.snapshot.progress));
+      }
+      return;
+    }
+    const row = active[active.length - 1]!;
+    const others = active.length > 1 ? ` +${active.length - 1}` : '';
+    screen.status(progressLine(`Receiver ${row.number}${others}`, row.snapshot.progress, screen.columns));
+  };
+
+  const host = new ShareHost({
+    broker: shareBroker(server),
+    keys,
+    files: sources,
+    gate: new ShareGate(),
+    hashes: new FileHashes(),
+    ended: () => ended,
+    onchange: show,
+    onstarted: (row) => screen.say(`${label(row)} is receiving.`),
+    onfinished: (row) => screen.say(`✓ ${label(row)} has every file.`),
+  });
+
+  screen.status(`Connecting to ${new URL(server).host}…`);
+  try {
+    await host.open();
+  } catch (error) {
+    screen.clear();
+    screen.say(`ferry: cannot share through ${server}: ${error instanceof Error ? error.message : String(error)}`);
+    await close();
+    return EXIT.unreachable;
+  }
+  const link = shareLink(server, { ...keys, senderKey });
+  const total = found.reduce((sum, file) => sum + file.size, 0);
+  const what = found.length === 1 ? displayName(found[0]!.name) : `${found.length} files`;
+  screen.clear();
+  screen.say(`Sharing ${what} (${formatBytes(total)}). Open this link on the receiving device, or scan the code:\n`);
+  for (const line of terminalQr(link).lines) screen.say(`  ${line}`);
+  screen.say(`\n  ${link}\n`);
+  screen.say('Keep this running until everyone has the files; Ctrl-C stops sharing.');
+  show(host.state);
+
+  await interrupted;
+  ended = 'stopped';
+  host.endAll('stopped');
+  await new Promise((resolve) => setTimeout(resolve, GOODBYE_MS));
+  host.close();
+  await close();
+  const done = host.state.receivers.filter((row) => row.snapshot.state === 'done').length;
+  screen.clear();
+  screen.say(`Stopped sharing; the link no longer works. ${done === 1 ? '1 receiver' : `${done} receivers`} got every file.`);
+  return EXIT.interrupted;
+}

@@ -1,0 +1,153 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT } from '../../app/cli/exit-codes.ts';
+import {
+  MiB,
+  newPage,
+  payloadSent,
+  phone,
+  randomFixture,
+  saveAll,
+  sha256File,
+  share,
+  waitForState,
+  useFerry,
+  type Fixture,
+} from './harness.ts';
+import { SLACK, useLargeFile } from './resume-steps.ts';
+import { Terminal } from './terminal.ts';
+
+// With STUN, as `npm start` serves: libdatachannel gathers differently with a STUN
+// server, and the terminal client has to cope (app/cli/node-webrtc.ts).
+const ferry = useFerry({ stun: true });
+const large = useLargeFile(ferry);
+const running: Terminal[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((terminal) => terminal.stop('SIGKILL')));
+});
+
+function run(...argv: string[]): Terminal {
+  const terminal = new Terminal(argv);
+  running.push(terminal);
+  return terminal;
+}
+
+let folders = 0;
+async function newFolder(): Promise<string> {
+  const folder = path.join(ferry.dir, `received-${++folders}`);
+  await mkdir(folder);
+  return folder;
+}
+
+/** A few files as a person sends them: one over a commit batch, one small, one with a name in Cyrillic. */
+async function someFiles(prefix: string): Promise<Fixture[]> {
+  return Promise.all([
+    randomFixture(ferry.dir, `${prefix}-photo.jpg`, 3 * MiB + 5),
+    randomFixture(ferry.dir, `${prefix}-notes.txt`, 2000),
+    randomFixture(ferry.dir, `${prefix}-отчёт.pdf`, 70_000),
+  ]);
+}
+
+/** The folder holds exactly these files, byte for byte, and nothing of the transfer's own. */
+async function expectReceivedInto(folder: string, files: Fixture[]): Promise<void> {
+  const names = files.map((file) => path.basename(file.path));
+  expect((await readdir(folder)).sort()).toEqual([...names].sort());
+  for (const file of files) expect(await sha256File(path.join(folder, path.basename(file.path)))).toBe(file.sha256);
+}
+
+describe('the terminal and the browser, both ways', () => {
+  it('a terminal shares files, and a phone’s browser receives them by the link', async () => {
+    const files = await someFiles('t2b');
+    const sender = run('send', ...files.map((file) => file.path), '--server', ferry.origin);
+    const link = await sender.link();
+    expect(sender.output).toContain('█');
+    const { page } = await newPage(ferry.receiverBrowser, phone());
+    await page.goto(link);
+    await waitForState(page, 'waiting', 20_000);
+    await page.getByTestId('download').click();
+    await waitForState(page, 'done', 120_000);
+    const saved = await saveAll(page);
+    expect(saved.map((file) => [file.name, file.sha256])).toEqual(files.map((file) => [path.basename(file.path), file.sha256]));
+    await sender.until(/Receiver 1 .*has every file/);
+    expect(await sender.stop('SIGINT')).toBe(EXIT.interrupted);
+    expect(sender.output).toContain('Stopped sharing');
+  });
+
+  it('a browser shares files, and a terminal receives them into a folder', async () => {
+    const files = await someFiles('b2t');
+    const { page } = await newPage(ferry.senderBrowser);
+    const link = await share(page, ferry.origin, files.map((file) => file.path));
+    const folder = await newFolder();
+    const receiver = run('receive', link, '--out', folder);
+    expect(await receiver.exited).toBe(EXIT.ok);
+    expect(receiver.output).toMatch(/verified/);
+    await expectReceivedInto(folder, files);
+    await waitForState(page, 'done', 10_000);
+  });
+
+  it('one terminal shares, and another receives, without renaming over what is there', async () => {
+    const files = await someFiles('t2t');
+    const sender = run('send', ...files.map((file) => file.path), '--server', ferry.origin);
+    const link = await sender.link();
+    const folder = await newFolder();
+    const first = run('receive', link, '--out', folder);
+    expect(await first.exited).toBe(EXIT.ok);
+    await expectReceivedInto(folder, files);
+    // The same link again: a new copy beside the first, never over it.
+    const second = run('receive', link, '--out', folder);
+    expect(await second.exited).toBe(EXIT.ok);
+    const names = await readdir(folder);
+    expect(names).toHaveLength(2 * files.length);
+    expect(names).toContain('t2t-notes (1).txt');
+    expect(await sha256File(path.join(folder, 't2t-notes (1).txt'))).toBe(files[1]!.sha256);
+  });
+
+  it('a receiving terminal killed half-way resumes when run again, fetching little twice', async () => {
+    const file = large.current;
+    const { page } = await newPage(ferry.senderBrowser);
+    const link = await share(page, ferry.origin, [file.path]);
+    const folder = await newFolder();
+    const first = run('receive', link, '--out', folder);
+    // Piped, the progress comes as a line every tenth.
+    await first.until(/\b50%/, 120_000);
+    expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    const again = run('receive', link, '--out', folder);
+    expect(await again.exited).toBe(EXIT.ok);
+    expect(again.output).toMatch(/Resuming: \d+/);
+    expect(await sha256File(path.join(folder, 'resume.bin'))).toBe(file.sha256);
+    await waitForState(page, 'done', 10_000);
+    const sent = await payloadSent(page);
+    console.log(`terminal resume overhead: ${((sent - file.size) / MiB).toFixed(2)} MiB beyond the ${file.size / MiB} MiB file (bound ${(SLACK / MiB).toFixed(2)} MiB)`);
+    expect(sent).toBeGreaterThanOrEqual(file.size);
+    expect(sent).toBeLessThanOrEqual(file.size + SLACK);
+  });
+});
+
+describe('the terminal’s errors', () => {
+  it('refuses a damaged link at once, with exit code 2', async () => {
+    const receiver = run('receive', `${ferry.origin}/#/r/abc`);
+    expect(await receiver.exited).toBe(EXIT.usage);
+    expect(receiver.output).toMatch(/link/i);
+  });
+
+  it('says the sender is not online, with exit code 3, when nobody holds the link’s id', async () => {
+    const files = await someFiles('gone');
+    const sender = run('send', files[1]!.path, '--server', ferry.origin);
+    const link = await sender.link();
+    await sender.stop('SIGINT');
+    // The same link but for its sender's id, which nobody has ever held.
+    const nobody = link.replace(/\/#\/r\/[a-z0-9]+\//, '/#/r/nobodyholdsthisid0000/');
+    expect(nobody).not.toBe(link);
+    const receiver = run('receive', nobody, '--out', await newFolder());
+    expect(await receiver.exited).toBe(EXIT.unreachable);
+    expect(receiver.output).toMatch(/not online/);
+  });
+
+  it('says it cannot reach a server that is not there, with exit code 3', async () => {
+    const files = await someFiles('nowhere');
+    const sender = run('send', files[1]!.path, '--server', 'http://127.0.0.1:9');
+    expect(await sender.exited).toBe(EXIT.unreachable);
+    expect(sender.output).toMatch(/cannot share through/);
+  });
+});

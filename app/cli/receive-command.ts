@@ -153,7 +153,9 @@ export async function receiveFiles(
     screen.clear();
     const password = await askPassword('This share asks for a password: ');
     asking = false;
-    if (password === null) return end(EXIT.failed, 'This share asks for a password: run ferry in a terminal, or set FERRY_PASSWORD.');
+    if (password === null) {
+      return end(EXIT.failed, gate?.triesLeft != null ? 'The password was wrong.' : 'This share asks for a password: run ferry in a terminal, or set FERRY_PASSWORD.');
+    }
     flow.submitPassword(password);
   };
 

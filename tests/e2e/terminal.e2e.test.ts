@@ -28,7 +28,11 @@ afterEach(async () => {
 });
 
 function run(...argv: string[]): Terminal {
-  const terminal = new Terminal(argv);
+  return runWith({}, ...argv);
+}
+
+function runWith(env: Record<string, string>, ...argv: string[]): Terminal {
+  const terminal = new Terminal(argv, { env });
   running.push(terminal);
   return terminal;
 }
@@ -84,6 +88,25 @@ describe('the terminal and the browser, both ways', () => {
     expect(receiver.output).toMatch(/verified/);
     await expectReceivedInto(folder, files);
     await waitForState(page, 'done', 10_000);
+  });
+
+  it('a terminal receives a share with a password, given in FERRY_PASSWORD, and is refused a wrong one', async () => {
+    const [file] = await someFiles('locked');
+    const { page } = await newPage(ferry.senderBrowser);
+    await page.goto(ferry.origin);
+    await page.getByTestId('share-password').fill('correct horse');
+    await page.locator('input[type=file]').setInputFiles([file!.path]);
+    const field = page.getByTestId('share-link');
+    await expect.poll(() => field.inputValue(), { timeout: 15_000 }).toMatch(/#\/r\//);
+    const link = await field.inputValue();
+    // Not at a terminal, a wrong password cannot be typed again: it stops there.
+    const wrong = runWith({ FERRY_PASSWORD: 'wrong' }, 'receive', link, '--out', await newFolder());
+    expect(await wrong.exited).toBe(EXIT.failed);
+    expect(wrong.output).toMatch(/Wrong password/);
+    const folder = await newFolder();
+    const right = runWith({ FERRY_PASSWORD: 'correct horse' }, 'receive', link, '--out', folder);
+    expect(await right.exited).toBe(EXIT.ok);
+    await expectReceivedInto(folder, [file!]);
   });
 
   it('one terminal shares, and another receives, without renaming over what is there', async () => {

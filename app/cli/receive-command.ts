@@ -47,7 +47,7 @@ export async function receiveFiles(
   interrupted: Promise<void>,
   env: { FERRY_PASSWORD?: string | undefined } = {},
 ): Promise<ExitCode> {
-  const { dial } = await import('../src/net/dial.ts');
+  const { dial, DialError } = await import('../src/net/dial.ts');
   let finish!: (code: ExitCode) => void;
   const finished = new Promise<ExitCode>((resolve) => (finish = resolve));
   let shown: string | null = null;
@@ -64,7 +64,7 @@ export async function receiveFiles(
     book: folderBook(out),
     device: `ferry ${packageJson.version} on ${systemName()}`,
     dial: async (signal) => {
-      const { peer, open } = await dial(server, address, signal);
+      const { peer, open } = await dialPatiently(() => dial(server, address, signal), DialError);
       channel = open.channel;
       return { ...open, hangUp: () => peer.destroy() };
     },
@@ -211,6 +211,27 @@ function currentName({ files, outcomes }: ReceiverSnapshot): string {
   const verified = outcomes.filter((outcome) => outcome === 'verified').length;
   const receiving = outcomes.indexOf('receiving');
   return `${verified}/${files.length} ${receiving === -1 ? '' : files[receiving]!.name}`;
+}
+
+/**
+ * A connection that fails within this long of dialling failed in setting up, not for
+ * want of a path (ICE takes far longer to give up): libdatachannel now and then checks
+ * the other side's certificate before it has taken in the answer that names it, and
+ * refuses it. Dialling again gets through.
+ */
+const QUICK_FAILURE_MS = 10_000;
+const QUICK_FAILURE_TRIES = 3;
+
+async function dialPatiently<T>(attempt: () => Promise<T>, DialError: new (...args: never[]) => Error & { failure: { code: string } }): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    const started = Date.now();
+    try {
+      return await attempt();
+    } catch (error) {
+      const setup = error instanceof DialError && (error.failure.code === 'no-path' || error.failure.code === 'setup-failed');
+      if (!setup || Date.now() - started > QUICK_FAILURE_MS || tries >= QUICK_FAILURE_TRIES) throw error;
+    }
+  }
 }
 
 /** Resolves once `channel` has closed, or after `ms`. */

@@ -24,6 +24,8 @@ export function askPassword(prompt: string, input: NodeJS.ReadStream = process.s
     lines.on('close', () => answered || resolve(null));
     // In raw mode Ctrl-C reaches readline, not the process: pass it on, so it stops ferry as anywhere else.
     lines.on('SIGINT', () => {
+      // Not an answer, nor the end of input: the stop that follows says what happened.
+      answered = true;
       lines.close();
       process.kill(process.pid, 'SIGINT');
     });

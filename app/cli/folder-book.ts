@@ -9,6 +9,7 @@ import type { TransferBook } from '../src/session/receive-flow.ts';
 import type { TransferRecord } from '../src/session/transfer-record.ts';
 import type { ShareAddress } from '../src/transfer/link.ts';
 import { openFileStore, type FileStore } from './file-store.ts';
+import { diskError } from './store-disk.ts';
 import { RECORD_FOLDER } from './transfer-record.ts';
 
 /** The link's sender id names the transfer's files in `.ferry`: it is all letters and digits. */
@@ -41,7 +42,10 @@ export function folderBook(folder: string): TransferBook<FileStore> {
     save(record) {
       // As it is now: the caller goes on changing it.
       const copy = structuredClone(record);
-      const saved = saving.then(() => write(copy));
+      // A full disk says so as the store's own writes do (StorageFullError).
+      const saved = saving.then(() => write(copy)).catch((error: unknown) => {
+        throw diskError(error);
+      });
       saving = saved.catch(() => {});
       return saved;
     },

@@ -33,7 +33,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 async function transfer(command: Extract<Command, { name: 'send' | 'receive' }>, env: NodeJS.ProcessEnv): Promise<ExitCode> {
   const screen = new Screen(process.stdout);
   // The first Ctrl-C stops the transfer cleanly, keeping what arrived; a second one
-  // (or a stop that hangs) ends the process at once.
+  // ends the process at once.
   const interrupted = new Promise<void>((resolve) => {
     process.once('SIGINT', () => {
       process.once('SIGINT', () => process.exit(EXIT.interrupted));

@@ -59,9 +59,10 @@ export async function receiveFiles(
   /** The current connection's channel. */
   let channel: Channel | null = null;
 
+  const book = folderBook(out);
   const flow: ReceiveFlow<FileStore> = new ReceiveFlow({
     address,
-    book: folderBook(out),
+    book,
     device: `ferry ${packageJson.version} on ${systemName()}`,
     dial: async (signal) => {
       const { peer, open } = await dialPatiently(() => dial(server, address, signal), DialError);
@@ -86,12 +87,13 @@ export async function receiveFiles(
     const status = flow.status;
     const first = status !== shown;
     shown = status;
-    if (flow.state.blocked) {
-      const { error } = flow.state.blocked as { error?: unknown };
-      return end(errorCode(error) === 'storage-full' ? EXIT.diskFull : EXIT.failed, `Cannot store the files in ${out}: ${errorText(error)}`);
+    const blocked = flow.state.blocked;
+    if (blocked?.kind === 'storage') {
+      const full = failureCode(blocked.error) === 'storage-full';
+      return end(full ? EXIT.diskFull : EXIT.failed, `Cannot store the files in ${out}: ${messageOf(blocked.error)}`);
     }
     if (phase === 'offline') {
-      const why = trouble?.kind === 'unreachable' ? errorText(trouble.error) : 'The connection dropped.';
+      const why = trouble?.kind === 'unreachable' ? messageOf(trouble.error) : 'The connection dropped.';
       return end(EXIT.unreachable, gaveUp ? `Gave up reconnecting: ${why}` : why);
     }
     switch (status) {
@@ -175,9 +177,9 @@ export async function receiveFiles(
     const record = flow.record;
     try {
       await store.close();
-      if (record) await folderBook(out).delete(record);
+      if (record) await book.delete(record);
     } catch (error) {
-      screen.say(`The files are all here; tidying up after the transfer failed: ${errorText(error)}`);
+      screen.say(`The files are all here; tidying up after the transfer failed: ${messageOf(error)}`);
     }
     end(EXIT.ok, `Received ${describeFiles(snapshot)}, verified (SHA-256).`);
   };
@@ -247,10 +249,10 @@ function hungUp(channel: Channel, ms: number): Promise<void> {
 }
 
 /** The failure code an error carries, if it carries one. */
-function errorCode(error: unknown): string | undefined {
+function failureCode(error: unknown): string | undefined {
   return (error as { failure?: { code?: string } } | null)?.failure?.code;
 }
 
-function errorText(error: unknown): string {
+function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

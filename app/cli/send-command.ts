@@ -80,7 +80,15 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
 
   screen.status(`Connecting to ${new URL(server).host}…`);
   try {
-    await host.open();
+    // Ctrl-C while the server is slow to answer stops at once.
+    const stopped = await Promise.race([host.open().then(() => false), interrupted.then(() => true)]);
+    if (stopped) {
+      host.close();
+      await close();
+      screen.clear();
+      screen.say('Stopped before sharing began.');
+      return EXIT.interrupted;
+    }
   } catch (error) {
     screen.clear();
     screen.say(`ferry: cannot share through ${server}: ${error instanceof Error ? error.message : String(error)}`);

@@ -145,6 +145,21 @@ describe('the terminal and the browser, both ways', () => {
     expect(sent).toBeGreaterThanOrEqual(file.size);
     expect(sent).toBeLessThanOrEqual(file.size + SLACK);
   });
+  it('Ctrl-C keeps what a receiving terminal has, says so, and a second run finishes from there', async () => {
+    const file = large.current;
+    const { page } = await newPage(ferry.senderBrowser);
+    const link = await share(page, ferry.origin, [file.path]);
+    const folder = await newFolder();
+    const first = run('receive', link, '--out', folder);
+    await first.until(/\b30%/, 120_000);
+    expect(await first.stop('SIGINT')).toBe(EXIT.interrupted);
+    expect(first.output).toMatch(/Stopped\. .* is kept in .*run the same command again to resume/);
+    expect(await readdir(folder)).toContain('resume.bin.ferry-part');
+    const again = run('receive', link, '--out', folder);
+    expect(await again.exited).toBe(EXIT.ok);
+    expect(again.output).toMatch(/Resuming: \d+/);
+    expect(await sha256File(path.join(folder, 'resume.bin'))).toBe(file.sha256);
+  });
 });
 
 describe('the terminal’s errors', () => {

@@ -148,8 +148,11 @@ export class ShareHost {
     for (const live of [...this.#live.values()]) this.#forget(live);
     for (const session of sessions) session?.close();
     this.#admission.clear();
-    this.#peer?.destroy();
+    // Let go of it first: PeerJS reports 'disconnected' while it is being destroyed,
+    // and that must not look like a broker to reconnect to.
+    const peer = this.#peer;
     this.#peer = null;
+    peer?.destroy();
   }
 
   /** Tells every receiver connected now that the link ended (one still proving it, once it has). */

@@ -4,7 +4,7 @@
  *
  * Each file's bytes gather in a partial file beside its place (received-places.ts);
  * what of them is on disk, the hashes and each file's place are in the transfer's
- * record (transfer-record.ts). Bytes are written, then synced, and only then claimed
+ * record (store-journal.ts). Bytes are written, then synced, and only then claimed
  * in the record, which is replaced atomically: wherever the process is killed, the
  * record claims nothing that is not on disk. A verified file's hash is recorded before
  * the file moves into place, and its place before it moves there, so opening the store
@@ -16,7 +16,7 @@ import { addRange, isComplete, type RangeList } from '../src/transfer/ranges.ts'
 import type { Pin, ReceiveStore } from '../src/transfer/store.ts';
 import { PART_SUFFIX, ReceivedPlaces, splitRelative, type RelativePath } from './received-places.ts';
 import { diskError, errorCode, ignoring, moveWithoutOverwrite, nodeDisk, writePieces, type Disk, type OpenFile, type Written } from './store-disk.ts';
-import { TransferRecord, type TransferState } from './transfer-record.ts';
+import { StoreJournal, type TransferState } from './store-journal.ts';
 
 /** Written bytes are synced and recorded once about this many have gathered, as in the browser (received-bytes.ts)… */
 export const COMMIT_BYTES = 1024 * 1024;
@@ -51,7 +51,7 @@ export async function openFileStore(dir: string, transfer: string, files: readon
   const root = resolve(dir);
   try {
     await disk.mkdir(root, { recursive: true });
-    const record = new TransferRecord(root, transfer, disk);
+    const record = new StoreJournal(root, transfer, disk);
     const places = new ReceivedPlaces(root, disk);
     let state = await record.read();
     if (!state) {
@@ -82,7 +82,7 @@ class FolderStore implements FileStore {
   readonly verifiedBefore: readonly number[];
   /** What is durably on disk, and nothing more: what the record is written from. */
   readonly #state: TransferState;
-  readonly #record: TransferRecord;
+  readonly #record: StoreJournal;
   readonly #places: ReceivedPlaces;
   readonly #disk: Disk;
   /** Each file's verified SHA-256 as soon as the session settles it, committed or not. */
@@ -102,7 +102,7 @@ class FolderStore implements FileStore {
   #committing: Promise<void> = Promise.resolve();
   #failure: Error | null = null;
 
-  constructor(state: TransferState, record: TransferRecord, places: ReceivedPlaces, disk: Disk) {
+  constructor(state: TransferState, record: StoreJournal, places: ReceivedPlaces, disk: Disk) {
     this.files = state.files;
     this.#state = state;
     this.#record = record;

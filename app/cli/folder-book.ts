@@ -10,7 +10,7 @@ import type { TransferRecord } from '../src/session/transfer-record.ts';
 import type { ShareAddress } from '../src/transfer/link.ts';
 import { openFileStore, type FileStore } from './file-store.ts';
 import { diskError } from './store-disk.ts';
-import { RECORD_FOLDER } from './transfer-record.ts';
+import { RECORD_FOLDER } from './store-journal.ts';
 
 /** The link's sender id names the transfer's files in `.ferry`: it is all letters and digits. */
 const recordPath = (dir: string, { peerId }: ShareAddress) => join(dir, RECORD_FOLDER, `${peerId}.link.json`);

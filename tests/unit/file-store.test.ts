@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { COMMIT_BYTES, openFileStore, type FileStore } from '../../app/cli/file-store.ts';
 import { PART_SUFFIX } from '../../app/cli/received-places.ts';
 import { nodeDisk, type Disk } from '../../app/cli/store-disk.ts';
-import { BrokenRecordError, RECORD_FOLDER } from '../../app/cli/transfer-record.ts';
+import { BrokenRecordError, RECORD_FOLDER } from '../../app/cli/store-journal.ts';
 import { DATA_HEADER_BYTES } from '../../app/src/transfer/frames.ts';
 import type { FileDescription } from '../../app/src/transfer/messages.ts';
 import { changedFiles } from '../../app/src/transfer/pins.ts';

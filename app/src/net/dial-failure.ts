@@ -2,6 +2,7 @@
  * The ways a dial can fail, as codes with their details (dial.ts makes them; the UI
  * turns them into words). Free of PeerJS and the DOM, so any layer may import it.
  */
+import { failureMessage } from '../transfer/failure.ts';
 
 /** Why there is no network path, as far as this side can tell. */
 export type RelayOutcome =
@@ -27,7 +28,7 @@ export type DialFailure =
 export function dialFailureMessage(failure: DialFailure): string {
   switch (failure.code) {
     case 'server-unreachable':
-      return 'Cannot reach the Ferry server. Check the network connection.';
+      return failureMessage(failure);
     case 'sender-offline':
       return 'The sender is not online: their Ferry page or terminal was closed.';
     case 'sender-silent':

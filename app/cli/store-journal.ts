@@ -1,6 +1,7 @@
 /**
- * The record of one transfer into a folder, kept in the folder itself at
- * `.ferry/<transfer>.json`: the files the transfer began with, where each goes, and
+ * The store's journal of one transfer into a folder (not to be confused with the
+ * session's TransferRecord, which folder-book.ts keeps beside it as
+ * `<transfer>.link.json`), kept in the folder itself at `.ferry/<transfer>.json`: the files the transfer began with, where each goes, and
  * what of each is on disk. It is replaced whole, through a temporary file that is
  * synced and then renamed over it, so a process killed at any moment leaves either
  * the record before or the record after, never a mix.
@@ -49,7 +50,7 @@ export class BrokenRecordError extends Error {
 /** Transfer ids name files: letters, digits, '-' and '_' only (a peer id is letters and digits). */
 const TRANSFER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-export class TransferRecord {
+export class StoreJournal {
   readonly path: string;
   readonly #temporary: string;
   readonly #folder: string;

@@ -1,30 +1,10 @@
 /**
- * The share this browser is offering, kept in IndexedDB (idb-keyval) so that its link
- * keeps working after the sender's page reloads: the broker id, the secret, the key
- * that proves this browser is the sender, what the files were, and each file's SHA-256 once known, to recognise the same files when
- * they are added again.
+ * The share this browser is offering (session/share-record.ts), kept in
+ * IndexedDB (idb-keyval) so that its link keeps working after the sender's page
+ * reloads.
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import type { FileDescription } from '../transfer/messages.ts';
-import type { GateSettings } from '../transfer/share-gate.ts';
-import type { ShareLife } from '../transfer/share-life.ts';
-
-/** ShareLife: its expiry, whether its link ended, and who has downloaded from it. */
-export interface ShareRecord extends ShareLife {
-  peerId: string;
-  /** Proves to the broker that `peerId` is ours (absent in shares saved before it existed). */
-  brokerToken?: string;
-  secret: string;
-  /** Signs our proof to receivers; never leaves this browser. */
-  signingKey: string;
-  /** Its public half, which the link carries. */
-  senderKey: string;
-  files: FileDescription[];
-  hashes: (string | null)[];
-  createdAt: number;
-  /** Its password key and "ask me first", and who passed them (absent: an open share). */
-  gate?: GateSettings;
-}
+import type { ShareRecord } from '../session/share-record.ts';
 
 const KEY = 'current';
 let shareStore: UseStore | undefined;

@@ -1,0 +1,456 @@
+/**
+ * Keeping one share, in any front end: its record, kept so that its link outlives a
+ * reload (keys, files and their hashes, gate settings, life), its life (an expiry
+ * watched by the wall clock, the first complete download, a stop), the same files
+ * added again after a reload, and the ShareHost (session/share-host.ts) that serves
+ * it while it is open.
+ *
+ * Free of frameworks and browser globals: the web page passes IndexedDB as the
+ * record store and mirrors `state` into runes, words its errors and turns its
+ * receivers' news into notifications; unit tests keep records in memory and move
+ * time on by hand.
+ */
+import { coalesced } from '../storage/coalesced.ts';
+import { newSenderKeys, passwordKey } from '../transfer/auth.ts';
+import { FileHashes } from '../transfer/file-hashes.ts';
+import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
+import { matchFiles } from '../transfer/match-files.ts';
+import type { EndReason, FileDescription } from '../transfer/messages.ts';
+import type { FileSource } from '../transfer/sender.ts';
+import { OPEN_GATE, ShareGate } from '../transfer/share-gate.ts';
+import {
+  endOf,
+  endsAfterDownload,
+  noteReceiver,
+  stageOf,
+  untilExpiry,
+  type Expiry,
+  type ExpiryChoice,
+  type ReceiverSummary,
+  type ShareEnd,
+} from '../transfer/share-life.ts';
+import { SYSTEM_CLOCK, type HostBroker, type HostClock } from './host-ports.ts';
+import type { ReceiverRow } from './receiver-rows.ts';
+import { ShareHost, type HostStatus } from './share-host.ts';
+import type { ShareRecord } from './share-record.ts';
+
+/** How often the expiry is checked against the clock (and "Expires in …" brought up to date). */
+export const LIFE_CHECK_MS = 30_000;
+/** Hashes learned while sending are saved with the share at most this often. */
+export const HASH_SAVE_DELAY_MS = 1000;
+
+/**
+ * Where the one share a device offers is remembered (the browser: IndexedDB,
+ * storage/shares.ts). A failure is only logged: the share still works, it just may
+ * not survive a reload.
+ */
+export interface ShareRecords {
+  load(): Promise<ShareRecord | undefined>;
+  /** Keeps the record as it is now: later changes to the object are not saved until saved again. */
+  save(record: ShareRecord): Promise<void>;
+  forget(): Promise<void>;
+}
+
+export type ShareStatus = 'idle' | HostStatus | 'needs-files';
+
+/** Why the share is not going: codes and data, for the front end to put into words. */
+export type ShareError =
+  /** Some of the files asked for again were not among those added (they are `missing`). */
+  | { kind: 'not-all-added' }
+  /** The file added again under this name is not the one shared: its hash differs. */
+  | { kind: 'changed'; file: string }
+  /** The broker could not be reached, or would not register the share. */
+  | { kind: 'broker'; error: unknown };
+
+/** Replaced whole on every change. */
+export interface ShareState {
+  link: string | null;
+  status: ShareStatus;
+  files: readonly FileSource[];
+  /** After a reload: the files to add again before sending can carry on. */
+  missing: readonly FileDescription[];
+  receivers: readonly ReceiverRow[];
+  /** Connections that came in but found no network path (no proof possible: no row). */
+  failedAttempts: number;
+  /** Whether the server offers a TURN relay (shapes the advice after a failed attempt). */
+  relay: boolean;
+  /** Whether each receiver must be allowed before it gets the files ("ask me first"). */
+  askFirst: boolean;
+  /** Whether the open share asks for a password. */
+  locked: boolean;
+  /** Why the link is dead, once it is: stopped here, or expired. */
+  ended: ShareEnd | null;
+  /** After a reload: every receiver that started has every file, so new files come first. */
+  finished: boolean;
+  /** Receivers that have every file, over the share's life (reloads included). */
+  sentTo: number;
+  /** When and how the link ends on its own; null: never. */
+  expiry: ExpiryChoice | null;
+  /** The wall clock as of the last check, which "Expires in …" counts from. */
+  now: number;
+  error: ShareError | null;
+}
+
+/** What a new share asks of its receivers. Only the password's key is kept, never the password. */
+export interface NewShareGate {
+  /** Empty for none. */
+  password: string;
+  askFirst: boolean;
+}
+
+export interface ShareKeeperOptions {
+  records: ShareRecords;
+  /** The broker receivers reach the share through. */
+  broker: HostBroker;
+  /** A fresh token that proves a share's id ours to the broker (net/broker.ts newBrokerToken). */
+  newBrokerToken: () => string;
+  /** The Ferry server's origin, which the link points to. */
+  origin: string;
+  /** Something in `state` changed. */
+  onchange: (state: ShareState) => void;
+  /** A receiver has every file (after the share noted it, before the link may end with it). */
+  onfinished?: (row: ReceiverRow) => void;
+  /** A receiver waits for the person sending to allow or decline it (decide()). */
+  onasking?: (row: ReceiverRow) => void;
+  clock?: HostClock;
+}
+
+/** No share. What was learned of the server (`relay`) and the clock (`now`) stays as it was. */
+const IDLE: Omit<ShareState, 'relay' | 'now'> = {
+  link: null,
+  status: 'idle',
+  files: [],
+  missing: [],
+  receivers: [],
+  failedAttempts: 0,
+  askFirst: false,
+  locked: false,
+  ended: null,
+  finished: false,
+  sentTo: 0,
+  expiry: null,
+  error: null,
+};
+
+export class ShareKeeper {
+  readonly #options: ShareKeeperOptions;
+  readonly #clock: HostClock;
+  #state: ShareState;
+  #record: ShareRecord | null = null;
+  /** The open share's connections and receivers, while it is registered or registering. */
+  #host: ShareHost | null = null;
+  #gate = new ShareGate();
+  /** Cancels the next check of the share's life. */
+  #stopLife = () => {};
+  /** Cancels the save of learned hashes that is due, while one is. */
+  #saveSoon: (() => void) | undefined;
+
+  constructor(options: ShareKeeperOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#state = { ...IDLE, relay: false, now: this.#clock.now() };
+  }
+
+  get state(): ShareState {
+    return this.#state;
+  }
+
+  /** Picks up the share this device was offering before the page reloaded, if any. */
+  async restore(): Promise<void> {
+    let record: ShareRecord | undefined;
+    try {
+      record = await this.#options.records.load();
+    } catch (error) {
+      console.warn('cannot read the saved share', error);
+    }
+    if (!record || this.#state.status !== 'idle') return;
+    this.#record = record;
+    this.#set({
+      ...gateShown(record),
+      link: shareLink(this.#options.origin, record),
+      missing: record.files,
+      status: 'needs-files',
+      ...lifeShown(record),
+    });
+    const stage = stageOf(record, this.#clock.now());
+    if (stage.stage === 'ended') {
+      this.#endLink(stage.end);
+      // While this page is open, whoever opens the dead link hears so from its sender.
+      // No files are needed to say that.
+      await this.#open(record, []);
+    } else {
+      this.#set({ finished: stage.stage === 'finished' });
+      this.#watchLife();
+    }
+  }
+
+  /** Stops sharing at once: every receiver is told, and the link is dead. */
+  stop(): void {
+    this.#endLink({ reason: 'stopped', at: this.#clock.now() });
+  }
+
+  /** Sets when the link ends on its own; a time counts from now. */
+  setExpiry(kind: Expiry): void {
+    const record = this.#record;
+    if (!record || record.ended) return;
+    record.expiry = { kind, from: this.#clock.now() };
+    this.#set({ expiry: record.expiry });
+    void this.#persist();
+    this.#watchLife();
+  }
+
+  /** A finished share, offered again: the same files are asked for, as after any reload. */
+  keepSharing(): void {
+    this.#set({ finished: false });
+  }
+
+  /**
+   * Whether a share is open here, or saved by this page or another: starting a new
+   * one would end it, and its link would stop working.
+   */
+  async offering(): Promise<boolean> {
+    // A dead link loses nothing by being replaced.
+    if (this.#record) return !this.#record.ended;
+    try {
+      const record = await this.#options.records.load();
+      return record !== undefined && !endOf(record, this.#clock.now());
+    } catch {
+      // Storage that cannot be read will not be overwritten by the new share either.
+      return false;
+    }
+  }
+
+  /** A new share of `files`, under a new link, in place of any other. */
+  async start(files: readonly FileSource[], { password, askFirst }: NewShareGate): Promise<void> {
+    await this.end();
+    const record: ShareRecord = {
+      peerId: newPeerId(),
+      brokerToken: this.#options.newBrokerToken(),
+      secret: newSecret(),
+      ...newSenderKeys(),
+      files: files.map(({ name, size, type, lastModified }) => ({ name, size, type, lastModified })),
+      hashes: files.map(() => null),
+      createdAt: this.#clock.now(),
+    };
+    record.gate = {
+      ...OPEN_GATE,
+      passwordKey: password === '' ? null : passwordKey(record.secret, password),
+      askFirst,
+    };
+    this.#record = record;
+    // Shown at once, as ending the last share cleared them: the front end may still be
+    // showing the choices they came from.
+    this.#set(gateShown(record));
+    await this.#persist();
+    await this.#open(record, files);
+  }
+
+  /** The same files again, after a reload: matched to the share, and checked by hash where known. */
+  async readd(picked: readonly FileSource[]): Promise<void> {
+    const record = this.#record;
+    if (!record) return;
+    const { files, missing } = matchFiles(record.files, picked);
+    if (missing.length > 0) return this.#set({ missing, error: { kind: 'not-all-added' } });
+    this.#set({ missing, error: null, status: 'starting' });
+    const sources = files as FileSource[];
+    const check = new AbortController();
+    for (const [index, source] of sources.entries()) {
+      const known = record.hashes[index];
+      if (known && (await new FileHashes().of(source, check.signal)) !== known) {
+        return this.#set({ status: 'needs-files', missing: [record.files[index]!], error: { kind: 'changed', file: source.name } });
+      }
+    }
+    await this.#open(record, sources);
+  }
+
+  /** Stops sharing and forgets the share: its link stops working. */
+  async end(): Promise<void> {
+    this.hangUp();
+    this.#stopLife();
+    this.#record = null;
+    this.#set(IDLE);
+    try {
+      await this.#options.records.forget();
+    } catch (error) {
+      console.warn('cannot forget the saved share', error);
+    }
+  }
+
+  /** Closes every connection; the share itself is kept, for after a reload. */
+  hangUp(): void {
+    this.#host?.close();
+    this.#host = null;
+  }
+
+  /**
+   * Turns "ask me first" on or off while sharing. Turned off, it lets in whoever is
+   * waiting for an answer.
+   */
+  setAskFirst(on: boolean): void {
+    this.#gate.askFirst = on;
+    this.#set({ askFirst: on });
+    if (!on) this.#host?.allowAll();
+  }
+
+  /** The person's answer for a receiver waiting for approval (by its row). */
+  decide(row: string, allow: boolean): void {
+    if (allow) this.#host?.allow(row);
+    else this.#host?.decline(row);
+  }
+
+  #set(change: Partial<ShareState>): void {
+    this.#state = { ...this.#state, ...change };
+    this.#options.onchange(this.#state);
+  }
+
+  async #open(record: ShareRecord, files: readonly FileSource[]): Promise<void> {
+    this.hangUp();
+    // Who passed the gate is saved with the share, so a reload does not ask them again.
+    this.#gate = new ShareGate(record.gate ?? OPEN_GATE, (settings) => {
+      record.gate = settings;
+      void this.#persist();
+    });
+    this.#set({ files, missing: [], status: 'starting', ...gateShown(record) });
+    if (record.brokerToken === undefined) {
+      record.brokerToken = this.#options.newBrokerToken();
+      await this.#persist();
+      if (this.#record !== record) return; // replaced while we waited
+    }
+    const { peerId, brokerToken, secret, signingKey } = record;
+    const host = new ShareHost({
+      broker: this.#options.broker,
+      keys: { peerId, brokerToken, secret, signingKey },
+      files,
+      gate: this.#gate,
+      hashes: this.#hashesOf(record, files),
+      ended: () => this.#deadReason(record),
+      clock: this.#clock,
+      onchange: ({ status, receivers, failedAttempts, relay }) => this.#set({ status, receivers, failedAttempts, relay }),
+      onstarted: (row) => this.#noteReceiver(row.id, false),
+      onfinished: (row) => this.#finished(row),
+      onasking: (row) => this.#options.onasking?.(row),
+    });
+    this.#host = host;
+    try {
+      await host.open();
+    } catch (error) {
+      this.#set({ error: { kind: 'broker', error } });
+      return;
+    }
+    if (this.#host !== host) return; // replaced while we waited
+    this.#set({ link: shareLink(this.#options.origin, record) });
+    this.#watchLife();
+  }
+
+  /** The share's hashes: those known from before a reload, and each one learned, saved with the share. */
+  #hashesOf(record: ShareRecord, files: readonly FileSource[]): FileHashes {
+    const indexes = new Map(files.map((file, index) => [file, index]));
+    const hashes = new FileHashes((file, sha256) => {
+      const index = indexes.get(file);
+      if (index === undefined || record.hashes[index] === sha256) return;
+      record.hashes[index] = sha256;
+      this.#persistSoon();
+    });
+    // Known from before a reload (and checked against the files just added): no need
+    // to read them again, and receivers' manifests carry them from the start.
+    for (const [index, file] of files.entries()) {
+      const known = record.hashes[index];
+      if (known) hashes.remember(file, known);
+    }
+    return hashes;
+  }
+
+  /** A receiver has every file: the front end hears of it, and the share's life may end with it. */
+  #finished(row: ReceiverRow): void {
+    this.#noteReceiver(row.id, true);
+    this.#options.onfinished?.(row);
+    // The first complete download ends the link for everyone else.
+    if (this.#record && endsAfterDownload(this.#record)) this.#endLink({ reason: 'expired', at: this.#clock.now() });
+  }
+
+  /**
+   * The link is dead from now on: recorded (it stays dead after a reload), and every
+   * connected receiver told. The page stays registered, so later ones are told too.
+   */
+  #endLink(end: ShareEnd): void {
+    const record = this.#record;
+    if (!record) return;
+    this.#stopLife();
+    if (!record.ended) {
+      record.ended = end;
+      void this.#persist();
+    }
+    this.#set({ ended: record.ended });
+    this.#host?.endAll(record.ended.reason);
+  }
+
+  /**
+   * Ends the link when its time is up. By the wall clock, checked at least every
+   * LIFE_CHECK_MS: timers stop while a laptop sleeps or a phone freezes the page.
+   */
+  #watchLife(): void {
+    this.#stopLife();
+    const record = this.#record;
+    const now = this.#clock.now();
+    this.#set({ now });
+    if (!record) return;
+    const end = endOf(record, now);
+    if (end) return this.#endLink(end);
+    const left = untilExpiry(record, now);
+    if (left !== null) this.#stopLife = this.#clock.after(Math.min(left, LIFE_CHECK_MS), () => this.#watchLife());
+  }
+
+  /** Asked by each connection once its receiver proves the link: is the link dead? (The clock may say so first.) */
+  #deadReason(record: ShareRecord): EndReason | null {
+    const end = endOf(record, this.#clock.now());
+    if (end && record === this.#record) this.#endLink(end);
+    return end?.reason ?? null;
+  }
+
+  /** Keeps who started and who finished, so a reload knows whether the share is finished. */
+  #noteReceiver(session: string, done: boolean): void {
+    const record = this.#record;
+    const receivers = record && noteReceiver(record.receivers ?? [], session, done);
+    if (!record || !receivers) return;
+    record.receivers = receivers;
+    this.#set({ sentTo: sentTo(receivers) });
+    void this.#persist();
+  }
+
+  /**
+   * Saves the share within HASH_SAVE_DELAY_MS. For hashes, which come one per file
+   * (10,000 in a few seconds) and only spare a reloaded page from hashing those files
+   * again.
+   */
+  #persistSoon(): void {
+    this.#saveSoon ??= this.#clock.after(HASH_SAVE_DELAY_MS, () => {
+      this.#saveSoon = undefined;
+      void this.#persist();
+    });
+  }
+
+  /** Saves the share as it is; asks that come while a save runs share the next one. */
+  #persist = coalesced(async () => {
+    if (!this.#record) return;
+    try {
+      await this.#options.records.save(this.#record);
+    } catch (error) {
+      // The share still works; only surviving a reload is lost.
+      console.warn('cannot save the share', error);
+    }
+  });
+}
+
+/** What the state shows of the record's gate. */
+function gateShown(record: ShareRecord): Pick<ShareState, 'askFirst' | 'locked'> {
+  return { askFirst: record.gate?.askFirst ?? false, locked: record.gate?.passwordKey != null };
+}
+
+/** What the state shows of the record's life. */
+function lifeShown(record: ShareRecord): Pick<ShareState, 'ended' | 'expiry' | 'sentTo'> {
+  return { ended: record.ended ?? null, expiry: record.expiry ?? null, sentTo: sentTo(record.receivers ?? []) };
+}
+
+function sentTo(receivers: readonly ReceiverSummary[]): number {
+  return receivers.filter((receiver) => receiver.done).length;
+}

@@ -1,0 +1,30 @@
+/**
+ * What a device remembers of the share it offers, between visits (or runs), so that
+ * its link outlives a reload. Framework-free: the browser keeps it in IndexedDB
+ * (storage/shares.ts); session/share-keeper.ts keeps it up to date.
+ */
+import type { FileDescription } from '../transfer/messages.ts';
+import type { GateSettings } from '../transfer/share-gate.ts';
+import type { ShareLife } from '../transfer/share-life.ts';
+
+/**
+ * What is remembered of the share being offered: the broker id, the secret, the key
+ * that proves this device is the sender, what the files were, and each file's SHA-256
+ * once known, to recognise the same files when they are added again. ShareLife: its
+ * expiry, whether its link ended, and who has downloaded from it.
+ */
+export interface ShareRecord extends ShareLife {
+  peerId: string;
+  /** Proves to the broker that `peerId` is ours (absent in shares saved before it existed). */
+  brokerToken?: string;
+  secret: string;
+  /** Signs our proof to receivers; never leaves this device. */
+  signingKey: string;
+  /** Its public half, which the link carries. */
+  senderKey: string;
+  files: FileDescription[];
+  hashes: (string | null)[];
+  createdAt: number;
+  /** Its password key and "ask me first", and who passed them (absent: an open share). */
+  gate?: GateSettings;
+}

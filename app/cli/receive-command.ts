@@ -5,6 +5,7 @@
  */
 import { type as systemName } from 'node:os';
 import packageJson from '../../package.json' with { type: 'json' };
+import { dial, DialError, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
 import { ReceiveFlow } from '../src/session/receive-flow.ts';
 import type { Channel } from '../src/transfer/channel.ts';
 import { failureMessage } from '../src/transfer/failure.ts';
@@ -39,7 +40,8 @@ const ENDED: Record<EndReason, string> = {
 
 /**
  * Runs until everything is received (or it cannot be); `interrupted` resolves on
- * Ctrl-C. Net modules are passed in: PeerJS must load after the WebRTC globals.
+ * Ctrl-C. Load this module only once the WebRTC globals are in place (main.ts):
+ * PeerJS, which it loads, looks for WebRTC once, when it loads.
  */
 export async function receiveFiles(
   { server, address, out }: ReceiveCommand,
@@ -47,7 +49,6 @@ export async function receiveFiles(
   interrupted: Promise<void>,
   env: { FERRY_PASSWORD?: string | undefined } = {},
 ): Promise<ExitCode> {
-  const { dial, DialError } = await import('../src/net/dial.ts');
   let finish!: (code: ExitCode) => void;
   const finished = new Promise<ExitCode>((resolve) => (finish = resolve));
   let shown: string | null = null;
@@ -65,7 +66,7 @@ export async function receiveFiles(
     book,
     device: `ferry ${packageJson.version} on ${systemName()}`,
     dial: async (signal) => {
-      const { peer, open } = await dialPatiently(() => dial(server, address, signal), DialError);
+      const { peer, open } = await dialPatiently((times) => dial(server, address, signal, times));
       channel = open.channel;
       return { ...open, hangUp: () => peer.destroy() };
     },
@@ -216,22 +217,24 @@ function currentName({ files, outcomes }: ReceiverSnapshot): string {
 }
 
 /**
- * A connection that fails within this long of dialling failed in setting up, not for
- * want of a path (ICE takes far longer to give up): libdatachannel now and then checks
- * the other side's certificate before it has taken in the answer that names it, and
- * refuses it. Dialling again gets through.
+ * How long each attempt to connect may take before the next. libdatachannel now and
+ * then refuses a connection that a second attempt makes at once: it checks the other
+ * side's certificate before it has taken in the answer that names it, or turns away
+ * candidates that come before its ICE transport. A first attempt that has not opened
+ * within a few seconds is most likely that, not a missing path (on one network a
+ * connection opens within about a second), so it is tried again sooner than dial.ts's
+ * 38 s; the last attempt has all of them, for a slow relayed path.
  */
-const QUICK_FAILURE_MS = 10_000;
-const QUICK_FAILURE_TRIES = 3;
+const ATTEMPT_MS = [10_000, 15_000, DIAL_TIMES.totalMs];
 
-async function dialPatiently<T>(attempt: () => Promise<T>, DialError: new (...args: never[]) => Error & { failure: { code: string } }): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    const started = Date.now();
+async function dialPatiently<T>(attempt: (times: DialTimes) => Promise<T>): Promise<T> {
+  for (let index = 0; ; index++) {
+    const totalMs = ATTEMPT_MS[index]!;
     try {
-      return await attempt();
+      return await attempt({ ...DIAL_TIMES, answerMs: Math.min(DIAL_TIMES.answerMs, totalMs), totalMs });
     } catch (error) {
       const setup = error instanceof DialError && (error.failure.code === 'no-path' || error.failure.code === 'setup-failed');
-      if (!setup || Date.now() - started > QUICK_FAILURE_MS || tries >= QUICK_FAILURE_TRIES) throw error;
+      if (!setup || index === ATTEMPT_MS.length - 1) throw error;
     }
   }
 }

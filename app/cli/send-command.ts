@@ -4,6 +4,8 @@
  * as it comes, gets going and finishes, and serves until Ctrl-C, which ends the link
  * for every receiver.
  */
+import { newBrokerToken } from '../src/net/broker.ts';
+import { shareBroker } from '../src/net/share-broker.ts';
 import { newSenderKeys } from '../src/transfer/auth.ts';
 import { FileHashes } from '../src/transfer/file-hashes.ts';
 import { newPeerId, newSecret, shareLink } from '../src/transfer/link.ts';
@@ -27,7 +29,10 @@ const LOG_EVERY_PERCENT = 10;
 /** After Ctrl-C, how long receivers have to hear that the link ended before we hang up. */
 const GOODBYE_MS = 500;
 
-/** Runs until Ctrl-C (`interrupted`), or until the server cannot be reached at the start. */
+/**
+ * Runs until Ctrl-C (`interrupted`), or until the server cannot be reached at the
+ * start. Load this module only once the WebRTC globals are in place (main.ts).
+ */
 export async function sendFiles({ paths, server }: SendCommand, screen: Screen, interrupted: Promise<void>): Promise<ExitCode> {
   let found;
   try {
@@ -40,8 +45,6 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
     throw error;
   }
   const { sources, close } = fileSources(found);
-  const { shareBroker } = await import('../src/net/share-broker.ts');
-  const { newBrokerToken } = await import('../src/net/broker.ts');
   const { senderKey, signingKey } = newSenderKeys();
   const keys = { peerId: newPeerId(), brokerToken: newBrokerToken(), secret: newSecret(), signingKey };
   let ended: EndReason | null = null;

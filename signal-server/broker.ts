@@ -5,7 +5,11 @@
  * every client. The guard stands between the WebSocket and `peer` (through the
  * package's own `createWebSocketServer` hook), so `peer` only ever sees:
  *   - sockets from Ferry's own pages, within per-address limits on how many and
- *     how fast (refused before the WebSocket handshake: cheap under a flood);
+ *     how fast (refused before the WebSocket handshake: cheap under a flood), and
+ *     no more in all than the process can hold (FERRY_MAX_PEERS: the rest hear
+ *     that Ferry is busy);
+ *   - in a sharded layout, only ids of this process's shard: the load balancer
+ *     misrouting one is told to the client and logged, never a silent "not online";
  *   - ids whose token owns them (id-owners.ts), so a reload or a network change
  *     never hands a sender's id to someone else;
  *   - messages that passed parseClientMessage, within a per-address rate, and only
@@ -18,8 +22,11 @@ import type http from 'node:http';
 import type https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { ExpressPeerServer } from 'peer';
+import { BROKER_REFUSALS } from '../app/src/net/broker-refusals.ts';
+import { shardOf } from '../app/src/net/shards.ts';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { BrokerLimits } from './broker-limits.ts';
+import type { Shards } from './config.ts';
 import { isPeerId, MAX_BROKER_MESSAGE_BYTES, parseClientMessage } from './broker-messages.ts';
 import { HeldMessages } from './held-messages.ts';
 import { IdOwners } from './id-owners.ts';
@@ -34,6 +41,12 @@ export interface BrokerOptions {
   /** Proxies whose X-Forwarded-For names the real client. */
   trustedProxies: ReadonlySet<string>;
   limits: BrokerLimits;
+  /** Broker sockets open at once, from everyone. */
+  maxPeers: number;
+  /** Present when this process serves one shard of several. */
+  shards?: Shards;
+  /** Where the operator hears of a misrouting load balancer. */
+  log: (message: string) => void;
 }
 
 /** What tests and the attack suite look at. */
@@ -60,6 +73,8 @@ const SWEEP_INTERVAL_MS = 1_000;
 /** PeerJS tokens are short random base-36 strings. */
 const TOKEN = /^[A-Za-z0-9]{1,64}$/;
 const KEY = 'peerjs';
+/** A misrouting load balancer is logged at most this often, with a count. */
+const MISROUTED_LOG_MS = 60_000;
 
 export function createBroker(server: http.Server | https.Server, options: BrokerOptions): Broker {
   const guard = new BrokerGuard(options);
@@ -68,6 +83,9 @@ export function createBroker(server: http.Server | https.Server, options: Broker
     key: KEY,
     allow_discovery: false,
     proxied: false,
+    // The guard holds the count (maxPeers, before the handshake). `peer`'s own check
+    // would refuse the 5,001st with an unworded error, after copying its registry.
+    concurrent_limit: Infinity,
     // Ferry's pages call /peerjs from their own origin, which needs no CORS. `peer`
     // would otherwise answer any origin (it reflects it).
     corsOptions: { origin: options.allowedOrigins.length > 0 ? [...options.allowedOrigins] : false },
@@ -90,6 +108,7 @@ class BrokerGuard extends EventEmitter {
   readonly #messages: RateLimiter;
   readonly #perAddress = new AddressCounts();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #misrouted = { count: 0, loggedAt: -Infinity };
 
   constructor(options: BrokerOptions) {
     super();
@@ -150,16 +169,42 @@ class BrokerGuard extends EventEmitter {
       return refuse(socket, 400, 'Bad Request');
     }
 
+    // Refused with words, which needs a WebSocket: PeerJS cannot read an HTTP status.
+    const refusal = this.#perAddress.total >= this.#options.maxPeers ? 'busy' : this.#misroutes(id) ? 'misrouted' : null;
+
     // Counted from before the handshake until the TCP connection is gone, whatever happens.
     this.#perAddress.opened(address);
     socket.once('close', () => this.#perAddress.closed(address));
-    this.#sockets.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, address, id, token));
+    this.#sockets.handleUpgrade(request, socket, head, (ws) => {
+      // An oversized or malformed frame. ws would close politely and then read (and
+      // discard) whatever else the client sends for up to 30 s — 40 MiB at a time.
+      ws.on('error', () => setImmediate(() => ws.terminate()));
+      if (refusal === null) return this.#accept(ws, request, address, id, token);
+      ws.send(JSON.stringify({ type: 'ERROR', payload: { msg: BROKER_REFUSALS[refusal] } }));
+      ws.close();
+    });
+  }
+
+  /** Whether `id` belongs to another shard than this process's: the load balancer sent it here by mistake. */
+  #misroutes(id: string): boolean {
+    const shards = this.#options.shards;
+    if (!shards) return false;
+    // Ids with no shard, and ids Ferry did not make (older pages), live on the first.
+    const shard = shardOf(id) || shards.names[0];
+    if (shard === shards.own) return false;
+    this.#misrouted.count += 1;
+    const now = performance.now();
+    if (now - this.#misrouted.loggedAt >= MISROUTED_LOG_MS) {
+      this.#options.log(
+        `broker: ${this.#misrouted.count} client(s) of shard ${JSON.stringify(shard)} reached this process of shard ` +
+          `${JSON.stringify(shards.own)}: the load balancer must route /s/${shard}/ to shard ${shard}'s processes`,
+      );
+      this.#misrouted = { count: 0, loggedAt: now };
+    }
+    return true;
   }
 
   #accept(ws: WebSocket, request: http.IncomingMessage, address: string, id: string, token: string): void {
-    // An oversized or malformed frame. ws would close politely and then read (and
-    // discard) whatever else the client sends for up to 30 s — 40 MiB at a time.
-    ws.on('error', () => setImmediate(() => ws.terminate()));
     if (!this.#owners.mayUse(id, token)) {
       ws.send(JSON.stringify({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } }));
       ws.close();

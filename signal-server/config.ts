@@ -7,7 +7,9 @@
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SHARD_NAME } from '../app/src/net/shards.ts';
 import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.ts';
+import { maxPeersFor, processLimits } from './capacity.ts';
 import { bare } from './ip-address.ts';
 import { normalOrigin } from './origins.ts';
 
@@ -37,6 +39,17 @@ export interface ServerConfig {
   trustedProxies?: Set<string>;
   /** Per-address limits and bounds of the broker; DEFAULT_BROKER_LIMITS when absent. */
   brokerLimits?: BrokerLimits;
+  /** Broker sockets this process holds at most (FERRY_MAX_PEERS); sized to the process when absent. */
+  maxPeers?: number;
+  /** When this process is one of several behind a load balancer (FERRY_SHARDS, FERRY_SHARD). */
+  shards?: Shards;
+}
+
+/** The shards of a sharded layout (app/src/net/shards.ts) and the one this process serves. */
+export interface Shards {
+  /** Every shard, in order: new shares go to one of them; ids with no shard belong to the first. */
+  names: string[];
+  own: string;
 }
 
 export interface TurnConfig {
@@ -73,7 +86,8 @@ environment: FERRY_HOST, FERRY_PORT, FERRY_STUN_PORT (UDP, 0 = off), FERRY_STUN_
              FERRY_TURN_URLS + FERRY_TURN_SECRET [+ FERRY_TURN_TTL] (coturn relay),
              FERRY_ICE_SERVERS (JSON array), FERRY_TLS_CERT + FERRY_TLS_KEY (PEM
              file paths), FERRY_STATIC_DIR, FERRY_ALLOWED_ORIGINS, FERRY_TRUSTED_PROXIES,
-             FERRY_MAX_CONNECTIONS_PER_ADDRESS`;
+             FERRY_MAX_CONNECTIONS_PER_ADDRESS, FERRY_MAX_PEERS,
+             FERRY_SHARDS + FERRY_SHARD (one of several processes behind a load balancer)`;
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig {
   const flags = parseFlags(argv);
@@ -114,7 +128,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ServerConfig
     allowedOrigins: parseOrigins(envValue(env, 'FERRY_ALLOWED_ORIGINS')),
     trustedProxies: parseProxies(envValue(env, 'FERRY_TRUSTED_PROXIES')),
     brokerLimits: parseBrokerLimits(env),
+    maxPeers: parseMaxPeers(envValue(env, 'FERRY_MAX_PEERS')),
   };
+  const shards = parseShards(envValue(env, 'FERRY_SHARDS'), envValue(env, 'FERRY_SHARD'));
+  if (shards) config.shards = shards;
   // Behind a reverse proxy HTTP listens on loopback, but STUN must face the world:
   // UDP does not pass through an HTTP proxy.
   const stunHost = (envValue(env, 'FERRY_STUN_HOST') ?? host).replace(/^\[(.*)\]$/, '$1');
@@ -229,6 +246,36 @@ function parseBrokerLimits(env: NodeJS.ProcessEnv): BrokerLimits {
     throw new ConfigError(`FERRY_MAX_CONNECTIONS_PER_ADDRESS must be a whole number from 1 to 1000000, got ${JSON.stringify(text)}`);
   }
   return { ...DEFAULT_BROKER_LIMITS, connectionsPerAddress: count };
+}
+
+function parseMaxPeers(text: string | undefined): number {
+  if (text === undefined) return maxPeersFor(processLimits());
+  const count = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= 10_000_000)) {
+    throw new ConfigError(`FERRY_MAX_PEERS must be a whole number from 1 to 10000000, got ${JSON.stringify(text)}`);
+  }
+  return count;
+}
+
+/** "a,b,c" and this process's own one of them. */
+function parseShards(namesText: string | undefined, own: string | undefined): Shards | undefined {
+  if (namesText === undefined && own === undefined) return undefined;
+  if (namesText === undefined || own === undefined) {
+    throw new ConfigError(
+      'FERRY_SHARDS and FERRY_SHARD must be set together (every shard, and the one this process serves); ' +
+        `only ${namesText !== undefined ? 'FERRY_SHARDS' : 'FERRY_SHARD'} is set`,
+    );
+  }
+  const names = namesText.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of names) {
+    if (!SHARD_NAME.test(name)) {
+      throw new ConfigError(`FERRY_SHARDS: ${JSON.stringify(name)} is not a shard name: 1 to 16 lowercase letters and digits`);
+    }
+  }
+  if (names.length === 0) throw new ConfigError('FERRY_SHARDS lists no shard');
+  if (new Set(names).size !== names.length) throw new ConfigError(`FERRY_SHARDS names a shard twice: ${namesText}`);
+  if (!names.includes(own)) throw new ConfigError(`FERRY_SHARD ${JSON.stringify(own)} is not one of FERRY_SHARDS (${names.join(', ')})`);
+  return { names, own };
 }
 
 export function isTurnUrl(url: string): boolean {

@@ -14,6 +14,7 @@ import { DOWNLOAD_PREFIX } from '../app/src/storage/download-url.ts';
 import { SHARE_TARGET_PATH, SHARED_FILES_QUERY } from '../app/src/sw-messages.ts';
 import { DEFAULT_BROKER_LIMITS } from './broker-limits.ts';
 import { createBroker, type BrokerStats } from './broker.ts';
+import { maxPeersFor, processLimits } from './capacity.ts';
 import { ConfigError, type ServerConfig } from './config.ts';
 import { clientIceConfig } from './ice.ts';
 import { AddressCounts } from './address-counts.ts';
@@ -108,6 +109,9 @@ export async function startServer(
     allowedOrigins,
     trustedProxies,
     limits: brokerLimits,
+    maxPeers: config.maxPeers ?? maxPeersFor(processLimits()),
+    ...(config.shards && { shards: config.shards }),
+    log,
   });
   // The package re-emits websocket errors (including a client sending non-JSON)
   // as 'error' on the express app, an EventEmitter: with no listener that
@@ -135,7 +139,14 @@ export async function startServer(
   app.get('/api/config', limited, (req, res) => {
     // The port STUN really listens on (config may ask for an ephemeral one).
     const answering = { ...config, stun: config.stun && stun && { host: config.stun.host, port: stun.port } };
-    res.set('Cache-Control', 'no-store').json(clientIceConfig(answering, req.headers.host));
+    const shards = config.shards ? { shards: config.shards.names } : {};
+    res.set('Cache-Control', 'no-store').json({ ...clientIceConfig(answering, req.headers.host), ...shards });
+  });
+
+  // For a load balancer's health checks: cheap, unlimited, and true while the process
+  // serves (a full broker is still healthy: taking it out would drop everyone on it).
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').type('text/plain').send('ok\n');
   });
 
   // Both are answered inside the browser by Ferry's service worker; they reach the

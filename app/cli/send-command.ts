@@ -8,7 +8,7 @@ import { newBrokerToken } from '../src/net/broker.ts';
 import { shareBroker } from '../src/net/share-broker.ts';
 import { newSenderKeys } from '../src/transfer/auth.ts';
 import { FileHashes } from '../src/transfer/file-hashes.ts';
-import { newPeerId, newSecret, shareLink } from '../src/transfer/link.ts';
+import { newSecret, shareLink } from '../src/transfer/link.ts';
 import type { EndReason } from '../src/transfer/messages.ts';
 import { displayName } from '../src/transfer/names.ts';
 import { ShareGate } from '../src/transfer/share-gate.ts';
@@ -46,7 +46,8 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
   }
   const { sources, close } = fileSources(found);
   const { senderKey, signingKey } = newSenderKeys();
-  const keys = { peerId: newPeerId(), brokerToken: newBrokerToken(), secret: newSecret(), signingKey };
+  const broker = shareBroker(server);
+  const keys = { peerId: await broker.newPeerId(), brokerToken: newBrokerToken(), secret: newSecret(), signingKey };
   let ended: EndReason | null = null;
   const logged = new Map<string, number>();
 
@@ -70,7 +71,7 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
   };
 
   const host = new ShareHost({
-    broker: shareBroker(server),
+    broker,
     keys,
     files: sources,
     gate: new ShareGate(),

@@ -3,7 +3,9 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { newPeerId } from '../../app/src/net/shards.ts';
 import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from '../../signal-server/broker-limits.ts';
+import type { ServerConfig } from '../../signal-server/config.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 
 const servers: RunningServer[] = [];
@@ -14,7 +16,12 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function broker(limits: Partial<BrokerLimits> = {}, allowedOrigins: string[] = []): Promise<RunningServer> {
+async function broker(
+  limits: Partial<BrokerLimits> = {},
+  allowedOrigins: string[] = [],
+  more: Partial<ServerConfig> = {},
+  log: (message: string) => void = () => {},
+): Promise<RunningServer> {
   const server = await startServer(
     {
       host: '127.0.0.1',
@@ -23,8 +30,9 @@ async function broker(limits: Partial<BrokerLimits> = {}, allowedOrigins: string
       staticDir: '/nonexistent',
       allowedOrigins,
       brokerLimits: { ...DEFAULT_BROKER_LIMITS, ...limits },
+      ...more,
     },
-    { log: () => {} },
+    { log },
   );
   servers.push(server);
   return server;
@@ -294,5 +302,76 @@ describe('only Ferry’s own pages', () => {
     // A burst of 30, and 2 more each second while the burst is answered.
     expect(statuses.filter((status) => status === 200).length).toBeLessThan(40);
     expect(statuses).toContain(429);
+  });
+});
+
+/** The client's last message once the broker closed its socket. */
+async function refusal(client: Client): Promise<unknown> {
+  await client.closed;
+  return client.received.at(-1);
+}
+
+describe('a crowd', () => {
+  it('lets in as many as FERRY_MAX_PEERS, tells the next that Ferry is busy, and lets in again once one leaves', async () => {
+    const server = await broker({}, [], { maxPeers: 3 });
+    const inside = await Promise.all([2, 3, 4].map((n) => registered(server, `crowd${n}`, { from: `127.0.0.${n}` })));
+    const late = await connect(server, 'late', { from: '127.0.0.5' });
+    expect(await refusal(late)).toEqual({ type: 'ERROR', payload: { msg: 'ferry:busy' } });
+    expect(late.received.some((message) => message.type === 'OPEN')).toBe(false);
+
+    inside[0]!.ws.close();
+    await expect.poll(() => server.brokerStats().sockets).toBe(2);
+    await registered(server, 'later', { from: '127.0.0.5' });
+  });
+
+  it('holds more than `peer`’s own 5,000 when allowed to', async () => {
+    const server = await broker({ connectBurst: 50 }, [], { maxPeers: 5_002 });
+    // 50 per address (the per-address limit), from 101 addresses: 5,050 sockets.
+    const addresses = Array.from({ length: 101 }, (_, n) => `127.0.${1 + Math.floor(n / 250)}.${2 + (n % 250)}`);
+    const opened = await Promise.all(
+      addresses.flatMap((from, a) => Array.from({ length: 50 }, (_, n) => connect(server, `many${a}x${n}`, { from }))),
+    );
+    await expect.poll(() => opened.filter((client) => client.received[0]?.type === 'OPEN').length, { timeout: 20_000 }).toBe(5_002);
+    await expect.poll(() => opened.filter((client) => client.received[0]?.type === 'ERROR').length).toBe(48);
+    expect(opened.filter((client) => client.received[0]?.type === 'ERROR').every((client) => (client.received[0]!.payload as { msg: string }).msg === 'ferry:busy')).toBe(true);
+  }, 60_000);
+});
+
+describe('one shard of several', () => {
+  const shards = { names: ['a', 'b'], own: 'b' };
+
+  it('takes ids of its own shard, and tells a client of another shard that it was misrouted, logging it once', async () => {
+    const logged: string[] = [];
+    const server = await broker({}, [], { shards }, (message) => logged.push(message));
+    const ownId = newPeerId('b');
+    const own = await registered(server, ownId);
+    const other = await connect(server, newPeerId('a'), { from: '127.0.0.2' });
+    expect(await refusal(other)).toEqual({ type: 'ERROR', payload: { msg: 'ferry:misrouted' } });
+    // An id with no shard (a link from before sharding) lives on the first shard, not here.
+    const unsharded = await connect(server, newPeerId(), { from: '127.0.0.3' });
+    expect(await refusal(unsharded)).toEqual({ type: 'ERROR', payload: { msg: 'ferry:misrouted' } });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/shard "a" reached this process of shard "b".*\/s\/a\//);
+
+    // Its own clients meet as ever.
+    const receiver = await registered(server, newPeerId('b'), { from: '127.0.0.4' });
+    receiver.ws.send(JSON.stringify(offer(ownId)));
+    await expect.poll(() => own.received.at(-1)?.type).toBe('OFFER');
+  });
+
+  it('on the first shard, takes ids with no shard and ids it did not make', async () => {
+    const server = await broker({}, [], { shards: { names: ['a', 'b'], own: 'a' } });
+    await registered(server, newPeerId());
+    await registered(server, 'an-older-page', { from: '127.0.0.2' });
+    await registered(server, newPeerId('a'), { from: '127.0.0.3' });
+  });
+
+  it('names the shards in /api/config, and answers health checks', async () => {
+    const server = await broker({}, [], { shards });
+    expect(await (await fetch(new URL('api/config', server.url))).json()).toMatchObject({ shards: ['a', 'b'] });
+    const health = await fetch(new URL('healthz', server.url));
+    expect([health.status, await health.text()]).toEqual([200, 'ok\n']);
+    const single = await broker();
+    expect(await (await fetch(new URL('api/config', single.url))).json()).not.toHaveProperty('shards');
   });
 });

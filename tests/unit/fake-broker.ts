@@ -4,6 +4,7 @@
  * the in-memory pair, with a real ReceiverSession at the far end. Time for the host's
  * own waits moves only when a test says so.
  */
+import { newPeerId } from '../../app/src/net/shards.ts';
 import type { AdmitOffer } from '../../app/src/net/peer-guard.ts';
 import type {
   ConnectionListener,
@@ -101,6 +102,10 @@ export class FakeBroker implements HostBroker {
     this.#refusals = [...refusals];
     this.dialMs = dialMs;
     this.#iceLifetimeMs = iceLifetimeMs ?? null;
+  }
+
+  async newPeerId(): Promise<string> {
+    return newPeerId('fake');
   }
 
   async register(_peerId: string, _token: string, admit: AdmitOffer): Promise<HostPeer> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newSenderKeys, proveReceiver, proveSender, sdpFingerprint, verifyReceiver, verifySender } from '../../app/src/transfer/auth.ts';
-import { fromBase64url, newPeerId, newSecret, parseRoute, shareLink } from '../../app/src/transfer/link.ts';
+import { newPeerId } from '../../app/src/net/shards.ts';
+import { fromBase64url, newSecret, parseRoute, shareLink } from '../../app/src/transfer/link.ts';
 import { displayName, safeFileName } from '../../app/src/transfer/names.ts';
 import { RateMeter } from '../../app/src/transfer/progress.ts';
 

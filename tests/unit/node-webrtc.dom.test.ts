@@ -10,7 +10,8 @@ import { closeWebRtc, installWebRtc } from '../../app/cli/node-webrtc.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 import type { OpenConnection } from '../../app/src/net/broker.ts';
 import { newSenderKeys, verifyOfferTicket } from '../../app/src/transfer/auth.ts';
-import { newPeerId, newSecret, type ShareAddress } from '../../app/src/transfer/link.ts';
+import { newPeerId } from '../../app/src/net/shards.ts';
+import { newSecret, type ShareAddress } from '../../app/src/transfer/link.ts';
 
 // Collected from the first connection on, PeerJS's load-time probe included.
 const webRtcLog: string[] = [];
@@ -23,7 +24,7 @@ const { dial, DialError } = await import('../../app/src/net/dial.ts');
 
 const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
 /** No STUN, no TURN: two peers on this machine meet through their host candidates. */
-const NO_SERVERS = { iceServers: [] };
+const NO_SERVERS = { iceServers: [], shards: [] };
 
 let server: RunningServer;
 let origin: string;
@@ -44,7 +45,7 @@ afterAll(async () => {
 async function sharing(): Promise<{ address: ShareAddress; accepted: Promise<OpenConnection> }> {
   const address = { peerId: newPeerId(), secret: newSecret(), senderKey: newSenderKeys().senderKey };
   const admit = (src: string, connectionId: string, ticket: string) => verifyOfferTicket(address.secret, src, connectionId, ticket);
-  const sender = await openPeer(origin, NO_SERVERS, address.peerId, newBrokerToken(), admit);
+  const sender = await openPeer(origin, NO_SERVERS, { shard: '', id: address.peerId, token: newBrokerToken(), admit });
   peers.push(sender);
   // The first connection that opens: a dial that failed leaves one that never does.
   const accepted = new Promise<OpenConnection>((resolve, reject) => {
@@ -159,9 +160,21 @@ describe('PeerJS in Node', () => {
 
   it('fails to join a broker that refuses the socket with a BrokerError, not an uncaught exception', async () => {
     // The broker answers a token that is not base-36 with 400.
-    const refused = openPeer(origin, NO_SERVERS, newPeerId(), 'not-base-36!');
+    const refused = openPeer(origin, NO_SERVERS, { shard: '', id: newPeerId(), token: 'not-base-36!' });
     await expect(refused).rejects.toBeInstanceOf(BrokerError);
     await expect(refused).rejects.toMatchObject({ type: 'network' });
+  });
+
+  it('tells a person that Ferry is busy when the broker is full, through PeerJS as it is', async () => {
+    const full = await startServer({ host: '127.0.0.1', port: 0, iceServers: [], staticDir: '/nonexistent', maxPeers: 1 }, { log: () => {} });
+    try {
+      const fullOrigin = new URL(full.url).origin;
+      peers.push(await openPeer(fullOrigin, NO_SERVERS, { shard: '', id: newPeerId() }));
+      const refused = openPeer(fullOrigin, NO_SERVERS, { shard: '', id: newPeerId() });
+      await expect(refused).rejects.toMatchObject({ name: 'BrokerError', type: 'busy', message: 'Ferry is busy, try again in a minute.' });
+    } finally {
+      await full.close();
+    }
   });
 
   it('contacts no STUN or TURN server: neither PeerJS’s public defaults when it loads nor any when given none', () => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { maxPeersFor, processLimits } from '../../signal-server/capacity.ts';
 import { ConfigError, loadConfig, type ServerConfig } from '../../signal-server/config.ts';
 import type { ClientIceConfig } from '../../signal-server/ice.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
@@ -75,6 +76,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { FERRY_TLS_KEY: 'key.pem' })).toThrow(ConfigError);
     const config = loadConfig([], { FERRY_TLS_CERT: '/etc/c.pem', FERRY_TLS_KEY: '/etc/k.pem' });
     expect(config.tls).toEqual({ certFile: '/etc/c.pem', keyFile: '/etc/k.pem' });
+  });
+
+  it('sizes the peer cap to the process unless FERRY_MAX_PEERS says, never to `peer`’s 5,000', () => {
+    expect(loadConfig([], {}).maxPeers).toBe(maxPeersFor(processLimits()));
+    expect(loadConfig([], {}).maxPeers).not.toBe(5_000);
+    expect(loadConfig([], { FERRY_MAX_PEERS: '100000' }).maxPeers).toBe(100_000);
+    for (const bad of ['0', '-5', '1e5', 'lots']) {
+      expect(() => loadConfig([], { FERRY_MAX_PEERS: bad })).toThrow(/FERRY_MAX_PEERS must be a whole number/);
+    }
+  });
+
+  it('reads the shards of a sharded layout, and refuses a layout that cannot work', () => {
+    expect(loadConfig([], {}).shards).toBeUndefined();
+    expect(loadConfig([], { FERRY_SHARDS: 'a, b', FERRY_SHARD: 'b' }).shards).toEqual({ names: ['a', 'b'], own: 'b' });
+    const bad: Array<[Record<string, string>, RegExp]> = [
+      [{ FERRY_SHARDS: 'a,b' }, /FERRY_SHARDS and FERRY_SHARD must be set together/],
+      [{ FERRY_SHARD: 'a' }, /only FERRY_SHARD is set/],
+      [{ FERRY_SHARDS: 'a,b', FERRY_SHARD: 'c' }, /FERRY_SHARD "c" is not one of FERRY_SHARDS/],
+      [{ FERRY_SHARDS: 'a,B', FERRY_SHARD: 'a' }, /"B" is not a shard name/],
+      [{ FERRY_SHARDS: 'a,a', FERRY_SHARD: 'a' }, /names a shard twice/],
+      [{ FERRY_SHARDS: 'a,' + 'x'.repeat(17), FERRY_SHARD: 'a' }, /not a shard name/],
+    ];
+    for (const [env, message] of bad) expect(() => loadConfig([], env)).toThrow(message);
+  });
+});
+
+describe('maxPeersFor', () => {
+  const GiB = 2 ** 30;
+  it('keeps a tenth of the file descriptors for the rest, and half the heap', () => {
+    expect(maxPeersFor({ openFiles: 20_000, heapBytes: 4 * GiB })).toBe(18_000);
+    expect(maxPeersFor({ openFiles: 1_024, heapBytes: 4 * GiB })).toBe(768);
+    expect(maxPeersFor({ openFiles: Infinity, heapBytes: 4 * GiB })).toBe(65_536);
+    expect(maxPeersFor({ openFiles: 1_048_576, heapBytes: 16 * GiB })).toBe(262_144);
   });
 });
 

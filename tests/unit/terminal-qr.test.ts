@@ -2,7 +2,8 @@ import jsQR from 'jsqr';
 import { describe, expect, it } from 'vitest';
 import { QUIET_ZONE, terminalQr } from '../../app/cli/terminal-qr.ts';
 import { newSenderKeys } from '../../app/src/transfer/auth.ts';
-import { newPeerId, newSecret, shareLink } from '../../app/src/transfer/link.ts';
+import { newPeerId } from '../../app/src/net/shards.ts';
+import { newSecret, shareLink } from '../../app/src/transfer/link.ts';
 
 const LIGHT_ON_DARK = '\u001b[97;40m';
 const RESET = '\u001b[0m';

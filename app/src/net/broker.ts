@@ -8,12 +8,16 @@ import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
 import type { Channel } from '../transfer/channel.ts';
 import { FailureError } from '../transfer/failure.ts';
+import { brokerRefusal } from './broker-refusals.ts';
 import { guardPeer, type AdmitOffer } from './peer-guard.ts';
+import { brokerPath, SHARD_NAME } from './shards.ts';
 
 export interface ClientConfig {
   iceServers: RTCIceServer[];
   /** Seconds the TURN credentials in `iceServers` stay valid, when there are any. */
   ttl?: number;
+  /** The server's shards (net/shards.ts); none when one process serves every id. */
+  shards: string[];
 }
 
 /** Reads the Ferry server's /api/config (`server` is its origin), failing with a code a person can act on. */
@@ -27,7 +31,8 @@ export async function fetchClientConfig(server: string, signal?: AbortSignal): P
   if (!response.ok) throw new FailureError({ code: 'server-answered', status: response.status });
   const body = (await response.json()) as Partial<ClientConfig>;
   const iceServers = Array.isArray(body.iceServers) ? body.iceServers : [];
-  return typeof body.ttl === 'number' && body.ttl > 0 ? { iceServers, ttl: body.ttl } : { iceServers };
+  const shards = Array.isArray(body.shards) ? body.shards.filter((shard) => typeof shard === 'string' && SHARD_NAME.test(shard)) : [];
+  return typeof body.ttl === 'number' && body.ttl > 0 ? { iceServers, ttl: body.ttl, shards } : { iceServers, shards };
 }
 
 /**
@@ -39,31 +44,41 @@ export function newBrokerToken(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(24)), (byte) => (byte % 36).toString(36)).join('');
 }
 
+export interface PeerIdentity {
+  /** The shard whose broker to join (net/shards.ts): the one `id` is on. */
+  shard: string;
+  id: string;
+  /** Owns `id` at the broker: the same on every reconnection. Defaults to PeerJS's own. */
+  token?: string;
+  /** Offers of connections are passed on only where it accepts them (peer-guard.ts). */
+  admit?: AdmitOffer;
+}
+
 /**
- * Connects to the broker of the Ferry server at `server` (its origin), as `id` (owned through `token`, which must be the same
- * on every reconnection) or with an id the broker assigns. Offers of connections are
- * passed on only where `admit` accepts them (peer-guard.ts).
+ * Connects to the broker of the Ferry server at `server` (its origin) as `id`, on
+ * its shard. Rejects with a BrokerError.
  */
-export function openPeer(server: string, config: ClientConfig, id?: string, token?: string, admit?: AdmitOffer): Promise<Peer> {
+export function openPeer(server: string, config: ClientConfig, { shard, id, token, admit }: PeerIdentity): Promise<Peer> {
   const { protocol, hostname, port } = new URL(server);
   const secure = protocol === 'https:';
   const options = {
     host: hostname,
     port: Number(port) || (secure ? 443 : 80),
-    path: '/peerjs',
+    path: brokerPath(shard),
     key: 'peerjs',
     secure,
     config: { iceServers: config.iceServers },
     debug: 1,
     ...(token !== undefined && { token }),
   };
-  const peer = id ? new Peer(id, options) : new Peer(options);
+  const peer = new Peer(id, options);
   guardPeer(peer, admit);
   return new Promise((resolve, reject) => {
     const onError = (error: PeerError<string>) => {
       peer.off('open', onOpen);
       peer.destroy();
-      reject(new BrokerError(error.type));
+      // A Ferry broker's own refusals arrive as PeerJS server errors naming a code.
+      reject(new BrokerError((error.type === 'server-error' && brokerRefusal(error.message)) || error.type));
     };
     const onOpen = () => {
       peer.off('error', onError);
@@ -74,7 +89,7 @@ export function openPeer(server: string, config: ClientConfig, id?: string, toke
   });
 }
 
-/** The broker refused or failed; `type` is PeerJS's error type. */
+/** The broker refused or failed; `type` is PeerJS's error type, or a Ferry broker's refusal (broker-refusals.ts). */
 export class BrokerError extends Error {
   override name = 'BrokerError';
   constructor(readonly type: string) {
@@ -95,6 +110,10 @@ export function brokerErrorMessage(type: string): string {
       return 'This browser cannot make direct connections (WebRTC is missing or disabled).';
     case 'unavailable-id':
       return 'This share’s id is already in use on the server.';
+    case 'busy':
+      return 'Ferry is busy, try again in a minute.';
+    case 'misrouted':
+      return 'The Ferry server sent this connection to the wrong place: its load balancer is set up wrong. Tell whoever runs it.';
     default:
       return `Connection failed (${type}).`;
   }

@@ -18,6 +18,7 @@ import { dialFailureMessage, type DialFailure } from './dial-failure.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
 import { offerTicket } from '../transfer/auth.ts';
 import { base64url, type ShareAddress } from '../transfer/link.ts';
+import { newPeerId, shardOf } from './shards.ts';
 
 export interface DialTimes {
   /**
@@ -164,7 +165,9 @@ export function dial(
       .then((fetched) => {
         if (settled) return;
         config = fetched;
-        return openPeer(server, fetched).then(connect);
+        // Our id is on the sender's shard, so the broker that holds the sender holds us.
+        const shard = shardOf(peerId) ?? '';
+        return openPeer(server, fetched, { shard, id: newPeerId(shard) }).then(connect);
       })
       .catch(fail);
   });

@@ -8,6 +8,7 @@ import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
 import type { ConnectionListener, HostBroker, HostPeer, IncomingConnection, OpenLine, PeerListener } from '../session/host-ports.ts';
 import { describeConnection, fetchClientConfig, openPeer, type ClientConfig } from './broker.ts';
+import { newPeerId, pickShard, shardOf } from './shards.ts';
 import { watchPath } from './connection-path.ts';
 import { DIAL_TIMES, hasRelay } from './dial.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
@@ -18,9 +19,14 @@ export function shareBroker(server: string): HostBroker {
     // The receiver gives up after DIAL_TIMES.totalMs from its own start; its offer
     // reaches us a little later.
     dialMs: DIAL_TIMES.totalMs,
+    async newPeerId() {
+      const shards = await fetchClientConfig(server).then((config) => config.shards, () => []);
+      return newPeerId(pickShard(shards));
+    },
     async register(peerId, token, admit) {
       const config = await fetchClientConfig(server);
-      return new PeerHost(await openPeer(server, config, peerId, token, admit), server, config);
+      const peer = await openPeer(server, config, { shard: shardOf(peerId) ?? '', id: peerId, token, admit });
+      return new PeerHost(peer, server, config);
     },
   };
 }

@@ -13,7 +13,7 @@
 import { coalesced } from '../storage/coalesced.ts';
 import { newSenderKeys, passwordKey } from '../transfer/auth.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
-import { newPeerId, newSecret, shareLink } from '../transfer/link.ts';
+import { newSecret, shareLink } from '../transfer/link.ts';
 import { matchFiles } from '../transfer/match-files.ts';
 import type { EndReason, FileDescription } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/sender.ts';
@@ -224,7 +224,7 @@ export class ShareKeeper {
   async start(files: readonly FileSource[], { password, askFirst }: NewShareGate): Promise<void> {
     await this.end();
     const record: ShareRecord = {
-      peerId: newPeerId(),
+      peerId: await this.#options.broker.newPeerId(),
       brokerToken: this.#options.newBrokerToken(),
       secret: newSecret(),
       ...newSenderKeys(),

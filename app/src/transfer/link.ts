@@ -27,14 +27,6 @@ export function newSecret(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
 }
 
-/** A broker id the link can carry: letters and digits only, so it needs no escaping. */
-export function newPeerId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = crypto.getRandomValues(new Uint8Array(20));
-  // 256 % 36 leaves a slight bias; irrelevant for an id that only needs to be unique.
-  return Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('');
-}
-
 /** What a link names: where the sender is, what receivers prove, and whose signature to expect. */
 export interface ShareAddress {
   peerId: string;

@@ -260,6 +260,9 @@ export const en = {
     lostServer: 'Lost contact with the Ferry server. Check your network connection.',
     noWebRtc: 'This browser cannot make direct connections (WebRTC is missing or disabled).',
     idTaken: 'This share’s id is already in use on the server.',
+    serverBusy: 'Ferry is busy, try again in a minute.',
+    misrouted:
+      'The Ferry server sent this connection to the wrong place: its load balancer is set up wrong. Tell whoever runs this Ferry.',
     connectionFailed: (type: string) => `Connection failed (${type}).`,
     storageFull: 'This device has no room left for the transfer. What was received is kept; free some space and try again.',
     senderClosed: 'The sender closed the connection.',

@@ -35,7 +35,7 @@ export function failureText(failure: Failure): Phrase {
   return (t) => (FAILURES[failure.code] as Say<FailureCode>)(t, failure as never);
 }
 
-/** PeerJS error types, as BrokerError and `peer.on('error')` carry them. */
+/** PeerJS error types and Ferry brokers' refusals, as BrokerError and `peer.on('error')` carry them. */
 export function brokerText(type: string): Phrase {
   return (t) => {
     switch (type) {
@@ -50,6 +50,10 @@ export function brokerText(type: string): Phrase {
         return t.errors.noWebRtc;
       case 'unavailable-id':
         return t.errors.idTaken;
+      case 'busy':
+        return t.errors.serverBusy;
+      case 'misrouted':
+        return t.errors.misrouted;
       default:
         return t.errors.connectionFailed(type);
     }

@@ -19,18 +19,27 @@ export interface IdOwnersOptions {
 
 interface Owner<S> {
   token: string;
-  /** The socket the id is reached on now, or null while only reserved. */
-  socket: S | null;
-  /** When a reservation ends (meaningful while `socket` is null). */
+  /** The socket the id is reached on now. */
+  socket: S;
+}
+
+interface Reservation {
+  token: string;
+  /** When it ends. */
   until: number;
 }
 
 export class IdOwners<S> {
   readonly #options: IdOwnersOptions;
   readonly #now: () => number;
-  /** Live ids and reservations; reservations in the order they began (Map order). */
-  readonly #owners = new Map<string, Owner<S>>();
-  #reserved = 0;
+  /** Ids whose owner is connected. */
+  readonly #connected = new Map<string, Owner<S>>();
+  /**
+   * Ids waiting for their owner, in the order their grace began (Map order), and so
+   * in the order it ends: a sweep stops at the first still running, and never walks
+   * the connected ids (tens of thousands on a busy broker, every second).
+   */
+  readonly #reserved = new Map<string, Reservation>();
 
   constructor(options: IdOwnersOptions) {
     this.#options = options;
@@ -39,71 +48,55 @@ export class IdOwners<S> {
 
   /** Ids held by a connected client. */
   get connected(): number {
-    return this.#owners.size - this.#reserved;
+    return this.#connected.size;
   }
 
   /** Ids waiting for their owner to come back. */
   get reserved(): number {
-    return this.#reserved;
+    return this.#reserved.size;
   }
 
   /** Whether a client presenting `token` may use `id` now. */
   mayUse(id: string, token: string): boolean {
-    const owner = this.#current(id);
+    const owner = this.#connected.get(id) ?? this.#reservation(id);
     return owner === undefined || owner.token === token;
   }
 
   /** `socket` now reaches `id`, which `token` owns (call only after mayUse said yes). */
   attach(id: string, token: string, socket: S): void {
-    const owner = this.#current(id);
-    if (owner?.socket === null) this.#reserved -= 1;
-    // Re-inserted so that Map order stays the order reservations begin.
-    this.#owners.delete(id);
-    this.#owners.set(id, { token, socket, until: Infinity });
+    this.#reserved.delete(id);
+    this.#connected.set(id, { token, socket });
   }
 
   /** `socket` closed. If it was how `id` was reached, the id becomes reserved for a while. */
   detach(id: string, socket: S): void {
-    const owner = this.#owners.get(id);
+    const owner = this.#connected.get(id);
     if (owner === undefined || owner.socket !== socket) return;
-    this.#owners.delete(id);
-    this.#owners.set(id, { token: owner.token, socket: null, until: this.#now() + this.#options.graceMs });
-    this.#reserved += 1;
-    if (this.#reserved > this.#options.maxReserved) this.#dropOldestReservation();
+    this.#connected.delete(id);
+    this.#reserved.set(id, { token: owner.token, until: this.#now() + this.#options.graceMs });
+    if (this.#reserved.size > this.#options.maxReserved) this.#reserved.delete(this.#reserved.keys().next().value!);
   }
 
   /** The socket reaching `id`, if its owner is connected. */
   socketOf(id: string): S | undefined {
-    return this.#owners.get(id)?.socket ?? undefined;
+    return this.#connected.get(id)?.socket;
   }
 
   /** Forgets reservations whose grace period is over; stops at the first that still runs. */
   sweep(): void {
     const now = this.#now();
-    for (const [id, owner] of this.#owners) {
-      if (owner.socket !== null) continue;
-      if (owner.until > now) break; // reservations begin, and so end, in Map order
-      this.#owners.delete(id);
-      this.#reserved -= 1;
+    for (const [id, reservation] of this.#reserved) {
+      if (reservation.until > now) break;
+      this.#reserved.delete(id);
     }
   }
 
-  #current(id: string): Owner<S> | undefined {
-    const owner = this.#owners.get(id);
-    if (owner?.socket === null && owner.until <= this.#now()) {
-      this.#owners.delete(id);
-      this.#reserved -= 1;
+  #reservation(id: string): Reservation | undefined {
+    const reservation = this.#reserved.get(id);
+    if (reservation !== undefined && reservation.until <= this.#now()) {
+      this.#reserved.delete(id);
       return undefined;
     }
-    return owner;
-  }
-
-  #dropOldestReservation(): void {
-    for (const [id, owner] of this.#owners) {
-      if (owner.socket !== null) continue;
-      this.#owners.delete(id);
-      this.#reserved -= 1;
-      return;
-    }
+    return reservation;
   }
 }

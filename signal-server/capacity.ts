@@ -5,14 +5,21 @@
  * allow, keeping room for what else it serves, and no more: past its descriptors it
  * could not even accept a connection to say it is full.
  *
- * `npm run bench:broker` measures the cost of an idle peer (docs/benchmarks.md);
- * the budget here is several times that, for the bursts of a busy minute.
+ * `npm run bench:broker` measures the cost of an idle peer (docs/benchmarks.md,
+ * "Broker capacity"); the budgets here are several times that, for the bursts of a
+ * busy minute.
  */
 import fs from 'node:fs';
 import v8 from 'node:v8';
 
-/** Heap set aside per peer: measured idle peers take far less, a dial in flight more. */
+/** Heap set aside per peer: an idle one takes about 6.5 KiB, a dial in flight more. */
 export const HEAP_PER_PEER_BYTES = 32 * 1024;
+/**
+ * What the broker's one thread serves with room to spare: at 40,000 idle peers their
+ * heartbeats and `peer`'s walk of its registry every 300 ms take about 0.4 of a core
+ * of this class of machine, leaving the rest for people dialling. Past it, add a shard.
+ */
+export const PEERS_PER_THREAD = 40_000;
 /** Descriptors kept for the rest: HTTP connections for pages and assets, STUN, files. */
 const RESERVED_FILES_SHARE = 0.1;
 const MIN_RESERVED_FILES = 256;
@@ -31,7 +38,7 @@ export function maxPeersFor({ openFiles, heapBytes }: ProcessLimits): number {
   const byFiles = Number.isFinite(openFiles) ? openFiles - reserved : Infinity;
   // Half the heap for peers: the rest is the server itself, messages in flight, garbage.
   const byHeap = Math.floor(heapBytes / 2 / HEAP_PER_PEER_BYTES);
-  return Math.max(1, Math.min(byFiles, byHeap));
+  return Math.max(1, Math.min(byFiles, byHeap, PEERS_PER_THREAD));
 }
 
 export function processLimits(): ProcessLimits {

@@ -104,11 +104,12 @@ describe('loadConfig', () => {
 
 describe('maxPeersFor', () => {
   const GiB = 2 ** 30;
-  it('keeps a tenth of the file descriptors for the rest, and half the heap', () => {
+  it('keeps a tenth of the file descriptors for the rest, half the heap, and what one thread serves', () => {
     expect(maxPeersFor({ openFiles: 20_000, heapBytes: 4 * GiB })).toBe(18_000);
     expect(maxPeersFor({ openFiles: 1_024, heapBytes: 4 * GiB })).toBe(768);
-    expect(maxPeersFor({ openFiles: Infinity, heapBytes: 4 * GiB })).toBe(65_536);
-    expect(maxPeersFor({ openFiles: 1_048_576, heapBytes: 16 * GiB })).toBe(262_144);
+    expect(maxPeersFor({ openFiles: 40_000, heapBytes: 512 * 2 ** 20 })).toBe(8_192);
+    expect(maxPeersFor({ openFiles: Infinity, heapBytes: 4 * GiB })).toBe(40_000);
+    expect(maxPeersFor({ openFiles: 1_048_576, heapBytes: 16 * GiB })).toBe(40_000);
   });
 });
 

@@ -10,8 +10,9 @@
  *     that Ferry is busy);
  *   - in a sharded layout, only ids of this process's shard: the load balancer
  *     misrouting one is told to the client and logged, never a silent "not online";
- *   - ids whose token owns them (id-owners.ts), so a reload or a network change
- *     never hands a sender's id to someone else;
+ *   - ids whose token owns them: made from it (app/src/net/broker-ids.ts), or else
+ *     held by it first (id-owners.ts), so a reload, a network change or a fail-over
+ *     never hands a sender's id to someone else for good;
  *   - messages that passed parseClientMessage, within a per-address rate, and only
  *     to connected ids — messages for others are held here, bounded
  *     (held-messages.ts);
@@ -23,7 +24,7 @@ import type https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { ExpressPeerServer } from 'peer';
 import { BROKER_REFUSALS } from '../app/src/net/broker-refusals.ts';
-import { shardOf } from '../app/src/net/shards.ts';
+import { ownsPeerId, shardOf } from '../app/src/net/broker-ids.ts';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { BrokerLimits } from './broker-limits.ts';
 import type { Shards } from './config.ts';
@@ -197,7 +198,8 @@ class BrokerGuard extends EventEmitter {
     if (now - this.#misrouted.loggedAt >= MISROUTED_LOG_MS) {
       this.#options.log(
         `broker: ${this.#misrouted.count} client(s) of shard ${JSON.stringify(shard)} reached this process of shard ` +
-          `${JSON.stringify(shards.own)}: the load balancer must route /s/${shard}/ to shard ${shard}'s processes`,
+          `${JSON.stringify(shards.own)}: unless someone is making ids up, the load balancer is not routing ` +
+          `/s/${shard}/ to shard ${shard}'s processes`,
       );
       this.#misrouted = { count: 0, loggedAt: now };
     }
@@ -205,14 +207,18 @@ class BrokerGuard extends EventEmitter {
   }
 
   #accept(ws: WebSocket, request: http.IncomingMessage, address: string, id: string, token: string): void {
-    if (!this.#owners.mayUse(id, token)) {
+    // A token the id was made from owns it here whatever this process remembers: after
+    // a fail-over to a process that never saw the owner, someone else who read the id
+    // in a link may have asked first. Ids made before then are owned by who came first.
+    if (!ownsPeerId(id, token) && !this.#owners.mayUse(id, token)) {
       ws.send(JSON.stringify({ type: 'ID-TAKEN', payload: { msg: 'ID is taken' } }));
       ws.close();
       return;
     }
     // The owner is back while its old socket still looks open (a reload, or a phone
-    // that changed networks before the server noticed). That socket is dead: retire
-    // it first, or `peer` would adopt the new one silently, never answering OPEN.
+    // that changed networks before the server noticed), or someone else took the id
+    // while it was away. Either socket goes first, or `peer` would adopt the new one
+    // silently, never answering OPEN.
     this.#owners.socketOf(id)?.retire();
     const socket = new BrokerSocket(ws);
     this.#owners.attach(id, token, socket);

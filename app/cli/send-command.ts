@@ -4,7 +4,7 @@
  * as it comes, gets going and finishes, and serves until Ctrl-C, which ends the link
  * for every receiver.
  */
-import { newBrokerToken } from '../src/net/broker.ts';
+import { newBrokerToken } from '../src/net/broker-ids.ts';
 import { shareBroker } from '../src/net/share-broker.ts';
 import { newSenderKeys } from '../src/transfer/auth.ts';
 import { FileHashes } from '../src/transfer/file-hashes.ts';
@@ -47,7 +47,8 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
   const { sources, close } = fileSources(found);
   const { senderKey, signingKey } = newSenderKeys();
   const broker = shareBroker(server);
-  const keys = { peerId: await broker.newPeerId(), brokerToken: newBrokerToken(), secret: newSecret(), signingKey };
+  const brokerToken = newBrokerToken();
+  const keys = { peerId: await broker.newPeerId(brokerToken), brokerToken, secret: newSecret(), signingKey };
   let ended: EndReason | null = null;
   const logged = new Map<string, number>();
 

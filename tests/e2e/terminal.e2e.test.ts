@@ -174,8 +174,8 @@ describe('the terminal’s errors', () => {
     const sender = run('send', files[1]!.path, '--server', ferry.origin);
     const link = await sender.link();
     await sender.stop('SIGINT');
-    // The same link but for its sender's id, which nobody has ever held.
-    const nobody = link.replace(/\/#\/r\/[a-z0-9]+\//, '/#/r/nobodyholdsthisid0000/');
+    // The same link but for its sender's id (20 characters: no shard), which nobody has ever held.
+    const nobody = link.replace(/\/#\/r\/[a-z0-9]+\//, '/#/r/nobodyholdsthisid000/');
     expect(nobody).not.toBe(link);
     const receiver = run('receive', nobody, '--out', await newFolder());
     expect(await receiver.exited).toBe(EXIT.unreachable);

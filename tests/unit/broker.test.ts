@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { newPeerId } from '../../app/src/net/shards.ts';
+import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
 import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from '../../signal-server/broker-limits.ts';
 import type { ServerConfig } from '../../signal-server/config.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
@@ -188,6 +188,26 @@ describe('an id belongs to its token', () => {
   });
 });
 
+describe('an id made from its token', () => {
+  it('belongs to that token on any process: taken from whoever asked first, and kept from anyone else', async () => {
+    const server = await broker();
+    const token = newBrokerToken();
+    const id = peerIdFor('', token);
+    // As on a backup that never saw the owner: someone who read the id in a link asks first.
+    const squatter = await registered(server, id, { token: 'squatter', from: '127.0.0.2' });
+    const owner = await registered(server, id, { token, from: '127.0.0.3' });
+    await squatter.closed;
+    expect(owner.ws.readyState).toBe(WebSocket.OPEN);
+    const again = await connect(server, id, { token: 'squatter', from: '127.0.0.2' });
+    await expect.poll(() => again.received[0]).toMatchObject({ type: 'ID-TAKEN' });
+
+    // Messages for the id reach the owner.
+    const dialler = await registered(server, 'dialler', { from: '127.0.0.4' });
+    dialler.ws.send(JSON.stringify(offer(id)));
+    await expect.poll(() => owner.received.at(-1)).toMatchObject({ type: 'OFFER', src: 'dialler' });
+  });
+});
+
 describe('bounded resources', () => {
   it('holds messages for an absent id briefly, delivers them if it comes, and answers EXPIRE otherwise', async () => {
     const server = await broker({ holdMs: 500 });
@@ -343,27 +363,27 @@ describe('one shard of several', () => {
   it('takes ids of its own shard, and tells a client of another shard that it was misrouted, logging it once', async () => {
     const logged: string[] = [];
     const server = await broker({}, [], { shards }, (message) => logged.push(message));
-    const ownId = newPeerId('b');
+    const ownId = peerIdFor('b', newBrokerToken());
     const own = await registered(server, ownId);
-    const other = await connect(server, newPeerId('a'), { from: '127.0.0.2' });
+    const other = await connect(server, peerIdFor('a', newBrokerToken()), { from: '127.0.0.2' });
     expect(await refusal(other)).toEqual({ type: 'ERROR', payload: { msg: 'ferry:misrouted' } });
     // An id with no shard (a link from before sharding) lives on the first shard, not here.
-    const unsharded = await connect(server, newPeerId(), { from: '127.0.0.3' });
+    const unsharded = await connect(server, peerIdFor('', newBrokerToken()), { from: '127.0.0.3' });
     expect(await refusal(unsharded)).toEqual({ type: 'ERROR', payload: { msg: 'ferry:misrouted' } });
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatch(/shard "a" reached this process of shard "b".*\/s\/a\//);
 
     // Its own clients meet as ever.
-    const receiver = await registered(server, newPeerId('b'), { from: '127.0.0.4' });
+    const receiver = await registered(server, peerIdFor('b', newBrokerToken()), { from: '127.0.0.4' });
     receiver.ws.send(JSON.stringify(offer(ownId)));
     await expect.poll(() => own.received.at(-1)?.type).toBe('OFFER');
   });
 
   it('on the first shard, takes ids with no shard and ids it did not make', async () => {
     const server = await broker({}, [], { shards: { names: ['a', 'b'], own: 'a' } });
-    await registered(server, newPeerId());
+    await registered(server, peerIdFor('', newBrokerToken()));
     await registered(server, 'an-older-page', { from: '127.0.0.2' });
-    await registered(server, newPeerId('a'), { from: '127.0.0.3' });
+    await registered(server, peerIdFor('a', newBrokerToken()), { from: '127.0.0.3' });
   });
 
   it('names the shards in /api/config, and answers health checks', async () => {

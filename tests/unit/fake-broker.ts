@@ -4,7 +4,7 @@
  * the in-memory pair, with a real ReceiverSession at the far end. Time for the host's
  * own waits moves only when a test says so.
  */
-import { newPeerId } from '../../app/src/net/shards.ts';
+import { peerIdFor } from '../../app/src/net/broker-ids.ts';
 import type { AdmitOffer } from '../../app/src/net/peer-guard.ts';
 import type {
   ConnectionListener,
@@ -104,8 +104,8 @@ export class FakeBroker implements HostBroker {
     this.#iceLifetimeMs = iceLifetimeMs ?? null;
   }
 
-  async newPeerId(): Promise<string> {
-    return newPeerId('fake');
+  async newPeerId(token: string): Promise<string> {
+    return peerIdFor('fake', token);
   }
 
   async register(_peerId: string, _token: string, admit: AdmitOffer): Promise<HostPeer> {

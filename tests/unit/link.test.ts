@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newSenderKeys, proveReceiver, proveSender, sdpFingerprint, verifyReceiver, verifySender } from '../../app/src/transfer/auth.ts';
-import { newPeerId } from '../../app/src/net/shards.ts';
+import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
 import { fromBase64url, newSecret, parseRoute, shareLink } from '../../app/src/transfer/link.ts';
 import { displayName, safeFileName } from '../../app/src/transfer/names.ts';
 import { RateMeter } from '../../app/src/transfer/progress.ts';
@@ -10,13 +10,13 @@ describe('share links', () => {
     const secret = newSecret();
     expect(fromBase64url(secret).length).toBeGreaterThanOrEqual(16);
     expect(newSecret()).not.toBe(secret);
-    const link = shareLink('https://ferry.example', { peerId: newPeerId(), secret, senderKey: newSenderKeys().senderKey });
+    const link = shareLink('https://ferry.example', { peerId: peerIdFor('', newBrokerToken()), secret, senderKey: newSenderKeys().senderKey });
     expect(new URL(link).hash).toContain(secret);
   });
 
   it('carry the sender’s public key, never its signing key', () => {
     const keys = newSenderKeys();
-    const link = shareLink('https://ferry.example', { peerId: newPeerId(), secret: newSecret(), senderKey: keys.senderKey });
+    const link = shareLink('https://ferry.example', { peerId: peerIdFor('', newBrokerToken()), secret: newSecret(), senderKey: keys.senderKey });
     expect(link).toContain(keys.senderKey);
     expect(link).not.toContain(keys.signingKey);
     // Short enough for a QR code a phone reads at a glance.
@@ -24,7 +24,7 @@ describe('share links', () => {
   });
 
   it('round-trip through the route parser', () => {
-    const address = { peerId: newPeerId(), secret: newSecret(), senderKey: newSenderKeys().senderKey };
+    const address = { peerId: peerIdFor('', newBrokerToken()), secret: newSecret(), senderKey: newSenderKeys().senderKey };
     expect(parseRoute(new URL(shareLink('http://x', address)).hash)).toEqual({ view: 'receive', address });
   });
 

@@ -10,7 +10,7 @@ import { closeWebRtc, installWebRtc } from '../../app/cli/node-webrtc.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 import type { OpenConnection } from '../../app/src/net/broker.ts';
 import { newSenderKeys, verifyOfferTicket } from '../../app/src/transfer/auth.ts';
-import { newPeerId } from '../../app/src/net/shards.ts';
+import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
 import { newSecret, type ShareAddress } from '../../app/src/transfer/link.ts';
 
 // Collected from the first connection on, PeerJS's load-time probe included.
@@ -19,7 +19,7 @@ nodeDataChannel.initLogger('Info', (_level, message) => webRtcLog.push(message))
 
 await installWebRtc();
 // Only now: PeerJS must load after the globals are in place.
-const { BrokerError, describeConnection, newBrokerToken, openPeer } = await import('../../app/src/net/broker.ts');
+const { BrokerError, describeConnection, openPeer } = await import('../../app/src/net/broker.ts');
 const { dial, DialError } = await import('../../app/src/net/dial.ts');
 
 const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,9 +43,10 @@ afterAll(async () => {
 
 /** A sender registered as the share's peer id, admitting holders of its secret as share.svelte.ts does. */
 async function sharing(): Promise<{ address: ShareAddress; accepted: Promise<OpenConnection> }> {
-  const address = { peerId: newPeerId(), secret: newSecret(), senderKey: newSenderKeys().senderKey };
+  const token = newBrokerToken();
+  const address = { peerId: peerIdFor('', token), secret: newSecret(), senderKey: newSenderKeys().senderKey };
   const admit = (src: string, connectionId: string, ticket: string) => verifyOfferTicket(address.secret, src, connectionId, ticket);
-  const sender = await openPeer(origin, NO_SERVERS, { shard: '', id: address.peerId, token: newBrokerToken(), admit });
+  const sender = await openPeer(origin, NO_SERVERS, { shard: '', id: address.peerId, token, admit });
   peers.push(sender);
   // The first connection that opens: a dial that failed leaves one that never does.
   const accepted = new Promise<OpenConnection>((resolve, reject) => {
@@ -152,15 +153,23 @@ describe('PeerJS in Node', () => {
   }, 30_000);
 
   it('reports a share whose sender is not on the broker as sender-offline', async () => {
-    const nobody = { peerId: newPeerId(), secret: newSecret(), senderKey: newSenderKeys().senderKey };
+    const nobody = { peerId: peerIdFor('', newBrokerToken()), secret: newSecret(), senderKey: newSenderKeys().senderKey };
     const failure = await dial(origin, nobody, AbortSignal.timeout(15_000)).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(DialError);
     expect((failure as InstanceType<typeof DialError>).failure).toEqual({ code: 'sender-offline' });
   }, 20_000);
 
+  it('says the sender is not online for a link to a shard this server does not have, without trying', async () => {
+    const elsewhere = { peerId: peerIdFor('zz', newBrokerToken()), secret: newSecret(), senderKey: newSenderKeys().senderKey };
+    const before = server.brokerStats().sockets;
+    const failure = await dial(origin, elsewhere, AbortSignal.timeout(5_000)).catch((error: unknown) => error);
+    expect((failure as InstanceType<typeof DialError>).failure).toEqual({ code: 'sender-offline' });
+    expect(server.brokerStats().sockets).toBe(before);
+  });
+
   it('fails to join a broker that refuses the socket with a BrokerError, not an uncaught exception', async () => {
     // The broker answers a token that is not base-36 with 400.
-    const refused = openPeer(origin, NO_SERVERS, { shard: '', id: newPeerId(), token: 'not-base-36!' });
+    const refused = openPeer(origin, NO_SERVERS, { shard: '', id: peerIdFor('', newBrokerToken()), token: 'not-base-36!' });
     await expect(refused).rejects.toBeInstanceOf(BrokerError);
     await expect(refused).rejects.toMatchObject({ type: 'network' });
   });
@@ -169,8 +178,9 @@ describe('PeerJS in Node', () => {
     const full = await startServer({ host: '127.0.0.1', port: 0, iceServers: [], staticDir: '/nonexistent', maxPeers: 1 }, { log: () => {} });
     try {
       const fullOrigin = new URL(full.url).origin;
-      peers.push(await openPeer(fullOrigin, NO_SERVERS, { shard: '', id: newPeerId() }));
-      const refused = openPeer(fullOrigin, NO_SERVERS, { shard: '', id: newPeerId() });
+      const [first, second] = [newBrokerToken(), newBrokerToken()];
+      peers.push(await openPeer(fullOrigin, NO_SERVERS, { shard: '', id: peerIdFor('', first), token: first }));
+      const refused = openPeer(fullOrigin, NO_SERVERS, { shard: '', id: peerIdFor('', second), token: second });
       await expect(refused).rejects.toMatchObject({ name: 'BrokerError', type: 'busy', message: 'Ferry is busy, try again in a minute.' });
     } finally {
       await full.close();

@@ -26,7 +26,7 @@ let current: Sender | null = null;
  */
 async function sender(admitting = true): Promise<Sender> {
   const admit = (src: string, id: string, ticket: string) => verifyOfferTicket(SECRET, src, id, ticket);
-  const opening = openPeer('http://ferry.test', { iceServers: [], shards: [] }, { shard: '', id: SENDER_ID, ...(admitting && { admit }) });
+  const opening = openPeer('http://ferry.test', { iceServers: [], shards: [] }, { shard: '', id: SENDER_ID, token: 'sendertoken', ...(admitting && { admit }) });
   const broker = FakeWebSocket.latest!;
   broker.accept();
   const peer = await opening;

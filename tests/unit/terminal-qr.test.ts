@@ -2,7 +2,7 @@ import jsQR from 'jsqr';
 import { describe, expect, it } from 'vitest';
 import { QUIET_ZONE, terminalQr } from '../../app/cli/terminal-qr.ts';
 import { newSenderKeys } from '../../app/src/transfer/auth.ts';
-import { newPeerId } from '../../app/src/net/shards.ts';
+import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
 import { newSecret, shareLink } from '../../app/src/transfer/link.ts';
 
 const LIGHT_ON_DARK = '\u001b[97;40m';
@@ -14,7 +14,7 @@ const PIXELS_PER_MODULE = 4;
 const TERMINAL_MARGIN = 6;
 
 function link(origin: string): string {
-  return shareLink(origin, { peerId: newPeerId(), secret: newSecret(), senderKey: newSenderKeys().senderKey });
+  return shareLink(origin, { peerId: peerIdFor('', newBrokerToken()), secret: newSecret(), senderKey: newSenderKeys().senderKey });
 }
 
 /** The lines without their colour codes, which every line must set and reset. */

@@ -10,13 +10,13 @@ import type { Channel } from '../transfer/channel.ts';
 import { FailureError } from '../transfer/failure.ts';
 import { brokerRefusal } from './broker-refusals.ts';
 import { guardPeer, type AdmitOffer } from './peer-guard.ts';
-import { brokerPath, SHARD_NAME } from './shards.ts';
+import { brokerPath, SHARD_NAME } from './broker-ids.ts';
 
 export interface ClientConfig {
   iceServers: RTCIceServer[];
   /** Seconds the TURN credentials in `iceServers` stay valid, when there are any. */
   ttl?: number;
-  /** The server's shards (net/shards.ts); none when one process serves every id. */
+  /** The server's shards (net/broker-ids.ts); none when one process serves every id. */
   shards: string[];
 }
 
@@ -35,21 +35,12 @@ export async function fetchClientConfig(server: string, signal?: AbortSignal): P
   return typeof body.ttl === 'number' && body.ttl > 0 ? { iceServers, ttl: body.ttl, shards } : { iceServers, shards };
 }
 
-/**
- * A secret that makes a broker id ours: the broker keeps an id reserved for the token
- * that registered it for a while after it disconnects, so a sender that reloads or
- * changes networks gets its id back and nobody else can take it meanwhile.
- */
-export function newBrokerToken(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (byte) => (byte % 36).toString(36)).join('');
-}
-
 export interface PeerIdentity {
-  /** The shard whose broker to join (net/shards.ts): the one `id` is on. */
+  /** The shard whose broker to join (net/broker-ids.ts): the one `id` is on. */
   shard: string;
   id: string;
-  /** Owns `id` at the broker: the same on every reconnection. Defaults to PeerJS's own. */
-  token?: string;
+  /** Owns `id` at the broker (broker-ids.ts): the same on every reconnection. */
+  token: string;
   /** Offers of connections are passed on only where it accepts them (peer-guard.ts). */
   admit?: AdmitOffer;
 }
@@ -113,7 +104,7 @@ export function brokerErrorMessage(type: string): string {
     case 'busy':
       return 'Ferry is busy, try again in a minute.';
     case 'misrouted':
-      return 'The Ferry server sent this connection to the wrong place: its load balancer is set up wrong. Tell whoever runs it.';
+      return 'The Ferry server sent this connection to the wrong place: its load balancer is set up wrong. Tell whoever runs this Ferry.';
     default:
       return `Connection failed (${type}).`;
   }

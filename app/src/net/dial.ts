@@ -18,7 +18,7 @@ import { dialFailureMessage, type DialFailure } from './dial-failure.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
 import { offerTicket } from '../transfer/auth.ts';
 import { base64url, type ShareAddress } from '../transfer/link.ts';
-import { newPeerId, shardOf } from './shards.ts';
+import { newBrokerToken, peerIdFor, shardOf } from './broker-ids.ts';
 
 export interface DialTimes {
   /**
@@ -166,8 +166,12 @@ export function dial(
         if (settled) return;
         config = fetched;
         // Our id is on the sender's shard, so the broker that holds the sender holds us.
+        // A shard this server does not have (a link from elsewhere, a shard since
+        // removed) cannot hold the sender: say so rather than blame the network.
         const shard = shardOf(peerId) ?? '';
-        return openPeer(server, fetched, { shard, id: newPeerId(shard) }).then(connect);
+        if (shard !== '' && !fetched.shards.includes(shard)) return failWith({ code: 'sender-offline' });
+        const token = newBrokerToken();
+        return openPeer(server, fetched, { shard, id: peerIdFor(shard, token), token }).then(connect);
       })
       .catch(fail);
   });

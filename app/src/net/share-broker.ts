@@ -8,7 +8,7 @@ import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
 import type { ConnectionListener, HostBroker, HostPeer, IncomingConnection, OpenLine, PeerListener } from '../session/host-ports.ts';
 import { describeConnection, fetchClientConfig, openPeer, type ClientConfig } from './broker.ts';
-import { newPeerId, pickShard, shardOf } from './shards.ts';
+import { peerIdFor, pickShard, shardOf } from './broker-ids.ts';
 import { watchPath } from './connection-path.ts';
 import { DIAL_TIMES, hasRelay } from './dial.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
@@ -19,9 +19,10 @@ export function shareBroker(server: string): HostBroker {
     // The receiver gives up after DIAL_TIMES.totalMs from its own start; its offer
     // reaches us a little later.
     dialMs: DIAL_TIMES.totalMs,
-    async newPeerId() {
-      const shards = await fetchClientConfig(server).then((config) => config.shards, () => []);
-      return newPeerId(pickShard(shards));
+    async newPeerId(token) {
+      // Bounded: a server that does not answer must not hold up the share (nor Ctrl-C).
+      const shards = await fetchClientConfig(server, AbortSignal.timeout(DIAL_TIMES.serverMs)).then((config) => config.shards, () => []);
+      return peerIdFor(pickShard(shards), token);
     },
     async register(peerId, token, admit) {
       const config = await fetchClientConfig(server);

@@ -16,11 +16,12 @@ export interface HostBroker {
    */
   readonly dialMs: number;
   /**
-   * An id for a new share, on one of the server's shards (net/shards.ts), so that its
-   * link leads receivers to the broker that holds it. Never fails: a server out of
-   * reach gets an id without a shard, which the first shard serves.
+   * The id of a new share, owned through `token`, on one of the server's shards
+   * (net/broker-ids.ts), so that its link leads receivers to the broker that holds it.
+   * Never fails: a server out of reach gets an id without a shard, which the first
+   * shard serves.
    */
-  newPeerId(): Promise<string>;
+  newPeerId(token: string): Promise<string>;
   /**
    * Registers `peerId`, owned through `token` (the same on every registration of the
    * id), with fresh ICE servers; only offers `admit` accepts become connections.

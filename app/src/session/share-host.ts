@@ -29,7 +29,7 @@ export const RENEW_CHECK_MS = 60_000;
 /** What makes a share's link work: the id receivers dial, and the keys they and the broker check. */
 export interface ShareKeys {
   peerId: string;
-  /** Proves to the broker that `peerId` is ours (net/broker.ts newBrokerToken). */
+  /** Proves to the broker that `peerId` is ours (net/broker-ids.ts). */
   brokerToken: string;
   /** The link's secret, which receivers prove. */
   secret: string;

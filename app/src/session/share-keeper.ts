@@ -102,7 +102,7 @@ export interface ShareKeeperOptions {
   records: ShareRecords;
   /** The broker receivers reach the share through. */
   broker: HostBroker;
-  /** A fresh token that proves a share's id ours to the broker (net/broker.ts newBrokerToken). */
+  /** A fresh token that owns a share's id at the broker (net/broker-ids.ts newBrokerToken). */
   newBrokerToken: () => string;
   /** The Ferry server's origin, which the link points to. */
   origin: string;
@@ -223,9 +223,10 @@ export class ShareKeeper {
   /** A new share of `files`, under a new link, in place of any other. */
   async start(files: readonly FileSource[], { password, askFirst }: NewShareGate): Promise<void> {
     await this.end();
+    const brokerToken = this.#options.newBrokerToken();
     const record: ShareRecord = {
-      peerId: await this.#options.broker.newPeerId(),
-      brokerToken: this.#options.newBrokerToken(),
+      peerId: await this.#options.broker.newPeerId(brokerToken),
+      brokerToken,
       secret: newSecret(),
       ...newSenderKeys(),
       files: files.map(({ name, size, type, lastModified }) => ({ name, size, type, lastModified })),

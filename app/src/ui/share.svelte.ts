@@ -4,7 +4,7 @@
  * into runes, its failures put into words and its receivers' news into
  * notifications.
  */
-import { newBrokerToken } from '../net/broker.ts';
+import { newBrokerToken } from '../net/broker-ids.ts';
 import { shareBroker } from '../net/share-broker.ts';
 import type { ReceiverRow } from '../session/receiver-rows.ts';
 import { ShareKeeper, type ShareError, type ShareState, type ShareStatus } from '../session/share-keeper.ts';

@@ -1,17 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { brokerRefusal } from '../../app/src/net/broker-refusals.ts';
-import { brokerPath, newPeerId, pickShard, shardOf } from '../../app/src/net/shards.ts';
+import { brokerPath, newBrokerToken, ownsPeerId, peerIdFor, pickShard, shardOf } from '../../app/src/net/broker-ids.ts';
 import { newSenderKeys } from '../../app/src/transfer/auth.ts';
 import { newSecret, parseRoute, shareLink } from '../../app/src/transfer/link.ts';
 
+describe('ids owned by their token', () => {
+  it('makes the id from the token, so any broker can check who owns it', () => {
+    const token = newBrokerToken();
+    expect(token).toMatch(/^[a-z0-9]{24}$/);
+    expect(peerIdFor('', token)).toBe(peerIdFor('', token));
+    expect(ownsPeerId(peerIdFor('', token), token)).toBe(true);
+    expect(ownsPeerId(peerIdFor('b', token), token)).toBe(true);
+    expect(ownsPeerId(peerIdFor('', token), newBrokerToken())).toBe(false);
+    expect(peerIdFor('', newBrokerToken())).not.toBe(peerIdFor('', newBrokerToken()));
+  });
+
+  it('lets no token own an id Ferry did not make, nor a random one from before', () => {
+    expect(ownsPeerId('sender-id', 'sender')).toBe(false);
+    expect(ownsPeerId('abcdefghijklmnopqrst', 'abcdefghijklmnopqrst')).toBe(false);
+  });
+});
+
 describe('shards in ids', () => {
-  it('writes the shard before 20 random characters, and reads it back', () => {
+  it('writes the shard before the 20 characters, and reads it back', () => {
     for (const shard of ['', 'a', 'eu1', 'x'.repeat(16)]) {
-      const id = newPeerId(shard);
+      const id = peerIdFor(shard, newBrokerToken());
       expect(id).toHaveLength(shard.length + 20);
       expect(shardOf(id)).toBe(shard);
     }
-    expect(newPeerId('a')).not.toBe(newPeerId('a'));
   });
 
   it('reads no shard from ids Ferry did not make', () => {
@@ -21,7 +37,7 @@ describe('shards in ids', () => {
   });
 
   it('keeps links in their form: a link to a sharded id opens as any other', () => {
-    const address = { peerId: newPeerId('x'.repeat(16)), secret: newSecret(), senderKey: newSenderKeys().senderKey };
+    const address = { peerId: peerIdFor('x'.repeat(16), newBrokerToken()), secret: newSecret(), senderKey: newSenderKeys().senderKey };
     const link = shareLink('https://ferry.example', address);
     expect(link).toMatch(/^https:\/\/ferry\.example\/#\/r\/[a-z0-9]{36}\//);
     expect(parseRoute(new URL(link).hash)).toEqual({ view: 'receive', address });

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHARD_NAME } from '../app/src/net/shards.ts';
+import { SHARD_NAME } from '../app/src/net/broker-ids.ts';
 import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.ts';
 import { maxPeersFor, processLimits } from './capacity.ts';
 import { bare } from './ip-address.ts';
@@ -45,7 +45,7 @@ export interface ServerConfig {
   shards?: Shards;
 }
 
-/** The shards of a sharded layout (app/src/net/shards.ts) and the one this process serves. */
+/** The shards of a sharded layout (app/src/net/broker-ids.ts) and the one this process serves. */
 export interface Shards {
   /** Every shard, in order: new shares go to one of them; ids with no shard belong to the first. */
   names: string[];
@@ -292,8 +292,14 @@ export function isLoopback(host: string): boolean {
  * password in FERRY_ICE_SERVERS goes to every visitor as it is and never expires:
  * anyone can copy it out of /api/config and relay whatever they like through it.
  */
-export function configWarnings(config: Pick<ServerConfig, 'iceServers' | 'stun'>): string[] {
+export function configWarnings(config: Pick<ServerConfig, 'iceServers' | 'stun' | 'shards' | 'trustedProxies'>): string[] {
   const warnings: string[] = [];
+  if (config.shards && (config.trustedProxies?.size ?? 0) === 0) {
+    warnings.push(
+      'FERRY_SHARDS is set but FERRY_TRUSTED_PROXIES is not: behind a load balancer every visitor then counts as ' +
+        'its one address, and the per-address limits turn people away. List the load balancer\'s address.',
+    );
+  }
   if (config.stun && isLoopback(config.stun.host)) {
     warnings.push(
       `STUN answers on ${config.stun.host} only, so devices elsewhere cannot use it. On a server (also behind a ` +

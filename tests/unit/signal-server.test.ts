@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { maxPeersFor, processLimits } from '../../signal-server/capacity.ts';
-import { ConfigError, loadConfig, type ServerConfig } from '../../signal-server/config.ts';
+import { ConfigError, configWarnings, loadConfig, type ServerConfig } from '../../signal-server/config.ts';
 import type { ClientIceConfig } from '../../signal-server/ice.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 
@@ -99,6 +99,12 @@ describe('loadConfig', () => {
       [{ FERRY_SHARDS: 'a,' + 'x'.repeat(17), FERRY_SHARD: 'a' }, /not a shard name/],
     ];
     for (const [env, message] of bad) expect(() => loadConfig([], env)).toThrow(message);
+  });
+
+  it('warns when shards run without a trusted load balancer, whose address every visitor would then share', () => {
+    const sharded = { FERRY_SHARDS: 'a,b', FERRY_SHARD: 'a', FERRY_STUN_PORT: '0' };
+    expect(configWarnings(loadConfig([], sharded))).toEqual([expect.stringMatching(/FERRY_TRUSTED_PROXIES is not/)]);
+    expect(configWarnings(loadConfig([], { ...sharded, FERRY_TRUSTED_PROXIES: '127.0.0.1' }))).toEqual([]);
   });
 });
 

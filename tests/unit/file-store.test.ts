@@ -129,25 +129,27 @@ function hooked<T extends object>(target: T, around: Around): T {
  */
 function killableDisk(limit = Infinity): { disk: Disk; stop(): void; stopped: Promise<void> } {
   let begun = 0;
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let dead = false;
+  /** Operations the disk was already carrying out: a killed process's writes still land. */
+  const inFlight = new Set<Promise<unknown>>();
+  // Stopped once those have landed, as they would have before anyone looks at the folder again.
+  const stop = () => {
+    dead = true;
+    void Promise.allSettled([...inFlight]).then(() => resolveStopped());
+  };
   const disk = hooked(nodeDisk, (_operation, args, proceed) => {
     if (dead || ++begun > limit) {
-      dead = true;
       stop();
       return new Promise(() => {});
     }
-    return proceed(args);
+    const operation = proceed(args);
+    inFlight.add(operation);
+    void operation.finally(() => inFlight.delete(operation)).catch(() => {});
+    return operation;
   });
-  return {
-    disk,
-    stopped,
-    stop: () => {
-      dead = true;
-      stop();
-    },
-  };
+  return { disk, stopped, stop };
 }
 
 function diskFailure(code: string): Error {

@@ -99,10 +99,7 @@ export class ShardedFerry {
   /** Ends a process the hard way: no goodbye to anyone, as when a machine dies. */
   async kill(name: ProcessName): Promise<void> {
     const child = this.#children.get(name);
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    if (child) await killed(child);
   }
 
   /** `show stat` of the load balancer: each backend's servers. */
@@ -147,14 +144,7 @@ export class ShardedFerry {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      [...this.#children.values()].map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }),
-    );
+    await Promise.all([...this.#children.values()].map(killed));
   }
 
   #spawn(name: string, command: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -166,6 +156,14 @@ export class ShardedFerry {
     this.#children.set(name, child);
     return child;
   }
+}
+
+/** Resolves once `child` is gone, sending it SIGKILL if it is not yet. */
+async function killed(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
 }
 
 /** A port nothing listens on now, on `host`. */

@@ -29,7 +29,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A fresh secret that owns a broker id: 24 random letters and digits. */
 export function newBrokerToken(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (byte) => ALPHABET[byte % ALPHABET.length]).join('');
+  return letters(crypto.getRandomValues(new Uint8Array(24)));
 }
 
 /** The id on `shard` ('' = no shard) that `token` owns. */
@@ -65,7 +65,10 @@ export function pickShard(shards: readonly string[]): string {
 }
 
 function digest(token: string): string {
-  const hash = sha256(new TextEncoder().encode(token));
-  // 256 % 36 leaves a slight bias, which costs a fraction of a bit of the 103.
-  return Array.from(hash.subarray(0, PEER_ID_DIGEST_LENGTH), (byte) => ALPHABET[byte % ALPHABET.length]).join('');
+  return letters(sha256(new TextEncoder().encode(token)).subarray(0, PEER_ID_DIGEST_LENGTH));
+}
+
+/** One letter or digit per byte: 256 % 36 leaves a slight bias, a fraction of a bit of each. */
+function letters(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => ALPHABET[byte % ALPHABET.length]).join('');
 }

@@ -28,6 +28,11 @@ export class FakeChannel extends EventTarget implements Channel {
   messagesSent = 0;
   readonly #queue: Uint8Array[] = [];
   #pumping = false;
+  /** Bytes this end has handed to its peer. */
+  #delivered = 0;
+  /** Set by holdAfter(): the link stops carrying once this many bytes have been delivered. */
+  #holdAt = Infinity;
+  #onHeld: (() => void) | null = null;
 
   constructor(
     readonly maxMessageSize: number,
@@ -62,6 +67,31 @@ export class FakeChannel extends EventTarget implements Channel {
     if (this.#queue.length === 0) this.#teardown();
   }
 
+  /**
+   * Resolves once `bytes` (counted from the start) have reached the peer, and from then
+   * on carries nothing until release(): frames sent meanwhile wait in the queue, as on a
+   * stalled network path. This is how a test stands a transfer at a point, however fast
+   * the machine.
+   */
+  holdAfter(bytes: number): Promise<void> {
+    this.#holdAt = bytes;
+    return new Promise((resolve) => {
+      this.#onHeld = resolve;
+      if (this.#held) resolve();
+    });
+  }
+
+  /** Carries on after holdAfter(). */
+  release(): void {
+    this.#holdAt = Infinity;
+    this.#onHeld = null;
+    if (this.#queue.length > 0) this.#schedule();
+  }
+
+  get #held(): boolean {
+    return this.#delivered >= this.#holdAt;
+  }
+
   /** The network path is gone: both ends close at once, queued messages are lost. */
   drop(): void {
     this.#teardown();
@@ -83,9 +113,9 @@ export class FakeChannel extends EventTarget implements Channel {
 
   #carry(): void {
     this.#pumping = false;
-    if (this.readyState === 'closed') return;
+    if (this.readyState === 'closed' || this.#held) return;
     let budget = this.bytesPerTick;
-    while (budget > 0 && this.#queue.length > 0) {
+    while (budget > 0 && this.#queue.length > 0 && !this.#held) {
       const frame = this.#queue.shift()!;
       budget -= frame.byteLength;
       const above = this.bufferedAmount > this.bufferedAmountLowThreshold;
@@ -93,8 +123,10 @@ export class FakeChannel extends EventTarget implements Channel {
       const delivered = this.tamper(frame);
       const event = Object.assign(new Event('message'), { data: delivered.buffer.slice(delivered.byteOffset, delivered.byteOffset + delivered.byteLength) });
       this.peer.dispatchEvent(event);
+      this.#delivered += frame.byteLength;
       if (above && this.bufferedAmount <= this.bufferedAmountLowThreshold) this.dispatchEvent(new Event('bufferedamountlow'));
     }
+    if (this.#held) return this.#onHeld?.();
     if (this.#queue.length > 0) this.#schedule();
     else if (this.readyState === 'closing') this.#teardown();
   }

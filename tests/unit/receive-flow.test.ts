@@ -100,32 +100,47 @@ function sender(files: FileSource[]): Sender {
 
 const flows: ReceiveFlow<MemoryStore>[] = [];
 afterEach(() => flows.splice(0).forEach((flow) => flow.close()));
+/** Who wants to hear of each flow's changes (see until). */
+const watchers = new WeakMap<ReceiveFlow<MemoryStore>, Set<() => void>>();
 
 function receiver(from: Sender, book: Book, extra: Partial<ConstructorParameters<typeof ReceiveFlow<MemoryStore>>[0]> = {}) {
   const done: string[] = [];
+  /** Every phase the flow passed through, however briefly. */
+  const phases: string[] = [];
+  const watching = new Set<() => void>();
   const flow: ReceiveFlow<MemoryStore> = new ReceiveFlow({
     address: from.address,
     dial: (signal) => from.dial(signal),
     book,
     device: 'Tests on Node',
-    onchange: () => {},
+    onchange: () => {
+      if (phases.at(-1) !== flow.state.phase) phases.push(flow.state.phase);
+      watching.forEach((check) => check());
+    },
     ondone: (snapshot) => done.push(snapshot.state),
     times: TIMES,
     ...extra,
   });
+  watchers.set(flow, watching);
   flows.push(flow);
-  return { flow, done };
+  return { flow, done, phases };
 }
 
-/** Resolves once the flow's state satisfies `predicate`, checking as it changes. */
+/**
+ * Resolves once `predicate` holds, checked on every change the flow reports, so a state
+ * however brief is seen. The time limit only turns a hang into a readable failure.
+ */
 function until(flow: ReceiveFlow<MemoryStore>, predicate: () => boolean, what: string, ms = 5000): Promise<void> {
+  const watching = watchers.get(flow)!;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`never ${what}; status ${flow.status}`)), ms);
     const check = () => {
-      if (!predicate()) return setTimeout(check, 2);
+      if (!predicate()) return;
+      watching.delete(check);
       clearTimeout(timer);
       resolve();
     };
+    const timer = setTimeout(() => (watching.delete(check), reject(new Error(`never ${what}; status ${flow.status}`))), ms);
+    watching.add(check);
     check();
   });
 }
@@ -176,17 +191,12 @@ describe('receiving a share through ReceiveFlow', () => {
     const files = FILES();
     const from = sender(files);
     from.cutAt = CUT_AT;
-    const { flow } = receiver(from, memoryBook());
-    const phases: string[] = [];
+    const { flow, phases } = receiver(from, memoryBook());
     await flow.connect();
     await until(flow, () => flow.status === 'waiting', 'waited for Download');
     flow.download();
-    await until(
-      flow,
-      () => (phases.push(flow.state.phase), flow.status === 'done'),
-      'finished after the drop',
-    );
-    expect(phases).toContain('reconnecting');
+    await until(flow, () => flow.status === 'done', 'finished after the drop');
+    expect(phases).toEqual(['connecting', 'session', 'reconnecting', 'session']);
     expect(from.dials).toBe(2);
     expectReceived(flow.store!, files);
     const total = files.reduce((sum, file) => sum + file.size, 0);
@@ -280,19 +290,20 @@ describe('receiving a share through ReceiveFlow', () => {
   it('hangs up a line that opens after the flow was closed', async () => {
     const from = sender(FILES());
     let hungUp = false;
-    let dialling = false;
+    let dialled!: () => void;
+    const dialling = new Promise<void>((resolve) => (dialled = resolve));
     let open!: () => void;
     const opened = new Promise<void>((resolve) => (open = resolve));
     const { flow } = receiver(from, memoryBook(), {
       dial: async (signal) => {
-        dialling = true;
+        dialled();
         await opened;
         const line = await from.dial(signal);
         return { ...line, hangUp: () => ((hungUp = true), line.hangUp()) };
       },
     });
     const connecting = flow.connect();
-    await until(flow, () => dialling, 'dialled');
+    await dialling;
     flow.close();
     open();
     await connecting;

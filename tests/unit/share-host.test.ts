@@ -253,9 +253,8 @@ describe('admission', () => {
     const abandoned = broker.peer.offer(new FakeConnection('b'));
     const silent = broker.peer.offer(new FakeConnection('c'));
     silent.iceStarted = true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-
-    expect([abandoned.closed, silent.closed]).toEqual([true, true]);
+    // Both are given up when their dial time runs out.
+    await expect.poll(() => [abandoned.closed, silent.closed]).toEqual([true, true]);
     expect(host.state.failedAttempts).toBe(2);
     expect(host.state.receivers).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeControl } from '../../app/src/transfer/frames.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import type { EndReason } from '../../app/src/transfer/messages.ts';
-import { endedSnapshot, ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
+import { ReceiverSession, storedSnapshot, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { channelPair } from './fake-channel.ts';
 import { memoryStore } from './memory-store.ts';
 import { newLinkKeys, randomFile, receiverPrints, sha256, wire } from './transfer-harness.ts';
@@ -111,7 +111,7 @@ describe('a transfer whose link ended on an earlier visit', () => {
     const store = memoryStore(files);
     store.verified[0] = 'f'.repeat(64);
     const ranges = [[[0, 10]], [[0, 5]]] as [number, number][][];
-    const snapshot = endedSnapshot(files, { ...store, ranges: (file) => ranges[file]! }, 'stopped');
+    const snapshot = storedSnapshot(files, { ...store, ranges: (file) => ranges[file]! }, 'stopped');
     expect(snapshot).toMatchObject({
       state: 'ended',
       ended: 'stopped',

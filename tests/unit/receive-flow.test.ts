@@ -244,16 +244,69 @@ describe('receiving a share through ReceiveFlow', () => {
     expectReceived(kept, files);
   });
 
-  it('remembers that the sender ended the link, and says so next time without calling', async () => {
-    const from = sender(FILES());
+  it('opens a finished transfer from storage on a later visit, calling nobody', async () => {
+    const files = FILES();
+    const from = sender(files);
     const book = memoryBook();
-    const first = receiver(from, book);
+    const first = receiver(from, book, { times: { ...TIMES, recordIntervalMs: 0 } });
     await first.flow.connect();
     await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
     first.flow.download();
     await until(first.flow, () => first.flow.status === 'done', 'finished');
+    await first.flow.stop();
+    // The sender's page is closed, and the server with it.
+    from.online = false;
+    const dials = from.dials;
+    const again = receiver(from, book);
+    await again.flow.connect();
+    expect(again.flow.status).toBe('done');
+    expect(from.dials).toBe(dials);
+    expect(again.flow.state.snapshot).toMatchObject({ files: files.map(({ name }) => expect.objectContaining({ name })), outcomes: ['verified', 'verified', 'verified'] });
+    expect(again.done).toEqual([]); // not news: nothing to notify about
+    expectReceived(again.flow.store!, files);
+  });
+
+  it('shows what is stored while the sender is out of reach, then fetches only the rest', async () => {
+    const files = [randomFile('small.txt', 900), randomFile('big.bin', 6 * 1024 * 1024 + 17)];
+    const from = sender(files);
+    from.cutAt = CUT_AT;
+    const book = memoryBook();
+    const first = receiver(from, book, { times: { ...TIMES, backoffMs: [60_000] } });
+    await first.flow.connect();
+    await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
+    first.flow.download();
+    await until(first.flow, () => first.flow.status === 'reconnecting', 'dropped');
+    await first.flow.stop();
+
+    from.online = false;
+    const later = receiver(from, book);
+    await later.flow.connect();
+    expect(later.flow.state.phase).toBe('offline');
+    const held = later.flow.state.held!;
+    expect(held.files.map((file) => file.name)).toEqual(['small.txt', 'big.bin']);
+    expect(held.outcomes).toEqual(['verified', 'pending']);
+    expect(held.progress.bytes).toBeGreaterThan(900);
+    expect(sha256(later.flow.store!.bytes(0))).toBe(sha256(files[0]!.bytes));
+
+    from.online = true;
+    const sentBefore = from.sent();
+    await later.flow.connect();
+    await until(later.flow, () => later.flow.status === 'done', 'finished');
+    expectReceived(later.flow.store!, files);
+    expect(from.sent() - sentBefore).toBeLessThanOrEqual(files[1]!.size - held.progress.bytes + 900 + RESUME_BOUND);
+  });
+
+  it('remembers that the sender ended the link, and says so next time without calling', async () => {
+    const from = sender(FILES());
+    from.cutAt = CUT_AT;
+    const book = memoryBook();
+    const first = receiver(from, book, { times: { ...TIMES, backoffMs: [60_000] } });
+    await first.flow.connect();
+    await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
+    first.flow.download();
+    await until(first.flow, () => first.flow.status === 'reconnecting', 'dropped');
     from.ended = 'stopped';
-    first.flow.close();
+    await first.flow.stop();
     const again = receiver(from, book);
     await again.flow.connect();
     await until(again.flow, () => again.flow.status === 'ended', 'heard the link ended');

@@ -3,7 +3,9 @@
  * end: reach the sender, run a ReceiverSession over durable storage, and keep going
  * when the connection drops — redial with backoff and ask only for what is missing.
  * Opening the same link again (a reload, a second run of the terminal client)
- * resumes the same way, from what the transfer book remembers.
+ * resumes the same way, from what the transfer book remembers. What is already on
+ * the device is shown from storage before any dial, and a transfer whose files are
+ * all here never dials at all: received files stay the receiver's, sender or not.
  *
  * Free of frameworks and browser globals: the web page mirrors `state` into runes,
  * the terminal prints it, and unit tests drive it over an in-memory channel.
@@ -12,7 +14,7 @@ import type { Channel } from '../transfer/channel.ts';
 import type { Fingerprints } from '../transfer/auth.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import type { FileDescription } from '../transfer/messages.ts';
-import { endedSnapshot, ReceiverSession, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
+import { ReceiverSession, storedSnapshot, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import type { ReceiveStore } from '../transfer/store.ts';
 import type { Shortfall } from '../transfer/room.ts';
 import { newTransfer, newTransferId, type TransferRecord } from './transfer-record.ts';
@@ -93,6 +95,12 @@ export interface ReceiveState {
   /** The error of the last dial that failed since `connect`, which says whose side the trouble is on. */
   lastDialError: { error: unknown } | null;
   snapshot: ReceiverSnapshot | null;
+  /**
+   * What this device already holds of an earlier visit's transfer, read from storage
+   * before dialling (state 'connecting': the rest is still to come). Shown while no
+   * session has the list of files, so a sender out of reach never hides what is here.
+   */
+  held: ReceiverSnapshot | null;
   /** The sender's files changed since this transfer began (these did): start over, or keep what is stored? */
   changed: readonly string[] | null;
   /** Download was asked for and could not start. */
@@ -111,6 +119,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     gaveUp: false,
     lastDialError: null,
     snapshot: null,
+    held: null,
     changed: null,
     blocked: null,
     kept: false,
@@ -159,7 +168,10 @@ export class ReceiveFlow<S extends ReceiveStore> {
     return this.#record;
   }
 
-  /** Reaches the sender, or says from what is stored that its link ended. */
+  /**
+   * Shows what is stored of an earlier visit, then reaches the sender for the rest —
+   * unless every file is here already, or the sender ended the link.
+   */
   async connect(): Promise<void> {
     this.close();
     this.#set({ phase: 'connecting', trouble: null, gaveUp: false, lastDialError: null, changed: null });
@@ -179,22 +191,26 @@ export class ReceiveFlow<S extends ReceiveStore> {
         this.#accepted = true;
       }
     }
+    const record = this.#record;
+    const held = record && (await this.#readStored(record));
     // Closed (or connected again) while we looked.
     if (attempt !== this.#attempt) return;
-    if (this.#record?.ended) return this.#showEnded(this.#record);
+    // Final without a call: the sender ended the link on an earlier visit, or every file is here.
+    if (held && held.state !== 'connecting') return this.#set({ phase: 'session', snapshot: held, held });
+    if (held) this.#set({ held });
     await this.#dial();
   }
 
-  /** The sender ended this link on an earlier visit: say so from what is stored, without calling again. */
-  async #showEnded(record: TransferRecord): Promise<void> {
-    const reason = record.ended!.reason;
-    this.#set({ phase: 'session' });
+  /** What is stored of `record`, opening its store; null when storage cannot be read. */
+  async #readStored(record: TransferRecord): Promise<ReceiverSnapshot | null> {
+    const ended = record.ended?.reason ?? null;
     try {
-      this.#store = await this.#options.book.open(record);
-      this.#set({ snapshot: endedSnapshot(record.files, this.#store, reason) });
+      this.#store ??= await this.#options.book.open(record);
+      return storedSnapshot(record.files, this.#store, ended);
     } catch (error) {
       console.warn('cannot read what was received', error);
-      this.#set({ snapshot: endedSnapshot(record.files, { ranges: () => [], isVerified: () => false }, reason) });
+      // The link's end is known from the record alone; anything else is worth a call.
+      return ended ? storedSnapshot(record.files, { ranges: () => [], isVerified: () => false }, ended) : null;
     }
   }
 
@@ -227,6 +243,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     if (this.#record) await this.#options.book.delete(this.#record);
     this.#keep(null);
     this.#store = null;
+    this.#set({ held: null });
   }
 
   /** Stops: hangs up and dials no more. What is stored stays. */

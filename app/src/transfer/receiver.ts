@@ -591,17 +591,20 @@ export function storedSummary(
 }
 
 /**
- * The snapshot of a transfer whose link ended on an earlier visit, from what is
- * stored: shown at once, without calling a sender that would only say it again.
+ * A transfer as this device holds it, read from storage without a connection: what a
+ * receiver shows at once, whoever can be reached. Its state says what is final —
+ * 'ended' when the sender ended the link on an earlier visit (`ended`), 'done' when
+ * every file is here and verified — or 'connecting' while the rest is still to come.
  */
-export function endedSnapshot(
+export function storedSnapshot(
   files: readonly FileDescription[],
   store: Pick<ReceiveStore, 'ranges' | 'isVerified'>,
-  reason: EndReason,
+  ended: EndReason | null = null,
 ): ReceiverSnapshot {
   const { outcomes, stored, total } = storedSummary(files, store);
+  const complete = outcomes.every((outcome) => outcome === 'verified');
   return {
-    state: 'ended',
+    state: ended ? 'ended' : complete ? 'done' : 'connecting',
     files,
     outcomes,
     progress: { bytes: stored, total, rate: 0, eta: null },
@@ -610,7 +613,7 @@ export function endedSnapshot(
     failure: null,
     error: null,
     disconnected: false,
-    ended: reason,
+    ended,
     filesChanged: null,
   };
 }

@@ -44,6 +44,11 @@ export class Receive {
   /** Which way the bytes travel on the current (or last) connection. */
   path = $state.raw<ConnectionPath | null>(null);
   snapshot = $state.raw<ReceiverSnapshot | null>(null);
+  /**
+   * The files to list and save: the session's, or, while no session has the list (the
+   * sender is out of reach, or still being dialled), what this device already holds.
+   */
+  listed = $state.raw<ReceiverSnapshot | null>(null);
   /** Something that stopped Download or Save from working. */
   notice = $state.raw<Phrase | null>(null);
   /** The sender's files changed since this transfer began (these did): start over, or keep what is stored? */
@@ -84,6 +89,7 @@ export class Receive {
   #mirror(state: ReceiveState): void {
     this.phase = state.phase;
     this.snapshot = state.snapshot;
+    this.listed = state.snapshot && state.snapshot.files.length > 0 ? state.snapshot : state.held;
     this.changed = state.changed;
     this.kept = state.kept;
     this.state = this.#flow.status;
@@ -158,11 +164,11 @@ export class Receive {
   }
 
   #verified(): number[] {
-    return (this.snapshot?.outcomes ?? []).flatMap((outcome, index) => (outcome === 'verified' ? [index] : []));
+    return (this.listed?.outcomes ?? []).flatMap((outcome, index) => (outcome === 'verified' ? [index] : []));
   }
 
   #saveable(index: number): Saveable | null {
-    const file = this.snapshot?.files[index];
+    const file = this.listed?.files[index];
     const store = this.#flow.store;
     const record = this.#flow.record;
     if (!file || !store || !record) return null;

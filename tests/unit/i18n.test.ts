@@ -5,7 +5,8 @@ import { en } from '../../app/src/ui/i18n/en.ts';
 import { ProtocolError } from '../../app/src/transfer/errors.ts';
 import { FailureError, failureMessage, type Failure } from '../../app/src/transfer/failure.ts';
 import { StorageFullError } from '../../app/src/transfer/store.ts';
-import { errorText, failureText } from '../../app/src/ui/i18n/errors.ts';
+import { dialHeadline, errorText, failureText } from '../../app/src/ui/i18n/errors.ts';
+import { retryCanHelp, type DialFailure } from '../../app/src/net/dial-failure.ts';
 import { plural, ru } from '../../app/src/ui/i18n/ru.ts';
 import { formatBytes, formatEta, formatRate } from '../../app/src/ui/format.ts';
 
@@ -143,5 +144,18 @@ describe('failures from below the UI', () => {
     expect(errorText(new FailureError({ code: 'server-unreachable' }))(ru)).toBe(ru.errors.serverUnreachable);
     expect(errorText(new ProtocolError('malformed message: x'))(ru)).toBe(ru.errors.protocol('malformed message: x'));
     expect(errorText(new Error('something odd'))(ru)).toBe('something odd');
+  });
+
+  it('say a browser without WebRTC is the trouble, not the server, and that trying again cannot help', () => {
+    // As dial.ts throws it (matched by name: PeerJS stays out of unit tests).
+    const dialError = (failure: DialFailure) => Object.assign(new Error(failure.code), { name: 'DialError', failure });
+    const noWebRtc = dialError({ code: 'no-webrtc' });
+    expect(dialHeadline(noWebRtc)(en)).toBe('This browser cannot make direct connections');
+    expect(dialHeadline(noWebRtc)(ru)).toBe(ru.receive.noWebRtc);
+    expect(errorText(noWebRtc)(en)).toMatch(/^Ferry needs WebRTC, which this browser lacks or has turned off\. Open the link in Chrome/);
+    expect(retryCanHelp({ code: 'no-webrtc' })).toBe(false);
+    expect(dialHeadline(dialError({ code: 'server-unreachable' }))(en)).toBe(en.receive.serverTrouble);
+    expect(retryCanHelp({ code: 'server-unreachable' })).toBe(true);
+    expect(retryCanHelp({ code: 'sender-offline' })).toBe(true);
   });
 });

@@ -16,6 +16,8 @@ export type RelayOutcome =
   | 'tried';
 
 export type DialFailure =
+  /** This browser (or runtime) has no WebRTC: no attempt can succeed, here or later. */
+  | { code: 'no-webrtc' }
   | { code: 'server-unreachable' }
   | { code: 'sender-offline' }
   | { code: 'sender-silent' }
@@ -27,6 +29,8 @@ export type DialFailure =
 /** The failure in plain English, for logs and the terminal client (the page words it through i18n). */
 export function dialFailureMessage(failure: DialFailure): string {
   switch (failure.code) {
+    case 'no-webrtc':
+      return 'This runtime cannot make direct connections: it has no WebRTC.';
     case 'server-unreachable':
       return failureMessage(failure);
     case 'sender-offline':
@@ -44,4 +48,9 @@ export function dialFailureMessage(failure: DialFailure): string {
     case 'broker':
       return `The Ferry server refused the connection (${failure.type}).`;
   }
+}
+
+/** Whether dialling again may go differently: not when the browser itself cannot connect. */
+export function retryCanHelp(failure: DialFailure): boolean {
+  return failure.code !== 'no-webrtc';
 }

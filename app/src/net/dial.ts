@@ -19,6 +19,7 @@ import { FERRY_CONNECTION } from './peer-guard.ts';
 import { offerTicket } from '../transfer/auth.ts';
 import { base64url, type ShareAddress } from '../transfer/link.ts';
 import { newBrokerToken, peerIdFor, shardOf } from './broker-ids.ts';
+import { canConnectDirectly } from './webrtc-support.ts';
 
 export interface DialTimes {
   /**
@@ -66,6 +67,8 @@ export function dial(
   signal: AbortSignal,
   times: DialTimes = DIAL_TIMES,
 ): Promise<Dialled> {
+  // Said at once: PeerJS would only fail later, in words about the server.
+  if (!canConnectDirectly()) return Promise.reject(new DialError({ code: 'no-webrtc' }));
   return new Promise((resolve, reject) => {
     let peer: Peer | null = null;
     let settled = false;

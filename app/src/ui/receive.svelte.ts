@@ -4,7 +4,8 @@
  * save them, one by one, into a folder, or as a ZIP.
  */
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
-import { dial } from '../net/dial.ts';
+import { dial, DialError } from '../net/dial.ts';
+import { retryCanHelp } from '../net/dial-failure.ts';
 import { ReceiveFlow, type Blocked, type Phase, type ReceiveState } from '../session/receive-flow.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
@@ -55,6 +56,8 @@ export class Receive {
   changed = $state.raw<readonly string[] | null>(null);
   /** Something of this transfer is kept on this device (there is something to delete). */
   kept = $state(false);
+  /** Whether trying again may help: not when this browser cannot connect at all. */
+  retryHelps = $state(true);
   /** The value of the transfer-status element. */
   state = $state<ReceiverState | 'reconnecting'>('connecting');
 
@@ -94,6 +97,8 @@ export class Receive {
     this.kept = state.kept;
     this.state = this.#flow.status;
     this.problem = troublePhrase(state);
+    const dialError = state.lastDialError?.error;
+    this.retryHelps = !(dialError instanceof DialError && !retryCanHelp(dialError.failure));
     this.headline = state.lastDialError
       ? dialHeadline(state.lastDialError.error)
       : state.gaveUp

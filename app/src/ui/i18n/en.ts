@@ -67,6 +67,8 @@ export const en = {
     dropHere: 'Drop files or a folder here, or',
     choose: 'Choose files',
     hint: 'You get a link and a QR code. The files go straight from this browser to whoever opens it.',
+    noWebRtc:
+      'This browser cannot send files: Ferry needs WebRTC, which it lacks or has turned off. Use Chrome, Firefox, Edge or Safari; if this is one of those, a setting or a privacy add-on may have disabled WebRTC.',
     nothingPicked: 'Nothing to send: the selection had no files.',
     sharedLost: 'The shared files did not reach Ferry. Open Ferry once more and choose them here.',
     sharedNoFiles: 'Only files can be shared to Ferry.',
@@ -172,6 +174,7 @@ export const en = {
     noConnection: 'No connection',
     senderSilent: 'The sender is not answering',
     serverTrouble: 'Cannot reach the Ferry server',
+    noWebRtc: 'This browser cannot make direct connections',
     cannotConnect: (reason: string) => `Could not connect to the sender: ${reason}`,
     gaveUp: (problem: string) => `${problem} What was received is kept: try again when the sender is back.`,
     dropped: 'The sender went away or the connection dropped; waiting for it to come back.',
@@ -259,6 +262,8 @@ export const en = {
     },
     lostServer: 'Lost contact with the Ferry server. Check your network connection.',
     noWebRtc: 'This browser cannot make direct connections (WebRTC is missing or disabled).',
+    noWebRtcAdvice:
+      'Ferry needs WebRTC, which this browser lacks or has turned off. Open the link in Chrome, Firefox, Edge or Safari; if it is one of those, a setting or a privacy add-on may have disabled WebRTC.',
     idTaken: 'This share’s id is already in use on the server.',
     serverBusy: 'Ferry is busy, try again in a minute.',
     misrouted:

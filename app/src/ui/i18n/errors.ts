@@ -64,6 +64,8 @@ export function brokerText(type: string): Phrase {
 export function dialText(failure: DialFailure): Phrase {
   return (t) => {
     switch (failure.code) {
+      case 'no-webrtc':
+        return t.errors.noWebRtcAdvice;
       case 'server-unreachable':
         return t.errors.serverUnreachable;
       case 'sender-offline':
@@ -84,6 +86,8 @@ export function dialText(failure: DialFailure): Phrase {
 export function dialHeadline(error: unknown): Phrase {
   const failure = dialFailure(error);
   switch (failure?.code) {
+    case 'no-webrtc':
+      return (t) => t.receive.noWebRtc;
     case 'sender-offline':
       return (t) => t.receive.senderOffline;
     case 'sender-silent':

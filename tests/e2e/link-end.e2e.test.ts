@@ -2,7 +2,7 @@
  * Links that end, between two Chromium instances: the sender stops sharing while a
  * download runs, and a link that expires after the first complete download.
  */
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   bytesReceived,
@@ -17,35 +17,9 @@ import {
   useFerry,
   waitForState,
 } from './harness.ts';
+import { holdReads, PROGRESS_LAG } from './held-reads.ts';
 
 const ferry = useFerry();
-
-/**
- * The sender's page reads no more of its files once it has read `limit` bytes: the
- * download stays mid-way until the test acts, however fast the machine. The page asks
- * its reading worker for files (files/file-reads.ts), so requests past the limit are
- * never passed on; reads on the page itself, where there is no worker, are held too.
- */
-async function holdReadsAfter(context: BrowserContext, limit: number): Promise<void> {
-  await context.addInitScript((limit: number) => {
-    let given = 0;
-    const post = Worker.prototype.postMessage;
-    Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: never[]) {
-      const blobs = (message as { blobs?: unknown } | null)?.blobs;
-      if (Array.isArray(blobs)) {
-        if (given >= limit) return;
-        given += blobs.reduce((sum: number, blob: Blob) => sum + blob.size, 0);
-      }
-      return post.call(this, message, ...rest);
-    };
-    const read = Blob.prototype.arrayBuffer;
-    Blob.prototype.arrayBuffer = function (this: Blob) {
-      if (given >= limit) return new Promise<ArrayBuffer>(() => {});
-      given += this.size;
-      return read.call(this);
-    };
-  }, limit);
-}
 
 /** The reason the receiver's page gives for a link that ended, once it shows one. */
 async function untilEnded(page: Page, reason: string): Promise<void> {
@@ -72,10 +46,11 @@ async function opens(link: string): Promise<Page> {
 
 describe('links that end', () => {
   it('stopping while a download runs: the receiver is told, keeps what it has and does not call again; a later one is told at once', async () => {
-    const file = await randomFixture(ferry.dir, 'stopped.bin', 8 * MiB);
+    const file = await randomFixture(ferry.dir, 'stopped.bin', 32 * MiB);
     const { context: senderContext, page: sender } = await newPage(ferry.senderBrowser);
-    await holdReadsAfter(senderContext, 4 * MiB);
     const link = await share(sender, ferry.origin, [file.path]);
+    // The download stays mid-way until the test acts, however fast the machine.
+    await sender.evaluate(holdReads, MiB + PROGRESS_LAG);
     const receiver = await opens(link);
     await waitForState(receiver, 'waiting', 30_000);
     await receiver.getByTestId('download').click();

@@ -1,0 +1,66 @@
+/**
+ * Holding a sending page's file reads, so that a test catches a transfer at a point
+ * of its choosing however fast or slow the machine: once the page has read its limit,
+ * no more bytes can go until the test releases them. Waiting for a progress figure
+ * instead races the transfer (a fast machine finishes before the test acts).
+ *
+ * The page asks its reading worker for files (app/src/files/file-reads.ts): requests
+ * past the limit wait in the page, and so do reads on the page itself, where there is
+ * no worker. Both are looked up at each read, so the hold can be put into a page that
+ * is already loaded, before its transfer starts; reloading the page drops it.
+ *
+ * Use the functions through the page: `sender.evaluate(holdReads, limit)` (Playwright
+ * and Puppeteer alike), then `sender.evaluate(releaseReads)`.
+ */
+import { MiB } from './fixtures.ts';
+
+/**
+ * How far below the hold a test may wait for the receiver's figure. A receiving page
+ * shows its progress at most every 100 ms (transfer/receiver.ts), so once the bytes
+ * stop, what it shows can trail what it holds by up to 100 ms of transfer: 16 MiB is
+ * 100 ms at 160 MiB/s, five times the fastest raw channel measured here.
+ */
+export const PROGRESS_LAG = 16 * MiB;
+
+declare global {
+  interface Window {
+    /** Releases the held reads and every later one; says how many bytes were read before. */
+    __releaseReads?: () => number;
+  }
+}
+
+/** Runs in the sending page: from now on its file reads pass until `limit` bytes have been read, then wait. */
+export function holdReads(limit: number): void {
+  let given = 0;
+  let held: (() => void)[] | null = [];
+  const pass = (bytes: number, go: () => void) => {
+    if (held && given >= limit) return void held.push(go);
+    given += bytes;
+    go();
+  };
+  window.__releaseReads = () => {
+    const read = given;
+    const waiting = held ?? [];
+    held = null;
+    waiting.forEach((go) => go());
+    return read;
+  };
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: never[]) {
+    const blobs = (message as { blobs?: unknown } | null)?.blobs;
+    if (!Array.isArray(blobs)) return post.call(this, message, ...rest);
+    pass(
+      blobs.reduce((sum: number, blob: Blob) => sum + blob.size, 0),
+      () => post.call(this, message, ...rest),
+    );
+  };
+  const read = Blob.prototype.arrayBuffer;
+  Blob.prototype.arrayBuffer = function (this: Blob) {
+    return new Promise<ArrayBuffer>((resolve, reject) => pass(this.size, () => void read.call(this).then(resolve, reject)));
+  };
+}
+
+/** Runs in the sending page: lets its held reads go, and all that follow; returns the bytes it had read. */
+export function releaseReads(): number {
+  return window.__releaseReads?.() ?? 0;
+}

@@ -11,6 +11,7 @@ import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from '../../signal-server/br
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 import { launchBrowser } from './browsers.ts';
 import { sha256File, tempDir } from './fixtures.ts';
+import { holdReads, PROGRESS_LAG } from './held-reads.ts';
 
 export { launchBrowser, launchIsolatedBrowser, launchProfileBrowser } from './browsers.ts';
 export { MiB, randomFixture, sha256File, tempDir, type Fixture } from './fixtures.ts';
@@ -245,28 +246,38 @@ export interface Started {
   link: string;
 }
 
-/**
- * The sender shares `files`; a receiver in the other browser opens the link and
- * presses Download. `prepare` runs on the receiver's page before it opens the link.
- */
-export async function startTransfer(
-  bench: Bench,
-  files: string[],
-  prepare?: (receiver: Page, context: BrowserContext) => Promise<void>,
-): Promise<Started> {
+export interface TransferOptions {
+  /** Runs on the receiver's page before it opens the link. */
+  prepare?: (receiver: Page, context: BrowserContext) => Promise<void>;
+  /**
+   * Holds the sender's reads past this many bytes (held-reads.ts) and returns once the
+   * receiver shows more than it: the transfer stays there until the test releases the
+   * sender's reads, however fast the machine.
+   */
+  holdAt?: number;
+}
+
+/** The sender shares `files`; a receiver in the other browser opens the link and presses Download. */
+export async function startTransfer(bench: Bench, files: string[], { prepare, holdAt }: TransferOptions = {}): Promise<Started> {
   const { context: senderContext, page: sender } = await newPage(bench.senderBrowser);
   const link = await share(sender, bench.origin, files);
+  if (holdAt !== undefined) await sender.evaluate(holdReads, holdAt + PROGRESS_LAG);
   const { context: receiverContext, page: receiver } = await newPage(bench.receiverBrowser);
   await prepare?.(receiver, receiverContext);
   await receiver.goto(link);
   await waitForState(receiver, 'waiting', 20_000);
   await receiver.getByTestId('download').click();
+  if (holdAt !== undefined) await untilReceived(receiver, holdAt);
   return { sender, senderContext, receiver, receiverContext, link };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resolves once the receiver reports more than `bytes` received. */
+/**
+ * Resolves once the receiver reports more than `bytes` received. Before acting on a
+ * transfer there, hold the sender's reads past it (held-reads.ts): a transfer left
+ * running may finish before the test acts.
+ */
 export function untilReceived(receiver: Page, bytes: number, timeout = 120_000): Promise<void> {
   return expect.poll(() => bytesReceived(receiver), { timeout, interval: 100 }).toBeGreaterThan(bytes);
 }

@@ -15,6 +15,7 @@ import {
   useFerry,
   type Fixture,
 } from './harness.ts';
+import { holdReads, PROGRESS_LAG, releaseReads } from './held-reads.ts';
 import { SLACK, useLargeFile } from './resume-steps.ts';
 import { Terminal } from './terminal.ts';
 
@@ -130,11 +131,14 @@ describe('the terminal and the browser, both ways', () => {
     const file = large.current;
     const { page } = await newPage(ferry.senderBrowser);
     const link = await share(page, ferry.origin, [file.path]);
+    await page.evaluate(holdReads, file.size / 2 + PROGRESS_LAG);
     const folder = await newFolder();
     const first = run('receive', link, '--out', folder);
-    // Piped, the progress comes as a line every tenth.
-    await first.until(/\b50%/, 120_000);
+    // Piped, the progress comes as a line each time it reaches another tenth, with
+    // the figure it has then: held past half way, it prints one in the fifties.
+    await first.until(/\b5\d%/, 120_000);
     expect(await first.stop('SIGKILL')).toBe('SIGKILL');
+    await page.evaluate(releaseReads);
     const again = run('receive', link, '--out', folder);
     expect(await again.exited).toBe(EXIT.ok);
     expect(again.output).toMatch(/Resuming: \d+/);
@@ -149,10 +153,12 @@ describe('the terminal and the browser, both ways', () => {
     const file = large.current;
     const { page } = await newPage(ferry.senderBrowser);
     const link = await share(page, ferry.origin, [file.path]);
+    await page.evaluate(holdReads, 0.3 * file.size + PROGRESS_LAG);
     const folder = await newFolder();
     const first = run('receive', link, '--out', folder);
-    await first.until(/\b30%/, 120_000);
+    await first.until(/\b3\d%/, 120_000);
     expect(await first.stop('SIGINT')).toBe(EXIT.interrupted);
+    await page.evaluate(releaseReads);
     expect(first.output).toMatch(/Stopped\. .* is kept in .*run the same command again to resume/);
     expect(await readdir(folder)).toContain('resume.bin.ferry-part');
     const again = run('receive', link, '--out', folder);

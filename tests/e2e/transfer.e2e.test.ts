@@ -14,9 +14,9 @@ import {
   waitForState,
   type Fixture,
   startTransfer,
-  untilReceived,
   useFerry,
 } from './harness.ts';
+import { holdReads, releaseReads } from './held-reads.ts';
 
 const ferry = useFerry();
 
@@ -99,12 +99,15 @@ describe('sending by link between two Chromium instances', () => {
     const file = await randomFixture(ferry.dir, 'shared.bin', 48 * MiB);
     const { page: sender } = await newPage(ferry.senderBrowser);
     const link = await share(sender, ferry.origin, [file.path]);
+    // Neither can finish before the other has started.
+    await sender.evaluate(holdReads, 8 * MiB);
     const receivers = await Promise.all([newPage(ferry.receiverBrowser), newPage(ferry.receiverBrowser)]);
     await Promise.all(receivers.map(({ page }) => page.goto(link)));
     await Promise.all(receivers.map(({ page }) => waitForState(page, 'waiting', 20_000)));
     await Promise.all(receivers.map(({ page }) => page.getByTestId('download').click()));
-    // Both are under way at once before either finishes.
+    // Both are under way at once.
     await expect.poll(() => statusOf(sender).evaluateAll((els) => els.filter((el) => el.getAttribute('data-state') === 'transferring').length)).toBe(2);
+    await sender.evaluate(releaseReads);
     await Promise.all(receivers.map(({ page }) => waitForState(page, 'done')));
     for (const { page } of receivers) await expectSavedIntact(page, [file]);
     await expect.poll(() => statusOf(sender).evaluateAll((els) => els.map((el) => el.getAttribute('data-state')))).toEqual(['done', 'done']);
@@ -112,9 +115,8 @@ describe('sending by link between two Chromium instances', () => {
   });
 
   it('tells the receiver when the sender’s tab closes mid-transfer, and waits for it', async () => {
-    const file = await randomFixture(ferry.dir, 'interrupted.bin', 150 * MiB);
-    const { sender, receiver } = await startTransfer(ferry, [file.path]);
-    await untilReceived(receiver, 10 * MiB);
+    const file = await randomFixture(ferry.dir, 'interrupted.bin', 48 * MiB);
+    const { sender, receiver } = await startTransfer(ferry, [file.path], { holdAt: 8 * MiB });
     await sender.close();
     await waitForState(receiver, 'reconnecting', 15_000);
     await expect(statusOf(receiver).innerText()).resolves.toMatch(/sender went away/i);
@@ -122,9 +124,8 @@ describe('sending by link between two Chromium instances', () => {
   });
 
   it('notices a sender that vanishes without hanging up (renderer crash)', async () => {
-    const file = await randomFixture(ferry.dir, 'crashed.bin', 150 * MiB);
-    const { sender, senderContext: context, receiver } = await startTransfer(ferry, [file.path]);
-    await untilReceived(receiver, 10 * MiB);
+    const file = await randomFixture(ferry.dir, 'crashed.bin', 48 * MiB);
+    const { sender, senderContext: context, receiver } = await startTransfer(ferry, [file.path], { holdAt: 8 * MiB });
     // No pagehide, no orderly close: the peer just stops answering.
     const cdp = await context.newCDPSession(sender);
     void cdp.send('Page.crash').catch(() => {});

@@ -27,6 +27,7 @@ import {
   waitForState,
   type Fixture,
 } from './harness.ts';
+import { holdReads, PROGRESS_LAG, releaseReads } from './held-reads.ts';
 import { SLACK } from './resume-steps.ts';
 
 const ferry = useFerry();
@@ -44,8 +45,8 @@ beforeAll(async () => {
   await writeFile(notes, '# Notes\n');
   const sha = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
   const small = await Promise.all([text, notes].map(async (file) => ({ path: file, size: (await readFile(file)).length, sha256: await sha(file) })));
-  // Large enough to interrupt at 40% with room to spare, small enough to stay quick.
-  files = [...small, await randomFixture(ferry.dir, names[2]!, 32 * MiB)];
+  // Large enough to hold at 40% with room for the page's progress to trail (held-reads.ts), small enough to stay quick.
+  files = [...small, await randomFixture(ferry.dir, names[2]!, 64 * MiB)];
   firefox = await launchFirefox(new URL(ferry.origin).hostname, downloads);
 });
 
@@ -73,16 +74,18 @@ describe('Chromium and Firefox ESR', () => {
   it('Chromium sends, Firefox receives, reloads at about 40%, resumes and downloads every file intact', async () => {
     const { page: sender } = await newPage(ferry.senderBrowser);
     const link = await share(sender, ferry.origin, files.map((file) => file.path));
+    await sender.evaluate(holdReads, 0.4 * total() + PROGRESS_LAG);
     const receiver = await firefoxPage();
     await receiver.goto(link);
     await waitForFirefoxState(receiver, 'waiting', 30_000);
     await receiver.click('[data-testid=download]');
     await expect.poll(() => firefoxBytes(receiver), { timeout: 60_000, interval: 100 }).toBeGreaterThan(0.4 * total());
     await receiver.reload();
-    // Resumes by itself, from what it had stored.
+    // Resumes by itself, from what it had stored; held until the hint, shown only while the transfer runs, is seen.
     await expect
       .poll(() => receiver.$eval('[data-testid=resumed]', (hint) => hint.textContent).catch(() => null), { timeout: 30_000, interval: 100 })
-      .toMatch(/Resumed at [3-9]\d%/);
+      .toMatch(/Resumed at [3-6]\d%/);
+    await sender.evaluate(releaseReads);
     await waitForFirefoxState(receiver, 'done');
 
     const saves = await receiver.$$('[data-testid=save]');
@@ -105,6 +108,8 @@ describe('Chromium and Firefox ESR', () => {
     await pick();
     await expect.poll(() => sender.$eval('[data-testid=share-link]', (input) => (input as HTMLInputElement).value).catch(() => ''), { timeout: 15_000 }).toMatch(/#\/r\//);
     const link = await sender.$eval('[data-testid=share-link]', (input) => (input as HTMLInputElement).value);
+    // The reload below drops the hold.
+    await sender.evaluate(holdReads, 0.4 * total() + PROGRESS_LAG);
 
     const { page: receiver } = await newPage(ferry.receiverBrowser);
     await receiver.goto(link);

@@ -21,6 +21,7 @@ import {
   waitForState,
   type Fixture,
 } from './harness.ts';
+import { holdReads, PROGRESS_LAG, releaseReads } from './held-reads.ts';
 import { ShardedFerry } from './sharded-ferry.ts';
 
 const HOST = process.env.FERRY_TEST_HOST;
@@ -135,6 +136,8 @@ describe('two shards behind HAProxy, each with a backup', () => {
 
   it('loses shard a’s primary mid-transfer: the transfer finishes, the share moves to the backup, shard b never notices', async () => {
     const big = await shareOn('a', large);
+    // Held past a quarter until the primary is gone, so it goes mid-transfer however fast the machine.
+    await big.page.evaluate(holdReads, 50 * MiB + PROGRESS_LAG);
     await Promise.all([watchBroker(big.page), watchBroker(shardB.page)]);
     const shardBTotal = (await serverStat('shard_b/b1')).total;
 
@@ -144,6 +147,7 @@ describe('two shards behind HAProxy, each with a backup', () => {
       await untilReceived(receiver, 50 * MiB);
       killedAt = performance.now();
       await ferry.kill('a1');
+      await big.page.evaluate(releaseReads);
       // The sender's page loses the broker and gets it back, through the backup.
       await expect.poll(() => brokerHistory(big.page), { timeout: FAIL_OVER_MS }).toContain('reconnecting');
       await expect.poll(() => brokerState(big.page), { timeout: FAIL_OVER_MS, interval: 50 }).toBe('online');

@@ -126,6 +126,33 @@ describe('Ferry as an installable app', () => {
     }
   });
 
+  it('opens what a phone received from its home list and saves it, with the sender gone and the server out of reach', async () => {
+    const files = [await randomFixture(ferry.dir, 'IMG_2041.jpg', 300 * 1024), await randomFixture(ferry.dir, 'plan.pdf', 20_000)];
+    const { page: sender, context: senderContext } = await newPage(ferry.senderBrowser);
+    const link = await share(sender, ferry.origin, files.map((file) => file.path));
+    const { browser, link: network } = await launchIsolatedBrowser(ferry.dir, ferry.origin);
+    try {
+      const { page: receiver } = await newPage(browser, phone());
+      await receiver.goto(link);
+      await untilControlled(receiver);
+      await waitForState(receiver, 'waiting', 20_000);
+      await receiver.getByTestId('download').tap();
+      await waitForState(receiver, 'done');
+
+      // Phones discard background tabs and laptops close: the sender is gone, and the server is out of reach.
+      await senderContext.close();
+      await network(false);
+      await receiver.goto(ferry.origin);
+      await receiver.getByTestId('stored-transfers').getByRole('link', { name: 'Open' }).tap();
+      await waitForState(receiver, 'done', 15_000);
+      expect(await receiver.locator('.files li .name').allInnerTexts()).toEqual(['IMG_2041.jpg', 'plan.pdf']);
+      const saved = await saveAll(receiver);
+      expect(saved.map(({ name, sha256 }) => ({ name, sha256 }))).toEqual(files.map((file) => ({ name: path.basename(file.path), sha256: file.sha256 })));
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('takes two files shared from another app, offers them by link, and the receiver saves them one by one or as a ZIP', async () => {
     const files = [await randomFixture(ferry.dir, 'holiday photo.jpg', 3 * MiB + 7), await randomFixture(ferry.dir, 'notes.txt', 4321)];
     const { page: sender } = await newPage(ferry.senderBrowser);

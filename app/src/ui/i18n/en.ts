@@ -162,7 +162,10 @@ export const en = {
     saveNamed: (name: string) => `Save ${name}`,
     checking: 'checking…',
     damaged: 'damaged, fetching again',
-    download: 'Download',
+    /** The one thing to do when the files are offered: what, and how much. */
+    download: (n: number, size: string) => `Download ${files(n)} · ${size}`,
+    /** The status while the files wait for Download: ready, not waiting on someone else. */
+    ready: 'Ready to download',
     saveAll: 'Save all, one by one',
     saveZip: 'Save all as one ZIP',
     saveLimit: (limit: string) =>

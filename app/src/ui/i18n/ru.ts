@@ -167,7 +167,8 @@ export const ru: Messages = {
     saveNamed: (name: string) => `Сохранить ${name}`,
     checking: 'проверка…',
     damaged: 'повреждён, загружаем заново',
-    download: 'Скачать',
+    download: (n: number, size: string) => `Скачать ${files(n)} · ${size}`,
+    ready: 'Готово к скачиванию',
     saveAll: 'Сохранить все по одному',
     saveZip: 'Сохранить все одним ZIP',
     saveLimit: (limit: string) =>

@@ -7,6 +7,7 @@
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { holdReads, releaseReads } from './held-reads.ts';
 import { MiB, newPage, pageErrors, phone, randomFixture, share, useFerry, waitForState } from './harness.ts';
 
 const ferry = useFerry();
@@ -68,6 +69,41 @@ async function largeText(page: Page): Promise<void> {
 }
 
 const heading = (page: Page) => page.locator('h1').innerText();
+
+/*
+ * What the stylesheet should make of a view, measured from the browser's own layout,
+ * so that a rule the CSS parser dropped shows here.
+ */
+
+/** Whether the transfer's progress bar spans its card, as a thumb-wide bar on a phone should. */
+function progressFillsCard(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const progress = document.querySelector('[data-testid=transfer-status] progress')!;
+    const card = progress.closest('.card')!;
+    const style = getComputedStyle(card);
+    const content = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return Math.abs(progress.getBoundingClientRect().width - content) <= 1;
+  });
+}
+
+/** The space between the share's expiry choice and the Stop sharing button below it, in CSS px. */
+function spaceAboveStop(page: Page): Promise<number> {
+  return page.evaluate(
+    () => document.querySelector('[data-testid=stop-sharing]')!.getBoundingClientRect().top - document.querySelector('[data-testid=expiry]')!.getBoundingClientRect().bottom,
+  );
+}
+
+/** The colour a page's `.error` text is painted in, against the stylesheet's --error. */
+function errorColours(page: Page) {
+  return page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = getComputedStyle(document.documentElement).getPropertyValue('--error');
+    document.body.append(probe);
+    const expected = getComputedStyle(probe).color;
+    probe.remove();
+    return { shown: getComputedStyle(document.querySelector('.error')!).color, expected };
+  });
+}
 
 /**
  * Records the page's screen wake locks as the real API hands them out: how many
@@ -184,6 +220,7 @@ describe('Ferry on a phone', () => {
     await expect.poll(() => heading(page)).toBe('Готово к отправке');
     await page.getByRole('button', { name: 'Копировать ссылку' }).waitFor();
     await expectPhoneFriendly(context, page);
+    expect(await spaceAboveStop(page)).toBeGreaterThanOrEqual(8);
 
     await largeText(page);
     expect(await layoutProblems(page)).toEqual([]);
@@ -199,7 +236,12 @@ describe('Ferry on a phone', () => {
     expect(await wakeLocks(receiver.page)).toEqual({ held: 0, log: [] });
     await expectPhoneFriendly(receiver.context, receiver.page);
 
+    // Held a MiB in, so the view can be measured while the files move.
+    await sender.page.evaluate(holdReads, MiB);
     await receiver.page.getByTestId('download').click();
+    await waitForState(receiver.page, 'transferring', 60_000);
+    expect(await progressFillsCard(receiver.page)).toBe(true);
+    await sender.page.evaluate(releaseReads);
     await waitForState(receiver.page, 'done', 120_000);
     await waitForState(sender.page, 'done', 20_000);
 
@@ -236,6 +278,39 @@ describe('Ferry on a phone', () => {
     await expect.poll(() => notifications(receiver.page)).toEqual(['Файлы получены: Получен 1 файл, контрольные суммы совпали.']);
     await expect.poll(() => notifications(sender.page)).toEqual([expect.stringMatching(/^Files sent: Chrome \d+ on Android \(self-reported\) has every file\.$/)]);
     await Promise.all([sender.context.close(), receiver.context.close()]);
+  });
+
+  it('paints a damaged link’s explanation in the error colour', async () => {
+    const { context, page } = await phonePage(ferry.receiverBrowser, 'en-US');
+    await page.goto(`${ferry.origin}/#/r/cut-short`);
+    await page.getByTestId('bad-link').waitFor();
+    const { shown, expected } = await errorColours(page);
+    expect(shown).toBe(expected);
+    expect(shown).not.toBe(await page.evaluate(() => getComputedStyle(document.body).color));
+    await context.close();
+  });
+
+  it('tells a browser without WebRTC so, on the home page and on a link, with no Try again that cannot help', async () => {
+    const file = await randomFixture(ferry.dir, 'for-nobody.txt', 100);
+    const sender = await newPage(ferry.senderBrowser);
+    const link = await share(sender.page, ferry.origin, [file.path]);
+    const { context, page } = await phonePage(ferry.receiverBrowser, 'en-US');
+    // As a browser built without WebRTC, or one a privacy add-on stripped of it.
+    await context.addInitScript(() => {
+      for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel', 'RTCSessionDescription', 'RTCIceCandidate']) {
+        delete (window as unknown as Record<string, unknown>)[name];
+      }
+    });
+    await page.goto(ferry.origin);
+    await expect(page.getByTestId('no-webrtc').innerText()).resolves.toMatch(/^This browser cannot send files: Ferry needs WebRTC/);
+    expect(await page.getByText('Choose files').count()).toBe(0);
+
+    await page.goto(link);
+    await waitForState(page, 'error', 20_000);
+    await expect(page.getByTestId('transfer-status').innerText()).resolves.toMatch(/^This browser cannot make direct connections\s+Ferry needs WebRTC/);
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    expect(await page.getByText('Cannot reach the Ferry server').count()).toBe(0);
+    await Promise.all([context.close(), sender.context.close()]);
   });
 
   it('raised no page errors', () => {

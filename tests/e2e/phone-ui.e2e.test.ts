@@ -241,9 +241,14 @@ describe('Ferry on a phone', () => {
     await receiver.page.getByTestId('download').click();
     await waitForState(receiver.page, 'transferring', 60_000);
     expect(await progressFillsCard(receiver.page)).toBe(true);
+    // Both tabs say how far it is, for a person looking at another tab.
+    await expect.poll(() => receiver.page.title()).toMatch(/^\d{1,2}% · Ferry$/);
+    await expect.poll(() => sender.page.title()).toMatch(/^\d{1,2}% · Ferry$/);
     await sender.page.evaluate(releaseReads);
     await waitForState(receiver.page, 'done', 120_000);
     await waitForState(sender.page, 'done', 20_000);
+    await expect.poll(() => receiver.page.title()).toBe('Готово · Ferry');
+    await expect.poll(() => sender.page.title()).toBe('Done · Ferry');
 
     for (const { page } of [receiver, sender]) {
       await expect.poll(async () => (await wakeLocks(page)).held).toBe(0);

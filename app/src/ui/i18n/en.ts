@@ -27,6 +27,9 @@ export const en = {
   tag: 'en',
   app: {
     title: 'Ferry — send files by link',
+    /** The tab's title while files move, and once they have. */
+    titleProgress: (percent: number) => `${count(percent)}% · Ferry`,
+    titleDone: 'Done · Ferry',
     tagline: 'Files go straight from browser to browser. Nothing is uploaded.',
     home: 'Ferry, home',
     language: 'Language',
@@ -159,6 +162,9 @@ export const en = {
     senderOffline: 'Sender offline',
     resumedAt: (percent: number) => `Resumed at ${count(percent)}%`,
     save: 'Save',
+    /** Beside a file handed to the browser's download or save dialog. */
+    saved: 'Saved',
+    verifiedFile: 'Arrived whole: matches the sender’s checksum',
     saveNamed: (name: string) => `Save ${name}`,
     checking: 'checking…',
     damaged: 'damaged, fetching again',

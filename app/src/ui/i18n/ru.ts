@@ -31,6 +31,8 @@ export const ru: Messages = {
   tag: 'ru',
   app: {
     title: 'Ferry — файлы по ссылке',
+    titleProgress: (percent: number) => `${count(percent)}% · Ferry`,
+    titleDone: 'Готово · Ferry',
     tagline: 'Файлы идут прямо из браузера в браузер. Ничего не загружается на сервер.',
     home: 'Ferry, на главную',
     language: 'Язык',
@@ -164,6 +166,8 @@ export const ru: Messages = {
     senderOffline: 'Отправитель не в сети',
     resumedAt: (percent: number) => `Продолжено с ${count(percent)}%`,
     save: 'Сохранить',
+    saved: 'Сохранено',
+    verifiedFile: 'Получен целиком: совпадает с контрольной суммой отправителя',
     saveNamed: (name: string) => `Сохранить ${name}`,
     checking: 'проверка…',
     damaged: 'повреждён, загружаем заново',

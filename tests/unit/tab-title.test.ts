@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { en } from '../../app/src/ui/i18n/en.ts';
+import { ru } from '../../app/src/ui/i18n/ru.ts';
+import { activityOf, tabTitle } from '../../app/src/ui/tab-title.ts';
+
+const progress = (bytes: number, total: number) => ({ bytes, total, rate: 0, eta: null });
+
+describe('the tab’s title', () => {
+  it('follows the transfers that move, over all of them, and never says 100% before done', () => {
+    expect(activityOf([{ state: 'transferring', progress: progress(36, 100) }])).toEqual({ percent: 36 });
+    // A sender with two receivers: one half way, one just begun, one finished earlier.
+    const rows = [
+      { state: 'transferring', progress: progress(50, 100) },
+      { state: 'reconnecting', progress: progress(10, 100) },
+      { state: 'done', progress: progress(100, 100) },
+    ];
+    expect(activityOf(rows)).toEqual({ percent: 30 });
+    expect(activityOf([{ state: 'verifying', progress: progress(100, 100) }])).toEqual({ percent: 99 });
+    expect(tabTitle({ percent: 36 }, en)).toBe('36% · Ferry');
+  });
+
+  it('says done once a transfer finished and none moves, and the app’s name otherwise', () => {
+    expect(activityOf([{ state: 'done', progress: progress(5, 5) }, { state: 'waiting', progress: progress(0, 5) }])).toBe('done');
+    expect(tabTitle('done', en)).toBe('Done · Ferry');
+    expect(tabTitle('done', ru)).toBe('Готово · Ferry');
+    expect(activityOf([{ state: 'waiting', progress: progress(0, 5) }, { state: 'error', progress: null }])).toBeNull();
+    expect(activityOf([])).toBeNull();
+    expect(tabTitle(null, en)).toBe(en.app.title);
+  });
+});

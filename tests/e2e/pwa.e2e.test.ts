@@ -148,6 +148,9 @@ describe('Ferry as an installable app', () => {
       expect(await receiver.locator('.files li .name').allInnerTexts()).toEqual(['IMG_2041.jpg', 'plan.pdf']);
       const saved = await saveAll(receiver);
       expect(saved.map(({ name, sha256 }) => ({ name, sha256 }))).toEqual(files.map((file) => ({ name: path.basename(file.path), sha256: file.sha256 })));
+      // Each file says it was saved.
+      await expect.poll(() => receiver.getByTestId('save').evaluateAll((buttons) => buttons.map((button) => button.getAttribute('data-saved')))).toEqual(['true', 'true']);
+      expect(await receiver.getByTestId('saved').allInnerTexts()).toEqual(['Saved', 'Saved']);
     } finally {
       await browser.close();
     }
@@ -183,7 +186,7 @@ describe('Ferry as an installable app', () => {
     expect(oneByOne.every(({ url }) => new URL(url).pathname.startsWith('/ferry-download/'))).toBe(true);
 
     const zip = await savedBy(receiver, () => receiver.getByTestId('save-zip').click());
-    expect(zip.name).toBe('Ferry files.zip');
+    expect(zip.name).toBe('holiday photo +1.zip');
     const entries = await readZip(zip.path);
     expect(entries.map(({ name, bytes }) => ({ name, sha256: createHash('sha256').update(bytes).digest('hex') }))).toEqual(
       files.map((f) => ({ name: path.basename(f.path), sha256: f.sha256 })),

@@ -44,11 +44,13 @@ describe('paths for folders and ZIPs', () => {
     expect(safePath('.aux/.nul.txt')).toEqual(['_aux', '_nul.txt']);
   });
 
-  it('name a ZIP after a shared top folder, or generically', () => {
+  it('name a ZIP after a shared top folder, or its first file and how many more', () => {
     expect(zipName(['Holiday/a.jpg', 'Holiday/b/c.jpg'])).toBe('Holiday.zip');
-    expect(zipName(['a.jpg', 'b.jpg'])).toBe('Ferry files.zip');
-    expect(zipName(['Holiday/a.jpg', 'Work/b.jpg'])).toBe('Ferry files.zip');
-    expect(zipName(['Holiday/a.jpg', 'b.jpg'])).toBe('Ferry files.zip');
+    expect(zipName(['IMG_2041.jpg', 'b.jpg', 'c.pdf'])).toBe('IMG_2041 +2.zip');
+    expect(zipName(['Holiday/a.jpg', 'Work/b.jpg'])).toBe('a +1.zip');
+    expect(zipName(['Holiday/a.jpg', 'b.jpg'])).toBe('a +1.zip');
+    expect(zipName(['notes'])).toBe('notes.zip');
+    expect(zipName([])).toBe('Ferry files.zip');
     expect(zipName(['../x/a.jpg'])).toBe('x.zip');
   });
 });

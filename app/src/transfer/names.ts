@@ -97,11 +97,19 @@ export function safePath(name: string): string[] {
   return [...folders, parts.at(-1) || 'file'].map(finish);
 }
 
-/** A name for a ZIP of these files: their common top folder if they share one, else "Ferry files". */
+/**
+ * A name for a ZIP of these files that says what is in it: their common top folder if
+ * they share one, else the first file's name and how many more ("IMG_2041 +2.zip").
+ * The same in every language: the service worker, which names streamed ZIPs, has none.
+ */
 export function zipName(names: readonly string[]): string {
-  const tops = new Set(names.map((name) => safePath(name)).map((path) => (path.length > 1 ? path[0] : null)));
+  const paths = names.map((name) => safePath(name));
+  const tops = new Set(paths.map((path) => (path.length > 1 ? path[0] : null)));
   const [top] = tops;
-  return safeFileName(`${tops.size === 1 && top ? top : 'Ferry files'}.zip`);
+  if (tops.size === 1 && top) return safeFileName(`${top}.zip`);
+  if (paths.length === 0) return 'Ferry files.zip';
+  const [stem] = splitExtension(paths[0]!.at(-1)!);
+  return safeFileName(`${stem}${paths.length > 1 ? ` +${paths.length - 1}` : ''}.zip`);
 }
 
 /**

@@ -3,6 +3,7 @@
  * browser's storage, mirrored into runes, plus what only a page does with the files —
  * save them, one by one, into a folder, or as a ZIP.
  */
+import { SvelteSet } from 'svelte/reactivity';
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { dial, DialError } from '../net/dial.ts';
 import { retryCanHelp } from '../net/dial-failure.ts';
@@ -64,8 +65,8 @@ export class Receive {
   readonly #flow: ReceiveFlow<StoredTransfer>;
   /** What stopped Download last, so that a save's notice is not overwritten by an old one. */
   #blocked: Blocked | null = null;
-  /** Files handed to the person at least once. */
-  #saved = new Set<number>();
+  /** Files handed to the person at least once (shown as saved). */
+  readonly saved = new SvelteSet<number>();
 
   constructor(readonly address: ShareAddress) {
     this.#flow = new ReceiveFlow({
@@ -132,7 +133,7 @@ export class Receive {
     const file = this.#saveable(index);
     if (!file) return;
     await this.#saving(async () => {
-      if ((await saveFile(file, this.saveWay)) !== 'cancelled') this.#saved.add(index);
+      if ((await saveFile(file, this.saveWay)) !== 'cancelled') this.saved.add(index);
     });
   }
 
@@ -142,12 +143,12 @@ export class Receive {
     const files = indices.map((index) => this.#saveable(index)!);
     await this.#saving(async () => {
       try {
-        if ((await saveFiles(files, this.saveWay)) !== 'cancelled') indices.forEach((index) => this.#saved.add(index));
+        if ((await saveFiles(files, this.saveWay)) !== 'cancelled') indices.forEach((index) => this.saved.add(index));
       } catch (error) {
         // The rest of the batch was saved: only the failed files still need saving.
         if (error instanceof NotAllSavedError) {
           const failed = new Set(error.failures.map((failure) => failure.index));
-          indices.forEach((index, at) => failed.has(at) || this.#saved.add(index));
+          indices.forEach((index, at) => failed.has(at) || this.saved.add(index));
         }
         throw error;
       }
@@ -164,7 +165,7 @@ export class Receive {
       stream: async () => zipOf(await verifiedFiles(record)).stream,
     };
     await this.#saving(async () => {
-      if ((await saveZip(zip, this.saveWay)) !== 'cancelled') record.files.forEach((_, index) => this.#saved.add(index));
+      if ((await saveZip(zip, this.saveWay)) !== 'cancelled') record.files.forEach((_, index) => this.saved.add(index));
     });
   }
 
@@ -203,7 +204,7 @@ export class Receive {
       this.notice = (t) => t.receive.deleteFailed(errorText(error)(t));
       return;
     }
-    this.#saved.clear();
+    this.saved.clear();
   }
 
   /** The sender's files changed: stop, keeping what was stored (the sender may offer the old ones again). */
@@ -218,7 +219,7 @@ export class Receive {
       await this.#flow.store?.release();
       await work();
       const record = this.#flow.record;
-      if (record && this.#saved.size === record.files.length) await this.#flow.markSaved();
+      if (record && this.saved.size === record.files.length) await this.#flow.markSaved();
     } catch (error) {
       this.notice =
         error instanceof TooLargeToSaveError

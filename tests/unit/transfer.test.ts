@@ -72,6 +72,18 @@ describe('a transfer over a channel that models bufferedAmount', () => {
     expect(states.at(-1)).toBe('done');
   });
 
+  it('reports the last bytes it stored even when nothing follows them for a while', async () => {
+    const run = wire([randomFile('a', 8 * MiB)]);
+    await run.senderChannel.holdAfter(3 * MiB);
+    // The link stands still: what was last reported catches up with what is stored.
+    const told = () => run.receiverSnapshots.at(-1)!.progress.bytes;
+    const stored = () => run.receiver.snapshot.progress.bytes;
+    await expect.poll(() => stored()).toBeGreaterThan(3 * MiB - 64 * 1024);
+    await expect.poll(() => told() === stored()).toBe(true);
+    run.senderChannel.release();
+    expect((await run.settled).receiver.state).toBe('done');
+  });
+
   it('waits for the receiver to choose Download', async () => {
     const run = wire([randomFile('a', 10)], { autoDownload: false });
     await expect.poll(() => run.receiver.snapshot.state).toBe('waiting');

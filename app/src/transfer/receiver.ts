@@ -180,6 +180,8 @@ export class ReceiverSession {
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #lastEmit = -Infinity;
+  /** The throttled change still to be told (#emit). */
+  #trailing: ReturnType<typeof setTimeout> | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set from the sender's proof until its manifest arrives. */
   #manifestTimer: ReturnType<typeof setTimeout> | undefined;
@@ -572,7 +574,18 @@ export class ReceiverSession {
 
   #emit(force: boolean): void {
     const now = this.#now();
-    if (!force && now - this.#lastEmit < EMIT_INTERVAL_MS) return;
+    const wait = EMIT_INTERVAL_MS - (now - this.#lastEmit);
+    if (!force && wait > 0) {
+      // Told when the interval is up: a transfer that stalls right after a held-back
+      // change must not show a figure behind what it holds until more bytes come.
+      this.#trailing ??= setTimeout(() => {
+        this.#trailing = undefined;
+        this.#emit(true);
+      }, Math.min(wait, EMIT_INTERVAL_MS));
+      return;
+    }
+    clearTimeout(this.#trailing);
+    this.#trailing = undefined;
     this.#lastEmit = now;
     this.#options.onchange?.(this.snapshot);
   }

@@ -28,7 +28,7 @@ run() {
     exit 1
   fi
   local tests
-  tests=$(grep -E '^\s*Tests ' "$log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | sed 's/^ //')
+  tests=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *Tests ' | tr -s ' ' | sed 's/^ //' || true)
   summary+=("$label: $tests, $((SECONDS - started)) s")
   echo "    $tests, $((SECONDS - started)) s"
 }

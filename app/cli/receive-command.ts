@@ -3,8 +3,7 @@
  * node-datachannel, storing into a folder. Download is chosen from the start, so a
  * dropped connection is redialled and a second run with the same link resumes.
  */
-import { type as systemName } from 'node:os';
-import packageJson from '../../package.json' with { type: 'json' };
+import { ownDevice } from './own-device.ts';
 import { dial, DialError, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
 import { ReceiveFlow } from '../src/session/receive-flow.ts';
 import type { Channel } from '../src/transfer/channel.ts';
@@ -64,7 +63,7 @@ export async function receiveFiles(
   const flow: ReceiveFlow<FileStore> = new ReceiveFlow({
     address,
     book,
-    device: `ferry ${packageJson.version} on ${systemName()}`,
+    device: ownDevice(),
     dial: async (signal) => {
       const { peer, open } = await dialPatiently((times) => dial(server, address, signal, times));
       channel = open.channel;
@@ -114,7 +113,8 @@ export async function receiveFiles(
         if (first && snapshot!.resumedAt !== null && snapshot!.progress.bytes > 0) {
           screen.say(`Resuming: ${formatBytes(snapshot!.progress.bytes)} of ${formatBytes(snapshot!.progress.total)} were already here.`);
         } else if (first && logged === -1) {
-          screen.say(`Receiving ${describeFiles(snapshot!)} into ${out}`);
+          const from = snapshot!.senderDevice ? ` from ${snapshot!.senderDevice} (self-reported)` : '';
+          screen.say(`Receiving ${describeFiles(snapshot!)}${from} into ${out}`);
         }
         return progress(snapshot!);
       case 'done':

@@ -19,6 +19,7 @@ import { fileSources, findFiles, UnsendablePathError } from './local-files.ts';
 import { formatBytes, logStep, plainLine, progressLine } from './progress-line.ts';
 import type { Screen } from './screen.ts';
 import { terminalQr } from './terminal-qr.ts';
+import { ownDevice } from './own-device.ts';
 
 export interface SendCommand {
   paths: string[];
@@ -78,6 +79,7 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
     gate: new ShareGate(),
     hashes: new FileHashes(),
     ended: () => ended,
+    device: ownDevice(),
     onchange: show,
     onstarted: (row) => screen.say(`${label(row)} is receiving.`),
     onfinished: (row) => screen.say(`✓ ${label(row)} has every file.`),

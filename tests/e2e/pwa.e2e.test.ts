@@ -146,6 +146,8 @@ describe('Ferry as an installable app', () => {
       await receiver.getByTestId('stored-transfers').getByRole('link', { name: 'Open' }).tap();
       await waitForState(receiver, 'done', 15_000);
       expect(await receiver.locator('.files li .name').allInnerTexts()).toEqual(['IMG_2041.jpg', 'plan.pdf']);
+      // Who sent them, as the sender described itself, is kept with them.
+      expect(await receiver.getByTestId('sender-device').innerText()).toMatch(/^From Chrome \d+ on Linux \(self-reported\)$/);
       const saved = await saveAll(receiver);
       expect(saved.map(({ name, sha256 }) => ({ name, sha256 }))).toEqual(files.map((file) => ({ name: path.basename(file.path), sha256: file.sha256 })));
       // Each file says it was saved.

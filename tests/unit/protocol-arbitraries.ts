@@ -81,7 +81,9 @@ export const hello = fc
 function controlMessages(files: fc.Arbitrary<FileDescription[]>): fc.Arbitrary<ControlMessage> {
   return fc.oneof(
     hello,
-    files.map((files): ControlMessage => ({ type: 'manifest', files })),
+    fc
+      .tuple(files, fc.option(text(MAX_DEVICE_LENGTH), { nil: undefined }))
+      .map(([files, device]): ControlMessage => ({ type: 'manifest', files, ...(device !== undefined && { device }) })),
     fc.record({ ranges: fc.array(range, { maxLength: 50 }), stored: index, total: index }).map((body): ControlMessage => ({ type: 'request', ...body })),
     fc.record({ file: index, sha256 }).map((body): ControlMessage => ({ type: 'file-end', ...body })),
     fc.record({ verified: fc.array(index, { maxLength: 50 }), failed: fc.array(index, { maxLength: 50 }) }).map((body): ControlMessage => ({ type: 'receipt', ...body })),
@@ -166,7 +168,8 @@ export function expectWellFormed(message: Message): void {
       expect(END_REASONS).toContain(message.reason);
       return;
     case 'manifest':
-      expectKeys(message, ['type', 'files']);
+      expectKeys(message, ['type', 'files', ...(message.device === undefined ? [] : ['device'])]);
+      if (message.device !== undefined) expectText(message.device, MAX_DEVICE_LENGTH);
       expect(Array.isArray(message.files)).toBe(true);
       expect(message.files.length).toBeLessThanOrEqual(100_000);
       // A for loop, not forEach: it also visits holes in a sparse array.

@@ -89,6 +89,7 @@ function sender(files: FileSource[]): Sender {
         ...keys,
         files,
         ended: () => state.ended,
+        device: SENDER_DEVICE,
       });
       sessions.push(session);
       void session.start();
@@ -144,6 +145,8 @@ function until(flow: ReceiveFlow<MemoryStore>, predicate: () => boolean, what: s
     check();
   });
 }
+
+const SENDER_DEVICE = 'Chrome 131 on Linux';
 
 const FILES = () => [randomFile('big.bin', 6 * 1024 * 1024 + 17), randomFile('small.txt', 900), randomFile('empty', 0)];
 
@@ -263,6 +266,8 @@ describe('receiving a share through ReceiveFlow', () => {
     expect(from.dials).toBe(dials);
     expect(again.flow.state.snapshot).toMatchObject({ files: files.map(({ name }) => expect.objectContaining({ name })), outcomes: ['verified', 'verified', 'verified'] });
     expect(again.done).toEqual([]); // not news: nothing to notify about
+    // Who sent them is remembered with them.
+    expect(again.flow.state.snapshot?.senderDevice).toBe(SENDER_DEVICE);
     expectReceived(again.flow.store!, files);
   });
 

@@ -78,6 +78,8 @@ export interface WireOptions extends PairOptions {
   session?: string;
   /** How the receiver describes its device. */
   device?: string;
+  /** How the sender describes its device. */
+  senderDevice?: string;
   /** The share's password and approval gate. */
   gate?: ShareGate;
   /** How long the receiver waits for the manifest or asked-for data. */
@@ -112,6 +114,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     hashes: options.hashes,
     gate: options.gate,
     ended: options.ended,
+    device: options.senderDevice,
     onchange: (snapshot) => {
       senderSnapshots.push(snapshot);
       if (terminal.has(snapshot.state)) senderDone(snapshot);

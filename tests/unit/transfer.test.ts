@@ -84,6 +84,13 @@ describe('a transfer over a channel that models bufferedAmount', () => {
     expect((await run.settled).receiver.state).toBe('done');
   });
 
+  it('tells the receiver, with the list of files, how the sender describes its device, cleaned', async () => {
+    const run = wire([randomFile('a', 10)], { senderDevice: 'Firefox 153 on Linux\u202E\n' });
+    const { receiver } = await run.settled;
+    expect(receiver.senderDevice).toBe('Firefox 153 on Linux');
+    expect(run.receiverSnapshots.every((snapshot) => snapshot.senderDevice === null || snapshot.files.length > 0)).toBe(true);
+  });
+
   it('waits for the receiver to choose Download', async () => {
     const run = wire([randomFile('a', 10)], { autoDownload: false });
     await expect.poll(() => run.receiver.snapshot.state).toBe('waiting');

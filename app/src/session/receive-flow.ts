@@ -206,11 +206,11 @@ export class ReceiveFlow<S extends ReceiveStore> {
     const ended = record.ended?.reason ?? null;
     try {
       this.#store ??= await this.#options.book.open(record);
-      return storedSnapshot(record.files, this.#store, ended);
+      return storedSnapshot(record.files, this.#store, ended, record.senderDevice ?? null);
     } catch (error) {
       console.warn('cannot read what was received', error);
       // The link's end is known from the record alone; anything else is worth a call.
-      return ended ? storedSnapshot(record.files, { ranges: () => [], isVerified: () => false }, ended) : null;
+      return ended ? storedSnapshot(record.files, { ranges: () => [], isVerified: () => false }, ended, record.senderDevice ?? null) : null;
     }
   }
 
@@ -415,6 +415,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     if (!blind) {
       record.stored = snapshot.progress.bytes;
       record.done = snapshot.state === 'done';
+      if (snapshot.senderDevice) record.senderDevice = snapshot.senderDevice;
     }
     try {
       // A session reports done only once its store has committed everything.

@@ -47,6 +47,8 @@ export interface ShareHostOptions {
   hashes: FileHashes;
   /** Asked once each receiver proves the link: why the link is dead, if it is. */
   ended: () => EndReason | null;
+  /** How this device describes itself to receivers (self-reported), if at all. */
+  device?: string | null;
   /** Something in the state changed. Never called after close(). */
   onchange: (state: HostState) => void;
   /** A receiver began getting files, or carries on after it reconnected. */
@@ -285,7 +287,7 @@ export class ShareHost {
       .then((line) => {
         if (signal.aborted) return line.channel.close();
         line.watchPath((path) => this.#setPath(live, path), signal);
-        const { files, gate, hashes, ended, keys } = this.#options;
+        const { files, gate, hashes, ended, keys, device } = this.#options;
         live.session = new SenderSession({
           channel: line.channel,
           maxMessageSize: line.maxMessageSize,
@@ -296,6 +298,7 @@ export class ShareHost {
           gate,
           hashes,
           ended,
+          device,
           onchange: (snapshot) => this.#update(live, snapshot),
         });
         void live.session.start();

@@ -22,6 +22,8 @@ export interface TransferRecord {
   /** Every file was saved: the stored copy is removed the next time the list is read. */
   saved: boolean;
   total: number;
+  /** How the sender described its device (self-reported, cleaned), to say who the files came from. */
+  senderDevice?: string;
   /** The sender ended the link (signed, in its own session): reopening it says so without calling. */
   ended?: { reason: EndReason; at: number };
   createdAt: number;

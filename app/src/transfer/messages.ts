@@ -49,7 +49,12 @@ export type ControlMessage =
   | { type: 'password'; proof: string }
   /** From the sender, which then hangs up: the link is dead, or this receiver was declined. */
   | { type: 'ended'; reason: EndReason }
-  | { type: 'manifest'; files: FileDescription[] }
+  /**
+   * The files, after every gate. `device` is how the sender describes its browser and
+   * system, for the receiver's person (self-reported, like the receiver's in hello):
+   * said only here, to a receiver that proved the link, never in the sender's hello.
+   */
+  | { type: 'manifest'; files: FileDescription[]; device?: string }
   /** `stored` and `total` are the receiver's progress, which the sender shows. */
   | { type: 'request'; ranges: FileRange[]; stored: number; total: number }
   | { type: 'file-end'; file: number; sha256: string }
@@ -183,8 +188,11 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
       return { type, proof: text(value, 'proof', 256) };
     case 'ended':
       return { type, reason: oneOf(value, 'reason', END_REASONS) };
-    case 'manifest':
-      return { type, files: list(value, 'files', MAX_FILES).map(fileDescription) };
+    case 'manifest': {
+      const manifest: ControlMessage = { type, files: list(value, 'files', MAX_FILES).map(fileDescription) };
+      if (value.device !== undefined) manifest.device = text(value, 'device', MAX_DEVICE_LENGTH);
+      return manifest;
+    }
     case 'request':
       return {
         type,

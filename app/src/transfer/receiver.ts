@@ -12,6 +12,7 @@
  */
 import { passwordKey, provePassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
+import { cleanDevice } from './device.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
 import type { FlowLimits } from './flow.ts';
@@ -41,6 +42,8 @@ export interface ReceiverSnapshot {
   progress: Progress;
   /** Share of the bytes already stored when this session began, if any (0–1). */
   resumedAt: number | null;
+  /** How the sender describes its device, with its list of files (self-reported, cleaned), if it did. */
+  senderDevice: string | null;
   /** At the password gate: what the sender said about our tries. */
   gate: PasswordGate | null;
   /** Why the session failed (state 'error'). */
@@ -173,6 +176,7 @@ export class ReceiverSession {
   #stored = 0;
   #total = 0;
   #resumedAt: number | null = null;
+  #senderDevice: string | null = null;
   #gate: PasswordGate | null = null;
   #disconnected = false;
   #filesChanged: readonly string[] | null = null;
@@ -231,6 +235,7 @@ export class ReceiverSession {
       outcomes: [...this.#outcomes],
       progress: this.#progress,
       resumedAt: this.#resumedAt,
+      senderDevice: this.#senderDevice,
       gate: this.#gate,
       ended: this.#endReason,
       failure: this.#failure,
@@ -281,7 +286,7 @@ export class ReceiverSession {
     this.#watch();
     switch (message.type) {
       case 'manifest':
-        return this.#manifest(message.files);
+        return this.#manifest(message.files, message.device);
       case 'data':
         return this.#data(message.file, message.offset, message.payload);
       case 'files':
@@ -310,7 +315,7 @@ export class ReceiverSession {
     this.#set(gate.need);
   }
 
-  async #manifest(files: FileDescription[]): Promise<void> {
+  async #manifest(files: FileDescription[], device: string | undefined): Promise<void> {
     if (this.#state !== 'connecting' && this.#state !== 'password' && this.#state !== 'approval') throw new ProtocolError('a second manifest');
     this.#gate = null;
     clearTimeout(this.#manifestTimer);
@@ -321,6 +326,7 @@ export class ReceiverSession {
     if (changed.length > 0) throw new ManifestChangedError(changed);
     this.#store = store;
     this.#files = files;
+    this.#senderDevice = cleanDevice(device);
     ({ outcomes: this.#outcomes, stored: this.#stored, total: this.#total } = storedSummary(files, store));
     this.#attempts = files.map(() => 0);
     if (this.#stored > 0) this.#resumedAt = this.#total === 0 ? 1 : this.#stored / this.#total;
@@ -613,6 +619,7 @@ export function storedSnapshot(
   files: readonly FileDescription[],
   store: Pick<ReceiveStore, 'ranges' | 'isVerified'>,
   ended: EndReason | null = null,
+  senderDevice: string | null = null,
 ): ReceiverSnapshot {
   const { outcomes, stored, total } = storedSummary(files, store);
   const complete = outcomes.every((outcome) => outcome === 'verified');
@@ -622,6 +629,7 @@ export function storedSnapshot(
     outcomes,
     progress: { bytes: stored, total, rate: 0, eta: null },
     resumedAt: null,
+    senderDevice,
     gate: null,
     failure: null,
     error: null,

@@ -75,6 +75,8 @@ export interface SenderOptions {
   ended?: () => EndReason | null;
   /** Upper bound for one DATA message, below the link's own cap. */
   messageBytes?: number;
+  /** How this device describes itself to receivers, with the list of files (device.ts); none: nothing. */
+  device?: string | null;
   now?: () => number;
   onchange?: (snapshot: SenderSnapshot) => void;
 }
@@ -188,7 +190,8 @@ export class SenderSession {
     }
     // With each hash we already know: a receiver that comes back holds us to it.
     const files = this.#options.files.map((file) => describe(file, this.#hashes.computed(file)));
-    await this.#link.send({ type: 'manifest', files });
+    const device = this.#options.device;
+    await this.#link.send({ type: 'manifest', files, ...(device && { device }) });
     this.#set('waiting');
   }
 

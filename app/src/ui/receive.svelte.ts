@@ -24,7 +24,6 @@ import {
 import { verifiedFiles } from '../storage/stored-file.ts';
 import { zipOf } from '../storage/zip.ts';
 import { deleteTransfer, findTransfer, saveTransfer } from '../storage/transfers.ts';
-import { describeDevice } from '../transfer/device.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import { displayName, zipName } from '../transfer/names.ts';
 import type { ReceiverSnapshot, ReceiverState } from '../transfer/receiver.ts';
@@ -34,6 +33,7 @@ import type { Phrase } from './i18n/en.ts';
 import { dialHeadline, errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
+import { ownDevice } from './own-device.ts';
 
 export type { Phase };
 
@@ -242,13 +242,6 @@ function blockedPhrase(blocked: Blocked): Phrase {
   if (blocked.kind === 'storage') return errorText(storageError(blocked.error));
   const { needed, free } = blocked.shortfall;
   return (t) => t.receive.noRoom(formatBytes(needed, t), formatBytes(Math.max(0, free), t));
-}
-
-/** This browser and system, as the sender's person will see them (labelled self-reported). */
-function ownDevice(): string | null {
-  // Client hints, where the browser has them, name the system even when the user agent is frozen.
-  const hints = (navigator as Navigator & { userAgentData?: { platform?: string } }).userAgentData;
-  return describeDevice(navigator.userAgent, { platform: hints?.platform });
 }
 
 /** Which files were not saved and why the first one failed. */

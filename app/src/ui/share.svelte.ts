@@ -16,6 +16,7 @@ import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
+import { ownDevice } from './own-device.ts';
 
 export type { ReceiverRow };
 
@@ -48,6 +49,7 @@ export class Share {
     broker: shareBroker(location.origin),
     newBrokerToken,
     origin: location.origin,
+    device: ownDevice(),
     onchange: (state) => this.#mirror(state),
     onfinished: (row) => void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(receiverLabel(row))),
     onasking: (row) => void notifyIfHidden(i18n.t.notify.askTitle, i18n.t.notify.askBody(receiverLabel(row))),

@@ -172,6 +172,8 @@ export const en = {
     download: (n: number, size: string) => `Download ${files(n)} · ${size}`,
     /** The status while the files wait for Download: ready, not waiting on someone else. */
     ready: 'Ready to download',
+    /** Who sends, in the sender's own words: anyone with the link could claim anything. */
+    from: (device: string) => `From ${device} (self-reported)`,
     saveAll: 'Save all, one by one',
     saveZip: 'Save all as one ZIP',
     saveLimit: (limit: string) =>

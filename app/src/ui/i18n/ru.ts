@@ -173,6 +173,7 @@ export const ru: Messages = {
     damaged: 'повреждён, загружаем заново',
     download: (n: number, size: string) => `Скачать ${files(n)} · ${size}`,
     ready: 'Готово к скачиванию',
+    from: (device: string) => `Отправитель: ${device} (со слов отправителя)`,
     saveAll: 'Сохранить все по одному',
     saveZip: 'Сохранить все одним ZIP',
     saveLimit: (limit: string) =>

@@ -14,7 +14,7 @@ import { sha256File, tempDir } from './fixtures.ts';
 import { holdReads, PROGRESS_LAG } from './held-reads.ts';
 
 export { launchBrowser, launchIsolatedBrowser, launchProfileBrowser } from './browsers.ts';
-export { MiB, randomFixture, sha256File, tempDir, type Fixture } from './fixtures.ts';
+export { imageFixture, MiB, randomFixture, sha256File, tempDir, type Fixture } from './fixtures.ts';
 
 const HOST = process.env.FERRY_TEST_HOST;
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));

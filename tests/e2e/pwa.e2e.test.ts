@@ -17,6 +17,7 @@ import {
   launchBrowser,
   launchIsolatedBrowser,
   launchProfileBrowser,
+  imageFixture,
   MiB,
   newPage,
   pageErrors,
@@ -126,10 +127,22 @@ describe('Ferry as an installable app', () => {
     }
   });
 
+  /** The thumbnails in a page's file list: which row each is in, and whether it was drawn. */
+  function previews(page: Page) {
+    return page.getByTestId('preview').evaluateAll((images) =>
+      images.map((image) => ({
+        row: image.closest('li')!.querySelector('.name')!.textContent,
+        drawn: (image as HTMLImageElement).complete && (image as HTMLImageElement).naturalWidth > 0,
+      })),
+    );
+  }
+
   it('opens what a phone received from its home list and saves it, with the sender gone and the server out of reach', async () => {
-    const files = [await randomFixture(ferry.dir, 'IMG_2041.jpg', 300 * 1024), await randomFixture(ferry.dir, 'plan.pdf', 20_000)];
+    const files = [await imageFixture(ferry.dir, 'IMG_2041.png', 1600, 1200), await randomFixture(ferry.dir, 'plan.pdf', 20_000)];
     const { page: sender, context: senderContext } = await newPage(ferry.senderBrowser);
     const link = await share(sender, ferry.origin, files.map((file) => file.path));
+    // The sender's list shows the photo's thumbnail, made from the picked file.
+    await expect.poll(() => previews(sender)).toEqual([{ row: 'IMG_2041.png', drawn: true }]);
     const { browser, link: network } = await launchIsolatedBrowser(ferry.dir, ferry.origin);
     try {
       const { page: receiver } = await newPage(browser, phone());
@@ -145,7 +158,9 @@ describe('Ferry as an installable app', () => {
       await receiver.goto(ferry.origin);
       await receiver.getByTestId('stored-transfers').getByRole('link', { name: 'Open' }).tap();
       await waitForState(receiver, 'done', 15_000);
-      expect(await receiver.locator('.files li .name').allInnerTexts()).toEqual(['IMG_2041.jpg', 'plan.pdf']);
+      expect(await receiver.locator('.files li .name').allInnerTexts()).toEqual(['IMG_2041.png', 'plan.pdf']);
+      // Drawn on the phone from its own stored bytes: the image has one, the PDF its icon.
+      await expect.poll(() => previews(receiver)).toEqual([{ row: 'IMG_2041.png', drawn: true }]);
       // Who sent them, as the sender described itself, is kept with them.
       expect(await receiver.getByTestId('sender-device').innerText()).toMatch(/^From Chrome \d+ on Linux \(self-reported\)$/);
       const saved = await saveAll(receiver);

@@ -5,8 +5,16 @@
 import { readBytes } from '../files/file-reads.ts';
 import type { FileSource } from '../transfer/sender.ts';
 
+/** The picked file behind each source, for what only the page does with it (a thumbnail). */
+const picked = new WeakMap<FileSource, File>();
+
+/** The file a source was made from on this page, if it was (not for a share restored after a reload). */
+export function pickedFile(source: FileSource): File | undefined {
+  return picked.get(source);
+}
+
 export function fileSource(file: File, path = file.webkitRelativePath || file.name): FileSource {
-  return {
+  const source: FileSource = {
     name: path,
     size: file.size,
     type: file.type,
@@ -15,6 +23,8 @@ export function fileSource(file: File, path = file.webkitRelativePath || file.na
     // A small file read whole skips the slice, a trip of its own to the browser.
     read: (start, end) => readBytes(start === 0 && end === file.size ? file : file.slice(start, end)),
   };
+  picked.set(source, file);
+  return source;
 }
 
 /** Every file in a drop, folders included, with relative paths. */

@@ -169,6 +169,13 @@ export class Receive {
     });
   }
 
+  /** A verified file's bytes, for its preview; null until it is verified. */
+  bytesOf(index: number): (() => Promise<Blob>) | null {
+    if (this.listed?.outcomes[index] !== 'verified') return null;
+    const file = this.#saveable(index);
+    return file && file.blob;
+  }
+
   #verified(): number[] {
     return (this.listed?.outcomes ?? []).flatMap((outcome, index) => (outcome === 'verified' ? [index] : []));
   }

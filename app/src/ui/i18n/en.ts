@@ -235,13 +235,25 @@ export const en = {
   files: {
     summary: (n: number, size: string) => `${files(n)}, ${size} in all`,
     more: (n: number) => `…and ${count(n)} more`,
+    /** A button that plays a received video or song in the page. */
+    play: (name: string) => `Play ${name}`,
   },
   stored: {
-    title: 'Received on this device',
+    title: 'Sent and received on this device',
     nameAndMore: (first: string, more: number) => `${first} and ${count(more)} more`,
-    complete: 'complete, not yet deleted',
     linkEnded: 'the link no longer works',
-    partly: (percent: number, total: string) => `${count(percent)}% of ${total}`,
+    partly: (percent: number, total: string) => `Partly received: ${count(percent)}% of ${total}`,
+    received: 'Received',
+    from: (device: string) => `from ${device} (self-reported)`,
+    /** How a sent share ended up: `anyone` got every file; `end` is how its link ended (null: it still works). */
+    sent: (end: ShareEnd['reason'] | null, anyone: boolean): string => {
+      if (end === 'stopped') return anyone ? 'Sent, then sharing stopped' : 'Sharing stopped';
+      if (end === 'expired') return anyone ? 'Sent, then the link expired' : 'Link expired';
+      return anyone ? 'Sent' : 'Shared';
+    },
+    to: (device: string) => `to ${device} (self-reported)`,
+    toReceivers: (n: number) => `to ${count(n)} ${n === 1 ? 'receiver' : 'receivers'}`,
+    toNobody: 'nobody downloaded it',
     open: 'Open',
     resume: 'Resume',
     delete: 'Delete',

@@ -237,13 +237,23 @@ export const ru: Messages = {
   files: {
     summary: (n: number, size: string) => `${files(n)}, всего ${size}`,
     more: (n: number) => `…и ещё ${count(n)}`,
+    play: (name: string) => `Воспроизвести ${name}`,
   },
   stored: {
-    title: 'Получено на этом устройстве',
+    title: 'Отправлено и получено на этом устройстве',
     nameAndMore: (first: string, more: number) => `${first} и ещё ${count(more)}`,
-    complete: 'получено полностью, ещё не удалено',
     linkEnded: 'ссылка больше не работает',
-    partly: (percent: number, total: string) => `${count(percent)}% из ${total}`,
+    partly: (percent: number, total: string) => `Получено частично: ${count(percent)}% из ${total}`,
+    received: 'Получено',
+    from: (device: string) => `отправитель: ${device} (со слов отправителя)`,
+    sent: (end: string | null, anyone: boolean) => {
+      if (end === 'stopped') return anyone ? 'Отправлено, затем раздача остановлена' : 'Раздача остановлена';
+      if (end === 'expired') return anyone ? 'Отправлено, затем срок ссылки истёк' : 'Срок действия ссылки истёк';
+      return anyone ? 'Отправлено' : 'Раздача открыта';
+    },
+    to: (device: string) => `получатель: ${device} (со слов получателя)`,
+    toReceivers: (n: number) => `${count(n)} ${plural(n, 'получателю', 'получателям', 'получателям')}`,
+    toNobody: 'никто не скачал',
     open: 'Открыть',
     resume: 'Продолжить',
     delete: 'Удалить',

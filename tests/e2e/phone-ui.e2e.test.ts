@@ -5,6 +5,7 @@
  * follow the browser and the person's choice, and the screen must stay on while
  * files move — and only then.
  */
+import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { holdReads, releaseReads } from './held-reads.ts';
@@ -159,6 +160,28 @@ function recordNotifications(): void {
   const away = () => (window as unknown as { __away?: boolean }).__away === true;
   Object.defineProperty(document, 'hidden', { get: () => away() || hidden.call(document) });
   Object.defineProperty(document, 'visibilityState', { get: () => (away() ? 'hidden' : visibility.call(document)) });
+}
+
+/**
+ * Stands in for a phone's share sheet, which Chromium on Linux has none of: the page
+ * is told files can be shared, and what it hands over is kept, each file's name and
+ * SHA-256, as the sheet would receive it.
+ */
+function recordShareSheet(): void {
+  const handed: Promise<{ name: string; sha256: string }[]>[] = [];
+  Object.assign(window, { __shared: handed });
+  Object.assign(navigator, {
+    canShare: (data?: ShareData) => (data?.files?.length ?? 0) > 0,
+    share: async (data: ShareData) => {
+      const digest = async (file: File) =>
+        Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer())), (byte) => byte.toString(16).padStart(2, '0')).join('');
+      handed.push(Promise.all((data.files ?? []).map(async (file) => ({ name: file.name, sha256: await digest(file) }))));
+    },
+  });
+}
+
+function sharedFiles(page: Page): Promise<{ name: string; sha256: string }[][]> {
+  return page.evaluate(() => Promise.all((window as unknown as { __shared: Promise<{ name: string; sha256: string }[]>[] }).__shared));
 }
 
 function notifications(page: Page): Promise<string[]> {
@@ -316,6 +339,23 @@ describe('Ferry on a phone', () => {
     expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     expect(await page.getByText('Cannot reach the Ferry server').count()).toBe(0);
     await Promise.all([context.close(), sender.context.close()]);
+  });
+
+  it('hands received files to the share sheet, where a phone saves them to Photos or Files', async () => {
+    const files = [await randomFixture(ferry.dir, 'IMG_2042.jpg', 3000), await randomFixture(ferry.dir, 'receipt.pdf', 2000)];
+    const sender = await newPage(ferry.senderBrowser);
+    const link = await share(sender.page, ferry.origin, files.map((file) => file.path));
+    const receiver = await phonePage(ferry.receiverBrowser, 'en-US');
+    await receiver.context.addInitScript(recordShareSheet);
+    await receiver.page.goto(link);
+    await waitForState(receiver.page, 'waiting', 20_000);
+    await receiver.page.getByTestId('download').tap();
+    await waitForState(receiver.page, 'done', 60_000);
+    await receiver.page.getByTestId('share-all').tap();
+    await expect.poll(() => sharedFiles(receiver.page)).toEqual([files.map((file) => ({ name: path.basename(file.path), sha256: file.sha256 }))]);
+    await expect.poll(() => receiver.page.getByTestId('saved').count()).toBe(2);
+    await expectPhoneFriendly(receiver.context, receiver.page);
+    await Promise.all([receiver.context.close(), sender.context.close()]);
   });
 
   it('raised no page errors', () => {

@@ -21,6 +21,7 @@ import {
   type Saveable,
   type SaveWay,
 } from '../storage/save.ts';
+import { canShareFiles, SHARE_SHEET_LIMIT, shareFiles, TooLargeToShareError } from '../storage/share-sheet.ts';
 import { verifiedFiles } from '../storage/stored-file.ts';
 import { zipOf } from '../storage/zip.ts';
 import { deleteTransfer, findTransfer, saveTransfer } from '../storage/transfers.ts';
@@ -134,6 +135,23 @@ export class Receive {
     if (!file) return;
     await this.#saving(async () => {
       if ((await saveFile(file, this.saveWay)) !== 'cancelled') this.saved.add(index);
+    });
+  }
+
+  /** Whether files can go to the system's share sheet (Save to Photos, Save to Files): phones. */
+  readonly canShare = canShareFiles();
+
+  /** Hands verified files (these, or all) to the share sheet; too large, saves them as downloads and says why. */
+  async share(indices = this.#verified()): Promise<void> {
+    const files = indices.map((index) => this.#saveable(index)!);
+    await this.#saving(async () => {
+      try {
+        if ((await shareFiles(files)) === 'shared') indices.forEach((index) => this.saved.add(index));
+      } catch (error) {
+        if (!(error instanceof TooLargeToShareError)) throw error;
+        for (const [at, file] of files.entries()) if ((await saveFile(file, this.saveWay)) !== 'cancelled') this.saved.add(indices[at]!);
+        this.notice = (t) => t.receive.tooLargeToShare(formatBytes(SHARE_SHEET_LIMIT, t));
+      }
     });
   }
 

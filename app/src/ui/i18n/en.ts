@@ -164,6 +164,11 @@ export const en = {
     save: 'Save',
     /** Beside a file handed to the browser's download or save dialog. */
     saved: 'Saved',
+    /** The system's share sheet, where phones offer Save to Photos and Save to Files. */
+    shareAll: 'Save to Photos or Files',
+    share: 'Share',
+    shareNamed: (name: string) => `Share ${name}: Save to Photos, Files or another app`,
+    tooLargeToShare: (limit: string) => `Over ${limit} is too much for the share sheet: saved as downloads instead.`,
     verifiedFile: 'Arrived whole: matches the sender’s checksum',
     saveNamed: (name: string) => `Save ${name}`,
     checking: 'checking…',

@@ -17,23 +17,19 @@ export function findTransfer(address: ShareAddress): Promise<TransferRecord | un
   return get<TransferRecord>(linkKey(address), transferRecords());
 }
 
-/** How long a saved transfer's bytes are kept: a streaming download may still be reading them. */
-const SAVED_KEPT_MS = 60 * 60_000;
-
 /**
- * Transfers still worth keeping, newest first. Those whose files were all saved are
- * left out, and deleted here once no download can still be reading them.
+ * Every transfer kept, newest first. Saving its files does not remove one: the
+ * history keeps it, bytes and all, so it opens and saves again, until the person
+ * deletes it.
  */
-export async function listTransfers(now = Date.now()): Promise<TransferRecord[]> {
+export async function listTransfers(): Promise<TransferRecord[]> {
   const all = await entries<IDBValidKey, TransferRecord>(transferRecords());
   // Transfers by links from before senders had keys: those links no longer open, so
   // these could never be resumed or reopened.
   const unreachable = all.filter(([, record]) => record.address === undefined);
   await Promise.all(unreachable.map(([key, record]) => deleteRecord(record, key)));
   const kept = all.flatMap(([, record]) => (record.address === undefined ? [] : [record]));
-  const stale = kept.filter((record) => record.saved && now - record.updatedAt > SAVED_KEPT_MS);
-  await Promise.all(stale.map(deleteTransfer));
-  return kept.filter((record) => !record.saved).sort((a, b) => b.updatedAt - a.updatedAt);
+  return kept.sort((a, b) => b.createdAt - a.createdAt);
 }
 
 export function saveTransfer(record: TransferRecord): Promise<void> {

@@ -7,7 +7,9 @@
 import { newBrokerToken } from '../net/broker-ids.ts';
 import { shareBroker } from '../net/share-broker.ts';
 import type { ReceiverRow } from '../session/receiver-rows.ts';
+import { SentLog } from '../session/sent-log.ts';
 import { ShareKeeper, type ShareError, type ShareState, type ShareStatus } from '../session/share-keeper.ts';
+import { recordSent } from '../storage/sent.ts';
 import { forgetShare, loadShare, saveShare } from '../storage/shares.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/sender.ts';
@@ -17,6 +19,7 @@ import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
+import { history } from './transfers.svelte.ts';
 
 export type { ReceiverRow };
 
@@ -44,6 +47,11 @@ export class Share {
   expiry = $state.raw<ExpiryChoice | null>(null);
   now = $state(Date.now());
 
+  /** What came of each share, for the home page's history. */
+  readonly #sent = new SentLog(async (id, files, event) => {
+    await recordSent(id, files, event);
+    void history.refresh();
+  });
   readonly #keeper = new ShareKeeper({
     records: { load: loadShare, save: saveShare, forget: forgetShare },
     broker: shareBroker(location.origin),
@@ -51,7 +59,10 @@ export class Share {
     origin: location.origin,
     device: ownDevice(),
     onchange: (state) => this.#mirror(state),
-    onfinished: (row) => void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(receiverLabel(row))),
+    onfinished: (row) => {
+      this.#sent.finished(row);
+      void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(receiverLabel(row)));
+    },
     onasking: (row) => void notifyIfHidden(i18n.t.notify.askTitle, i18n.t.notify.askBody(receiverLabel(row))),
   });
   /** The error `error` words, so that it is worded once, not on every change. */
@@ -114,6 +125,7 @@ export class Share {
   }
 
   #mirror(state: ShareState): void {
+    this.#sent.changed(state);
     this.files = state.files;
     this.link = state.link;
     this.status = state.status;

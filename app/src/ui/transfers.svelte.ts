@@ -1,24 +1,27 @@
-/** The unfinished (or finished but unsaved) transfers this browser keeps, for the home view. */
-import type { TransferRecord } from '../session/transfer-record.ts';
+/**
+ * The home page's history: what this browser received (and keeps, until deleted)
+ * and what it sent, read from IndexedDB whenever the list is shown or changes.
+ */
+import { deleteSent, listSent } from '../storage/sent.ts';
 import { deleteTransfer, listTransfers } from '../storage/transfers.ts';
+import { historyOf, type HistoryEntry } from './history.ts';
 import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
 
-class StoredTransfers {
-  list = $state.raw<readonly TransferRecord[]>([]);
+class History {
+  list = $state.raw<readonly HistoryEntry[]>([]);
   error = $state.raw<Phrase | null>(null);
 
   async refresh(): Promise<void> {
-    try {
-      this.list = await listTransfers();
-    } catch {
-      this.list = []; // no IndexedDB here (some private windows): nothing was stored either
-    }
+    // No IndexedDB here (some private windows): nothing was kept either.
+    const [received, sent] = await Promise.all([listTransfers().catch(() => []), listSent().catch(() => [])]);
+    this.list = historyOf(received, sent);
   }
 
-  async discard(record: TransferRecord): Promise<void> {
+  /** Forgets the entry; a received one with every byte kept of it. */
+  async discard(entry: HistoryEntry): Promise<void> {
     try {
-      await deleteTransfer(record);
+      await (entry.direction === 'received' ? deleteTransfer(entry.record) : deleteSent(entry.record));
       this.error = null;
     } catch (error) {
       this.error = (t) => t.stored.deleteFailed(errorText(error)(t));
@@ -27,4 +30,4 @@ class StoredTransfers {
   }
 }
 
-export const storedTransfers = new StoredTransfers();
+export const history = new History();

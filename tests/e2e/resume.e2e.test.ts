@@ -63,7 +63,7 @@ describe('a 200 MiB transfer that is interrupted at about 50%', () => {
 });
 
 describe('the list of transfers kept on this device', () => {
-  it('shows an unfinished transfer, resumes it, and forgets it once saved', async () => {
+  it('shows an unfinished transfer, resumes it, and keeps it, saved, until deleted', async () => {
     const { sender, receiver } = await halfway(ferry, large.current);
     await receiver.goto(`${ferry.origin}/#/`);
     const entry = receiver.getByTestId('stored-transfers').locator('li');
@@ -72,7 +72,9 @@ describe('the list of transfers kept on this device', () => {
     await sender.evaluate(releaseReads);
     await expectIntactAndFrugal(sender, receiver, large.current);
     await receiver.goto(`${ferry.origin}/#/`);
-    // Saved, so its stored copy is gone from the list.
+    // Saved, and still there: the history keeps it until the person deletes it.
+    await expect.poll(() => entry.innerText()).toMatch(/resume\.bin[\s\S]*Received and saved · 210 MB/);
+    await entry.getByRole('button', { name: /^Delete / }).click();
     await expect.poll(() => receiver.getByTestId('stored-transfers').count()).toBe(0);
     await Promise.all([sender.close(), receiver.close()]);
   });

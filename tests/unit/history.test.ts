@@ -202,8 +202,8 @@ describe('the history list', () => {
       'Partly received: 57% of 2.0 MB',
       'the link no longer works',
     ]);
-    // Saved files stay listed, as received, until deleted.
-    expect(detailsOf(at(received({ saved: true })), ru).slice(0, 2)).toEqual(['Получено', '2,0 МБ']);
+    // Saved files stay listed until deleted, and say they were saved.
+    expect(detailsOf(at(received({ saved: true })), ru).slice(0, 2)).toEqual(['Получено и сохранено', '2,0 МБ']);
     expect(detailsOf(at(received({ senderDevice: 'Safari 18 on iOS' })), ru)[2]).toBe('отправитель: Safari 18 on iOS (со слов отправителя)');
     expect(detailsOf(at(received({})), ru).at(-1)).toMatch(/12 мар(\.|та) 2025/);
   });

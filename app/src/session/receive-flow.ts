@@ -227,7 +227,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     });
   }
 
-  /** Records that every file was saved where the person wanted it (the list lets the stored copy go). */
+  /** Records that every file was saved where the person wanted it (the history says so). */
   async markSaved(): Promise<void> {
     const record = this.#record;
     if (!record || record.saved || this.#state.snapshot?.state !== 'done') return;

@@ -19,7 +19,7 @@ export interface TransferRecord {
   /** Bytes stored and whether every file is verified, as of the last update. */
   stored: number;
   done: boolean;
-  /** Every file was saved: the stored copy is removed the next time the list is read. */
+  /** Every file was saved where the person wanted it (the history says so; the stored copy stays until deleted). */
   saved: boolean;
   total: number;
   /** How the sender described its device (self-reported, cleaned), to say who the files came from. */

@@ -34,7 +34,7 @@ export function detailsOf(entry: HistoryEntry, t: Messages): string[] {
     const { record } = entry;
     // The size is what this device keeps: all of it, or the part received so far.
     const state = record.done
-      ? [t.stored.received, formatBytes(record.total, t)]
+      ? [record.saved ? t.stored.receivedSaved : t.stored.received, formatBytes(record.total, t)]
       : [t.stored.partly(percent(record.stored, record.total), formatBytes(record.total, t)), ...(record.ended ? [t.stored.linkEnded] : [])];
     return [...state, ...(record.senderDevice ? [t.stored.from(record.senderDevice)] : []), date];
   }

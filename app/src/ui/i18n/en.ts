@@ -249,6 +249,7 @@ export const en = {
     linkEnded: 'the link no longer works',
     partly: (percent: number, total: string) => `Partly received: ${count(percent)}% of ${total}`,
     received: 'Received',
+    receivedSaved: 'Received and saved',
     from: (device: string) => `from ${device} (self-reported)`,
     /** How a sent share ended up: `anyone` got every file; `end` is how its link ended (null: it still works). */
     sent: (end: ShareEnd['reason'] | null, anyone: boolean): string => {

@@ -249,6 +249,7 @@ export const ru: Messages = {
     linkEnded: 'ссылка больше не работает',
     partly: (percent: number, total: string) => `Получено частично: ${count(percent)}% из ${total}`,
     received: 'Получено',
+    receivedSaved: 'Получено и сохранено',
     from: (device: string) => `отправитель: ${device} (со слов отправителя)`,
     sent: (end: string | null, anyone: boolean) => {
       if (end === 'stopped') return anyone ? 'Отправлено, затем раздача остановлена' : 'Раздача остановлена';

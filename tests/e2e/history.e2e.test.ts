@@ -31,7 +31,7 @@ describe('the history on the home page', () => {
     const got = entries(receiver, 'received');
     await expect
       .poll(() => got.innerText())
-      .toMatch(/^IMG_2041\.jpg and 1 more\s+Received · 3\.0 kB · from Chrome \d+ on Linux \(self-reported\) · .*\d{4}/);
+      .toMatch(/^IMG_2041\.jpg and 1 more\s+Received and saved · 3\.0 kB · from Chrome \d+ on Linux \(self-reported\) · .*\d{4}/);
     expect(await got.getByRole('link', { name: 'Open' }).count()).toBe(1);
 
     await waitForState(sender, 'done', 30_000);

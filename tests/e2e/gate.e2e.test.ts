@@ -104,6 +104,8 @@ describe('a share that asks first', () => {
     const second = await openLink(link);
     await waitForState(second, 'approval', 20_000);
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    // The same browser again: told apart from the first.
+    await expect(rows.nth(1).getByTestId('receiver-device').innerText()).resolves.toMatch(/^Chrome \d+ on Linux \(2\) \(self-reported\)$/);
     await rows.nth(1).getByTestId('decline').click();
     await waitForState(second, 'ended', 20_000);
     await expect(statusOf(second).innerText()).resolves.toMatch(/^Declined/);

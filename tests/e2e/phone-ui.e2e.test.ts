@@ -358,6 +358,24 @@ describe('Ferry on a phone', () => {
     await Promise.all([receiver.context.close(), sender.context.close()]);
   });
 
+  it('lets the sender name its device once, and the receiver sees that name', async () => {
+    const file = await randomFixture(ferry.dir, 'named.txt', 100);
+    const sender = await newPage(ferry.senderBrowser);
+    await sender.page.goto(ferry.origin);
+    await sender.page.locator('.device-name summary').click();
+    await sender.page.getByTestId('device-name').fill('Anna’s laptop');
+    await sender.page.getByTestId('device-name-save').click();
+    await sender.page.reload();
+    // Remembered.
+    await expect(sender.page.locator('.device-name summary').innerText()).resolves.toBe('This device: Anna’s laptop');
+    const link = await share(sender.page, ferry.origin, [file.path]);
+    const receiver = await phonePage(ferry.receiverBrowser, 'en-US');
+    await receiver.page.goto(link);
+    await waitForState(receiver.page, 'waiting', 20_000);
+    await expect(receiver.page.getByTestId('sender-device').innerText()).resolves.toBe('From Anna’s laptop (self-reported)');
+    await Promise.all([receiver.context.close(), sender.context.close()]);
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

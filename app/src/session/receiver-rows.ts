@@ -19,6 +19,17 @@ export interface ReceiverRow {
   path: ConnectionPath | null;
 }
 
+/**
+ * A receiver's own description of its device, told apart from earlier receivers'
+ * alike: a class of phones all say "Chrome 131 on Android", and the person sending
+ * must know which one to allow. The second is "Chrome 131 on Android (2)".
+ */
+function distinct(device: string | null, rows: readonly ReceiverRow[]): string | null {
+  if (device === null) return null;
+  const alike = rows.filter((row) => row.device === device || row.device?.startsWith(`${device} (`)).length;
+  return alike === 0 ? device : `${device} (${alike + 1})`;
+}
+
 /** A session in one of these states is over: its connection is let go of. */
 export const isOver = (state: SenderState) => state === 'done' || state === 'error' || state === 'ended';
 
@@ -47,7 +58,7 @@ export class ReceiverRows {
     const row: ReceiverRow = {
       id,
       number: existing?.number ?? ++this.#count,
-      device: snapshot.device ?? existing?.device ?? null,
+      device: existing?.device ?? distinct(snapshot.device, this.#rows),
       snapshot,
       sentBytes: (this.#sentBefore.get(id) ?? 0) + snapshot.sentBytes,
       path: path ?? existing?.path ?? null,

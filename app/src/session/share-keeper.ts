@@ -106,8 +106,8 @@ export interface ShareKeeperOptions {
   newBrokerToken: () => string;
   /** The Ferry server's origin, which the link points to. */
   origin: string;
-  /** How this device describes itself to receivers (self-reported), if at all. */
-  device?: string | null;
+  /** How this device describes itself to receivers (self-reported), if at all: asked as each share starts. */
+  device?: () => string | null;
   /** Something in `state` changed. */
   onchange: (state: ShareState) => void;
   /** A receiver has every file (after the share noted it, before the link may end with it). */
@@ -327,7 +327,7 @@ export class ShareKeeper {
       gate: this.#gate,
       hashes: this.#hashesOf(record, files),
       ended: () => this.#deadReason(record),
-      device: this.#options.device,
+      device: this.#options.device?.(),
       clock: this.#clock,
       onchange: ({ status, receivers, failedAttempts, relay }) => this.#set({ status, receivers, failedAttempts, relay }),
       onstarted: (row) => this.#noteReceiver(row.id, false),

@@ -57,7 +57,7 @@ export class Share {
     broker: shareBroker(location.origin),
     newBrokerToken,
     origin: location.origin,
-    device: ownDevice(),
+    device: ownDevice,
     onchange: (state) => this.#mirror(state),
     onfinished: (row) => {
       this.#sent.finished(row);

@@ -237,6 +237,14 @@ export const en = {
     progress: 'Progress',
     progressOf: (label: string) => `${label}: progress`,
   },
+  /** The name this device goes by on the other side. */
+  device: {
+    summary: (name: string) => `This device: ${name}`,
+    unnamed: 'no name',
+    label: 'Name shown to the other side',
+    save: 'Save',
+    hint: 'Receivers and senders see it labelled as self-reported. Leave it empty for the browser’s own description.',
+  },
   files: {
     summary: (n: number, size: string) => `${files(n)}, ${size} in all`,
     more: (n: number) => `…and ${count(n)} more`,

@@ -238,6 +238,13 @@ export const ru: Messages = {
     progress: 'Ход передачи',
     progressOf: (label: string) => `${label}: ход передачи`,
   },
+  device: {
+    summary: (name: string) => `Это устройство: ${name}`,
+    unnamed: 'без имени',
+    label: 'Имя, которое увидит другая сторона',
+    save: 'Сохранить',
+    hint: 'Другая сторона видит его с пометкой, что так устройство назвало себя само. Оставьте пустым, чтобы показывалось описание браузера.',
+  },
   files: {
     summary: (n: number, size: string) => `${files(n)}, всего ${size}`,
     more: (n: number) => `…и ещё ${count(n)}`,

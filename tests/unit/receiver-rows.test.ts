@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ReceiverRows } from '../../app/src/session/receiver-rows.ts';
+import type { SenderSnapshot } from '../../app/src/transfer/sender.ts';
+
+const snapshot = (device: string | null, state: SenderSnapshot['state'] = 'waiting'): SenderSnapshot => ({
+  state,
+  progress: { bytes: 0, total: 10, rate: 0, eta: null },
+  sentBytes: 0,
+  filesConfirmed: 0,
+  session: null,
+  device,
+  ended: null,
+  failure: null,
+  error: null,
+});
+
+describe('the receivers a sender sees', () => {
+  it('are told apart when their devices describe themselves alike, and keep their names when they reconnect', () => {
+    const rows = new ReceiverRows();
+    rows.show('a', snapshot('Chrome 131 on Android'), null);
+    rows.show('b', snapshot('Chrome 131 on Android'), null);
+    rows.show('c', snapshot('Safari 18 on iOS'), null);
+    rows.show('d', snapshot('Chrome 131 on Android'), null);
+    rows.show('e', snapshot(null), null);
+    // The first one comes back on a new connection.
+    rows.show('a', snapshot('Chrome 131 on Android', 'transferring'), null);
+    expect(rows.all.map((row) => row.device)).toEqual(['Chrome 131 on Android', 'Chrome 131 on Android (2)', 'Safari 18 on iOS', 'Chrome 131 on Android (3)', null]);
+  });
+});

@@ -179,13 +179,7 @@ describe('Ferry as an installable app', () => {
     await sender.goto(ferry.origin);
     await untilControlled(sender);
     // What Android does on "Share → Ferry": a multipart POST to the manifest's share_target action.
-    await sender.evaluate(() => {
-      const form = Object.assign(document.createElement('form'), { method: 'post', enctype: 'multipart/form-data', action: '/share-target' });
-      form.append(Object.assign(document.createElement('input'), { type: 'file', name: 'files', multiple: true, id: 'shared-files' }));
-      document.body.append(form);
-    });
-    await sender.locator('#shared-files').setInputFiles(files.map((f) => f.path));
-    await sender.evaluate(() => document.querySelector('form')!.submit());
+    await postShare(sender, files.map((f) => f.path));
     const shareLink = sender.getByTestId('share-link');
     await expect.poll(() => shareLink.inputValue().catch(() => ''), { timeout: 20_000 }).toMatch(/#\/r\//);
     expect(new URL(sender.url()).search).toBe('');

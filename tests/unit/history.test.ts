@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReceiverRow } from '../../app/src/session/receiver-rows.ts';
 import { SentLog } from '../../app/src/session/sent-log.ts';
 import { noteSent, overflow, type SentEvent, type SentFile, type SentRecord } from '../../app/src/session/sent-record.ts';
-import type { ShareState } from '../../app/src/session/share-keeper.ts';
+import { IDLE, type ShareState } from '../../app/src/session/share-keeper.ts';
 import type { TransferRecord } from '../../app/src/session/transfer-record.ts';
 import { shareLink } from '../../app/src/transfer/link.ts';
 import type { FileSource } from '../../app/src/transfer/sender.ts';
@@ -58,24 +58,7 @@ const linkOf = (peerId: string) => shareLink(ORIGIN, address(peerId));
 const sources = (files: SentFile[]) => files.map((file) => ({ ...file, type: '', lastModified: 0 }) as FileSource);
 
 function state(change: Partial<ShareState>): ShareState {
-  return {
-    link: null,
-    status: 'online',
-    files: [],
-    missing: [],
-    receivers: [],
-    failedAttempts: 0,
-    relay: false,
-    askFirst: false,
-    locked: false,
-    ended: null,
-    finished: false,
-    sentTo: 0,
-    expiry: null,
-    now: 0,
-    error: null,
-    ...change,
-  };
+  return { ...IDLE, status: 'online', relay: false, now: 0, ...change };
 }
 
 const row = (id: string, device: string | null) => ({ id, number: 1, device }) as ReceiverRow;

@@ -148,6 +148,17 @@ function until(flow: ReceiveFlow<MemoryStore>, predicate: () => boolean, what: s
 
 const SENDER_DEVICE = 'Chrome 131 on Linux';
 
+/** A first visit to `from`'s link whose connection drops mid-transfer: it waits to redial, and its page is closed. */
+async function droppedVisit(from: Sender, book: Book): Promise<void> {
+  from.cutAt = CUT_AT;
+  const { flow } = receiver(from, book, { times: { ...TIMES, backoffMs: [60_000] } });
+  await flow.connect();
+  await until(flow, () => flow.status === 'waiting', 'waited for Download');
+  flow.download();
+  await until(flow, () => flow.status === 'reconnecting', 'dropped');
+  await flow.stop();
+}
+
 const FILES = () => [randomFile('big.bin', 6 * 1024 * 1024 + 17), randomFile('small.txt', 900), randomFile('empty', 0)];
 
 function expectReceived(store: MemoryStore, files: (FileSource & { bytes: Uint8Array })[]) {
@@ -228,15 +239,9 @@ describe('receiving a share through ReceiveFlow', () => {
   it('resumes on a later visit without asking again, from what the book kept', async () => {
     const files = FILES();
     const from = sender(files);
-    from.cutAt = CUT_AT;
     const book = memoryBook();
-    const first = receiver(from, book, { times: { ...TIMES, backoffMs: [60_000] } });
-    await first.flow.connect();
-    await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
-    first.flow.download();
-    await until(first.flow, () => first.flow.status === 'reconnecting', 'dropped');
     // The page is closed while it waits to redial; a new one opens the same link.
-    first.flow.close();
+    await droppedVisit(from, book);
     const kept = book.stores.get(book.records.get(from.address.peerId)!.id)!;
     const stored = files.reduce((sum, _, index) => sum + kept.ranges(index).reduce((s, [a, b]) => s + b - a, 0), 0);
     expect(stored).toBeGreaterThan(0);
@@ -251,7 +256,7 @@ describe('receiving a share through ReceiveFlow', () => {
     const files = FILES();
     const from = sender(files);
     const book = memoryBook();
-    const first = receiver(from, book, { times: { ...TIMES, recordIntervalMs: 0 } });
+    const first = receiver(from, book);
     await first.flow.connect();
     await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
     first.flow.download();
@@ -274,14 +279,8 @@ describe('receiving a share through ReceiveFlow', () => {
   it('shows what is stored while the sender is out of reach, then fetches only the rest', async () => {
     const files = [randomFile('small.txt', 900), randomFile('big.bin', 6 * 1024 * 1024 + 17)];
     const from = sender(files);
-    from.cutAt = CUT_AT;
     const book = memoryBook();
-    const first = receiver(from, book, { times: { ...TIMES, backoffMs: [60_000] } });
-    await first.flow.connect();
-    await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
-    first.flow.download();
-    await until(first.flow, () => first.flow.status === 'reconnecting', 'dropped');
-    await first.flow.stop();
+    await droppedVisit(from, book);
 
     from.online = false;
     const later = receiver(from, book);
@@ -303,15 +302,9 @@ describe('receiving a share through ReceiveFlow', () => {
 
   it('remembers that the sender ended the link, and says so next time without calling', async () => {
     const from = sender(FILES());
-    from.cutAt = CUT_AT;
     const book = memoryBook();
-    const first = receiver(from, book, { times: { ...TIMES, backoffMs: [60_000] } });
-    await first.flow.connect();
-    await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
-    first.flow.download();
-    await until(first.flow, () => first.flow.status === 'reconnecting', 'dropped');
+    await droppedVisit(from, book);
     from.ended = 'stopped';
-    await first.flow.stop();
     const again = receiver(from, book);
     await again.flow.connect();
     await until(again.flow, () => again.flow.status === 'ended', 'heard the link ended');

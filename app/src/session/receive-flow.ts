@@ -204,13 +204,14 @@ export class ReceiveFlow<S extends ReceiveStore> {
   /** What is stored of `record`, opening its store; null when storage cannot be read. */
   async #readStored(record: TransferRecord): Promise<ReceiverSnapshot | null> {
     const ended = record.ended?.reason ?? null;
+    const stored = (store: Pick<S, 'ranges' | 'isVerified'>) => storedSnapshot(record.files, store, ended, record.senderDevice ?? null);
     try {
       this.#store ??= await this.#options.book.open(record);
-      return storedSnapshot(record.files, this.#store, ended, record.senderDevice ?? null);
+      return stored(this.#store);
     } catch (error) {
       console.warn('cannot read what was received', error);
       // The link's end is known from the record alone; anything else is worth a call.
-      return ended ? storedSnapshot(record.files, { ranges: () => [], isVerified: () => false }, ended, record.senderDevice ?? null) : null;
+      return ended ? stored({ ranges: () => [], isVerified: () => false }) : null;
     }
   }
 

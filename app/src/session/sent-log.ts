@@ -26,6 +26,8 @@ interface Shown {
 export class SentLog {
   readonly #note: NoteSent;
   #shown: Shown | null = null;
+  /** The last state looked at. */
+  #seen: Pick<ShareState, 'link' | 'files' | 'missing' | 'ended'> | null = null;
   #writing: Promise<void> = Promise.resolve();
 
   constructor(note: NoteSent) {
@@ -34,6 +36,11 @@ export class SentLog {
 
   /** The share's state changed. */
   changed(state: ShareState): void {
+    // Called on every progress change of every receiver: only a new link, new files or
+    // the link's end matter here, and the keeper hands the same objects until they change.
+    const seen = this.#seen;
+    if (seen && seen.link === state.link && seen.files === state.files && seen.missing === state.missing && seen.ended === state.ended) return;
+    this.#seen = state;
     const before = this.#shown;
     const id = state.link === null ? null : shareId(state.link);
     if (before && before.id !== id && !before.ended) this.#write(before, { kind: 'ended', reason: 'stopped' });

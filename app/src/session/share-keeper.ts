@@ -118,7 +118,7 @@ export interface ShareKeeperOptions {
 }
 
 /** No share. What was learned of the server (`relay`) and the clock (`now`) stays as it was. */
-const IDLE: Omit<ShareState, 'relay' | 'now'> = {
+export const IDLE: Omit<ShareState, 'relay' | 'now'> = {
   link: null,
   status: 'idle',
   files: [],

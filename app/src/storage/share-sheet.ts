@@ -4,7 +4,7 @@
  * photo saved as a download lands in Downloads, not in the gallery where its owner
  * looks for it.
  */
-import { safeFileName } from '../transfer/names.ts';
+import { safePath } from '../transfer/names.ts';
 import type { Saveable } from './save.ts';
 
 /**
@@ -35,7 +35,8 @@ export async function shareFiles(files: readonly Saveable[]): Promise<'shared' |
   const shared = await Promise.all(
     files.map(async (file) => {
       const blob = await file.blob();
-      return new File([blob], safeFileName(file.name.split('/').at(-1) ?? file.name), { type: blob.type });
+      // The file's own name, without the folders it came in (the sheet takes flat files).
+      return new File([blob], safePath(file.name).at(-1)!, { type: blob.type });
     }),
   );
   try {

@@ -4,10 +4,14 @@
  * processes) in English and Russian, into docs/screenshots (or --out):
  *
  *   home.LANG.png           the start page, on a 1280×800 desktop
- *   share.LANG.png          the share link and its QR code, on that desktop
- *   phone-offered.LANG.png  a phone that opened the link, before Download
+ *   share.LANG.png          the share link and its QR code, on that desktop ("ask me first" on)
+ *   phone-approval.LANG.png a phone that opened the link, waiting to be allowed
+ *   sender-asking.LANG.png  the desktop's window (what is in view, not the whole page) then
+ *   phone-offered.LANG.png  the phone once allowed, before Download
  *   phone-receiving.LANG.png  the same phone partway through
+ *   sender-sending.LANG.png the desktop's window then
  *   phone-done.LANG.png     the phone once every file arrived
+ *   sender-done.LANG.png    the desktop's window then
  *
  * The content is fixed (file names, sizes and bytes, the sender's user agent), so a
  * view that did not change draws the same picture again. The transfer is caught
@@ -229,9 +233,10 @@ async function settled(page: Page, thumbnails: number): Promise<void> {
   if (!still) console.error(`${page.url()} kept changing; taken as it was`);
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
+/** The whole page, or (`window`) only what is in view without scrolling. */
+async function shoot(page: Page, name: string, { window = false } = {}): Promise<void> {
   const file = path.join(args.out, name);
-  await page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' });
+  await page.screenshot({ path: file, fullPage: !window, animations: 'disabled', caret: 'hide' });
   console.error(`wrote ${path.relative(ROOT, file)}`);
 }
 
@@ -243,6 +248,7 @@ async function views(browsers: { sender: Browser; receiver: Browser }, origin: s
   await settled(sender, 0);
   await shoot(sender, `home.${locale.name}.png`);
 
+  await sender.getByTestId('ask-first').check();
   await sender.locator('input[type=file]').setInputFiles(files.paths);
   await sender.locator('[data-testid=share][data-broker=online]').waitFor({ timeout: WAIT_MS });
   await sender.getByTestId('share-qr').waitFor();
@@ -254,6 +260,14 @@ async function views(browsers: { sender: Browser; receiver: Browser }, origin: s
   await sender.evaluate(holdReads, holdAt);
   const phone = await openPage(browsers.receiver, PHONE, locale.tag);
   await phone.goto(link);
+  await untilState(phone, 'approval');
+  await settled(phone, 0);
+  await shoot(phone, `phone-approval.${locale.name}.png`);
+  await sender.getByTestId('approve').waitFor({ timeout: WAIT_MS });
+  await settled(sender, files.photos);
+  await shoot(sender, `sender-asking.${locale.name}.png`, { window: true });
+
+  await sender.getByTestId('approve').click();
   await untilState(phone, 'waiting');
   await settled(phone, 0);
   await shoot(phone, `phone-offered.${locale.name}.png`);
@@ -267,11 +281,16 @@ async function views(browsers: { sender: Browser; receiver: Browser }, origin: s
   );
   await settled(phone, files.photos);
   await shoot(phone, `phone-receiving.${locale.name}.png`);
+  await settled(sender, files.photos);
+  await shoot(sender, `sender-sending.${locale.name}.png`, { window: true });
 
   await sender.evaluate(releaseReads);
   await untilState(phone, 'done');
   await settled(phone, files.photos);
   await shoot(phone, `phone-done.${locale.name}.png`);
+  await sender.locator('[data-testid=receiver-row] [data-testid=transfer-status][data-state=done]').waitFor({ timeout: WAIT_MS });
+  await settled(sender, files.photos);
+  await shoot(sender, `sender-done.${locale.name}.png`, { window: true });
   await Promise.all([sender.context().close(), phone.context().close()]);
 }
 

@@ -1,8 +1,8 @@
 /**
  * `ferry send <files or folders…> [--server URL]`: the same ShareHost as the web
- * page, over node-datachannel. Prints the link and its QR code, shows each receiver
- * as it comes, gets going and finishes, and serves until Ctrl-C, which ends the link
- * for every receiver.
+ * page, over node-datachannel. Lists the files, prints the link and its QR code once
+ * the share is registered with the server, shows each receiver as it comes, gets
+ * going and finishes, and serves until Ctrl-C, which ends the link for every receiver.
  */
 import { newBrokerToken } from '../src/net/broker-ids.ts';
 import { shareBroker } from '../src/net/share-broker.ts';

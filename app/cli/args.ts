@@ -1,7 +1,7 @@
 /**
  * The command line of `ferry`, read into a command or a usage error. Errors are
- * values, not exceptions or printed text: main.ts prints usageErrorMessage and USAGE
- * and exits with EXIT.usage, whatever the error.
+ * values, not exceptions or printed text: main.ts prints usageErrorMessage (and
+ * USAGE where showsUsage says it helps) and exits with EXIT.usage, whatever the error.
  */
 import { parseRoute, type BadLinkReason, type ShareAddress } from '../src/transfer/link.ts';
 
@@ -150,13 +150,14 @@ function failed(error: UsageError): Parsed {
 
 type Phrases = { [Code in UsageError['code']]: (error: Extract<UsageError, { code: Code }>) => string };
 
+/** Said without the usage after it, so each says what to do about it too. */
 const BAD_LINK: Record<BadLinkReason | 'not-a-link', string> = {
   'not-a-link': 'this is not a Ferry share link (they look like https://…/#/r/…)',
-  'no-sender-id': 'the link has no valid sender id',
-  'no-secret': 'the link is missing its secret part',
-  'damaged-secret': 'the link’s secret part is damaged',
-  'damaged-key': 'the link’s last part, the sender’s key, is damaged',
-  'old-link': 'the link was made by an older Ferry, whose links could not tell the sender from anyone else who had the link',
+  'no-sender-id': 'the link has no valid sender id: copy the whole link again',
+  'no-secret': 'the link is missing its secret part: copy the whole link again',
+  'damaged-secret': 'the link’s secret part is damaged: copy the whole link again',
+  'damaged-key': 'the link’s last part, the sender’s key, is damaged: copy the whole link again',
+  'old-link': 'the link was made by an older Ferry, whose links could not tell the sender from anyone else who had the link: ask the sender for a new one',
 };
 
 const PHRASES: Phrases = {
@@ -172,6 +173,28 @@ const PHRASES: Phrases = {
   'bad-server': ({ server, from }) => `${from} ${JSON.stringify(server)} is not a server address like https://ferry.example or http://192.168.1.20:8080`,
   'bad-link': ({ reason }) => BAD_LINK[reason],
 };
+
+/**
+ * Whether USAGE helps with `error`: it does when the command line has the wrong
+ * shape. A link or a server address that is wrong has its own line say what is
+ * wrong with it; the usage below would only bury that line.
+ */
+const SHOWS_USAGE = {
+  'no-command': true,
+  'unknown-command': true,
+  'unknown-option': true,
+  'option-of-other-command': true,
+  'missing-value': true,
+  'no-paths': true,
+  'no-link': true,
+  'extra-argument': true,
+  'bad-server': false,
+  'bad-link': false,
+} satisfies Record<UsageError['code'], boolean>;
+
+export function showsUsage(error: UsageError): boolean {
+  return SHOWS_USAGE[error.code];
+}
 
 /** One line saying what is wrong, for people; USAGE says what is right. */
 export function usageErrorMessage(error: UsageError): string {

@@ -4,7 +4,7 @@
  * (node-webrtc.ts): PeerJS looks for WebRTC once, when it loads.
  */
 import packageJson from '../../package.json' with { type: 'json' };
-import { parseArgs, usageErrorMessage, USAGE, type Command } from './args.ts';
+import { parseArgs, showsUsage, usageErrorMessage, USAGE, type Command } from './args.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { closeWebRtc, installWebRtc } from './node-webrtc.ts';
 import { Screen } from './screen.ts';
@@ -13,7 +13,8 @@ import { Screen } from './screen.ts';
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ExitCode> {
   const parsed = parseArgs(argv, env);
   if (!parsed.ok) {
-    process.stderr.write(`ferry: ${usageErrorMessage(parsed.error)}\n\n${USAGE}\n`);
+    const usage = showsUsage(parsed.error) ? `\n${USAGE}\n` : '';
+    process.stderr.write(`ferry: ${usageErrorMessage(parsed.error)}\n${usage}`);
     return EXIT.usage;
   }
   const { command } = parsed;
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 }
 
 async function transfer(command: Extract<Command, { name: 'send' | 'receive' }>, env: NodeJS.ProcessEnv): Promise<ExitCode> {
-  const screen = new Screen(process.stdout);
+  const screen = new Screen(process.stdout, process.stderr);
   // The first Ctrl-C stops the transfer cleanly, keeping what arrived; a second one
   // ends the process at once.
   const interrupted = new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@
  */
 import { displayName } from '../src/transfer/names.ts';
 import type { Progress } from '../src/transfer/progress.ts';
+import type { FileOutcome } from '../src/transfer/receiver.ts';
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 const BAR_MIN = 10;
@@ -142,6 +143,20 @@ export function progressLine(name: string, progress: Progress, columns: number):
     return `${nameField}  ${percent}${barField}${stats.map((stat) => `  ${stat}`).join('')}`;
   }
   return percent.trim().slice(0, Math.max(0, usable));
+}
+
+/**
+ * What the progress line is about: the file's name, or with several files the
+ * count and the file arriving now (or next, between two files), "3/5 notes.txt".
+ * The count takes in that file, so the last one shows "5/5" while it arrives.
+ */
+export function arrivingName({ files, outcomes }: { files: readonly { name: string }[]; outcomes: readonly FileOutcome[] }): string {
+  if (files.length === 1) return files[0]!.name;
+  const receiving = outcomes.indexOf('receiving');
+  const arriving = receiving === -1 ? outcomes.indexOf('pending') : receiving;
+  const begun = outcomes.filter((outcome) => outcome !== 'pending' && outcome !== 'failed').length;
+  const count = `${begun + (outcomes[arriving] === 'pending' ? 1 : 0)}/${files.length}`;
+  return arriving === -1 ? count : `${count} ${files[arriving]!.name}`;
 }
 
 /** The line for a log, where nothing is redrawn: "name  45%  1.2 GB of 2.7 GB  12.3 MB/s  2m 05s left". */

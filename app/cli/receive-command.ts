@@ -16,7 +16,7 @@ import { askPassword } from './ask-password.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { FileStore } from './file-store.ts';
 import { folderBook } from './folder-book.ts';
-import { formatBytes, logStep, plainLine, progressLine } from './progress-line.ts';
+import { arrivingName, formatBytes, logStep, plainLine, progressLine } from './progress-line.ts';
 import type { Screen } from './screen.ts';
 
 export interface ReceiveCommand {
@@ -65,7 +65,7 @@ export async function receiveFiles(
     book,
     device: ownDevice(),
     dial: async (signal) => {
-      const { peer, open } = await dialPatiently((times) => dial(server, address, signal, times));
+      const { peer, open } = await dialPatiently((times) => dial(server, address, signal, times, 'silent'));
       channel = open.channel;
       return { ...open, hangUp: () => peer.destroy() };
     },
@@ -77,7 +77,8 @@ export async function receiveFiles(
     if (over) return;
     over = true;
     screen.clear();
-    if (message) screen.say(message);
+    if (message && (code === EXIT.ok || code === EXIT.interrupted)) screen.say(message);
+    else if (message) screen.error(message);
     finish(code);
   };
 
@@ -87,6 +88,9 @@ export async function receiveFiles(
     const status = flow.status;
     const first = status !== shown;
     shown = status;
+    // The status line said where things stood; now they have moved on, a line said
+    // below must not bring it back.
+    if (first) screen.clear();
     const blocked = flow.state.blocked;
     if (blocked?.kind === 'storage') {
       const full = failureCode(blocked.error) === 'storage-full';
@@ -134,7 +138,7 @@ export async function receiveFiles(
   };
 
   const progress = (snapshot: ReceiverSnapshot) => {
-    const name = currentName(snapshot);
+    const name = arrivingName(snapshot);
     if (screen.live) return screen.status(progressLine(name, snapshot.progress, screen.columns));
     const step = logStep(snapshot.progress, LOG_EVERY_PERCENT);
     if (step === logged) return;
@@ -206,14 +210,6 @@ export async function receiveFiles(
 function describeFiles({ files, progress }: ReceiverSnapshot): string {
   const what = files.length === 1 ? displayName(files[0]!.name) : `${files.length} files`;
   return `${what} (${formatBytes(progress.total)})`;
-}
-
-/** The file arriving now, for the progress line; the count when several are. */
-function currentName({ files, outcomes }: ReceiverSnapshot): string {
-  if (files.length === 1) return files[0]!.name;
-  const verified = outcomes.filter((outcome) => outcome === 'verified').length;
-  const receiving = outcomes.indexOf('receiving');
-  return `${verified}/${files.length} ${receiving === -1 ? '' : files[receiving]!.name}`;
 }
 
 /**

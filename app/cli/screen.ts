@@ -1,7 +1,8 @@
 /**
  * What `ferry` writes: lines that stay (what happened), and in a terminal one status
  * line below them, redrawn in place (progress). Piped into a log, the status line is
- * left out and progress comes as plain lines every few percent instead.
+ * left out and progress comes as plain lines every few percent instead. What went
+ * wrong goes to the error output, so a script that keeps the output still shows it.
  */
 const CLEAR_LINE = '\r\u001b[2K';
 
@@ -13,10 +14,13 @@ export interface Output {
 
 export class Screen {
   readonly #out: Output;
+  readonly #errors: Output;
   #status = '';
 
-  constructor(out: Output) {
+  /** `errors` is where error lines go (stderr); the status line is always on `out`. */
+  constructor(out: Output, errors: Output = out) {
     this.#out = out;
+    this.#errors = errors;
   }
 
   /** Whether the output is a terminal that can redraw a line. */
@@ -30,8 +34,17 @@ export class Screen {
 
   /** A line that stays, written above the status line. */
   say(text: string): void {
+    this.#above(this.#out, text);
+  }
+
+  /** What went wrong, on the error output, above the status line. */
+  error(text: string): void {
+    this.#above(this.#errors, text);
+  }
+
+  #above(to: Output, text: string): void {
     if (this.live && this.#status) this.#out.write(CLEAR_LINE);
-    this.#out.write(`${text}\n`);
+    to.write(`${text}\n`);
     if (this.live && this.#status) this.#out.write(this.#status);
   }
 

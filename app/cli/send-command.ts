@@ -1,8 +1,8 @@
 /**
  * `ferry send <files or folders…> [--server URL]`: the same ShareHost as the web
- * page, over node-datachannel. Prints the link and its QR code, shows each receiver
- * as it comes, gets going and finishes, and serves until Ctrl-C, which ends the link
- * for every receiver.
+ * page, over node-datachannel. Lists the files, prints the link and its QR code once
+ * the share is registered with the server, shows each receiver as it comes, gets
+ * going and finishes, and serves until Ctrl-C, which ends the link for every receiver.
  */
 import { newBrokerToken } from '../src/net/broker-ids.ts';
 import { shareBroker } from '../src/net/share-broker.ts';
@@ -15,8 +15,9 @@ import { ShareGate } from '../src/transfer/share-gate.ts';
 import { ShareHost, type HostState } from '../src/session/share-host.ts';
 import type { ReceiverRow } from '../src/session/receiver-rows.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
+import { fileListing } from './file-listing.ts';
 import { fileSources, findFiles, UnsendablePathError } from './local-files.ts';
-import { formatBytes, logStep, plainLine, progressLine } from './progress-line.ts';
+import { logStep, plainLine, progressLine } from './progress-line.ts';
 import type { Screen } from './screen.ts';
 import { terminalQr } from './terminal-qr.ts';
 import { ownDevice } from './own-device.ts';
@@ -40,23 +41,30 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
     found = await findFiles(paths);
   } catch (error) {
     if (error instanceof UnsendablePathError) {
-      screen.say(`ferry: ${error.message}`);
+      screen.error(`ferry: ${error.message}`);
       return EXIT.usage;
     }
     throw error;
   }
   const { sources, close } = fileSources(found);
   const { senderKey, signingKey } = newSenderKeys();
-  const broker = shareBroker(server);
+  const broker = shareBroker(server, 'silent');
   const brokerToken = newBrokerToken();
   const keys = { peerId: await broker.newPeerId(brokerToken), brokerToken, secret: newSecret(), signingKey };
   let ended: EndReason | null = null;
+  /** The share is registered and its link printed: until then, the status line says it is connecting. */
+  let sharing = false;
+  /** Receivers said to be receiving: their progress comes after that line, never before it. */
+  const receiving = new Set<string>();
   const logged = new Map<string, number>();
 
   const label = (row: ReceiverRow) => `Receiver ${row.number}${row.device ? ` (says it is ${displayName(row.device)})` : ''}`;
   const show = ({ status, receivers }: HostState) => {
-    if (status === 'reconnecting') return screen.status('Lost the Ferry server: reconnecting (receivers already connected carry on)…');
-    const active = receivers.filter((row) => row.snapshot.state === 'transferring');
+    if (!sharing) return;
+    // 'starting' again is a reconnection's next try.
+    if (status !== 'online') return screen.status('Lost the Ferry server: reconnecting (receivers already connected carry on)…');
+    for (const row of receivers) if (row.snapshot.state !== 'transferring') receiving.delete(row.id);
+    const active = receivers.filter((row) => receiving.has(row.id));
     if (active.length === 0) return screen.status('Waiting for receivers…');
     if (!screen.live) {
       for (const row of active) {
@@ -81,7 +89,11 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
     ended: () => ended,
     device: ownDevice(),
     onchange: show,
-    onstarted: (row) => screen.say(`${label(row)} is receiving.`),
+    onstarted: (row) => {
+      receiving.add(row.id);
+      screen.say(`${label(row)} is receiving.`);
+      show(host.state);
+    },
     onfinished: (row) => screen.say(`✓ ${label(row)} has every file.`),
   });
 
@@ -98,18 +110,18 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
     }
   } catch (error) {
     screen.clear();
-    screen.say(`ferry: cannot share through ${server}: ${error instanceof Error ? error.message : String(error)}`);
+    screen.error(`ferry: cannot share through ${server}: ${error instanceof Error ? error.message : String(error)}`);
     await close();
     return EXIT.unreachable;
   }
   const link = shareLink(server, { ...keys, senderKey });
-  const total = found.reduce((sum, file) => sum + file.size, 0);
-  const what = found.length === 1 ? displayName(found[0]!.name) : `${found.length} files`;
   screen.clear();
-  screen.say(`Sharing ${what} (${formatBytes(total)}). Open this link on the receiving device, or scan the code:\n`);
+  for (const line of fileListing(found, screen.live ? screen.columns : Infinity)) screen.say(line);
+  screen.say('\nOpen this link on the receiving device, or scan the code:\n');
   for (const line of terminalQr(link).lines) screen.say(`  ${line}`);
   screen.say(`\n  ${link}\n`);
   screen.say('Keep this running until everyone has the files; Ctrl-C stops sharing.');
+  sharing = true;
   show(host.state);
 
   await interrupted;

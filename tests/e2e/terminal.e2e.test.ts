@@ -2,6 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../app/cli/exit-codes.ts';
+import { fileListing } from '../../app/cli/file-listing.ts';
 import {
   MiB,
   newPage,
@@ -17,7 +18,7 @@ import {
 } from './harness.ts';
 import { holdReads, PROGRESS_LAG, releaseReads } from './held-reads.ts';
 import { SLACK, useLargeFile } from './resume-steps.ts';
-import { Terminal } from './terminal.ts';
+import { Terminal, type TerminalOptions } from './terminal.ts';
 
 // With STUN, as `npm start` serves: libdatachannel gathers differently with a STUN
 // server, and the terminal client has to cope (app/cli/node-webrtc.ts).
@@ -25,17 +26,25 @@ const ferry = useFerry({ stun: true });
 const large = useLargeFile(ferry);
 const running: Terminal[] = [];
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((terminal) => terminal.stop('SIGKILL')));
+  const terminals = running.splice(0);
+  await Promise.all(terminals.map((terminal) => terminal.stop('SIGKILL')));
+  // Ferry says what went wrong in its own words; PeerJS's log lines never reach the person.
+  for (const terminal of terminals) expect(terminal.output).not.toMatch(/PeerJS/i);
 });
 
 function run(...argv: string[]): Terminal {
   return runWith({}, ...argv);
 }
 
-function runWith(env: Record<string, string>, ...argv: string[]): Terminal {
-  const terminal = new Terminal(argv, { env });
+function runWith(options: TerminalOptions, ...argv: string[]): Terminal {
+  const terminal = new Terminal(argv, options);
   running.push(terminal);
   return terminal;
+}
+
+/** How many times `text` is in `output`. */
+function timesIn(output: string, text: string): number {
+  return output.split(text).length - 1;
 }
 
 let folders = 0;
@@ -67,6 +76,12 @@ describe('the terminal and the browser, both ways', () => {
     const sender = run('send', ...files.map((file) => file.path), '--server', ferry.origin);
     const link = await sender.link();
     expect(sender.output).toContain('█');
+    // What is shared, listed before the link; waiting for receivers only once there is one.
+    const listing = fileListing(files.map((file) => ({ name: path.basename(file.path), size: file.size }))).join('\n');
+    expect(sender.output).toContain(listing);
+    expect(sender.output.indexOf(listing)).toBeLessThan(sender.output.indexOf(link));
+    await sender.until(/Waiting for receivers/);
+    expect(sender.output.indexOf('Waiting for receivers')).toBeGreaterThan(sender.output.indexOf(link));
     const { page } = await newPage(ferry.receiverBrowser, phone());
     await page.goto(link);
     await waitForState(page, 'waiting', 20_000);
@@ -101,11 +116,11 @@ describe('the terminal and the browser, both ways', () => {
     await expect.poll(() => field.inputValue(), { timeout: 15_000 }).toMatch(/#\/r\//);
     const link = await field.inputValue();
     // Not at a terminal, a wrong password cannot be typed again: it stops there.
-    const wrong = runWith({ FERRY_PASSWORD: 'wrong' }, 'receive', link, '--out', await newFolder());
+    const wrong = runWith({ env: { FERRY_PASSWORD: 'wrong' } }, 'receive', link, '--out', await newFolder());
     expect(await wrong.exited).toBe(EXIT.failed);
     expect(wrong.output).toMatch(/Wrong password/);
     const folder = await newFolder();
-    const right = runWith({ FERRY_PASSWORD: 'correct horse' }, 'receive', link, '--out', folder);
+    const right = runWith({ env: { FERRY_PASSWORD: 'correct horse' } }, 'receive', link, '--out', folder);
     expect(await right.exited).toBe(EXIT.ok);
     await expectReceivedInto(folder, [file!]);
   });
@@ -118,6 +133,7 @@ describe('the terminal and the browser, both ways', () => {
     const first = run('receive', link, '--out', folder);
     expect(await first.exited).toBe(EXIT.ok);
     await expectReceivedInto(folder, files);
+    expect(timesIn(first.output, 'Connecting to the sender')).toBe(1);
     // The same link again: a new copy beside the first, never over it.
     const second = run('receive', link, '--out', folder);
     expect(await second.exited).toBe(EXIT.ok);
@@ -125,6 +141,27 @@ describe('the terminal and the browser, both ways', () => {
     expect(names).toHaveLength(2 * files.length);
     expect(names).toContain('t2t-notes (1).txt');
     expect(await sha256File(path.join(folder, 't2t-notes (1).txt'))).toBe(files[1]!.sha256);
+  });
+
+  it('a receiving terminal counts the file arriving now, and redraws no status line that is over', async () => {
+    const files = await Promise.all([
+      randomFixture(ferry.dir, 'count-a.txt', 2000),
+      randomFixture(ferry.dir, 'count-b.txt', 70_000),
+      randomFixture(ferry.dir, 'count-c.bin', 8 * MiB),
+    ]);
+    const { page } = await newPage(ferry.senderBrowser);
+    const link = await share(page, ferry.origin, files.map((file) => file.path));
+    // The first two files pass, and the third stops after its first bytes.
+    await page.evaluate(holdReads, files[0]!.size + files[1]!.size + 1);
+    const folder = await newFolder();
+    // At a terminal, where the status line is redrawn in place.
+    const receiver = runWith({ tty: true }, 'receive', link, '--out', folder);
+    await receiver.until(/3\/3 count-c\.bin/);
+    await page.evaluate(releaseReads);
+    expect(await receiver.exited).toBe(EXIT.ok);
+    await expectReceivedInto(folder, files);
+    // Drawn once, and not drawn again under the line that said the files are coming.
+    expect(timesIn(receiver.output, 'Connecting to the sender')).toBe(1);
   });
 
   it('a receiving terminal killed half-way resumes when run again, fetching little twice', async () => {
@@ -169,10 +206,11 @@ describe('the terminal and the browser, both ways', () => {
 });
 
 describe('the terminal’s errors', () => {
-  it('refuses a damaged link at once, with exit code 2', async () => {
+  it('refuses a damaged link at once, in one line without the usage, with exit code 2', async () => {
     const receiver = run('receive', `${ferry.origin}/#/r/abc`);
     expect(await receiver.exited).toBe(EXIT.usage);
-    expect(receiver.output).toMatch(/link/i);
+    expect(receiver.stdout).toBe('');
+    expect(receiver.stderr).toMatch(/^ferry: .*link.*\n$/);
   });
 
   it('says the sender is not online, with exit code 3, when nobody holds the link’s id', async () => {
@@ -185,13 +223,15 @@ describe('the terminal’s errors', () => {
     expect(nobody).not.toBe(link);
     const receiver = run('receive', nobody, '--out', await newFolder());
     expect(await receiver.exited).toBe(EXIT.unreachable);
-    expect(receiver.output).toMatch(/not online/);
+    expect(receiver.stderr).toMatch(/^The sender is not online.*\n$/);
   });
 
   it('says it cannot reach a server that is not there, with exit code 3', async () => {
     const files = await someFiles('nowhere');
     const sender = run('send', files[1]!.path, '--server', 'http://127.0.0.1:9');
     expect(await sender.exited).toBe(EXIT.unreachable);
-    expect(sender.output).toMatch(/cannot share through/);
+    expect(sender.stderr).toMatch(/^ferry: cannot share through [^\n]*\n$/);
+    // Never registered, so never waiting for anyone.
+    expect(sender.output).not.toMatch(/Waiting for receivers/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SERVER, parseArgs, usageErrorMessage, USAGE, type UsageError } from '../../app/cli/args.ts';
+import { DEFAULT_SERVER, parseArgs, showsUsage, usageErrorMessage, USAGE, type UsageError } from '../../app/cli/args.ts';
 import { loadConfig } from '../../signal-server/config.ts';
 import { shareLink } from '../../app/src/transfer/link.ts';
 
@@ -122,5 +122,13 @@ describe('the command line as a whole', () => {
     expect(usageErrorMessage({ code: 'option-of-other-command', option: '--server', command: 'send' })).toContain('the server in the link');
     expect(usageErrorMessage({ code: 'bad-link', reason: 'not-a-link' })).toContain('#/r/');
     expect(USAGE).toMatch(/ferry send .*\n\s+ferry receive/);
+  });
+
+  it('shows the usage for a command line of the wrong shape, not for a bad link or server, which their line explains', () => {
+    const shaped: UsageError[] = [{ code: 'no-command' }, { code: 'unknown-option', option: '--verbose' }, { code: 'no-link' }, { code: 'no-paths' }];
+    expect(shaped.map(showsUsage)).toEqual([true, true, true, true]);
+    expect(showsUsage({ code: 'bad-link', reason: 'damaged-key' })).toBe(false);
+    expect(showsUsage({ code: 'bad-server', server: 'nope', from: '--server' })).toBe(false);
+    expect(usageErrorMessage({ code: 'bad-link', reason: 'damaged-key' })).toMatch(/copy the whole link again/);
   });
 });

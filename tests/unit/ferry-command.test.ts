@@ -27,10 +27,14 @@ describe('the ferry command', () => {
   }, 20_000);
 
   it('says what is wrong with a command line on stderr, with the usage, and exits 2', async () => {
-    const { code, stdout, stderr } = await ferry('receive', 'https://ferry.example/');
+    const { code, stdout, stderr } = await ferry('receive');
     expect(code).toBe(EXIT.usage);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^ferry: this is not a Ferry share link/);
-    expect(stderr).toContain(USAGE);
+    expect(stderr).toBe(`ferry: receive needs the share link\n\n${USAGE}\n`);
+  }, 20_000);
+
+  it('says in one line on stderr what is wrong with a link, without the usage, and exits 2', async () => {
+    const { code, stdout, stderr } = await ferry('receive', 'https://ferry.example/#/r/abc');
+    expect({ code, stdout, stderr }).toEqual({ code: EXIT.usage, stdout: '', stderr: 'ferry: the link has no valid sender id: copy the whole link again\n' });
   }, 20_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  arrivingName,
   columnsOf,
   formatBytes,
   formatTimeLeft,
@@ -127,5 +128,30 @@ describe('for a log', () => {
       last = logStep(progress, 10);
     }
     expect(logged).toEqual(['0%', '10%', '20%', '30%', '40%', '50%', '60%', '70%', '80%', '90%', '100%']);
+  });
+});
+
+describe('the file the line is about', () => {
+  const files = ['a.bin', 'b.txt', 'c.pdf'].map((name) => ({ name }));
+
+  it('counts the file arriving now: 3/3 while the third arrives', () => {
+    expect(arrivingName({ files, outcomes: ['receiving', 'pending', 'pending'] })).toBe('1/3 a.bin');
+    expect(arrivingName({ files, outcomes: ['verified', 'receiving', 'pending'] })).toBe('2/3 b.txt');
+    expect(arrivingName({ files, outcomes: ['verified', 'verifying', 'receiving'] })).toBe('3/3 c.pdf');
+  });
+
+  it('names the next file before its first bytes, and only the count once all are in', () => {
+    expect(arrivingName({ files, outcomes: ['pending', 'pending', 'pending'] })).toBe('1/3 a.bin');
+    expect(arrivingName({ files, outcomes: ['verified', 'verified', 'pending'] })).toBe('3/3 c.pdf');
+    expect(arrivingName({ files, outcomes: ['verified', 'verified', 'verifying'] })).toBe('3/3');
+    expect(arrivingName({ files, outcomes: ['verified', 'verified', 'verified'] })).toBe('3/3');
+  });
+
+  it('counts files that were here before a resume, whichever they are', () => {
+    expect(arrivingName({ files, outcomes: ['pending', 'verified', 'receiving'] })).toBe('2/3 c.pdf');
+  });
+
+  it('is just the name when there is one file', () => {
+    expect(arrivingName({ files: [{ name: 'a.bin' }], outcomes: ['receiving'] })).toBe('a.bin');
   });
 });

@@ -46,10 +46,17 @@ export interface PeerIdentity {
 }
 
 /**
+ * Whether PeerJS writes its own errors to the console: on the page they are there
+ * for whoever opens the developer tools; the terminal says what went wrong in its
+ * own words, and PeerJS's lines would only mix into its output.
+ */
+export type PeerLog = 'errors' | 'silent';
+
+/**
  * Connects to the broker of the Ferry server at `server` (its origin) as `id`, on
  * its shard. Rejects with a BrokerError.
  */
-export function openPeer(server: string, config: ClientConfig, { shard, id, token, admit }: PeerIdentity): Promise<Peer> {
+export function openPeer(server: string, config: ClientConfig, { shard, id, token, admit }: PeerIdentity, log: PeerLog = 'errors'): Promise<Peer> {
   const { protocol, hostname, port } = new URL(server);
   const secure = protocol === 'https:';
   const options = {
@@ -59,7 +66,9 @@ export function openPeer(server: string, config: ClientConfig, { shard, id, toke
     key: 'peerjs',
     secure,
     config: { iceServers: config.iceServers },
-    debug: 1,
+    // PeerJS's LogLevel: 1 is its errors only. Its logger is shared by every Peer,
+    // and each new Peer sets it.
+    debug: log === 'errors' ? 1 : 0,
     ...(token !== undefined && { token }),
   };
   const peer = new Peer(id, options);

@@ -13,7 +13,7 @@
  */
 import type Peer from 'peerjs';
 import type { PeerConnectOption } from 'peerjs';
-import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection } from './broker.ts';
+import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection, type PeerLog } from './broker.ts';
 import { dialFailureMessage, type DialFailure } from './dial-failure.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
 import { offerTicket } from '../transfer/auth.ts';
@@ -66,6 +66,7 @@ export function dial(
   { peerId, secret }: ShareAddress,
   signal: AbortSignal,
   times: DialTimes = DIAL_TIMES,
+  log?: PeerLog,
 ): Promise<Dialled> {
   // Said at once: PeerJS would only fail later, in words about the server.
   if (!canConnectDirectly()) return Promise.reject(new DialError({ code: 'no-webrtc' }));
@@ -174,7 +175,7 @@ export function dial(
         const shard = shardOf(peerId) ?? '';
         if (shard !== '' && !fetched.shards.includes(shard)) return failWith({ code: 'sender-offline' });
         const token = newBrokerToken();
-        return openPeer(server, fetched, { shard, id: peerIdFor(shard, token), token }).then(connect);
+        return openPeer(server, fetched, { shard, id: peerIdFor(shard, token), token }, log).then(connect);
       })
       .catch(fail);
   });

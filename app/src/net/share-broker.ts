@@ -7,14 +7,14 @@
 import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
 import type { ConnectionListener, HostBroker, HostPeer, IncomingConnection, OpenLine, PeerListener } from '../session/host-ports.ts';
-import { describeConnection, fetchClientConfig, openPeer, type ClientConfig } from './broker.ts';
+import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type PeerLog } from './broker.ts';
 import { peerIdFor, pickShard, shardOf } from './broker-ids.ts';
 import { watchPath } from './connection-path.ts';
 import { DIAL_TIMES, hasRelay } from './dial.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
 
 /** The broker of the Ferry server at `server` (its origin). */
-export function shareBroker(server: string): HostBroker {
+export function shareBroker(server: string, log?: PeerLog): HostBroker {
   return {
     // The receiver gives up after DIAL_TIMES.totalMs from its own start; its offer
     // reaches us a little later.
@@ -26,7 +26,7 @@ export function shareBroker(server: string): HostBroker {
     },
     async register(peerId, token, admit) {
       const config = await fetchClientConfig(server);
-      const peer = await openPeer(server, config, { shard: shardOf(peerId) ?? '', id: peerId, token, admit });
+      const peer = await openPeer(server, config, { shard: shardOf(peerId) ?? '', id: peerId, token, admit }, log);
       return new PeerHost(peer, server, config);
     },
   };

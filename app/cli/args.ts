@@ -153,10 +153,9 @@ type Phrases = { [Code in UsageError['code']]: (error: Extract<UsageError, { cod
 const BAD_LINK: Record<BadLinkReason | 'not-a-link', string> = {
   'not-a-link': 'this is not a Ferry share link (they look like https://…/#/r/…)',
   'no-sender-id': 'the link has no valid sender id',
-  'no-secret': 'the link is missing its secret part',
+  incomplete: 'the link is incomplete: copy the whole link again',
   'damaged-secret': 'the link’s secret part is damaged',
   'damaged-key': 'the link’s last part, the sender’s key, is damaged',
-  'old-link': 'the link was made by an older Ferry, whose links could not tell the sender from anyone else who had the link',
 };
 
 const PHRASES: Phrases = {

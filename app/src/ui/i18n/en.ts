@@ -53,16 +53,14 @@ export const en = {
   },
   badLink: {
     title: 'This link does not work',
-    askAgain: 'Ask the sender to copy it again.',
     sendInstead: 'Send files instead',
+    /** What is wrong with the link, and what to do about it. */
     reasons: {
-      'no-sender-id': 'The link has no valid sender id.',
-      'no-secret': 'The link is missing its secret part.',
-      'damaged-secret': 'The link’s secret part is damaged.',
-      'damaged-key': 'The link’s last part, the sender’s key, is damaged.',
-      'old-link': 'It was made by an older version of Ferry, whose links could not tell the sender from anyone else who had the link.',
+      'no-sender-id': 'The link has no valid sender id. Ask the sender to copy it again.',
+      incomplete: 'This link is incomplete — copy the whole link again.',
+      'damaged-secret': 'The link’s secret part is damaged. Ask the sender to copy it again.',
+      'damaged-key': 'The link’s last part, the sender’s key, is damaged. Ask the sender to copy it again.',
     } satisfies Record<BadLinkReason, string>,
-    askNew: 'Ask the sender for a new link.',
   },
   send: {
     pickRegion: 'Choose files to send',

@@ -237,6 +237,8 @@ export const en = {
   },
   /** The name this device goes by on the other side. */
   device: {
+    /** A browser (with its version) and the system it runs on, as a device describes itself. */
+    described: (browser: string, system: string) => `${browser} on ${system}`,
     summary: (name: string) => `This device: ${name}`,
     unnamed: 'no name',
     label: 'Name shown to the other side',

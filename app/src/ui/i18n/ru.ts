@@ -236,6 +236,7 @@ export const ru: Messages = {
     progressOf: (label: string) => `${label}: ход передачи`,
   },
   device: {
+    described: (browser: string, system: string) => `${browser} на ${system}`,
     summary: (name: string) => `Это устройство: ${name}`,
     unnamed: 'без имени',
     label: 'Имя, которое увидит другая сторона',

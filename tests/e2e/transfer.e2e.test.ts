@@ -141,7 +141,9 @@ describe('sending by link between two Chromium instances', () => {
     await waitForState(receiver, 'error', 12_000);
     expect(Date.now() - started).toBeLessThan(11_000);
     // The broker knows the id is gone: the sender's page is offline, not the network at fault.
-    await expect(statusOf(receiver).innerText()).resolves.toMatch(/Sender offline[^]*not online/);
+    await expect(statusOf(receiver).innerText()).resolves.toMatch(/^\s*Sender offline\s+Their Ferry page is closed: ask them to open it again\.\s*$/);
+    // What can be done: once, each.
+    await expect(receiver.getByTestId('next-steps').innerText()).resolves.toMatch(/^Try again\s+Go to Ferry’s home page$/);
     await receiver.getByRole('button', { name: 'Try again' }).click();
     await waitForState(receiver, 'connecting', 2_000);
     await receiver.close();

@@ -154,10 +154,9 @@ type Phrases = { [Code in UsageError['code']]: (error: Extract<UsageError, { cod
 const BAD_LINK: Record<BadLinkReason | 'not-a-link', string> = {
   'not-a-link': 'this is not a Ferry share link (they look like https://…/#/r/…)',
   'no-sender-id': 'the link has no valid sender id: copy the whole link again',
-  'no-secret': 'the link is missing its secret part: copy the whole link again',
+  incomplete: 'the link is incomplete: copy the whole link again',
   'damaged-secret': 'the link’s secret part is damaged: copy the whole link again',
   'damaged-key': 'the link’s last part, the sender’s key, is damaged: copy the whole link again',
-  'old-link': 'the link was made by an older Ferry, whose links could not tell the sender from anyone else who had the link: ask the sender for a new one',
 };
 
 const PHRASES: Phrases = {

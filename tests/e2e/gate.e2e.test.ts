@@ -28,10 +28,15 @@ async function tryPassword(receiver: Page, password: string, submit: 'click' | '
   await receiver.getByTestId('password-input').fill(password);
   if (submit === 'enter') await receiver.getByTestId('password-input').press('Enter');
   else await receiver.getByTestId('password-submit').click();
-  // The button is disabled from the moment a password goes until the sender answers.
-  // (Gone altogether once the sender lets the receiver through.)
-  const button = receiver.getByTestId('password-submit');
-  await expect.poll(() => button.evaluateAll((buttons) => buttons.every((each) => !(each as HTMLButtonElement).disabled)), { timeout: 20_000 }).toBe(true);
+  // The button is disabled from the moment a password goes until the sender answers,
+  // and stays so, with the field, while the answer is a lockout. (Gone altogether once
+  // the sender lets the receiver through.)
+  const answered = () =>
+    receiver.evaluate(() => {
+      const [input, button] = ['password-input', 'password-submit'].map((id) => document.querySelector<HTMLInputElement>(`[data-testid=${id}]`));
+      return !button || !button.disabled || !!input?.disabled;
+    });
+  await expect.poll(answered, { timeout: 20_000 }).toBe(true);
   const problem = receiver.getByTestId('password-problem');
   return (await problem.count()) > 0 ? problem.innerText() : null;
 }
@@ -63,23 +68,41 @@ describe('a share with a password', () => {
     await Promise.all([sender.close(), receiver.close()]);
   });
 
-  it('locks a receiver out after five wrong tries, and does not take even the right password meanwhile', async () => {
+  it('locks a receiver out after five wrong tries, with the form disabled and a countdown, then gives the field back by itself', async () => {
     const file = await randomFixture(ferry.dir, 'plans-for-the-lockout.bin', 4 * 1024);
     const { sender, link } = await shareGated(file, { password: PASSWORD });
     const receiver = await openLink(link);
     await waitForState(receiver, 'password', 20_000);
     const answers = [];
     for (let i = 1; i <= 5; i++) answers.push(await tryPassword(receiver, `guess ${i}`));
-    expect(answers).toEqual([
+    const lockout = /^Too many wrong passwords\. Try again in ([01]):(\d\d)\.$/;
+    expect(answers.slice(0, 4)).toEqual([
       'Wrong password. 4 tries left.',
       'Wrong password. 3 tries left.',
       'Wrong password. 2 tries left.',
       'Wrong password. 1 try left.',
-      'Too many wrong passwords. Try again in 1 minute.',
     ]);
-    expect(await tryPassword(receiver, PASSWORD)).toBe('Too many wrong passwords. Try again in 1 minute.');
+    expect(answers[4]).toMatch(lockout);
+    const input = receiver.getByTestId('password-input');
+    const submit = receiver.getByTestId('password-submit');
+    expect([await input.isDisabled(), await submit.isDisabled()]).toEqual([true, true]);
+
+    // The countdown goes down by itself, second by second.
+    const left = async () => {
+      const [, minutes, seconds] = lockout.exec(await receiver.getByTestId('password-problem').innerText()) ?? [];
+      return Number(minutes) * 60 + Number(seconds);
+    };
+    const first = await left();
+    expect(first).toBeGreaterThan(50);
+    await expect.poll(left, { timeout: 5_000 }).toBeLessThan(first);
     expect(await statusOf(receiver).getAttribute('data-state')).toBe('password');
     expect(await showsFiles(receiver, file)).toBe(false);
+
+    // Once it runs out, the field is back with nothing more to say, and the right password opens the share.
+    await expect.poll(() => input.isEnabled(), { timeout: 75_000 }).toBe(true);
+    expect(await receiver.getByTestId('password-problem').count()).toBe(0);
+    expect(await tryPassword(receiver, PASSWORD)).toBeNull();
+    await waitForState(receiver, 'waiting', 20_000);
     await Promise.all([sender.close(), receiver.close()]);
   });
 });
@@ -92,7 +115,11 @@ describe('a share that asks first', () => {
 
     const first = await openLink(link);
     await waitForState(first, 'approval', 20_000);
-    await expect(first.getByTestId('approval-waiting').innerText()).resolves.toBe('Waiting for the sender to allow this download');
+    // Said once: the status names the wait, the message says who decides.
+    await expect(statusOf(first).innerText()).resolves.toMatch(/^\s*Waiting for approval\s*$/);
+    await expect(first.getByTestId('approval-waiting').innerText()).resolves.toBe(
+      'The sender decides whether you may download these files. They appear here once allowed.',
+    );
     expect(await showsFiles(first, file)).toBe(false);
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
     // Headless Chromium on Linux, in its own words.
@@ -108,14 +135,16 @@ describe('a share that asks first', () => {
     await expect(rows.nth(1).getByTestId('receiver-device').innerText()).resolves.toMatch(/^Chrome \d+ on Linux \(2\) \(self-reported\)$/);
     await rows.nth(1).getByTestId('decline').click();
     await waitForState(second, 'ended', 20_000);
-    await expect(statusOf(second).innerText()).resolves.toMatch(/^Declined/);
+    await expect(statusOf(second).innerText()).resolves.toMatch(/^\s*The sender declined this download\s*$/);
     expect(await second.getByTestId('link-ended').getAttribute('data-reason')).toBe('declined');
-    expect(await second.getByTestId('link-ended').innerText()).toBe('The sender declined this download.');
     expect(await showsFiles(second, file)).toBe(false);
-    // Told, not dropped: no reconnecting, and no Try again to knock once more.
+    // Told, not dropped: no reconnecting, and no Try again to knock once more — but what can be done instead.
     expect(await stateHistory(second)).toEqual(['approval', 'ended']);
     expect(await second.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    await expect(second.getByTestId('link-ended').innerText()).resolves.toMatch(/^Ask the sender for a new link\.\s+Go to Ferry’s home page$/);
     await expect.poll(() => rows.nth(1).getByTestId('transfer-status').getAttribute('data-state')).toBe('ended');
+    await second.getByTestId('link-ended').getByRole('link', { name: 'Go to Ferry’s home page' }).click();
+    await expect.poll(() => second.locator('h1').innerText()).toBe('Send files');
     await Promise.all([sender.close(), first.close(), second.close()]);
   });
 

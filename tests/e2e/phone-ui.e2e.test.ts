@@ -284,6 +284,8 @@ describe('Ferry on a phone', () => {
     }
 
     await expect.poll(() => heading(receiver.page)).toBe('Получение файлов');
+    // The English phone's own description, worded in Russian.
+    await expect(receiver.page.getByTestId('sender-device').innerText()).resolves.toMatch(/^Отправитель: Chrome \d+ на Android \(с его слов\)$/);
     await expect(receiver.page.getByTestId('transfer-status').innerText()).resolves.toMatch(/Готово/);
     await expect(receiver.page.locator('.summary').first().innerText()).resolves.toMatch(/^1 файл, всего 41,9 МБ$/);
     await receiver.page.getByRole('button', { name: 'Сохранить wake.bin' }).waitFor();
@@ -315,6 +317,19 @@ describe('Ferry on a phone', () => {
     const { shown, expected } = await errorColours(page);
     expect(shown).toBe(expected);
     expect(shown).not.toBe(await page.evaluate(() => getComputedStyle(document.body).color));
+    await context.close();
+  });
+
+  it('calls a link cut short incomplete, in Russian too, and offers the way home', async () => {
+    const { context, page } = await phonePage(ferry.receiverBrowser, 'ru-RU');
+    // The sender's key cut off where a message wrapped.
+    await page.goto(`${ferry.origin}/#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAA`);
+    const explanation = page.getByTestId('bad-link').locator('[data-reason]');
+    expect(await explanation.getAttribute('data-reason')).toBe('incomplete');
+    expect(await explanation.innerText()).toBe('Ссылка неполная — скопируйте её ещё раз целиком.');
+    await expectPhoneFriendly(context, page);
+    await page.getByTestId('bad-link').getByRole('link', { name: 'Отправить файлы' }).click();
+    await expect.poll(() => heading(page)).toBe('Отправить файлы');
     await context.close();
   });
 

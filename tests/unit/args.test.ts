@@ -74,9 +74,10 @@ describe('ferry receive', () => {
     ['https://ferry.example/', 'not-a-link'],
     ['ferry.example/#/r/x', 'not-a-link'],
     ['javascript:alert(1)//#/r/x', 'not-a-link'],
-    [`https://ferry.example/#/r/${ADDRESS.peerId}`, 'no-secret'],
-    [`https://ferry.example/#/r/${ADDRESS.peerId}/${ADDRESS.secret}`, 'old-link'],
-    [LINK.slice(0, -3), 'damaged-key'],
+    [`https://ferry.example/#/r/${ADDRESS.peerId}`, 'incomplete'],
+    [`https://ferry.example/#/r/${ADDRESS.peerId}/${ADDRESS.secret}`, 'incomplete'],
+    [LINK.slice(0, -3), 'incomplete'],
+    [`${LINK}!`, 'damaged-key'],
     ['https://ferry.example/#/r/short/x', 'no-sender-id'],
   ])('refuses %s as %s', (link, reason) => {
     expect(parseArgs(['receive', link], {})).toEqual({ ok: false, error: { code: 'bad-link', reason } });

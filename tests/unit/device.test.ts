@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cleanDevice, describeDevice } from '../../app/src/transfer/device.ts';
+import { cleanDevice, describeDevice, deviceText, readDevice } from '../../app/src/transfer/device.ts';
 import { MAX_DEVICE_LENGTH } from '../../app/src/transfer/messages.ts';
+import { deviceWords } from '../../app/src/ui/device-words.ts';
+import { en } from '../../app/src/ui/i18n/en.ts';
+import { ru } from '../../app/src/ui/i18n/ru.ts';
 
 /** User agents as these browsers send them (reduced user agents where the browser reduces them). */
 const AGENTS: [userAgent: string, described: string][] = [
@@ -47,6 +50,43 @@ describe('describeDevice', () => {
 
   it('fits in a hello', () => {
     for (const [userAgent] of AGENTS) expect(describeDevice(userAgent)!.length).toBeLessThanOrEqual(MAX_DEVICE_LENGTH);
+  });
+});
+
+describe('a description read back by the page that shows it', () => {
+  it('gives back the parts of every description a browser makes', () => {
+    for (const [, described] of AGENTS) {
+      const parts = readDevice(described);
+      expect(parts, described).not.toBeNull();
+      expect(deviceText(parts!)).toBe(described);
+    }
+    expect(readDevice('Samsung Internet 27 on Android')).toEqual({ browser: { name: 'Samsung Internet', version: '27' }, system: 'Android' });
+    expect(readDevice('Linux')).toEqual({ browser: null, system: 'Linux' });
+    expect(readDevice('Safari 27')).toEqual({ browser: { name: 'Safari', version: '27' }, system: null });
+    // The terminal client, as older and newer ones describe themselves.
+    expect(readDevice('ferry 0.1.0 on macOS')).toEqual({ browser: { name: 'ferry', version: '0.1.0' }, system: 'macOS' });
+  });
+
+  it('leaves anything else alone: names people give their devices, browsers it does not know', () => {
+    for (const text of ['Anna’s laptop', 'Chrome on Android', 'Chrome 131 on Android on Linux', 'Netscape 4 on Linux', 'Chrome 131 on Plan 9', 'ferry 0.1.0 on Darwin', '']) {
+      expect(readDevice(text), text).toBeNull();
+    }
+  });
+});
+
+describe('deviceWords', () => {
+  it('words a description in the page’s language', () => {
+    expect(deviceWords('Safari 27 on iOS')(ru)).toBe('Safari 27 на iOS');
+    expect(deviceWords('Safari 27 on iOS')(en)).toBe('Safari 27 on iOS');
+    expect(deviceWords('Chrome 131 on Linux (2)')(ru)).toBe('Chrome 131 на Linux (2)');
+    expect(deviceWords('iOS')(ru)).toBe('iOS');
+    expect(ru.send.selfReported(deviceWords('Safari 27 on iOS')(ru))).toBe('Safari 27 на iOS (со слов получателя)');
+  });
+
+  it('shows a name a person typed as typed, in any language', () => {
+    expect(deviceWords('Anna’s laptop')(ru)).toBe('Anna’s laptop');
+    expect(deviceWords('Телефон Ани (2)')(en)).toBe('Телефон Ани (2)');
+    expect(deviceWords('my phone on iOS')(ru)).toBe('my phone on iOS');
   });
 });
 

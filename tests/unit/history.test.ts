@@ -187,7 +187,7 @@ describe('the history list', () => {
     ]);
     // Saved files stay listed until deleted, and say they were saved.
     expect(detailsOf(at(received({ saved: true })), ru).slice(0, 2)).toEqual(['Получено и сохранено', '2,0 МБ']);
-    expect(detailsOf(at(received({ senderDevice: 'Safari 18 on iOS' })), ru)[2]).toBe('отправитель: Safari 18 on iOS (со слов отправителя)');
+    expect(detailsOf(at(received({ senderDevice: 'Safari 18 on iOS' })), ru)[2]).toBe('отправитель: Safari 18 on iOS (с его слов)');
     expect(detailsOf(at(received({})), ru).at(-1)).toMatch(/12 мар(\.|та) 2025/);
   });
 

@@ -5,7 +5,7 @@ import { en } from '../../app/src/ui/i18n/en.ts';
 import { ProtocolError } from '../../app/src/transfer/errors.ts';
 import { FailureError, failureMessage, type Failure } from '../../app/src/transfer/failure.ts';
 import { StorageFullError } from '../../app/src/transfer/store.ts';
-import { dialHeadline, errorText, failureText } from '../../app/src/ui/i18n/errors.ts';
+import { dialWords, errorText, failureText } from '../../app/src/ui/i18n/errors.ts';
 import { retryCanHelp, type DialFailure } from '../../app/src/net/dial-failure.ts';
 import { plural, ru } from '../../app/src/ui/i18n/ru.ts';
 import { formatBytes, formatEta, formatRate } from '../../app/src/ui/format.ts';
@@ -53,6 +53,18 @@ describe('the Russian and English messages', () => {
     for (const [key, value] of english) {
       expect(typeof russian.get(key), key).toBe(typeof value);
       if (Array.isArray(value)) expect((russian.get(key) as unknown[]).length, key).toBe(value.length);
+    }
+  });
+
+  it('put the same placeholders into their sentences', () => {
+    const markers = ['⟪a⟫', '⟪b⟫', '⟪c⟫'];
+    const placed = (phrase: unknown) => {
+      const text = (phrase as (...args: unknown[]) => string)(...markers);
+      return markers.filter((marker) => text.includes(marker));
+    };
+    for (const [key, value] of english) {
+      if (typeof value !== 'function') continue;
+      expect(placed(russian.get(key)), key).toEqual(placed(value));
     }
   });
 
@@ -150,11 +162,11 @@ describe('failures from below the UI', () => {
     // As dial.ts throws it (matched by name: PeerJS stays out of unit tests).
     const dialError = (failure: DialFailure) => Object.assign(new Error(failure.code), { name: 'DialError', failure });
     const noWebRtc = dialError({ code: 'no-webrtc' });
-    expect(dialHeadline(noWebRtc)(en)).toBe('This browser cannot make direct connections');
-    expect(dialHeadline(noWebRtc)(ru)).toBe(ru.receive.noWebRtc);
+    expect(dialWords(noWebRtc).headline(en)).toBe('This browser cannot make direct connections');
+    expect(dialWords(noWebRtc).headline(ru)).toBe(ru.receive.noWebRtc);
     expect(errorText(noWebRtc)(en)).toMatch(/^Ferry needs WebRTC, which this browser lacks or has turned off\. Open the link in Chrome/);
     expect(retryCanHelp({ code: 'no-webrtc' })).toBe(false);
-    expect(dialHeadline(dialError({ code: 'server-unreachable' }))(en)).toBe(en.receive.serverTrouble);
+    expect(dialWords(dialError({ code: 'server-unreachable' })).headline(en)).toBe(en.receive.serverTrouble);
     expect(retryCanHelp({ code: 'server-unreachable' })).toBe(true);
     expect(retryCanHelp({ code: 'sender-offline' })).toBe(true);
   });

@@ -29,22 +29,29 @@ describe('share links', () => {
   });
 
   const key = 'A'.repeat(43);
+  const secret = 'A'.repeat(22);
   it.each([
     ['', 'send'],
     ['#/', 'send'],
-    ['#/r/abcdefgh12345678', 'no-secret'],
-    ['#/r/abcdefgh12345678/', 'no-secret'],
-    ['#/r/abcdefgh12345678/short', 'damaged-secret'],
-    ['#/r/abcdefgh12345678/not*base64url*at*all!!', 'damaged-secret'],
     ['#/r/../AAAAAAAAAAAAAAAAAAAAAA', 'no-sender-id'],
-    // A link from before senders had keys.
-    ['#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA', 'old-link'],
-    ['#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/', 'old-link'],
-    ['#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/extra', 'damaged-key'],
-    [`#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/${key}A`, 'damaged-key'],
-    [`#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/${key}/extra`, 'damaged-key'],
-    [`#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/${key}`, 'receive'],
-    [`#/r/abcdefgh12345678/AAAAAAAAAAAAAAAAAAAAAA/${key}/`, 'receive'],
+    // Cut short, as where a message wrapped: at any part, or inside one.
+    ['#/r/abcdefgh12345678', 'incomplete'],
+    ['#/r/abcdefgh12345678/', 'incomplete'],
+    ['#/r/abcdefgh12345678/short', 'incomplete'],
+    [`#/r/abcdefgh12345678/${secret.slice(0, -1)}`, 'incomplete'],
+    [`#/r/abcdefgh12345678/${secret}`, 'incomplete'],
+    [`#/r/abcdefgh12345678/${secret}/`, 'incomplete'],
+    [`#/r/abcdefgh12345678/${secret}/${key.slice(0, 20)}`, 'incomplete'],
+    [`#/r/abcdefgh12345678/${secret}/${key.slice(0, -2)}`, 'incomplete'],
+    // Holding what no link holds.
+    ['#/r/abcdefgh12345678/not*base64url*at*all!!', 'damaged-secret'],
+    [`#/r/abcdefgh12345678/${secret}AAA/${key}`, 'damaged-secret'],
+    [`#/r/abcdefgh12345678/${secret}/not*a*key`, 'damaged-key'],
+    [`#/r/abcdefgh12345678/${secret}/${key}A`, 'damaged-key'],
+    [`#/r/abcdefgh12345678/${secret}/${key.slice(0, -1)}!`, 'damaged-key'],
+    [`#/r/abcdefgh12345678/${secret}/${key}/extra`, 'damaged-key'],
+    [`#/r/abcdefgh12345678/${secret}/${key}`, 'receive'],
+    [`#/r/abcdefgh12345678/${secret}/${key}/`, 'receive'],
   ])('%s → %s', (hash, expected) => {
     const route = parseRoute(hash);
     expect(route.view === 'bad-link' ? route.reason : route.view).toBe(expected);

@@ -109,21 +109,24 @@ export interface ReceiveState {
   kept: boolean;
 }
 
+/** A flow's state before it first connects: nothing known, nothing held. */
+export const NOT_STARTED: ReceiveState = {
+  phase: 'connecting',
+  trouble: null,
+  gaveUp: false,
+  lastDialError: null,
+  snapshot: null,
+  held: null,
+  changed: null,
+  blocked: null,
+  kept: false,
+};
+
 export class ReceiveFlow<S extends ReceiveStore> {
   readonly address: ShareAddress;
   readonly #options: ReceiveFlowOptions<S>;
   readonly #times: RedialTimes;
-  #state: ReceiveState = {
-    phase: 'connecting',
-    trouble: null,
-    gaveUp: false,
-    lastDialError: null,
-    snapshot: null,
-    held: null,
-    changed: null,
-    blocked: null,
-    kept: false,
-  };
+  #state: ReceiveState = NOT_STARTED;
   #line: Line | null = null;
   #session: ReceiverSession | null = null;
   /** Aborted when the current dial or connection is given up. */

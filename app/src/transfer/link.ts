@@ -38,20 +38,27 @@ export function shareLink(origin: string, { peerId, secret, senderKey }: ShareAd
   return `${origin}/#/r/${peerId}/${secret}/${senderKey}`;
 }
 
-/** Why a link cannot be used; the UI says each in the person's language. */
-export type BadLinkReason = 'no-sender-id' | 'no-secret' | 'damaged-secret' | 'old-link' | 'damaged-key';
+/**
+ * Why a link cannot be used; the UI says each in the person's language. 'incomplete':
+ * a part is missing or shorter than it must be, as when a link is cut short where a
+ * message wrapped (links from before senders had a key look the same). 'damaged-…': a
+ * part holds what no link holds.
+ */
+export type BadLinkReason = 'no-sender-id' | 'incomplete' | 'damaged-secret' | 'damaged-key';
 
 export type Route =
   | { view: 'send' }
   | { view: 'receive'; address: ShareAddress }
   | { view: 'bad-link'; reason: BadLinkReason };
 
-function decodes(text: string, length: (bytes: number) => boolean): boolean {
-  try {
-    return length(fromBase64url(text).length);
-  } catch {
-    return false;
-  }
+/**
+ * How many whole bytes a link part carries: null when it holds a character base64url
+ * has not. A part cut one character past a byte (length 4n + 1) does not decode; it
+ * counts the bytes before the cut, so a short one reads as cut short.
+ */
+function partBytes(text: string): number | null {
+  if (!SECRET.test(text)) return null;
+  return text.length % 4 === 1 ? Math.floor((text.length * 3) / 4) : fromBase64url(text).length;
 }
 
 /** Reads the app's route from `location.hash`. */
@@ -63,11 +70,17 @@ export function parseRoute(hash: string): Route {
   const [, , peerId = '', secret = '', senderKey = '', ...rest] = parts;
   const bad = (reason: BadLinkReason): Route => ({ view: 'bad-link', reason });
   if (!PEER_ID.test(peerId)) return bad('no-sender-id');
-  if (!secret) return bad('no-secret');
-  if (!decodes(secret, (bytes) => bytes >= SECRET_BYTES)) return bad('damaged-secret');
-  // Links made before senders had a key: nothing could tell their sender from any
-  // other holder of the link, so they are not trusted now.
-  if (!senderKey && rest.every((part) => part === '')) return bad('old-link');
-  if (!decodes(senderKey, (bytes) => bytes === SENDER_KEY_BYTES) || rest.some((part) => part !== '')) return bad('damaged-key');
+  const secretBytes = partBytes(secret);
+  if (secret !== '' && secretBytes === null) return bad('damaged-secret');
+  // Nothing in a link says which Ferry made it, so a part that is missing or short is
+  // taken for a link cut short. That includes links made before senders had a key:
+  // nothing could tell their sender from any other holder of the link, and copying the
+  // sender's link again gives one that can.
+  if (secretBytes === null || secretBytes < SECRET_BYTES) return bad('incomplete');
+  // Long enough, yet not whole base64url: a stray character, not a cut.
+  if (secret.length % 4 === 1) return bad('damaged-secret');
+  const keyBytes = partBytes(senderKey);
+  if (rest.some((part) => part !== '') || (senderKey !== '' && keyBytes === null) || (keyBytes ?? 0) > SENDER_KEY_BYTES) return bad('damaged-key');
+  if (keyBytes === null || keyBytes < SENDER_KEY_BYTES) return bad('incomplete');
   return { view: 'receive', address: { peerId, secret, senderKey } };
 }

@@ -5,9 +5,8 @@
  */
 import { SvelteSet } from 'svelte/reactivity';
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
-import { dial, DialError } from '../net/dial.ts';
-import { retryCanHelp } from '../net/dial-failure.ts';
-import { ReceiveFlow, type Blocked, type Phase, type ReceiveState } from '../session/receive-flow.ts';
+import { dial } from '../net/dial.ts';
+import { NOT_STARTED, ReceiveFlow, type Blocked, type Phase, type ReceiveState } from '../session/receive-flow.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
 import { downloadUrl } from '../storage/download-url.ts';
@@ -31,19 +30,18 @@ import type { ReceiverSnapshot, ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
 import type { Phrase } from './i18n/en.ts';
-import { dialHeadline, errorText } from './i18n/errors.ts';
+import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
+import { receiveWords, type ReceiveWords } from './receive-words.ts';
 
 export type { Phase };
 
 export class Receive {
   phase = $state<Phase>('connecting');
-  /** Why the sender cannot be reached, or why we are reconnecting. */
-  problem = $state.raw<Phrase | null>(null);
-  /** What went wrong in a word or two ("Sender offline", "No connection"), with `problem`. */
-  headline = $state.raw<Phrase | null>(null);
+  /** The flow's whole state, which the page's words are chosen from (receive-words.ts). */
+  flow = $state.raw<ReceiveState>(NOT_STARTED);
   /** Which way the bytes travel on the current (or last) connection. */
   path = $state.raw<ConnectionPath | null>(null);
   snapshot = $state.raw<ReceiverSnapshot | null>(null);
@@ -58,8 +56,6 @@ export class Receive {
   changed = $state.raw<readonly string[] | null>(null);
   /** Something of this transfer is kept on this device (there is something to delete). */
   kept = $state(false);
-  /** Whether trying again may help: not when this browser cannot connect at all. */
-  retryHelps = $state(true);
   /** The value of the transfer-status element. */
   state = $state<ReceiverState | 'reconnecting'>('connecting');
 
@@ -91,21 +87,19 @@ export class Receive {
     });
   }
 
+  /** What the page says now, with the browser online or not (receive-words.ts). */
+  words(online: boolean): ReceiveWords {
+    return receiveWords(this.flow, { status: this.state, online });
+  }
+
   #mirror(state: ReceiveState): void {
     this.phase = state.phase;
+    this.flow = state;
     this.snapshot = state.snapshot;
     this.listed = state.snapshot && state.snapshot.files.length > 0 ? state.snapshot : state.held;
     this.changed = state.changed;
     this.kept = state.kept;
     this.state = this.#flow.status;
-    this.problem = troublePhrase(state);
-    const dialError = state.lastDialError?.error;
-    this.retryHelps = !(dialError instanceof DialError && !retryCanHelp(dialError.failure));
-    this.headline = state.lastDialError
-      ? dialHeadline(state.lastDialError.error)
-      : state.gaveUp
-        ? (t) => t.receive.senderOffline
-        : null;
     if (state.blocked !== this.#blocked) {
       this.#blocked = state.blocked;
       if (state.blocked) this.notice = blockedPhrase(state.blocked);
@@ -254,13 +248,6 @@ export class Receive {
             : (t) => t.receive.saveFailed(errorText(error)(t));
     }
   }
-}
-
-/** Why the sender cannot be reached, in the person's words. */
-function troublePhrase({ trouble, gaveUp }: ReceiveState): Phrase | null {
-  if (!trouble) return null;
-  const problem: Phrase = trouble.kind === 'dropped' ? (t) => t.receive.dropped : errorText(trouble.error);
-  return gaveUp ? (t) => t.receive.gaveUp(problem(t)) : problem;
 }
 
 function blockedPhrase(blocked: Blocked): Phrase {

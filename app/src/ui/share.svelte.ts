@@ -19,6 +19,7 @@ import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
+import { deviceWords } from './device-words.ts';
 import { history } from './transfers.svelte.ts';
 
 export type { ReceiverRow };
@@ -161,7 +162,7 @@ function shareErrorText(error: ShareError): Phrase {
 
 /** What the person sending calls a receiver: its own description of its device, labelled as such, else "Receiver N". */
 export function receiverLabel(row: ReceiverRow): string {
-  return row.device === null ? i18n.t.send.receiver(row.number) : i18n.t.send.selfReported(row.device);
+  return row.device === null ? i18n.t.send.receiver(row.number) : i18n.t.send.selfReported(deviceWords(row.device)(i18n.t));
 }
 
 /** One share per page: it outlives switching views, e.g. opening one's own link. */

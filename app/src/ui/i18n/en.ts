@@ -53,16 +53,14 @@ export const en = {
   },
   badLink: {
     title: 'This link does not work',
-    askAgain: 'Ask the sender to copy it again.',
     sendInstead: 'Send files instead',
+    /** What is wrong with the link, and what to do about it. */
     reasons: {
-      'no-sender-id': 'The link has no valid sender id.',
-      'no-secret': 'The link is missing its secret part.',
-      'damaged-secret': 'The link’s secret part is damaged.',
-      'damaged-key': 'The link’s last part, the sender’s key, is damaged.',
-      'old-link': 'It was made by an older version of Ferry, whose links could not tell the sender from anyone else who had the link.',
+      'no-sender-id': 'The link has no valid sender id. Ask the sender to copy it again.',
+      incomplete: 'This link is incomplete — copy the whole link again.',
+      'damaged-secret': 'The link’s secret part is damaged. Ask the sender to copy it again.',
+      'damaged-key': 'The link’s last part, the sender’s key, is damaged. Ask the sender to copy it again.',
     } satisfies Record<BadLinkReason, string>,
-    askNew: 'Ask the sender for a new link.',
   },
   send: {
     pickRegion: 'Choose files to send',
@@ -192,7 +190,12 @@ export const en = {
     serverTrouble: 'Cannot reach the Ferry server',
     noWebRtc: 'This browser cannot make direct connections',
     cannotConnect: (reason: string) => `Could not connect to the sender: ${reason}`,
-    gaveUp: (problem: string) => `${problem} What was received is kept: try again when the sender is back.`,
+    /** Under "Cannot reach the Ferry server", "Sender offline", "The sender is not answering": what to do, not the same again. */
+    checkNetwork: 'Check this device’s network connection.',
+    senderOfflineAdvice: 'Their Ferry page is closed: ask them to open it again.',
+    senderSilentAdvice: 'If their Ferry page is open on a phone, ask them to bring it to the front.',
+    /** While the whole page is offline: the offline notice says why, this says what the view does. */
+    waitingForNetwork: 'Waiting for the network',
     dropped: 'The sender went away or the connection dropped; waiting for it to come back.',
     deleteFailed: (reason: string) => `Could not delete what was received: ${reason}`,
     saveFailed: (reason: string) => `Could not save: ${reason}`,
@@ -200,26 +203,28 @@ export const en = {
     passwordLabel: 'The sender set a password. Type it to see the files:',
     passwordSubmit: 'Open',
     wrongPassword: (n: number) => `Wrong password. ${n === 1 ? '1 try' : `${count(n)} tries`} left.`,
-    lockedOut: (minutes: number) => `Too many wrong passwords. Try again in ${minutes === 1 ? '1 minute' : `${count(minutes)} minutes`}.`,
-    approvalWaiting: 'Waiting for the sender to allow this download',
-    ended: {
-      declined: 'The sender declined this download.',
-      stopped: 'The sender stopped sharing these files: the link no longer works.',
-      expired: 'This link has expired.',
-    } satisfies Record<EndReason, string>,
+    /** `left` counts down: "0:42". */
+    lockedOut: (left: string) => `Too many wrong passwords. Try again in ${left}.`,
+    approvalTitle: 'Waiting for approval',
+    approvalWaiting: 'The sender decides whether you may download these files. They appear here once allowed.',
     endedTitle: {
-      declined: 'Declined',
-      stopped: 'Sharing stopped',
-      expired: 'Link expired',
+      declined: 'The sender declined this download',
+      stopped: 'The sender stopped sharing',
+      expired: 'This link has expired',
     } satisfies Record<EndReason, string>,
+    /** What a person can do once a transfer cannot go on. */
+    askNewLink: 'Ask the sender for a new link.',
+    openHome: 'Go to Ferry’s home page',
+    keptHere: 'What was received stays on this device: save the files that arrived whole.',
     noRoom: (needed: string, free: string) =>
       `Not enough room on this device: the transfer needs ${needed} but only ${free} is free for this site. Free some space and try again.`,
     filesChanged: 'The sender’s files changed since you started',
+    /** The status while the person decides what to do about changed files. */
+    filesChangedTitle: 'Your choice is needed',
     filesChangedWhich: (names: string) =>
       `Changed: ${names}. Start over to delete what was received and download the files as they are now, or cancel to keep what was received.`,
     startOver: 'Start over',
     keepOld: 'Cancel',
-    endedKept: 'What was received is kept on this device: save the files that are complete, or delete it.',
   },
   status: {
     connecting: 'Connecting…',
@@ -239,6 +244,8 @@ export const en = {
   },
   /** The name this device goes by on the other side. */
   device: {
+    /** A browser (with its version) and the system it runs on, as a device describes itself. */
+    described: (browser: string, system: string) => `${browser} on ${system}`,
     summary: (name: string) => `This device: ${name}`,
     unnamed: 'no name',
     label: 'Name shown to the other side',

@@ -82,26 +82,33 @@ export function dialText(failure: DialFailure): Phrase {
   };
 }
 
-/** The word or two above the explanation, for a dial that failed: whose side the trouble is on. */
-export function dialHeadline(error: unknown): Phrase {
-  const failure = dialFailure(error);
-  switch (failure?.code) {
+/**
+ * A dial that failed, in two parts: whose side the trouble is on, in a word or two, and
+ * under it what to do — never the headline again in other words. An error that is not
+ * a dial's is said whole, under the server's headline.
+ */
+export function dialWords(error: unknown): { headline: Phrase; advice: Phrase } {
+  const said = (headline: Phrase, advice: Phrase = errorText(error)) => ({ headline, advice });
+  switch (dialFailure(error)?.code) {
     case 'no-webrtc':
-      return (t) => t.receive.noWebRtc;
+      return said((t) => t.receive.noWebRtc);
+    case 'server-unreachable':
+      return said((t) => t.receive.serverTrouble, (t) => t.receive.checkNetwork);
     case 'sender-offline':
-      return (t) => t.receive.senderOffline;
+      return said((t) => t.receive.senderOffline, (t) => t.receive.senderOfflineAdvice);
     case 'sender-silent':
-      return (t) => t.receive.senderSilent;
+      return said((t) => t.receive.senderSilent, (t) => t.receive.senderSilentAdvice);
     case 'no-path':
     case 'setup-failed':
-      return (t) => t.receive.noConnection;
+      return said((t) => t.receive.noConnection);
     default:
       // The server, the broker or this device's own network.
-      return (t) => t.receive.serverTrouble;
+      return said((t) => t.receive.serverTrouble);
   }
 }
 
-function dialFailure(error: unknown): DialFailure | null {
+/** The failure a dial's error carries; null for any other error. */
+export function dialFailure(error: unknown): DialFailure | null {
   // By name, not instanceof: this module stays importable where PeerJS is not (unit tests).
   return error instanceof Error && error.name === 'DialError' && 'failure' in error ? (error.failure as DialFailure) : null;
 }

@@ -124,6 +124,36 @@ describe('the sender’s page', () => {
     await Promise.all([sender.context().close(), receiver.context().close()]);
   });
 
+  it('offers the password and "Ask me first" before the file picker, in the page and in tab order', async () => {
+    const { page } = await newPage(ferry.senderBrowser, { viewport: LAPTOP });
+    await page.goto(ferry.origin);
+    const order = await page.evaluate(() => {
+      const picker = document.querySelector('input[type=file]')!;
+      const before = (testid: string) =>
+        Boolean(document.querySelector(`[data-testid=${testid}]`)!.compareDocumentPosition(picker) & Node.DOCUMENT_POSITION_FOLLOWING);
+      return { password: before('share-password'), askFirst: before('ask-first') };
+    });
+    expect(order).toEqual({ password: true, askFirst: true });
+    // Nothing reorders them for the keyboard.
+    expect(await page.locator('[tabindex]:not([tabindex="-1"]):not([tabindex="0"])').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('takes a password while sharing: a receiver who opens the link after it is asked for it', async () => {
+    const file = await randomFixture(ferry.dir, 'password-later.bin', 4 * 1024);
+    const { page: sender } = await newPage(ferry.senderBrowser, { viewport: LAPTOP });
+    const link = await share(sender, ferry.origin, [file.path]);
+    await sender.getByText('Add a password').click();
+    await sender.getByTestId('add-password').fill('paper boats');
+    await sender.getByTestId('set-password').click();
+    await sender.getByTestId('password-on').waitFor();
+
+    const { page: receiver } = await newPage(ferry.receiverBrowser);
+    await receiver.goto(link);
+    await waitForState(receiver, 'password', 20_000);
+    await Promise.all([sender.context().close(), receiver.context().close()]);
+  });
+
   it('raised no uncaught exception in any page', () => {
     expect(pageErrors).toEqual([]);
   });

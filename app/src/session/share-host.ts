@@ -91,7 +91,7 @@ interface Live {
   /** Resolves once the connection itself has closed, its last messages delivered. */
   closed: Promise<void>;
   /** Resolves `closed`. */
-  close: () => void;
+  markClosed: () => void;
 }
 
 export class ShareHost {
@@ -296,14 +296,14 @@ export class ShareHost {
       this.#drop(live);
     });
     if (!seat) return connection.close();
-    let close = () => {};
-    const closed = new Promise<void>((resolve) => (close = resolve));
-    const live: Live = { connection, seat, session: null, row: null, path: null, done: new AbortController(), closed, close };
+    let markClosed = () => {};
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    const live: Live = { connection, seat, session: null, row: null, path: null, done: new AbortController(), closed, markClosed };
     this.#live.set(connection.connectionId, live);
     connection.listen({
       open: () => this.#serve(live),
       close: () => {
-        live.close();
+        live.markClosed();
         this.#forget(live);
       },
       failed: () => {

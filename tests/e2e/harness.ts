@@ -76,9 +76,13 @@ export function phone(locale = 'en-US'): BrowserContextOptions {
   };
 }
 
-/** Opens Ferry, picks the files through the real file input, returns the share link. */
-export async function share(page: Page, origin: string, files: string[]): Promise<string> {
+/**
+ * Opens Ferry, picks the files through the real file input, returns the share link.
+ * `before` runs on the page before the files are picked (to set a password, say).
+ */
+export async function share(page: Page, origin: string, files: string[], before?: (page: Page) => Promise<void>): Promise<string> {
   await page.goto(origin);
+  await before?.(page);
   await page.locator('input[type=file]').setInputFiles(files);
   const link = page.getByTestId('share-link');
   await expect.poll(() => link.inputValue(), { timeout: 15_000 }).toMatch(/#\/r\//);

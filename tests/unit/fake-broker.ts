@@ -245,6 +245,10 @@ export interface Receiver {
   store: () => MemoryStore;
   /** Resolves with its snapshot once it has stopped: done, failed or told the link ended. */
   settled: Promise<ReceiverSnapshot>;
+  /** The session itself, to type a password into. */
+  session: ReceiverSession;
+  /** Resolves with its next snapshot for which `predicate` holds. */
+  until(predicate: (snapshot: ReceiverSnapshot) => boolean): Promise<ReceiverSnapshot>;
 }
 
 export interface ReceiveOptions {
@@ -276,5 +280,5 @@ export function receive(connection: FakeConnection, keys: LinkKeys, options: Rec
     },
   });
   void session.start();
-  return { store: () => store!, settled };
+  return { store: () => store!, settled, session, until: (predicate) => snapshots.until(predicate) };
 }

@@ -88,3 +88,29 @@ describe('wrong passwords across the share', () => {
     expect(verdicts.at(-1)).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
   });
 });
+
+describe('what the person sending is shown of a receiver’s wrong passwords', () => {
+  it('counts them across lockouts, with how long the lockout lasts, and tells a watcher of each change', () => {
+    const { guard, clock } = guarded();
+    const changed: string[] = [];
+    const stop = guard.watch((receiver) => changed.push(receiver));
+    expect(guard.tally('a')).toBeNull();
+    guard.attempt('a');
+    guard.attempt('a');
+    expect(guard.tally('a')).toEqual({ wrong: 2, lockedForMs: 0 });
+    for (let i = 2; i < PASSWORD_LIMITS.tries; i++) guard.attempt('a');
+    expect(guard.tally('a')).toEqual({ wrong: 5, lockedForMs: MINUTE });
+    clock.now += MINUTE / 2;
+    expect(guard.tally('a')).toEqual({ wrong: 5, lockedForMs: MINUTE / 2 });
+    clock.now += MINUTE / 2;
+    guard.attempt('a');
+    // Still counted after the lockout, which reset only its tries.
+    expect(guard.tally('a')).toEqual({ wrong: 6, lockedForMs: 0 });
+    guard.right('a');
+    expect(guard.tally('a')).toBeNull();
+    expect(changed).toEqual(Array(7).fill('a'));
+    stop();
+    guard.attempt('b');
+    expect(changed).toHaveLength(7);
+  });
+});

@@ -7,12 +7,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMISSION } from '../../app/src/net/admission.ts';
 import type { ReceiverRow } from '../../app/src/session/receiver-rows.ts';
-import { ID_TAKEN_RETRIES, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../app/src/session/share-host.ts';
-import { offerTicket } from '../../app/src/transfer/auth.ts';
+import { END_WAIT_MS, ID_TAKEN_RETRIES, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../app/src/session/share-host.ts';
+import { offerTicket, passwordKey } from '../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import { DEFAULT_WINDOW, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import type { FileSource } from '../../app/src/transfer/sender.ts';
+import { PASSWORD_LIMITS, PasswordGuard } from '../../app/src/transfer/password-guard.ts';
 import { OPEN_GATE, ShareGate } from '../../app/src/transfer/share-gate.ts';
 import { FakeBroker, FakeConnection, ManualClock, receive, tick, Waiters, type Receiver } from './fake-broker.ts';
 import { newLinkKeys, randomFile, type LinkKeys } from './transfer-harness.ts';
@@ -47,12 +48,14 @@ afterEach(() => {
 interface HostOptions {
   broker?: FakeBroker;
   gate?: ShareGate;
+  clock?: ManualClock;
+  keys?: LinkKeys;
 }
 
 function hosting(files: FileSource[] = [], options: HostOptions = {}): Hosted {
   const broker = options.broker ?? new FakeBroker();
-  const clock = new ManualClock();
-  const keys = newLinkKeys();
+  const clock = options.clock ?? new ManualClock();
+  const keys = options.keys ?? newLinkKeys();
   const states: HostState[] = [];
   const changes = new Waiters<HostState>();
   const hosted: Hosted = {
@@ -188,7 +191,68 @@ describe('a receiver', () => {
   });
 });
 
+describe('what a receiver’s row says of it', () => {
+  it('counts its wrong passwords, shows its lockout, and drops the lockout once it is over', async () => {
+    const clock = new ManualClock();
+    const guard = new PasswordGuard(PASSWORD_LIMITS, clock.now);
+    const keys = newLinkKeys();
+    const gate = new ShareGate({ ...OPEN_GATE, passwordKey: passwordKey(keys.secret, 'right') }, () => {}, guard);
+    const { host, broker, until } = await online([randomFile('notes.txt', 1024)], { gate, clock, keys });
+    const receiver = receive(broker.peer.offer(new FakeConnection()).opens(), keys);
+    /** The receiver's next question for a password (the sender's answer to its last try). */
+    const asked = () => receiver.until((snapshot) => snapshot.state === 'password' && !snapshot.gate?.checking);
+    let answered = asked();
+    await answered;
+    expect(host.state.receivers[0]!.password).toBeNull();
+
+    for (let wrong = 1; wrong <= PASSWORD_LIMITS.tries; wrong++) {
+      answered = asked();
+      await receiver.session.password(`guess ${wrong}`);
+      await answered;
+      expect(host.state.receivers[0]!.password?.wrong).toBe(wrong);
+    }
+    expect((await until(() => true)).receivers[0]!.password).toEqual({ wrong: PASSWORD_LIMITS.tries, lockedForMs: PASSWORD_LIMITS.lockoutMs });
+    clock.advance(PASSWORD_LIMITS.lockoutMs);
+    expect((await until(() => true)).receivers[0]!.password).toEqual({ wrong: PASSWORD_LIMITS.tries, lockedForMs: 0 });
+  });
+
+  it('says it left when its connection closes under it', async () => {
+    const { broker, keys, until } = await online([randomFile('notes.txt', 1024)]);
+    const connection = broker.peer.offer(new FakeConnection()).opens();
+    receive(connection, keys, { download: false });
+    await until((state) => rowState(state) === 'waiting');
+    connection.far.close();
+    const state = await until((state) => rowState(state) === 'error');
+    expect(state.receivers[0]!.left).toBe(true);
+  });
+});
+
 describe('ending the link', () => {
+  it('endAll resolves once every receiver with a row has been told and its connection has closed', async () => {
+    const { host, broker, keys, until } = await online([randomFile('notes.txt', 1024)]);
+    const connections = ['a', 'b'].map((source) => broker.peer.offer(new FakeConnection(source)).opens());
+    for (const connection of connections) receive(connection, keys, { download: false });
+    await until((state) => state.receivers.length === 2 && state.receivers.every((row) => row.snapshot.state === 'waiting'));
+
+    await host.endAll('stopped');
+    expect(connections.map((connection) => connection.closed)).toEqual([true, true]);
+  });
+
+  it('endAll gives up waiting after END_WAIT_MS for a connection that never closes', async () => {
+    const { host, broker, keys, until, clock } = await online([randomFile('notes.txt', 1024)]);
+    const connection = broker.peer.offer(new FakeConnection()).opens();
+    receive(connection, keys, { download: false });
+    await until((state) => rowState(state) === 'waiting');
+    // Its close never reaches the host.
+    connection.close = () => {};
+    let resolved = false;
+    const ending = host.endAll('stopped').then(() => (resolved = true));
+    await tick();
+    expect(resolved).toBe(false);
+    clock.advance(END_WAIT_MS);
+    await ending;
+  });
+
   it('endAll tells every receiver connected now, and their rows say so', async () => {
     const { host, broker, keys, until } = await online([randomFile('notes.txt', 1024)]);
     const receivers = ['a', 'b'].map((source) => receive(broker.peer.offer(new FakeConnection(source)).opens(), keys, { download: false }));

@@ -257,6 +257,19 @@ describe('the link’s life', () => {
     expect(await receiver(page.broker, records).settled).toMatchObject({ state: 'ended', ended: 'stopped' });
   });
 
+  it('ended for other files, tells whoever is connected that sharing stopped, before it hangs up', async () => {
+    const { keeper, broker, records, until } = keeping();
+    await keeper.start([randomFile('notes.txt', 10)], OPEN);
+    const waiting = receiver(broker, records, false);
+    await until((state) => state.receivers[0]?.snapshot.state === 'waiting');
+
+    await keeper.end();
+    expect(await waiting.settled).toMatchObject({ state: 'ended', ended: 'stopped' });
+    expect(broker.peer.destroyed).toBe(true);
+    // What the ending host still reported did not bring the old share back.
+    expect(keeper.state).toMatchObject({ status: 'idle', link: null, receivers: [] });
+  });
+
   it('ended, forgets the record: nothing is offered, and a reload has nothing to restore', async () => {
     const { keeper, broker, records } = keeping();
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
@@ -271,6 +284,25 @@ describe('the link’s life', () => {
     const page = keeping(records);
     await page.keeper.restore();
     expect(page.keeper.state.status).toBe('idle');
+  });
+});
+
+describe('a password added while sharing', () => {
+  it('is asked of receivers from then on, but not of one already let in when it reconnects', async () => {
+    const { keeper, broker, records, until } = keeping();
+    await keeper.start([randomFile('notes.txt', 64 * 1024)], OPEN);
+    receive(broker.peer.offer(new FakeConnection()).opens(), records.saved!, { transfer: 'early', download: false });
+    await until((state) => state.receivers[0]?.snapshot.state === 'waiting');
+
+    keeper.setPassword('paper boats');
+    expect(keeper.state.locked).toBe(true);
+    expect(records.saved!.gate?.passwordKey).toBe(passwordKey(records.saved!.secret, 'paper boats'));
+    const late = receive(broker.peer.offer(new FakeConnection()).opens(), records.saved!, { transfer: 'late' });
+    expect((await late.until((snapshot) => snapshot.state !== 'connecting')).state).toBe('password');
+
+    // The early one comes back on a new connection: straight to its files.
+    const again = receive(broker.peer.offer(new FakeConnection()).opens(), records.saved!, { transfer: 'early' });
+    expect((await again.settled).state).toBe('done');
   });
 });
 

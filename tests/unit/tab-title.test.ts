@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';
-import { activityOf, tabTitle } from '../../app/src/ui/tab-title.ts';
+import { activityOf, sharingActivity, sharingHeadline, tabTitle } from '../../app/src/ui/tab-title.ts';
 
 const progress = (bytes: number, total: number) => ({ bytes, total, rate: 0, eta: null });
 
@@ -26,5 +26,26 @@ describe('the tab’s title', () => {
     expect(activityOf([{ state: 'waiting', progress: progress(0, 5) }, { state: 'error', progress: null }])).toBeNull();
     expect(activityOf([])).toBeNull();
     expect(tabTitle(null, en)).toBe(en.app.title);
+  });
+
+  it('says on the sending side how many receivers are sent to and how far, then how many got every file', () => {
+    const rows = [
+      { state: 'transferring', progress: progress(50, 100) },
+      { state: 'transferring', progress: progress(22, 100) },
+      { state: 'done', progress: progress(100, 100) },
+      { state: 'approval', progress: progress(0, 100) },
+    ];
+    const sending = sharingActivity(rows, 1);
+    expect(sending).toEqual({ sending: 2, percent: 36 });
+    expect(sharingHeadline(sending, en)).toBe('Sending to 2 · 36%');
+    expect(tabTitle(sending, en)).toBe('Sending to 2 · 36% · Ferry');
+    const sent = sharingActivity([{ state: 'done', progress: progress(100, 100) }], 2);
+    expect(sharingHeadline(sent, en)).toBe('Sent to 2 ✓');
+    expect(tabTitle(sent, en)).toBe('Sent to 2 ✓ · Ferry');
+    expect(tabTitle(sent, ru)).toBe('Отправлено 2 получателям ✓ · Ferry');
+    // Nobody has had every file, and nobody downloads: ready, and the tab says only the app's name.
+    const ready = sharingActivity([{ state: 'waiting', progress: progress(0, 100) }], 0);
+    expect(sharingHeadline(ready, en)).toBe('Ready to send');
+    expect(tabTitle(ready, en)).toBe(en.app.title);
   });
 });

@@ -3,6 +3,7 @@
  * transfer in its hello, and its row carries on — its number, its device, and the
  * bytes sent to it over all its connections.
  */
+import type { PasswordTally } from '../transfer/password-guard.ts';
 import type { SenderSnapshot, SenderState } from '../transfer/sender.ts';
 import type { ConnectionPath } from './host-ports.ts';
 
@@ -17,6 +18,10 @@ export interface ReceiverRow {
   sentBytes: number;
   /** Which way the bytes travel on its latest connection. */
   path: ConnectionPath | null;
+  /** Its wrong passwords and lockout, if it gave any (transfer/password-guard.ts). */
+  password: PasswordTally | null;
+  /** Its connection closed under a session still going: the receiver left (or lost its network). */
+  left: boolean;
 }
 
 /**
@@ -49,7 +54,12 @@ export class ReceiverRows {
    * yet). Returns the row and the state it showed before (null: a new row), or null
    * when the connection gets no row.
    */
-  show(id: string, snapshot: SenderSnapshot, path: ConnectionPath | null): { row: ReceiverRow; before: SenderState | null } | null {
+  show(
+    id: string,
+    snapshot: SenderSnapshot,
+    path: ConnectionPath | null,
+    left = false,
+  ): { row: ReceiverRow; before: SenderState | null } | null {
     const at = this.#rows.findIndex((existing) => existing.id === id);
     const existing = this.#rows[at];
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
@@ -62,6 +72,8 @@ export class ReceiverRows {
       snapshot,
       sentBytes: (this.#sentBefore.get(id) ?? 0) + snapshot.sentBytes,
       path: path ?? existing?.path ?? null,
+      password: existing?.password ?? null,
+      left,
     };
     if (isOver(snapshot.state)) this.#sentBefore.set(id, row.sentBytes);
     this.#rows = existing ? this.#rows.with(at, row) : [...this.#rows, row];
@@ -70,9 +82,18 @@ export class ReceiverRows {
 
   /** A connection of row `id` moved to `path`; false when there is no such row (yet). */
   setPath(id: string, path: ConnectionPath): boolean {
+    return this.#change(id, { path });
+  }
+
+  /** Row `id`'s wrong passwords changed; false when there is no such row. */
+  setPassword(id: string, password: PasswordTally | null): boolean {
+    return this.#change(id, { password });
+  }
+
+  #change(id: string, change: Partial<ReceiverRow>): boolean {
     const at = this.#rows.findIndex((row) => row.id === id);
     if (at === -1) return false;
-    this.#rows = this.#rows.with(at, { ...this.#rows[at]!, path });
+    this.#rows = this.#rows.with(at, { ...this.#rows[at]!, ...change });
     return true;
   }
 }

@@ -25,6 +25,11 @@ export const RECONNECT_DELAYS_MS: readonly number[] = [1000, 2000, 5000, 10000];
 export const ID_TAKEN_RETRIES = 5;
 /** How often a waiting share checks whether its TURN credentials need renewing. */
 export const RENEW_CHECK_MS = 60_000;
+/**
+ * How long endAll() waits for receivers to hear that the link ended: a receiver whose
+ * connection stalls must not keep the person sending from moving on.
+ */
+export const END_WAIT_MS = 3000;
 
 /** What makes a share's link work: the id receivers dial, and the keys they and the broker check. */
 export interface ShareKeys {
@@ -83,6 +88,10 @@ interface Live {
   path: ConnectionPath | null;
   /** Aborted when the connection ends: stops its path watching. */
   done: AbortController;
+  /** Resolves once the connection itself has closed, its last messages delivered. */
+  closed: Promise<void>;
+  /** Resolves `closed`. */
+  markClosed: () => void;
 }
 
 export class ShareHost {
@@ -99,11 +108,16 @@ export class ShareHost {
   #reconnects = 0;
   #stopReconnect = () => {};
   #stopRenewing = () => {};
+  readonly #stopWatchingPasswords: () => void;
+  /** Per receiver row: cancels bringing its row up to date when its lockout ends. */
+  readonly #lockoutEnds = new Map<string, () => void>();
 
   constructor(options: ShareHostOptions) {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs });
+    // The guard knows receivers by session name, which is also their row's id.
+    this.#stopWatchingPasswords = options.gate.guard.watch((receiver) => this.#showPasswords(receiver));
   }
 
   get state(): HostState {
@@ -146,6 +160,9 @@ export class ShareHost {
     this.#closed = true;
     this.#stopReconnect();
     this.#stopRenewing();
+    this.#stopWatchingPasswords();
+    for (const stop of this.#lockoutEnds.values()) stop();
+    this.#lockoutEnds.clear();
     const sessions = [...this.#live.values()].map((live) => live.session);
     for (const live of [...this.#live.values()]) this.#forget(live);
     for (const session of sessions) session?.close();
@@ -157,9 +174,23 @@ export class ShareHost {
     peer?.destroy();
   }
 
-  /** Tells every receiver connected now that the link ended (one still proving it, once it has). */
-  endAll(reason: EndReason): void {
-    for (const live of this.#live.values()) void live.session?.end(reason);
+  /**
+   * Tells every receiver connected now that the link ended (one still proving it, once
+   * it has). Resolves once each receiver with a row has had the news and its connection
+   * closed, or after END_WAIT_MS: closing the host sooner would cut the news off.
+   */
+  endAll(reason: EndReason): Promise<void> {
+    const told = [...this.#live.values()].map((live) => {
+      const ending = live.session?.end(reason);
+      return live.row === null ? ending : Promise.all([ending, live.closed]);
+    });
+    return new Promise<void>((resolve) => {
+      const stop = this.#clock.after(END_WAIT_MS, resolve);
+      void Promise.all(told).then(() => {
+        stop();
+        resolve();
+      });
+    });
   }
 
   /** The person allowed the receiver of `row`, waiting for approval: it gets the files. */
@@ -265,11 +296,16 @@ export class ShareHost {
       this.#drop(live);
     });
     if (!seat) return connection.close();
-    const live: Live = { connection, seat, session: null, row: null, path: null, done: new AbortController() };
+    let markClosed = () => {};
+    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    const live: Live = { connection, seat, session: null, row: null, path: null, done: new AbortController(), closed, markClosed };
     this.#live.set(connection.connectionId, live);
     connection.listen({
       open: () => this.#serve(live),
-      close: () => this.#forget(live),
+      close: () => {
+        live.markClosed();
+        this.#forget(live);
+      },
       failed: () => {
         if (live.done.signal.aborted) return;
         this.#countFailure(connection);
@@ -321,9 +357,12 @@ export class ShareHost {
 
   #show(live: Live, snapshot: SenderSnapshot): void {
     const id = snapshot.session ?? live.connection.connectionId;
-    const shown = this.#rows.show(id, snapshot, live.path);
+    // A session that fails after its connection closed was left by its receiver.
+    const left = snapshot.state === 'error' && live.done.signal.aborted;
+    const shown = this.#rows.show(id, snapshot, live.path, left);
     if (!shown) return;
     live.row = id;
+    if (shown.before === null) this.#rows.setPassword(id, this.#options.gate.guard.tally(id));
     this.#set({ receivers: this.#rows.all });
     const { row, before } = shown;
     const { state } = row.snapshot;
@@ -331,6 +370,24 @@ export class ShareHost {
     if (state === 'transferring') this.#options.onstarted?.(row);
     if (state === 'done') this.#options.onfinished?.(row);
     if (state === 'approval') this.#options.onasking?.(row);
+  }
+
+  /** Shows `receiver`'s wrong passwords on its row, and again once its lockout is over. */
+  #showPasswords(receiver: string): void {
+    if (this.#closed) return;
+    const tally = this.#options.gate.guard.tally(receiver);
+    this.#lockoutEnds.get(receiver)?.();
+    this.#lockoutEnds.delete(receiver);
+    if (tally && tally.lockedForMs > 0) {
+      this.#lockoutEnds.set(
+        receiver,
+        this.#clock.after(tally.lockedForMs, () => {
+          this.#lockoutEnds.delete(receiver);
+          this.#showPasswords(receiver);
+        }),
+      );
+    }
+    if (this.#rows.setPassword(receiver, tally)) this.#set({ receivers: this.#rows.all });
   }
 
   #setPath(live: Live, path: ConnectionPath): void {

@@ -266,12 +266,19 @@ export class ShareKeeper {
     await this.#open(record, sources);
   }
 
-  /** Stops sharing and forgets the share: its link stops working. */
+  /**
+   * Stops sharing and forgets the share: its link stops working. Whoever is connected
+   * is told that sharing stopped, as with stop(), before the connections close.
+   */
   async end(): Promise<void> {
-    this.hangUp();
+    const host = this.#host;
+    const record = this.#record;
+    this.#host = null;
     this.#stopLife();
     this.#record = null;
     this.#set(IDLE);
+    if (host && record && !record.ended) await host.endAll('stopped');
+    host?.close();
     try {
       await this.#options.records.forget();
     } catch (error) {
@@ -293,6 +300,22 @@ export class ShareKeeper {
     this.#gate.askFirst = on;
     this.#set({ askFirst: on });
     if (!on) this.#host?.allowAll();
+  }
+
+  /**
+   * Asks receivers of the open share for `password` from now on. Those who already got
+   * past the gate are remembered as having passed it: they are not asked when they
+   * reconnect.
+   */
+  setPassword(password: string): void {
+    const record = this.#record;
+    if (!record || record.ended || !this.#host || password === '') return;
+    const through = [
+      ...(record.receivers ?? []).map((receiver) => receiver.session),
+      ...this.#state.receivers.flatMap((row) => row.snapshot.session ?? []),
+    ];
+    this.#gate.setPassword(passwordKey(record.secret, password), through);
+    this.#set({ locked: true });
   }
 
   /** The person's answer for a receiver waiting for approval (by its row). */
@@ -329,7 +352,10 @@ export class ShareKeeper {
       ended: () => this.#deadReason(record),
       device: this.#options.device?.(),
       clock: this.#clock,
-      onchange: ({ status, receivers, failedAttempts, relay }) => this.#set({ status, receivers, failedAttempts, relay }),
+      // A host being ended (end()) still reports its receivers' news: not in this share.
+      onchange: ({ status, receivers, failedAttempts, relay }) => {
+        if (this.#host === host) this.#set({ status, receivers, failedAttempts, relay });
+      },
       onstarted: (row) => this.#noteReceiver(row.id, false),
       onfinished: (row) => this.#finished(row),
       onasking: (row) => this.#options.onasking?.(row),

@@ -31,8 +31,18 @@ export type Verdict = { triesLeft: number } | { retryInMs: number };
 
 interface Tries {
   wrong: number;
+  /** Wrong tries since the receiver last gave the right password, lockouts or not. */
+  total: number;
   lockouts: number;
   lockedUntil: number;
+}
+
+/** What the person sending is shown of one receiver's wrong passwords. */
+export interface PasswordTally {
+  /** Wrong passwords it gave (since its last right one). */
+  wrong: number;
+  /** How long its current lockout lasts from now; 0 when it may try now. */
+  lockedForMs: number;
 }
 
 export class PasswordGuard {
@@ -41,6 +51,7 @@ export class PasswordGuard {
   readonly #receivers = new Map<string, Tries>();
   #tokens: number;
   #refilledAt: number;
+  readonly #watchers = new Set<(receiver: string) => void>();
 
   constructor(limits: PasswordLimits = PASSWORD_LIMITS, now: () => number = () => Date.now()) {
     this.#limits = limits;
@@ -67,15 +78,17 @@ export class PasswordGuard {
     const now = this.#now();
     this.#refill(now);
     this.#tokens = Math.max(0, this.#tokens - 1);
-    const record = this.#receivers.get(receiver) ?? { wrong: 0, lockouts: 0, lockedUntil: 0 };
+    const record = this.#receivers.get(receiver) ?? { wrong: 0, total: 0, lockouts: 0, lockedUntil: 0 };
     this.#receivers.set(receiver, record);
     record.wrong += 1;
+    record.total += 1;
     if (record.wrong >= this.#limits.tries) {
       record.lockedUntil = now + Math.min(this.#limits.lockoutMs * 2 ** record.lockouts, this.#limits.maxLockoutMs);
       record.lockouts += 1;
       record.wrong = 0;
     }
     const wait = this.wait(receiver);
+    this.#changed(receiver);
     return wait > 0 ? { retryInMs: wait } : { triesLeft: Math.min(this.#limits.tries - record.wrong, this.#tokens) };
   }
 
@@ -83,6 +96,28 @@ export class PasswordGuard {
   right(receiver: string): void {
     this.#receivers.delete(receiver);
     this.#tokens = Math.min(this.#limits.shareTries, this.#tokens + 1);
+    this.#changed(receiver);
+  }
+
+  /**
+   * `receiver`'s wrong passwords so far, for the person sending; null when it gave
+   * none (or gave the right one since). Counted as attempt() counts them, so a right
+   * password being checked is a wrong one until right() says otherwise.
+   */
+  tally(receiver: string): PasswordTally | null {
+    const record = this.#receivers.get(receiver);
+    if (!record) return null;
+    return { wrong: record.total, lockedForMs: Math.max(0, record.lockedUntil - this.#now()) };
+  }
+
+  /** Calls `watcher` with the receiver whose tally changed, from now until the function returned is called. */
+  watch(watcher: (receiver: string) => void): () => void {
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
+  }
+
+  #changed(receiver: string): void {
+    for (const watcher of this.#watchers) watcher(receiver);
   }
 
   #refill(now: number): void {

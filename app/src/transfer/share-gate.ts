@@ -20,7 +20,7 @@ export interface GateSettings {
 export const OPEN_GATE: GateSettings = { passwordKey: null, askFirst: false, passed: [], allowed: [] };
 
 export class ShareGate {
-  readonly passwordKey: string | null;
+  #passwordKey: string | null;
   #askFirst: boolean;
   readonly #passed: Set<string>;
   readonly #allowed: Set<string>;
@@ -29,12 +29,27 @@ export class ShareGate {
   readonly guard: PasswordGuard;
 
   constructor(settings: GateSettings = OPEN_GATE, onchange: (settings: GateSettings) => void = () => {}, guard = new PasswordGuard()) {
-    this.passwordKey = settings.passwordKey;
+    this.#passwordKey = settings.passwordKey;
     this.#askFirst = settings.askFirst;
     this.#passed = new Set(settings.passed);
     this.#allowed = new Set(settings.allowed);
     this.#onchange = onchange;
     this.guard = guard;
+  }
+
+  get passwordKey(): string | null {
+    return this.#passwordKey;
+  }
+
+  /**
+   * Asks receivers from now on for the password whose key is `key`. Those named in
+   * `through` already got past the gate without one: they are remembered as having
+   * passed it, and are not asked when they reconnect.
+   */
+  setPassword(key: string, through: Iterable<string>): void {
+    this.#passwordKey = key;
+    for (const session of through) this.#passed.add(session);
+    this.#changed();
   }
 
   get askFirst(): boolean {
@@ -47,7 +62,7 @@ export class ShareGate {
   }
 
   get settings(): GateSettings {
-    return { passwordKey: this.passwordKey, askFirst: this.#askFirst, passed: [...this.#passed], allowed: [...this.#allowed] };
+    return { passwordKey: this.#passwordKey, askFirst: this.#askFirst, passed: [...this.#passed], allowed: [...this.#allowed] };
   }
 
   /**
@@ -55,7 +70,7 @@ export class ShareGate {
    * it did on this connection: a receiver without a session name cannot be remembered.
    */
   need(session: string | null, cleared: ReadonlySet<GateNeed>): GateNeed | null {
-    if (this.passwordKey !== null && !cleared.has('password') && !(session !== null && this.#passed.has(session))) return 'password';
+    if (this.#passwordKey !== null && !cleared.has('password') && !(session !== null && this.#passed.has(session))) return 'password';
     if (this.#askFirst && !cleared.has('approval') && !(session !== null && this.#allowed.has(session))) return 'approval';
     return null;
   }

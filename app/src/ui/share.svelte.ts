@@ -104,7 +104,7 @@ export class Share {
     return this.#keeper.readd(picked);
   }
 
-  /** Stops sharing and forgets the share: its link stops working. */
+  /** Stops sharing and forgets the share: its link stops working, and whoever is connected is told so. */
   end(): Promise<void> {
     this.password = '';
     return this.#keeper.end();
@@ -118,6 +118,11 @@ export class Share {
   /** Turns "ask me first" on or off while sharing; off lets in whoever is waiting. */
   setAskFirst(on: boolean): void {
     this.#keeper.setAskFirst(on);
+  }
+
+  /** Asks receivers of the open share for `password` from now on; those already let in are not asked. */
+  setPassword(password: string): void {
+    this.#keeper.setPassword(password);
   }
 
   /** The person's answer for a receiver waiting for approval (by its row). */

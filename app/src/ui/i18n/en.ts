@@ -106,7 +106,7 @@ export const en = {
     receiver: (n: number) => `Receiver ${count(n)}`,
     /** A receiver's own description of its device: anyone with the link can claim anything. */
     selfReported: (device: string) => `${device} (self-reported)`,
-    gateOptions: 'Optional: set these before choosing the files',
+    gateOptions: 'Optional: who may download',
     password: 'Password',
     passwordHint: 'Receivers must type it before they see anything. It is not in the link: tell it to them another way.',
     askFirst: 'Ask me first: allow each receiver before it gets the files',
@@ -147,6 +147,36 @@ export const en = {
     sentTo: (n: number): string => (n === 1 ? 'Sent to 1 receiver' : `Sent to ${count(n)} receivers`),
     sendNew: 'Send new files',
     keepSharing: 'Keep sharing the same files',
+    /** The sending page's heading (and, with tabTitle, the tab's title) while files move… */
+    sending: (n: number, percent: number) => `Sending to ${count(n)} · ${count(percent)}%`,
+    /** …and once some receivers have every file and none is downloading. */
+    sentToDone: (n: number) => `Sent to ${count(n)} ✓`,
+    tabTitle: (heading: string) => `${heading} · Ferry`,
+    noReceiversYet: 'Nobody has opened the link yet. Receivers show up here as they arrive.',
+    /** What one receiver is doing, on its row (session/receiver-doing.ts). */
+    doing: {
+      connecting: 'Connecting…',
+      password: 'Entering the password',
+      wrongPassword: (wrong: number) => (wrong === 1 ? '1 wrong password' : `${count(wrong)} wrong passwords`),
+      lockedOut: (wrong: number, minutes: number) =>
+        `${count(wrong)} wrong passwords, locked for ${minutes === 1 ? '1 minute' : `${count(minutes)} minutes`}`,
+      asking: 'Waiting for you to allow',
+      looking: 'Looking at the files',
+      downloading: 'Downloading',
+      done: 'Done',
+      declined: 'Declined',
+      toldEnded: {
+        stopped: 'Told that sharing stopped',
+        expired: 'Told that the link expired',
+      } satisfies Record<ShareEnd['reason'], string>,
+      left: 'Left',
+      failed: 'Failed',
+    },
+    sendOtherQuestion: 'Send other files instead? This link stops working, and anyone downloading is cut off.',
+    sendOtherConfirm: 'Stop sharing and choose files',
+    addPassword: 'Add a password',
+    addPasswordHint: 'From now on, receivers must type it. Those already let in are not asked.',
+    setPassword: 'Ask for this password',
   },
   path: {
     local: 'Direct connection, same network',

@@ -1,5 +1,5 @@
 /**
- * `ferry send <files or folders…> [--server URL]`: the same ShareHost as the web
+ * `ferry send <files or folders…> [--text TEXT] [--server URL]`: the same ShareHost as the web
  * page, over node-datachannel. Prints the link and its QR code, shows each receiver
  * as it comes, gets going and finishes, and serves until Ctrl-C, which ends the link
  * for every receiver.
@@ -20,10 +20,13 @@ import { formatBytes, logStep, plainLine, progressLine } from './progress-line.t
 import type { Screen } from './screen.ts';
 import { terminalQr } from './terminal-qr.ts';
 import { ownDevice } from './own-device.ts';
+import type { TextSource } from './args.ts';
+import { readText, UnsendableTextError } from './read-text.ts';
 
 export interface SendCommand {
   paths: string[];
   server: string;
+  text: TextSource | null;
 }
 
 const LOG_EVERY_PERCENT = 10;
@@ -34,12 +37,14 @@ const GOODBYE_MS = 500;
  * Runs until Ctrl-C (`interrupted`), or until the server cannot be reached at the
  * start. Load this module only once the WebRTC globals are in place (main.ts).
  */
-export async function sendFiles({ paths, server }: SendCommand, screen: Screen, interrupted: Promise<void>): Promise<ExitCode> {
+export async function sendFiles({ paths, server, text: given }: SendCommand, screen: Screen, interrupted: Promise<void>): Promise<ExitCode> {
   let found;
+  let text: string | null = null;
   try {
     found = await findFiles(paths);
+    if (given) text = given.from === 'stdin' ? await readText(process.stdin) : given.text;
   } catch (error) {
-    if (error instanceof UnsendablePathError) {
+    if (error instanceof UnsendablePathError || error instanceof UnsendableTextError) {
       screen.say(`ferry: ${error.message}`);
       return EXIT.usage;
     }
@@ -76,6 +81,7 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
     broker,
     keys,
     files: sources,
+    text,
     gate: new ShareGate(),
     hashes: new FileHashes(),
     ended: () => ended,
@@ -104,9 +110,10 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
   }
   const link = shareLink(server, { ...keys, senderKey });
   const total = found.reduce((sum, file) => sum + file.size, 0);
-  const what = found.length === 1 ? displayName(found[0]!.name) : `${found.length} files`;
+  const files = found.length === 1 ? displayName(found[0]!.name) : `${found.length} files`;
+  const what = found.length === 0 ? 'a text' : `${files} (${formatBytes(total)})${text === null ? '' : ' and a text'}`;
   screen.clear();
-  screen.say(`Sharing ${what} (${formatBytes(total)}). Open this link on the receiving device, or scan the code:\n`);
+  screen.say(`Sharing ${what}. Open this link on the receiving device, or scan the code:\n`);
   for (const line of terminalQr(link).lines) screen.say(`  ${line}`);
   screen.say(`\n  ${link}\n`);
   screen.say('Keep this running until everyone has the files; Ctrl-C stops sharing.');

@@ -27,6 +27,12 @@ export function titleOf(files: readonly { name: string }[], t: Messages): string
   return files.length > 1 ? t.stored.nameAndMore(first, files.length - 1) : first;
 }
 
+/** A text's first line that says something, as the history shows it; cut short when long. */
+export function firstLine(text: string, max = 80): string {
+  const line = text.split('\n').find((candidate) => candidate.trim() !== '')?.trim() ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 /** The entry's state, size, who from or to, and date, in the order they are shown. */
 export function detailsOf(entry: HistoryEntry, t: Messages): string[] {
   const date = new Intl.DateTimeFormat(t.tag, { dateStyle: 'medium', timeStyle: 'short' }).format(entry.at);

@@ -17,12 +17,14 @@ export class Terminal {
   readonly exited: Promise<number | string>;
   readonly #child: ChildProcess;
 
-  constructor(argv: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  /** `input`: what the command reads on standard input, which then ends (none: no input at all). */
+  constructor(argv: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}) {
     this.#child = spawn(process.execPath, [LAUNCHER, ...argv], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (options.input !== undefined) this.#child.stdin!.end(options.input);
     const take = (chunk: Buffer) => {
       this.output += chunk.toString('utf8');
       if (process.env.FERRY_DEBUG) process.stderr.write(chunk);

@@ -286,6 +286,8 @@ export const en = {
     /** The history's title for a share of a text alone. */
     only: 'Text',
     tooLong: (kib: number) => `The text is too long: a share carries at most ${count(kib)} KB of text.`,
+    receivedTitle: 'Text received',
+    receivedBody: 'Open Ferry to read it.',
   },
   notify: {
     receivedTitle: 'Files received',

@@ -282,6 +282,8 @@ export const ru: Messages = {
     copied: 'Скопировано',
     only: 'Текст',
     tooLong: (kib: number) => `Текст слишком длинный: можно отправить не больше ${count(kib)} КБ текста.`,
+    receivedTitle: 'Текст получен',
+    receivedBody: 'Откройте Ferry, чтобы прочитать его.',
   },
   notify: {
     receivedTitle: 'Файлы получены',

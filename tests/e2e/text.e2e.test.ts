@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../app/cli/exit-codes.ts';
-import { newPage, phone, randomFixture, saveAll, useFerry, waitForState } from './harness.ts';
+import { newPage, pageErrors, phone, randomFixture, saveAll, useFerry, waitForState } from './harness.ts';
 import { Terminal } from './terminal.ts';
 
 const ferry = useFerry();
@@ -111,12 +111,26 @@ describe('a text in a share', () => {
     await sender.until(/Receiver 1 .*has every file/);
   });
 
-  it('a browser shares only a text ("Share text"), and ferry receive prints it, set off, writing nothing', async () => {
+  it('a browser shares only a text ("Share text"), keeps it through a reload, and ferry receive prints it, set off, writing nothing', async () => {
     const { page: sender } = await newPage(ferry.senderBrowser);
     await sender.goto(ferry.origin);
+    // Over 64 KiB of UTF-8 (though fewer characters): said at once, and nothing starts.
+    const file = await randomFixture(ferry.dir, 'with-long-text.bin', 10);
+    await sender.getByTestId('text-input').fill('ж'.repeat(32 * 1024 + 1));
+    await sender.getByTestId('text-too-long').waitFor();
+    expect(await sender.getByTestId('send-text').isDisabled()).toBe(true);
+    // Picked files do not start a share with it (which would refuse it, uncaught).
+    await sender.locator('input[type=file]').setInputFiles([file.path]);
+
     await sender.getByTestId('text-input').fill(NOTE);
+    expect(await sender.getByTestId('text-too-long').count()).toBe(0);
     await sender.getByTestId('send-text').click();
     const link = await linkOf(sender);
+    expect(await shownText(sender)).toBe(NOTE);
+    // A text alone needs nothing added again after a reload: the same link goes on at once.
+    await sender.reload();
+    await expect.poll(() => sender.getByTestId('share').getAttribute('data-broker'), { timeout: 15_000 }).toBe('online');
+    expect(await linkOf(sender)).toBe(link);
     expect(await shownText(sender)).toBe(NOTE);
 
     const folder = path.join(ferry.dir, 'text-only');
@@ -127,6 +141,7 @@ describe('a text in a share', () => {
     expect(receiver.output).toContain('Received the text.');
     expect(await readdir(folder)).toEqual([]);
     await waitForState(sender, 'done', 10_000);
+    expect(pageErrors).toEqual([]);
   });
 
   it('a terminal reads the text from standard input (--text -) and sends it with a file; another terminal prints it before the file', async () => {

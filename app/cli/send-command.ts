@@ -42,6 +42,7 @@ export async function sendFiles({ paths, server, text: given }: SendCommand, scr
   let text: string | null = null;
   try {
     found = await findFiles(paths);
+    if (given?.from === 'stdin' && process.stdin.isTTY) screen.say('Type the text to share, then press Ctrl-D on a line of its own:');
     if (given) text = given.from === 'stdin' ? await readText(process.stdin) : given.text;
   } catch (error) {
     if (error instanceof UnsendablePathError || error instanceof UnsendableTextError) {
@@ -88,7 +89,7 @@ export async function sendFiles({ paths, server, text: given }: SendCommand, scr
     device: ownDevice(),
     onchange: show,
     onstarted: (row) => screen.say(`${label(row)} is receiving.`),
-    onfinished: (row) => screen.say(`✓ ${label(row)} has every file.`),
+    onfinished: (row) => screen.say(`✓ ${label(row)} has ${found.length === 0 ? 'the text' : 'every file'}.`),
   });
 
   screen.status(`Connecting to ${new URL(server).host}…`);

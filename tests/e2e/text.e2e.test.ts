@@ -108,7 +108,7 @@ describe('a text in a share', () => {
     await receiver.getByTestId('copy-text').click();
     await expect.poll(() => receiver.getByTestId('copy-text').textContent()).toBe('Copied');
     expect(await receiver.evaluate(() => navigator.clipboard.readText())).toBe(NOTE);
-    await sender.until(/Receiver 1 .*has every file/);
+    await sender.until(/Receiver 1 .*has the text\./);
   });
 
   it('a browser shares only a text ("Share text"), keeps it through a reload, and ferry receive prints it, set off, writing nothing', async () => {

@@ -9,6 +9,8 @@ import { ShareKeeper, TextTooLongError, type ShareRecords } from '../../app/src/
 import type { ShareRecord } from '../../app/src/session/share-record.ts';
 import { MAX_TEXT_BYTES, parseControl, textTooLong } from '../../app/src/transfer/messages.ts';
 import { textChanged, textLabel } from '../../app/src/transfer/pins.ts';
+import { detailsOf, firstLine } from '../../app/src/ui/history.ts';
+import { en } from '../../app/src/ui/i18n/en.ts';
 import { FakeBroker, FakeConnection, ManualClock, receive } from './fake-broker.ts';
 import { randomFile, wire } from './transfer-harness.ts';
 
@@ -179,5 +181,14 @@ describe('the sent history', () => {
     const record = noteSent(undefined, 'share', { files, text: NOTE }, { kind: 'ended', reason: 'stopped' }, 5)!;
     expect(record).toMatchObject({ files, text: NOTE, total: 10 });
     expect(noteSent(undefined, 'share', { files, text: null }, { kind: 'ended', reason: 'stopped' }, 5)).not.toHaveProperty('text');
+  });
+});
+
+describe('a text in the home page’s history', () => {
+  it('shows its first line, and no size for a text alone', () => {
+    expect(firstLine('\n  \n  Wi-Fi «Дача»  \nsecond')).toBe('Wi-Fi «Дача»');
+    expect(firstLine('x'.repeat(100))).toBe(`${'x'.repeat(79)}…`);
+    const record = { id: 's', files: [], text: NOTE, total: 0, receivers: [], createdAt: 0, updatedAt: 0 };
+    expect(detailsOf({ direction: 'sent', key: 's/s', at: 0, record }, en).slice(0, 2)).toEqual(['Shared', 'nobody downloaded it']);
   });
 });

@@ -107,7 +107,7 @@ export const MAX_TEXT_BYTES = 64 * 1024;
 
 /** Whether `text` is too long to share (over MAX_TEXT_BYTES of UTF-8). */
 export function textTooLong(text: string): boolean {
-  // Every UTF-16 unit is at least one byte: a short text needs no encoding to tell.
+  // No UTF-16 unit takes more than three bytes: a text of a third of the bound needs no counting.
   return text.length > MAX_TEXT_BYTES / 3 && utf8Length(text) > MAX_TEXT_BYTES;
 }
 

@@ -4,6 +4,7 @@
  * USAGE where showsUsage says it helps) and exits with EXIT.usage, whatever the error.
  */
 import { parseRoute, type BadLinkReason, type ShareAddress } from '../src/transfer/link.ts';
+import { MAX_TEXT_BYTES, textTooLong } from '../src/transfer/messages.ts';
 
 /**
  * Where `ferry send` shares without --server or FERRY_SERVER: a Ferry server started
@@ -11,12 +12,15 @@ import { parseRoute, type BadLinkReason, type ShareAddress } from '../src/transf
  */
 export const DEFAULT_SERVER = 'http://localhost:8080';
 
-export const USAGE = `usage: ferry send <file or folder>... [--server URL]
+export const USAGE = `usage: ferry send <file or folder>... [--text TEXT] [--server URL]
        ferry receive <link> [--out DIR]
        ferry --help | --version
 
-  send               Shares files and folders: prints a link and its QR code,
-                     and runs until Ctrl-C.
+  send               Shares files and folders, a text, or both: prints a link
+                     and its QR code, and runs until Ctrl-C.
+  --text TEXT        A text to share beside the files, or alone (a note, a link,
+                     a password); --text - reads it from standard input.
+                     At most ${MAX_TEXT_BYTES / 1024} KiB.
   receive            Fetches what a link shares. Run it again to resume.
 
   --server URL       The Ferry server to share through (default: FERRY_SERVER,
@@ -25,11 +29,14 @@ export const USAGE = `usage: ferry send <file or folder>... [--server URL]
 
 export type Command =
   /** `server` is an origin: scheme, host and port. */
-  | { name: 'send'; paths: string[]; server: string }
+  | { name: 'send'; paths: string[]; server: string; text: TextSource | null }
   /** `server` is the link's origin: the server the sender shares through. */
   | { name: 'receive'; server: string; address: ShareAddress; out: string }
   | { name: 'help' }
   | { name: 'version' };
+
+/** The text `send --text` shares: as given, or read from standard input (`--text -`). */
+export type TextSource = { from: 'argument'; text: string } | { from: 'stdin' };
 
 export type UsageError =
   | { code: 'no-command' }
@@ -39,6 +46,7 @@ export type UsageError =
   | { code: 'option-of-other-command'; option: string; command: 'send' | 'receive' }
   | { code: 'missing-value'; option: string }
   | { code: 'no-paths' }
+  | { code: 'text-too-long' }
   | { code: 'no-link' }
   | { code: 'extra-argument'; argument: string }
   /** `from` says where the bad value came from. */
@@ -48,8 +56,9 @@ export type UsageError =
 export type Parsed = { ok: true; command: Command } | { ok: false; error: UsageError };
 
 /** Options that take a value, by every name they go by, and the command each belongs to. */
-const VALUE_OPTIONS: Record<string, { name: 'server' | 'out'; command: 'send' | 'receive' }> = {
+const VALUE_OPTIONS: Record<string, { name: 'server' | 'out' | 'text'; command: 'send' | 'receive' }> = {
   '--server': { name: 'server', command: 'send' },
+  '--text': { name: 'text', command: 'send' },
   '--out': { name: 'out', command: 'receive' },
   '-o': { name: 'out', command: 'receive' },
 };
@@ -63,7 +72,7 @@ export function parseArgs(argv: readonly string[], env: { FERRY_SERVER?: string 
   if (options.some((arg) => arg === '--version' || arg === '-V')) return { ok: true, command: { name: 'version' } };
 
   const positionals: string[] = [];
-  const values: { server?: string; out?: string } = {};
+  const values: { server?: string; out?: string; text?: string } = {};
   const given: string[] = [];
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
@@ -99,17 +108,19 @@ export function parseArgs(argv: readonly string[], env: { FERRY_SERVER?: string 
   if (command !== 'send' && command !== 'receive') return failed({ code: 'unknown-command', command });
   const foreign = given.find((flag) => VALUE_OPTIONS[flag]!.command !== command);
   if (foreign) return failed({ code: 'option-of-other-command', option: foreign, command: VALUE_OPTIONS[foreign]!.command });
-  return command === 'send' ? sendCommand(operands, values.server, env) : receiveCommand(operands, values.out);
+  return command === 'send' ? sendCommand(operands, values.server, values.text, env) : receiveCommand(operands, values.out);
 }
 
-function sendCommand(paths: string[], flag: string | undefined, env: { FERRY_SERVER?: string | undefined }): Parsed {
-  if (paths.length === 0) return failed({ code: 'no-paths' });
+function sendCommand(paths: string[], flag: string | undefined, given: string | undefined, env: { FERRY_SERVER?: string | undefined }): Parsed {
+  if (paths.length === 0 && given === undefined) return failed({ code: 'no-paths' });
+  const textSource: TextSource | null = given === undefined ? null : given === '-' ? { from: 'stdin' } : { from: 'argument', text: given };
+  if (given !== undefined && textTooLong(given)) return failed({ code: 'text-too-long' });
   // A blank variable counts as unset, as the server's own settings do (FERRY_SERVER= in a script).
   const fromEnv = env.FERRY_SERVER?.trim() || undefined;
   const text = flag ?? fromEnv ?? DEFAULT_SERVER;
   const server = serverOrigin(text);
   if (server === null) return failed({ code: 'bad-server', server: text, from: flag !== undefined ? '--server' : 'FERRY_SERVER' });
-  return { ok: true, command: { name: 'send', paths, server } };
+  return { ok: true, command: { name: 'send', paths, server, text: textSource } };
 }
 
 function receiveCommand(operands: string[], out = '.'): Parsed {
@@ -166,7 +177,8 @@ const PHRASES: Phrases = {
   'option-of-other-command': ({ option, command }) =>
     command === 'send' ? `${option} is for send: receive uses the server in the link` : `${option} is for receive`,
   'missing-value': ({ option }) => `${option} needs a value`,
-  'no-paths': () => 'send needs at least one file or folder',
+  'no-paths': () => 'send needs at least one file or folder, or --text',
+  'text-too-long': () => `the text is too long: a share carries at most ${MAX_TEXT_BYTES / 1024} KiB of text (UTF-8)`,
   'no-link': () => 'receive needs the share link',
   'extra-argument': ({ argument }) => `receive takes one link; ${JSON.stringify(argument)} is one too many`,
   'bad-server': ({ server, from }) => `${from} ${JSON.stringify(server)} is not a server address like https://ferry.example or http://192.168.1.20:8080`,

@@ -2,6 +2,8 @@
  * `ferry receive <link> [--out DIR]`: the same ReceiveFlow as the web page, over
  * node-datachannel, storing into a folder. Download is chosen from the start, so a
  * dropped connection is redialled and a second run with the same link resumes.
+ * A text the sender shares is printed, set off, before the files arrive; it is not
+ * written to the folder (redirect the output to keep it).
  */
 import { ownDevice } from './own-device.ts';
 import { dial, DialError, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
@@ -13,6 +15,7 @@ import type { EndReason } from '../src/transfer/messages.ts';
 import { displayName } from '../src/transfer/names.ts';
 import type { ReceiverSnapshot } from '../src/transfer/receiver.ts';
 import { askPassword } from './ask-password.ts';
+import { textBlock } from './terminal-text.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { FileStore } from './file-store.ts';
 import { folderBook } from './folder-book.ts';
@@ -51,6 +54,7 @@ export async function receiveFiles(
   let finish!: (code: ExitCode) => void;
   const finished = new Promise<ExitCode>((resolve) => (finish = resolve));
   let shown: string | null = null;
+  let textShown = false;
   let logged = -1;
   let asking = false;
   /** Everything arrived: tidying up, with nothing more to show. */
@@ -85,6 +89,10 @@ export async function receiveFiles(
   const show = () => {
     if (over || finishing) return;
     const { phase, trouble, gaveUp, snapshot } = flow.state;
+    if (snapshot?.text != null && !textShown) {
+      textShown = true;
+      screen.say(textBlock(snapshot.text));
+    }
     const status = flow.status;
     const first = status !== shown;
     shown = status;
@@ -186,7 +194,7 @@ export async function receiveFiles(
     } catch (error) {
       screen.say(`The files are all here; tidying up after the transfer failed: ${messageOf(error)}`);
     }
-    end(EXIT.ok, `Received ${describeFiles(snapshot)}, verified (SHA-256).`);
+    end(EXIT.ok, snapshot.files.length === 0 ? 'Received the text.' : `Received ${describeFiles(snapshot)}, verified (SHA-256).`);
   };
 
   void interrupted.then(async () => {

@@ -1,8 +1,9 @@
 /**
- * `ferry send <files or folders…> [--server URL]`: the same ShareHost as the web
- * page, over node-datachannel. Lists the files, prints the link and its QR code once
- * the share is registered with the server, shows each receiver as it comes, gets
- * going and finishes, and serves until Ctrl-C, which ends the link for every receiver.
+ * `ferry send <files or folders…> [--text TEXT] [--server URL]`: the same ShareHost as
+ * the web page, over node-datachannel. Lists the files (and says a text goes with
+ * them), prints the link and its QR code once the share is registered with the
+ * server, shows each receiver as it comes, gets going and finishes, and serves until
+ * Ctrl-C, which ends the link for every receiver.
  */
 import { newBrokerToken } from '../src/net/broker-ids.ts';
 import { shareBroker } from '../src/net/share-broker.ts';
@@ -21,10 +22,13 @@ import { logStep, plainLine, progressLine } from './progress-line.ts';
 import type { Screen } from './screen.ts';
 import { terminalQr } from './terminal-qr.ts';
 import { ownDevice } from './own-device.ts';
+import type { TextSource } from './args.ts';
+import { readText, UnsendableTextError } from './read-text.ts';
 
 export interface SendCommand {
   paths: string[];
   server: string;
+  text: TextSource | null;
 }
 
 const LOG_EVERY_PERCENT = 10;
@@ -35,12 +39,15 @@ const GOODBYE_MS = 500;
  * Runs until Ctrl-C (`interrupted`), or until the server cannot be reached at the
  * start. Load this module only once the WebRTC globals are in place (main.ts).
  */
-export async function sendFiles({ paths, server }: SendCommand, screen: Screen, interrupted: Promise<void>): Promise<ExitCode> {
+export async function sendFiles({ paths, server, text: given }: SendCommand, screen: Screen, interrupted: Promise<void>): Promise<ExitCode> {
   let found;
+  let text: string | null = null;
   try {
     found = await findFiles(paths);
+    if (given?.from === 'stdin' && process.stdin.isTTY) screen.say('Type the text to share, then press Ctrl-D on a line of its own:');
+    if (given) text = given.from === 'stdin' ? await readText(process.stdin) : given.text;
   } catch (error) {
-    if (error instanceof UnsendablePathError) {
+    if (error instanceof UnsendablePathError || error instanceof UnsendableTextError) {
       screen.error(`ferry: ${error.message}`);
       return EXIT.usage;
     }
@@ -84,6 +91,7 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
     broker,
     keys,
     files: sources,
+    text,
     gate: new ShareGate(),
     hashes: new FileHashes(),
     ended: () => ended,
@@ -94,7 +102,7 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
       screen.say(`${label(row)} is receiving.`);
       show(host.state);
     },
-    onfinished: (row) => screen.say(`✓ ${label(row)} has every file.`),
+    onfinished: (row) => screen.say(`✓ ${label(row)} has ${found.length === 0 ? 'the text' : 'every file'}.`),
   });
 
   screen.status(`Connecting to ${new URL(server).host}…`);
@@ -116,7 +124,8 @@ export async function sendFiles({ paths, server }: SendCommand, screen: Screen, 
   }
   const link = shareLink(server, { ...keys, senderKey });
   screen.clear();
-  for (const line of fileListing(found, screen.live ? screen.columns : Infinity)) screen.say(line);
+  if (found.length > 0) for (const line of fileListing(found, screen.live ? screen.columns : Infinity)) screen.say(line);
+  if (text !== null) screen.say(found.length === 0 ? 'Sharing a text.' : 'And a text.');
   screen.say('\nOpen this link on the receiving device, or scan the code:\n');
   for (const line of terminalQr(link).lines) screen.say(`  ${line}`);
   screen.say(`\n  ${link}\n`);

@@ -19,6 +19,8 @@ export interface TerminalOptions {
    * got them, both streams together.
    */
   tty?: boolean;
+  /** What the command reads on standard input, which then ends (none: no input at all). */
+  input?: string;
 }
 
 export class Terminal {
@@ -42,8 +44,9 @@ export class Terminal {
     this.#child = spawn(file!, args, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (options.input !== undefined) this.#child.stdin!.end(options.input);
     for (const stream of ['stdout', 'stderr'] as const) {
       // Decoded as a stream: a character split between two chunks stays whole.
       this.#child[stream]!.setEncoding('utf8').on('data', (text: string) => {

@@ -14,7 +14,7 @@ describe('ferry send', () => {
   it('takes files and folders, sharing through the default server', () => {
     expect(parseArgs(['send', 'a.txt', 'photos/'], {})).toEqual({
       ok: true,
-      command: { name: 'send', paths: ['a.txt', 'photos/'], server: DEFAULT_SERVER },
+      command: { name: 'send', paths: ['a.txt', 'photos/'], server: DEFAULT_SERVER, text: null },
     });
   });
 

@@ -11,19 +11,20 @@ import { deleteSent, listSent, recordSent, SENT_KEPT } from '../../app/src/stora
 import { deleteTransfer, listTransfers, saveTransfer } from '../../app/src/storage/transfers.ts';
 
 const FILES: SentFile[] = [{ name: 'notes.txt', size: 12 }];
+const SHARED = { files: FILES, text: null };
 const receiver = { session: 's1', device: 'Chrome 131 on Android' };
 
 describe('sent shares in IndexedDB', () => {
   it('keeps one record per share and only the newest few, deleting the oldest as new ones come', async () => {
     expect(SENT_KEPT).toBe(200);
-    for (let at = 1; at <= 5; at++) await recordSent(`share${at}`, FILES, { kind: 'finished', receiver }, at, 3);
+    for (let at = 1; at <= 5; at++) await recordSent(`share${at}`, SHARED, { kind: 'finished', receiver }, at, 3);
     // Noting an existing share again makes no new record and loses none.
-    await recordSent('share5', FILES, { kind: 'ended', reason: 'stopped' }, 6, 3);
+    await recordSent('share5', SHARED, { kind: 'ended', reason: 'stopped' }, 6, 3);
     const kept = await listSent();
     expect(kept.map((record) => record.id).sort()).toEqual(['share3', 'share4', 'share5']);
     expect(kept.find((record) => record.id === 'share5')).toMatchObject({ ended: 'stopped', receivers: [receiver], createdAt: 5, updatedAt: 6 });
     // An end found after a reload makes no record of its own.
-    await recordSent('share6', FILES, { kind: 'ended', reason: 'expired', onlyIfKept: true }, 7, 3);
+    await recordSent('share6', SHARED, { kind: 'ended', reason: 'expired', onlyIfKept: true }, 7, 3);
     expect((await listSent()).length).toBe(3);
     for (const record of kept) await deleteSent(record);
     expect(await listSent()).toEqual([]);

@@ -19,34 +19,36 @@ const FILES: SentFile[] = [
   { name: 'IMG_2041.jpg', size: 2_000_000 },
   { name: 'plan.pdf', size: 300_000 },
 ];
+/** A share of FILES and no text. */
+const SHARED = { files: FILES, text: null };
 const phone = { session: 's1', device: 'Chrome 131 on Android' };
 
 describe('a sent share’s record', () => {
   it('is made when a receiver finishes, with names and sizes only, and counts that receiver once', () => {
-    const first = noteSent(undefined, 'share', FILES, { kind: 'finished', receiver: phone }, 10)!;
+    const first = noteSent(undefined, 'share', SHARED, { kind: 'finished', receiver: phone }, 10)!;
     expect(first).toEqual({ id: 'share', files: FILES, total: 2_300_000, receivers: [phone], createdAt: 10, updatedAt: 10 });
     // The same receiver finishing again (after a reconnect) changes nothing.
-    expect(noteSent(first, 'share', FILES, { kind: 'finished', receiver: phone }, 20)).toBe(first);
-    const second = noteSent(first, 'share', FILES, { kind: 'finished', receiver: { session: 's2', device: null } }, 30)!;
+    expect(noteSent(first, 'share', SHARED, { kind: 'finished', receiver: phone }, 20)).toBe(first);
+    const second = noteSent(first, 'share', SHARED, { kind: 'finished', receiver: { session: 's2', device: null } }, 30)!;
     expect(second.receivers).toEqual([phone, { session: 's2', device: null }]);
     expect(second.createdAt).toBe(10);
   });
 
   it('keeps the first way its link ended', () => {
-    const stopped = noteSent(undefined, 'share', FILES, { kind: 'ended', reason: 'stopped' }, 10)!;
+    const stopped = noteSent(undefined, 'share', SHARED, { kind: 'ended', reason: 'stopped' }, 10)!;
     expect(stopped).toMatchObject({ ended: 'stopped', receivers: [] });
-    expect(noteSent(stopped, 'share', FILES, { kind: 'ended', reason: 'expired' }, 20)).toBe(stopped);
+    expect(noteSent(stopped, 'share', SHARED, { kind: 'ended', reason: 'expired' }, 20)).toBe(stopped);
   });
 
   it('is not made by an end found after a reload, which only completes a record that exists', () => {
     const found: SentEvent = { kind: 'ended', reason: 'expired', onlyIfKept: true };
-    expect(noteSent(undefined, 'share', FILES, found, 10)).toBeNull();
-    const sent = noteSent(undefined, 'share', FILES, { kind: 'finished', receiver: phone }, 10)!;
-    expect(noteSent(sent, 'share', FILES, found, 20)).toMatchObject({ ended: 'expired', receivers: [phone] });
+    expect(noteSent(undefined, 'share', SHARED, found, 10)).toBeNull();
+    const sent = noteSent(undefined, 'share', SHARED, { kind: 'finished', receiver: phone }, 10)!;
+    expect(noteSent(sent, 'share', SHARED, found, 20)).toMatchObject({ ended: 'expired', receivers: [phone] });
   });
 
   it('beyond the newest few, the oldest go', () => {
-    const records = [5, 1, 4, 2, 3].map((at) => noteSent(undefined, `share${at}`, FILES, { kind: 'ended', reason: 'stopped' }, at)!);
+    const records = [5, 1, 4, 2, 3].map((at) => noteSent(undefined, `share${at}`, SHARED, { kind: 'ended', reason: 'stopped' }, at)!);
     expect(overflow(records, 3).map((record) => record.id)).toEqual(['share2', 'share1']);
     expect(overflow(records, 5)).toEqual([]);
   });
@@ -66,7 +68,7 @@ const row = (id: string, device: string | null) => ({ id, number: 1, device }) a
 /** A SentLog writing to a list. */
 function log() {
   const notes: { id: string; files: readonly SentFile[]; event: SentEvent }[] = [];
-  const sent = new SentLog(async (id, files, event) => void notes.push({ id, files, event }));
+  const sent = new SentLog(async (id, { files }, event) => void notes.push({ id, files, event }));
   return { sent, notes };
 }
 

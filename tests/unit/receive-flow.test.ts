@@ -53,6 +53,8 @@ interface Sender {
   /** Drops the next connection once this many payload bytes have been sent on it. */
   cutAt: number | null;
   ended: EndReason | null;
+  /** The text shared beside the files, as each new connection offers it. */
+  text: string | null;
   dial: (signal: AbortSignal) => Promise<Line>;
 }
 
@@ -66,6 +68,7 @@ function sender(files: FileSource[]): Sender {
     online: true,
     cutAt: null,
     ended: null,
+    text: null,
     sent: () => sessions.reduce((sum, session) => sum + session.snapshot.sentBytes, 0),
     dial: async () => {
       state.dials += 1;
@@ -88,6 +91,7 @@ function sender(files: FileSource[]): Sender {
         fingerprints: senderPrints,
         ...keys,
         files,
+        text: state.text,
         ended: () => state.ended,
         device: SENDER_DEVICE,
       });
@@ -377,5 +381,44 @@ describe('receiving a share through ReceiveFlow', () => {
     await until(flow, () => flow.status === 'waiting', 'offered the files again');
     expect(flow.store).not.toBe(old);
     expect(flow.store!.ranges(0)).toEqual([]);
+  });
+});
+
+describe('a text shared through ReceiveFlow', () => {
+  const NOTE = 'Код от двери: 4711\nhttps://example.org/map';
+
+  it('alone is received with its list, without Download, and kept: opened again, it is shown without a call', async () => {
+    const from = sender([]);
+    from.text = NOTE;
+    const book = memoryBook();
+    const { flow, done } = receiver(from, book);
+    await flow.connect();
+    await until(flow, () => flow.status === 'done', 'received the text');
+    expect(flow.state.snapshot).toMatchObject({ text: NOTE, files: [] });
+    expect(done).toEqual(['done']);
+    await flow.stop();
+    expect(book.records.get(from.address.peerId)).toMatchObject({ text: NOTE, done: true, files: [] });
+
+    from.online = false;
+    const again = receiver(from, book).flow;
+    await again.connect();
+    expect(again.status).toBe('done');
+    expect(again.state.snapshot?.text).toBe(NOTE);
+    expect(from.dials).toBe(1);
+  });
+
+  it('beside files is held to after a reload: another text stops the transfer and asks', async () => {
+    const from = sender(FILES());
+    from.text = NOTE;
+    const book = memoryBook();
+    await droppedVisit(from, book);
+    expect(book.records.get(from.address.peerId)!.text).toBe(NOTE);
+
+    from.text = 'Код от двери: 0000';
+    const { flow } = receiver(from, book);
+    await flow.connect();
+    await until(flow, () => flow.state.changed !== null, 'saw the text change');
+    expect(flow.state.changed).toEqual(['“Код от двери: 4711”']);
+    expect(flow.state.snapshot?.text).toBeNull();
   });
 });

@@ -88,6 +88,10 @@ export interface WireOptions extends PairOptions {
   cutAfterBytes?: number;
   /** The sender's share's hashes: those it knows go in its manifest. */
   hashes?: FileHashes;
+  /** The text the sender shares beside its files. */
+  text?: string;
+  /** The text a resumed receiver holds the sender to (ReceiverOptions.pinnedText). */
+  pinnedText?: string | null;
   /** What the sender answers a proven receiver instead of the manifest (SenderOptions.ended). */
   ended?: () => EndReason | null;
 }
@@ -111,6 +115,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     fingerprints: senderPrints,
     ...keys,
     files,
+    text: options.text,
     hashes: options.hashes,
     gate: options.gate,
     ended: options.ended,
@@ -131,6 +136,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     device: options.device,
     stallTimeoutMs: options.stallTimeoutMs,
     openStore: async (files) => (store ??= memoryStore(files)),
+    pinnedText: options.pinnedText,
     onchange: (snapshot) => {
       receiverSnapshots.push(snapshot);
       if (snapshot.state === 'waiting' && options.autoDownload !== false) void receiver.download();

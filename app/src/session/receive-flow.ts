@@ -207,7 +207,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
   /** What is stored of `record`, opening its store; null when storage cannot be read. */
   async #readStored(record: TransferRecord): Promise<ReceiverSnapshot | null> {
     const ended = record.ended?.reason ?? null;
-    const stored = (store: Pick<S, 'ranges' | 'isVerified'>) => storedSnapshot(record.files, store, ended, record.senderDevice ?? null);
+    const stored = (store: Pick<S, 'ranges' | 'isVerified'>) =>
+      storedSnapshot(record.files, store, ended, record.senderDevice ?? null, record.text ?? null);
     try {
       this.#store ??= await this.#options.book.open(record);
       return stored(this.#store);
@@ -338,7 +339,9 @@ export class ReceiveFlow<S extends ReceiveStore> {
       senderKey: this.address.senderKey,
       session: this.#id,
       device: this.#options.device,
-      openStore: (files) => this.#openStore(files),
+      openStore: (files, text) => this.#openStore(files, text),
+      // A transfer begun earlier holds the sender to its text, as to its files.
+      pinnedText: this.#record ? (this.#record.text ?? null) : undefined,
       onchange: (snapshot) => this.#update(session, snapshot),
     });
     this.#session = session;
@@ -357,6 +360,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
       ...(snapshot.filesChanged && { changed: snapshot.filesChanged }),
     });
     if (finished) this.#options.ondone?.(snapshot);
+    // A share of a text alone has nothing to download: it is received with its list.
+    if (snapshot.state === 'waiting' && snapshot.files.length === 0) this.#accepted = true;
     if (snapshot.state === 'waiting' && this.#accepted) void this.#begin();
     if (snapshot.state === 'done') this.#failures = 0;
     this.#recording = Promise.all([this.#recording, this.#remember(snapshot)]).then(() => {});
@@ -387,12 +392,12 @@ export class ReceiveFlow<S extends ReceiveStore> {
     });
   }
 
-  async #openStore(files: readonly FileDescription[]): Promise<S> {
+  async #openStore(files: readonly FileDescription[], text: string | null): Promise<S> {
     // The last session's final batch lands before this one deletes or reads what is stored.
     await this.#store?.flush().catch(() => {});
     // A transfer begun earlier keeps its files: the session holds the sender to them,
     // and asks the person (`changed`) before anything stored is let go.
-    const current = this.#record ?? newTransfer(this.#id, this.address, [...files]);
+    const current = this.#record ?? newTransfer(this.#id, this.address, [...files], text);
     this.#keep(current);
     this.#store = await this.#options.book.open(current);
     return this.#store;

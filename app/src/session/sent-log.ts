@@ -10,16 +10,17 @@
  */
 import { parseRoute } from '../transfer/link.ts';
 import type { ReceiverRow } from './receiver-rows.ts';
-import type { SentEvent, SentFile } from './sent-record.ts';
+import type { SentEvent, SentFile, SentShare } from './sent-record.ts';
 import type { ShareState } from './share-keeper.ts';
 
 /** Writes one note about share `id`; may reject (it is only logged). */
-export type NoteSent = (id: string, files: readonly SentFile[], event: SentEvent) => Promise<void>;
+export type NoteSent = (id: string, shared: SentShare, event: SentEvent) => Promise<void>;
 
 /** The share the state last showed. */
 interface Shown {
   id: string;
   files: readonly SentFile[];
+  text: string | null;
   ended: boolean;
 }
 
@@ -53,7 +54,7 @@ export class SentLog {
     // share is found ended: what was seen first stays.
     const listed = state.files.length > 0 ? state.files : state.missing;
     const files = listed.length > 0 ? listed.map(({ name, size }) => ({ name, size })) : (same?.files ?? []);
-    const shown = { id, files, ended: state.ended !== null };
+    const shown = { id, files, text: state.text ?? same?.text ?? null, ended: state.ended !== null };
     this.#shown = shown;
     if (state.ended && !same?.ended) {
       // Seen working before it ended: worth a record. Found ended: only completes one.
@@ -71,9 +72,9 @@ export class SentLog {
     return this.#writing;
   }
 
-  #write({ id, files }: Shown, event: SentEvent): void {
+  #write({ id, files, text }: Shown, event: SentEvent): void {
     this.#writing = this.#writing.then(() =>
-      this.#note(id, files, event).catch((error: unknown) => {
+      this.#note(id, { files, text }, event).catch((error: unknown) => {
         // The share is unaffected; only its line in the history is missing.
         console.warn('cannot note what was sent', error);
       }),

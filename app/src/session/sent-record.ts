@@ -1,6 +1,7 @@
 /**
  * What a sender remembers of a share once something came of it, for its history:
- * which files (names and sizes, never their contents), who got every one of them,
+ * which files (names and sizes, never their contents) and the text shared beside them
+ * (it is short, and typed to be shown), who got every one of them,
  * and how the link ended. One record per share, brought up to date as receivers
  * finish and the link ends. Framework-free: the browser keeps these in IndexedDB
  * (storage/sent.ts), and unit tests check the rules here directly.
@@ -10,6 +11,12 @@ import type { ShareEnd } from '../transfer/share-life.ts';
 export interface SentFile {
   name: string;
   size: number;
+}
+
+/** What a share offered: its files, and the text beside them (null: none). */
+export interface SentShare {
+  files: readonly SentFile[];
+  text: string | null;
 }
 
 /** A receiver that got every file: its session name (to count it once) and its self-reported device, if it gave one. */
@@ -22,6 +29,8 @@ export interface SentRecord {
   /** The share's broker id: the same share is one record however often it is noted. */
   id: string;
   files: SentFile[];
+  /** The text shared beside the files (or alone); absent: none. */
+  text?: string;
   total: number;
   receivers: SentReceiver[];
   /** How the link ended; absent while it worked when last seen. */
@@ -44,7 +53,7 @@ export type SentEvent =
 export function noteSent(
   record: SentRecord | undefined,
   id: string,
-  files: readonly SentFile[],
+  { files, text }: SentShare,
   event: SentEvent,
   now: number,
 ): SentRecord | null {
@@ -52,6 +61,7 @@ export function noteSent(
   const base: SentRecord = record ?? {
     id,
     files: files.map(({ name, size }) => ({ name, size })),
+    ...(text !== null && { text }),
     total: files.reduce((sum, file) => sum + file.size, 0),
     receivers: [],
     createdAt: now,

@@ -46,6 +46,8 @@ export interface ShareHostOptions {
   broker: HostBroker;
   keys: ShareKeys;
   files: readonly FileSource[];
+  /** A text shared beside the files (or alone); none: nothing. */
+  text?: string | null;
   /** What receivers must do before they get the list of files. */
   gate: ShareGate;
   /** Shared by every receiver, so a file is hashed once however many download it. */
@@ -323,7 +325,7 @@ export class ShareHost {
       .then((line) => {
         if (signal.aborted) return line.channel.close();
         line.watchPath((path) => this.#setPath(live, path), signal);
-        const { files, gate, hashes, ended, keys, device } = this.#options;
+        const { files, text, gate, hashes, ended, keys, device } = this.#options;
         live.session = new SenderSession({
           channel: line.channel,
           maxMessageSize: line.maxMessageSize,
@@ -331,6 +333,7 @@ export class ShareHost {
           secret: keys.secret,
           signingKey: keys.signingKey,
           files,
+          text,
           gate,
           hashes,
           ended,

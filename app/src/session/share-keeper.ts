@@ -15,7 +15,8 @@ import { newSenderKeys, passwordKey } from '../transfer/auth.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import { newSecret, shareLink } from '../transfer/link.ts';
 import { matchFiles } from '../transfer/match-files.ts';
-import type { EndReason, FileDescription } from '../transfer/messages.ts';
+import type { Failure } from '../transfer/failure.ts';
+import { MAX_TEXT_BYTES, textTooLong, type EndReason, type FileDescription } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/sender.ts';
 import { OPEN_GATE, ShareGate } from '../transfer/share-gate.ts';
 import {
@@ -67,6 +68,8 @@ export interface ShareState {
   link: string | null;
   status: ShareStatus;
   files: readonly FileSource[];
+  /** The text the share carries beside its files (or alone); null: none. */
+  text: string | null;
   /** After a reload: the files to add again before sending can carry on. */
   missing: readonly FileDescription[];
   receivers: readonly ReceiverRow[];
@@ -98,6 +101,12 @@ export interface NewShareGate {
   askFirst: boolean;
 }
 
+/** A share's text is a note, not a file: more than MAX_TEXT_BYTES of it is refused before anything starts. */
+export class TextTooLongError extends Error {
+  override name = 'TextTooLongError';
+  readonly failure: Failure = { code: 'text-too-long', maxBytes: MAX_TEXT_BYTES };
+}
+
 export interface ShareKeeperOptions {
   records: ShareRecords;
   /** The broker receivers reach the share through. */
@@ -122,6 +131,7 @@ export const IDLE: Omit<ShareState, 'relay' | 'now'> = {
   link: null,
   status: 'idle',
   files: [],
+  text: null,
   missing: [],
   receivers: [],
   failedAttempts: 0,
@@ -170,6 +180,7 @@ export class ShareKeeper {
     this.#set({
       ...gateShown(record),
       link: shareLink(this.#options.origin, record),
+      text: record.text ?? null,
       missing: record.files,
       status: 'needs-files',
       ...lifeShown(record),
@@ -183,6 +194,8 @@ export class ShareKeeper {
     } else {
       this.#set({ finished: stage.stage === 'finished' });
       this.#watchLife();
+      // A text alone needs nothing added again: it goes on at once.
+      if (record.files.length === 0 && stage.stage !== 'finished') await this.#open(record, []);
     }
   }
 
@@ -201,9 +214,11 @@ export class ShareKeeper {
     this.#watchLife();
   }
 
-  /** A finished share, offered again: the same files are asked for, as after any reload. */
+  /** A finished share, offered again: the same files are asked for, as after any reload (a text alone goes on at once). */
   keepSharing(): void {
     this.#set({ finished: false });
+    const record = this.#record;
+    if (record && record.files.length === 0 && !this.#host) void this.#open(record, []);
   }
 
   /**
@@ -222,8 +237,13 @@ export class ShareKeeper {
     }
   }
 
-  /** A new share of `files`, under a new link, in place of any other. */
-  async start(files: readonly FileSource[], { password, askFirst }: NewShareGate): Promise<void> {
+  /**
+   * A new share of `files` and `text` (either may be empty, not both), under a new
+   * link, in place of any other. Throws TextTooLongError, ending nothing, for a text
+   * over MAX_TEXT_BYTES.
+   */
+  async start(files: readonly FileSource[], { password, askFirst }: NewShareGate, text = ''): Promise<void> {
+    if (textTooLong(text)) throw new TextTooLongError('the text is longer than a share may carry');
     await this.end();
     const brokerToken = this.#options.newBrokerToken();
     const record: ShareRecord = {
@@ -233,6 +253,7 @@ export class ShareKeeper {
       ...newSenderKeys(),
       files: files.map(({ name, size, type, lastModified }) => ({ name, size, type, lastModified })),
       hashes: files.map(() => null),
+      ...(text !== '' && { text }),
       createdAt: this.#clock.now(),
     };
     record.gate = {
@@ -243,7 +264,7 @@ export class ShareKeeper {
     this.#record = record;
     // Shown at once, as ending the last share cleared them: the front end may still be
     // showing the choices they came from.
-    this.#set(gateShown(record));
+    this.#set({ ...gateShown(record), text: record.text ?? null });
     await this.#persist();
     await this.#open(record, files);
   }
@@ -347,6 +368,7 @@ export class ShareKeeper {
       broker: this.#options.broker,
       keys: { peerId, brokerToken, secret, signingKey },
       files,
+      text: record.text ?? null,
       gate: this.#gate,
       hashes: this.#hashesOf(record, files),
       ended: () => this.#deadReason(record),

@@ -23,6 +23,8 @@ export interface ShareRecord extends ShareLife {
   /** Its public half, which the link carries. */
   senderKey: string;
   files: FileDescription[];
+  /** The text shared beside the files (or alone), sent to every receiver with their list; absent: none. */
+  text?: string;
   hashes: (string | null)[];
   createdAt: number;
   /** Its password key and "ask me first", and who passed them (absent: an open share). */

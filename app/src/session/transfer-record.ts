@@ -16,6 +16,8 @@ export interface TransferRecord {
   /** The link it came by. (Records from before links carried the sender's key lack it.) */
   address: ShareAddress;
   files: FileDescription[];
+  /** The text the sender shared beside the files (or alone), kept for the history and held to on resuming; absent: none. */
+  text?: string;
   /** Bytes stored and whether every file is verified, as of the last update. */
   stored: number;
   done: boolean;
@@ -35,12 +37,13 @@ export function newTransferId(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(12)));
 }
 
-export function newTransfer(id: string, address: ShareAddress, files: FileDescription[]): TransferRecord {
+export function newTransfer(id: string, address: ShareAddress, files: FileDescription[], text: string | null = null): TransferRecord {
   const now = Date.now();
   return {
     id,
     address,
     files,
+    ...(text !== null && { text }),
     stored: 0,
     done: false,
     saved: false,

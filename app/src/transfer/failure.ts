@@ -34,6 +34,8 @@ export type Failure =
   | { code: 'integrity'; file: string }
   /** The other side broke the protocol; the detail is for bug reports. */
   | { code: 'protocol'; detail: string }
+  /** A text to share is longer than a share carries (MAX_TEXT_BYTES of UTF-8). */
+  | { code: 'text-too-long'; maxBytes: number }
   /** Anything else: a bug, or the browser failing in a way nobody foresaw. */
   | { code: 'unexpected'; detail: string };
 
@@ -91,6 +93,8 @@ export function failureMessage(failure: Failure): string {
       return `The other side speaks protocol version ${failure.theirs}; this Ferry speaks ${failure.ours}. Reload both pages.`;
     case 'integrity':
       return `${failure.file} failed verification: its SHA-256 does not match the sender’s.`;
+    case 'text-too-long':
+      return `The text is too long: a share carries at most ${failure.maxBytes / 1024} KiB of text (UTF-8).`;
     case 'protocol':
     case 'unexpected':
       return failure.detail;

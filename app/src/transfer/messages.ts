@@ -4,6 +4,7 @@
  * well-formed messages and throws a ProtocolError that says what was wrong.
  */
 import { ProtocolError } from './errors.ts';
+import { utf8Length } from './unicode.ts';
 
 export const PROTOCOL_VERSION = 3;
 
@@ -53,8 +54,10 @@ export type ControlMessage =
    * The files, after every gate. `device` is how the sender describes its browser and
    * system, for the receiver's person (self-reported, like the receiver's in hello):
    * said only here, to a receiver that proved the link, never in the sender's hello.
+   * `text` is a note shared beside the files, or alone (a link, a Wi-Fi password): at
+   * most MAX_TEXT_BYTES of UTF-8, pinned by a resuming receiver like the files (pins.ts).
    */
-  | { type: 'manifest'; files: FileDescription[]; device?: string }
+  | { type: 'manifest'; files: FileDescription[]; device?: string; text?: string }
   /** `stored` and `total` are the receiver's progress, which the sender shows. */
   | { type: 'request'; ranges: FileRange[]; stored: number; total: number }
   | { type: 'file-end'; file: number; sha256: string }
@@ -98,6 +101,15 @@ const MAX_TYPE_LENGTH = 255;
 const MAX_ERROR_LENGTH = 1000;
 /** A device description: a browser and a system, with room for long names. */
 export const MAX_DEVICE_LENGTH = 100;
+
+/** A shared text, in bytes of UTF-8: a note, never a file in disguise. */
+export const MAX_TEXT_BYTES = 64 * 1024;
+
+/** Whether `text` is too long to share (over MAX_TEXT_BYTES of UTF-8). */
+export function textTooLong(text: string): boolean {
+  // No UTF-16 unit takes more than three bytes: a text of a third of the bound needs no counting.
+  return text.length > MAX_TEXT_BYTES / 3 && utf8Length(text) > MAX_TEXT_BYTES;
+}
 
 type Body = Record<string, unknown>;
 
@@ -151,6 +163,12 @@ function sha256(body: Body): string {
   return value;
 }
 
+function sharedText(body: Body): string {
+  const value = text(body, 'text', MAX_TEXT_BYTES);
+  if (value === '' || textTooLong(value)) fail(`text must be 1 to ${MAX_TEXT_BYTES} bytes of UTF-8`);
+  return value;
+}
+
 function fileDescription(value: unknown): FileDescription {
   const body = entry(value, 'file');
   const lastModified = body.lastModified;
@@ -191,6 +209,7 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
     case 'manifest': {
       const manifest: ControlMessage = { type, files: list(value, 'files', MAX_FILES).map(fileDescription) };
       if (value.device !== undefined) manifest.device = text(value, 'device', MAX_DEVICE_LENGTH);
+      if (value.text !== undefined) manifest.text = sharedText(value);
       return manifest;
     }
     case 'request':

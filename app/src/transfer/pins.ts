@@ -3,7 +3,8 @@
  * date, how many) and every SHA-256 the sender announced. Bytes kept from one set of
  * files and completed from another would make a file that is neither, so a sender
  * that now offers something else is not followed silently: the session stops, and
- * the person receiving decides whether to start over.
+ * the person receiving decides whether to start over. The same holds for the text a
+ * share carries beside (or instead of) its files.
  */
 import type { Failure } from './failure.ts';
 import type { FileDescription } from './messages.ts';
@@ -23,6 +24,22 @@ export function changedFiles(pinned: Pinned, offered: readonly FileDescription[]
     else if (now.sha256 !== undefined && (pinned.pinned(file) ?? now.sha256) !== now.sha256) changed.push(was.name);
   }
   return changed;
+}
+
+/**
+ * Whether the sender's text differs from the one this transfer began with (null:
+ * none). A text is held like a file: a sender that now says something else is not
+ * believed silently, whatever else it offers.
+ */
+export function textChanged(pinned: string | null | undefined, offered: string | null): boolean {
+  // Undefined: a new transfer, which takes whatever text the sender offers.
+  return pinned !== undefined && pinned !== offered;
+}
+
+/** How a changed text is named among the changed files: its first line, quoted, cut short. */
+export function textLabel(text: string): string {
+  const line = text.trim().split('\n', 1)[0]!.trim();
+  return `“${line.length > 40 ? `${line.slice(0, 39)}…` : line}”`;
 }
 
 /** The hashes `offered` announces that are not pinned yet. */

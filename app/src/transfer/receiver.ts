@@ -20,7 +20,7 @@ import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
 import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
-import { changedFiles, ManifestChangedError, newPins } from './pins.ts';
+import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
@@ -44,6 +44,8 @@ export interface ReceiverSnapshot {
   resumedAt: number | null;
   /** How the sender describes its device, with its list of files (self-reported, cleaned), if it did. */
   senderDevice: string | null;
+  /** The text the sender shares beside its files (or alone), once the manifest has come; null: none. */
+  text: string | null;
   /** At the password gate: what the sender said about our tries. */
   gate: PasswordGate | null;
   /** Why the session failed (state 'error'). */
@@ -96,7 +98,12 @@ export interface ReceiverOptions {
    * The store for this manifest: empty for a new transfer, partly filled for a resumed
    * one, whose `files` are those it began with (the session compares them).
    */
-  openStore: (files: readonly FileDescription[]) => Promise<ReceiveStore>;
+  openStore: (files: readonly FileDescription[], text: string | null) => Promise<ReceiveStore>;
+  /**
+   * The text this transfer began with (null: none), when it began earlier: the sender
+   * is held to it as to the files. Undefined: a new transfer, which takes the sender's.
+   */
+  pinnedText?: string | null;
   /** Bytes asked for and not yet stored, at most. */
   window?: number;
   /**
@@ -177,6 +184,7 @@ export class ReceiverSession {
   #total = 0;
   #resumedAt: number | null = null;
   #senderDevice: string | null = null;
+  #text: string | null = null;
   #gate: PasswordGate | null = null;
   #disconnected = false;
   #filesChanged: readonly string[] | null = null;
@@ -236,6 +244,7 @@ export class ReceiverSession {
       progress: this.#progress,
       resumedAt: this.#resumedAt,
       senderDevice: this.#senderDevice,
+      text: this.#text,
       gate: this.#gate,
       ended: this.#endReason,
       failure: this.#failure,
@@ -286,7 +295,7 @@ export class ReceiverSession {
     this.#watch();
     switch (message.type) {
       case 'manifest':
-        return this.#manifest(message.files, message.device);
+        return this.#manifest(message.files, message.device, message.text ?? null);
       case 'data':
         return this.#data(message.file, message.offset, message.payload);
       case 'files':
@@ -315,18 +324,21 @@ export class ReceiverSession {
     this.#set(gate.need);
   }
 
-  async #manifest(files: FileDescription[], device: string | undefined): Promise<void> {
+  async #manifest(files: FileDescription[], device: string | undefined, text: string | null): Promise<void> {
     if (this.#state !== 'connecting' && this.#state !== 'password' && this.#state !== 'approval') throw new ProtocolError('a second manifest');
     this.#gate = null;
     clearTimeout(this.#manifestTimer);
     this.#manifestTimer = undefined;
-    const store = await this.#options.openStore(files);
+    const store = await this.#options.openStore(files, text);
     const changed = changedFiles(store, files);
+    const { pinnedText } = this.#options;
+    if (textChanged(pinnedText, text)) changed.push(textLabel(pinnedText ?? text!));
     // Before anything of the new files is stored or shown.
     if (changed.length > 0) throw new ManifestChangedError(changed);
     this.#store = store;
     this.#files = files;
     this.#senderDevice = cleanDevice(device);
+    this.#text = text;
     ({ outcomes: this.#outcomes, stored: this.#stored, total: this.#total } = storedSummary(files, store));
     this.#attempts = files.map(() => 0);
     if (this.#stored > 0) this.#resumedAt = this.#total === 0 ? 1 : this.#stored / this.#total;
@@ -620,6 +632,7 @@ export function storedSnapshot(
   store: Pick<ReceiveStore, 'ranges' | 'isVerified'>,
   ended: EndReason | null = null,
   senderDevice: string | null = null,
+  text: string | null = null,
 ): ReceiverSnapshot {
   const { outcomes, stored, total } = storedSummary(files, store);
   const complete = outcomes.every((outcome) => outcome === 'verified');
@@ -630,6 +643,7 @@ export function storedSnapshot(
     progress: { bytes: stored, total, rate: 0, eta: null },
     resumedAt: null,
     senderDevice,
+    text,
     gate: null,
     failure: null,
     error: null,

@@ -62,6 +62,8 @@ export interface SenderOptions {
   /** The private half of the link's sender key, which signs our proof. */
   signingKey: string;
   files: readonly FileSource[];
+  /** A text shared beside the files (or alone), sent with the list of files; none: nothing. */
+  text?: string | null;
   /** What receivers must do before the manifest; shared by all connections of one share. None: nothing. */
   gate?: ShareGate;
   /** Shared by all connections of one share. */
@@ -190,8 +192,8 @@ export class SenderSession {
     }
     // With each hash we already know: a receiver that comes back holds us to it.
     const files = this.#options.files.map((file) => describe(file, this.#hashes.computed(file)));
-    const device = this.#options.device;
-    await this.#link.send({ type: 'manifest', files, ...(device && { device }) });
+    const { device, text } = this.#options;
+    await this.#link.send({ type: 'manifest', files, ...(device && { device }), ...(text && { text }) });
     this.#set('waiting');
   }
 

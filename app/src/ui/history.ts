@@ -27,6 +27,12 @@ export function titleOf(files: readonly { name: string }[], t: Messages): string
   return files.length > 1 ? t.stored.nameAndMore(first, files.length - 1) : first;
 }
 
+/** A text's first line that says something, as the history shows it; cut short when long. */
+export function firstLine(text: string, max = 80): string {
+  const line = text.split('\n').find((candidate) => candidate.trim() !== '')?.trim() ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 /** The entry's state, size, who from or to, and date, in the order they are shown. */
 export function detailsOf(entry: HistoryEntry, t: Messages): string[] {
   const date = new Intl.DateTimeFormat(t.tag, { dateStyle: 'medium', timeStyle: 'short' }).format(entry.at);
@@ -34,12 +40,17 @@ export function detailsOf(entry: HistoryEntry, t: Messages): string[] {
     const { record } = entry;
     // The size is what this device keeps: all of it, or the part received so far.
     const state = record.done
-      ? [record.saved ? t.stored.receivedSaved : t.stored.received, formatBytes(record.total, t)]
+      ? [record.saved ? t.stored.receivedSaved : t.stored.received, ...sizeOf(record, t)]
       : [t.stored.partly(percent(record.stored, record.total), formatBytes(record.total, t)), ...(record.ended ? [t.stored.linkEnded] : [])];
     return [...state, ...(record.senderDevice ? [t.stored.from(record.senderDevice)] : []), date];
   }
   const { record } = entry;
-  return [t.stored.sent(record.ended ?? null, record.receivers.length > 0), formatBytes(record.total, t), sentTo(record, t), date];
+  return [t.stored.sent(record.ended ?? null, record.receivers.length > 0), ...sizeOf(record, t), sentTo(record, t), date];
+}
+
+/** The entry's size, unless it is a text alone: "0 B" would say nothing. */
+function sizeOf(record: { files: readonly unknown[]; total: number }, t: Messages): string[] {
+  return record.files.length > 0 ? [formatBytes(record.total, t)] : [];
 }
 
 /** Who got every file: one receiver by its device, where it named one; else how many. */

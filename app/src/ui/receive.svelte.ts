@@ -83,7 +83,11 @@ export class Receive {
       device: ownDevice(),
       roomFor,
       onchange: () => this.#mirror(this.#flow.state),
-      ondone: (snapshot) => void notifyIfHidden(i18n.t.notify.receivedTitle, i18n.t.notify.receivedBody(snapshot.files.length)),
+      ondone: (snapshot) =>
+        // A text alone is not quoted on the lock screen: it may be a password.
+        snapshot.files.length === 0
+          ? void notifyIfHidden(i18n.t.text.receivedTitle, i18n.t.text.receivedBody)
+          : void notifyIfHidden(i18n.t.notify.receivedTitle, i18n.t.notify.receivedBody(snapshot.files.length)),
     });
   }
 

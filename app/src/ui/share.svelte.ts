@@ -11,7 +11,7 @@ import { SentLog } from '../session/sent-log.ts';
 import { ShareKeeper, type ShareError, type ShareState, type ShareStatus } from '../session/share-keeper.ts';
 import { recordSent } from '../storage/sent.ts';
 import { forgetShare, loadShare, saveShare } from '../storage/shares.ts';
-import type { FileDescription } from '../transfer/messages.ts';
+import { textTooLong, type FileDescription } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/sender.ts';
 import type { Expiry, ExpiryChoice, ShareEnd } from '../transfer/share-life.ts';
 import type { Phrase } from './i18n/en.ts';
@@ -24,9 +24,12 @@ import { history } from './transfers.svelte.ts';
 
 export type { ReceiverRow };
 
-/** Every field but `password` and `error` mirrors the keeper's ShareState, which says what each means. */
+/** Every field but `password`, `draft` and `error` mirrors the keeper's ShareState, which says what each means. */
 export class Share {
   files = $state.raw<readonly FileSource[]>([]);
+  text = $state<string | null>(null);
+  /** The text for the next share, as typed; empty for none. */
+  draft = $state('');
   link = $state<string | null>(null);
   status = $state<ShareStatus>('idle');
   error = $state.raw<Phrase | null>(null);
@@ -49,8 +52,8 @@ export class Share {
   now = $state(Date.now());
 
   /** What came of each share, for the home page's history. */
-  readonly #sent = new SentLog(async (id, files, event) => {
-    await recordSent(id, files, event);
+  readonly #sent = new SentLog(async (id, shared, event) => {
+    await recordSent(id, shared, event);
     void history.refresh();
   });
   readonly #keeper = new ShareKeeper({
@@ -94,9 +97,23 @@ export class Share {
     return this.#keeper.offering();
   }
 
-  /** A new share of `files`, under a new link, with the password and "ask me first" set for it (and kept for Try again). */
+  /** Whether a share is going or kept: files, a text, or both. */
+  get offers(): boolean {
+    return this.files.length > 0 || this.text !== null;
+  }
+
+  /**
+   * A new share of `files` and the typed text, under a new link, with the password and
+   * "ask me first" set for it (all kept for Try again).
+   */
   start(files: FileSource[]): Promise<void> {
-    return this.#keeper.start(files, { password: this.password, askFirst: this.askFirst });
+    // Blank is no text; anything else goes as typed (a password's spaces matter).
+    return this.#keeper.start(files, { password: this.password, askFirst: this.askFirst }, this.draft.trim() === '' ? '' : this.draft);
+  }
+
+  /** Whether the typed text is too long to share (the form says so and starts nothing). */
+  get draftTooLong(): boolean {
+    return textTooLong(this.draft);
   }
 
   /** The same files again, after a reload: matched to the share, and checked by hash where known. */
@@ -107,6 +124,7 @@ export class Share {
   /** Stops sharing and forgets the share: its link stops working, and whoever is connected is told so. */
   end(): Promise<void> {
     this.password = '';
+    this.draft = '';
     return this.#keeper.end();
   }
 
@@ -133,6 +151,7 @@ export class Share {
   #mirror(state: ShareState): void {
     this.#sent.changed(state);
     this.files = state.files;
+    this.text = state.text;
     this.link = state.link;
     this.status = state.status;
     this.receivers = state.receivers;

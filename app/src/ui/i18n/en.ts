@@ -311,6 +311,21 @@ export const en = {
     deleteNamed: (name: string) => `Delete ${name}`,
     deleteFailed: (reason: string) => `Could not delete it: ${reason}`,
   },
+  /** A text shared beside the files, or alone. */
+  text: {
+    label: 'Text (optional)',
+    hint: 'A note, a link, a Wi-Fi password: it goes with the files you choose, or on its own.',
+    share: 'Share text',
+    fromSender: 'Text from the sender',
+    yours: 'Text you are sharing',
+    copy: 'Copy text',
+    copied: 'Copied',
+    /** The history's title for a share of a text alone. */
+    only: 'Text',
+    tooLong: (kib: number) => `The text is too long: a share carries at most ${count(kib)} KB of text.`,
+    receivedTitle: 'Text received',
+    receivedBody: 'Open Ferry to read it.',
+  },
   notify: {
     receivedTitle: 'Files received',
     receivedBody: (n: number) => `${files(n)} arrived and matched the sender’s checksums.`,

@@ -26,6 +26,7 @@ const FAILURES: { [C in FailureCode]: Say<C> } = {
   'not-proven': (t) => t.errors.notProven,
   'other-version': (t) => t.errors.otherVersion,
   integrity: (t, f) => t.errors.damaged(f.file),
+  'text-too-long': (t, f) => t.text.tooLong(f.maxBytes / 1024),
   protocol: (t, f) => t.errors.protocol(f.detail),
   unexpected: (_, f) => f.detail,
 };

@@ -299,6 +299,19 @@ export const ru: Messages = {
     deleteNamed: (name: string) => `Удалить ${name}`,
     deleteFailed: (reason: string) => `Не удалось удалить: ${reason}`,
   },
+  text: {
+    label: 'Текст (необязательно)',
+    hint: 'Заметка, ссылка, пароль от Wi-Fi: текст уйдёт вместе с выбранными файлами или сам по себе.',
+    share: 'Отправить текст',
+    fromSender: 'Текст от отправителя',
+    yours: 'Текст, который вы отправляете',
+    copy: 'Скопировать текст',
+    copied: 'Скопировано',
+    only: 'Текст',
+    tooLong: (kib: number) => `Текст слишком длинный: можно отправить не больше ${count(kib)} КБ текста.`,
+    receivedTitle: 'Текст получен',
+    receivedBody: 'Откройте Ferry, чтобы прочитать его.',
+  },
   notify: {
     receivedTitle: 'Файлы получены',
     receivedBody: (n: number) =>

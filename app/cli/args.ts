@@ -201,6 +201,7 @@ const SHOWS_USAGE = {
   'extra-argument': true,
   'bad-server': false,
   'bad-link': false,
+  'text-too-long': false,
 } satisfies Record<UsageError['code'], boolean>;
 
 export function showsUsage(error: UsageError): boolean {

@@ -18,6 +18,7 @@ function snapshot(state: ReceiverState, change: Partial<ReceiverSnapshot> = {}):
     progress: { bytes: 0, total: 100, rate: 0, eta: null },
     resumedAt: null,
     senderDevice: null,
+    text: null,
     gate: null,
     failure: null,
     error: null,

@@ -43,8 +43,10 @@ async function wrongPassword(receiver: Page, guess: string): Promise<void> {
   await receiver.getByTestId('password-input').fill(guess);
   await receiver.getByTestId('password-submit').click();
   await expect.poll(() => receiver.getByTestId('password-problem').count(), { timeout: 20_000 }).toBe(1);
-  const button = receiver.getByTestId('password-submit');
-  await expect.poll(() => button.isDisabled(), { timeout: 20_000 }).toBe(false);
+  // Answered: the button is back, or the whole form is locked out (the field too is disabled then).
+  const answered = async () =>
+    !(await receiver.getByTestId('password-submit').isDisabled()) || (await receiver.getByTestId('password-input').isDisabled());
+  await expect.poll(answered, { timeout: 20_000 }).toBe(true);
 }
 
 describe('the sender’s page', () => {

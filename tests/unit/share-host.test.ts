@@ -329,6 +329,29 @@ describe('the broker', () => {
     expect(peer.reconnects).toBe(2);
   });
 
+  it('told the server is back, tries at once instead of at the end of its wait, and only while it waits', async () => {
+    const { host, broker, clock } = await online();
+    const peer = broker.peer;
+    host.reconnectNow();
+    expect(peer.reconnects).toBe(0);
+    // Several failed attempts in a row: the wait has grown to its longest.
+    for (const delay of RECONNECT_DELAYS_MS) {
+      peer.drop();
+      clock.advance(delay);
+    }
+    peer.drop();
+    const reconnects = peer.reconnects;
+    expect(host.state.status).toBe('reconnecting');
+    host.reconnectNow();
+    expect(peer.reconnects).toBe(reconnects + 1);
+    expect(host.state.status).toBe('starting');
+    peer.reopen();
+    expect(host.state.status).toBe('online');
+    // The wait it no longer needs is gone.
+    clock.advance(RECONNECT_DELAYS_MS.at(-1)!);
+    expect(peer.reconnects).toBe(reconnects + 1);
+  });
+
   it('failing while the host is not registered makes it reconnect; failing while it is changes nothing', async () => {
     const { host, broker } = await online();
     const peer = broker.peer;

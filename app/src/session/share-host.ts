@@ -200,16 +200,31 @@ export class ShareHost {
     }
   }
 
+  /**
+   * The front end heard the server is back before the next attempt was due (the
+   * wait grows to 10 s): try again now. Nothing happens unless one is waiting.
+   */
+  reconnectNow(): void {
+    const peer = this.#peer;
+    if (!peer || this.#state.status !== 'reconnecting') return;
+    this.#stopReconnect();
+    this.#reconnects = 0;
+    this.#attemptReconnect(peer);
+  }
+
   #reconnect(peer: HostPeer): void {
     if (peer !== this.#peer || peer.destroyed || this.#state.status === 'reconnecting') return;
     this.#set({ status: 'reconnecting' });
     const delay = RECONNECT_DELAYS_MS[Math.min(this.#reconnects, RECONNECT_DELAYS_MS.length - 1)]!;
     this.#reconnects += 1;
-    this.#stopReconnect = this.#clock.after(delay, () => {
-      if (peer !== this.#peer || peer.destroyed) return;
-      this.#set({ status: 'starting' });
-      if (peer.disconnected) peer.reconnect();
-    });
+    this.#stopReconnect = this.#clock.after(delay, () => this.#attemptReconnect(peer));
+  }
+
+  /** One attempt; a failure reports 'error' or 'disconnected', which schedules the next. */
+  #attemptReconnect(peer: HostPeer): void {
+    if (peer !== this.#peer || peer.destroyed) return;
+    this.#set({ status: 'starting' });
+    if (peer.disconnected) peer.reconnect();
   }
 
   /**

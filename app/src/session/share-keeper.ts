@@ -295,6 +295,11 @@ export class ShareKeeper {
     if (!on) this.#host?.allowAll();
   }
 
+  /** The server is back: a share waiting to register again tries now (ShareHost.reconnectNow). */
+  reconnectNow(): void {
+    this.#host?.reconnectNow();
+  }
+
   /** The person's answer for a receiver waiting for approval (by its row). */
   decide(row: string, allow: boolean): void {
     if (allow) this.#host?.allow(row);

@@ -21,6 +21,12 @@ import { isOver, ReceiverRows, type ReceiverRow } from './receiver-rows.ts';
 
 /** Waits before each attempt in a row to get back to the broker; the last one repeats. */
 export const RECONNECT_DELAYS_MS: readonly number[] = [1000, 2000, 5000, 10000];
+/**
+ * How long one attempt to get back to the broker may take before it is given up and
+ * the next one scheduled: a connection towards a network that vanished without a
+ * word can otherwise hang for minutes.
+ */
+export const RECONNECT_ATTEMPT_MS = 10_000;
 /** After a reload the broker may not yet have noticed the old page left. */
 export const ID_TAKEN_RETRIES = 5;
 /** How often a waiting share checks whether its TURN credentials need renewing. */
@@ -130,6 +136,7 @@ export class ShareHost {
     peer.listen({
       connection: (connection) => this.#accept(connection),
       open: () => {
+        this.#stopReconnect();
         this.#reconnects = 0;
         this.#set({ status: 'online' });
       },
@@ -217,6 +224,7 @@ export class ShareHost {
     this.#set({ status: 'reconnecting' });
     const delay = RECONNECT_DELAYS_MS[Math.min(this.#reconnects, RECONNECT_DELAYS_MS.length - 1)]!;
     this.#reconnects += 1;
+    this.#stopReconnect(); // the failed attempt's deadline
     this.#stopReconnect = this.#clock.after(delay, () => this.#attemptReconnect(peer));
   }
 
@@ -225,6 +233,9 @@ export class ShareHost {
     if (peer !== this.#peer || peer.destroyed) return;
     this.#set({ status: 'starting' });
     if (peer.disconnected) peer.reconnect();
+    this.#stopReconnect = this.#clock.after(RECONNECT_ATTEMPT_MS, () => {
+      if (peer === this.#peer && !peer.destroyed && !peer.open) peer.disconnect();
+    });
   }
 
   /**

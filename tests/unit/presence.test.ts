@@ -133,6 +133,19 @@ describe('the server’s presence', () => {
     expect(open()).toHaveLength(1);
   });
 
+  it('a broker socket that opens shows the server is back, with no request and no more checks due', async () => {
+    const { clock, server, changes, presence } = watched();
+    await presence.start();
+    server.up = false;
+    await presence.check();
+    const probes = server.probes;
+    expect(clock.next).not.toBeNull();
+    presence.setHeld(true);
+    expect(changes).toEqual([false, true]);
+    expect(server.probes).toBe(probes);
+    expect(clock.next).toBeNull();
+  });
+
   it('a hidden page holds no stream and asks nothing; shown again, it asks at once', async () => {
     const { clock, server, open, changes, presence } = watched();
     await presence.start();

@@ -110,11 +110,17 @@ export class Presence {
     }
   }
 
-  /** Whether a broker socket is open, whose closing tells of a loss (then call check). */
+  /**
+   * Whether a broker socket is open, whose closing tells of a loss (then call check).
+   * One that opened shows the server is there, also to a hidden page that stopped asking.
+   */
   setHeld(held: boolean): void {
     this.#held = held;
-    if (held) this.#unwatch();
-    else this.#watch();
+    if (!held) return this.#watch();
+    this.#cancelRetry();
+    this.#failures = 0;
+    this.#unwatch();
+    this.#set(true);
   }
 
   #answered(answered: boolean): void {

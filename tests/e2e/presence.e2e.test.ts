@@ -134,6 +134,13 @@ describe('files dropped anywhere', () => {
     // Selected text dragged about is no drop of files.
     await drag(page, 'dragenter', 'header', { text: true });
     expect(await overlay.count()).toBe(0);
+    await drag(page, 'dragleave', 'header', { text: true });
+    // Nor is anything dragged from the page itself (Chromium offers a dragged image as a file).
+    await drag(page, 'dragstart', 'h1');
+    await drag(page, 'dragenter', 'header');
+    expect(await overlay.count()).toBe(0);
+    await drag(page, 'dragleave', 'header');
+    await drag(page, 'dragend', 'h1');
 
     await drag(page, 'dragenter', 'header');
     await overlay.waitFor();

@@ -109,6 +109,23 @@ describe('the server’s presence', () => {
     await receiver.getByTestId('download').click();
     await waitForState(receiver, 'done', 30_000);
   });
+
+  it('a share started while the server is away registers by itself once it is back', async () => {
+    const file = await randomFixture(ferry.dir, 'early.bin', 4096);
+    const { page: sender } = await newPage(ferry.senderBrowser);
+    await sender.goto(ferry.origin);
+    await sender.getByTestId('share-password').waitFor();
+    await stopServer();
+    await untilOffline([sender], true);
+    await sender.locator('input[type=file]').setInputFiles([file.path]);
+    await sender.locator('.error[role=alert]').waitFor();
+
+    await restartServer();
+    await untilBroker(sender, 'online');
+    const { page: receiver } = await newPage(ferry.receiverBrowser);
+    await receiver.goto(await sender.getByTestId('share-link').inputValue());
+    await waitForState(receiver, 'waiting', 20_000);
+  });
 });
 
 /** Builds, in the page, a drag carrying one small file (or only text) and fires `type` at the element `selector`. */

@@ -35,6 +35,7 @@ import { AddressCounts } from './address-counts.ts';
 import { clientAddress } from './ip-address.ts';
 import { isOwnOrigin } from './origins.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { refuseUpgrade as refuse, upgradePath } from './upgrades.ts';
 
 export interface BrokerOptions {
   /** Origins whose pages may use the broker; empty = pages of this server's own host. */
@@ -48,6 +49,8 @@ export interface BrokerOptions {
   shards?: Shards;
   /** Where the operator hears of a misrouting load balancer. */
   log: (message: string) => void;
+  /** WebSocket paths another service of this server answers (presence.ts): left to its own listener. */
+  otherPaths?: readonly string[];
 }
 
 /** What tests and the attack suite look at. */
@@ -149,13 +152,12 @@ class BrokerGuard extends EventEmitter {
   }
 
   #upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer, path: string): void {
+    const asked = upgradePath(request);
+    if (asked !== path && this.#options.otherPaths?.includes(asked)) return;
     socket.on('error', () => socket.destroy()); // a reset mid-handshake is not our error
-    // Split by hand, as ws does: `new URL` throws on targets like "http://[", which
-    // a client may send, and a throw here would end the process.
+    if (asked !== path) return refuse(socket, 404, 'Not Found');
     const target = request.url ?? '/';
-    const query = target.indexOf('?');
-    if ((query === -1 ? target : target.slice(0, query)) !== path) return refuse(socket, 404, 'Not Found');
-    const params = new URLSearchParams(query === -1 ? '' : target.slice(query + 1));
+    const params = new URLSearchParams(target.slice(asked.length + 1));
     const { allowedOrigins, trustedProxies, limits } = this.#options;
     if (!isOwnOrigin(request.headers.origin, request.headers.host, allowedOrigins)) {
       return refuse(socket, 403, 'Forbidden');
@@ -309,10 +311,4 @@ class BrokerSocket extends EventEmitter {
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
-}
-
-/** Answers an upgrade request with a plain HTTP error, before any WebSocket exists. */
-function refuse(socket: Duplex, status: number, reason: string): void {
-  const retry = status === 429 ? 'Retry-After: 5\r\n' : '';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
 }

@@ -22,6 +22,7 @@ import { addressKey, bare, clientAddress } from './ip-address.ts';
 import { connectSources } from './origins.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { startStunResponder, type StunResponder } from './stun.ts';
+import { PRESENCE_PATH, servePresence } from './presence.ts';
 
 export interface RunningServer {
   /** Where to point a browser, e.g. http://127.0.0.1:8080/ (actual port, IPv6 bracketed). */
@@ -112,7 +113,9 @@ export async function startServer(
     maxPeers: config.maxPeers ?? maxPeersFor(processLimits()),
     ...(config.shards && { shards: config.shards }),
     log,
+    otherPaths: [PRESENCE_PATH],
   });
+  const presence = servePresence(server, { allowedOrigins, trustedProxies, limits: brokerLimits });
   // The package re-emits websocket errors (including a client sending non-JSON)
   // as 'error' on the express app, an EventEmitter: with no listener that
   // throws and takes the whole process down. It also re-emits the HTTP
@@ -223,8 +226,9 @@ export async function startServer(
   const sockets = new Set<Socket>();
   // Idle or half-sent connections cost a file descriptor each until a timeout ends
   // them; one address must not be able to use up the process's descriptors. A
-  // browser keeps about six HTTP connections to a site, plus its broker socket.
-  const maxSocketsPerAddress = brokerLimits.connectionsPerAddress + SOCKETS_BEYOND_BROKER;
+  // browser keeps about six HTTP connections to a site; each open page a broker
+  // socket or a presence stream (receiving, both), each capped per address alike.
+  const maxSocketsPerAddress = 2 * brokerLimits.connectionsPerAddress + SOCKETS_BEYOND_BROKER;
   const socketsPerAddress = new AddressCounts();
   server.on('connection', (socket: Socket) => {
     const remote = bare(socket.remoteAddress ?? '');
@@ -277,6 +281,7 @@ export async function startServer(
     brokerStats: brokerControl.stats,
     close() {
       brokerControl.close();
+      presence.close();
       closing ??= Promise.all([closeHttp(), stun?.close()]).then(() => {});
       return closing;
     },

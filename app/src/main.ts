@@ -3,7 +3,6 @@ import { traceInto, type TraceEvent } from './transfer/trace.ts';
 import App from './ui/App.svelte';
 import { appUpdate } from './ui/app-update.svelte.ts';
 import { incomingShare } from './ui/incoming-share.svelte.ts';
-import { fileSource } from './ui/picked-files.ts';
 import { share } from './ui/share.svelte.ts';
 import './ui/app.css';
 
@@ -14,6 +13,6 @@ if (Array.isArray(trace)) traceInto(trace);
 mount(App, { target: document.getElementById('app')! });
 appUpdate.register();
 incomingShare.take(
-  (files) => void share.start(files.map((file) => fileSource(file))),
+  (files) => void share.start(files),
   () => share.offering(),
 );

@@ -23,14 +23,15 @@ const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 /**
  * The server, with the broker's limits as they ship unless a test changes some (a short
  * id grace, say). With `stun`, its own STUN responder runs and is handed out, as
- * `npm start` does; otherwise peers meet through their host candidates alone.
+ * `npm start` does; otherwise peers meet through their host candidates alone. `port`
+ * starts it again where an earlier one ran (0: any free port).
  */
-export async function startFerry(brokerLimits: Partial<BrokerLimits> = {}, { stun = false } = {}): Promise<RunningServer> {
+export async function startFerry(brokerLimits: Partial<BrokerLimits> = {}, { stun = false, port = 0 } = {}): Promise<RunningServer> {
   if (!HOST) throw new Error('end-to-end tests run inside a private network: use `npm run test:e2e`');
   return startServer(
     {
       host: HOST,
-      port: 0,
+      port,
       iceServers: [],
       ...(stun && { stun: { host: HOST, port: 0 } }),
       staticDir: DIST,

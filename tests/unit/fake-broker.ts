@@ -137,6 +137,12 @@ export class FakePeer implements HostPeer {
 
   reconnect(): void {
     this.reconnects += 1;
+    this.disconnected = false;
+  }
+
+  disconnect(): void {
+    if (this.disconnected) return;
+    this.drop();
   }
 
   async renewIce(): Promise<void> {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMISSION } from '../../app/src/net/admission.ts';
 import type { ReceiverRow } from '../../app/src/session/receiver-rows.ts';
-import { END_WAIT_MS, ID_TAKEN_RETRIES, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../app/src/session/share-host.ts';
+import { END_WAIT_MS, ID_TAKEN_RETRIES, RECONNECT_ATTEMPT_MS, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../app/src/session/share-host.ts';
 import { offerTicket, passwordKey } from '../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
@@ -391,6 +391,51 @@ describe('the broker', () => {
     peer.drop();
     clock.advance(RECONNECT_DELAYS_MS[0]!);
     expect(peer.reconnects).toBe(2);
+  });
+
+  it('told the server is back, tries at once instead of at the end of its wait, and only while it waits', async () => {
+    const { host, broker, clock } = await online();
+    const peer = broker.peer;
+    host.reconnectNow();
+    expect(peer.reconnects).toBe(0);
+    // Several failed attempts in a row: the wait has grown to its longest.
+    for (const delay of RECONNECT_DELAYS_MS) {
+      peer.drop();
+      clock.advance(delay);
+    }
+    peer.drop();
+    const reconnects = peer.reconnects;
+    expect(host.state.status).toBe('reconnecting');
+    host.reconnectNow();
+    expect(peer.reconnects).toBe(reconnects + 1);
+    expect(host.state.status).toBe('starting');
+    peer.reopen();
+    expect(host.state.status).toBe('online');
+    // The wait it no longer needs is gone.
+    clock.advance(RECONNECT_DELAYS_MS.at(-1)!);
+    expect(peer.reconnects).toBe(reconnects + 1);
+  });
+
+  it('gives up an attempt that hangs, and tries again after the next wait; one that failed leaves no deadline behind', async () => {
+    const { host, broker, clock } = await online();
+    const peer = broker.peer;
+    peer.drop();
+    clock.advance(RECONNECT_DELAYS_MS[0]!);
+    expect(host.state.status).toBe('starting');
+    clock.advance(RECONNECT_ATTEMPT_MS - 1);
+    expect(host.state.status).toBe('starting');
+    clock.advance(1);
+    expect(host.state.status).toBe('reconnecting');
+    clock.advance(RECONNECT_DELAYS_MS[1]!);
+    expect(peer.reconnects).toBe(2);
+    // This attempt fails at once; the next one must not be cut short by its deadline.
+    peer.drop();
+    clock.advance(RECONNECT_DELAYS_MS[2]!);
+    expect(peer.reconnects).toBe(3);
+    clock.advance(RECONNECT_ATTEMPT_MS - RECONNECT_DELAYS_MS[2]! + 1);
+    expect(host.state.status).toBe('starting');
+    peer.reopen();
+    expect(clock.next).toBeNull();
   });
 
   it('failing while the host is not registered makes it reconnect; failing while it is changes nothing', async () => {

@@ -140,6 +140,17 @@ describe('a new share', () => {
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
     expect(keeper.state).toMatchObject({ status: 'error', link: null, error: { kind: 'broker', error: { type: 'server-error' } } });
   });
+
+  it('that could not register tries again under the same link when told the server is back', async () => {
+    const { keeper, broker, records, until } = keeping(undefined, undefined, new FakeBroker({ refusals: ['server-error'] }));
+    await keeper.start([randomFile('notes.txt', 10)], OPEN);
+    const record = records.saved!;
+    keeper.reconnectNow();
+    await until((state) => state.status === 'online' && state.link !== null);
+    expect(broker.attempts).toBe(2);
+    expect(records.saved).toBe(record);
+    expect(keeper.state).toMatchObject({ error: null, link: shareLink(ORIGIN, record) });
+  });
 });
 
 describe('after a reload', () => {

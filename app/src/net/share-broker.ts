@@ -77,6 +77,10 @@ class PeerHost implements HostPeer {
     this.#peer.reconnect();
   }
 
+  disconnect(): void {
+    this.#peer.disconnect();
+  }
+
   async renewIce(): Promise<void> {
     const fresh = await fetchClientConfig(this.#server);
     // PeerJS builds each incoming connection from the options it was given.

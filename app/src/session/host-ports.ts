@@ -47,6 +47,8 @@ export interface HostPeer {
   /** Hears what happens to the registration from now on. Call it once. */
   listen(listener: PeerListener): void;
   reconnect(): void;
+  /** Gives up the broker connection, or the attempt to make one, keeping the id's connections; 'disconnected' follows. */
+  disconnect(): void;
   /**
    * Fetches fresh ICE servers (new TURN credentials) for the connections offered from
    * now on. Rejects, changing nothing, when the server is out of reach.

@@ -21,6 +21,12 @@ import { isOver, ReceiverRows, type ReceiverRow } from './receiver-rows.ts';
 
 /** Waits before each attempt in a row to get back to the broker; the last one repeats. */
 export const RECONNECT_DELAYS_MS: readonly number[] = [1000, 2000, 5000, 10000];
+/**
+ * How long one attempt to get back to the broker may take before it is given up and
+ * the next one scheduled: a connection towards a network that vanished without a
+ * word can otherwise hang for minutes.
+ */
+export const RECONNECT_ATTEMPT_MS = 10_000;
 /** After a reload the broker may not yet have noticed the old page left. */
 export const ID_TAKEN_RETRIES = 5;
 /** How often a waiting share checks whether its TURN credentials need renewing. */
@@ -146,6 +152,7 @@ export class ShareHost {
     peer.listen({
       connection: (connection) => this.#accept(connection),
       open: () => {
+        this.#stopReconnect();
         this.#reconnects = 0;
         this.#set({ status: 'online' });
       },
@@ -233,15 +240,34 @@ export class ShareHost {
     }
   }
 
+  /**
+   * The front end heard the server is back before the next attempt was due (the
+   * wait grows to 10 s): try again now. Nothing happens unless one is waiting.
+   */
+  reconnectNow(): void {
+    const peer = this.#peer;
+    if (!peer || this.#state.status !== 'reconnecting') return;
+    this.#stopReconnect();
+    this.#reconnects = 0;
+    this.#attemptReconnect(peer);
+  }
+
   #reconnect(peer: HostPeer): void {
     if (peer !== this.#peer || peer.destroyed || this.#state.status === 'reconnecting') return;
     this.#set({ status: 'reconnecting' });
     const delay = RECONNECT_DELAYS_MS[Math.min(this.#reconnects, RECONNECT_DELAYS_MS.length - 1)]!;
     this.#reconnects += 1;
-    this.#stopReconnect = this.#clock.after(delay, () => {
-      if (peer !== this.#peer || peer.destroyed) return;
-      this.#set({ status: 'starting' });
-      if (peer.disconnected) peer.reconnect();
+    this.#stopReconnect(); // the failed attempt's deadline
+    this.#stopReconnect = this.#clock.after(delay, () => this.#attemptReconnect(peer));
+  }
+
+  /** One attempt; a failure reports 'error' or 'disconnected', which schedules the next. */
+  #attemptReconnect(peer: HostPeer): void {
+    if (peer !== this.#peer || peer.destroyed) return;
+    this.#set({ status: 'starting' });
+    if (peer.disconnected) peer.reconnect();
+    this.#stopReconnect = this.#clock.after(RECONNECT_ATTEMPT_MS, () => {
+      if (peer === this.#peer && !peer.destroyed && !peer.open) peer.disconnect();
     });
   }
 

@@ -339,6 +339,18 @@ export class ShareKeeper {
     this.#set({ locked: true });
   }
 
+  /**
+   * The server is back: a share waiting to register again tries now
+   * (ShareHost.reconnectNow), and one the broker could not register at all (the
+   * server was out of reach when it opened) tries again, under the same link.
+   */
+  reconnectNow(): void {
+    const record = this.#record;
+    const { status, error, files } = this.#state;
+    if (record && status === 'error' && error?.kind === 'broker') void this.#open(record, files);
+    else this.#host?.reconnectNow();
+  }
+
   /** The person's answer for a receiver waiting for approval (by its row). */
   decide(row: string, allow: boolean): void {
     if (allow) this.#host?.allow(row);
@@ -357,7 +369,7 @@ export class ShareKeeper {
       record.gate = settings;
       void this.#persist();
     });
-    this.#set({ files, missing: [], status: 'starting', ...gateShown(record) });
+    this.#set({ files, missing: [], status: 'starting', error: null, ...gateShown(record) });
     if (record.brokerToken === undefined) {
       record.brokerToken = this.#options.newBrokerToken();
       await this.#persist();

@@ -1,27 +1,46 @@
 /**
- * Whether this device can reach the Ferry server. The app shell opens offline (the
- * service worker keeps it), but sending and receiving need the server to introduce
- * the two browsers, so the views say so instead of failing obscurely. navigator.onLine
- * alone is not enough — it is true on a Wi-Fi without internet — so a failed request
- * to the server counts too, and a successful one clears it.
+ * Whether this device can reach the Ferry server, live (net/presence.ts says how).
+ * The app shell opens offline (the service worker keeps it), but sending and
+ * receiving need the server to introduce the two browsers, so the views say so
+ * instead of failing obscurely. navigator.onLine alone is not enough — it is true on
+ * a Wi-Fi without internet — so the server itself is asked whenever there is doubt.
  */
+import { Presence } from '../net/presence.ts';
+import { probeServer, watchPresence } from '../net/presence-stream.ts';
+
 class Connectivity {
-  online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
+  online = $state(navigator.onLine);
+  readonly #presence = new Presence({
+    online: navigator.onLine,
+    onchange: (online) => (this.online = online),
+    probe: () => probeServer(location.origin),
+    watch: (onend) => watchPresence(location.origin, onend),
+    after: (ms, run) => {
+      const timer = setTimeout(run, ms);
+      return () => clearTimeout(timer);
+    },
+    random: Math.random,
+  });
 
   constructor() {
     addEventListener('online', () => void this.check());
-    addEventListener('offline', () => (this.online = false));
+    addEventListener('offline', () => this.#presence.networkLost());
+    document.addEventListener('visibilitychange', () => this.#presence.setVisible(document.visibilityState === 'visible'));
+    this.#presence.setVisible(document.visibilityState === 'visible');
+    void this.#presence.start();
   }
 
-  /** Asks the server; true when it answered. */
-  async check(): Promise<boolean> {
-    try {
-      const response = await fetch('/api/config', { cache: 'no-store', method: 'HEAD' });
-      this.online = response.ok;
-    } catch {
-      this.online = false;
-    }
-    return this.online;
+  /** Asks the server now; true when it answered. */
+  check(): Promise<boolean> {
+    return this.#presence.check();
+  }
+
+  /**
+   * Whether the page holds a broker socket (a share registered): its closing is
+   * the sign of a loss, so the presence stream is not needed meanwhile.
+   */
+  set brokerHeld(held: boolean) {
+    this.#presence.setHeld(held);
   }
 }
 

@@ -3,15 +3,19 @@
  * worker took the POST and redirected here with ?shared; this side says it is ready
  * and receives the files, which are then shared like picked ones: a link at once —
  * unless they might not come from the person (share-from.ts), when it asks first.
+ * Files dropped on the page come this way too, and are asked about only when sharing
+ * them would end the share that is open.
  */
 import { sharedFilesStep, type ShareFrom } from '../share-from.ts';
 import { SHARED_FILES_QUERY, type WorkerMessage } from '../sw-messages.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import type { Phrase } from './i18n/en.ts';
+import { fileSource } from './picked-files.ts';
+import type { FileSource } from '../transfer/sender.ts';
 
-/** Shared files waiting for the person to say whether to share them. */
+/** Shared or dropped files waiting for the person to say whether to share them. */
 export interface SharedFilesQuestion {
-  files: File[];
+  files: FileSource[];
   /** Sharing them ends the share that is open (here or in another tab). */
   replaces: boolean;
   /** Another website posted them. */
@@ -22,13 +26,17 @@ class IncomingShare {
   /** Why shared files did not arrive, for the Send view to show. */
   problem = $state.raw<Phrase | null>(null);
   question = $state.raw<SharedFilesQuestion | null>(null);
-  #onfiles: (files: File[]) => void = () => {};
+  #onfiles: (files: FileSource[]) => void = () => {};
+  #sharing: () => Promise<boolean> = () => Promise.resolve(false);
 
   /**
-   * If this page was opened by a share, waits for its files and hands them to
-   * `onfiles`, or asks first. `sharing` says whether a share is open or saved.
+   * Files that arrive are handed to `onfiles` to share, or asked about first;
+   * `sharing` says whether a share is open or saved. If this page was opened by a
+   * share, waits for its files.
    */
-  take(onfiles: (files: File[]) => void, sharing: () => Promise<boolean>): void {
+  take(onfiles: (files: FileSource[]) => void, sharing: () => Promise<boolean>): void {
+    this.#onfiles = onfiles;
+    this.#sharing = sharing;
     const params = new URLSearchParams(location.search);
     if (!params.has(SHARED_FILES_QUERY)) return;
     // A reload must not ask the service worker for the same files again.
@@ -38,12 +46,11 @@ class IncomingShare {
       this.problem = (t) => t.send.sharedLost;
       return;
     }
-    this.#onfiles = onfiles;
     worker.addEventListener('message', (event: MessageEvent<WorkerMessage | null>) => {
       if (event.data?.type !== 'shared-files') return;
       if (event.data.files.length === 0) this.problem = (t) => t.send.sharedNoFiles;
       // No `from` from a worker older than this page: trusted no more than a system share.
-      else void this.#arrived(event.data.files, event.data.from ?? 'unknown', sharing);
+      else void this.#arrived(event.data.files, event.data.from ?? 'unknown');
     });
     worker.startMessages();
     appUpdate.post({ type: 'share-ready' });
@@ -56,10 +63,17 @@ class IncomingShare {
     if (share && question) this.#onfiles(question.files);
   }
 
-  async #arrived(files: File[], from: ShareFrom, sharing: () => Promise<boolean>): Promise<void> {
-    const replaces = await sharing();
-    if (sharedFilesStep(from, replaces) === 'start') this.#onfiles(files);
-    else this.question = { files, replaces, fromSite: from === 'other-site' };
+  /** Files the person dropped on the page: shared at once, unless that would end the open share — then asked first. */
+  dropped(files: FileSource[]): Promise<void> {
+    return this.#arrived(files, 'person');
+  }
+
+  async #arrived(files: File[] | FileSource[], from: ShareFrom | 'person'): Promise<void> {
+    const sources = files.map((file) => (file instanceof File ? fileSource(file) : file));
+    const replaces = await this.#sharing();
+    const start = from === 'person' ? !replaces : sharedFilesStep(from, replaces) === 'start';
+    if (start) this.#onfiles(sources);
+    else this.question = { files: sources, replaces, fromSite: from === 'other-site' };
   }
 }
 

@@ -143,6 +143,11 @@ export class Share {
     this.#keeper.setPassword(password);
   }
 
+  /** The server is back: registers the share again now, not when the next attempt is due. */
+  reconnectNow(): void {
+    this.#keeper.reconnectNow();
+  }
+
   /** The person's answer for a receiver waiting for approval (by its row). */
   decide(row: string, allow: boolean): void {
     this.#keeper.decide(row, allow);

@@ -44,6 +44,7 @@ export const en = {
       refused:
         'The browser refused Ferry’s background worker, most often because it does not fully trust this site’s certificate (one accepted past a warning). Installing Ferry, opening it offline, sharing files to it from other apps and saving large files straight from storage are missing. Sending and receiving work.',
     },
+    dropToShare: 'Drop to share',
     offlineTitle: 'You are offline',
     offline:
       'Ferry opened from this device, but sending and receiving need a network connection: the two browsers find each other through the Ferry server. What was received so far stays on this device.',
@@ -100,7 +101,7 @@ export const en = {
     share: 'Share…',
     shareTitle: 'Files for you',
     keepOpen: 'Keep this page open until the download finishes.',
-    serverReconnecting: 'Lost the server; reconnecting…',
+    serverAway: 'The Ferry server is out of reach: nobody new can connect until it is back (Ferry keeps trying). Receivers already connected carry on.',
     sendOther: 'Send other files',
     receivers: 'Receivers',
     receiver: (n: number) => `Receiver ${count(n)}`,

@@ -189,7 +189,7 @@ describe('the history list', () => {
     ]);
     // Saved files stay listed until deleted, and say they were saved.
     expect(detailsOf(at(received({ saved: true })), ru).slice(0, 2)).toEqual(['Получено и сохранено', '2,0 МБ']);
-    expect(detailsOf(at(received({ senderDevice: 'Safari 18 on iOS' })), ru)[2]).toBe('отправитель: Safari 18 on iOS (с его слов)');
+    expect(detailsOf(at(received({ senderDevice: 'Safari 18 on iOS' })), ru)[2]).toBe('отправитель: Safari 18 на iOS (с его слов)');
     expect(detailsOf(at(received({})), ru).at(-1)).toMatch(/12 мар(\.|та) 2025/);
   });
 
@@ -203,7 +203,7 @@ describe('the history list', () => {
     ]);
     expect(shown({ receivers: [{ session: 's2', device: null }], ended: 'expired' })).toEqual(['Sent, then the link expired', '2.3 MB', 'to 1 receiver']);
     expect(shown({ receivers: [], ended: 'stopped' })).toEqual(['Sharing stopped', '2.3 MB', 'nobody downloaded it']);
-    expect(shown({}, ru)).toEqual(['Отправлено', '2,3 МБ', 'получатель: Chrome 131 on Android (со слов получателя)']);
+    expect(shown({}, ru)).toEqual(['Отправлено', '2,3 МБ', 'получатель: Chrome 131 на Android (со слов получателя)']);
     expect(shown({ receivers: [phone, phone, phone, phone, phone].map((r, i) => ({ ...r, session: `s${i}` })), ended: 'expired' }, ru)).toEqual([
       'Отправлено, затем срок ссылки истёк',
       '2,3 МБ',

@@ -6,6 +6,7 @@
 import type { SentRecord } from '../session/sent-record.ts';
 import type { TransferRecord } from '../session/transfer-record.ts';
 import { displayName } from '../transfer/names.ts';
+import { deviceWords } from './device-words.ts';
 import { formatBytes, percent } from './format.ts';
 import type { Messages } from './i18n/en.ts';
 
@@ -42,7 +43,7 @@ export function detailsOf(entry: HistoryEntry, t: Messages): string[] {
     const state = record.done
       ? [record.saved ? t.stored.receivedSaved : t.stored.received, ...sizeOf(record, t)]
       : [t.stored.partly(percent(record.stored, record.total), formatBytes(record.total, t)), ...(record.ended ? [t.stored.linkEnded] : [])];
-    return [...state, ...(record.senderDevice ? [t.stored.from(record.senderDevice)] : []), date];
+    return [...state, ...(record.senderDevice ? [t.stored.from(deviceWords(record.senderDevice)(t))] : []), date];
   }
   const { record } = entry;
   return [t.stored.sent(record.ended ?? null, record.receivers.length > 0), ...sizeOf(record, t), sentTo(record, t), date];
@@ -57,5 +58,5 @@ function sizeOf(record: { files: readonly unknown[]; total: number }, t: Message
 function sentTo({ receivers }: SentRecord, t: Messages): string {
   const [only] = receivers;
   if (!only) return t.stored.toNobody;
-  return receivers.length === 1 && only.device !== null ? t.stored.to(only.device) : t.stored.toReceivers(receivers.length);
+  return receivers.length === 1 && only.device !== null ? t.stored.to(deviceWords(only.device)(t)) : t.stored.toReceivers(receivers.length);
 }

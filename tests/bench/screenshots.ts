@@ -4,7 +4,7 @@
  * processes) in English and Russian, into docs/screenshots (or --out):
  *
  *   home.LANG.png           the start page, on a 1280×800 desktop
- *   share.LANG.png          the share link and its QR code, on that desktop ("ask me first" on)
+ *   share.LANG.png          the share link and its QR code, on that desktop ("ask me first" on, a text with the files)
  *   phone-approval.LANG.png a phone that opened the link, waiting to be allowed
  *   sender-asking.LANG.png  the desktop's window (what is in view, not the whole page) then
  *   phone-offered.LANG.png  the phone once allowed, before Download
@@ -128,6 +128,9 @@ function drawPhoto(scene: number): string {
   return canvas.toDataURL('image/jpeg', 0.9).split(',')[1]!;
 }
 
+/** A text sent with the files, as a person copies one from a laptop to a phone. */
+const NOTE = 'Guest Wi-Fi: Harbour-5G\nPassword: paper boats at noon\nThe booking: https://example.org/booking/4417';
+
 const NOTES = `Trip checklist
 - passports (both expire 2029)
 - chargers, the long USB-C cable
@@ -249,6 +252,7 @@ async function views(browsers: { sender: Browser; receiver: Browser }, origin: s
   await shoot(sender, `home.${locale.name}.png`);
 
   await sender.getByTestId('ask-first').check();
+  await sender.getByTestId('text-input').fill(NOTE);
   await sender.locator('input[type=file]').setInputFiles(files.paths);
   await sender.locator('[data-testid=share][data-broker=online]').waitFor({ timeout: WAIT_MS });
   await sender.getByTestId('share-qr').waitFor();

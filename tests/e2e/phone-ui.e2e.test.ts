@@ -28,9 +28,11 @@ function layoutProblems(page: Page): Promise<Problem[]> {
     if (document.documentElement.scrollWidth > width) {
       problems.push({ what: `page is ${document.documentElement.scrollWidth}px wide in a ${width}px viewport`, where: 'html' });
     }
-    // A hidden file input is operated through its label, which is what a finger hits.
+    // A hidden file input, and a checkbox, are operated through their labels: that is what a finger hits.
     const controls = Array.from(
-      document.querySelectorAll('button, a[href], select, input:not([type=hidden]):not(.visually-hidden), label:has(> input[type=file])'),
+      document.querySelectorAll(
+        'button, a[href], select, input:not([type=hidden]):not([type=checkbox]):not(.visually-hidden), label:has(> input[type=file]), label:has(> input[type=checkbox])',
+      ),
     );
     for (const control of controls) {
       const box = control.getBoundingClientRect();
@@ -266,12 +268,12 @@ describe('Ferry on a phone', () => {
     expect(await progressFillsCard(receiver.page)).toBe(true);
     // Both tabs say how far it is, for a person looking at another tab.
     await expect.poll(() => receiver.page.title()).toMatch(/^\d{1,2}% · Ferry$/);
-    await expect.poll(() => sender.page.title()).toMatch(/^\d{1,2}% · Ferry$/);
+    await expect.poll(() => sender.page.title()).toMatch(/^Sending to 1 · \d{1,2}% · Ferry$/);
     await sender.page.evaluate(releaseReads);
     await waitForState(receiver.page, 'done', 120_000);
     await waitForState(sender.page, 'done', 20_000);
     await expect.poll(() => receiver.page.title()).toBe('Готово · Ferry');
-    await expect.poll(() => sender.page.title()).toBe('Done · Ferry');
+    await expect.poll(() => sender.page.title()).toBe('Sent to 1 ✓ · Ferry');
 
     for (const { page } of [receiver, sender]) {
       await expect.poll(async () => (await wakeLocks(page)).held).toBe(0);

@@ -141,12 +141,37 @@ describe('sending by link between two Chromium instances', () => {
     await waitForState(receiver, 'error', 12_000);
     expect(Date.now() - started).toBeLessThan(11_000);
     // The broker knows the id is gone: the sender's page is offline, not the network at fault.
-    await expect(statusOf(receiver).innerText()).resolves.toMatch(/^\s*Sender offline\s+Their Ferry page is closed: ask them to open it again\.\s*$/);
+    await expect(statusOf(receiver).innerText()).resolves.toMatch(
+      /^\s*Sender offline\s+Their Ferry page is closed: ask them to open it again\. This page keeps trying, and carries on by itself once they are back\.\s*$/,
+    );
     // What can be done: once, each.
     await expect(receiver.getByTestId('next-steps').innerText()).resolves.toMatch(/^Try again\s+Go to Ferry’s home page$/);
     await receiver.getByRole('button', { name: 'Try again' }).click();
     await waitForState(receiver, 'connecting', 2_000);
     await receiver.close();
+  });
+
+  it('waits for a sender whose page is closed, and carries on by itself once it is open again', async () => {
+    // A text alone: its share registers again at once on reload, with nothing to add again.
+    const { context: senderContext, page: sender } = await newPage(ferry.senderBrowser);
+    await sender.goto(ferry.origin);
+    await sender.getByTestId('text-input').fill('back in a minute');
+    await sender.getByTestId('send-text').click();
+    const link = sender.getByTestId('share-link');
+    await expect.poll(() => link.inputValue(), { timeout: 15_000 }).toMatch(/#\/r\//);
+    const address = await link.inputValue();
+    await sender.close();
+
+    const { page: receiver } = await newPage(ferry.receiverBrowser);
+    await receiver.goto(address);
+    await waitForState(receiver, 'error', 15_000);
+    await expect(statusOf(receiver).innerText()).resolves.toMatch(/This page keeps trying/);
+    // The sender comes back (the share is kept with the page's storage); nobody presses anything here.
+    const back = await senderContext.newPage();
+    await back.goto(ferry.origin);
+    await waitForState(receiver, 'done', 60_000);
+    expect(await receiver.getByTestId('shared-text-body').innerText()).toBe('back in a minute');
+    await Promise.all([receiver.close(), senderContext.close()]);
   });
 
   it('explains a link cut short, or with a damaged secret', async () => {

@@ -9,7 +9,7 @@ import { channelPair } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { newLinkKeys, randomFile, receiverPrints, senderPrints, sha256 } from './transfer-harness.ts';
 
-const TIMES: RedialTimes = { backoffMs: [5, 10], giveUpMs: 300, recordIntervalMs: 0 };
+const TIMES: RedialTimes = { backoffMs: [5, 10], giveUpMs: 300, awaitSenderMs: [5, 10], recordIntervalMs: 0 };
 /** What a resume may fetch again: the window in flight when the connection dropped. */
 const RESUME_BOUND = 4 * 1024 * 1024;
 /**
@@ -203,6 +203,35 @@ describe('receiving a share through ReceiveFlow', () => {
     // Not mid-transfer: nobody dials again until the person asks.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(from.dials).toBe(1);
+  });
+
+  it('waits for a sender that was not there, when the front end waits, and connects by itself once it is back', async () => {
+    const from = sender(FILES());
+    from.online = false;
+    const waitedFor: unknown[] = [];
+    const { flow, phases } = receiver(from, memoryBook(), { waitsFor: (error) => (waitedFor.push(error), true) });
+    await flow.connect();
+    expect(flow.status).toBe('error');
+    expect(flow.state.awaiting).toBe(true);
+    expect(waitedFor[0]).toBeInstanceOf(FailureError);
+    await until(flow, () => from.dials >= 3, 'tried again');
+    // Each try that finds nobody stays offline, without flickering through "connecting".
+    expect(phases).toEqual(['connecting', 'offline']);
+    from.online = true;
+    await until(flow, () => flow.status === 'waiting', 'got through once the sender was back');
+    expect(flow.state.awaiting).toBe(false);
+    expect(phases).toEqual(['connecting', 'offline', 'session']);
+  });
+
+  it('stops waiting for a sender that stays away, and says it stopped', async () => {
+    const from = sender(FILES());
+    from.online = false;
+    const { flow } = receiver(from, memoryBook(), { waitsFor: () => true });
+    await flow.connect();
+    await until(flow, () => !flow.state.awaiting, 'stopped waiting', TIMES.giveUpMs + 2000);
+    expect(flow.state.phase).toBe('offline');
+    expect(flow.state.gaveUp).toBe(true);
+    expect(from.dials).toBeGreaterThan(3);
   });
 
   it('redials after a drop mid-transfer and fetches only what is missing', async () => {

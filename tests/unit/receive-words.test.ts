@@ -100,6 +100,7 @@ function cases(): Case[] {
       const name = `${failure.code}${'relay' in failure ? ` (${failure.relay})` : ''}${'type' in failure ? ` (${failure.type})` : ''}`;
       all.push({ name: `unreachable: ${name}${tag}`, state: flow({ ...base, phase: 'offline' }), page: online('error'), final: true });
       all.push({ name: `gave up: ${name}${tag}`, state: flow({ ...base, phase: 'offline', gaveUp: true }), page: online('error'), final: true });
+      all.push({ name: `awaiting the sender: ${name}${tag}`, state: flow({ ...base, phase: 'offline', awaiting: true }), page: online('error'), final: true });
       all.push({ name: `reconnecting: ${name}${tag}`, state: flow({ ...base, phase: 'reconnecting' }), page: online('reconnecting'), final: false });
     }
     const otherError = new Error('the server answered 502');
@@ -217,6 +218,15 @@ describe('what the receiving page says', () => {
     ]);
     const noWebRtc = dialError({ code: 'no-webrtc' });
     expect(stepsOf(flow({ phase: 'offline', lastDialError: { error: noWebRtc }, trouble: { kind: 'unreachable', error: noWebRtc } }))).toEqual([]);
+  });
+
+  it('says, once, that the page keeps trying while it waits for the sender', () => {
+    const offline = dialError({ code: 'sender-offline' });
+    const waiting = flow({ phase: 'offline', awaiting: true, lastDialError: { error: offline }, trouble: { kind: 'unreachable', error: offline } });
+    const words = receiveWords(waiting, online('error'));
+    expect(words.headline(en)).toBe('Sender offline');
+    expect(words.message?.(en)).toBe('Their Ferry page is closed: ask them to open it again. This page keeps trying, and carries on by itself once they are back.');
+    expect(receiveWords({ ...waiting, awaiting: false }, online('error')).message?.(en)).toBe('Their Ferry page is closed: ask them to open it again.');
   });
 
   it('says the receiver’s waits in the receiver’s own words, in both languages', () => {

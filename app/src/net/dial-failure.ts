@@ -50,6 +50,14 @@ export function dialFailureMessage(failure: DialFailure): string {
   }
 }
 
+/**
+ * Whether the sender may come back by itself: its page was closed, or its device is
+ * asleep. The receiving page then keeps trying, and connects the moment it is back.
+ */
+export function senderMayReturn(failure: DialFailure): boolean {
+  return failure.code === 'sender-offline' || failure.code === 'sender-silent';
+}
+
 /** Whether dialling again may go differently: not when the browser itself cannot connect. */
 export function retryCanHelp(failure: DialFailure): boolean {
   return failure.code !== 'no-webrtc';

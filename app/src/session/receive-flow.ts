@@ -24,6 +24,12 @@ export interface RedialTimes {
   backoffMs: readonly number[];
   /** After this long without getting through, stop and let the person retry. */
   giveUpMs: number;
+  /**
+   * Waits between attempts to reach a sender that was not there at first (its page
+   * closed, its laptop asleep), when the front end waits for one (`waitsFor`); the last
+   * one repeats, until `giveUpMs`. Slower than `backoffMs`: nobody was mid-transfer.
+   */
+  awaitSenderMs: readonly number[];
   /** How often the transfer book's summary is brought up to date. */
   recordIntervalMs: number;
 }
@@ -31,6 +37,7 @@ export interface RedialTimes {
 export const REDIAL_TIMES: RedialTimes = {
   backoffMs: [500, 1000, 2000, 4000, 8000, 15_000],
   giveUpMs: 10 * 60_000,
+  awaitSenderMs: [3000, 5000, 10_000, 20_000, 30_000],
   recordIntervalMs: 1000,
 };
 
@@ -75,6 +82,12 @@ export interface ReceiveFlowOptions<S extends ReceiveStore> {
   onchange(): void;
   /** Every file arrived and was verified. */
   ondone?(snapshot: ReceiverSnapshot): void;
+  /**
+   * Whether a first dial that failed with `error` is worth repeating by itself: the
+   * page waits for a sender that may come back (and connects the moment it does); the
+   * terminal says the sender is not there and exits. None: never.
+   */
+  waitsFor?(error: unknown): boolean;
   times?: RedialTimes;
 }
 
@@ -92,6 +105,8 @@ export interface ReceiveState {
   trouble: Trouble | null;
   /** Reconnecting went on too long and stopped: the person may try again. */
   gaveUp: boolean;
+  /** Offline, and trying the sender again by itself (`waitsFor`): it connects once the sender is back. */
+  awaiting: boolean;
   /** The error of the last dial that failed since `connect`, which says whose side the trouble is on. */
   lastDialError: { error: unknown } | null;
   snapshot: ReceiverSnapshot | null;
@@ -114,6 +129,7 @@ export const NOT_STARTED: ReceiveState = {
   phase: 'connecting',
   trouble: null,
   gaveUp: false,
+  awaiting: false,
   lastDialError: null,
   snapshot: null,
   held: null,
@@ -139,6 +155,9 @@ export class ReceiveFlow<S extends ReceiveStore> {
   #attempt = 0;
   #failures = 0;
   #droppedAt = 0;
+  /** When the sender was first found missing since `connect` (0: it was not), and how often since. */
+  #missedSince = 0;
+  #misses = 0;
   #recordedAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** The book's last summary update, still being written. */
@@ -177,8 +196,10 @@ export class ReceiveFlow<S extends ReceiveStore> {
    */
   async connect(): Promise<void> {
     this.close();
-    this.#set({ phase: 'connecting', trouble: null, gaveUp: false, lastDialError: null, changed: null });
+    this.#set({ phase: 'connecting', trouble: null, gaveUp: false, awaiting: false, lastDialError: null, changed: null });
     this.#failures = 0;
+    this.#missedSince = 0;
+    this.#misses = 0;
     const attempt = this.#attempt;
     if (!this.#record) {
       let found: TransferRecord | undefined;
@@ -281,6 +302,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
 
   #set(change: Partial<ReceiveState>): void {
     this.#state = { ...this.#state, ...change };
+    // Only an offline flow waits for its sender.
+    if (this.#state.phase !== 'offline') this.#state.awaiting = false;
     this.#options.onchange();
   }
 
@@ -316,7 +339,20 @@ export class ReceiveFlow<S extends ReceiveStore> {
     const trouble: Trouble = { kind: 'unreachable', error };
     this.#set({ lastDialError: { error } });
     if (this.#state.phase === 'reconnecting') return this.#redial(trouble);
-    this.#set({ phase: 'offline', trouble });
+    const waits = this.#options.waitsFor?.(error) === true;
+    const awaiting = waits && this.#awaitSender();
+    this.#set({ phase: 'offline', trouble, awaiting, gaveUp: waits && !awaiting });
+  }
+
+  /** Tries the missing sender again later; false once it has been missing too long to go on. */
+  #awaitSender(): boolean {
+    const now = Date.now();
+    if (this.#missedSince === 0) this.#missedSince = now;
+    const delays = this.#times.awaitSenderMs;
+    if (delays.length === 0 || now - this.#missedSince > this.#times.giveUpMs) return false;
+    const delay = delays[Math.min(this.#misses++, delays.length - 1)]!;
+    this.#timer = setTimeout(() => void this.#dial(), delay);
+    return true;
   }
 
   #redial(trouble: Trouble): void {

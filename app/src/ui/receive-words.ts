@@ -74,7 +74,9 @@ export function receiveWords(state: ReceiveState, { status, online }: ReceivePag
     const home: NextStep[] = failure?.code === 'sender-offline' ? ['open-home'] : [];
     if (dialError === undefined) return words((t) => t.receive.senderOffline, null, [...retry, ...kept, ...home]);
     const { headline, advice } = dialWords(dialError);
-    return words(headline, advice, [...retry, ...kept, ...home]);
+    // Said after what helps, as one message: the page goes on by itself, and the person may still press Try again.
+    const message: Phrase | null = state.awaiting ? (t) => [advice?.(t), t.receive.awaitingSender].filter(Boolean).join(' ') : advice;
+    return words(headline, message, [...retry, ...kept, ...home]);
   }
   if (state.phase === 'reconnecting') {
     const trouble = state.trouble;

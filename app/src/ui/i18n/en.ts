@@ -224,6 +224,7 @@ export const en = {
     /** Under "Cannot reach the Ferry server", "Sender offline", "The sender is not answering": what to do, not the same again. */
     checkNetwork: 'Check this device’s network connection.',
     senderOfflineAdvice: 'Their Ferry page is closed: ask them to open it again.',
+    awaitingSender: 'This page keeps trying, and carries on by itself once they are back.',
     senderSilentAdvice: 'If their Ferry page is open on a phone, ask them to bring it to the front.',
     /** While the whole page is offline: the offline notice says why, this says what the view does. */
     waitingForNetwork: 'Waiting for the network',

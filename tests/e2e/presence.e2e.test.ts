@@ -59,6 +59,9 @@ describe('the server’s presence', () => {
 
     await stopServer();
     await untilOffline(pages, true);
+    // The device still has its network: the notice says it is the server that does not answer.
+    expect(await home.getByTestId('offline').getAttribute('data-reason')).toBe('server');
+    expect(await home.getByTestId('offline').getByRole('heading').innerText()).toBe('The Ferry server does not answer');
     // The sender says nobody new can connect, and dims the link and its code, which stay.
     await sender.getByTestId('share-unreachable').waitFor({ timeout: PRESENCE_WAIT_MS });
     expect(await sender.getByTestId('share').getAttribute('class')).toContain('unreachable');

@@ -193,7 +193,7 @@ describe('what the receiving page says', () => {
       expect(words.steps, name).not.toContain('try-again');
       for (const [, t] of languages) {
         for (const text of rendered(words, t)) {
-          expect([t.app.offline, t.app.offlineTitle, t.errors.serverUnreachable], name).not.toContain(text);
+          expect([t.app.offline, t.app.offlineTitle, t.app.serverAway, t.app.serverAwayTitle, t.errors.serverUnreachable], name).not.toContain(text);
         }
       }
     }

@@ -9,7 +9,10 @@ import { Presence } from '../net/presence.ts';
 import { probeServer, watchPresence } from '../net/presence-stream.ts';
 
 class Connectivity {
+  /** Whether the Ferry server answers. */
   online = $state(navigator.onLine);
+  /** Whether the device has a network at all, as the browser knows it: which of the two is missing is told apart. */
+  network = $state(navigator.onLine);
   readonly #presence = new Presence({
     online: navigator.onLine,
     onchange: (online) => (this.online = online),
@@ -23,8 +26,14 @@ class Connectivity {
   });
 
   constructor() {
-    addEventListener('online', () => void this.check());
-    addEventListener('offline', () => this.#presence.networkLost());
+    addEventListener('online', () => {
+      this.network = true;
+      void this.check();
+    });
+    addEventListener('offline', () => {
+      this.network = false;
+      this.#presence.networkLost();
+    });
     document.addEventListener('visibilitychange', () => this.#presence.setVisible(document.visibilityState === 'visible'));
     this.#presence.setVisible(document.visibilityState === 'visible');
     void this.#presence.start();

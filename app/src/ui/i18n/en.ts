@@ -48,6 +48,9 @@ export const en = {
     offlineTitle: 'You are offline',
     offline:
       'Ferry opened from this device, but sending and receiving need a network connection: the two browsers find each other through the Ferry server. What was received so far stays on this device.',
+    serverAwayTitle: 'The Ferry server does not answer',
+    serverAway:
+      'This device has a network, but the server that introduces the two browsers does not answer: it may be restarting. Ferry keeps asking and carries on by itself once it answers. What was received so far stays on this device.',
   },
   common: {
     tryAgain: 'Try again',

@@ -266,6 +266,9 @@ describe('Ferry on a phone', () => {
     await receiver.page.getByTestId('download').click();
     await waitForState(receiver.page, 'transferring', 60_000);
     expect(await progressFillsCard(receiver.page)).toBe(true);
+    // Held: nothing more arrives, and the speed measured before is no longer shown as if it held.
+    await receiver.page.locator('.figures[data-stalled=true]').waitFor({ timeout: 20_000 });
+    expect(await receiver.page.locator('p.figures').innerText()).toBe('Уже несколько секунд ничего не приходит');
     // Both tabs say how far it is, for a person looking at another tab.
     await expect.poll(() => receiver.page.title()).toMatch(/^\d{1,2}% · Ferry$/);
     await expect.poll(() => sender.page.title()).toMatch(/^Sending to 1 · \d{1,2}% · Ferry$/);

@@ -274,6 +274,7 @@ export const en = {
     ended: 'Ended',
     of: (done: string, total: string) => `${done} of ${total}`,
     left: (eta: string) => `${eta} left`,
+    stalled: 'Nothing has arrived for a few seconds',
     progress: 'Progress',
     progressOf: (label: string) => `${label}: progress`,
   },

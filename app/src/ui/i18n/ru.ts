@@ -266,6 +266,7 @@ export const ru: Messages = {
     ended: 'Прекращено',
     of: (done: string, total: string) => `${done} из ${total}`,
     left: (eta: string) => `осталось ${eta}`,
+    stalled: 'Уже несколько секунд ничего не приходит',
     progress: 'Ход передачи',
     progressOf: (label: string) => `${label}: ход передачи`,
   },

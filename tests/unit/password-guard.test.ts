@@ -94,23 +94,28 @@ describe('what the person sending is shown of a receiver’s wrong passwords', (
     const { guard, clock } = guarded();
     const changed: string[] = [];
     const stop = guard.watch((receiver) => changed.push(receiver));
+    /** A try, checked and found wrong. */
+    const wrongTry = (receiver: string) => (guard.attempt(receiver), guard.wrong(receiver));
     expect(guard.tally('a')).toBeNull();
-    guard.attempt('a');
-    guard.attempt('a');
+    wrongTry('a');
+    wrongTry('a');
     expect(guard.tally('a')).toEqual({ wrong: 2, lockedForMs: 0 });
-    for (let i = 2; i < PASSWORD_LIMITS.tries; i++) guard.attempt('a');
+    for (let i = 2; i < PASSWORD_LIMITS.tries; i++) wrongTry('a');
     expect(guard.tally('a')).toEqual({ wrong: 5, lockedForMs: MINUTE });
     clock.now += MINUTE / 2;
     expect(guard.tally('a')).toEqual({ wrong: 5, lockedForMs: MINUTE / 2 });
     clock.now += MINUTE / 2;
-    guard.attempt('a');
+    wrongTry('a');
     // Still counted after the lockout, which reset only its tries.
+    expect(guard.tally('a')).toEqual({ wrong: 6, lockedForMs: 0 });
+    // A try being checked is not shown as wrong: it may be the right one.
+    guard.attempt('a');
     expect(guard.tally('a')).toEqual({ wrong: 6, lockedForMs: 0 });
     guard.right('a');
     expect(guard.tally('a')).toBeNull();
     expect(changed).toEqual(Array(7).fill('a'));
     stop();
-    guard.attempt('b');
+    wrongTry('b');
     expect(changed).toHaveLength(7);
   });
 });

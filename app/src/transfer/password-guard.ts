@@ -35,6 +35,11 @@ interface Tries {
   total: number;
   lockouts: number;
   lockedUntil: number;
+  /**
+   * What the person sending is shown, as of the last try found wrong (wrong()): a try
+   * still being checked may be the right password, and is not shown as a wrong one.
+   */
+  shown: { total: number; lockedUntil: number } | null;
 }
 
 /** What the person sending is shown of one receiver's wrong passwords. */
@@ -78,7 +83,7 @@ export class PasswordGuard {
     const now = this.#now();
     this.#refill(now);
     this.#tokens = Math.max(0, this.#tokens - 1);
-    const record = this.#receivers.get(receiver) ?? { wrong: 0, total: 0, lockouts: 0, lockedUntil: 0 };
+    const record = this.#receivers.get(receiver) ?? { wrong: 0, total: 0, lockouts: 0, lockedUntil: 0, shown: null };
     this.#receivers.set(receiver, record);
     record.wrong += 1;
     record.total += 1;
@@ -88,8 +93,15 @@ export class PasswordGuard {
       record.wrong = 0;
     }
     const wait = this.wait(receiver);
-    this.#changed(receiver);
     return wait > 0 ? { retryInMs: wait } : { triesLeft: Math.min(this.#limits.tries - record.wrong, this.#tokens) };
+  }
+
+  /** The try was checked and was wrong: the person sending may be shown it now. */
+  wrong(receiver: string): void {
+    const record = this.#receivers.get(receiver);
+    if (!record) return;
+    record.shown = { total: record.total, lockedUntil: record.lockedUntil };
+    this.#changed(receiver);
   }
 
   /** The try was the right password: the receiver starts afresh, and the share gets the try back. */
@@ -101,13 +113,13 @@ export class PasswordGuard {
 
   /**
    * `receiver`'s wrong passwords so far, for the person sending; null when it gave
-   * none (or gave the right one since). Counted as attempt() counts them, so a right
-   * password being checked is a wrong one until right() says otherwise.
+   * none (or gave the right one since). Only tries found wrong count: a right password
+   * being checked is never shown, however briefly, as a wrong one.
    */
   tally(receiver: string): PasswordTally | null {
-    const record = this.#receivers.get(receiver);
-    if (!record) return null;
-    return { wrong: record.total, lockedForMs: Math.max(0, record.lockedUntil - this.#now()) };
+    const shown = this.#receivers.get(receiver)?.shown;
+    if (!shown) return null;
+    return { wrong: shown.total, lockedForMs: Math.max(0, shown.lockedUntil - this.#now()) };
   }
 
   /** Calls `watcher` with the receiver whose tally changed, from now until the function returned is called. */

@@ -222,6 +222,7 @@ export class SenderSession {
       this.#clear('password');
       return this.#proceed();
     }
+    gate.guard.wrong(this.#guarded);
     await this.#link.send({ type: 'gate', need: 'password', ...verdict });
   }
 

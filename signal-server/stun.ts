@@ -9,7 +9,7 @@
 // authentication").
 //
 // Two halves: answerStun() is a pure function from a datagram to a reply (easy to
-// test and fuzz); startStunResponder() puts it on a UDP socket behind rate limits,
+// test and fuzz); startStunResponder() puts it on a UDP socket behind stun-budget.ts,
 // because a UDP service that answers anyone is a tool for reflection attacks.
 
 import dgram from 'node:dgram';

@@ -19,7 +19,7 @@ import { ConfigError, type ServerConfig } from './config.ts';
 import { clientIceConfig } from './ice.ts';
 import { AddressCounts } from './address-counts.ts';
 import { addressKey, bare, clientAddress } from './ip-address.ts';
-import { connectSources } from './origins.ts';
+import { connectSources, servesHost, unservedHostMessage } from './origins.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { startStunResponder, type StunResponder } from './stun.ts';
 import { PRESENCE_PATH, servePresence } from './presence.ts';
@@ -95,6 +95,22 @@ export async function startServer(
     next();
   });
 
+  // For a load balancer's health checks: cheap, unlimited, and true while the process
+  // serves (a full broker is still healthy: taking it out would drop everyone on it).
+  // Before the Host check: checkers often send no name, or their own.
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').type('text/plain').send('ok\n');
+  });
+
+  // Only names the operator chose (origins.ts): pages, /api/config and the broker's
+  // id endpoint alike. The WebSockets check the same in isOwnOrigin. No Host at all
+  // is not a browser, which always sends one.
+  app.use((req, res, next) => {
+    const host = req.headers.host;
+    if (host === undefined || servesHost(host, allowedOrigins)) return next();
+    res.status(421).set('Cache-Control', 'no-store').type('text/plain').send(unservedHostMessage(host));
+  });
+
   const httpLimiter = new RateLimiter(HTTP_LIMITS);
   const limited = (req: Request, res: Response, next: NextFunction) => {
     const address = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
@@ -144,12 +160,6 @@ export async function startServer(
     const answering = { ...config, stun: config.stun && stun && { host: config.stun.host, port: stun.port } };
     const shards = config.shards ? { shards: config.shards.names } : {};
     res.set('Cache-Control', 'no-store').json({ ...clientIceConfig(answering, req.headers.host), ...shards });
-  });
-
-  // For a load balancer's health checks: cheap, unlimited, and true while the process
-  // serves (a full broker is still healthy: taking it out would drop everyone on it).
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('text/plain').send('ok\n');
   });
 
   // Both are answered inside the browser by Ferry's service worker; they reach the

@@ -119,15 +119,18 @@ describe('client addresses', () => {
 describe('origins', () => {
   it('takes pages of the host the request was sent to, no Origin at all, or the listed origins', () => {
     expect(isOwnOrigin('http://192.168.1.5:8080', '192.168.1.5:8080', [])).toBe(true);
-    expect(isOwnOrigin('https://ferry.example', 'ferry.example', [])).toBe(true);
-    expect(isOwnOrigin('https://ferry.example', 'ferry.example:443', [])).toBe(true);
-    expect(isOwnOrigin('https://evil.example', 'ferry.example', [])).toBe(false);
-    expect(isOwnOrigin('http://ferry.example:8081', 'ferry.example:8080', [])).toBe(false);
-    expect(isOwnOrigin('null', 'ferry.example', [])).toBe(false);
-    expect(isOwnOrigin('https://ferry.example', undefined, [])).toBe(false);
+    expect(isOwnOrigin('https://localhost', 'localhost', [])).toBe(true);
+    expect(isOwnOrigin('https://localhost', 'localhost:443', [])).toBe(true);
+    expect(isOwnOrigin('https://evil.example', 'localhost', [])).toBe(false);
+    expect(isOwnOrigin('http://10.0.0.1:8081', '10.0.0.1:8080', [])).toBe(false);
+    expect(isOwnOrigin('null', 'localhost', [])).toBe(false);
+    expect(isOwnOrigin('https://localhost', undefined, [])).toBe(false);
     expect(isOwnOrigin(undefined, 'ferry.example', [])).toBe(true);
-    expect(isOwnOrigin('https://ferry.example', 'internal:8080', ['https://ferry.example'])).toBe(true);
-    expect(isOwnOrigin('http://internal:8080', 'internal:8080', ['https://ferry.example'])).toBe(false);
+    // A name only once the operator lists it (DNS rebinding: served-hosts.test.ts).
+    expect(isOwnOrigin('https://ferry.example', 'ferry.example', [])).toBe(false);
+    expect(isOwnOrigin('https://ferry.example', 'ferry.example', ['https://ferry.example'])).toBe(true);
+    expect(isOwnOrigin('https://ferry.example', '127.0.0.1:8080', ['https://ferry.example'])).toBe(true);
+    expect(isOwnOrigin('http://127.0.0.1:8080', '127.0.0.1:8080', ['https://ferry.example'])).toBe(false);
   });
 
   it('names the page’s own websocket in connect-src, and never echoes a hostile Host', () => {

@@ -625,6 +625,35 @@ describe('startStunResponder', () => {
     expect(await burst(300, 20, 5)).toBe(5);
   });
 
+  it('keeps answering a client outside a flood from 130 sources that spends the whole budget', async () => {
+    // The clock moves a quarter millisecond per request the responder weighs, so the
+    // flood is 4,000 requests a second against a budget of 1,000 a second, however
+    // fast this machine is. Each source is alone in its /24, as spoofed sources are.
+    let weighed = 0;
+    const stun = await responder({ globalPerSecond: 1000, now: () => ++weighed * 0.25 });
+    const flood = await Promise.all(Array.from({ length: 130 }, (_, i) => client('udp4', `127.${i + 1}.0.1`)));
+    const me = await client('udp4', '127.200.0.1');
+    const unanswered: number[] = [];
+    // 40 requests from each source, one round at a time, as in the finding. Each round
+    // is weighed before the next is sent: a backlog would overflow the socket's
+    // receive buffer, and the kernel, not the budget, would drop requests.
+    for (let round = 1; round <= 40; round++) {
+      const target = weighed + flood.length;
+      await Promise.all(flood.map((source, i) => source.send(encode(T.bindingRequest, txid(10_000 + round * 200 + i)), stun.port, '127.0.0.1')));
+      await expect.poll(() => weighed).toBeGreaterThanOrEqual(target);
+      if (round % 10 !== 0) continue;
+      const request = encode(T.bindingRequest, txid(round));
+      await me.send(request, stun.port, '127.0.0.1');
+      await expect.poll(() => weighed).toBeGreaterThan(target);
+      // Weighed already: an answer, if any, is on its way.
+      if ((await me.response(request, 500)) === null) unanswered.push(round);
+    }
+    expect(unanswered).toEqual([]);
+    // And the flood did spend the budget: far fewer answers than requests.
+    const floodAnswers = flood.reduce((sum, source) => sum + source.received.length, 0);
+    expect(floodAnswers).toBeLessThan(2500);
+  }, 15_000);
+
   it('on "::" answers IPv4 clients as IPv4 and IPv6 clients as IPv6', async () => {
     const stun = await responder({ host: '::' });
     const v4 = await client('udp4', '127.0.0.1');

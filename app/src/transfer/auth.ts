@@ -77,8 +77,9 @@ export function verifySender(senderKey: string, prints: Fingerprints, proof: str
   try {
     const key = fromBase64url(senderKey);
     if (key.length !== SENDER_KEY_BYTES) return false;
-    // The strict (RFC 8032) checks: no small-order keys, no malleable signatures.
-    return ed25519.verify(fromBase64url(proof), statement('sender', prints.remote, prints.local), key);
+    // Strict verification, not the library's ZIP-215 default: that accepts a small-order
+    // key with one fixed signature for every message, and non-canonical encodings.
+    return ed25519.verify(fromBase64url(proof), statement('sender', prints.remote, prints.local), key, { zip215: false });
   } catch {
     // Not base64url, not a point on the curve, not 64 bytes: not a proof.
     return false;

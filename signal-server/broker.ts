@@ -87,6 +87,9 @@ const KEY = 'peerjs';
 const VERSION = /^[A-Za-z0-9.+-]{1,32}$/;
 /** Ids tracked for their owners' reconnections at most: as many as may be reserved. */
 const MAX_RECONNECTING_IDS = 100_000;
+/** Replies owed for relayed offers (reply-credits.ts): about 13 MiB at most. */
+const REPLY_WINDOW_MS = 30_000;
+const MAX_REPLY_GRANTS = 65_536;
 /** A misrouting load balancer is logged at most this often, with a count. */
 const MISROUTED_LOG_MS = 60_000;
 
@@ -120,6 +123,7 @@ class BrokerGuard extends EventEmitter {
   readonly #held: HeldMessages;
   readonly #connects: RateLimiter;
   readonly #ownerReconnects: RateLimiter;
+  readonly #replies = new ReplyCredits({ windowMs: REPLY_WINDOW_MS, maxGrants: MAX_REPLY_GRANTS });
   readonly #perAddress = new AddressCounts();
   #timer: ReturnType<typeof setInterval> | undefined;
   #misrouted = { count: 0, loggedAt: -Infinity };
@@ -247,7 +251,7 @@ class BrokerGuard extends EventEmitter {
     const checked = new URLSearchParams({ key: KEY, id, token });
     this.emit('connection', socket, { url: `${path}?${checked}` });
     for (const held of this.#held.take(id)) {
-      if (held.offer !== undefined) socket.replies.grant(held.src, held.offer);
+      if (held.offer !== undefined) this.#replies.grant(id, held.src, held.offer);
       socket.send(held.text);
     }
   }
@@ -258,7 +262,7 @@ class BrokerGuard extends EventEmitter {
     const relay = message === null || message.type === 'HEARTBEAT' ? null : message;
     const connectionId = String(relay?.payload.connectionId);
     // A reply to an offer relayed to this socket is its offerer's doing, within a bound.
-    const owed = relay !== null && relay.type !== 'OFFER' && from.replies.use(relay.dst, connectionId);
+    const owed = relay !== null && relay.type !== 'OFFER' && this.#replies.use(src, relay.dst, connectionId);
     // A large message costs more: the rate then bounds bytes as well as messages.
     const cost = 1 + Math.floor((text?.length ?? 0) / 8192);
     if (!owed && !from.budget.allow(cost)) {
@@ -277,7 +281,7 @@ class BrokerGuard extends EventEmitter {
       // Past what the destination may be sent, dropped: the sender keeps its socket,
       // and an honest dialler retries as it does after any lost message.
       if (!destination.inbound.allow(from.address, relayed.length)) return;
-      if (offer !== undefined) destination.replies.grant(src, offer);
+      if (offer !== undefined) this.#replies.grant(message.dst, src, offer);
       from.emit('message', relayed);
     } else if (!this.#held.hold({ src, dst: message.dst, text: relayed, ...(offer !== undefined && { offer }) })) {
       from.send(JSON.stringify({ type: 'EXPIRE', src: message.dst, dst: src }));
@@ -286,6 +290,7 @@ class BrokerGuard extends EventEmitter {
 
   #sweep(): void {
     this.#owners.sweep();
+    this.#replies.sweep();
     for (const { src, dst } of this.#held.expire()) {
       this.#owners.socketOf(src)?.send(JSON.stringify({ type: 'EXPIRE', src: dst, dst: src }));
     }
@@ -304,7 +309,6 @@ class BrokerSocket extends EventEmitter {
   readonly budget: Budget;
   readonly #ws: WebSocket;
   readonly #limits: BrokerLimits;
-  #replies: ReplyCredits | undefined;
   #inbound: InboundLimit | undefined;
   #closed = false;
 
@@ -317,12 +321,7 @@ class BrokerSocket extends EventEmitter {
     ws.once('close', () => this.#emitClose());
   }
 
-  /** Replies this socket owes for offers relayed to it (made when first needed: most sockets never get one). */
-  get replies(): ReplyCredits {
-    return (this.#replies ??= new ReplyCredits());
-  }
-
-  /** What may still be relayed to this socket. */
+  /** What may still be relayed to this socket (made when first needed: most sockets are sent little). */
   get inbound(): InboundLimit {
     return (this.#inbound ??= new InboundLimit(this.#limits));
   }

@@ -66,7 +66,7 @@ describe('neighbours on one address', () => {
     // The neighbour spends its own share, which the flood did not touch.
     for (let n = 0; n < 150; n++) neighbour.ws.send(HEARTBEAT);
     neighbour.ws.send(JSON.stringify(offer('receiver')));
-    await expect.poll(() => receiver.received.at(-1)).toMatchObject({ type: 'OFFER', src: 'neighbour' });
+    await expect.poll(() => receiver.received.at(-1), { timeout: 5_000 }).toMatchObject({ type: 'OFFER', src: 'neighbour' });
     expect(neighbour.ws.readyState).toBe(WebSocket.OPEN);
   });
 
@@ -99,11 +99,11 @@ describe('a flood of offers at a sender', () => {
       for (let k = 0; k < 150; k++) flooder.ws.send(JSON.stringify(offer('sender', `dc_${n}_${k}`)));
     }
     // Far more replies than the sender's own budget (200 at once) come of what gets through.
-    await expect.poll(() => offersFrom(sender, 'flood')).toBeGreaterThanOrEqual(100);
+    await expect.poll(() => offersFrom(sender, 'flood'), { timeout: 5_000 }).toBeGreaterThanOrEqual(100);
 
     const receiver = await registered(server, 'receiver', { from: '127.0.0.4' });
     receiver.ws.send(JSON.stringify(offer('sender', 'dc_real')));
-    await expect.poll(() => receiver.received.filter((message) => message.type !== 'OPEN').length).toBe(11);
+    await expect.poll(() => receiver.received.filter((message) => message.type !== 'OPEN').length, { timeout: 5_000 }).toBe(11);
     expect(sender.ws.readyState).toBe(WebSocket.OPEN);
   });
 

@@ -136,13 +136,14 @@ describe('an id made from its token', () => {
 
 describe('bounded resources', () => {
   it('holds messages for an absent id briefly, delivers them if it comes, and answers EXPIRE otherwise', async () => {
-    const server = await broker({ holdMs: 500 });
+    // Long enough for 'late' to register on a busy machine; the sweep runs once a second.
+    const server = await broker({ holdMs: 2_000 });
     const dialler = await registered(server, 'dialler');
     dialler.ws.send(JSON.stringify(offer('late')));
     dialler.ws.send(JSON.stringify(offer('never')));
     const late = await registered(server, 'late');
     await expect.poll(() => late.received.map((m) => m.type)).toEqual(['OPEN', 'OFFER']);
-    await expect.poll(() => dialler.received.filter((m) => m.type === 'EXPIRE').map((m) => m.src)).toEqual(['never']);
+    await expect.poll(() => dialler.received.filter((m) => m.type === 'EXPIRE').map((m) => m.src), { timeout: 5_000 }).toEqual(['never']);
     expect(server.brokerStats().heldBytes).toBe(0);
   });
 

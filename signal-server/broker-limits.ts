@@ -45,13 +45,15 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   inboundMessagesPerSecond: 100,
   inboundMessageBurst: 400,
   inboundBytesPerSecond: 64 * 1024,
-  inboundByteBurst: 192 * 1024,
-  // ws queues only what the kernel's socket buffer cannot take, and a page is relayed
-  // less than this in a burst (above): only a client that stopped reading gets there.
+  inboundByteBurst: 128 * 1024,
+  // ws queues only what the kernel's socket buffer cannot take, and a client is sent
+  // less than this at once (what was held for it, then the inbound burst, with room
+  // to spare): only a client that stopped reading gets there.
   maxBufferedBytes: 256 * 1024,
   idGraceMs: 5 * 60_000,
   // `peer`'s own expire_timeout.
   holdMs: 5_000,
-  heldBytesPerId: 256 * 1024,
+  // Offers from a few receivers dialling while their sender reloads.
+  heldBytesPerId: 64 * 1024,
   heldBytesTotal: 16 * 1024 * 1024,
 };

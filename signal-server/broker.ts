@@ -257,10 +257,12 @@ class BrokerGuard extends EventEmitter {
   }
 
   #onMessage(from: BrokerSocket, src: string, data: RawData, isBinary: boolean): void {
+    // ws still reads what a refused client sent before its close: none of it is looked at.
+    if (!from.open) return;
     const text = isBinary ? null : rawText(data);
     const message = text === null ? null : parseClientMessage(text);
     const relay = message === null || message.type === 'HEARTBEAT' ? null : message;
-    const connectionId = String(relay?.payload.connectionId);
+    const connectionId = relay === null ? '' : String(relay.payload.connectionId);
     // A reply to an offer relayed to this socket is its offerer's doing, within a bound.
     const owed = relay !== null && relay.type !== 'OFFER' && this.#replies.use(src, relay.dst, connectionId);
     // A large message costs more: the rate then bounds bytes as well as messages.
@@ -338,9 +340,13 @@ class BrokerSocket extends EventEmitter {
     this.emit('close');
   }
 
+  get open(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+
   /** Sends `text`; a client that lets too much pile up unread is let go (its close reaches `peer` as usual). */
   send(text: string): void {
-    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    if (!this.open) return;
     this.#ws.send(text);
     if (this.#ws.bufferedAmount > this.#limits.maxBufferedBytes) this.#ws.terminate();
   }

@@ -12,6 +12,8 @@ export interface HeldMessage {
   dst: string;
   /** The message as it will be sent, JSON. */
   text: string;
+  /** For an OFFER, its connection: the destination owes replies on it once it is delivered. */
+  offer?: string;
 }
 
 export interface HeldMessagesOptions {

@@ -62,6 +62,11 @@ export class IdOwners<S> {
     return owner === undefined || owner.token === token;
   }
 
+  /** Whether `id` has an owner now: connected, or within its grace period. */
+  isHeld(id: string): boolean {
+    return this.#connected.has(id) || this.#reservation(id) !== undefined;
+  }
+
   /** `socket` now reaches `id`, which `token` owns (call only after mayUse said yes). */
   attach(id: string, token: string, socket: S): void {
     this.#reserved.delete(id);

@@ -2,7 +2,8 @@
  * Token buckets per source address, plus one for the whole server, in a table that
  * never grows past a set size. Used wherever one client must not be able to take
  * what everyone shares: STUN answers (a spoofed source turns Ferry into a reflector),
- * broker connections and messages, and the HTTP endpoints that do work per request.
+ * broker connections, and the HTTP endpoints that do work per request. Budget is
+ * one such bucket on its own, for something that has a single owner (a socket).
  */
 
 export interface RateLimitOptions {
@@ -35,6 +36,44 @@ class TokenBucket {
     const elapsed = Math.max(0, now - this.updated);
     this.tokens = Math.min(capacity, this.tokens + (elapsed * perSecond) / 1000);
     this.updated = now;
+  }
+}
+
+/** One token bucket: `burst` at once, then `ratePerSecond`. */
+export class Budget {
+  readonly #ratePerSecond: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+  readonly #bucket: TokenBucket;
+
+  constructor({ ratePerSecond, burst, now = () => performance.now() }: Pick<RateLimitOptions, 'ratePerSecond' | 'burst' | 'now'>) {
+    this.#ratePerSecond = positive('ratePerSecond', ratePerSecond);
+    this.#burst = atLeastOne('burst', burst);
+    this.#now = now;
+    this.#bucket = new TokenBucket(this.#burst, now());
+  }
+
+  /** Whether `cost` tokens are there now (nothing spent). */
+  has(cost = 1): boolean {
+    this.#bucket.refill(this.#now(), this.#ratePerSecond, this.#burst);
+    return this.#bucket.tokens >= cost;
+  }
+
+  /** Spends `cost` tokens, which has() just said are there. */
+  spend(cost = 1): void {
+    this.#bucket.tokens -= cost;
+  }
+
+  /** True, and `cost` spent, if there is enough; a refusal spends nothing. */
+  allow(cost = 1): boolean {
+    if (!this.has(cost)) return false;
+    this.spend(cost);
+    return true;
+  }
+
+  /** Whether the bucket is full again: its owner has been quiet long enough to be forgotten. */
+  get full(): boolean {
+    return this.has(this.#burst);
   }
 }
 

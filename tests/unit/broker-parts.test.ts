@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { HeldMessages } from '../../signal-server/held-messages.ts';
 import { IdOwners } from '../../signal-server/id-owners.ts';
+import { InboundLimit } from '../../signal-server/inbound-limit.ts';
 import { addressKey, clientAddress } from '../../signal-server/ip-address.ts';
 import { connectSources, isOwnOrigin } from '../../signal-server/origins.ts';
+import { REPLIES_PER_OFFER, ReplyCredits } from '../../signal-server/reply-credits.ts';
 
 describe('IdOwners', () => {
   const clock = () => {
@@ -94,6 +96,72 @@ describe('HeldMessages', () => {
     now = 1500;
     expect(held.expire()).toEqual([{ src: 's1', dst: 'b' }]);
     expect(held.bytes).toBe(0);
+  });
+});
+
+describe('InboundLimit', () => {
+  const limits = { inboundMessagesPerSecond: 8, inboundMessageBurst: 40, inboundBytesPerSecond: 800, inboundByteBurst: 4_000 };
+  const allowed = (limit: InboundLimit, source: string, count: number, bytes = 1) =>
+    Array.from({ length: count }, () => limit.allow(source, bytes)).filter(Boolean).length;
+
+  it('gives each sending address a quarter of what one destination is relayed, and caps all of them together', () => {
+    let now = 0;
+    const limit = new InboundLimit(limits, () => now);
+    expect(allowed(limit, 'a', 100)).toBe(10);
+    expect(allowed(limit, 'b', 100)).toBe(10);
+    expect(allowed(limit, 'c', 100)).toBe(10);
+    expect(allowed(limit, 'd', 5)).toBe(5);
+    expect(allowed(limit, 'e', 100)).toBe(5); // the rest of the 40
+    now += 1000; // 8 more for the destination, 2 for each address
+    expect(allowed(limit, 'a', 100)).toBe(2);
+    expect(allowed(limit, 'f', 100)).toBe(6);
+  });
+
+  it('counts bytes as well as messages, and a refusal counts nothing', () => {
+    const limit = new InboundLimit(limits, () => 0);
+    expect(limit.allow('a', 1_001)).toBe(false); // past a quarter of 4,000 bytes
+    expect(allowed(limit, 'a', 3, 300)).toBe(3);
+    expect(limit.allow('a', 101)).toBe(false);
+    expect(limit.allow('a', 100)).toBe(true);
+  });
+
+  it('tracks at most 16 sending addresses, making room as quiet ones refill', () => {
+    let now = 0;
+    const limit = new InboundLimit({ ...limits, inboundMessageBurst: 1_000, inboundMessagesPerSecond: 1_000 }, () => now);
+    for (let n = 0; n < 16; n++) expect(limit.allow(`spoofed${n}`, 1)).toBe(true);
+    expect(limit.allow('newcomer', 1)).toBe(false);
+    now += 10_000;
+    expect(limit.allow('newcomer', 1)).toBe(true);
+  });
+});
+
+describe('ReplyCredits', () => {
+  it('owes the offerer a bounded number of replies on the offer’s connection, for a while', () => {
+    let now = 0;
+    const credits = new ReplyCredits({ windowMs: 1_000, maxGrants: 10, now: () => now });
+    expect(credits.use('sender', 'receiver', 'dc_1')).toBe(false);
+    credits.grant('sender', 'receiver', 'dc_1');
+    expect(credits.use('receiver', 'sender', 'dc_1')).toBe(false); // the other way round
+    expect(credits.use('sender', 'receiver', 'dc_2')).toBe(false);
+    expect(credits.use('sender', 'someone', 'dc_1')).toBe(false);
+    const used = Array.from({ length: 100 }, () => credits.use('sender', 'receiver', 'dc_1')).filter(Boolean).length;
+    expect(used).toBe(REPLIES_PER_OFFER);
+
+    credits.grant('sender', 'receiver', 'dc_3');
+    now = 1_000;
+    expect(credits.use('sender', 'receiver', 'dc_3')).toBe(false);
+  });
+
+  it('keeps at most maxGrants, dropping the oldest, and sweeps expired ones', () => {
+    let now = 0;
+    const credits = new ReplyCredits({ windowMs: 1_000, maxGrants: 3, now: () => now });
+    for (let n = 0; n < 5; n++) credits.grant('sender', `offerer${n}`, 'dc');
+    expect(credits.size).toBe(3);
+    expect(credits.use('sender', 'offerer1', 'dc')).toBe(false);
+    expect(credits.use('sender', 'offerer4', 'dc')).toBe(true);
+    now = 1_000;
+    credits.sweep();
+    expect(credits.size).toBe(0);
   });
 });
 

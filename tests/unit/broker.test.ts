@@ -1,84 +1,10 @@
 // The broker against hostile clients: the real `peer` package behind Ferry's guard,
 // on loopback, driven by raw WebSockets that send what an attacker would.
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
-import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from '../../signal-server/broker-limits.ts';
-import type { ServerConfig } from '../../signal-server/config.ts';
-import { startServer, type RunningServer } from '../../signal-server/server.ts';
-
-const servers: RunningServer[] = [];
-const sockets: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate();
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function broker(
-  limits: Partial<BrokerLimits> = {},
-  allowedOrigins: string[] = [],
-  more: Partial<ServerConfig> = {},
-  log: (message: string) => void = () => {},
-): Promise<RunningServer> {
-  const server = await startServer(
-    {
-      host: '127.0.0.1',
-      port: 0,
-      iceServers: [],
-      staticDir: '/nonexistent',
-      allowedOrigins,
-      brokerLimits: { ...DEFAULT_BROKER_LIMITS, ...limits },
-      ...more,
-    },
-    { log },
-  );
-  servers.push(server);
-  return server;
-}
-
-interface Client {
-  ws: WebSocket;
-  /** Every message received so far, parsed. */
-  received: Array<{ type: string; src?: string; payload?: unknown }>;
-  closed: Promise<number>;
-}
-
-interface Dial {
-  token?: string;
-  /** A loopback source address: each stands for a different client address. */
-  from?: string;
-  origin?: string;
-}
-
-/** A broker client; resolves once the server answered the upgrade (whatever it said). */
-function connect(server: RunningServer, id: string, { token = 'tok', from = '127.0.0.1', origin }: Dial = {}): Promise<Client> {
-  const url = `${server.url.replace(/^http/, 'ws')}peerjs/peerjs?key=peerjs&id=${encodeURIComponent(id)}&token=${token}`;
-  const ws = new WebSocket(url, { localAddress: from, ...(origin && { origin }) });
-  sockets.push(ws);
-  const received: Client['received'] = [];
-  ws.on('message', (data) => received.push(JSON.parse(String(data))));
-  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ ws, received, closed }));
-    ws.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-/** A client whose id the broker accepted. */
-async function registered(server: RunningServer, id: string, dial: Dial = {}): Promise<Client> {
-  const client = await connect(server, id, dial);
-  await expect.poll(() => client.received[0]?.type).toBe('OPEN');
-  return client;
-}
-
-const offer = (dst: string, connectionId = 'dc_1') => ({
-  type: 'OFFER',
-  dst,
-  payload: { sdp: { type: 'offer', sdp: 'v=0\r\n' }, type: 'data', connectionId, serialization: 'raw', reliable: true },
-});
+import { broker, connect, offer, registered, type Client } from './broker-clients.ts';
 
 /** JSON for arrays nested `depth` deep (JSON.stringify itself could not write it). */
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -210,13 +136,14 @@ describe('an id made from its token', () => {
 
 describe('bounded resources', () => {
   it('holds messages for an absent id briefly, delivers them if it comes, and answers EXPIRE otherwise', async () => {
-    const server = await broker({ holdMs: 500 });
+    // Long enough for 'late' to register on a busy machine; the sweep runs once a second.
+    const server = await broker({ holdMs: 2_000 });
     const dialler = await registered(server, 'dialler');
     dialler.ws.send(JSON.stringify(offer('late')));
     dialler.ws.send(JSON.stringify(offer('never')));
     const late = await registered(server, 'late');
     await expect.poll(() => late.received.map((m) => m.type)).toEqual(['OPEN', 'OFFER']);
-    await expect.poll(() => dialler.received.filter((m) => m.type === 'EXPIRE').map((m) => m.src)).toEqual(['never']);
+    await expect.poll(() => dialler.received.filter((m) => m.type === 'EXPIRE').map((m) => m.src), { timeout: 5_000 }).toEqual(['never']);
     expect(server.brokerStats().heldBytes).toBe(0);
   });
 

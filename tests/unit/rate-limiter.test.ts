@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../signal-server/rate-limiter.ts';
+import { Budget, RateLimiter } from '../../signal-server/rate-limiter.ts';
 
 describe('RateLimiter', () => {
   it('gives each address `burst` answers at once, then `ratePerSecond`', () => {
@@ -52,5 +52,22 @@ describe('RateLimiter', () => {
     expect(() => new RateLimiter({ ratePerSecond: 0, burst: 1 })).toThrow(/ratePerSecond/);
     expect(() => new RateLimiter({ ratePerSecond: 1, burst: 0.5 })).toThrow(/burst/);
     expect(() => new RateLimiter({ ratePerSecond: 1, burst: 1, globalPerSecond: Number.NaN })).toThrow(/globalPerSecond/);
+  });
+});
+
+describe('Budget', () => {
+  it('is one bucket: burst at once, then the rate; a refusal spends nothing; full once refilled', () => {
+    let now = 0;
+    const budget = new Budget({ ratePerSecond: 4, burst: 8, now: () => now });
+    expect(budget.allow(6)).toBe(true);
+    expect(budget.allow(3)).toBe(false);
+    expect(budget.has(2)).toBe(true);
+    budget.spend(2);
+    expect(budget.allow()).toBe(false);
+    expect(budget.full).toBe(false);
+    now += 1000;
+    expect(budget.allow(4)).toBe(true);
+    now += 2000;
+    expect(budget.full).toBe(true);
   });
 });

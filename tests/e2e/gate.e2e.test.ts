@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newPage, pageErrors, randomFixture, saveAll, stateHistory, statusOf, useFerry, waitForState, type Fixture } from './harness.ts';
+import { MiB, newPage, pageErrors, randomFixture, saveAll, stateHistory, statusOf, useFerry, waitForState, type Fixture } from './harness.ts';
+import { holdReads, releaseReads } from './held-reads.ts';
 
 const ferry = useFerry();
 const PASSWORD = 'paper boats';
@@ -104,6 +105,35 @@ describe('a share with a password', () => {
     expect(await tryPassword(receiver, PASSWORD)).toBeNull();
     await waitForState(receiver, 'waiting', 20_000);
     await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('is not asked again of a receiver that reloads mid-download, which proves the key kept with its transfer, but is of another browser', async () => {
+    // Larger than the sender's first read, which is all it may read until the test lets it.
+    const file = await randomFixture(ferry.dir, 'plans-for-the-reload.bin', 3 * MiB);
+    const { sender, link } = await shareGated(file, { password: PASSWORD });
+    await sender.evaluate(holdReads, 1);
+    const receiver = await openLink(link);
+    await waitForState(receiver, 'password', 20_000);
+    expect(await tryPassword(receiver, PASSWORD)).toBeNull();
+    await waitForState(receiver, 'waiting', 20_000);
+    await receiver.getByTestId('download').click();
+    await waitForState(receiver, 'transferring', 20_000);
+
+    await receiver.reload();
+    await waitForState(receiver, 'transferring', 30_000);
+    await sender.evaluate(releaseReads);
+    await waitForState(receiver, 'done', 60_000);
+    expect(await stateHistory(receiver)).not.toContain('password');
+    expect((await saveAll(receiver)).map((saved) => saved.sha256)).toEqual([file.sha256]);
+    // The sender knew it again: one row, for both of its connections.
+    const rows = sender.getByTestId('receiver-row');
+    await expect.poll(() => rows.first().getByTestId('transfer-status').getAttribute('data-state')).toBe('done');
+    expect(await rows.count()).toBe(1);
+
+    const other = await openLink(link);
+    await waitForState(other, 'password', 20_000);
+    expect(await showsFiles(other, file)).toBe(false);
+    await Promise.all([sender.close(), receiver.close(), other.close()]);
   });
 });
 

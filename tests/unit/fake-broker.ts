@@ -16,7 +16,7 @@ import type {
   OpenLine,
   PeerListener,
 } from '../../app/src/session/host-ports.ts';
-import { newSecret } from '../../app/src/transfer/link.ts';
+import { newReceiverKey } from '../../app/src/transfer/auth.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
@@ -258,12 +258,22 @@ export interface Receiver {
 }
 
 export interface ReceiveOptions {
-  /** Its transfer id, the same on each of its connections. */
+  /** Its transfer, by a name of the test's: the same name, the same receiver key on each of its connections. */
   transfer?: string;
   store?: MemoryStore;
   secret?: string;
   /** Chooses Download as soon as it sees the files. */
   download?: boolean;
+}
+
+/** Each named transfer's receiver key (auth.ts newReceiverKey), so that a receiver named again is the same receiver. */
+const receiverKeys = new Map<string, string>();
+
+function receiverKeyFor(transfer: string | undefined): string {
+  if (transfer === undefined) return newReceiverKey();
+  const key = receiverKeys.get(transfer) ?? newReceiverKey();
+  receiverKeys.set(transfer, key);
+  return key;
 }
 
 /** A receiver at the far end of `connection`, holding the link `keys` make. */
@@ -277,7 +287,7 @@ export function receive(connection: FakeConnection, keys: LinkKeys, options: Rec
     fingerprints: receiverPrints,
     secret: options.secret ?? keys.secret,
     senderKey: keys.senderKey,
-    session: options.transfer ?? newSecret(),
+    receiverKey: receiverKeyFor(options.transfer),
     device: 'Test phone',
     openStore: async (files) => (store ??= memoryStore(files)),
     onchange: (snapshot) => {

@@ -31,7 +31,7 @@ describe('control frames', () => {
   const messages: ControlMessage[] = [
     { type: 'hello', version: 1, proof: 'abc_-' },
     { type: 'manifest', files: [{ name: 'docs/ä 📄.txt', size: 12, type: 'text/plain', lastModified: 5 }] },
-    { type: 'hello', version: 1, proof: 'abc', session: 'tx_1-A' },
+    { type: 'hello', version: 1, proof: 'abc', key: 'tx_1-A', keyProof: 'sig_2-B' },
     { type: 'request', ranges: [{ file: 0, start: 0, end: 5 }, { file: 3, start: 2 ** 40, end: 2 ** 41 }], stored: 10, total: 99 },
     { type: 'done' },
     { type: 'file-end', file: 2, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
@@ -128,7 +128,9 @@ describe('malformed frames are rejected with a ProtocolError', () => {
     ['a negative size', frame(0x02, '{"files":[{"name":"a","size":-1,"type":"","lastModified":0}]}'), /size must be a non-negative integer/],
     ['a fractional offset', frame(0x03, '{"ranges":[{"file":0,"start":1.5,"end":2}],"stored":0,"total":0}'), /start must be/],
     ['a range ending before it starts', frame(0x03, '{"ranges":[{"file":0,"start":5,"end":2}],"stored":0,"total":0}'), /must not end before it starts/],
-    ['a session id with odd characters', frame(0x01, '{"version":1,"proof":"x","session":"a/b"}'), /session must be base64url/],
+    ['a receiver key with odd characters', frame(0x01, '{"version":1,"proof":"x","key":"a/b","keyProof":"c"}'), /key must be base64url/],
+    ['a receiver key without its proof', frame(0x01, '{"version":1,"proof":"x","key":"ab"}'), /keyProof must be a string/],
+    ['a proof of a receiver key without the key', frame(0x01, '{"version":1,"proof":"x","keyProof":"ab"}'), /key must be a string/],
     ['a name that is not a string', frame(0x02, '{"files":[{"name":7,"size":1,"type":"","lastModified":0}]}'), /name must be a string/],
     ['a bad hash', frame(0x04, `{"file":0,"sha256":"${sha.toUpperCase()}"}`), /64 lowercase hex/],
     ['a receipt without its failures', frame(0x05, '{"verified":[0]}'), /failed must be a list/],
@@ -167,7 +169,8 @@ describe('malformed frames are rejected with a ProtocolError', () => {
   });
 
   it('PART frames before the proof: a hello always fits in one message, so none is kept', () => {
-    expect(encodeControl({ type: 'hello', version: 1, proof: 'x'.repeat(256), session: 'y'.repeat(64) }, MIN_MESSAGE_SIZE)).toHaveLength(1);
+    const longest = { type: 'hello', version: 1, proof: 'x'.repeat(256), key: 'y'.repeat(64), keyProof: 'z'.repeat(128), device: 'é'.repeat(100) } as const;
+    expect(encodeControl(longest, MIN_MESSAGE_SIZE)).toHaveLength(1);
     const decoder = new FrameDecoder();
     decoder.limit = MAX_UNAUTHENTICATED_BYTES;
     expect(() => decoder.decode(frame(0x7f, '{'))).toThrowError(/too many parts/);

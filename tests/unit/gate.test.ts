@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { passwordKey, provePassword, proveReceiver, verifyPassword } from '../../app/src/transfer/auth.ts';
+import { newReceiverKey, passwordKey, provePassword, proveReceiver, proveReceiverKey, verifyPassword, type Fingerprints } from '../../app/src/transfer/auth.ts';
 import { encodeControl, FrameDecoder } from '../../app/src/transfer/frames.ts';
-import type { ControlMessage, Message } from '../../app/src/transfer/messages.ts';
+import { PROTOCOL_VERSION, type ControlMessage, type Message } from '../../app/src/transfer/messages.ts';
 import { PASSWORD_LIMITS, PasswordGuard } from '../../app/src/transfer/password-guard.ts';
+import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import { ShareGate, type GateSettings } from '../../app/src/transfer/share-gate.ts';
-import { newLinkKeys, randomFile, receiverPrints, senderPrints, wire, type LinkKeys, type Wired } from './transfer-harness.ts';
-import type { FakeChannel } from './fake-channel.ts';
+import { connectionPrints, newLinkKeys, randomFile, receiverPrints, senderPrints, wire, type LinkKeys, type Wired } from './transfer-harness.ts';
+import { channelPair, type FakeChannel } from './fake-channel.ts';
 
 const PASSWORD = 'correct horse';
 
@@ -51,13 +52,59 @@ async function gateOf(keys: LinkKeys, settings: Partial<GateSettings>, guard?: P
 
 /** Every message the sender put on the channel, decoded. */
 function heardFromSender(run: Wired): Message[] {
+  return heardOn(run.receiverChannel);
+}
+
+/** Every message that arrives at `channel` from here on, decoded. */
+function heardOn(channel: FakeChannel): Message[] {
   const heard: Message[] = [];
   const decoder = new FrameDecoder();
-  run.receiverChannel.addEventListener('message', (event) => {
+  channel.addEventListener('message', (event) => {
     const message = decoder.decode((event as Event & { data: ArrayBuffer }).data);
     if (message) heard.push(message);
   });
   return heard;
+}
+
+/** What a link holder says in its hello besides its proof of the secret, given its connection's fingerprints. */
+type Says = (prints: Fingerprints) => Partial<Hello>;
+type Hello = Extract<ControlMessage, { type: 'hello' }>;
+
+/**
+ * Another holder of the link, on a connection of its own: it proves the secret, as it
+ * can, and says what `says` gives. Resolves once the sender has answered it, with the
+ * sender's snapshot and the kinds of message it sent.
+ */
+async function anotherHolder(keys: LinkKeys, gate: ShareGate, says: Says): Promise<{ sender: SenderSnapshot; heard: Message['type'][] }> {
+  const [senderChannel, channel] = channelPair();
+  const { senderFingerprints, receiverFingerprints } = connectionPrints();
+  const sender = new SenderSession({ channel: senderChannel, maxMessageSize: senderChannel.maxMessageSize, fingerprints: senderFingerprints, ...keys, files: [randomFile('a', 10)], gate });
+  const heard = heardOn(channel);
+  void sender.start();
+  await expect.poll(() => heard.map((message) => message.type)).toEqual(['hello']);
+  const hello: Hello = { type: 'hello', version: PROTOCOL_VERSION, ...says(receiverFingerprints), proof: proveReceiver(keys.secret, receiverFingerprints) };
+  for (const frame of encodeControl(hello, channel.maxMessageSize)) channel.send(frame);
+  // Its answer (a gate, the files, or why it hangs up) is the sender's next message.
+  await expect.poll(() => heard.length).toBeGreaterThan(1);
+  sender.close();
+  return { sender: sender.snapshot, heard: heard.map((message) => message.type) };
+}
+
+/** A share with a password and "ask me first", and the hello of a receiver that gave the one and was allowed by the other. */
+async function passedBoth(): Promise<{ keys: LinkKeys; gate: ShareGate; hello: Hello }> {
+  const keys = newLinkKeys();
+  const gate = await gateOf(keys, { askFirst: true });
+  const first = wire([randomFile('a', 10)], { keys, gate, receiverKey: newReceiverKey() });
+  const said = heardOn(first.senderChannel);
+  await expect.poll(() => lastState(first)).toBe('password');
+  await first.receiver.password(PASSWORD);
+  await expect.poll(() => lastState(first)).toBe('approval');
+  await first.sender.allow();
+  expect((await first.settled).receiver.state).toBe('done');
+  expect(gate.settings).toMatchObject({ passed: [first.sender.snapshot.session], allowed: [first.sender.snapshot.session] });
+  const hello = said.find((message) => message.type === 'hello');
+  if (hello?.type !== 'hello') throw new Error('the receiver said no hello');
+  return { keys, gate, hello };
 }
 
 const lastState = (run: Wired) => run.receiver.snapshot.state;
@@ -66,7 +113,7 @@ describe('a share with a password', () => {
   it('asks for it before anything about the files, says how many tries are left, and lets the right one through', async () => {
     const keys = newLinkKeys();
     const gate = await gateOf(keys, {});
-    const run = wire([randomFile('secret-plans.pdf', 1000)], { keys, gate, session: 'transfer-1' });
+    const run = wire([randomFile('secret-plans.pdf', 1000)], { keys, gate, receiverKey: newReceiverKey() });
     const heard = heardFromSender(run);
     await expect.poll(() => lastState(run)).toBe('password');
     expect(run.sender.snapshot.state).toBe('password');
@@ -81,20 +128,21 @@ describe('a share with a password', () => {
     expect(receiver.state).toBe('done');
     expect(sender.state).toBe('done');
     expect(run.receiverSnapshots.map((s) => s.gate?.checking)).toContain(true);
-    // Remembered for this receiver, by its session name.
+    // Remembered for this receiver, by its key.
     expect(gate.settings.passed).toEqual([sender.session]);
   });
 
   it('does not ask a receiver that already gave it, when it reconnects', async () => {
     const keys = newLinkKeys();
     const gate = await gateOf(keys, {});
-    const first = wire([randomFile('a', 10)], { keys, gate, session: 'transfer-1' });
+    const receiverKey = newReceiverKey();
+    const first = wire([randomFile('a', 10)], { keys, gate, receiverKey, ...connectionPrints() });
     await expect.poll(() => lastState(first)).toBe('password');
     await first.receiver.password(PASSWORD);
     expect((await first.settled).receiver.state).toBe('done');
-    const again = await wire([randomFile('a', 10)], { keys, gate, session: 'transfer-1' }).settled;
+    const again = await wire([randomFile('a', 10)], { keys, gate, receiverKey, ...connectionPrints() }).settled;
     expect(again.receiver.state).toBe('done');
-    const other = wire([randomFile('a', 10)], { keys, gate, session: 'transfer-2' });
+    const other = wire([randomFile('a', 10)], { keys, gate, receiverKey: newReceiverKey() });
     await expect.poll(() => lastState(other)).toBe('password');
     other.receiver.close();
   });
@@ -124,7 +172,7 @@ describe('a share with a password', () => {
     const keys = newLinkKeys();
     const clock = { now: 0 };
     const guard = new PasswordGuard(PASSWORD_LIMITS, () => clock.now);
-    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, {}, guard), session: 'transfer-1' });
+    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, {}, guard), receiverKey: newReceiverKey() });
     const heard = heardFromSender(run);
     await expect.poll(() => lastState(run)).toBe('password');
     for (let i = 0; i < PASSWORD_LIMITS.tries; i++) {
@@ -154,7 +202,8 @@ describe('a share that asks first', () => {
   it('shows the sender the receiver’s device, cleaned, and lets it through once allowed', async () => {
     const keys = newLinkKeys();
     const gate = await gateOf(keys, { passwordKey: null, askFirst: true });
-    const run = wire([randomFile('a', 1000)], { keys, gate, session: 'transfer-1', device: 'Chrome 131 on Android\u202E\n' });
+    const receiverKey = newReceiverKey();
+    const run = wire([randomFile('a', 1000)], { keys, gate, receiverKey, device: 'Chrome 131 on Android\u202E\n' });
     const heard = heardFromSender(run);
     await expect.poll(() => lastState(run)).toBe('approval');
     await expect.poll(() => run.sender.snapshot.state).toBe('approval');
@@ -164,12 +213,12 @@ describe('a share that asks first', () => {
     expect((await run.settled).receiver.state).toBe('done');
     expect(gate.settings.allowed).toEqual([run.sender.snapshot.session]);
     // Allowed once is allowed on its next connection too.
-    expect((await wire([randomFile('a', 10)], { keys, gate, session: 'transfer-1' }).settled).receiver.state).toBe('done');
+    expect((await wire([randomFile('a', 10)], { keys, gate, receiverKey, ...connectionPrints() }).settled).receiver.state).toBe('done');
   });
 
   it('asks for the password first, then for approval', async () => {
     const keys = newLinkKeys();
-    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, { askFirst: true }), session: 'transfer-1' });
+    const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, { askFirst: true }), receiverKey: newReceiverKey() });
     await expect.poll(() => lastState(run)).toBe('password');
     await run.receiver.password(PASSWORD);
     await expect.poll(() => lastState(run)).toBe('approval');
@@ -181,7 +230,8 @@ describe('a share that asks first', () => {
   it('tells a declined receiver so, which is not a dropped connection to dial again', async () => {
     const keys = newLinkKeys();
     const gate = await gateOf(keys, { passwordKey: null, askFirst: true });
-    const run = wire([randomFile('a', 10)], { keys, gate, session: 'transfer-1', stallTimeoutMs: 30 });
+    // Shorter than the wait at the gate below, long enough for the hello's signatures on a busy machine.
+    const run = wire([randomFile('a', 10)], { keys, gate, receiverKey: newReceiverKey(), stallTimeoutMs: 200 });
     await expect.poll(() => run.sender.snapshot.state).toBe('approval');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await run.sender.decline();
@@ -189,6 +239,45 @@ describe('a share that asks first', () => {
     expect(receiver).toMatchObject({ state: 'ended', ended: 'declined', disconnected: false, files: [] });
     expect(sender).toMatchObject({ state: 'ended', ended: 'declined' });
     expect(gate.settings.allowed).toEqual([]);
+  });
+});
+
+describe('another holder of the link', () => {
+  it('gets nothing by saying, on a connection of its own, what a receiver that passed the password and was allowed said', async () => {
+    const { keys, gate, hello } = await passedBoth();
+    const copy = await anotherHolder(keys, gate, () => hello);
+    expect(copy.heard).toEqual(['hello', 'error']);
+    expect(copy.sender).toMatchObject({ state: 'error', error: 'The other side could not prove it holds this link: the other side names a receiver key it does not hold.', session: null });
+  });
+
+  it('gets nothing by naming that receiver’s key and signing with a key of its own', async () => {
+    const { keys, gate, hello } = await passedBoth();
+    const copy = await anotherHolder(keys, gate, (prints) => ({ key: hello.key, keyProof: proveReceiverKey(newReceiverKey(), prints).keyProof }));
+    expect(copy.heard).toEqual(['hello', 'error']);
+    expect(copy.sender.state).toBe('error');
+  });
+
+  it('with a key of its own, or none, is asked for the password and then waits for approval, as anyone new', async () => {
+    const { keys, gate } = await passedBoth();
+    const own = await anotherHolder(keys, gate, (prints) => proveReceiverKey(newReceiverKey(), prints));
+    expect(own.heard).toEqual(['hello', 'gate']);
+    expect(own.sender.state).toBe('password');
+    expect((await anotherHolder(keys, gate, () => ({}))).sender).toMatchObject({ state: 'password', session: null });
+    const askingOnly = new ShareGate({ ...gate.settings, passwordKey: null });
+    expect((await anotherHolder(keys, askingOnly, (prints) => proveReceiverKey(newReceiverKey(), prints))).sender.state).toBe('approval');
+  });
+
+  it('that is the same receiver, proving its own key on a new connection, is asked for neither', async () => {
+    const keys = newLinkKeys();
+    const gate = await gateOf(keys, { askFirst: true });
+    const receiverKey = newReceiverKey();
+    const first = wire([randomFile('a', 10)], { keys, gate, receiverKey });
+    await expect.poll(() => lastState(first)).toBe('password');
+    await first.receiver.password(PASSWORD);
+    await expect.poll(() => lastState(first)).toBe('approval');
+    await first.sender.allow();
+    expect((await first.settled).receiver.state).toBe('done');
+    expect((await anotherHolder(keys, gate, (prints) => proveReceiverKey(receiverKey, prints))).heard).toEqual(['hello', 'manifest']);
   });
 });
 

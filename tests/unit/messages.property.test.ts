@@ -63,7 +63,7 @@ const damage = fc.record({
   at: fc.nat(),
   how: fc.constantFrom('replace', 'delete', 'add'),
   value: nasty,
-  key: fc.oneof(fc.constantFrom('type', 'session', 'files', 'size', 'sha256', '__proto__', 'constructor', 'extra'), fc.string({ maxLength: 8 })),
+  key: fc.oneof(fc.constantFrom('type', 'key', 'keyProof', 'files', 'size', 'sha256', '__proto__', 'constructor', 'extra'), fc.string({ maxLength: 8 })),
 });
 
 /** A valid body with one thing wrong: a value replaced, a key dropped, or a key added. */

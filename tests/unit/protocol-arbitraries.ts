@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { newReceiverKey, proveReceiverKey } from '../../app/src/transfer/auth.ts';
 import { END_REASONS, GATE_NEEDS, MAX_DEVICE_LENGTH, type ControlMessage, type FileDescription, type FileRange, type Message } from '../../app/src/transfer/messages.ts';
 
 export const MAX_NAME = 4096;
@@ -60,20 +61,24 @@ const range: fc.Arbitrary<FileRange> = fc
   .tuple(index, index, index)
   .map(([file, a, b]) => ({ file, start: Math.min(a, b), end: Math.max(a, b) }));
 
-export const session = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+/** A receiver's public key and its signature, as the hello carries them: base64url of any length a hello allows, or real ones. */
+const receiverKeyProof = fc.oneof(
+  fc.record({ key: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), keyProof: fc.stringMatching(/^[A-Za-z0-9_-]{1,128}$/) }),
+  fc.constantFrom(...[1, 2, 3].map(() => proveReceiverKey(newReceiverKey(), { local: 'sha-256 11:22', remote: 'sha-256 33:44' }))),
+);
 
 export const hello = fc
   .record({
     version: index,
     proof: text(MAX_PROOF),
-    session: fc.option(session, { nil: undefined }),
+    receiver: fc.option(receiverKeyProof, { nil: undefined }),
     device: fc.option(text(MAX_DEVICE_LENGTH), { nil: undefined }),
   })
   .map(
-    ({ session, device, ...rest }): ControlMessage => ({
+    ({ receiver, device, ...rest }): ControlMessage => ({
       type: 'hello',
       ...rest,
-      ...(session !== undefined && { session }),
+      ...receiver,
       ...(device !== undefined && { device }),
     }),
   );
@@ -147,10 +152,13 @@ export function expectWellFormed(message: Message): void {
       }
       return;
     case 'hello':
-      expectKeys(message, ['type', 'version', 'proof', ...(message.session === undefined ? [] : ['session']), ...(message.device === undefined ? [] : ['device'])]);
+      expectKeys(message, ['type', 'version', 'proof', ...(message.key === undefined ? [] : ['key', 'keyProof']), ...(message.device === undefined ? [] : ['device'])]);
       expectIndex(message.version);
       expectText(message.proof, MAX_PROOF);
-      if (message.session !== undefined) expect(message.session).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      // Together or not at all.
+      expect(message.key === undefined).toBe(message.keyProof === undefined);
+      if (message.key !== undefined) expect(message.key).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      if (message.keyProof !== undefined) expect(message.keyProof).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
       if (message.device !== undefined) expectText(message.device, MAX_DEVICE_LENGTH);
       return;
     case 'gate':

@@ -2,9 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FailureError } from '../../app/src/transfer/failure.ts';
 import { ReceiveFlow, type Line, type RedialTimes, type TransferBook } from '../../app/src/session/receive-flow.ts';
 import type { TransferRecord } from '../../app/src/session/transfer-record.ts';
+import { passwordKey, proveReceiverKey } from '../../app/src/transfer/auth.ts';
 import type { ShareAddress } from '../../app/src/transfer/link.ts';
 import type { EndReason } from '../../app/src/transfer/messages.ts';
 import { SenderSession, type FileSource } from '../../app/src/transfer/sender.ts';
+import { OPEN_GATE, ShareGate } from '../../app/src/transfer/share-gate.ts';
 import { channelPair } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { newLinkKeys, randomFile, receiverPrints, senderPrints, sha256 } from './transfer-harness.ts';
@@ -55,6 +57,10 @@ interface Sender {
   ended: EndReason | null;
   /** The text shared beside the files, as each new connection offers it. */
   text: string | null;
+  /** The share's password and approval gate, if it has one. */
+  gate: ShareGate | undefined;
+  /** Who each connection's receiver was to the sender (its key), and whether it was asked for the password. */
+  receivers: () => { key: string | null; asked: boolean }[];
   dial: (signal: AbortSignal) => Promise<Line>;
 }
 
@@ -62,6 +68,7 @@ interface Sender {
 function sender(files: FileSource[]): Sender {
   const keys = newLinkKeys();
   const sessions: SenderSession[] = [];
+  const asked = new Set<SenderSession>();
   const state: Sender = {
     address: { peerId: 'sender0001', secret: keys.secret, senderKey: keys.senderKey },
     dials: 0,
@@ -69,6 +76,8 @@ function sender(files: FileSource[]): Sender {
     cutAt: null,
     ended: null,
     text: null,
+    gate: undefined,
+    receivers: () => sessions.map((session) => ({ key: session.snapshot.session, asked: asked.has(session) })),
     sent: () => sessions.reduce((sum, session) => sum + session.snapshot.sentBytes, 0),
     dial: async () => {
       state.dials += 1;
@@ -85,15 +94,17 @@ function sender(files: FileSource[]): Sender {
           if (payload >= cutAt) ours.drop();
         };
       }
-      const session = new SenderSession({
+      const session: SenderSession = new SenderSession({
         channel: ours,
         maxMessageSize: ours.maxMessageSize,
         fingerprints: senderPrints,
         ...keys,
         files,
         text: state.text,
+        gate: state.gate,
         ended: () => state.ended,
         device: SENDER_DEVICE,
+        onchange: (snapshot) => void (snapshot.state === 'password' && asked.add(session)),
       });
       sessions.push(session);
       void session.start();
@@ -410,6 +421,57 @@ describe('receiving a share through ReceiveFlow', () => {
     await until(flow, () => flow.status === 'waiting', 'offered the files again');
     expect(flow.store).not.toBe(old);
     expect(flow.store!.ranges(0)).toEqual([]);
+  });
+});
+
+describe('a share with a password, through ReceiveFlow', () => {
+  const PASSWORD = 'paper boats';
+
+  /** A first visit that gives the password, chooses Download and is cut off mid-transfer; then its page is closed. */
+  async function passedAndDropped(from: Sender, book: Book): Promise<void> {
+    from.gate = new ShareGate({ ...OPEN_GATE, passwordKey: passwordKey(from.address.secret, PASSWORD) });
+    from.cutAt = CUT_AT;
+    const { flow } = receiver(from, book, { times: { ...TIMES, backoffMs: [60_000] } });
+    await flow.connect();
+    await until(flow, () => flow.status === 'password', 'was asked for the password');
+    flow.submitPassword(PASSWORD);
+    await until(flow, () => flow.status === 'waiting', 'was let in');
+    flow.download();
+    await until(flow, () => flow.status === 'reconnecting', 'dropped');
+    await flow.stop();
+  }
+
+  it('is not asked again of a receiver that gave it, after a reload: it proves the key kept with its transfer', async () => {
+    const files = FILES();
+    const from = sender(files);
+    const book = memoryBook();
+    await passedAndDropped(from, book);
+    const second = receiver(from, book);
+    await second.flow.connect();
+    await until(second.flow, () => second.flow.status === 'done', 'finished without being asked');
+    expectReceived(second.flow.store!, files);
+    const [first, again] = from.receivers();
+    expect(first!.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(again).toEqual({ key: first!.key, asked: false });
+    // The sender knows the public half of the key kept with the record.
+    expect(proveReceiverKey(book.records.get(from.address.peerId)!.receiverKey!, receiverPrints).key).toBe(first!.key);
+  });
+
+  it('is asked again, once, of a transfer recorded before receivers had keys, which keeps the key it gets', async () => {
+    const files = FILES();
+    const from = sender(files);
+    const book = memoryBook();
+    await passedAndDropped(from, book);
+    delete book.records.get(from.address.peerId)!.receiverKey;
+    const second = receiver(from, book);
+    await second.flow.connect();
+    await until(second.flow, () => second.flow.status === 'password', 'was asked for the password');
+    second.flow.submitPassword(PASSWORD);
+    await until(second.flow, () => second.flow.status === 'done', 'finished');
+    const [, again] = from.receivers();
+    expect(again!.asked).toBe(true);
+    expect(again!.key).not.toBe(from.receivers()[0]!.key);
+    expect(proveReceiverKey(book.records.get(from.address.peerId)!.receiverKey!, receiverPrints).key).toBe(again!.key);
   });
 });
 

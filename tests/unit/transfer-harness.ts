@@ -24,6 +24,16 @@ export const RECEIVER_PRINT = 'sha-256 11:22:33';
 export const senderPrints: Fingerprints = { local: SENDER_PRINT, remote: RECEIVER_PRINT };
 export const receiverPrints: Fingerprints = { local: RECEIVER_PRINT, remote: SENDER_PRINT };
 
+/** The fingerprints of a connection of its own, as each side sees them: no two calls give the same. */
+export function connectionPrints(): { senderFingerprints: Fingerprints; receiverFingerprints: Fingerprints } {
+  const [sender, receiver] = [randomPrint(), randomPrint()];
+  return { senderFingerprints: { local: sender, remote: receiver }, receiverFingerprints: { local: receiver, remote: sender } };
+}
+
+function randomPrint(): string {
+  return `sha-256 ${Array.from(randomBytes(32), (byte) => byte.toString(16).padStart(2, '0').toUpperCase()).join(':')}`;
+}
+
 export function memoryFile(name: string, bytes: Uint8Array, reads?: { count: number }): FileSource {
   return {
     name,
@@ -70,12 +80,14 @@ export interface WireOptions extends PairOptions {
   /** The sender key the receiver's link names, when not the sender's own. */
   receiverSenderKey?: string;
   receiverFingerprints?: Fingerprints;
+  /** The connection as the sender sees it (connectionPrints); the receiver's must mirror it. */
+  senderFingerprints?: Fingerprints;
   autoDownload?: boolean;
   /** A store left by an earlier session: the receiver resumes from it. */
   store?: MemoryStore;
   window?: number;
-  /** The receiver's transfer id. */
-  session?: string;
+  /** The receiver's private key for its transfer (auth.ts newReceiverKey); none: it names no key. */
+  receiverKey?: string;
   /** How the receiver describes its device. */
   device?: string;
   /** How the sender describes its device. */
@@ -112,7 +124,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
   const sender = new SenderSession({
     channel: senderChannel,
     maxMessageSize: senderChannel.maxMessageSize,
-    fingerprints: senderPrints,
+    fingerprints: options.senderFingerprints ?? senderPrints,
     ...keys,
     files,
     text: options.text,
@@ -132,7 +144,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     secret: options.receiverSecret ?? keys.secret,
     senderKey: options.receiverSenderKey ?? keys.senderKey,
     window: options.window,
-    session: options.session,
+    receiverKey: options.receiverKey,
     device: options.device,
     stallTimeoutMs: options.stallTimeoutMs,
     openStore: async (files) => (store ??= memoryStore(files)),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newSenderKeys, proveReceiver, proveSender } from '../../app/src/transfer/auth.ts';
+import { newReceiverKey, newSenderKeys, proveReceiver, proveSender } from '../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
 import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MIN_MESSAGE_SIZE } from '../../app/src/transfer/frames.ts';
@@ -15,7 +15,7 @@ import { ru } from '../../app/src/ui/i18n/ru.ts';
 import { failureText } from '../../app/src/ui/i18n/errors.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
-import { memoryFile, newLinkKeys, randomFile, receiverPrints, SENDER_PRINT, senderPrints, sha256, wire, type LinkKeys } from './transfer-harness.ts';
+import { connectionPrints, memoryFile, newLinkKeys, randomFile, receiverPrints, SENDER_PRINT, senderPrints, sha256, wire, type LinkKeys } from './transfer-harness.ts';
 
 const MiB = 1024 * 1024;
 
@@ -179,7 +179,7 @@ describe('authentication', () => {
     // secret and signs with a key of its own.
     const keys = newLinkKeys();
     const impostor = { ...keys, ...newSenderKeys() };
-    const run = wire([randomFile('a', 10)], { keys: impostor, receiverSenderKey: keys.senderKey, session: 'its-transfer-id' });
+    const run = wire([randomFile('a', 10)], { keys: impostor, receiverSenderKey: keys.senderKey, receiverKey: newReceiverKey() });
     const { sender, receiver } = await run.settled;
     expect(receiver.state).toBe('error');
     expect(receiver.disconnected).toBe(false);
@@ -247,7 +247,7 @@ describe('what the receiver tells about itself', () => {
       maxMessageSize: 262144,
       fingerprints: receiverPrints,
       ...newLinkKeys(),
-      session: 'its-transfer-id',
+      receiverKey: newReceiverKey(),
       openStore: async (files) => memoryStore(files),
       onchange,
     });
@@ -261,20 +261,27 @@ describe('what the receiver tells about itself', () => {
     await expect.poll(() => heard.map((message) => message.type)).toEqual(['error']);
   });
 
-  it('a name the sender knows again on every connection, which is not its transfer id', async () => {
+  it('a key the sender knows it by again on every connection, whose private half never leaves it', async () => {
     const keys = newLinkKeys();
-    const id = 'its-transfer-id';
+    const own = newReceiverKey();
     const names = [];
-    for (const session of [id, id, 'another-transfer']) {
-      const { sender, receiver } = await wire([randomFile('a', 10)], { keys, session }).settled;
+    const crossed: string[] = [];
+    const tamper = (frame: Uint8Array) => (crossed.push(new TextDecoder().decode(frame)), frame);
+    for (const receiverKey of [own, own, newReceiverKey()]) {
+      const { sender, receiver } = await wire([randomFile('a', 10)], { keys, receiverKey, tamper, ...connectionPrints() }).settled;
       expect(receiver.state).toBe('done');
       names.push(sender.session);
     }
-    expect(names[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(names[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(names[1]).toBe(names[0]);
     expect(names[2]).not.toBe(names[0]);
-    // The id names the receiver's download URLs and storage keys: it stays on the device.
-    expect(names[0]).not.toContain(id);
+    expect(crossed.some((frame) => frame.includes(own))).toBe(false);
+  });
+
+  it('without a key, no name at all: the sender takes it for someone new every time', async () => {
+    const { sender, receiver } = await wire([randomFile('a', 10)]).settled;
+    expect(receiver.state).toBe('done');
+    expect(sender.session).toBeNull();
   });
 });
 

@@ -11,13 +11,13 @@
  * the terminal prints it, and unit tests drive it over an in-memory channel.
  */
 import type { Channel } from '../transfer/channel.ts';
-import type { Fingerprints } from '../transfer/auth.ts';
+import { newReceiverKey, type Fingerprints } from '../transfer/auth.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import type { FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, storedSnapshot, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import type { ReceiveStore } from '../transfer/store.ts';
 import type { Shortfall } from '../transfer/room.ts';
-import { newTransfer, newTransferId, type TransferRecord } from './transfer-record.ts';
+import { newTransfer, newTransferId, receiverKeyOf, type TransferRecord } from './transfer-record.ts';
 
 export interface RedialTimes {
   /** Waits between reconnection attempts; the last one repeats. */
@@ -150,6 +150,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
   #record: TransferRecord | null = null;
   #store: S | null = null;
   #id = newTransferId();
+  /** What the sender knows us by (transfer/auth.ts newReceiverKey): kept with the record once there is one. */
+  #receiverKey = newReceiverKey();
   /** Download was chosen (now or on an earlier visit): resume without asking. */
   #accepted = false;
   #attempt = 0;
@@ -212,6 +214,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
       if (found) {
         this.#keep(found);
         this.#id = found.id;
+        this.#receiverKey = receiverKeyOf(found);
         this.#accepted = true;
       }
     }
@@ -373,7 +376,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
       fingerprints: line.fingerprints,
       secret: this.address.secret,
       senderKey: this.address.senderKey,
-      session: this.#id,
+      receiverKey: this.#receiverKey,
       device: this.#options.device,
       openStore: (files, text) => this.#openStore(files, text),
       // A transfer begun earlier holds the sender to its text, as to its files.
@@ -433,7 +436,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     await this.#store?.flush().catch(() => {});
     // A transfer begun earlier keeps its files: the session holds the sender to them,
     // and asks the person (`changed`) before anything stored is let go.
-    const current = this.#record ?? newTransfer(this.#id, this.address, [...files], text);
+    const current = this.#record ?? newTransfer(this.#id, this.address, [...files], text, this.#receiverKey);
     this.#keep(current);
     this.#store = await this.#options.book.open(current);
     return this.#store;

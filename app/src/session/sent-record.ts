@@ -19,7 +19,7 @@ export interface SentShare {
   text: string | null;
 }
 
-/** A receiver that got every file: its session name (to count it once) and its self-reported device, if it gave one. */
+/** A receiver that got every file: its key (to count it once) and its self-reported device, if it gave one. */
 export interface SentReceiver {
   session: string;
   device: string | null;

@@ -4,15 +4,20 @@
  * browser keeps these in IndexedDB (storage/transfers.ts), the terminal beside the
  * files it receives.
  */
+import { isReceiverKey, newReceiverKey } from '../transfer/auth.ts';
 import { base64url, type ShareAddress } from '../transfer/link.ts';
 import type { EndReason, FileDescription } from '../transfer/messages.ts';
 
 export interface TransferRecord {
-  /**
-   * Random. It names what is stored (download URLs, storage keys), so it never leaves
-   * the device: the sender is told a digest of it (transfer/auth.ts sessionName).
-   */
+  /** Random. It names what is stored (download URLs, storage keys), and never leaves the device. */
   id: string;
+  /**
+   * The private key the receiver proves itself with to the sender (transfer/auth.ts
+   * newReceiverKey), so a reconnection is not asked again for the password or the
+   * sender's approval. Never leaves the device. Records from before receivers had keys
+   * lack it: receiverKeyOf gives them one.
+   */
+  receiverKey?: string;
   /** The link it came by. (Records from before links carried the sender's key lack it.) */
   address: ShareAddress;
   files: FileDescription[];
@@ -37,10 +42,17 @@ export function newTransferId(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(12)));
 }
 
-export function newTransfer(id: string, address: ShareAddress, files: FileDescription[], text: string | null = null): TransferRecord {
+export function newTransfer(
+  id: string,
+  address: ShareAddress,
+  files: FileDescription[],
+  text: string | null = null,
+  receiverKey = newReceiverKey(),
+): TransferRecord {
   const now = Date.now();
   return {
     id,
+    receiverKey,
     address,
     files,
     ...(text !== null && { text }),
@@ -51,4 +63,14 @@ export function newTransfer(id: string, address: ShareAddress, files: FileDescri
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/**
+ * The receiver's key for `record`: its own, or, for a record from before receivers had
+ * keys (or whose key is damaged), a new one it keeps from now on. The sender takes such
+ * a receiver for someone new, once.
+ */
+export function receiverKeyOf(record: TransferRecord): string {
+  if (!isReceiverKey(record.receiverKey)) record.receiverKey = newReceiverKey();
+  return record.receiverKey;
 }

@@ -1,8 +1,9 @@
 /**
  * The list of transfers this browser has received or is receiving, in IndexedDB
- * through idb-keyval: which link, which files (with their SHA-256 once verified), and
- * how far along. Byte ranges live beside the bytes (received-bytes.ts), so they are
- * always exactly right; `stored` here is a summary for the list, updated as we go.
+ * through idb-keyval: which link, which files (with their SHA-256 once verified), how
+ * far along, and the private key the receiver proves itself with to the sender. Byte
+ * ranges live beside the bytes (received-bytes.ts), so they are always exactly right;
+ * `stored` here is a summary for the list, updated as we go.
  */
 import { del, entries, get, set } from 'idb-keyval';
 import type { TransferRecord } from '../session/transfer-record.ts';

@@ -3,12 +3,13 @@
  *
  * The sender signs with the Ed25519 key whose public half is in the link: no one else
  * can, so no link holder can pass as the sender. A receiver proves it holds the link's
- * secret with an HMAC. Both cover the connection's DTLS fingerprints (each side's own
- * first), so a proof is worth nothing on any other connection: the broker relays the
- * SDP and could swap in its own endpoints, but then the two sides see different
- * fingerprints and the proofs do not verify. The secret and the signing key never
- * leave the sender's and receivers' devices. Nothing about the files is sent before
- * the proofs.
+ * secret with an HMAC, and signs with a key pair of its own for the transfer, whose
+ * public half is who it is to the sender from one connection to the next. All of them
+ * cover the connection's DTLS fingerprints (each side's own first), so a proof is worth
+ * nothing on any other connection: the broker relays the SDP and could swap in its own
+ * endpoints, but then the two sides see different fingerprints and the proofs do not
+ * verify. The secret and the private keys never leave the sender's and receivers'
+ * devices. Nothing about the files is sent before the proofs.
  */
 import * as ed25519 from '@noble/ed25519';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
@@ -91,17 +92,65 @@ export function proveReceiver(secret: string, prints: Fingerprints): string {
   return base64url(hmac(secret, statement('receiver', prints.local, prints.remote)));
 }
 
+/** An Ed25519 public key, as in the link, or a receiver's private key: 32 bytes. */
+const KEY_BYTES = SENDER_KEY_BYTES;
+
 /**
- * What a receiver calls itself in its hello, from its own stable id: the same on every
- * reconnection, so the sender knows it again, but a one-way digest. The id itself names
- * what the receiver stores (its download URLs, storage keys and folders) and never
- * leaves the device. 16 bytes, base64url.
+ * A receiver's private key for one transfer, base64url: kept with the transfer's record
+ * on its device and never sent. The sender remembers who gave the share's password and
+ * whom its person allowed by the public half, which the receiver proves it holds on
+ * every connection (proveReceiverKey): so it is not asked again when it reconnects,
+ * and another holder of the link who learns the public key, or anything else the
+ * receiver says, is asked as anyone new is. Random, so it tells the sender nothing
+ * about the receiver's other transfers.
  */
-export function sessionName(secret: string, id: string): string {
-  return base64url(shortMac(secret, `${DOMAIN} session ${id}`));
+export function newReceiverKey(): string {
+  return base64url(ed25519.keygen().secretKey);
 }
 
-/** Names and tickets: an HMAC of `text`, cut to 16 bytes, which is plenty to be unguessable. */
+/** Whether `value` can be a receiver's private key (newReceiverKey): a stored one may be damaged, or missing from an older record. */
+export function isReceiverKey(value: unknown): value is string {
+  try {
+    return typeof value === 'string' && fromBase64url(value).length === KEY_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/** What a receiver signs with its own key: that it is on this connection, its own fingerprint first. */
+function receiverKeyStatement(own: string, other: string): Uint8Array {
+  return new TextEncoder().encode(`${DOMAIN} receiver key ${own} ${other}`);
+}
+
+/** A receiver's public key, base64url, and its signature over this connection, which only the holder of the private key can make. */
+export interface ReceiverKeyProof {
+  key: string;
+  keyProof: string;
+}
+
+export function proveReceiverKey(privateKey: string, prints: Fingerprints): ReceiverKeyProof {
+  const secretKey = fromBase64url(privateKey);
+  return {
+    key: base64url(ed25519.getPublicKey(secretKey)),
+    keyProof: base64url(ed25519.sign(receiverKeyStatement(prints.local, prints.remote), secretKey)),
+  };
+}
+
+/** Checks, as the sender, that the other side holds the private half of `key` and signed this connection with it. */
+export function verifyReceiverKey({ key, keyProof }: ReceiverKeyProof, prints: Fingerprints): boolean {
+  try {
+    const publicKey = fromBase64url(key);
+    if (publicKey.length !== KEY_BYTES) return false;
+    // Strict (RFC 8032), not ZIP-215: under ZIP-215 a small-order key with one fixed
+    // signature verifies for any connection, and would be a name anyone can present.
+    return ed25519.verify(fromBase64url(keyProof), receiverKeyStatement(prints.remote, prints.local), publicKey, { zip215: false });
+  } catch {
+    // Not base64url, not a point on the curve, not 64 bytes: not a proof.
+    return false;
+  }
+}
+
+/** Tickets: an HMAC of `text`, cut to 16 bytes, which is plenty to be unguessable. */
 function shortMac(secret: string, text: string): Uint8Array {
   return hmac(secret, new TextEncoder().encode(text)).subarray(0, 16);
 }

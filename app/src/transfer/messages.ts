@@ -33,12 +33,14 @@ export type ControlMessage =
   /**
    * The sender says hello first, with its signature; the receiver only after that
    * checks out, with its proof of the secret.
-   * `session` names the receiver (a digest of its transfer id), so a sender knows a
-   * reconnecting receiver; `device` is how the receiver describes its browser and
-   * system, for the sender's person to recognise it (self-reported: anyone with the
-   * link can claim anything).
+   * `key` is the receiver's public key for this transfer and `keyProof` its signature
+   * over this connection (auth.ts proveReceiverKey), always together: who it is to the
+   * sender, which knows it again when it reconnects and lets it past what it passed
+   * before. `device` is how the receiver describes its browser and system, for the
+   * sender's person to recognise it (self-reported: anyone with the link can claim
+   * anything).
    */
-  | { type: 'hello'; version: number; proof: string; session?: string; device?: string }
+  | { type: 'hello'; version: number; proof: string; key?: string; keyProof?: string; device?: string }
   /**
    * From the sender, after the receiver proved the secret and before the manifest:
    * what it must do first. 'password': prove the share's password (`triesLeft` after a
@@ -133,6 +135,12 @@ function text(body: Body, key: string, max: number): string {
   return value;
 }
 
+function base64urlText(body: Body, key: string, max: number): string {
+  const value = text(body, key, max);
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) fail(`${key} must be base64url`);
+  return value;
+}
+
 function oneOf<T extends string>(body: Body, key: string, choices: readonly T[]): T {
   const value = body[key];
   if (!choices.includes(value as T)) fail(`${key} must be one of ${choices.join(', ')}`);
@@ -189,9 +197,9 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
   switch (type) {
     case 'hello': {
       const hello: ControlMessage = { type, version: index(value, 'version'), proof: text(value, 'proof', 256) };
-      if (value.session !== undefined) {
-        hello.session = text(value, 'session', 64);
-        if (!/^[A-Za-z0-9_-]+$/.test(hello.session)) fail('session must be base64url');
+      if (value.key !== undefined || value.keyProof !== undefined) {
+        hello.key = base64urlText(value, 'key', 64);
+        hello.keyProof = base64urlText(value, 'keyProof', 128);
       }
       if (value.device !== undefined) hello.device = text(value, 'device', MAX_DEVICE_LENGTH);
       return hello;

@@ -4,7 +4,7 @@
  * at a time and in order, runs the hello exchange, and turns every way a link can end
  * (peer closed, protocol error, our own close) into exactly one `ended` call.
  */
-import { proveReceiver, proveSender, sessionName, verifyReceiver, verifySender, type Fingerprints } from './auth.ts';
+import { proveReceiver, proveReceiverKey, proveSender, verifyReceiver, verifyReceiverKey, verifySender, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, type Failure } from './failure.ts';
@@ -34,10 +34,11 @@ export interface LinkOptions {
   /** How much the proven peer may have sent that we have not handled yet; see InboxLimits. */
   inbox?: InboxLimits;
   /**
-   * Our stable id (receivers: the transfer's), so the peer knows us again when we
-   * reconnect. Only its digest (auth.ts sessionName) goes on the wire.
+   * A receiver's private key for its transfer (auth.ts newReceiverKey), so the sender
+   * knows it again when it reconnects: it signs each connection with it. None: the
+   * sender takes it for someone new every time.
    */
-  session?: string;
+  receiverKey?: string;
   /** How a receiver describes its browser and system (device.ts), for the sender's person. */
   device?: string | null;
 }
@@ -70,8 +71,11 @@ const UNPROVEN_INBOX: InboxLimits = { messages: 4, bytes: 2 * MAX_UNAUTHENTICATE
 const DEFAULT_INBOX: InboxLimits = { messages: 4096, bytes: MAX_CONTROL_BYTES };
 
 export interface LinkHandlers {
-  /** The peer proved it holds the secret; messages may flow. `session` and `device` are what it sent. */
-  authenticated(session: string | undefined, device: string | undefined): void | Promise<void>;
+  /**
+   * The peer proved it holds the secret; messages may flow. `receiver` is the public key
+   * a receiver proved it holds (none if it named none), `device` what it said it runs on.
+   */
+  authenticated(receiver: string | undefined, device: string | undefined): void | Promise<void>;
   /** A verified message other than hello, in order. A throw ends the link. */
   message(message: Message): void | Promise<void>;
   /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
@@ -186,10 +190,10 @@ export class PeerLink {
   }
 
   async #hello(): Promise<void> {
-    const { identity, fingerprints, session, device } = this.#options;
+    const { identity, fingerprints, receiverKey, device } = this.#options;
     const proof = identity.role === 'sender' ? proveSender(identity.signingKey, fingerprints) : proveReceiver(identity.secret, fingerprints);
-    const name = session === undefined ? undefined : sessionName(identity.secret, session);
-    await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...(name && { session: name }), ...(device && { device }) });
+    const named = identity.role === 'receiver' && receiverKey !== undefined ? proveReceiverKey(receiverKey, fingerprints) : {};
+    await this.send({ type: 'hello', version: PROTOCOL_VERSION, proof, ...named, ...(device && { device }) });
     this.#sayHello();
   }
 
@@ -267,12 +271,12 @@ export class PeerLink {
       if (!this.#authenticated) return this.#end(new AbortedError('the other side hung up before proving it holds the link’s secret'));
       throw new PeerReportedError(peerWords(message.message));
     }
-    if (message.type === 'hello') return this.#verify(message.version, message.proof, message.session, message.device);
+    if (message.type === 'hello') return this.#verify(message);
     if (!this.#authenticated) throw new ProtocolError(`${message.type} before authentication`);
     await this.#handlers.message(message);
   }
 
-  async #verify(version: number, proof: string, session: string | undefined, device: string | undefined): Promise<void> {
+  async #verify({ version, proof, key, keyProof, device }: Extract<ControlMessage, { type: 'hello' }>): Promise<void> {
     if (this.#authenticated) throw new ProtocolError('second hello');
     if (version !== PROTOCOL_VERSION) {
       throw new VersionError(version);
@@ -284,13 +288,16 @@ export class PeerLink {
       }
     } else if (!verifyReceiver(identity.secret, fingerprints, proof)) {
       throw new AuthenticationError('the other side does not hold this link’s secret');
+    } else if (key !== undefined && !verifyReceiverKey({ key, keyProof: keyProof ?? '' }, fingerprints)) {
+      // Its public key, copied from somewhere, without the private half that signs for it.
+      throw new AuthenticationError('the other side names a receiver key it does not hold');
     }
     this.#authenticated = true;
     clearTimeout(this.#helloTimer);
     this.#decoder.limit = MAX_CONTROL_BYTES;
     if (identity.role === 'receiver') await this.#hello();
     await this.#helloSent;
-    await this.#handlers.authenticated(session, device);
+    await this.#handlers.authenticated(identity.role === 'sender' ? key : undefined, device);
   }
 
   #end(error: Error | null): void {

@@ -88,10 +88,11 @@ export interface ReceiverOptions {
   /** The link's sender key: only a peer that signs for it is the sender. */
   senderKey: string;
   /**
-   * This transfer's id, stable across reconnections and reloads. The sender sees only
-   * a digest of it, and only once it has proved the secret.
+   * This transfer's private key (auth.ts newReceiverKey), kept with it across
+   * reconnections and reloads: the sender knows us again by its public half, which we
+   * tell only once it has proved itself, and lets us past what we passed before.
    */
-  session?: string;
+  receiverKey?: string;
   /** How we describe our browser and system to the sender (device.ts). */
   device?: string | null;
   /**

@@ -41,7 +41,10 @@ export interface SenderSnapshot {
   /** File payload bytes put on the channel in this session. */
   sentBytes: number;
   filesConfirmed: number;
-  /** The receiver's name for itself, stable across its reconnections (a digest of its transfer id). */
+  /**
+   * Who the receiver is: the public key it proved it holds on this connection, its own
+   * for its transfer, so the same on every reconnection. Null for one that named none.
+   */
   session: string | null;
   /** How the receiver describes its device (self-reported, cleaned: device.ts), if it did. */
   device: string | null;
@@ -136,8 +139,8 @@ export class SenderSession {
     this.#link = new PeerLink(
       { ...options, identity: { role: 'sender', secret: options.secret, signingKey: options.signingKey } },
       {
-        authenticated: async (session, device) => {
-          this.#session = session ?? null;
+        authenticated: async (receiver, device) => {
+          this.#session = receiver ?? null;
           this.#device = cleanDevice(device);
           // The receiver has proved the secret: from here on, end() tells it at once.
           this.#proven = true;
@@ -197,7 +200,7 @@ export class SenderSession {
     this.#set('waiting');
   }
 
-  /** Who the password limits count this receiver as: its session name (all nameless receivers are one). */
+  /** Who the password limits count this receiver as: its key (all receivers without one are one). */
   get #guarded(): string {
     return this.#session ?? '';
   }

@@ -1,8 +1,10 @@
 /**
  * What a share asks of each receiver before it says anything about its files: the
  * password, if one is set, then the sender's approval, if "ask me first" is on. Who
- * has passed each is remembered by session name, so a receiver that reconnects, or
- * comes back after the sender's page reloads, is not asked again.
+ * has passed each is remembered by the receiver's public key, which it proves it holds
+ * on every connection (auth.ts proveReceiverKey), so a receiver that reconnects, or
+ * comes back after the sender's page reloads, is not asked again, and another holder
+ * of the link who copies the key, or anything else a receiver says, is.
  */
 import type { GateNeed } from './messages.ts';
 import { PasswordGuard } from './password-guard.ts';
@@ -11,9 +13,9 @@ import { PasswordGuard } from './password-guard.ts';
 export interface GateSettings {
   passwordKey: string | null;
   askFirst: boolean;
-  /** Session names that gave the right password. */
+  /** Keys of receivers that gave the right password. */
   passed: string[];
-  /** Session names the person allowed. */
+  /** Keys of receivers the person allowed. */
   allowed: string[];
 }
 
@@ -42,13 +44,13 @@ export class ShareGate {
   }
 
   /**
-   * Asks receivers from now on for the password whose key is `key`. Those named in
-   * `through` already got past the gate without one: they are remembered as having
-   * passed it, and are not asked when they reconnect.
+   * Asks receivers from now on for the password whose key is `key`. Those whose keys
+   * are in `through` already got past the gate without one: they are remembered as
+   * having passed it, and are not asked when they reconnect.
    */
   setPassword(key: string, through: Iterable<string>): void {
     this.#passwordKey = key;
-    for (const session of through) this.#passed.add(session);
+    for (const receiver of through) this.#passed.add(receiver);
     this.#changed();
   }
 
@@ -66,19 +68,20 @@ export class ShareGate {
   }
 
   /**
-   * What `session` must still do, or null when it may have the files. `cleared` is what
-   * it did on this connection: a receiver without a session name cannot be remembered.
+   * What the receiver whose key is `receiver` must still do, or null when it may have
+   * the files. `receiver` must be a key it proved it holds on this connection; `cleared`
+   * is what it did on this connection: a receiver without a key cannot be remembered.
    */
-  need(session: string | null, cleared: ReadonlySet<GateNeed>): GateNeed | null {
-    if (this.#passwordKey !== null && !cleared.has('password') && !(session !== null && this.#passed.has(session))) return 'password';
-    if (this.#askFirst && !cleared.has('approval') && !(session !== null && this.#allowed.has(session))) return 'approval';
+  need(receiver: string | null, cleared: ReadonlySet<GateNeed>): GateNeed | null {
+    if (this.#passwordKey !== null && !cleared.has('password') && !(receiver !== null && this.#passed.has(receiver))) return 'password';
+    if (this.#askFirst && !cleared.has('approval') && !(receiver !== null && this.#allowed.has(receiver))) return 'approval';
     return null;
   }
 
-  /** `session` cleared `need`: remember it. */
-  clear(need: GateNeed, session: string | null): void {
-    if (session === null) return;
-    (need === 'password' ? this.#passed : this.#allowed).add(session);
+  /** The receiver whose key is `receiver` cleared `need`: remember it. */
+  clear(need: GateNeed, receiver: string | null): void {
+    if (receiver === null) return;
+    (need === 'password' ? this.#passed : this.#allowed).add(receiver);
     this.#changed();
   }
 

@@ -5,6 +5,7 @@
  * A text the sender shares is printed, set off, before the files arrive; it is not
  * written to the folder (redirect the output to keep it).
  */
+import { resolve } from 'node:path';
 import { ownDevice } from './own-device.ts';
 import { dial, DialError, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
 import { ReceiveFlow } from '../src/session/receive-flow.ts';
@@ -20,7 +21,9 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { FileStore } from './file-store.ts';
 import { folderBook } from './folder-book.ts';
 import { arrivingName, formatBytes, logStep, plainLine, progressLine } from './progress-line.ts';
+import { RecordFolder } from './record-folder.ts';
 import type { Screen } from './screen.ts';
+import { nodeDisk, UnsafePlaceError } from './store-disk.ts';
 
 export interface ReceiveCommand {
   server: string;
@@ -51,6 +54,12 @@ export async function receiveFiles(
   interrupted: Promise<void>,
   env: { FERRY_PASSWORD?: string | undefined } = {},
 ): Promise<ExitCode> {
+  // Before the link is even dialled: a folder others could use against us is named at once.
+  const unsafe = await checkFolder(out);
+  if (unsafe) {
+    screen.error(`Cannot store the files in ${out}: ${messageOf(unsafe)}`);
+    return unsafe instanceof UnsafePlaceError ? EXIT.unsafeFolder : EXIT.failed;
+  }
   let finish!: (code: ExitCode) => void;
   const finished = new Promise<ExitCode>((resolve) => (finish = resolve));
   let shown: string | null = null;
@@ -102,7 +111,8 @@ export async function receiveFiles(
     const blocked = flow.state.blocked;
     if (blocked?.kind === 'storage') {
       const full = failureCode(blocked.error) === 'storage-full';
-      return end(full ? EXIT.diskFull : EXIT.failed, `Cannot store the files in ${out}: ${messageOf(blocked.error)}`);
+      const code = full ? EXIT.diskFull : blocked.error instanceof UnsafePlaceError ? EXIT.unsafeFolder : EXIT.failed;
+      return end(code, `Cannot store the files in ${out}: ${messageOf(blocked.error)}`);
     }
     if (phase === 'offline') {
       const why = trouble?.kind === 'unreachable' ? messageOf(trouble.error) : 'The connection dropped.';
@@ -213,6 +223,16 @@ export async function receiveFiles(
   const code = await finished;
   flow.close();
   return code;
+}
+
+/** Why `out` cannot take the files, found before anything is written there; null if nothing is wrong. */
+async function checkFolder(out: string): Promise<unknown> {
+  try {
+    await new RecordFolder(resolve(out), nodeDisk).verify();
+    return null;
+  } catch (error) {
+    return error;
+  }
 }
 
 function describeFiles({ files, progress }: ReceiverSnapshot): string {

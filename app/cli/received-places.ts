@@ -11,11 +11,15 @@
  * holds and can be deleted by hand, where a hidden partial would fill a disk unseen.
  * A name is free only if its partial's name is too: another transfer's partial marks
  * the name that transfer will take.
+ *
+ * The folder may be shared, and what others put in it is never written through: a
+ * link is a taken name, never a folder to merge into, and each folder on the way to
+ * a file is checked to be a real folder, not a link, before the file is touched.
  */
 import { join } from 'node:path';
 import { safePath } from '../src/transfer/names.ts';
 import { nameKey, TakenNames, uniquePaths } from '../src/transfer/unique-names.ts';
-import { errorCode, type Disk } from './store-disk.ts';
+import { errorCode, IS_LINK, UnsafePlaceError, type Disk } from './store-disk.ts';
 
 export const PART_SUFFIX = '.ferry-part';
 
@@ -76,7 +80,7 @@ export class ReceivedPlaces {
       while (found === undefined) {
         const name = listing.taken.claim(segment);
         try {
-          await this.#disk.mkdir(this.absolute(joinRelative(at, name)));
+          await this.#disk.mkdir(await this.checked(joinRelative(at, name)));
           listing.folders.set(nameKey(segment), (found = name));
         } catch (error) {
           // Made meanwhile by someone else: theirs, so take the next name.
@@ -95,7 +99,7 @@ export class ReceivedPlaces {
   }
 
   async #read(folder: RelativePath): Promise<Listing> {
-    const entries = await this.#disk.readdir(this.absolute(folder), { withFileTypes: true });
+    const entries = await this.#disk.readdir(await this.#checkedFolder(folder), { withFileTypes: true });
     const taken = new TakenNames(entries.map(({ name }) => name));
     const folders = new Map<string, string>();
     // A link to a folder is not entered: it could lead out of the output folder.
@@ -106,6 +110,28 @@ export class ReceivedPlaces {
   /** Where `path` is on this system. */
   absolute(path: RelativePath): string {
     return path === '' ? this.#root : join(this.#root, ...path.split('/'));
+  }
+
+  /**
+   * Where `path` is on this system, once every folder on the way there (not the
+   * output folder, which the person chose) is checked to be a real folder: one that
+   * became a link since would lead the write out of the output folder. Throws
+   * UnsafePlaceError. The name itself is the caller's to open without following.
+   */
+  async checked(path: RelativePath): Promise<string> {
+    await this.#checkedFolder(splitRelative(path)[0]);
+    return this.absolute(path);
+  }
+
+  async #checkedFolder(folder: RelativePath): Promise<string> {
+    let at: RelativePath = '';
+    for (const segment of folder === '' ? [] : folder.split('/')) {
+      at = joinRelative(at, segment);
+      const facts = await this.#disk.lstat(this.absolute(at), { bigint: true });
+      if (facts.isSymbolicLink()) throw new UnsafePlaceError(this.absolute(at), IS_LINK);
+      if (!facts.isDirectory()) throw new UnsafePlaceError(this.absolute(at), 'is not a folder');
+    }
+    return this.absolute(folder);
   }
 }
 

@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { ownDevice } from './own-device.ts';
 import { dial, DialError, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
-import { ReceiveFlow } from '../src/session/receive-flow.ts';
+import { ReceiveFlow, type TransferBook } from '../src/session/receive-flow.ts';
 import type { Channel } from '../src/transfer/channel.ts';
 import { failureMessage } from '../src/transfer/failure.ts';
 import type { ShareAddress } from '../src/transfer/link.ts';
@@ -54,11 +54,12 @@ export async function receiveFiles(
   interrupted: Promise<void>,
   env: { FERRY_PASSWORD?: string | undefined } = {},
 ): Promise<ExitCode> {
-  // Before the link is even dialled: a folder others could use against us is named at once.
-  const unsafe = await checkFolder(out);
+  const book = folderBook(out);
+  // Before the link is even dialled: a link or a folder others could use against us is named at once.
+  const unsafe = await unsafePlace(out, book, address);
   if (unsafe) {
-    screen.error(`Cannot store the files in ${out}: ${messageOf(unsafe)}`);
-    return unsafe instanceof UnsafePlaceError ? EXIT.unsafeFolder : EXIT.failed;
+    screen.error(`Cannot store the files in ${out}: ${unsafe.message}`);
+    return EXIT.unsafeFolder;
   }
   let finish!: (code: ExitCode) => void;
   const finished = new Promise<ExitCode>((resolve) => (finish = resolve));
@@ -72,7 +73,6 @@ export async function receiveFiles(
   /** The current connection's channel. */
   let channel: Channel | null = null;
 
-  const book = folderBook(out);
   const flow: ReceiveFlow<FileStore> = new ReceiveFlow({
     address,
     book,
@@ -225,13 +225,19 @@ export async function receiveFiles(
   return code;
 }
 
-/** Why `out` cannot take the files, found before anything is written there; null if nothing is wrong. */
-async function checkFolder(out: string): Promise<unknown> {
+/**
+ * What in `out` Ferry will not write through, found before the transfer begins: the
+ * records folder, and, for a transfer begun here before, its partial files and their
+ * folders as they are now. Null if nothing; any other trouble is the flow's to report.
+ */
+async function unsafePlace(out: string, book: TransferBook<FileStore>, address: ShareAddress): Promise<UnsafePlaceError | null> {
   try {
     await new RecordFolder(resolve(out), nodeDisk).verify();
+    const record = await book.find(address);
+    if (record) await (await book.open(record)).close();
     return null;
   } catch (error) {
-    return error;
+    return error instanceof UnsafePlaceError ? error : null;
   }
 }
 

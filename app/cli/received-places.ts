@@ -4,7 +4,7 @@
  * the folder. Names the share repeats, and names already taken in the folder, are
  * numbered the way operating systems do ("name (1).ext", unique-names.ts): nothing
  * there is ever overwritten. A received folder whose name is there already, in any
- * case, is merged into it, as save-folder.ts does in the browser.
+ * case, is merged into it, as save-folder.ts does in the browser, if it is ours alone.
  *
  * Each file is gathered in a partial file beside its place, "name.ext.ferry-part",
  * visible like a browser's ".crdownload": a transfer left unfinished shows what it
@@ -13,15 +13,18 @@
  * the name that transfer will take.
  *
  * The folder may be shared, and what others put in it is never written through: a
- * link is a taken name, never a folder to merge into, and each folder on the way to
- * a file is checked to be a real folder, not a link, before the file is touched.
+ * link is a taken name, never a folder to merge into, nor is a folder someone else
+ * could swap things in; and each folder on the way to a file is checked to be a real
+ * folder, not a link, before the file is touched.
  */
 import { join } from 'node:path';
 import { safePath } from '../src/transfer/names.ts';
 import { nameKey, TakenNames, uniquePaths } from '../src/transfer/unique-names.ts';
-import { errorCode, IS_LINK, UnsafePlaceError, type Disk } from './store-disk.ts';
+import { errorCode, IS_LINK, UnsafePlaceError, WRITABLE_BY_OTHERS, type Disk } from './store-disk.ts';
 
 export const PART_SUFFIX = '.ferry-part';
+/** Others may write a sticky folder, but not rename or remove what is ours in it. */
+const STICKY = 0o1000;
 
 /** Paths inside the output folder: '/'-separated whatever the system, to store and compare. */
 export type RelativePath = string;
@@ -77,6 +80,7 @@ export class ReceivedPlaces {
     for (const segment of segments) {
       const listing = await this.#list(at);
       let found = listing.folders.get(nameKey(segment));
+      if (found !== undefined && !(await this.#mergeable(joinRelative(at, found)))) found = undefined;
       while (found === undefined) {
         const name = listing.taken.claim(segment);
         try {
@@ -90,6 +94,19 @@ export class ReceivedPlaces {
       at = joinRelative(at, found);
     }
     return at;
+  }
+
+  /**
+   * Whether files may go into the folder at `path` that was there before: only if it
+   * is ours and nobody else can replace what we put in it. Another's is a taken name.
+   */
+  async #mergeable(path: RelativePath): Promise<boolean> {
+    const owner = process.getuid?.();
+    // Windows has no owners or modes to go by.
+    if (owner === undefined) return true;
+    const facts = await this.#disk.lstat(await this.checked(path), { bigint: true });
+    const mode = Number(facts.mode);
+    return Number(facts.uid) === owner && ((mode & WRITABLE_BY_OTHERS) === 0 || (mode & STICKY) !== 0);
   }
 
   #list(folder: RelativePath): Promise<Listing> {

@@ -11,13 +11,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { errorCode, ignoring, IS_LINK, OPEN, openUnfollowed, UnsafePlaceError, type Disk } from './store-disk.ts';
+import { errorCode, ignoring, IS_LINK, OPEN, openUnfollowed, UnsafePlaceError, WRITABLE_BY_OTHERS, type Disk } from './store-disk.ts';
 
 export const RECORD_FOLDER = '.ferry';
 const PRIVATE_FOLDER = 0o700;
 const PRIVATE_FILE = 0o600;
-/** Group and others may write: whoever can write a folder can plant links in it. */
-const WRITABLE_BY_OTHERS = 0o022;
 const TEMPORARY = '.tmp';
 
 export class RecordFolder {

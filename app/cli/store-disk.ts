@@ -29,7 +29,16 @@ export interface Disk {
   readdir(path: string, options: { withFileTypes: true }): Promise<{ name: string; isDirectory(): boolean }[]>;
   mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<unknown>;
   /** With bigint: NTFS and ReFS file ids do not fit a double. */
-  lstat(path: string, options: { bigint: true }): Promise<{ ino: bigint; dev: bigint; size: bigint; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }>;
+  lstat(path: string, options: { bigint: true }): Promise<{
+    ino: bigint;
+    dev: bigint;
+    size: bigint;
+    uid: bigint;
+    mode: bigint;
+    isFile(): boolean;
+    isDirectory(): boolean;
+    isSymbolicLink(): boolean;
+  }>;
   link(existing: string, path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
@@ -69,6 +78,9 @@ export class UnsafePlaceError extends Error {
     super(`${path} ${why}. Remove it, or receive into another folder.`);
   }
 }
+
+/** Mode bits that let group and others write: whoever can write a folder can swap what is in it for a link. */
+export const WRITABLE_BY_OTHERS = 0o022;
 
 export const IS_LINK = 'is a symbolic link, and Ferry does not write through links';
 

@@ -161,6 +161,23 @@ describe('the received files', () => {
     await expectUntouched(victimFile, victimFolder);
   });
 
+  it.each([
+    ['another user’s photos', 'photos (1)', (path: string) => chown(path, OTHER_USER, OTHER_USER)],
+    ['a photos of ours that others can write', 'photos (1)', (path: string) => chmod(path, 0o777)],
+    ['a sticky photos of ours, where others cannot touch what is ours', 'photos', (path: string) => chmod(path, 0o1777)],
+    ['a photos of ours that only we can write', 'photos', (path: string) => chmod(path, 0o755)],
+  ])('merge into a folder there only if it is ours alone: beside %s, into %s', async (_, expected, make) => {
+    const { out } = await setting();
+    await mkdir(join(out, 'photos'));
+    await make(join(out, 'photos'));
+    const store = await openFileStore(out, TRANSFER, [description('photos/a.bin', BYTES)]);
+    await store.write(0, 0, BYTES);
+    await store.flush();
+    await store.settle(0, sha256(BYTES));
+    await store.close();
+    expect(store.savedPath(0)).toBe(join(out, expected, 'a.bin'));
+  });
+
   it('are not written through a link that replaced a partial file', async () => {
     const { out, victimFile, victimFolder } = await setting();
     const store = await openFileStore(out, TRANSFER, FILES);

@@ -41,6 +41,8 @@ export class ReceivedPlaces {
   readonly #disk: Disk;
   /** By relative folder path; promises, so files placed at once list a folder once. */
   readonly #listings = new Map<RelativePath, Promise<Listing>>();
+  /** Folders made for this transfer: whatever the umask made of their mode, its files go in them. */
+  readonly #made = new Set<RelativePath>();
 
   constructor(root: string, disk: Disk) {
     this.#root = root;
@@ -85,6 +87,7 @@ export class ReceivedPlaces {
         const name = listing.taken.claim(segment);
         try {
           await this.#disk.mkdir(await this.checked(joinRelative(at, name)));
+          this.#made.add(joinRelative(at, name));
           listing.folders.set(nameKey(segment), (found = name));
         } catch (error) {
           // Made meanwhile by someone else: theirs, so take the next name.
@@ -97,13 +100,14 @@ export class ReceivedPlaces {
   }
 
   /**
-   * Whether files may go into the folder at `path` that was there before: only if it
-   * is ours and nobody else can replace what we put in it. Another's is a taken name.
+   * Whether files may go into the folder at `path`: one made for this transfer, or one
+   * there before that is ours and where nobody else can replace what we put in it.
+   * Another's is a taken name.
    */
   async #mergeable(path: RelativePath): Promise<boolean> {
     const owner = process.getuid?.();
     // Windows has no owners or modes to go by.
-    if (owner === undefined) return true;
+    if (owner === undefined || this.#made.has(path)) return true;
     const facts = await this.#disk.lstat(await this.checked(path), { bigint: true });
     const mode = Number(facts.mode);
     return Number(facts.uid) === owner && ((mode & WRITABLE_BY_OTHERS) === 0 || (mode & STICKY) !== 0);

@@ -178,6 +178,20 @@ describe('the received files', () => {
     expect(store.savedPath(0)).toBe(join(out, expected, 'a.bin'));
   });
 
+  it('go into the folders made for them, even where the umask lets the group write them', async () => {
+    const { out } = await setting();
+    const files = [description('photos/a.bin', BYTES), description('photos/2024/b.bin', BYTES)];
+    const umask = process.umask(0o002);
+    try {
+      await (await openFileStore(out, TRANSFER, files)).close();
+    } finally {
+      process.umask(umask);
+    }
+    expect((await stat(join(out, 'photos'))).mode & 0o777).toBe(0o775);
+    expect((await readdir(out)).sort()).toEqual([RECORD_FOLDER, 'photos']);
+    expect((await readdir(join(out, 'photos'))).sort()).toEqual(['2024', `a.bin${PART_SUFFIX}`]);
+  });
+
   it('are not written through a link that replaced a partial file', async () => {
     const { out, victimFile, victimFolder } = await setting();
     const store = await openFileStore(out, TRANSFER, FILES);

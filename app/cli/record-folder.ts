@@ -21,8 +21,8 @@ const TEMPORARY = '.tmp';
 export class RecordFolder {
   readonly path: string;
   readonly #disk: Disk;
-  /** The folder last found to be ours alone. */
-  #checked: { ino: bigint; dev: bigint } | null = null;
+  /** The folder last found to be ours alone; its change time, as a folder made anew on a freed inode has another. */
+  #checked: { ino: bigint; dev: bigint; ctimeNs: bigint } | null = null;
 
   constructor(root: string, disk: Disk) {
     this.path = join(root, RECORD_FOLDER);
@@ -120,7 +120,8 @@ export class RecordFolder {
     // Windows has no owners or modes to check: its folders inherit their parent's access.
     if (owner === undefined) return true;
     // Only its owner (or root) can change a folder's owner or mode: the folder found fine stays so.
-    if (this.#checked?.ino === facts.ino && this.#checked.dev === facts.dev) return true;
+    const checked = this.#checked;
+    if (checked?.ino === facts.ino && checked.dev === facts.dev && checked.ctimeNs === facts.ctimeNs) return true;
     // Asked of the folder as opened, without following a link: the answer is about it, not about what its name led to.
     const folder = await openUnfollowed(this.#disk, this.path, OPEN.folder);
     try {
@@ -129,7 +130,7 @@ export class RecordFolder {
       if (uid !== owner) throw why(`belongs to another user (uid ${uid})`);
       if ((mode & WRITABLE_BY_OTHERS) !== 0) throw why(`can be written by others (mode ${mode.toString(8)})`);
       if (mode !== PRIVATE_FOLDER) await folder.chmod(PRIVATE_FOLDER);
-      this.#checked = { ino: opened.ino, dev: opened.dev };
+      this.#checked = { ino: opened.ino, dev: opened.dev, ctimeNs: opened.ctimeNs };
     } finally {
       await folder.close();
     }

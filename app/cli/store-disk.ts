@@ -18,7 +18,7 @@ export interface OpenFile {
   truncate(length: number): Promise<void>;
   datasync(): Promise<void>;
   /** Who owns the file and who may write it. */
-  stat(options: { bigint: true }): Promise<{ uid: bigint; mode: bigint; ino: bigint; dev: bigint }>;
+  stat(options: { bigint: true }): Promise<{ uid: bigint; mode: bigint; ino: bigint; dev: bigint; ctimeNs: bigint }>;
   chmod(mode: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -35,6 +35,7 @@ export interface Disk {
     size: bigint;
     uid: bigint;
     mode: bigint;
+    ctimeNs: bigint;
     isFile(): boolean;
     isDirectory(): boolean;
     isSymbolicLink(): boolean;

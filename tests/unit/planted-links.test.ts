@@ -99,6 +99,19 @@ describe('the records folder', () => {
     expect((await readdir(out)).sort()).toEqual([RECORD_FOLDER]);
   });
 
+  it('is checked again at each write: one handed to another user or opened to others mid-transfer is refused', async () => {
+    const { out } = await setting();
+    const records = join(out, RECORD_FOLDER);
+    const store = await openFileStore(out, TRANSFER, FILES);
+    await chmod(records, 0o777);
+    await expect(store.pin([{ file: 0, sha256: sha256(BYTES) }])).rejects.toThrow(/can be written by others/);
+    await chmod(records, 0o700);
+    await store.pin([{ file: 0, sha256: sha256(BYTES) }]);
+    await chown(records, OTHER_USER, OTHER_USER);
+    await expect(store.pin([{ file: 0, sha256: sha256(BYTES) }])).rejects.toThrow(/belongs to another user/);
+    await store.close().catch(() => {});
+  });
+
   it('is refused when it is a link, and nothing is written where it leads', async () => {
     const { out, victimFile, victimFolder } = await setting();
     await symlink(victimFolder, join(out, RECORD_FOLDER));

@@ -13,6 +13,12 @@ export const EXIT = {
   unreachable: 3,
   /** The disk filled up while receiving. What arrived is kept: a retry once there is room resumes it. */
   diskFull: 4,
+  /**
+   * The output folder is not safe to write into: its `.ferry` is a link, another user's, or
+   * writable by others, or a link was planted where a file of the transfer goes. Nothing
+   * was written through it; retrying will not help until it is removed.
+   */
+  unsafeFolder: 5,
   /** Stopped with Ctrl-C: 128 + SIGINT (2), as shells report a process that SIGINT ended. */
   interrupted: 130,
 } as const;

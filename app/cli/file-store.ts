@@ -8,14 +8,29 @@
  * in the record, which is replaced atomically: wherever the process is killed, the
  * record claims nothing that is not on disk. A verified file's hash is recorded before
  * the file moves into place, and its place before it moves there, so opening the store
- * again finishes a move that was cut short.
+ * again finishes a move that was cut short. No file is opened through a link, nor
+ * through a folder that became one (received-places.ts checked).
  */
 import { resolve } from 'node:path';
 import type { FileDescription } from '../src/transfer/messages.ts';
 import { addRange, isComplete, type RangeList } from '../src/transfer/ranges.ts';
 import type { Pin, ReceiveStore } from '../src/transfer/store.ts';
 import { PART_SUFFIX, ReceivedPlaces, splitRelative, type RelativePath } from './received-places.ts';
-import { diskError, errorCode, ignoring, moveWithoutOverwrite, nodeDisk, writePieces, type Disk, type OpenFile, type Written } from './store-disk.ts';
+import {
+  diskError,
+  errorCode,
+  ignoring,
+  IS_LINK,
+  moveWithoutOverwrite,
+  nodeDisk,
+  OPEN,
+  openUnfollowed,
+  UnsafePlaceError,
+  writePieces,
+  type Disk,
+  type OpenFile,
+  type Written,
+} from './store-disk.ts';
 import { StoreJournal, type TransferState } from './store-journal.ts';
 
 /** Written bytes are synced and recorded once about this many have gathered, as in the browser (received-bytes.ts)… */
@@ -198,7 +213,7 @@ class FolderStore implements FileStore {
     await this.flush();
     const entry = this.#state.stored[file]!;
     const size = this.files[file]!.size;
-    const reader = await this.#disk.open(this.#places.absolute(this.#placed.has(file) ? entry.path : entry.part), 'r');
+    const reader = await this.#open(this.#placed.has(file) ? entry.path : entry.part, OPEN.read);
     try {
       for (let at = 0; at < size; ) {
         const buffer = new Uint8Array(Math.min(READ_BYTES, size - at));
@@ -228,7 +243,7 @@ class FolderStore implements FileStore {
     await this.#closeWriters();
     try {
       const unplaced = this.#indices().filter((file) => !this.#placed.has(file));
-      await inParallel(unplaced, (file) => this.#disk.unlink(this.#places.absolute(this.#state.stored[file]!.part)).catch(ignoring('ENOENT')));
+      await inParallel(unplaced, async (file) => this.#disk.unlink(await this.#places.checked(this.#state.stored[file]!.part)).catch(ignoring('ENOENT')));
       await this.#record.remove();
     } catch (error) {
       throw diskError(error);
@@ -287,7 +302,7 @@ class FolderStore implements FileStore {
    */
   async #place(file: number): Promise<void> {
     const entry = this.#state.stored[file]!;
-    while (!(await moveWithoutOverwrite(this.#disk, this.#places.absolute(entry.part), this.#places.absolute(entry.path)))) {
+    while (!(await moveWithoutOverwrite(this.#disk, await this.#places.checked(entry.part), await this.#places.checked(entry.path)))) {
       entry.path = await this.#places.claim(...splitRelative(entry.path));
       await this.#record.save(this.#state);
     }
@@ -303,7 +318,7 @@ class FolderStore implements FileStore {
     const entry = this.#state.stored[file]!;
     for (;;) {
       try {
-        await (await this.#disk.open(this.#places.absolute(entry.part), 'wx')).close();
+        await (await this.#open(entry.part, OPEN.create)).close();
         return;
       } catch (error) {
         if (errorCode(error) !== 'EEXIST') throw error;
@@ -316,8 +331,12 @@ class FolderStore implements FileStore {
 
   #writer(file: number): Promise<OpenFile> {
     let writer = this.#writers.get(file);
-    if (!writer) this.#writers.set(file, (writer = this.#disk.open(this.#places.absolute(this.#state.stored[file]!.part), 'r+')));
+    if (!writer) this.#writers.set(file, (writer = this.#open(this.#state.stored[file]!.part, OPEN.readWrite)));
     return writer;
+  }
+
+  async #open(path: RelativePath, flags: number): Promise<OpenFile> {
+    return openUnfollowed(this.#disk, await this.#places.checked(path), flags);
   }
 
   async #closeWriter(file: number): Promise<void> {
@@ -332,9 +351,13 @@ class FolderStore implements FileStore {
     await Promise.allSettled([...this.#writers.keys()].map((file) => this.#closeWriter(file)));
   }
 
+  /** The size of our file at `path`, null if there is none; a link there is not ours, and refused. */
   async #sizeOf(path: RelativePath): Promise<number | null> {
+    const absolute = await this.#places.checked(path);
     try {
-      return (await this.#disk.stat(this.#places.absolute(path))).size;
+      const facts = await this.#disk.lstat(absolute, { bigint: true });
+      if (facts.isSymbolicLink()) throw new UnsafePlaceError(absolute, IS_LINK);
+      return Number(facts.size);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return null;
       throw error;

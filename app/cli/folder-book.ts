@@ -3,37 +3,35 @@
  * record lives beside the files it receives, in the folder's `.ferry`, found again by
  * the link when `ferry receive` runs again with it.
  */
-import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { TransferBook } from '../src/session/receive-flow.ts';
 import type { TransferRecord } from '../src/session/transfer-record.ts';
 import type { ShareAddress } from '../src/transfer/link.ts';
 import { openFileStore, type FileStore } from './file-store.ts';
-import { diskError } from './store-disk.ts';
-import { RECORD_FOLDER } from './store-journal.ts';
+import { RecordFolder } from './record-folder.ts';
+import { diskError, nodeDisk, UnsafePlaceError } from './store-disk.ts';
 
 /** The link's sender id names the transfer's files in `.ferry`: it is all letters and digits. */
-const recordPath = (dir: string, { peerId }: ShareAddress) => join(dir, RECORD_FOLDER, `${peerId}.link.json`);
+const recordName = ({ peerId }: ShareAddress) => `${peerId}.link.json`;
 
 export function folderBook(folder: string): TransferBook<FileStore> {
   const dir = resolve(folder);
+  const records = new RecordFolder(dir, nodeDisk);
   /** Saves one after another, so an older record never lands over a newer one. */
   let saving: Promise<void> = Promise.resolve();
-  const write = async (record: TransferRecord) => {
-    const path = recordPath(dir, record.address);
-    await mkdir(join(dir, RECORD_FOLDER), { recursive: true });
-    // Replaced whole, never half-written: a kill mid-save leaves the last record.
-    await writeFile(`${path}.tmp`, JSON.stringify({ ...record, updatedAt: Date.now() }));
-    await rename(`${path}.tmp`, path);
-  };
+  // Replaced whole, never half-written: a kill mid-save leaves the last record.
+  const write = (record: TransferRecord) => records.replace(recordName(record.address), JSON.stringify({ ...record, updatedAt: Date.now() }));
   return {
     async find(address) {
-      let text: string;
+      let text: string | null;
       try {
-        text = await readFile(recordPath(dir, address), 'utf8');
-      } catch {
+        text = await records.read(recordName(address));
+      } catch (error) {
+        // A planted link is not a missing record: starting afresh would hide it.
+        if (error instanceof UnsafePlaceError) throw error;
         return undefined;
       }
+      if (text === null) return undefined;
       const record = parseRecord(text);
       // The same sender id with another secret or key is another share: start afresh.
       const same = record && record.address.secret === address.secret && record.address.senderKey === address.senderKey;
@@ -52,9 +50,9 @@ export function folderBook(folder: string): TransferBook<FileStore> {
     async delete(record) {
       const store = await openFileStore(dir, record.address.peerId, record.files);
       await store.forget();
-      await rm(recordPath(dir, record.address), { force: true });
+      await records.remove(recordName(record.address));
       // The folder of records goes too once no other transfer has one there.
-      await rmdir(join(dir, RECORD_FOLDER)).catch(() => {});
+      await records.removeIfEmpty();
     },
     open: (record) => openFileStore(dir, record.address.peerId, record.files),
   };

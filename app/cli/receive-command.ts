@@ -5,9 +5,10 @@
  * A text the sender shares is printed, set off, before the files arrive; it is not
  * written to the folder (redirect the output to keep it).
  */
+import { resolve } from 'node:path';
 import { ownDevice } from './own-device.ts';
 import { dial, DialError, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
-import { ReceiveFlow } from '../src/session/receive-flow.ts';
+import { ReceiveFlow, type TransferBook } from '../src/session/receive-flow.ts';
 import type { Channel } from '../src/transfer/channel.ts';
 import { failureMessage } from '../src/transfer/failure.ts';
 import type { ShareAddress } from '../src/transfer/link.ts';
@@ -20,7 +21,9 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { FileStore } from './file-store.ts';
 import { folderBook } from './folder-book.ts';
 import { arrivingName, formatBytes, logStep, plainLine, progressLine } from './progress-line.ts';
+import { RecordFolder } from './record-folder.ts';
 import type { Screen } from './screen.ts';
+import { nodeDisk, UnsafePlaceError } from './store-disk.ts';
 
 export interface ReceiveCommand {
   server: string;
@@ -51,6 +54,13 @@ export async function receiveFiles(
   interrupted: Promise<void>,
   env: { FERRY_PASSWORD?: string | undefined } = {},
 ): Promise<ExitCode> {
+  const book = folderBook(out);
+  // Before the link is even dialled: a link or a folder others could use against us is named at once.
+  const unsafe = await unsafePlace(out, book, address);
+  if (unsafe) {
+    screen.error(`Cannot store the files in ${out}: ${unsafe.message}`);
+    return EXIT.unsafeFolder;
+  }
   let finish!: (code: ExitCode) => void;
   const finished = new Promise<ExitCode>((resolve) => (finish = resolve));
   let shown: string | null = null;
@@ -63,7 +73,6 @@ export async function receiveFiles(
   /** The current connection's channel. */
   let channel: Channel | null = null;
 
-  const book = folderBook(out);
   const flow: ReceiveFlow<FileStore> = new ReceiveFlow({
     address,
     book,
@@ -102,7 +111,8 @@ export async function receiveFiles(
     const blocked = flow.state.blocked;
     if (blocked?.kind === 'storage') {
       const full = failureCode(blocked.error) === 'storage-full';
-      return end(full ? EXIT.diskFull : EXIT.failed, `Cannot store the files in ${out}: ${messageOf(blocked.error)}`);
+      const code = full ? EXIT.diskFull : blocked.error instanceof UnsafePlaceError ? EXIT.unsafeFolder : EXIT.failed;
+      return end(code, `Cannot store the files in ${out}: ${messageOf(blocked.error)}`);
     }
     if (phase === 'offline') {
       const why = trouble?.kind === 'unreachable' ? messageOf(trouble.error) : 'The connection dropped.';
@@ -213,6 +223,22 @@ export async function receiveFiles(
   const code = await finished;
   flow.close();
   return code;
+}
+
+/**
+ * What in `out` Ferry will not write through, found before the transfer begins: the
+ * records folder, and, for a transfer begun here before, its partial files and their
+ * folders as they are now. Null if nothing; any other trouble is the flow's to report.
+ */
+async function unsafePlace(out: string, book: TransferBook<FileStore>, address: ShareAddress): Promise<UnsafePlaceError | null> {
+  try {
+    await new RecordFolder(resolve(out), nodeDisk).verify();
+    const record = await book.find(address);
+    if (record) await (await book.open(record)).close();
+    return null;
+  } catch (error) {
+    return error instanceof UnsafePlaceError ? error : null;
+  }
 }
 
 function describeFiles({ files, progress }: ReceiverSnapshot): string {

@@ -4,20 +4,27 @@
  * the folder. Names the share repeats, and names already taken in the folder, are
  * numbered the way operating systems do ("name (1).ext", unique-names.ts): nothing
  * there is ever overwritten. A received folder whose name is there already, in any
- * case, is merged into it, as save-folder.ts does in the browser.
+ * case, is merged into it, as save-folder.ts does in the browser, if it is ours alone.
  *
  * Each file is gathered in a partial file beside its place, "name.ext.ferry-part",
  * visible like a browser's ".crdownload": a transfer left unfinished shows what it
  * holds and can be deleted by hand, where a hidden partial would fill a disk unseen.
  * A name is free only if its partial's name is too: another transfer's partial marks
  * the name that transfer will take.
+ *
+ * The folder may be shared, and what others put in it is never written through: a
+ * link is a taken name, never a folder to merge into, nor is a folder someone else
+ * could swap things in; and each folder on the way to a file is checked to be a real
+ * folder, not a link, before the file is touched.
  */
 import { join } from 'node:path';
 import { safePath } from '../src/transfer/names.ts';
 import { nameKey, TakenNames, uniquePaths } from '../src/transfer/unique-names.ts';
-import { errorCode, type Disk } from './store-disk.ts';
+import { errorCode, IS_LINK, UnsafePlaceError, WRITABLE_BY_OTHERS, type Disk } from './store-disk.ts';
 
 export const PART_SUFFIX = '.ferry-part';
+/** Others may write a sticky folder, but not rename or remove what is ours in it. */
+const STICKY = 0o1000;
 
 /** Paths inside the output folder: '/'-separated whatever the system, to store and compare. */
 export type RelativePath = string;
@@ -34,6 +41,8 @@ export class ReceivedPlaces {
   readonly #disk: Disk;
   /** By relative folder path; promises, so files placed at once list a folder once. */
   readonly #listings = new Map<RelativePath, Promise<Listing>>();
+  /** Folders made for this transfer: whatever the umask made of their mode, its files go in them. */
+  readonly #made = new Set<RelativePath>();
 
   constructor(root: string, disk: Disk) {
     this.#root = root;
@@ -73,10 +82,12 @@ export class ReceivedPlaces {
     for (const segment of segments) {
       const listing = await this.#list(at);
       let found = listing.folders.get(nameKey(segment));
+      if (found !== undefined && !(await this.#mergeable(joinRelative(at, found)))) found = undefined;
       while (found === undefined) {
         const name = listing.taken.claim(segment);
         try {
-          await this.#disk.mkdir(this.absolute(joinRelative(at, name)));
+          await this.#disk.mkdir(await this.checked(joinRelative(at, name)));
+          this.#made.add(joinRelative(at, name));
           listing.folders.set(nameKey(segment), (found = name));
         } catch (error) {
           // Made meanwhile by someone else: theirs, so take the next name.
@@ -88,6 +99,20 @@ export class ReceivedPlaces {
     return at;
   }
 
+  /**
+   * Whether files may go into the folder at `path`: one made for this transfer, or one
+   * there before that is ours and where nobody else can replace what we put in it.
+   * Another's is a taken name.
+   */
+  async #mergeable(path: RelativePath): Promise<boolean> {
+    const owner = process.getuid?.();
+    // Windows has no owners or modes to go by.
+    if (owner === undefined || this.#made.has(path)) return true;
+    const facts = await this.#disk.lstat(await this.checked(path), { bigint: true });
+    const mode = Number(facts.mode);
+    return Number(facts.uid) === owner && ((mode & WRITABLE_BY_OTHERS) === 0 || (mode & STICKY) !== 0);
+  }
+
   #list(folder: RelativePath): Promise<Listing> {
     let listing = this.#listings.get(folder);
     if (!listing) this.#listings.set(folder, (listing = this.#read(folder)));
@@ -95,7 +120,7 @@ export class ReceivedPlaces {
   }
 
   async #read(folder: RelativePath): Promise<Listing> {
-    const entries = await this.#disk.readdir(this.absolute(folder), { withFileTypes: true });
+    const entries = await this.#disk.readdir(await this.#checkedFolder(folder), { withFileTypes: true });
     const taken = new TakenNames(entries.map(({ name }) => name));
     const folders = new Map<string, string>();
     // A link to a folder is not entered: it could lead out of the output folder.
@@ -106,6 +131,28 @@ export class ReceivedPlaces {
   /** Where `path` is on this system. */
   absolute(path: RelativePath): string {
     return path === '' ? this.#root : join(this.#root, ...path.split('/'));
+  }
+
+  /**
+   * Where `path` is on this system, once every folder on the way there (not the
+   * output folder, which the person chose) is checked to be a real folder: one that
+   * became a link since would lead the write out of the output folder. Throws
+   * UnsafePlaceError. The name itself is the caller's to open without following.
+   */
+  async checked(path: RelativePath): Promise<string> {
+    await this.#checkedFolder(splitRelative(path)[0]);
+    return this.absolute(path);
+  }
+
+  async #checkedFolder(folder: RelativePath): Promise<string> {
+    let at: RelativePath = '';
+    for (const segment of folder === '' ? [] : folder.split('/')) {
+      at = joinRelative(at, segment);
+      const facts = await this.#disk.lstat(this.absolute(at), { bigint: true });
+      if (facts.isSymbolicLink()) throw new UnsafePlaceError(this.absolute(at), IS_LINK);
+      if (!facts.isDirectory()) throw new UnsafePlaceError(this.absolute(at), 'is not a folder');
+    }
+    return this.absolute(folder);
   }
 }
 

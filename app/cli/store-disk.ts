@@ -2,9 +2,10 @@
  * The file system as the terminal client's store uses it (file-store.ts): a port, so
  * that tests can fill the disk or stop the process at any step. Node's own
  * `fs/promises` is the real one. Also what the store needs beyond plain calls: writes
- * that store everything or fail, which errors mean "no room", and a move that never
- * overwrites.
+ * that store everything or fail, which errors mean "no room", a move that never
+ * overwrites, and opening files without following a link someone planted in their place.
  */
+import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { StorageFullError } from '../src/transfer/store.ts';
 
@@ -12,20 +13,33 @@ import { StorageFullError } from '../src/transfer/store.ts';
 export interface OpenFile {
   writev(buffers: Uint8Array[], position: number): Promise<{ bytesWritten: number }>;
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  readFile(encoding: 'utf8'): Promise<string>;
   writeFile(data: string): Promise<void>;
   truncate(length: number): Promise<void>;
   datasync(): Promise<void>;
+  /** Who owns the file and who may write it. */
+  stat(options: { bigint: true }): Promise<{ uid: bigint; mode: bigint; ino: bigint; dev: bigint; ctimeNs: bigint }>;
+  chmod(mode: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface Disk {
-  open(path: string, flags: string): Promise<OpenFile>;
-  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  /** `flags` from OPEN, which never follow a link at `path`. */
+  open(path: string, flags: number, mode?: number): Promise<OpenFile>;
   readdir(path: string, options: { withFileTypes: true }): Promise<{ name: string; isDirectory(): boolean }[]>;
-  mkdir(path: string, options?: { recursive: boolean }): Promise<unknown>;
-  stat(path: string): Promise<{ size: number }>;
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<unknown>;
   /** With bigint: NTFS and ReFS file ids do not fit a double. */
-  lstat(path: string, options: { bigint: true }): Promise<{ ino: bigint; dev: bigint }>;
+  lstat(path: string, options: { bigint: true }): Promise<{
+    ino: bigint;
+    dev: bigint;
+    size: bigint;
+    uid: bigint;
+    mode: bigint;
+    ctimeNs: bigint;
+    isFile(): boolean;
+    isDirectory(): boolean;
+    isSymbolicLink(): boolean;
+  }>;
   link(existing: string, path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
@@ -33,6 +47,55 @@ export interface Disk {
 }
 
 export const nodeDisk: Disk = fs;
+
+// Where the system has no O_NOFOLLOW (Windows), a link is told by lstat just before.
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * How the store opens files. None follows a link at the path: a link planted where a
+ * file of ours should be would turn our write into a write to whatever it points at.
+ */
+export const OPEN = {
+  read: constants.O_RDONLY | NO_FOLLOW,
+  readWrite: constants.O_RDWR | NO_FOLLOW,
+  /** A new file, made now by us: fails (EEXIST) if anything, a link too, has the name. */
+  create: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW,
+  /** A folder, to ask who owns it and who may write it. */
+  folder: constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | NO_FOLLOW,
+} as const;
+
+/**
+ * Something in the output folder that Ferry will not write through or into: a link
+ * where a file or folder of the transfer should be, or a records folder that another
+ * user holds or others can write. Nothing was written through it.
+ */
+export class UnsafePlaceError extends Error {
+  override name = 'UnsafePlaceError';
+
+  constructor(
+    readonly path: string,
+    why: string,
+  ) {
+    super(`${path} ${why}. Remove it, or receive into another folder.`);
+  }
+}
+
+/** Mode bits that let group and others write: whoever can write a folder can swap what is in it for a link. */
+export const WRITABLE_BY_OTHERS = 0o022;
+
+export const IS_LINK = 'is a symbolic link, and Ferry does not write through links';
+
+/** `path` opened with `flags` (OPEN); a link at `path` is refused as UnsafePlaceError. */
+export async function openUnfollowed(disk: Disk, path: string, flags: number, mode?: number): Promise<OpenFile> {
+  try {
+    return await disk.open(path, flags, mode);
+  } catch (error) {
+    // O_NOFOLLOW meeting a link: ELOOP on Linux and macOS, EMLINK on FreeBSD.
+    const code = errorCode(error);
+    if (code === 'ELOOP' || code === 'EMLINK') throw new UnsafePlaceError(path, IS_LINK);
+    throw error;
+  }
+}
 
 export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

@@ -4,20 +4,19 @@
  * `<transfer>.link.json`), kept in the folder itself at `.ferry/<transfer>.json`: the files the transfer began with, where each goes, and
  * what of each is on disk. It is replaced whole, through a temporary file that is
  * synced and then renamed over it, so a process killed at any moment leaves either
- * the record before or the record after, never a mix.
+ * the record before or the record after, never a mix (record-folder.ts).
  *
  *   { "ferry": 1,
  *     "files": [{ "name": "photos/a.jpg", "size": 5, "type": "", "lastModified": 0 }],
  *     "stored": [{ "path": "photos/a.jpg", "part": "photos/a.jpg.ferry-part",
  *                  "ranges": [[0, 3]], "pin": "<sha-256>", "sha256": null }] }
  */
-import { join } from 'node:path';
 import type { FileDescription } from '../src/transfer/messages.ts';
 import { parseRangeList, type RangeList } from '../src/transfer/ranges.ts';
 import type { RelativePath } from './received-places.ts';
-import { errorCode, ignoring, type Disk } from './store-disk.ts';
+import { RecordFolder } from './record-folder.ts';
+import type { Disk } from './store-disk.ts';
 
-export const RECORD_FOLDER = '.ferry';
 const FORMAT = 1;
 
 export interface StoredFile {
@@ -52,31 +51,24 @@ const TRANSFER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export class StoreJournal {
   readonly path: string;
-  readonly #temporary: string;
-  readonly #folder: string;
-  readonly #disk: Disk;
-  /** The write under way or last done; writes never overlap, they share one temporary file. */
+  readonly #name: string;
+  readonly #folder: RecordFolder;
+  /** The write under way or last done; writes never overlap, so an older record never lands over a newer one. */
   #writing: Promise<void> = Promise.resolve();
   /** A write waiting for the one under way: later saves join it, it will hold their changes too. */
   #next: Promise<void> | null = null;
 
   constructor(root: string, transfer: string, disk: Disk) {
     if (!TRANSFER_ID.test(transfer)) throw new Error(`not a transfer id: ${JSON.stringify(transfer)}`);
-    this.#folder = join(root, RECORD_FOLDER);
-    this.path = join(this.#folder, `${transfer}.json`);
-    this.#temporary = `${this.path}.tmp`;
-    this.#disk = disk;
+    this.#folder = new RecordFolder(root, disk);
+    this.#name = `${transfer}.json`;
+    this.path = this.#folder.pathOf(this.#name);
   }
 
   /** The state recorded, or null for a transfer never begun here. */
   async read(): Promise<TransferState | null> {
-    let text: string;
-    try {
-      text = await this.#disk.readFile(this.path, 'utf8');
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      throw error;
-    }
+    const text = await this.#folder.read(this.#name);
+    if (text === null) return null;
     const state = parseState(text);
     if (!state) throw new BrokenRecordError(this.path);
     return state;
@@ -98,23 +90,14 @@ export class StoreJournal {
 
   async #write(state: TransferState): Promise<void> {
     const text = JSON.stringify({ ferry: FORMAT, files: state.files, stored: state.stored });
-    await this.#disk.mkdir(this.#folder, { recursive: true });
-    const file = await this.#disk.open(this.#temporary, 'w');
-    try {
-      await file.writeFile(text);
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
-    await this.#disk.rename(this.#temporary, this.path);
+    await this.#folder.replace(this.#name, text);
   }
 
   /** Removes the record, and its folder if no other transfer's record is left in it. */
   async remove(): Promise<void> {
     await this.#writing.catch(() => {});
-    // A write the process died in leaves its temporary file.
-    for (const path of [this.path, this.#temporary]) await this.#disk.unlink(path).catch(ignoring('ENOENT'));
-    await this.#disk.rmdir(this.#folder).catch(ignoring('ENOENT', 'ENOTEMPTY', 'EEXIST'));
+    await this.#folder.remove(this.#name);
+    await this.#folder.removeIfEmpty();
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../app/cli/exit-codes.ts';
@@ -224,6 +224,22 @@ describe('the terminal’s errors', () => {
     const receiver = run('receive', nobody, '--out', await newFolder());
     expect(await receiver.exited).toBe(EXIT.unreachable);
     expect(receiver.stderr).toMatch(/^The sender is not online.*\n$/);
+  });
+
+  it('refuses a folder whose .ferry is a link, with exit code 5, and writes nothing where the link leads', async () => {
+    const files = await someFiles('planted');
+    const sender = run('send', files[1]!.path, '--server', ferry.origin);
+    const link = await sender.link();
+    const [folder, elsewhere] = await Promise.all([newFolder(), newFolder()]);
+    await symlink(elsewhere, path.join(folder, '.ferry'));
+    const receiver = run('receive', link, '--out', folder);
+    expect(await receiver.exited).toBe(EXIT.unsafeFolder);
+    expect(receiver.stdout).toBe('');
+    expect(receiver.stderr).toBe(
+      `Cannot store the files in ${folder}: ${path.join(folder, '.ferry')} is a symbolic link, and Ferry does not write through links. Remove it, or receive into another folder.\n`,
+    );
+    expect(await readdir(elsewhere)).toEqual([]);
+    expect(await readdir(folder)).toEqual(['.ferry']);
   });
 
   it('says it cannot reach a server that is not there, with exit code 3', async () => {

@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COMMIT_BYTES, openFileStore, type FileStore } from '../../app/cli/file-store.ts';
 import { PART_SUFFIX } from '../../app/cli/received-places.ts';
 import { nodeDisk, type Disk } from '../../app/cli/store-disk.ts';
-import { BrokenRecordError, RECORD_FOLDER } from '../../app/cli/store-journal.ts';
+import { RECORD_FOLDER } from '../../app/cli/record-folder.ts';
+import { BrokenRecordError } from '../../app/cli/store-journal.ts';
 import { DATA_HEADER_BYTES } from '../../app/src/transfer/frames.ts';
 import type { FileDescription } from '../../app/src/transfer/messages.ts';
 import { changedFiles } from '../../app/src/transfer/pins.ts';
@@ -15,6 +15,7 @@ import { SenderSession, type FileSource, type SenderSnapshot } from '../../app/s
 import { StorageFullError, type ReceiveStore } from '../../app/src/transfer/store.ts';
 import { channelPair } from './fake-channel.ts';
 import { broken } from './name-rules.ts';
+import { useTempFolders } from './temp-folders.ts';
 import { memoryFile, newLinkKeys, randomFile, receiverPrints, senderPrints, sha256, type LinkKeys } from './transfer-harness.ts';
 
 const KiB = 1024;
@@ -23,17 +24,7 @@ const TRANSFER = 'abcdefgh1234';
 /** Pieces the size of small data frames: many writes to one batch. */
 const PIECE = 16 * KiB;
 
-const folders: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
-});
-
-async function tempFolder(): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), 'ferry-file-store-'));
-  folders.push(folder);
-  return folder;
-}
+const tempFolder = useTempFolders('ferry-file-store-');
 
 function description(name: string, bytes: Uint8Array): FileDescription {
   return { name, size: bytes.length, type: 'application/octet-stream', lastModified: 1700000000000 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newSenderKeys, proveReceiver, proveSender } from '../../app/src/transfer/auth.ts';
+import { Delivery } from '../../app/src/transfer/delivery.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
 import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MIN_MESSAGE_SIZE } from '../../app/src/transfer/frames.ts';
@@ -602,6 +603,36 @@ describe('receipts', () => {
     await expect.poll(() => peer.received.some((m) => m.type === 'files')).toBe(true);
     peer.send({ type: 'receipt', verified: [0], failed: [0] });
     expect((await ended).error).toMatch(/receipt for file 0, which was not sent/);
+  });
+});
+
+describe('a receiver that says it is done', () => {
+  it('without a byte sent is refused, and not counted as finished', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send({ type: 'done' });
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).toMatch(/done before every file was sent and verified/);
+  });
+
+  it('having asked only for the end of a file is refused, though it acknowledged it', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send(request([{ file: 0, start: 990, end: 1000 }]));
+    await expect.poll(() => peer.received.at(-1)?.type).toBe('file-end');
+    peer.send({ type: 'receipt', verified: [0], failed: [] });
+    peer.send({ type: 'done' });
+    expect((await ended).error).toMatch(/done before every file was sent and verified/);
+  });
+
+  it('after resuming, perhaps to a reloaded sender, is counted with what its earlier connection was given', async () => {
+    const file = randomFile('movie.mp4', 4 * MiB);
+    const delivery = new Delivery();
+    const first = wire([file], { cutAfterBytes: 2 * MiB, bytesPerTick: 256 * 1024, delivery });
+    expect((await first.settled).receiver.state).toBe('error');
+    // The delivery as the share saved it.
+    const { sender, receiver } = await wire([file], { store: first.store(), delivery: new Delivery(delivery.state) }).settled;
+    expect(receiver.state).toBe('done');
+    expect(sender.state).toBe('done');
   });
 });
 

@@ -16,6 +16,7 @@ import type { FileHashes } from '../transfer/file-hashes.ts';
 import type { EndReason } from '../transfer/messages.ts';
 import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
 import type { ShareGate } from '../transfer/share-gate.ts';
+import { Deliveries } from './deliveries.ts';
 import { SYSTEM_CLOCK, type ConnectionPath, type HostBroker, type HostClock, type HostPeer, type IncomingConnection } from './host-ports.ts';
 import { isOver, ReceiverRows, type ReceiverRow } from './receiver-rows.ts';
 
@@ -58,6 +59,8 @@ export interface ShareHostOptions {
   gate: ShareGate;
   /** Shared by every receiver, so a file is hashed once however many download it. */
   hashes: FileHashes;
+  /** What each receiver was given, over its connections (kept with the share); none: kept while open. */
+  deliveries?: Deliveries;
   /** Asked once each receiver proves the link: why the link is dead, if it is. */
   ended: () => EndReason | null;
   /** How this device describes itself to receivers (self-reported), if at all. */
@@ -113,6 +116,7 @@ export class ShareHost {
   readonly #live = new Map<string, Live>();
   /** Caps and times out the connections that have not proved the link. */
   readonly #admission: Admission;
+  readonly #deliveries: Deliveries;
   #reconnects = 0;
   #stopReconnect = () => {};
   #stopRenewing = () => {};
@@ -123,6 +127,7 @@ export class ShareHost {
   constructor(options: ShareHostOptions) {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#deliveries = options.deliveries ?? new Deliveries();
     this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs });
     // The guard knows receivers by session name, which is also their row's id.
     this.#stopWatchingPasswords = options.gate.guard.watch((receiver) => this.#showPasswords(receiver));
@@ -362,6 +367,7 @@ export class ShareHost {
           text,
           gate,
           hashes,
+          delivery: (session) => this.#deliveries.of(session),
           ended,
           device,
           onchange: (snapshot) => this.#update(live, snapshot),
@@ -397,7 +403,10 @@ export class ShareHost {
     const { state } = row.snapshot;
     if (state === before) return;
     if (state === 'transferring') this.#options.onstarted?.(row);
-    if (state === 'done') this.#options.onfinished?.(row);
+    if (state === 'done') {
+      this.#deliveries.forget(row.id);
+      this.#options.onfinished?.(row);
+    }
     if (state === 'approval') this.#options.onasking?.(row);
   }
 

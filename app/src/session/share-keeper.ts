@@ -30,6 +30,7 @@ import {
   type ReceiverSummary,
   type ShareEnd,
 } from '../transfer/share-life.ts';
+import { Deliveries } from './deliveries.ts';
 import { SYSTEM_CLOCK, type HostBroker, type HostClock } from './host-ports.ts';
 import type { ReceiverRow } from './receiver-rows.ts';
 import { ShareHost, type HostStatus } from './share-host.ts';
@@ -152,6 +153,8 @@ export class ShareKeeper {
   /** The open share's connections and receivers, while it is registered or registering. */
   #host: ShareHost | null = null;
   #gate = new ShareGate();
+  /** What the open share's receivers were given, saved into the record as it is saved. */
+  #deliveries: Deliveries | null = null;
   /** Cancels the next check of the share's life. */
   #stopLife = () => {};
   /** Cancels the save of learned hashes that is due, while one is. */
@@ -297,6 +300,7 @@ export class ShareKeeper {
     this.#host = null;
     this.#stopLife();
     this.#record = null;
+    this.#deliveries = null;
     this.#set(IDLE);
     if (host && record && !record.ended) await host.endAll('stopped');
     host?.close();
@@ -369,6 +373,8 @@ export class ShareKeeper {
       record.gate = settings;
       void this.#persist();
     });
+    // What receivers were given is saved with the share, so a reload still holds them to every byte.
+    this.#deliveries = new Deliveries(record.deliveries, () => this.#persistSoon());
     this.#set({ files, missing: [], status: 'starting', error: null, ...gateShown(record) });
     if (record.brokerToken === undefined) {
       record.brokerToken = this.#options.newBrokerToken();
@@ -383,6 +389,7 @@ export class ShareKeeper {
       text: record.text ?? null,
       gate: this.#gate,
       hashes: this.#hashesOf(record, files),
+      deliveries: this.#deliveries,
       ended: () => this.#deadReason(record),
       device: this.#options.device?.(),
       clock: this.#clock,
@@ -484,7 +491,7 @@ export class ShareKeeper {
   /**
    * Saves the share within HASH_SAVE_DELAY_MS. For hashes, which come one per file
    * (10,000 in a few seconds) and only spare a reloaded page from hashing those files
-   * again.
+   * again, and for what receivers were given, which changes with every frame sent.
    */
   #persistSoon(): void {
     this.#saveSoon ??= this.#clock.after(HASH_SAVE_DELAY_MS, () => {
@@ -496,6 +503,7 @@ export class ShareKeeper {
   /** Saves the share as it is; asks that come while a save runs share the next one. */
   #persist = coalesced(async () => {
     if (!this.#record) return;
+    if (this.#deliveries) this.#record.deliveries = this.#deliveries.saved;
     try {
       await this.#options.records.save(this.#record);
     } catch (error) {

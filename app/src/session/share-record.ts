@@ -4,6 +4,7 @@
  * (storage/shares.ts); session/share-keeper.ts keeps it up to date.
  */
 import type { FileDescription } from '../transfer/messages.ts';
+import type { SavedDeliveries } from './deliveries.ts';
 import type { GateSettings } from '../transfer/share-gate.ts';
 import type { ShareLife } from '../transfer/share-life.ts';
 
@@ -29,4 +30,6 @@ export interface ShareRecord extends ShareLife {
   createdAt: number;
   /** Its password key and "ask me first", and who passed them (absent: an open share). */
   gate?: GateSettings;
+  /** What each receiver under way was given, by session name (absent: none yet). */
+  deliveries?: SavedDeliveries;
 }

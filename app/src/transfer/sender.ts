@@ -8,6 +8,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
+import { Delivery } from './delivery.ts';
 import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
@@ -68,6 +69,11 @@ export interface SenderOptions {
   gate?: ShareGate;
   /** Shared by all connections of one share. */
   hashes?: FileHashes;
+  /**
+   * What the receiver of this name (null: it gave none) was given over all its
+   * connections, which this one adds to; none: this connection's alone.
+   */
+  delivery?: (session: string | null) => Delivery;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
   /**
@@ -115,6 +121,8 @@ export class SenderSession {
   /** For files sent whole in FILES frames; #hasher may be in the middle of a larger file. */
   #wholeHasher: Sha256 | null = null;
   readonly #reader = new ReadAhead();
+  /** What this receiver was given, over its connections: its `done` counts only once it has everything. */
+  #delivery = new Delivery();
   /** Files whose end (and hash) we sent, awaiting the receiver's receipt. */
   #unconfirmed = new Set<number>();
   #filesConfirmed = 0;
@@ -139,6 +147,7 @@ export class SenderSession {
         authenticated: async (session, device) => {
           this.#session = session ?? null;
           this.#device = cleanDevice(device);
+          if (options.delivery) this.#delivery = options.delivery(this.#session);
           // The receiver has proved the secret: from here on, end() tells it at once.
           this.#proven = true;
           const reason = this.#ending ?? options.ended?.() ?? null;
@@ -276,6 +285,10 @@ export class SenderSession {
         return this.#receipt(message.verified, message.failed);
       case 'done':
         if (this.#unconfirmed.size > 0) throw new ProtocolError('done while files await their receipt');
+        // Saying so costs nothing: done is every byte sent, and every file verified.
+        if (!this.#delivery.complete(this.#options.files.map((file) => file.size))) {
+          throw new ProtocolError('done before every file was sent and verified');
+        }
         this.#set('done');
         return this.#link.close();
       default:
@@ -365,6 +378,7 @@ export class SenderSession {
     }
     for (const { file } of ranges) this.#unconfirmed.add(file);
     await this.#link.sendFrame(frame);
+    for (const [at, { file }] of ranges.entries()) this.#delivery.sent(file, 0, sources[at]!.size);
     this.#sentBytes += bytes;
     this.#advance(bytes);
   }
@@ -388,6 +402,7 @@ export class SenderSession {
         running.at += length;
       }
       await this.#link.sendFrame(frame);
+      this.#delivery.sent(file, offset, offset + length);
       offset += length;
       this.#sentBytes += length;
       this.#advance(length);
@@ -424,6 +439,8 @@ export class SenderSession {
     for (const file of [...verified, ...failed]) {
       if (!this.#unconfirmed.delete(file)) throw new ProtocolError(`receipt for file ${file}, which was not sent`);
     }
+    for (const file of verified) this.#delivery.receipt(file, true);
+    for (const file of failed) this.#delivery.receipt(file, false);
     // A file that failed verification is the receiver's to ask for again.
     this.#filesConfirmed += verified.length;
     this.#emit(false);

@@ -9,6 +9,7 @@ const snapshot = (device: string | null, state: SenderSnapshot['state'] = 'waiti
   filesConfirmed: 0,
   session: null,
   device,
+  held: false,
   ended: null,
   failure: null,
   error: null,

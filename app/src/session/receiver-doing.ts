@@ -17,6 +17,8 @@ export type ReceiverDoing =
   | { kind: 'locked-out'; wrong: number; lockedForMs: number }
   /** Waits for the person sending to allow or decline it. */
   | { kind: 'asking' }
+  /** Gave a password while someone is guessing at the share's: it is checked once the person allows it. */
+  | { kind: 'held' }
   /** Has the list of files, and has not pressed Download yet. */
   | { kind: 'looking' }
   | { kind: 'downloading' }
@@ -42,7 +44,7 @@ export function receiverDoing(row: Pick<ReceiverRow, 'snapshot' | 'password' | '
       return tally.lockedForMs > 0 ? { kind: 'locked-out', ...tally } : { kind: 'wrong-password', wrong: tally.wrong };
     }
     case 'approval':
-      return { kind: 'asking' };
+      return row.snapshot.held ? { kind: 'held' } : { kind: 'asking' };
     case 'waiting':
       return { kind: 'looking' };
     case 'transferring':

@@ -217,9 +217,12 @@ export class ShareHost {
     for (const session of this.#sessionsOf(row)) void session.decline();
   }
 
-  /** Lets in every receiver waiting for approval ("ask me first" was turned off). */
+  /**
+   * Lets in every receiver waiting for approval ("ask me first" was turned off), but
+   * not a password try held while the share is guessed at: each is the person's to let.
+   */
   allowAll(): void {
-    for (const live of this.#live.values()) void live.session?.allow();
+    for (const live of this.#live.values()) if (live.session && !live.session.snapshot.held) void live.session.allow();
   }
 
   #sessionsOf(row: string): SenderSession[] {

@@ -18,6 +18,7 @@ import { matchFiles } from '../transfer/match-files.ts';
 import type { Failure } from '../transfer/failure.ts';
 import { MAX_TEXT_BYTES, textTooLong, type EndReason, type FileDescription } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/sender.ts';
+import { PASSWORD_LIMITS, PasswordGuard } from '../transfer/password-guard.ts';
 import { OPEN_GATE, ShareGate } from '../transfer/share-gate.ts';
 import {
   endOf,
@@ -369,10 +370,19 @@ export class ShareKeeper {
   async #open(record: ShareRecord, files: readonly FileSource[]): Promise<void> {
     this.hangUp();
     // Who passed the gate is saved with the share, so a reload does not ask them again.
-    this.#gate = new ShareGate(record.gate ?? OPEN_GATE, (settings) => {
-      record.gate = settings;
+    // So is what is left of its wrong tries: a reload does not grant new ones.
+    const guard = new PasswordGuard(PASSWORD_LIMITS, () => this.#clock.now(), record.passwordTries, (tries) => {
+      record.passwordTries = tries;
       void this.#persist();
     });
+    this.#gate = new ShareGate(
+      record.gate ?? OPEN_GATE,
+      (settings) => {
+        record.gate = settings;
+        void this.#persist();
+      },
+      guard,
+    );
     // What receivers were given is saved with the share, so a reload still holds them to every byte.
     this.#deliveries = new Deliveries(record.deliveries, () => this.#persistSoon());
     this.#set({ files, missing: [], status: 'starting', error: null, ...gateShown(record) });

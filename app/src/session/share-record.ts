@@ -5,6 +5,7 @@
  */
 import type { FileDescription } from '../transfer/messages.ts';
 import type { SavedDeliveries } from './deliveries.ts';
+import type { ShareTries } from '../transfer/password-guard.ts';
 import type { GateSettings } from '../transfer/share-gate.ts';
 import type { ShareLife } from '../transfer/share-life.ts';
 
@@ -30,6 +31,8 @@ export interface ShareRecord extends ShareLife {
   createdAt: number;
   /** Its password key and "ask me first", and who passed them (absent: an open share). */
   gate?: GateSettings;
+  /** What is left of the share's wrong password tries (absent: all of them). */
+  passwordTries?: ShareTries;
   /** What each receiver under way was given, by session name (absent: none yet). */
   deliveries?: SavedDeliveries;
 }

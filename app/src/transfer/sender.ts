@@ -46,6 +46,11 @@ export interface SenderSnapshot {
   session: string | null;
   /** How the receiver describes its device (self-reported, cleaned: device.ts), if it did. */
   device: string | null;
+  /**
+   * In state 'approval': the receiver gave a password while the share is being guessed
+   * at, which is checked once the person allows it (not by "allow all").
+   */
+  held: boolean;
   /** Why, in state 'ended': the link was stopped or expired, or this receiver was declined. */
   ended: EndReason | null;
   /** Why the session failed (state 'error'). */
@@ -115,6 +120,8 @@ export class SenderSession {
   /** What the receiver cleared on this connection. */
   readonly #cleared = new Set<GateNeed>();
   #lockedOutTries = 0;
+  /** A password try held for the person sending to let through (the share is being guessed at). */
+  #held: string | null = null;
   #pump: Promise<void> = Promise.resolve();
   #running: RunningHash | null = null;
   #hasher: Sha256 | null = null;
@@ -169,12 +176,17 @@ export class SenderSession {
     this.#link.close();
   }
 
-  /** The person allowed this receiver (waiting in 'approval'): it gets the list of files. */
+  /**
+   * The person allowed this receiver (waiting in 'approval'): it gets the list of
+   * files, or, its password try held while someone is guessing, that try is checked.
+   */
   async allow(): Promise<void> {
     if (this.#state !== 'approval') return;
     this.#clear('approval');
+    const held = this.#held;
+    this.#held = null;
     try {
-      await this.#proceed();
+      await (held === null ? this.#proceed() : this.#check(held));
     } catch (error) {
       this.#link.fail(asError(error));
     }
@@ -225,6 +237,18 @@ export class SenderSession {
       if (++this.#lockedOutTries > LOCKED_OUT_TRIES) throw new ProtocolError('passwords kept coming while locked out');
       return this.#link.send({ type: 'gate', need: 'password', retryInMs: wait });
     }
+    if (gate.guard.guessing && !this.#cleared.has('approval')) {
+      // Someone is guessing: this try is checked once the person sending lets this
+      // receiver try, which a guesser cannot make them do. Till then it learns nothing.
+      this.#held = proof;
+      await this.#link.send({ type: 'gate', need: 'approval' });
+      return this.#set('approval');
+    }
+    await this.#check(proof);
+  }
+
+  async #check(proof: string): Promise<void> {
+    const gate = this.#options.gate!;
     const verdict = gate.guard.attempt(this.#guarded);
     if (gate.passwordKey === null || (await verifyPassword(gate.passwordKey, this.#options.fingerprints, proof))) {
       gate.guard.right(this.#guarded);
@@ -233,6 +257,7 @@ export class SenderSession {
     }
     gate.guard.wrong(this.#guarded);
     await this.#link.send({ type: 'gate', need: 'password', ...verdict });
+    this.#set('password');
   }
 
   /**
@@ -266,6 +291,7 @@ export class SenderSession {
       filesConfirmed: this.#filesConfirmed,
       session: this.#session,
       device: this.#device,
+      held: this.#held !== null,
       ended: this.#ending,
       failure: this.#failure,
       error: this.#failure && failureMessage(this.#failure),

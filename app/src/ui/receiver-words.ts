@@ -16,6 +16,7 @@ const WORDS: { [K in ReceiverDoingKind]: Say<K> } = {
   // Rounded up: "locked for 1 minute" until it is over.
   'locked-out': (t, doing) => t.send.doing.lockedOut(doing.wrong, Math.ceil(doing.lockedForMs / 60_000)),
   asking: (t) => t.send.doing.asking,
+  held: (t) => t.send.doing.held,
   looking: (t) => t.send.doing.looking,
   downloading: (t) => t.send.doing.downloading,
   done: (t) => t.send.doing.done,

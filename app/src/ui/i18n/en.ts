@@ -165,6 +165,7 @@ export const en = {
       lockedOut: (wrong: number, minutes: number) =>
         `${count(wrong)} wrong passwords, locked for ${minutes === 1 ? '1 minute' : `${count(minutes)} minutes`}`,
       asking: 'Waiting for you to allow',
+      held: 'Typed a password while someone is guessing it: allow to check it',
       looking: 'Looking at the files',
       downloading: 'Downloading',
       done: 'Done',

@@ -164,6 +164,7 @@ export const ru: Messages = {
       lockedOut: (wrong: number, minutes: number) =>
         `${count(wrong)} ${plural(wrong, 'неверный пароль', 'неверных пароля', 'неверных паролей')}, заблокирован на ${count(minutes)} ${plural(minutes, 'минуту', 'минуты', 'минут')}`,
       asking: 'Ждёт вашего разрешения',
+      held: 'Ввёл пароль, пока кто-то его подбирает: разрешите, чтобы проверить',
       looking: 'Смотрит список файлов',
       downloading: 'Скачивает',
       done: 'Готово',

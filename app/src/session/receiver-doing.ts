@@ -24,6 +24,10 @@ export type ReceiverDoing =
   | { kind: 'downloading' }
   | { kind: 'done' }
   | { kind: 'declined' }
+  /** Was told the share serves as many receivers as it may, and hung up on. */
+  | { kind: 'turned-away' }
+  /** Waited too long at a gate or with the list of files, and was hung up on. */
+  | { kind: 'timed-out' }
   /** Was told the link ended (stopped or expired) and hung up on. */
   | { kind: 'told-ended'; reason: ShareEnd['reason'] }
   /** Its connection closed while it was still under way: it left, or lost its network. */
@@ -52,7 +56,10 @@ export function receiverDoing(row: Pick<ReceiverRow, 'snapshot' | 'password' | '
     case 'done':
       return { kind: 'done' };
     case 'ended':
-      return ended === 'declined' ? { kind: 'declined' } : { kind: 'told-ended', reason: ended ?? 'stopped' };
+      if (ended === 'declined') return { kind: 'declined' };
+      if (ended === 'busy') return { kind: 'turned-away' };
+      if (ended === 'timed-out') return { kind: 'timed-out' };
+      return { kind: 'told-ended', reason: ended ?? 'stopped' };
     case 'error':
       return row.left ? { kind: 'left' } : { kind: 'failed', failure };
   }

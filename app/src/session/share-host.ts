@@ -18,6 +18,7 @@ import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer
 import type { ShareGate } from '../transfer/share-gate.ts';
 import { Deliveries } from './deliveries.ts';
 import { SYSTEM_CLOCK, type ConnectionPath, type HostBroker, type HostClock, type HostPeer, type IncomingConnection } from './host-ports.ts';
+import { IDLE_LIMITS_MS, ReceiverSeats } from './receiver-limits.ts';
 import { isOver, ReceiverRows, type ReceiverRow } from './receiver-rows.ts';
 
 /** Waits before each attempt in a row to get back to the broker; the last one repeats. */
@@ -103,6 +104,10 @@ interface Live {
   closed: Promise<void>;
   /** Resolves `closed`. */
   markClosed: () => void;
+  /** Frees its place among the receivers served (receiver-limits.ts), once it proved the link and got one. */
+  release: () => void;
+  /** The state its receiver may wait in for a while (IDLE_LIMITS_MS), and the timer that ends the wait. */
+  idle: { state: string | null; stop: () => void };
 }
 
 export class ShareHost {
@@ -116,6 +121,8 @@ export class ShareHost {
   readonly #live = new Map<string, Live>();
   /** Caps and times out the connections that have not proved the link. */
   readonly #admission: Admission;
+  /** Caps the connections that proved it, per share and per broker identity. */
+  readonly #seats = new ReceiverSeats();
   readonly #deliveries: Deliveries;
   #reconnects = 0;
   #stopReconnect = () => {};
@@ -313,6 +320,8 @@ export class ShareHost {
   #forget(live: Live): void {
     live.done.abort();
     live.seat.leave();
+    live.release();
+    live.idle.stop();
     const id = live.connection.connectionId;
     if (this.#live.get(id) === live) this.#live.delete(id);
   }
@@ -334,7 +343,18 @@ export class ShareHost {
     if (!seat) return connection.close();
     let markClosed = () => {};
     const closed = new Promise<void>((resolve) => (markClosed = resolve));
-    const live: Live = { connection, seat, session: null, row: null, path: null, done: new AbortController(), closed, markClosed };
+    const live: Live = {
+      connection,
+      seat,
+      session: null,
+      row: null,
+      path: null,
+      done: new AbortController(),
+      closed,
+      markClosed,
+      release: () => {},
+      idle: { state: null, stop: () => {} },
+    };
     this.#live.set(connection.connectionId, live);
     connection.listen({
       open: () => this.#serve(live),
@@ -371,7 +391,8 @@ export class ShareHost {
           gate,
           hashes,
           delivery: (session) => this.#deliveries.of(session),
-          ended,
+          // Asked once the receiver proves the link: a dead link first, then whether there is room for it.
+          ended: () => ended() ?? this.#takeSeat(live),
           device,
           onchange: (snapshot) => this.#update(live, snapshot),
         });
@@ -383,8 +404,26 @@ export class ShareHost {
       });
   }
 
+  /** A place for `live`'s receiver among those served, or 'busy' when the share or its broker identity has none left. */
+  #takeSeat(live: Live): EndReason | null {
+    const release = this.#seats.take(live.connection.source);
+    if (!release) return 'busy';
+    live.release = release;
+    return null;
+  }
+
+  /** Ends the wait of `live`'s receiver in `state` after its limit, if it is one to wait in. */
+  #watchIdle(live: Live, state: SenderSnapshot['state']): void {
+    if (live.idle.state === state) return;
+    live.idle.stop();
+    const limit = IDLE_LIMITS_MS[state];
+    const stop = limit === undefined ? () => {} : this.#clock.after(limit, () => void live.session?.end('timed-out'));
+    live.idle = { state, stop };
+  }
+
   #update(live: Live, snapshot: SenderSnapshot): void {
     if (this.#closed) return;
+    this.#watchIdle(live, snapshot.state);
     const over = isOver(snapshot.state);
     // Past 'connecting', and not failed, the receiver has proved it holds the link.
     if (!over && snapshot.state !== 'connecting') live.seat.proven();

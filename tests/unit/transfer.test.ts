@@ -615,22 +615,32 @@ describe('a receiver that says it is done', () => {
     expect(snapshot.error).toMatch(/done before every file was sent and verified/);
   });
 
-  it('having asked only for the end of a file is refused, though it acknowledged it', async () => {
-    const { peer, ended } = await hostileReceiver();
-    peer.send(request([{ file: 0, start: 990, end: 1000 }]));
-    await expect.poll(() => peer.received.at(-1)?.type).toBe('file-end');
+  it('having verified one file of two is refused', async () => {
+    const { peer, ended } = await hostileReceiver([randomFile('a.txt', 10), randomFile('b.txt', 10)]);
+    peer.send(request([{ file: 0, start: 0, end: 10 }]));
+    await expect.poll(() => peer.received.some((m) => m.type === 'files')).toBe(true);
     peer.send({ type: 'receipt', verified: [0], failed: [] });
     peer.send({ type: 'done' });
     expect((await ended).error).toMatch(/done before every file was sent and verified/);
   });
 
-  it('after resuming, perhaps to a reloaded sender, is counted with what its earlier connection was given', async () => {
-    const file = randomFile('movie.mp4', 4 * MiB);
+  it('with a file it found damaged is refused', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send(request([{ file: 0, start: 0, end: 1000 }]));
+    await expect.poll(() => peer.received.some((m) => m.type === 'files' || m.type === 'file-end')).toBe(true);
+    peer.send({ type: 'receipt', verified: [], failed: [0] });
+    peer.send({ type: 'done' });
+    expect((await ended).error).toMatch(/done before every file was sent and verified/);
+  });
+
+  it('after resuming, perhaps to a reloaded sender, is counted with the files it verified before', async () => {
+    const files = [randomFile('notes.txt', 1000), randomFile('movie.mp4', 12 * MiB)];
     const delivery = new Delivery();
-    const first = wire([file], { cutAfterBytes: 2 * MiB, bytesPerTick: 256 * 1024, delivery });
+    const first = wire(files, { cutAfterBytes: 8 * MiB, bytesPerTick: 512 * 1024, delivery });
     expect((await first.settled).receiver.state).toBe('error');
-    // The delivery as the share saved it.
-    const { sender, receiver } = await wire([file], { store: first.store(), delivery: new Delivery(delivery.state) }).settled;
+    expect(delivery.verified).toEqual([0]);
+    // What it verified, as the share saved it; the second connection sends only the rest.
+    const { sender, receiver } = await wire(files, { store: first.store(), delivery: new Delivery(delivery.verified) }).settled;
     expect(receiver.state).toBe('done');
     expect(sender.state).toBe('done');
   });

@@ -1,25 +1,27 @@
 /**
- * What each receiver of a share was given (transfer/delivery.ts), by its session name,
- * kept with the share so that a receiver resuming after the sender's page reloaded is
- * still held to every byte. Only receivers under way are kept: one that finished is
- * noted as such in the share's life, and the oldest go past MAX_DELIVERIES.
+ * What each receiver of a share acknowledged (transfer/delivery.ts), by its session
+ * name, kept with the share so that a receiver resuming after the sender's page
+ * reloaded is counted with the files it verified before. Only receivers under way are
+ * kept: one that finished is noted as such in the share's life, and the oldest go past
+ * MAX_DELIVERIES.
  */
-import { Delivery, type DeliveryState } from '../transfer/delivery.ts';
+import { Delivery } from '../transfer/delivery.ts';
 
 /** Receivers under way whose deliveries are kept: as many as a share has rows. */
 export const MAX_DELIVERIES = 200;
 
-export type SavedDeliveries = Record<string, DeliveryState>;
+/** Per session name, the files it verified. */
+export type SavedDeliveries = Record<string, number[]>;
 
 export class Deliveries {
   /** In the order they were first asked for: the first to go is the oldest. */
   readonly #bySession = new Map<string, Delivery>();
   readonly #onchange: () => void;
 
-  /** `onchange`: something changed, to be saved (read `saved` then: a frame sent is a change). */
+  /** `onchange`: something changed, to be saved (read `saved` then). */
   constructor(saved: SavedDeliveries = {}, onchange: () => void = () => {}) {
     this.#onchange = onchange;
-    for (const [session, state] of Object.entries(saved)) this.#bySession.set(session, this.#delivery(state));
+    for (const [session, verified] of Object.entries(saved)) this.#bySession.set(session, this.#delivery(verified));
   }
 
   /** The delivery of the receiver named `session`; a nameless one's is its connection's alone. */
@@ -43,10 +45,10 @@ export class Deliveries {
   }
 
   get saved(): SavedDeliveries {
-    return Object.fromEntries([...this.#bySession].map(([session, delivery]) => [session, delivery.state]));
+    return Object.fromEntries([...this.#bySession].map(([session, delivery]) => [session, delivery.verified]));
   }
 
-  #delivery(state?: DeliveryState): Delivery {
-    return new Delivery(state, this.#onchange);
+  #delivery(verified?: readonly number[]): Delivery {
+    return new Delivery(verified, this.#onchange);
   }
 }

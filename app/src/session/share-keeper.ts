@@ -154,7 +154,7 @@ export class ShareKeeper {
   /** The open share's connections and receivers, while it is registered or registering. */
   #host: ShareHost | null = null;
   #gate = new ShareGate();
-  /** What the open share's receivers were given, saved into the record as it is saved. */
+  /** What the open share's receivers verified, saved into the record as it is saved. */
   #deliveries: Deliveries | null = null;
   /** Cancels the next check of the share's life. */
   #stopLife = () => {};
@@ -383,8 +383,8 @@ export class ShareKeeper {
       },
       guard,
     );
-    // What receivers were given is saved with the share, so a reload still holds them to every byte.
-    this.#deliveries = new Deliveries(record.deliveries, () => this.#persistSoon());
+    // What receivers verified is saved with the share, so one that resumes after a reload is counted with it.
+    this.#deliveries = new Deliveries(record.deliveries, () => void this.#persist());
     this.#set({ files, missing: [], status: 'starting', error: null, ...gateShown(record) });
     if (record.brokerToken === undefined) {
       record.brokerToken = this.#options.newBrokerToken();
@@ -501,7 +501,7 @@ export class ShareKeeper {
   /**
    * Saves the share within HASH_SAVE_DELAY_MS. For hashes, which come one per file
    * (10,000 in a few seconds) and only spare a reloaded page from hashing those files
-   * again, and for what receivers were given, which changes with every frame sent.
+   * again.
    */
   #persistSoon(): void {
     this.#saveSoon ??= this.#clock.after(HASH_SAVE_DELAY_MS, () => {

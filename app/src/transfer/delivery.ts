@@ -1,37 +1,20 @@
 /**
- * What one receiver has been given, over all its connections: the bytes of each file
- * sent to it, and the files it acknowledged as verified. A receiver says it is done,
- * but saying so costs nothing; the sender counts it as finished (and a "first
- * download" link as used) only once every byte of every file went to it and each
- * file came back with a verified receipt.
+ * What one receiver acknowledged, over all its connections: the files it received and
+ * verified against their hashes. A receiver says it is done, but saying so costs
+ * nothing; the sender counts it as finished (and a "first download" link as used) only
+ * once every byte it asked for was sent and every file came back with a verified
+ * receipt — which the sender accepts only for a file whose end it sent (sender.ts).
  *
  * A receiver that resumes asks only for what it lacks, perhaps after the sender's page
- * reloaded: the state is plain data, kept with the share (share-record.ts).
+ * reloaded: the files are plain data, kept with the share (session/deliveries.ts).
  */
-import { addRange, isComplete, type RangeList } from './ranges.ts';
-
-/** A Delivery as data: per file (by index), the byte ranges sent, and the files verified. */
-export interface DeliveryState {
-  sent: Record<number, RangeList>;
-  verified: number[];
-}
-
 export class Delivery {
-  readonly #sent = new Map<number, RangeList>();
-  readonly #verified = new Set<number>();
+  readonly #verified: Set<number>;
   readonly #onchange: () => void;
 
-  constructor(state?: DeliveryState, onchange: () => void = () => {}) {
-    for (const [file, ranges] of Object.entries(state?.sent ?? {})) this.#sent.set(Number(file), ranges);
-    for (const file of state?.verified ?? []) this.#verified.add(file);
+  constructor(verified: readonly number[] = [], onchange: () => void = () => {}) {
+    this.#verified = new Set(verified);
     this.#onchange = onchange;
-  }
-
-  /** Bytes [start, end) of `file` went to the receiver. */
-  sent(file: number, start: number, end: number): void {
-    if (end <= start) return;
-    this.#sent.set(file, addRange(this.#sent.get(file) ?? [], start, end));
-    this.#onchange();
   }
 
   /** The receiver acknowledged `file` as verified (or, `ok` false, as failed: it asks for it again). */
@@ -42,12 +25,14 @@ export class Delivery {
     this.#onchange();
   }
 
-  /** Whether every file of these sizes was sent whole to the receiver, and verified by it. */
-  complete(sizes: readonly number[]): boolean {
-    return sizes.every((size, file) => this.#verified.has(file) && isComplete(this.#sent.get(file) ?? [], size));
+  /** Whether each of `count` files was verified by the receiver. */
+  complete(count: number): boolean {
+    for (let file = 0; file < count; file++) if (!this.#verified.has(file)) return false;
+    return true;
   }
 
-  get state(): DeliveryState {
-    return { sent: Object.fromEntries(this.#sent), verified: [...this.#verified] };
+  /** The files verified, as they are saved. */
+  get verified(): number[] {
+    return [...this.#verified];
   }
 }

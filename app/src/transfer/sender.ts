@@ -75,7 +75,7 @@ export interface SenderOptions {
   /** Shared by all connections of one share. */
   hashes?: FileHashes;
   /**
-   * What the receiver of this name (null: it gave none) was given over all its
+   * What the receiver of this name (null: it gave none) verified over all its
    * connections, which this one adds to; none: this connection's alone.
    */
   delivery?: (session: string | null) => Delivery;
@@ -128,7 +128,7 @@ export class SenderSession {
   /** For files sent whole in FILES frames; #hasher may be in the middle of a larger file. */
   #wholeHasher: Sha256 | null = null;
   readonly #reader = new ReadAhead();
-  /** What this receiver was given, over its connections: its `done` counts only once it has everything. */
+  /** What this receiver verified, over its connections: its `done` counts only once it has everything. */
   #delivery = new Delivery();
   /** Files whose end (and hash) we sent, awaiting the receiver's receipt. */
   #unconfirmed = new Set<number>();
@@ -311,8 +311,9 @@ export class SenderSession {
         return this.#receipt(message.verified, message.failed);
       case 'done':
         if (this.#unconfirmed.size > 0) throw new ProtocolError('done while files await their receipt');
-        // Saying so costs nothing: done is every byte sent, and every file verified.
-        if (!this.#delivery.complete(this.#options.files.map((file) => file.size))) {
+        // Saying so costs nothing. A file is acknowledged only after its end, which follows
+        // every byte of it asked for: every file verified is every byte asked for sent.
+        if (!this.#delivery.complete(this.#options.files.length)) {
           throw new ProtocolError('done before every file was sent and verified');
         }
         this.#set('done');
@@ -404,7 +405,6 @@ export class SenderSession {
     }
     for (const { file } of ranges) this.#unconfirmed.add(file);
     await this.#link.sendFrame(frame);
-    for (const [at, { file }] of ranges.entries()) this.#delivery.sent(file, 0, sources[at]!.size);
     this.#sentBytes += bytes;
     this.#advance(bytes);
   }
@@ -428,7 +428,6 @@ export class SenderSession {
         running.at += length;
       }
       await this.#link.sendFrame(frame);
-      this.#delivery.sent(file, offset, offset + length);
       offset += length;
       this.#sentBytes += length;
       this.#advance(length);

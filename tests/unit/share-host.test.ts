@@ -526,3 +526,22 @@ describe('receivers that proved the link', () => {
     expect(await looking.settled).toMatchObject({ state: 'ended', ended: 'timed-out' });
   });
 });
+
+describe('a password try held while the share is guessed at', () => {
+  it('is not let through when "ask me first" is turned off: only the person’s Allow on its row checks it', async () => {
+    const keys = newLinkKeys();
+    const guard = new PasswordGuard(PASSWORD_LIMITS, () => 0);
+    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) guard.attempt(`guesser-${i}`);
+    const gate = new ShareGate({ ...OPEN_GATE, passwordKey: await passwordKey(keys.secret, 'pw'), askFirst: true }, () => {}, guard);
+    const { broker, host, until } = await online([randomFile('a.txt', 10)], { gate, keys });
+    const receiver = receive(broker.peer.offer(new FakeConnection()).opens(), keys);
+    await receiver.until((snapshot) => snapshot.state === 'password');
+    await receiver.session.password('pw');
+    const [row] = (await until((state) => state.receivers[0]?.snapshot.held === true)).receivers;
+    host.allowAll();
+    // Allowing is synchronous up to remembering who was allowed: nobody was.
+    expect(gate.settings.allowed).toEqual([]);
+    host.allow(row!.id);
+    expect((await receiver.settled).state).toBe('done');
+  });
+});

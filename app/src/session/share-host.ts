@@ -2,8 +2,9 @@
  * Hosting one share, in any front end: register the share's id with the broker and
  * keep it registered (through a reload that left the id held, a dropped broker
  * connection, TURN credentials that lapse), let in the connections that prove the
- * link a few at a time (net/admission.ts), run a SenderSession on each, and keep one
- * row per receiver across its reconnections.
+ * link a few at a time (net/admission.ts), serve a bounded number of those that did,
+ * each for a bounded wait (receiver-limits.ts), run a SenderSession on each, and keep
+ * one row per receiver across its reconnections.
  *
  * Free of frameworks and browser globals: the web page mirrors `state` into runes and
  * keeps the share's record, life and notifications; the terminal prints it; unit
@@ -14,7 +15,7 @@ import { Admission, ADMISSION, type Seat } from '../net/admission.ts';
 import { verifyOfferTicket } from '../transfer/auth.ts';
 import type { FileHashes } from '../transfer/file-hashes.ts';
 import type { EndReason } from '../transfer/messages.ts';
-import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
+import { SenderSession, type FileSource, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
 import type { ShareGate } from '../transfer/share-gate.ts';
 import { Deliveries } from './deliveries.ts';
 import { SYSTEM_CLOCK, type ConnectionPath, type HostBroker, type HostClock, type HostPeer, type IncomingConnection } from './host-ports.ts';
@@ -60,7 +61,7 @@ export interface ShareHostOptions {
   gate: ShareGate;
   /** Shared by every receiver, so a file is hashed once however many download it. */
   hashes: FileHashes;
-  /** What each receiver was given, over its connections (kept with the share); none: kept while open. */
+  /** The files each receiver verified, over its connections (kept with the share); none: kept while open. */
   deliveries?: Deliveries;
   /** Asked once each receiver proves the link: why the link is dead, if it is. */
   ended: () => EndReason | null;
@@ -107,7 +108,7 @@ interface Live {
   /** Frees its place among the receivers served (receiver-limits.ts), once it proved the link and got one. */
   release: () => void;
   /** The state its receiver may wait in for a while (IDLE_LIMITS_MS), and the timer that ends the wait. */
-  idle: { state: string | null; stop: () => void };
+  idle: { state: SenderState | null; stop: () => void };
 }
 
 export class ShareHost {
@@ -413,7 +414,7 @@ export class ShareHost {
   }
 
   /** Ends the wait of `live`'s receiver in `state` after its limit, if it is one to wait in. */
-  #watchIdle(live: Live, state: SenderSnapshot['state']): void {
+  #watchIdle(live: Live, state: SenderState): void {
     if (live.idle.state === state) return;
     live.idle.stop();
     const limit = IDLE_LIMITS_MS[state];

@@ -51,7 +51,7 @@ export interface SenderSnapshot {
    * at, which is checked once the person allows it (not by "allow all").
    */
   held: boolean;
-  /** Why, in state 'ended': the link was stopped or expired, or this receiver was declined. */
+  /** Why, in state 'ended': the link was stopped or expired, or this receiver declined, turned away or let go (EndReason). */
   ended: EndReason | null;
   /** Why the session failed (state 'error'). */
   failure: Failure | null;
@@ -83,7 +83,8 @@ export interface SenderOptions {
   helloTimeoutMs?: number;
   /**
    * Asked once the receiver has proved the secret, before anything about the files:
-   * a reason here (the link was stopped or has expired) is all the receiver hears.
+   * a reason here (the link was stopped or has expired, the share is busy) is all the
+   * receiver hears.
    */
   ended?: () => EndReason | null;
   /** Upper bound for one DATA message, below the link's own cap. */

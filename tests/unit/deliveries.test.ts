@@ -9,6 +9,8 @@ describe('what a share keeps of the files each receiver verified', () => {
     deliveries.of('a').receipt(2, true);
     deliveries.of('b').receipt(1, true);
     deliveries.of('b').receipt(1, false);
+    // One that only called takes no place.
+    deliveries.of('c');
     expect(changes).toBe(4);
     expect(deliveries.saved).toEqual({ a: [0, 2], b: [] });
     const reloaded = new Deliveries(deliveries.saved);
@@ -21,7 +23,7 @@ describe('what a share keeps of the files each receiver verified', () => {
 
   it('keeps no more than MAX_DELIVERIES receivers, the oldest going first, and nothing for a receiver without a name', () => {
     const deliveries = new Deliveries();
-    for (let at = 0; at <= MAX_DELIVERIES; at++) deliveries.of(`r-${at}`);
+    for (let at = 0; at <= MAX_DELIVERIES; at++) deliveries.of(`r-${at}`).receipt(0, true);
     deliveries.of(null).receipt(0, true);
     const kept = Object.keys(deliveries.saved);
     expect(kept).toHaveLength(MAX_DELIVERIES);

@@ -14,28 +14,29 @@ export const MAX_DELIVERIES = 200;
 export type SavedDeliveries = Record<string, number[]>;
 
 export class Deliveries {
-  /** In the order they were first asked for: the first to go is the oldest. */
+  /** In the order each first verified a file: the first to go is the oldest. */
   readonly #bySession = new Map<string, Delivery>();
   readonly #onchange: () => void;
 
   /** `onchange`: something changed, to be saved (read `saved` then). */
   constructor(saved: SavedDeliveries = {}, onchange: () => void = () => {}) {
     this.#onchange = onchange;
-    for (const [session, verified] of Object.entries(saved)) this.#bySession.set(session, this.#delivery(verified));
+    for (const [session, verified] of Object.entries(saved)) this.#bySession.set(session, new Delivery(verified, this.#onchange));
   }
 
-  /** The delivery of the receiver named `session`; a nameless one's is its connection's alone. */
+  /**
+   * The delivery of the receiver named `session`; a nameless one's is its connection's
+   * alone. It is kept from its first receipt on: callers that never got a file whole
+   * (a guesser at the password, say) take no place.
+   */
   of(session: string | null): Delivery {
     if (session === null) return new Delivery();
-    let delivery = this.#bySession.get(session);
-    if (!delivery) {
-      delivery = this.#delivery();
-      this.#bySession.set(session, delivery);
-      for (const oldest of this.#bySession.keys()) {
-        if (this.#bySession.size <= MAX_DELIVERIES) break;
-        this.#bySession.delete(oldest);
-      }
-    }
+    const known = this.#bySession.get(session);
+    if (known) return known;
+    const delivery: Delivery = new Delivery([], () => {
+      if (!this.#bySession.has(session)) this.#keep(session, delivery);
+      this.#onchange();
+    });
     return delivery;
   }
 
@@ -48,7 +49,11 @@ export class Deliveries {
     return Object.fromEntries([...this.#bySession].map(([session, delivery]) => [session, delivery.verified]));
   }
 
-  #delivery(verified?: readonly number[]): Delivery {
-    return new Delivery(verified, this.#onchange);
+  #keep(session: string, delivery: Delivery): void {
+    this.#bySession.set(session, delivery);
+    for (const oldest of this.#bySession.keys()) {
+      if (this.#bySession.size <= MAX_DELIVERIES) break;
+      this.#bySession.delete(oldest);
+    }
   }
 }

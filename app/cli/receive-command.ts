@@ -41,6 +41,8 @@ const ENDED: Record<EndReason, string> = {
   stopped: 'The sender stopped sharing this link.',
   expired: 'This link has expired.',
   declined: 'The sender declined to send you the files.',
+  busy: 'The sender is serving as many receivers as it can: try again in a while.',
+  'timed-out': 'The sender stopped waiting for you: run the command again to carry on.',
 };
 
 /**

@@ -198,6 +198,57 @@ describe('a share with a password', () => {
   });
 });
 
+describe('a share whose password is being guessed', () => {
+  /** A guard whose share-wide tries a guesser spent, under as many names. */
+  function spentGuard(clock = { now: 0 }) {
+    const guard = new PasswordGuard(PASSWORD_LIMITS, () => clock.now);
+    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) guard.attempt(`guesser-${i}`);
+    return guard;
+  }
+
+  it('holds every try, right or wrong alike, so a guesser learns nothing, and checks it once the person allows', async () => {
+    const keys = newLinkKeys();
+    const gate = await gateOf(keys, {}, spentGuard());
+    const guesser = wire([randomFile('a', 10)], { keys, gate, session: 'guesser' });
+    const real = wire([randomFile('a', 10)], { keys, gate, session: 'real' });
+    const heard = heardFromSender(guesser);
+    await expect.poll(() => lastState(guesser)).toBe('password');
+    await expect.poll(() => lastState(real)).toBe('password');
+    await guesser.receiver.password('guess');
+    await real.receiver.password(PASSWORD);
+    // Both wait alike for the person sending; neither try was looked at yet.
+    await expect.poll(() => lastState(guesser)).toBe('approval');
+    await expect.poll(() => lastState(real)).toBe('approval');
+    expect([guesser.sender.snapshot.held, real.sender.snapshot.held]).toEqual([true, true]);
+    const guesserName = guesser.sender.snapshot.session!;
+    expect(gate.guard.tally(guesserName)).toBeNull();
+    // The person lets the one they expect try: it is in at once, without typing again.
+    await real.sender.allow();
+    expect((await real.settled).receiver.state).toBe('done');
+    expect(gate.settings.passed).toEqual([real.sender.snapshot.session]);
+    expect(heard.some((m) => m.type === 'manifest')).toBe(false);
+    // Let through by mistake, a wrong one is found wrong, and may try again, within its own limits.
+    await guesser.sender.allow();
+    await expect.poll(() => lastState(guesser)).toBe('password');
+    expect(guesser.receiver.snapshot.gate).toMatchObject({ triesLeft: PASSWORD_LIMITS.tries - 1 });
+    expect(gate.guard.tally(guesserName)).toEqual({ wrong: 1, lockedForMs: 0 });
+    await guesser.receiver.password('guess 2');
+    await expect.poll(() => guesser.receiver.snapshot.gate?.triesLeft).toBe(PASSWORD_LIMITS.tries - 2);
+    guesser.receiver.close();
+  });
+
+  it('answers again by itself once a try has refilled', async () => {
+    const keys = newLinkKeys();
+    const clock = { now: 0 };
+    const gate = await gateOf(keys, {}, spentGuard(clock));
+    clock.now += PASSWORD_LIMITS.refillMs;
+    const run = wire([randomFile('a', 10)], { keys, gate, session: 'real' });
+    await expect.poll(() => lastState(run)).toBe('password');
+    await run.receiver.password(PASSWORD);
+    expect((await run.settled).receiver.state).toBe('done');
+  });
+});
+
 describe('a share that asks first', () => {
   it('shows the sender the receiver’s device, cleaned, and lets it through once allowed', async () => {
     const keys = newLinkKeys();
@@ -306,8 +357,8 @@ describe('while gated', () => {
 
   it('a sender that sends anything but the files or another gate is refused', async () => {
     const { run, send } = await gatedReceiver('approval');
-    send(run.senderChannel, { type: 'gate', need: 'password' });
+    send(run.senderChannel, { type: 'gate', need: 'approval' });
     const { receiver } = await run.settled;
-    expect(receiver).toMatchObject({ state: 'error', error: 'a password gate while approval' });
+    expect(receiver).toMatchObject({ state: 'error', error: 'a approval gate while approval' });
   });
 });

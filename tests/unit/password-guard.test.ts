@@ -47,45 +47,65 @@ describe('wrong passwords from one receiver', () => {
 });
 
 describe('wrong passwords across the share', () => {
-  it('lock everyone out when receivers that change their names use up the share’s tries, until one refills', () => {
+  /** Wrong tries by as many names, each trying once: none is ever locked out by its own tries. */
+  const spend = (guard: PasswordGuard, tries: number, prefix = 'name') => {
+    for (let i = 0; i < tries; i++) guard.attempt(`${prefix}-${i}`);
+  };
+
+  it('once spent by receivers that change their names, mean someone is guessing, until one refills; nobody is told to wait for it', () => {
     const { guard, clock } = guarded();
-    let verdict;
-    // Each name tries once: no receiver is ever locked out by its own tries.
-    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) verdict = guard.attempt(`name-${i}`);
-    expect(verdict).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
-    expect(guard.wait('someone-new')).toBe(PASSWORD_LIMITS.refillMs);
-    clock.now += PASSWORD_LIMITS.refillMs - 1;
-    expect(guard.wait('someone-new')).toBe(1);
-    clock.now += 1;
+    spend(guard, PASSWORD_LIMITS.shareTries - 1);
+    expect(guard.guessing).toBe(false);
+    // The last one: the receiver hears only of its own tries.
+    expect(guard.attempt('last')).toEqual({ triesLeft: PASSWORD_LIMITS.tries - 1 });
+    expect(guard.guessing).toBe(true);
     expect(guard.wait('someone-new')).toBe(0);
+    clock.now += PASSWORD_LIMITS.refillMs - 1;
+    expect(guard.guessing).toBe(true);
+    clock.now += 1;
+    expect(guard.guessing).toBe(false);
     // One try came back, not twenty.
-    expect(guard.attempt('someone-new')).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
+    guard.attempt('someone-new');
+    expect(guard.guessing).toBe(true);
   });
 
   it('get the try back when it was the right password, so honest receivers do not use them up', () => {
     const { guard } = guarded();
-    for (let i = 0; i < PASSWORD_LIMITS.shareTries - 1; i++) guard.attempt(`name-${i}`);
+    spend(guard, PASSWORD_LIMITS.shareTries - 1);
     for (let i = 0; i < 50; i++) {
       guard.attempt(`honest-${i}`);
       guard.right(`honest-${i}`);
     }
-    expect(guard.wait('someone')).toBe(0);
-    expect(guard.attempt('someone')).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
-  });
-
-  it('say how many tries are left, the share’s if fewer than the receiver’s', () => {
-    const { guard } = guarded();
-    for (let i = 0; i < PASSWORD_LIMITS.shareTries - 2; i++) guard.attempt(`name-${i}`);
-    expect(guard.attempt('a')).toEqual({ triesLeft: 1 });
+    expect(guard.guessing).toBe(false);
+    guard.attempt('someone');
+    expect(guard.guessing).toBe(true);
   });
 
   it('refill fully after a quiet while, and no further', () => {
     const { guard, clock } = guarded();
-    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) guard.attempt(`name-${i}`);
+    spend(guard, PASSWORD_LIMITS.shareTries);
     clock.now += 100 * PASSWORD_LIMITS.refillMs;
-    const verdicts = Array.from({ length: PASSWORD_LIMITS.shareTries }, (_, i) => guard.attempt(`other-${i}`));
-    expect(verdicts.slice(0, -1).every((v) => 'triesLeft' in v)).toBe(true);
-    expect(verdicts.at(-1)).toEqual({ retryInMs: PASSWORD_LIMITS.refillMs });
+    spend(guard, PASSWORD_LIMITS.shareTries - 1, 'other');
+    expect(guard.guessing).toBe(false);
+    guard.attempt('one-more');
+    expect(guard.guessing).toBe(true);
+  });
+
+  it('are bounded to 20 at once and 10 an hour', () => {
+    expect(PASSWORD_LIMITS.shareTries).toBe(20);
+    expect((60 * MINUTE) / PASSWORD_LIMITS.refillMs).toBe(10);
+  });
+
+  it('stay spent when the page reloads: a guard made from what was saved is still guessing', () => {
+    const { clock } = guarded();
+    let saved;
+    const guard = new PasswordGuard(PASSWORD_LIMITS, () => clock.now, undefined, (tries) => (saved = tries));
+    spend(guard, PASSWORD_LIMITS.shareTries);
+    clock.now += MINUTE;
+    const reloaded = new PasswordGuard(PASSWORD_LIMITS, () => clock.now, saved);
+    expect(reloaded.guessing).toBe(true);
+    clock.now += PASSWORD_LIMITS.refillMs;
+    expect(reloaded.guessing).toBe(false);
   });
 });
 

@@ -210,6 +210,9 @@ describe('what the receiving page says', () => {
     const stepsOf = (state: ReceiveState, status: ReceivePage['status'] = 'error') => receiveWords(state, online(status)).steps;
     expect(stepsOf(flow({ snapshot: snapshot('ended', { ended: 'declined' }) }), 'ended')).toEqual(['ask-new-link', 'open-home']);
     expect(stepsOf(flow(halfStored(snapshot('ended', { ended: 'stopped' }))), 'ended')).toEqual(['kept', 'ask-new-link', 'open-home']);
+    // Turned away, or let go after waiting too long: the link still works.
+    expect(stepsOf(flow(halfStored(snapshot('ended', { ended: 'busy' }))), 'ended')).toEqual(['try-again', 'kept']);
+    expect(stepsOf(flow({ snapshot: snapshot('ended', { ended: 'timed-out' }) }), 'ended')).toEqual(['try-again']);
     expect(stepsOf(flow(halfStored(snapshot('error', { failure: { code: 'integrity', file: 'plans.pdf' } }))))).toEqual(['try-again', 'kept']);
     const offline = dialError({ code: 'sender-offline' });
     expect(stepsOf(flow({ phase: 'offline', lastDialError: { error: offline }, trouble: { kind: 'unreachable', error: offline } }))).toEqual([

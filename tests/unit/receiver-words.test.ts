@@ -9,7 +9,10 @@ import { receiverWords } from '../../app/src/ui/receiver-words.ts';
 
 type Row = Pick<ReceiverRow, 'snapshot' | 'password' | 'left'>;
 
-function row(state: SenderSnapshot['state'], { ended = null, password = null, left = false }: Partial<SenderSnapshot & { password: PasswordTally | null; left: boolean }> = {}): Row {
+function row(
+  state: SenderSnapshot['state'],
+  { ended = null, password = null, left = false, held = false }: Partial<SenderSnapshot & { password: PasswordTally | null; left: boolean }> = {},
+): Row {
   const snapshot: SenderSnapshot = {
     state,
     progress: { bytes: 36, total: 100, rate: 0, eta: null },
@@ -17,6 +20,7 @@ function row(state: SenderSnapshot['state'], { ended = null, password = null, le
     filesConfirmed: 0,
     session: 'a',
     device: null,
+    held,
     ended,
     failure: state === 'error' ? { code: 'protocol', detail: 'a request past the end' } : null,
     error: null,
@@ -31,6 +35,7 @@ const ROWS: Row[] = [
   row('password', { password: { wrong: 1, lockedForMs: 0 } }),
   row('password', { password: { wrong: 5, lockedForMs: 60_000 } }),
   row('approval'),
+  row('approval', { held: true }),
   row('waiting'),
   row('transferring'),
   row('done'),
@@ -50,6 +55,7 @@ describe('what a receiver’s row says', () => {
       '1 wrong password',
       '5 wrong passwords, locked for 1 minute',
       'Waiting for you to allow',
+      'Typed a password while someone is guessing it: allow to check it',
       'Looking at the files',
       'Downloading',
       'Done',

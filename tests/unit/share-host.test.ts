@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMISSION } from '../../app/src/net/admission.ts';
+import { IDLE_LIMITS_MS, RECEIVER_LIMITS, ReceiverSeats } from '../../app/src/session/receiver-limits.ts';
 import type { ReceiverRow } from '../../app/src/session/receiver-rows.ts';
 import { END_WAIT_MS, ID_TAKEN_RETRIES, RECONNECT_ATTEMPT_MS, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../app/src/session/share-host.ts';
 import { offerTicket, passwordKey } from '../../app/src/transfer/auth.ts';
@@ -465,5 +466,82 @@ describe('the broker', () => {
 
     host.close();
     expect(clock.next).toBeNull();
+  });
+});
+
+describe('receivers that proved the link', () => {
+  it('are served up to a bound per broker identity: the next is told in words that the share is busy, and gets no row', async () => {
+    const { broker, keys, until } = await online([randomFile('a.txt', 10)]);
+    const lookers = Array.from({ length: RECEIVER_LIMITS.perIdentity }, () =>
+      receive(broker.peer.offer(new FakeConnection('one-identity')).opens(), keys, { download: false }),
+    );
+    for (const looker of lookers) await looker.until((snapshot) => snapshot.state === 'waiting');
+    const turnedAway = receive(broker.peer.offer(new FakeConnection('one-identity')).opens(), keys);
+    expect(await turnedAway.settled).toMatchObject({ state: 'ended', ended: 'busy', files: [] });
+    // Another identity is served, and one that leaves makes room for the next.
+    expect((await receive(broker.peer.offer(new FakeConnection('another')).opens(), keys).settled).state).toBe('done');
+    lookers[0]!.session.close();
+    await until((state) => state.receivers.filter((row) => row.snapshot.state === 'waiting').length === RECEIVER_LIMITS.perIdentity - 1);
+    expect((await receive(broker.peer.offer(new FakeConnection('one-identity')).opens(), keys).settled).state).toBe('done');
+    expect((await until((state) => state.receivers.length === RECEIVER_LIMITS.perIdentity + 2)).receivers).toHaveLength(RECEIVER_LIMITS.perIdentity + 2);
+  });
+
+  it('are served up to a bound per share, whatever their identities', () => {
+    const seats = new ReceiverSeats();
+    const taken = Array.from({ length: RECEIVER_LIMITS.perShare }, (_, at) => seats.take(`identity-${at}`));
+    expect(taken.every(Boolean)).toBe(true);
+    expect(seats.take('someone-new')).toBeNull();
+    taken[7]!();
+    taken[7]!();
+    expect(seats.take('someone-new')).not.toBeNull();
+    expect(seats.take('someone-else')).toBeNull();
+  });
+
+  it('that wait at the password for too long are told so and let go, and their row says it', async () => {
+    const keys = newLinkKeys();
+    const gate = new ShareGate({ ...OPEN_GATE, passwordKey: await passwordKey(keys.secret, 'pw') });
+    const { broker, clock, until } = await online([randomFile('a.txt', 10)], { gate, keys });
+    const receiver = receive(broker.peer.offer(new FakeConnection()).opens(), keys);
+    await receiver.until((snapshot) => snapshot.state === 'password');
+    await until((state) => rowState(state) === 'password');
+    clock.advance(IDLE_LIMITS_MS.password! - 1);
+    expect(receiver.session.snapshot.state).toBe('password');
+    clock.advance(1);
+    expect(await receiver.settled).toMatchObject({ state: 'ended', ended: 'timed-out' });
+    expect((await until((state) => rowState(state) === 'ended')).receivers[0]!.snapshot.ended).toBe('timed-out');
+  });
+
+  it('that wait for approval, or hold the list of files without asking for any, are let go after their limits', async () => {
+    const { broker, keys, clock, host, until } = await online([randomFile('a.txt', 10)], { gate: askFirst() });
+    const asking = receive(broker.peer.offer(new FakeConnection('asking')).opens(), keys);
+    await asking.until((snapshot) => snapshot.state === 'approval');
+    const looking = receive(broker.peer.offer(new FakeConnection('looking')).opens(), keys, { download: false });
+    const [, row] = (await until((state) => state.receivers.length === 2 && state.receivers[1]!.snapshot.state === 'approval')).receivers;
+    host.allow(row!.id);
+    await looking.until((snapshot) => snapshot.state === 'waiting');
+    clock.advance(IDLE_LIMITS_MS.approval!);
+    expect(await asking.settled).toMatchObject({ state: 'ended', ended: 'timed-out' });
+    expect(looking.session.snapshot.state).toBe('waiting');
+    clock.advance(IDLE_LIMITS_MS.waiting! - IDLE_LIMITS_MS.approval!);
+    expect(await looking.settled).toMatchObject({ state: 'ended', ended: 'timed-out' });
+  });
+});
+
+describe('a password try held while the share is guessed at', () => {
+  it('is not let through when "ask me first" is turned off: only the person’s Allow on its row checks it', async () => {
+    const keys = newLinkKeys();
+    const guard = new PasswordGuard(PASSWORD_LIMITS, () => 0);
+    for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) guard.attempt(`guesser-${i}`);
+    const gate = new ShareGate({ ...OPEN_GATE, passwordKey: await passwordKey(keys.secret, 'pw'), askFirst: true }, () => {}, guard);
+    const { broker, host, until } = await online([randomFile('a.txt', 10)], { gate, keys });
+    const receiver = receive(broker.peer.offer(new FakeConnection()).opens(), keys);
+    await receiver.until((snapshot) => snapshot.state === 'password');
+    await receiver.session.password('pw');
+    const [row] = (await until((state) => state.receivers[0]?.snapshot.held === true)).receivers;
+    host.allowAll();
+    // Allowing is synchronous up to remembering who was allowed: nobody was.
+    expect(gate.settings.allowed).toEqual([]);
+    host.allow(row!.id);
+    expect((await receiver.settled).state).toBe('done');
   });
 });

@@ -16,6 +16,7 @@ import {
 import type { ShareRecord } from '../../app/src/session/share-record.ts';
 import { passwordKey } from '../../app/src/transfer/auth.ts';
 import { shareLink } from '../../app/src/transfer/link.ts';
+import { PASSWORD_LIMITS } from '../../app/src/transfer/password-guard.ts';
 import { DEFAULT_WINDOW } from '../../app/src/transfer/receiver.ts';
 import type { FileSource } from '../../app/src/transfer/sender.ts';
 import { FakeBroker, FakeConnection, ManualClock, receive, tick, Waiters } from './fake-broker.ts';
@@ -314,6 +315,33 @@ describe('a password added while sharing', () => {
     // The early one comes back on a new connection: straight to its files.
     const again = receive(broker.peer.offer(new FakeConnection()).opens(), records.saved!, { transfer: 'early' });
     expect((await again.settled).state).toBe('done');
+  });
+});
+
+describe('wrong passwords', () => {
+  it('are counted with the record, so a reload grants no new tries: once spent, a try waits for the person', async () => {
+    const file = randomFile('notes.txt', 10);
+    const before = keeping();
+    await before.keeper.start([file], { password: 'paper boats', askFirst: false });
+    const guesser = receive(before.broker.peer.offer(new FakeConnection()).opens(), before.records.saved!, { transfer: 'guesser' });
+    await guesser.until((snapshot) => snapshot.state === 'password');
+    await guesser.session.password('paper planes');
+    await guesser.until((snapshot) => snapshot.gate?.triesLeft === PASSWORD_LIMITS.tries - 1);
+    await expect.poll(() => before.records.saved!.passwordTries?.left).toBe(PASSWORD_LIMITS.shareTries - 1);
+    // The rest spent, as a guesser changing its name each time would.
+    before.records.saved!.passwordTries = { left: 0, refilledAt: before.clock.now() };
+    before.keeper.hangUp();
+
+    const after = keeping(before.records, before.clock);
+    await after.keeper.restore();
+    await after.keeper.readd([file]);
+    const real = receive(after.broker.peer.offer(new FakeConnection()).opens(), after.records.saved!, { transfer: 'real' });
+    await real.until((snapshot) => snapshot.state === 'password');
+    await real.session.password('paper boats');
+    await real.until((snapshot) => snapshot.state === 'approval');
+    const [row] = (await after.until((state) => state.receivers[0]?.snapshot.held === true)).receivers;
+    after.keeper.decide(row!.id, true);
+    expect((await real.settled).state).toBe('done');
   });
 });
 

@@ -1,6 +1,7 @@
 /** In-memory files, sinks and a sender/receiver pair wired over a fake channel pair. */
 import { createHash, randomBytes } from 'node:crypto';
 import { newSenderKeys, type Fingerprints, type SenderKeys } from '../../app/src/transfer/auth.ts';
+import type { Delivery } from '../../app/src/transfer/delivery.ts';
 import type { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import type { EndReason } from '../../app/src/transfer/messages.ts';
@@ -106,6 +107,8 @@ export interface WireOptions extends PairOptions {
   pinnedText?: string | null;
   /** What the sender answers a proven receiver instead of the manifest (SenderOptions.ended). */
   ended?: () => EndReason | null;
+  /** What the receiver was given on earlier connections (SenderOptions.delivery); none: this one's alone. */
+  delivery?: Delivery;
 }
 
 const terminal = new Set(['done', 'error', 'ended']);
@@ -131,6 +134,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     hashes: options.hashes,
     gate: options.gate,
     ended: options.ended,
+    ...(options.delivery && { delivery: () => options.delivery! }),
     device: options.senderDevice,
     onchange: (snapshot) => {
       senderSnapshots.push(snapshot);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newReceiverKey, newSenderKeys, proveReceiver, proveSender } from '../../app/src/transfer/auth.ts';
+import { Delivery } from '../../app/src/transfer/delivery.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { DEFAULT_FLOW } from '../../app/src/transfer/flow.ts';
 import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeControl, FrameDecoder, MIN_MESSAGE_SIZE } from '../../app/src/transfer/frames.ts';
@@ -609,6 +610,46 @@ describe('receipts', () => {
     await expect.poll(() => peer.received.some((m) => m.type === 'files')).toBe(true);
     peer.send({ type: 'receipt', verified: [0], failed: [0] });
     expect((await ended).error).toMatch(/receipt for file 0, which was not sent/);
+  });
+});
+
+describe('a receiver that says it is done', () => {
+  it('without a byte sent is refused, and not counted as finished', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send({ type: 'done' });
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.error).toMatch(/done before every file was sent and verified/);
+  });
+
+  it('having verified one file of two is refused', async () => {
+    const { peer, ended } = await hostileReceiver([randomFile('a.txt', 10), randomFile('b.txt', 10)]);
+    peer.send(request([{ file: 0, start: 0, end: 10 }]));
+    await expect.poll(() => peer.received.some((m) => m.type === 'files')).toBe(true);
+    peer.send({ type: 'receipt', verified: [0], failed: [] });
+    peer.send({ type: 'done' });
+    expect((await ended).error).toMatch(/done before every file was sent and verified/);
+  });
+
+  it('with a file it found damaged is refused', async () => {
+    const { peer, ended } = await hostileReceiver();
+    peer.send(request([{ file: 0, start: 0, end: 1000 }]));
+    await expect.poll(() => peer.received.some((m) => m.type === 'files' || m.type === 'file-end')).toBe(true);
+    peer.send({ type: 'receipt', verified: [], failed: [0] });
+    peer.send({ type: 'done' });
+    expect((await ended).error).toMatch(/done before every file was sent and verified/);
+  });
+
+  it('after resuming, perhaps to a reloaded sender, is counted with the files it verified before', async () => {
+    const files = [randomFile('notes.txt', 1000), randomFile('movie.mp4', 12 * MiB)];
+    const delivery = new Delivery();
+    const first = wire(files, { cutAfterBytes: 8 * MiB, bytesPerTick: 512 * 1024, delivery });
+    expect((await first.settled).receiver.state).toBe('error');
+    expect(delivery.verified).toEqual([0]);
+    // What it verified, as the share saved it; the second connection sends only the rest.
+    const { sender, receiver } = await wire(files, { store: first.store(), delivery: new Delivery(delivery.verified) }).settled;
+    expect(receiver.state).toBe('done');
+    expect(sender.state).toBe('done');
   });
 });
 

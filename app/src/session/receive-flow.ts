@@ -13,7 +13,7 @@
 import type { Channel } from '../transfer/channel.ts';
 import { newReceiverKey, type Fingerprints } from '../transfer/auth.ts';
 import type { ShareAddress } from '../transfer/link.ts';
-import type { FileDescription } from '../transfer/messages.ts';
+import { endsLink, type FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, storedSnapshot, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import type { ReceiveStore } from '../transfer/store.ts';
 import type { Shortfall } from '../transfer/room.ts';
@@ -454,7 +454,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     const final = snapshot.state === 'done' || snapshot.state === 'ended';
     if (!record || !this.#accepted || (now - this.#recordedAt < this.#times.recordIntervalMs && !final)) return;
     // A dead link stays dead. A refusal is about this one request: asking again may be allowed.
-    const dead = snapshot.ended !== null && snapshot.ended !== 'declined';
+    const dead = snapshot.ended !== null && endsLink(snapshot.ended);
     if (dead) record.ended = { reason: snapshot.ended!, at: now };
     // A session that ended before the sender's list of files knows nothing of what is stored.
     const blind = snapshot.files.length === 0 && record.files.length > 0;

@@ -17,11 +17,17 @@ export type ReceiverDoing =
   | { kind: 'locked-out'; wrong: number; lockedForMs: number }
   /** Waits for the person sending to allow or decline it. */
   | { kind: 'asking' }
+  /** Gave a password while someone is guessing at the share's: it is checked once the person allows it. */
+  | { kind: 'held' }
   /** Has the list of files, and has not pressed Download yet. */
   | { kind: 'looking' }
   | { kind: 'downloading' }
   | { kind: 'done' }
   | { kind: 'declined' }
+  /** Was told the share serves as many receivers as it may, and hung up on. */
+  | { kind: 'turned-away' }
+  /** Waited too long at a gate or with the list of files, and was hung up on. */
+  | { kind: 'timed-out' }
   /** Was told the link ended (stopped or expired) and hung up on. */
   | { kind: 'told-ended'; reason: ShareEnd['reason'] }
   /** Its connection closed while it was still under way: it left, or lost its network. */
@@ -42,7 +48,7 @@ export function receiverDoing(row: Pick<ReceiverRow, 'snapshot' | 'password' | '
       return tally.lockedForMs > 0 ? { kind: 'locked-out', ...tally } : { kind: 'wrong-password', wrong: tally.wrong };
     }
     case 'approval':
-      return { kind: 'asking' };
+      return row.snapshot.held ? { kind: 'held' } : { kind: 'asking' };
     case 'waiting':
       return { kind: 'looking' };
     case 'transferring':
@@ -50,7 +56,10 @@ export function receiverDoing(row: Pick<ReceiverRow, 'snapshot' | 'password' | '
     case 'done':
       return { kind: 'done' };
     case 'ended':
-      return ended === 'declined' ? { kind: 'declined' } : { kind: 'told-ended', reason: ended ?? 'stopped' };
+      if (ended === 'declined') return { kind: 'declined' };
+      if (ended === 'busy') return { kind: 'turned-away' };
+      if (ended === 'timed-out') return { kind: 'timed-out' };
+      return { kind: 'told-ended', reason: ended ?? 'stopped' };
     case 'error':
       return row.left ? { kind: 'left' } : { kind: 'failed', failure };
   }

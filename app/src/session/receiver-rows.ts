@@ -1,11 +1,16 @@
 /**
  * One row per receiver, not per connection: a receiver that reconnects names its
  * transfer in its hello, and its row carries on — its number, its device, and the
- * bytes sent to it over all its connections.
+ * bytes sent to it over all its connections. At most MAX_ROWS: past them, the oldest
+ * row of a receiver no longer connected makes way.
  */
 import type { PasswordTally } from '../transfer/password-guard.ts';
 import type { SenderSnapshot, SenderState } from '../transfer/sender.ts';
 import type { ConnectionPath } from './host-ports.ts';
+import { RECEIVER_LIMITS } from './receiver-limits.ts';
+
+/** As many as the receivers a share serves at once, so one of them always has a row. */
+export const MAX_ROWS = RECEIVER_LIMITS.perShare;
 
 export interface ReceiverRow {
   id: string;
@@ -76,8 +81,17 @@ export class ReceiverRows {
       left,
     };
     if (isOver(snapshot.state)) this.#sentBefore.set(id, row.sentBytes);
-    this.#rows = existing ? this.#rows.with(at, row) : [...this.#rows, row];
+    this.#rows = existing ? this.#rows.with(at, row) : [...this.#makeWay(), row];
     return { row, before: existing?.snapshot.state ?? null };
+  }
+
+  /** The rows less the oldest of a receiver no longer connected, when a new one would pass MAX_ROWS. */
+  #makeWay(): readonly ReceiverRow[] {
+    if (this.#rows.length < MAX_ROWS) return this.#rows;
+    const gone = this.#rows.find((row) => isOver(row.snapshot.state));
+    if (!gone) return this.#rows;
+    this.#sentBefore.delete(gone.id);
+    return this.#rows.filter((row) => row !== gone);
   }
 
   /** A connection of row `id` moved to `path`; false when there is no such row (yet). */

@@ -2,8 +2,9 @@
  * Hosting one share, in any front end: register the share's id with the broker and
  * keep it registered (through a reload that left the id held, a dropped broker
  * connection, TURN credentials that lapse), let in the connections that prove the
- * link a few at a time (net/admission.ts), run a SenderSession on each, and keep one
- * row per receiver across its reconnections.
+ * link a few at a time (net/admission.ts), serve a bounded number of those that did,
+ * each for a bounded wait (receiver-limits.ts), run a SenderSession on each, and keep
+ * one row per receiver across its reconnections.
  *
  * Free of frameworks and browser globals: the web page mirrors `state` into runes and
  * keeps the share's record, life and notifications; the terminal prints it; unit
@@ -14,9 +15,11 @@ import { Admission, ADMISSION, type Seat } from '../net/admission.ts';
 import { verifyOfferTicket } from '../transfer/auth.ts';
 import type { FileHashes } from '../transfer/file-hashes.ts';
 import type { EndReason } from '../transfer/messages.ts';
-import { SenderSession, type FileSource, type SenderSnapshot } from '../transfer/sender.ts';
+import { SenderSession, type FileSource, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
 import type { ShareGate } from '../transfer/share-gate.ts';
+import { Deliveries } from './deliveries.ts';
 import { SYSTEM_CLOCK, type ConnectionPath, type HostBroker, type HostClock, type HostPeer, type IncomingConnection } from './host-ports.ts';
+import { IDLE_LIMITS_MS, ReceiverSeats } from './receiver-limits.ts';
 import { isOver, ReceiverRows, type ReceiverRow } from './receiver-rows.ts';
 
 /** Waits before each attempt in a row to get back to the broker; the last one repeats. */
@@ -58,6 +61,8 @@ export interface ShareHostOptions {
   gate: ShareGate;
   /** Shared by every receiver, so a file is hashed once however many download it. */
   hashes: FileHashes;
+  /** The files each receiver verified, over its connections (kept with the share); none: kept while open. */
+  deliveries?: Deliveries;
   /** Asked once each receiver proves the link: why the link is dead, if it is. */
   ended: () => EndReason | null;
   /** How this device describes itself to receivers (self-reported), if at all. */
@@ -100,6 +105,10 @@ interface Live {
   closed: Promise<void>;
   /** Resolves `closed`. */
   markClosed: () => void;
+  /** Frees its place among the receivers served (receiver-limits.ts), once it proved the link and got one. */
+  release: () => void;
+  /** The state its receiver may wait in for a while (IDLE_LIMITS_MS), and the timer that ends the wait. */
+  idle: { state: SenderState | null; stop: () => void };
 }
 
 export class ShareHost {
@@ -113,6 +122,9 @@ export class ShareHost {
   readonly #live = new Map<string, Live>();
   /** Caps and times out the connections that have not proved the link. */
   readonly #admission: Admission;
+  /** Caps the connections that proved it, per share and per broker identity. */
+  readonly #seats = new ReceiverSeats();
+  readonly #deliveries: Deliveries;
   #reconnects = 0;
   #stopReconnect = () => {};
   #stopRenewing = () => {};
@@ -123,6 +135,7 @@ export class ShareHost {
   constructor(options: ShareHostOptions) {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#deliveries = options.deliveries ?? new Deliveries();
     this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs });
     // The guard knows receivers by session name, which is also their row's id.
     this.#stopWatchingPasswords = options.gate.guard.watch((receiver) => this.#showPasswords(receiver));
@@ -212,9 +225,12 @@ export class ShareHost {
     for (const session of this.#sessionsOf(row)) void session.decline();
   }
 
-  /** Lets in every receiver waiting for approval ("ask me first" was turned off). */
+  /**
+   * Lets in every receiver waiting for approval ("ask me first" was turned off), but
+   * not a password try held while the share is guessed at: each is the person's to let.
+   */
   allowAll(): void {
-    for (const live of this.#live.values()) void live.session?.allow();
+    for (const live of this.#live.values()) if (live.session && !live.session.snapshot.held) void live.session.allow();
   }
 
   #sessionsOf(row: string): SenderSession[] {
@@ -305,6 +321,8 @@ export class ShareHost {
   #forget(live: Live): void {
     live.done.abort();
     live.seat.leave();
+    live.release();
+    live.idle.stop();
     const id = live.connection.connectionId;
     if (this.#live.get(id) === live) this.#live.delete(id);
   }
@@ -326,7 +344,18 @@ export class ShareHost {
     if (!seat) return connection.close();
     let markClosed = () => {};
     const closed = new Promise<void>((resolve) => (markClosed = resolve));
-    const live: Live = { connection, seat, session: null, row: null, path: null, done: new AbortController(), closed, markClosed };
+    const live: Live = {
+      connection,
+      seat,
+      session: null,
+      row: null,
+      path: null,
+      done: new AbortController(),
+      closed,
+      markClosed,
+      release: () => {},
+      idle: { state: null, stop: () => {} },
+    };
     this.#live.set(connection.connectionId, live);
     connection.listen({
       open: () => this.#serve(live),
@@ -362,7 +391,9 @@ export class ShareHost {
           text,
           gate,
           hashes,
-          ended,
+          delivery: (session) => this.#deliveries.of(session),
+          // Asked once the receiver proves the link: a dead link first, then whether there is room for it.
+          ended: () => ended() ?? this.#takeSeat(live),
           device,
           onchange: (snapshot) => this.#update(live, snapshot),
         });
@@ -374,8 +405,26 @@ export class ShareHost {
       });
   }
 
+  /** A place for `live`'s receiver among those served, or 'busy' when the share or its broker identity has none left. */
+  #takeSeat(live: Live): EndReason | null {
+    const release = this.#seats.take(live.connection.source);
+    if (!release) return 'busy';
+    live.release = release;
+    return null;
+  }
+
+  /** Ends the wait of `live`'s receiver in `state` after its limit, if it is one to wait in. */
+  #watchIdle(live: Live, state: SenderState): void {
+    if (live.idle.state === state) return;
+    live.idle.stop();
+    const limit = IDLE_LIMITS_MS[state];
+    const stop = limit === undefined ? () => {} : this.#clock.after(limit, () => void live.session?.end('timed-out'));
+    live.idle = { state, stop };
+  }
+
   #update(live: Live, snapshot: SenderSnapshot): void {
     if (this.#closed) return;
+    this.#watchIdle(live, snapshot.state);
     const over = isOver(snapshot.state);
     // Past 'connecting', and not failed, the receiver has proved it holds the link.
     if (!over && snapshot.state !== 'connecting') live.seat.proven();
@@ -397,7 +446,10 @@ export class ShareHost {
     const { state } = row.snapshot;
     if (state === before) return;
     if (state === 'transferring') this.#options.onstarted?.(row);
-    if (state === 'done') this.#options.onfinished?.(row);
+    if (state === 'done') {
+      this.#deliveries.forget(row.id);
+      this.#options.onfinished?.(row);
+    }
     if (state === 'approval') this.#options.onasking?.(row);
   }
 

@@ -18,6 +18,7 @@ import { matchFiles } from '../transfer/match-files.ts';
 import type { Failure } from '../transfer/failure.ts';
 import { MAX_TEXT_BYTES, textTooLong, type EndReason, type FileDescription } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/sender.ts';
+import { PASSWORD_LIMITS, PasswordGuard } from '../transfer/password-guard.ts';
 import { OPEN_GATE, ShareGate } from '../transfer/share-gate.ts';
 import {
   endOf,
@@ -30,6 +31,7 @@ import {
   type ReceiverSummary,
   type ShareEnd,
 } from '../transfer/share-life.ts';
+import { Deliveries } from './deliveries.ts';
 import { SYSTEM_CLOCK, type HostBroker, type HostClock } from './host-ports.ts';
 import type { ReceiverRow } from './receiver-rows.ts';
 import { ShareHost, type HostStatus } from './share-host.ts';
@@ -152,6 +154,8 @@ export class ShareKeeper {
   /** The open share's connections and receivers, while it is registered or registering. */
   #host: ShareHost | null = null;
   #gate = new ShareGate();
+  /** What the open share's receivers verified, saved into the record as it is saved. */
+  #deliveries: Deliveries | null = null;
   /** Cancels the next check of the share's life. */
   #stopLife = () => {};
   /** Cancels the save of learned hashes that is due, while one is. */
@@ -297,6 +301,7 @@ export class ShareKeeper {
     this.#host = null;
     this.#stopLife();
     this.#record = null;
+    this.#deliveries = null;
     this.#set(IDLE);
     if (host && record && !record.ended) await host.endAll('stopped');
     host?.close();
@@ -365,10 +370,21 @@ export class ShareKeeper {
   async #open(record: ShareRecord, files: readonly FileSource[]): Promise<void> {
     this.hangUp();
     // Who passed the gate is saved with the share, so a reload does not ask them again.
-    this.#gate = new ShareGate(record.gate ?? OPEN_GATE, (settings) => {
-      record.gate = settings;
+    // So is what is left of its wrong tries: a reload does not grant new ones.
+    const guard = new PasswordGuard(PASSWORD_LIMITS, () => this.#clock.now(), record.passwordTries, (tries) => {
+      record.passwordTries = tries;
       void this.#persist();
     });
+    this.#gate = new ShareGate(
+      record.gate ?? OPEN_GATE,
+      (settings) => {
+        record.gate = settings;
+        void this.#persist();
+      },
+      guard,
+    );
+    // What receivers verified is saved with the share, so one that resumes after a reload is counted with it.
+    this.#deliveries = new Deliveries(record.deliveries, () => void this.#persist());
     this.#set({ files, missing: [], status: 'starting', error: null, ...gateShown(record) });
     if (record.brokerToken === undefined) {
       record.brokerToken = this.#options.newBrokerToken();
@@ -383,6 +399,7 @@ export class ShareKeeper {
       text: record.text ?? null,
       gate: this.#gate,
       hashes: this.#hashesOf(record, files),
+      deliveries: this.#deliveries,
       ended: () => this.#deadReason(record),
       device: this.#options.device?.(),
       clock: this.#clock,
@@ -496,6 +513,7 @@ export class ShareKeeper {
   /** Saves the share as it is; asks that come while a save runs share the next one. */
   #persist = coalesced(async () => {
     if (!this.#record) return;
+    if (this.#deliveries) this.#record.deliveries = this.#deliveries.saved;
     try {
       await this.#options.records.save(this.#record);
     } catch (error) {

@@ -4,6 +4,8 @@
  * (storage/shares.ts); session/share-keeper.ts keeps it up to date.
  */
 import type { FileDescription } from '../transfer/messages.ts';
+import type { SavedDeliveries } from './deliveries.ts';
+import type { ShareTries } from '../transfer/password-guard.ts';
 import type { GateSettings } from '../transfer/share-gate.ts';
 import type { ShareLife } from '../transfer/share-life.ts';
 
@@ -29,4 +31,8 @@ export interface ShareRecord extends ShareLife {
   createdAt: number;
   /** Its password key and "ask me first", and who passed them (absent: an open share). */
   gate?: GateSettings;
+  /** What is left of the share's wrong password tries (absent: all of them). */
+  passwordTries?: ShareTries;
+  /** The files each receiver under way verified, by session name (absent: none yet). */
+  deliveries?: SavedDeliveries;
 }

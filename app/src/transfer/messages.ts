@@ -50,7 +50,7 @@ export type ControlMessage =
   | { type: 'gate'; need: GateNeed; triesLeft?: number; retryInMs?: number }
   /** From the receiver: proof that it knows the share's password (auth.ts). */
   | { type: 'password'; proof: string }
-  /** From the sender, which then hangs up: the link is dead, or this receiver was declined. */
+  /** From the sender, which then hangs up: the link is dead, or this receiver is not served now (EndReason). */
   | { type: 'ended'; reason: EndReason }
   /**
    * The files, after every gate. `device` is how the sender describes its browser and
@@ -71,9 +71,19 @@ export type ControlMessage =
 
 export type GateNeed = 'password' | 'approval';
 export const GATE_NEEDS: readonly GateNeed[] = ['password', 'approval'];
-/** 'stopped' by the sender's person, 'expired' by time or after the first download, or this receiver 'declined'. */
-export type EndReason = 'stopped' | 'expired' | 'declined';
-export const END_REASONS: readonly EndReason[] = ['stopped', 'expired', 'declined'];
+/**
+ * The link is dead: 'stopped' by the sender's person, 'expired' by time or after the
+ * first download. Or about this receiver alone: 'declined' by the person, turned away
+ * while the share serves as many receivers as it may ('busy'), or 'timed-out' after
+ * waiting too long at a gate or with the list of files.
+ */
+export type EndReason = 'stopped' | 'expired' | 'declined' | 'busy' | 'timed-out';
+export const END_REASONS: readonly EndReason[] = ['stopped', 'expired', 'declined', 'busy', 'timed-out'];
+
+/** Whether `reason` ends the link for everyone: asking again changes nothing (the rest are about one request). */
+export function endsLink(reason: EndReason): boolean {
+  return reason === 'stopped' || reason === 'expired';
+}
 
 export interface DataMessage {
   type: 'data';

@@ -2,9 +2,15 @@
  * How many wrong passwords a share takes, and from whom. A receiver is known by its
  * session name: it gets a few tries, then waits, longer after each lockout. But anyone
  * with the link can call itself anything, so the share as a whole also has a bucket of
- * wrong tries that refills slowly; when it is empty nobody may try until it refills.
+ * wrong tries that refills slowly, kept with the share so a reload refills nothing.
  * That bounds online guessing however many names a guesser uses (offline guessing is
  * ruled out by the proof itself: auth.ts).
+ *
+ * An empty bucket must not lock out the person who knows the password, and a guesser
+ * can keep it empty; nor can the share tell that person from a guesser before checking
+ * a try. So while it is empty the share is `guessing`: a try is checked only once the
+ * person sending lets that receiver try (sender.ts), and such tries are bounded by each
+ * receiver's own lockouts, not the bucket.
  */
 export interface PasswordLimits {
   /** Wrong tries one receiver gets before it is locked out. */
@@ -23,8 +29,15 @@ export const PASSWORD_LIMITS: PasswordLimits = {
   lockoutMs: 60_000,
   maxLockoutMs: 60 * 60_000,
   shareTries: 20,
-  refillMs: 60_000,
+  /** Ten an hour. */
+  refillMs: 6 * 60_000,
 };
+
+/** The share's bucket as it is saved with the share: tries left, and when it last refilled (wall clock). */
+export interface ShareTries {
+  left: number;
+  refilledAt: number;
+}
 
 /** What to tell a receiver after a wrong try: how many it has left, or how long to wait. */
 export type Verdict = { triesLeft: number } | { retryInMs: number };
@@ -57,32 +70,48 @@ export class PasswordGuard {
   #tokens: number;
   #refilledAt: number;
   readonly #watchers = new Set<(receiver: string) => void>();
+  readonly #onspent: (tries: ShareTries) => void;
 
-  constructor(limits: PasswordLimits = PASSWORD_LIMITS, now: () => number = () => Date.now()) {
+  /** `saved`: the share's bucket as it was left (by a page since reloaded); `onspent`: it changed, to be saved. */
+  constructor(
+    limits: PasswordLimits = PASSWORD_LIMITS,
+    now: () => number = () => Date.now(),
+    saved?: ShareTries,
+    onspent: (tries: ShareTries) => void = () => {},
+  ) {
     this.#limits = limits;
     this.#now = now;
-    this.#tokens = limits.shareTries;
-    this.#refilledAt = now();
+    this.#tokens = Math.min(saved?.left ?? limits.shareTries, limits.shareTries);
+    this.#refilledAt = saved?.refilledAt ?? now();
+    this.#onspent = onspent;
   }
 
   /** How long `receiver` must wait before a try of its counts (0: it may try now). */
   wait(receiver: string): number {
-    const now = this.#now();
-    this.#refill(now);
-    const own = Math.max(0, (this.#receivers.get(receiver)?.lockedUntil ?? 0) - now);
-    const shared = this.#tokens > 0 ? 0 : this.#refilledAt + this.#limits.refillMs - now;
-    return Math.ceil(Math.max(own, shared));
+    return Math.ceil(Math.max(0, (this.#receivers.get(receiver)?.lockedUntil ?? 0) - this.#now()));
+  }
+
+  /** The share's wrong tries are spent: a try is checked only once the person sending lets its receiver try. */
+  get guessing(): boolean {
+    this.#refill(this.#now());
+    return this.#tokens === 0;
+  }
+
+  get saved(): ShareTries {
+    return { left: this.#tokens, refilledAt: this.#refilledAt };
   }
 
   /**
    * Counts a try (made when wait() said it might be) as wrong before it is checked, so
    * tries checked at once on several connections cannot outrun the limits; a right one
    * is handed back with right(). Returns what to tell the receiver if it was wrong.
+   * A try the person sending let through while the share is `guessing` costs the
+   * receiver, not the share, which has nothing left.
    */
   attempt(receiver: string): Verdict {
     const now = this.#now();
     this.#refill(now);
-    this.#tokens = Math.max(0, this.#tokens - 1);
+    this.#spend(-1);
     const record = this.#receivers.get(receiver) ?? { wrong: 0, total: 0, lockouts: 0, lockedUntil: 0, shown: null };
     this.#receivers.set(receiver, record);
     record.wrong += 1;
@@ -93,7 +122,7 @@ export class PasswordGuard {
       record.wrong = 0;
     }
     const wait = this.wait(receiver);
-    return wait > 0 ? { retryInMs: wait } : { triesLeft: Math.min(this.#limits.tries - record.wrong, this.#tokens) };
+    return wait > 0 ? { retryInMs: wait } : { triesLeft: this.#limits.tries - record.wrong };
   }
 
   /** The try was checked and was wrong: the person sending may be shown it now. */
@@ -107,7 +136,7 @@ export class PasswordGuard {
   /** The try was the right password: the receiver starts afresh, and the share gets the try back. */
   right(receiver: string): void {
     this.#receivers.delete(receiver);
-    this.#tokens = Math.min(this.#limits.shareTries, this.#tokens + 1);
+    this.#spend(1);
     this.#changed(receiver);
   }
 
@@ -130,6 +159,13 @@ export class PasswordGuard {
 
   #changed(receiver: string): void {
     for (const watcher of this.#watchers) watcher(receiver);
+  }
+
+  #spend(change: number): void {
+    const tokens = Math.max(0, Math.min(this.#limits.shareTries, this.#tokens + change));
+    if (tokens === this.#tokens) return;
+    this.#tokens = tokens;
+    this.#onspent(this.saved);
   }
 
   #refill(now: number): void {

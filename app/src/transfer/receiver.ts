@@ -318,7 +318,9 @@ export class ReceiverSession {
    * that drops still closes, and ends the session.
    */
   #gated(gate: Extract<ControlMessage, { type: 'gate' }>): void {
-    if (this.#state !== 'connecting' && this.#state !== 'password') throw new ProtocolError(`a ${gate.need} gate while ${this.#state}`);
+    // From approval back to the password: a try held while the share was guessed at, let through and found wrong.
+    const before: readonly ReceiverState[] = gate.need === 'password' ? ['connecting', 'password', 'approval'] : ['connecting', 'password'];
+    if (!before.includes(this.#state)) throw new ProtocolError(`a ${gate.need} gate while ${this.#state}`);
     clearTimeout(this.#manifestTimer);
     this.#manifestTimer = undefined;
     this.#gate = gate.need === 'password' ? { triesLeft: gate.triesLeft ?? null, retryInMs: gate.retryInMs ?? null, checking: false } : null;

@@ -8,6 +8,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
+import { Delivery } from './delivery.ts';
 import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
@@ -48,7 +49,12 @@ export interface SenderSnapshot {
   session: string | null;
   /** How the receiver describes its device (self-reported, cleaned: device.ts), if it did. */
   device: string | null;
-  /** Why, in state 'ended': the link was stopped or expired, or this receiver was declined. */
+  /**
+   * In state 'approval': the receiver gave a password while the share is being guessed
+   * at, which is checked once the person allows it (not by "allow all").
+   */
+  held: boolean;
+  /** Why, in state 'ended': the link was stopped or expired, or this receiver declined, turned away or let go (EndReason). */
   ended: EndReason | null;
   /** Why the session failed (state 'error'). */
   failure: Failure | null;
@@ -71,11 +77,17 @@ export interface SenderOptions {
   gate?: ShareGate;
   /** Shared by all connections of one share. */
   hashes?: FileHashes;
+  /**
+   * What the receiver of this name (null: it gave none) verified over all its
+   * connections, which this one adds to; none: this connection's alone.
+   */
+  delivery?: (session: string | null) => Delivery;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
   /**
    * Asked once the receiver has proved the secret, before anything about the files:
-   * a reason here (the link was stopped or has expired) is all the receiver hears.
+   * a reason here (the link was stopped or has expired, the share is busy) is all the
+   * receiver hears.
    */
   ended?: () => EndReason | null;
   /** Upper bound for one DATA message, below the link's own cap. */
@@ -112,12 +124,16 @@ export class SenderSession {
   /** What the receiver cleared on this connection. */
   readonly #cleared = new Set<GateNeed>();
   #lockedOutTries = 0;
+  /** A password try held for the person sending to let through (the share is being guessed at). */
+  #held: string | null = null;
   #pump: Promise<void> = Promise.resolve();
   #running: RunningHash | null = null;
   #hasher: Sha256 | null = null;
   /** For files sent whole in FILES frames; #hasher may be in the middle of a larger file. */
   #wholeHasher: Sha256 | null = null;
   readonly #reader = new ReadAhead();
+  /** What this receiver verified, over its connections: its `done` counts only once it has everything. */
+  #delivery = new Delivery();
   /** Files whose end (and hash) we sent, awaiting the receiver's receipt. */
   #unconfirmed = new Set<number>();
   #filesConfirmed = 0;
@@ -142,6 +158,7 @@ export class SenderSession {
         authenticated: async (receiver, device) => {
           this.#session = receiver ?? null;
           this.#device = cleanDevice(device);
+          if (options.delivery) this.#delivery = options.delivery(this.#session);
           // The receiver has proved the secret: from here on, end() tells it at once.
           this.#proven = true;
           const reason = this.#ending ?? options.ended?.() ?? null;
@@ -163,12 +180,17 @@ export class SenderSession {
     this.#link.close();
   }
 
-  /** The person allowed this receiver (waiting in 'approval'): it gets the list of files. */
+  /**
+   * The person allowed this receiver (waiting in 'approval'): it gets the list of
+   * files, or, its password try held while someone is guessing, that try is checked.
+   */
   async allow(): Promise<void> {
     if (this.#state !== 'approval') return;
     this.#clear('approval');
+    const held = this.#held;
+    this.#held = null;
     try {
-      await this.#proceed();
+      await (held === null ? this.#proceed() : this.#check(held));
     } catch (error) {
       this.#link.fail(asError(error));
     }
@@ -219,6 +241,18 @@ export class SenderSession {
       if (++this.#lockedOutTries > LOCKED_OUT_TRIES) throw new ProtocolError('passwords kept coming while locked out');
       return this.#link.send({ type: 'gate', need: 'password', retryInMs: wait });
     }
+    if (gate.guard.guessing && !this.#cleared.has('approval')) {
+      // Someone is guessing: this try is checked once the person sending lets this
+      // receiver try, which a guesser cannot make them do. Till then it learns nothing.
+      this.#held = proof;
+      await this.#link.send({ type: 'gate', need: 'approval' });
+      return this.#set('approval');
+    }
+    await this.#check(proof);
+  }
+
+  async #check(proof: string): Promise<void> {
+    const gate = this.#options.gate!;
     const verdict = gate.guard.attempt(this.#guarded);
     if (gate.passwordKey === null || (await verifyPassword(gate.passwordKey, this.#options.fingerprints, proof))) {
       gate.guard.right(this.#guarded);
@@ -227,6 +261,7 @@ export class SenderSession {
     }
     gate.guard.wrong(this.#guarded);
     await this.#link.send({ type: 'gate', need: 'password', ...verdict });
+    this.#set('password');
   }
 
   /**
@@ -260,6 +295,7 @@ export class SenderSession {
       filesConfirmed: this.#filesConfirmed,
       session: this.#session,
       device: this.#device,
+      held: this.#held !== null,
       ended: this.#ending,
       failure: this.#failure,
       error: this.#failure && failureMessage(this.#failure),
@@ -279,6 +315,11 @@ export class SenderSession {
         return this.#receipt(message.verified, message.failed);
       case 'done':
         if (this.#unconfirmed.size > 0) throw new ProtocolError('done while files await their receipt');
+        // Saying so costs nothing. A file is acknowledged only after its end, which follows
+        // every byte of it asked for: every file verified is every byte asked for sent.
+        if (!this.#delivery.complete(this.#options.files.length)) {
+          throw new ProtocolError('done before every file was sent and verified');
+        }
         this.#set('done');
         return this.#link.close();
       default:
@@ -427,6 +468,8 @@ export class SenderSession {
     for (const file of [...verified, ...failed]) {
       if (!this.#unconfirmed.delete(file)) throw new ProtocolError(`receipt for file ${file}, which was not sent`);
     }
+    for (const file of verified) this.#delivery.receipt(file, true);
+    for (const file of failed) this.#delivery.receipt(file, false);
     // A file that failed verification is the receiver's to ask for again.
     this.#filesConfirmed += verified.length;
     this.#emit(false);

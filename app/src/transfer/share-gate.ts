@@ -27,7 +27,7 @@ export class ShareGate {
   readonly #passed: Set<string>;
   readonly #allowed: Set<string>;
   readonly #onchange: (settings: GateSettings) => void;
-  /** Wrong passwords, for the whole share; kept only while the page is open. */
+  /** Wrong passwords, per receiver and for the whole share (whose count the share's record keeps). */
   readonly guard: PasswordGuard;
 
   constructor(settings: GateSettings = OPEN_GATE, onchange: (settings: GateSettings) => void = () => {}, guard = new PasswordGuard()) {

@@ -33,9 +33,9 @@ export interface ExpiryChoice {
   from: number;
 }
 
-/** Why a share's link is dead, and since when. ('declined' is about one receiver, never a share.) */
+/** Why a share's link is dead, and since when. (The other reasons are about one receiver, never a share.) */
 export interface ShareEnd {
-  reason: Exclude<EndReason, 'declined'>;
+  reason: Extract<EndReason, 'stopped' | 'expired'>;
   at: number;
 }
 

@@ -61,6 +61,7 @@ export function receiveWords(state: ReceiveState, { status, online }: ReceivePag
   });
 
   const ended = state.snapshot?.ended ?? null;
+  if (ended === 'busy' || ended === 'timed-out') return words((t) => t.receive.endedTitle[ended], (t) => t.receive.endedForNow, ['try-again', ...kept]);
   if (ended) return words((t) => t.receive.endedTitle[ended], null, [...kept, 'ask-new-link', 'open-home']);
   // The choice between starting over and keeping the old files is the next step; its group says why.
   if (state.changed) return words((t) => t.receive.filesChangedTitle);

@@ -16,10 +16,13 @@ const WORDS: { [K in ReceiverDoingKind]: Say<K> } = {
   // Rounded up: "locked for 1 minute" until it is over.
   'locked-out': (t, doing) => t.send.doing.lockedOut(doing.wrong, Math.ceil(doing.lockedForMs / 60_000)),
   asking: (t) => t.send.doing.asking,
+  held: (t) => t.send.doing.held,
   looking: (t) => t.send.doing.looking,
   downloading: (t) => t.send.doing.downloading,
   done: (t) => t.send.doing.done,
   declined: (t) => t.send.doing.declined,
+  'turned-away': (t) => t.send.doing.turnedAway,
+  'timed-out': (t) => t.send.doing.timedOut,
   'told-ended': (t, doing) => t.send.doing.toldEnded[doing.reason],
   left: (t) => t.send.doing.left,
   failed: (t) => t.send.doing.failed,

@@ -165,10 +165,13 @@ export const en = {
       lockedOut: (wrong: number, minutes: number) =>
         `${count(wrong)} wrong passwords, locked for ${minutes === 1 ? '1 minute' : `${count(minutes)} minutes`}`,
       asking: 'Waiting for you to allow',
+      held: 'Typed a password while someone is guessing it: allow to check it',
       looking: 'Looking at the files',
       downloading: 'Downloading',
       done: 'Done',
       declined: 'Declined',
+      turnedAway: 'Turned away: too many receivers at once',
+      timedOut: 'Waited too long, let go',
       toldEnded: {
         stopped: 'Told that sharing stopped',
         expired: 'Told that the link expired',
@@ -246,7 +249,11 @@ export const en = {
       declined: 'The sender declined this download',
       stopped: 'The sender stopped sharing',
       expired: 'This link has expired',
+      busy: 'The sender is serving as many receivers as it can',
+      'timed-out': 'The sender stopped waiting for you',
     } satisfies Record<EndReason, string>,
+    /** Said under a refusal that is about this request only ('busy', 'timed-out'). */
+    endedForNow: 'The link still works: try again to carry on.',
     /** What a person can do once a transfer cannot go on. */
     askNewLink: 'Ask the sender for a new link.',
     openHome: 'Go to Ferry’s home page',

@@ -209,8 +209,8 @@ describe('a share whose password is being guessed', () => {
   it('holds every try, right or wrong alike, so a guesser learns nothing, and checks it once the person allows', async () => {
     const keys = newLinkKeys();
     const gate = await gateOf(keys, {}, spentGuard());
-    const guesser = wire([randomFile('a', 10)], { keys, gate, session: 'guesser' });
-    const real = wire([randomFile('a', 10)], { keys, gate, session: 'real' });
+    const guesser = wire([randomFile('a', 10)], { keys, gate, receiverKey: newReceiverKey() });
+    const real = wire([randomFile('a', 10)], { keys, gate, receiverKey: newReceiverKey() });
     const heard = heardFromSender(guesser);
     await expect.poll(() => lastState(guesser)).toBe('password');
     await expect.poll(() => lastState(real)).toBe('password');
@@ -242,7 +242,7 @@ describe('a share whose password is being guessed', () => {
     const clock = { now: 0 };
     const gate = await gateOf(keys, {}, spentGuard(clock));
     clock.now += PASSWORD_LIMITS.refillMs;
-    const run = wire([randomFile('a', 10)], { keys, gate, session: 'real' });
+    const run = wire([randomFile('a', 10)], { keys, gate, receiverKey: newReceiverKey() });
     await expect.poll(() => lastState(run)).toBe('password');
     await run.receiver.password(PASSWORD);
     expect((await run.settled).receiver.state).toBe('done');

@@ -434,7 +434,8 @@ export class ShareHost {
   }
 
   #show(live: Live, snapshot: SenderSnapshot): void {
-    const id = snapshot.session ?? live.connection.connectionId;
+    // A receiver without a key is known by its connection, named so that no key (base64url, no spaces) can be taken for it.
+    const id = snapshot.session ?? `connection ${live.connection.connectionId}`;
     // A session that fails after its connection closed was left by its receiver.
     const left = snapshot.state === 'error' && live.done.signal.aborted;
     const shown = this.#rows.show(id, snapshot, live.path, left);

@@ -1,8 +1,7 @@
 /**
  * Token buckets per source address, plus one for the whole server, in a table that
  * never grows past a set size. Used wherever one client must not be able to take
- * what everyone shares: STUN answers (a spoofed source turns Ferry into a reflector),
- * broker connections, and the HTTP endpoints that do work per request. Budget is
+ * what everyone shares: broker connections, and the HTTP endpoints that do work per request. Budget is
  * one such bucket on its own, for something that has a single owner (a socket).
  */
 

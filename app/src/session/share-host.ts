@@ -137,7 +137,7 @@ export class ShareHost {
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#deliveries = options.deliveries ?? new Deliveries();
     this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs });
-    // The guard knows receivers by session name, which is also their row's id.
+    // The guard knows receivers by their keys, which are also their rows' ids.
     this.#stopWatchingPasswords = options.gate.guard.watch((receiver) => this.#showPasswords(receiver));
   }
 

@@ -1,9 +1,9 @@
 /**
  * How many wrong passwords a share takes, and from whom. A receiver is known by its
- * session name: it gets a few tries, then waits, longer after each lockout. But anyone
- * with the link can call itself anything, so the share as a whole also has a bucket of
+ * key: it gets a few tries, then waits, longer after each lockout. But anyone
+ * with the link can make itself new keys, so the share as a whole also has a bucket of
  * wrong tries that refills slowly, kept with the share so a reload refills nothing.
- * That bounds online guessing however many names a guesser uses (offline guessing is
+ * That bounds online guessing however many keys a guesser makes (offline guessing is
  * ruled out by the proof itself: auth.ts).
  *
  * An empty bucket must not lock out the person who knows the password, and a guesser

@@ -54,6 +54,7 @@ describe('the sender’s page', () => {
     const file = await randomFixture(ferry.dir, 'in-view.bin', 4 * 1024);
     const { sender, receiver } = await shareGated(file.path, { askFirst: true });
     await expect(sender.getByTestId('share-heading').innerText()).resolves.toBe('Ready to send');
+    await expect(sender.getByTestId('share-hint').innerText()).resolves.toBe('Keep this page open until the download finishes.');
     await waitForState(receiver, 'approval', 20_000);
     await expect.poll(() => sender.getByTestId('approve').count(), { timeout: 10_000 }).toBe(1);
     expect(await rowSays(sender)).toEqual({ doing: 'asking', words: 'Waiting for you to allow' });
@@ -88,6 +89,8 @@ describe('the sender’s page', () => {
     // Live, without a reload.
     await expect.poll(() => sender.getByTestId('share-heading').innerText(), { timeout: 20_000 }).toBe('Sent to 1 ✓');
     expect(await sender.title()).toBe('Sent to 1 ✓ · Ferry');
+    // Nobody is waiting on this page any more but whoever else has the link.
+    expect(await sender.getByTestId('share-hint').innerText()).toMatch(/^Everyone so far has the files/);
     expect(await receiver.title()).toBe('Done · Ferry');
     await Promise.all([senderContext.close(), receiverContext.close()]);
   });

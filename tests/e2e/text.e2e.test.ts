@@ -94,6 +94,8 @@ describe('a text in a share', () => {
     expect(await entry.getByTestId('history-text').textContent()).toBe('Wi-Fi «Дача»: пароль k7 Ü ✓');
     await entry.getByTestId('history-copy-text').click();
     await expect.poll(() => receiver.evaluate(() => navigator.clipboard.readText())).toBe(NOTE);
+    // The button says it worked: nothing else on the page changes.
+    expect(await entry.getByTestId('history-copy-text').getAttribute('data-copied')).toBe('copied');
   });
 
   it('a terminal sends only a text (ferry send --text): the phone shows it, with no Download, and is done', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';
-import { activityOf, sharingActivity, sharingHeadline, tabTitle } from '../../app/src/ui/tab-title.ts';
+import { activityOf, sharingActivity, sharingHeadline, sharingHint, tabTitle } from '../../app/src/ui/tab-title.ts';
 
 const progress = (bytes: number, total: number) => ({ bytes, total, rate: 0, eta: null });
 
@@ -47,5 +47,12 @@ describe('the tab’s title', () => {
     const ready = sharingActivity([{ state: 'waiting', progress: progress(0, 100) }], 0);
     expect(sharingHeadline(ready, en)).toBe('Ready to send');
     expect(tabTitle(ready, en)).toBe(en.app.title);
+  });
+
+  it('asks the sender to keep the page open for the download, then only for whoever else has the link', () => {
+    const sending = sharingActivity([{ state: 'transferring', progress: progress(10, 100) }], 0);
+    expect(sharingHint(null, en)).toBe(en.send.keepOpen);
+    expect(sharingHint(sending, en)).toBe(en.send.keepOpen);
+    expect(sharingHint(sharingActivity([], 1), en)).toBe(en.send.keepOpenForOthers);
   });
 });

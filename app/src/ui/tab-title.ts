@@ -48,6 +48,15 @@ export function sharingActivity(receivers: readonly Transfer[], sentTo: number):
   return sentTo > 0 ? { sentTo } : null;
 }
 
+/**
+ * The line under the share link: while nobody has every file, the page must stay open
+ * for the download to finish; once someone has, it stays open only for whoever else
+ * holds the link.
+ */
+export function sharingHint(activity: SharingActivity | null, t: Messages): string {
+  return activity !== null && 'sentTo' in activity ? t.send.keepOpenForOthers : t.send.keepOpen;
+}
+
 /** The sending page's heading: ready, sending, or sent. */
 export function sharingHeadline(activity: SharingActivity | null, t: Messages): string {
   if (activity === null) return t.send.ready;

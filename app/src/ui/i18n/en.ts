@@ -54,6 +54,7 @@ export const en = {
   },
   common: {
     tryAgain: 'Try again',
+    copyFailed: 'Could not copy',
   },
   badLink: {
     title: 'This link does not work',
@@ -104,6 +105,7 @@ export const en = {
     share: 'Share…',
     shareTitle: 'Files for you',
     keepOpen: 'Keep this page open until the download finishes.',
+    keepOpenForOthers: 'Everyone so far has the files. Keep this page open if anyone else with the link still needs them.',
     serverAway: 'The Ferry server is out of reach: nobody new can connect until it is back (Ferry keeps trying). Receivers already connected carry on.',
     sendOther: 'Send other files',
     receivers: 'Receivers',

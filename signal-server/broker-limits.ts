@@ -2,7 +2,7 @@
  * How much of the broker one client may take. Each bound says why it is as large
  * as it is: large enough for honest use by a crowd behind one address (a home, an
  * office, a phone carrier's NAT), small enough that one client cannot fill the
- * server. FERRY_MAX_CONNECTIONS_PER_ADDRESS changes the first; the README lists all.
+ * server. FERRY_MAX_CONNECTIONS_PER_ADDRESS changes the first; docs/operating.md lists all.
  */
 import type { InboundLimits } from './inbound-limit.ts';
 

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     // The URLs only: the secret never appears in a log.
     console.log(`Relay: ${config.turn.urls.join(', ')}, credentials valid for ${config.turn.ttlSeconds} s.`);
   } else if (!config.iceServers.some((server) => [server.urls].flat().some(isTurnUrl))) {
-    console.log('No relay (FERRY_TURN_URLS): devices behind strict NATs cannot connect. See "Across networks" in README.md.');
+    console.log('No relay (FERRY_TURN_URLS): devices behind strict NATs cannot connect. See "Across networks" in docs/operating.md.');
   }
   for (const warning of configWarnings(config)) console.warn(`Warning: ${warning}`);
 

@@ -1,5 +1,5 @@
 /**
- * The presence stream behind HAProxy, in the sharded layout as the README runs it: it
+ * The presence stream behind HAProxy, in the sharded layout as docs/operating.md runs it: it
  * goes to any process; losing that one is no loss of the server; losing every one is.
  */
 import type { Browser } from 'playwright-core';

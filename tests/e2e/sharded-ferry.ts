@@ -1,5 +1,5 @@
 /**
- * Ferry's sharded layout as the README runs it: broker processes started with
+ * Ferry's sharded layout as docs/operating.md runs it: broker processes started with
  * `node --import tsx signal-server/main.ts` (two shards, a primary and a backup
  * each), behind Debian's HAProxy with signal-server/haproxy/shards.cfg, all inside
  * the private network. Processes can be killed with SIGKILL and started again; the
@@ -77,7 +77,7 @@ export class ShardedFerry {
     return ferry;
   }
 
-  /** Starts one broker process as the README's command line does, and waits until it serves. */
+  /** Starts one broker process as the command line in docs/operating.md does, and waits until it serves. */
   async startProcess(name: ProcessName): Promise<void> {
     const child = this.#spawn(name, process.execPath, ['--import', 'tsx', MAIN], {
       FERRY_HOST: '127.0.0.1',

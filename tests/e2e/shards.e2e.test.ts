@@ -1,6 +1,6 @@
 /**
- * The sharded layout (README, "Many people: shards"): two shards, each a primary and
- * a backup broker process, behind Debian's HAProxy with the configuration the README
+ * The sharded layout (docs/operating.md, "Many people: shards"): two shards, each a primary and
+ * a backup broker process, behind Debian's HAProxy with the configuration docs/operating.md
  * shows. A share's link leads its receivers to its shard; losing a shard's primary
  * costs no transfer and no link; the other shard never notices.
  */

@@ -6,7 +6,7 @@
  * then check, with no memory of who came first, that a client owns the id it asks
  * for: a sender's id is in its link for anyone to read, but only its page holds the
  * token. That matters most when a process dies and everyone reconnects to a backup
- * that never saw them (README, "Many people: shards").
+ * that never saw them (docs/operating.md, "Many people: shards").
  *
  * **Shards.** A Ferry server may run as several broker processes, each holding the
  * ids of one shard, behind a load balancer that routes by path. A share lives on one

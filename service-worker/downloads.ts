@@ -4,11 +4,11 @@
  * name in the headers. The browser's download manager writes it to disk as it reads,
  * so even a phone saves a multi-gigabyte file without holding it in memory.
  */
-import { parseDownloadPath, type DownloadTarget } from '../app/src/storage/download-url.ts';
+import { parseDownloadPath, type DownloadTarget } from '../app/src/common/download-url.ts';
 import { NotStoredError } from '../app/src/storage/stored-bytes.ts';
 import { findTransferById, verifiedFile, verifiedFiles } from '../app/src/storage/stored-file.ts';
 import { zipOf } from '../app/src/storage/zip.ts';
-import { safeFileName } from '../app/src/transfer/names.ts';
+import { safeFileName } from '../app/src/common/names.ts';
 import { contentDisposition } from './content-disposition.ts';
 
 export function handleDownload(event: FetchEvent): boolean {

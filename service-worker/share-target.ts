@@ -2,10 +2,10 @@
  * The Web Share Target: "Share → Ferry" on Android posts the files here. The POST is
  * answered at once with a redirect to the app (a page cannot be given a POST body),
  * and the files are handed over when that page says it is ready for them, with who
- * posted them: any web page can post here too (app/src/share-from.ts).
+ * posted them: any web page can post here too (app/src/common/share-from.ts).
  */
-import { shareFrom, type ShareFrom } from '../app/src/share-from.ts';
-import { SHARE_TARGET_PATH, SHARED_FILES_QUERY, type WorkerMessage } from '../app/src/sw-messages.ts';
+import { shareFrom, type ShareFrom } from '../app/src/common/share-from.ts';
+import { SHARE_TARGET_PATH, SHARED_FILES_QUERY, type WorkerMessage } from '../app/src/common/sw-messages.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 

@@ -7,7 +7,7 @@
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import type { PageMessage } from '../app/src/sw-messages.ts';
+import type { PageMessage } from '../app/src/common/sw-messages.ts';
 import { handleDownload } from './downloads.ts';
 import { handleShareTarget, noteShareReady } from './share-target.ts';
 

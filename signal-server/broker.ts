@@ -13,7 +13,7 @@
  *     `peer` cannot register a different id than the one whose owner was checked;
  *   - in a sharded layout, only ids of this process's shard: the load balancer
  *     misrouting one is told to the client and logged, never a silent "not online";
- *   - ids whose token owns them: made from it (app/src/net/broker-ids.ts), or else
+ *   - ids whose token owns them: made from it (app/src/common/broker-ids.ts), or else
  *     held by it first (id-owners.ts), so a reload, a network change or a fail-over
  *     never hands a sender's id to someone else for good;
  *   - messages that passed parseClientMessage, within each socket's own rate (a
@@ -29,8 +29,8 @@ import type http from 'node:http';
 import type https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { ExpressPeerServer } from 'peer';
-import { BROKER_REFUSALS } from '../app/src/net/broker-refusals.ts';
-import { ownsPeerId, shardOf } from '../app/src/net/broker-ids.ts';
+import { BROKER_REFUSALS } from '../app/src/common/broker-refusals.ts';
+import { ownsPeerId, shardOf } from '../app/src/common/broker-ids.ts';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { BrokerLimits } from './broker-limits.ts';
 import type { Shards } from './config.ts';

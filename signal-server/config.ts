@@ -7,7 +7,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHARD_NAME } from '../app/src/net/broker-ids.ts';
+import { SHARD_NAME } from '../app/src/common/broker-ids.ts';
 import { DEFAULT_BROKER_LIMITS, type BrokerLimits } from './broker-limits.ts';
 import { maxPeersFor, processLimits } from './capacity.ts';
 import { bare } from './ip-address.ts';
@@ -45,7 +45,7 @@ export interface ServerConfig {
   shards?: Shards;
 }
 
-/** The shards of a sharded layout (app/src/net/broker-ids.ts) and the one this process serves. */
+/** The shards of a sharded layout (app/src/common/broker-ids.ts) and the one this process serves. */
 export interface Shards {
   /** Every shard, in order: new shares go to one of them; ids with no shard belong to the first. */
   names: string[];

@@ -1,5 +1,5 @@
 /**
- * The presence stream (app/src/net/presence-wire.ts): a WebSocket that says nothing
+ * The presence stream (app/src/common/presence-wire.ts): a WebSocket that says nothing
  * but that the server is still here. A page without a broker socket holds one while
  * it is visible, so it hears the moment the server goes — the socket closes — and
  * tens of thousands of open pages cost idle sockets and a heartbeat every 20 s, not
@@ -9,7 +9,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { PRESENCE_HEARTBEAT_MS, PRESENCE_PATH } from '../app/src/net/presence-wire.ts';
+import { PRESENCE_HEARTBEAT_MS, PRESENCE_PATH } from '../app/src/common/presence-wire.ts';
 import { AddressCounts } from './address-counts.ts';
 import type { BrokerLimits } from './broker-limits.ts';
 import { clientAddress } from './ip-address.ts';

@@ -5,7 +5,7 @@
  *
  * Pure: the caller prints the lines.
  */
-import { displayName } from '../src/transfer/names.ts';
+import { displayName } from '../src/common/names.ts';
 import { formatBytes, shortenMiddle } from './progress-line.ts';
 
 export interface ListedFile {

@@ -5,7 +5,7 @@
  */
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import type { FileSource } from '../src/transfer/sender.ts';
+import type { FileSource } from '../src/transfer/file-source.ts';
 
 /** A path that cannot be sent, and why, for the person to fix. */
 export class UnsendablePathError extends Error {

@@ -7,7 +7,7 @@
  * Pure: speed and time left come from transfer/progress.ts RateMeter, and the caller
  * does the writing. Sizes are decimal, as file managers show them.
  */
-import { displayName } from '../src/transfer/names.ts';
+import { displayName } from '../src/common/names.ts';
 import type { Progress } from '../src/transfer/progress.ts';
 import type { FileOutcome } from '../src/transfer/receiver.ts';
 

@@ -13,7 +13,7 @@ import type { Channel } from '../src/transfer/channel.ts';
 import { failureMessage } from '../src/transfer/failure.ts';
 import type { ShareAddress } from '../src/transfer/link.ts';
 import type { EndReason } from '../src/transfer/messages.ts';
-import { displayName } from '../src/transfer/names.ts';
+import { displayName } from '../src/common/names.ts';
 import type { ReceiverSnapshot } from '../src/transfer/receiver.ts';
 import { askPassword } from './ask-password.ts';
 import { textBlock } from './terminal-text.ts';

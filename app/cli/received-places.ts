@@ -1,8 +1,8 @@
 /**
  * Where received files go in the output folder. Names a peer sent are made safe
- * (names.ts): a path inside the share becomes sub-folders, and nothing climbs out of
+ * (common/names.ts): a path inside the share becomes sub-folders, and nothing climbs out of
  * the folder. Names the share repeats, and names already taken in the folder, are
- * numbered the way operating systems do ("name (1).ext", unique-names.ts): nothing
+ * numbered the way operating systems do ("name (1).ext", files/unique-names.ts): nothing
  * there is ever overwritten. A received folder whose name is there already, in any
  * case, is merged into it, as save-folder.ts does in the browser, if it is ours alone.
  *
@@ -18,8 +18,8 @@
  * folder, not a link, before the file is touched.
  */
 import { join } from 'node:path';
-import { safePath } from '../src/transfer/names.ts';
-import { nameKey, TakenNames, uniquePaths } from '../src/transfer/unique-names.ts';
+import { safePath } from '../src/common/names.ts';
+import { nameKey, TakenNames, uniquePaths } from '../src/files/unique-names.ts';
 import { errorCode, IS_LINK, UnsafePlaceError, WRITABLE_BY_OTHERS, type Disk } from './store-disk.ts';
 
 export const PART_SUFFIX = '.ferry-part';

@@ -5,13 +5,13 @@
  * server, shows each receiver as it comes, gets going and finishes, and serves until
  * Ctrl-C, which ends the link for every receiver.
  */
-import { newBrokerToken } from '../src/net/broker-ids.ts';
+import { newBrokerToken } from '../src/common/broker-ids.ts';
 import { shareBroker } from '../src/net/share-broker.ts';
 import { newSenderKeys } from '../src/transfer/auth.ts';
 import { FileHashes } from '../src/transfer/file-hashes.ts';
 import { newSecret, shareLink } from '../src/transfer/link.ts';
 import type { EndReason } from '../src/transfer/messages.ts';
-import { displayName } from '../src/transfer/names.ts';
+import { displayName } from '../src/common/names.ts';
 import { ShareGate } from '../src/transfer/share-gate.ts';
 import { ShareHost, type HostState } from '../src/session/share-host.ts';
 import type { ReceiverRow } from '../src/session/receiver-rows.ts';

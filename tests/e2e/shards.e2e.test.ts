@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shardOf } from '../../app/src/net/broker-ids.ts';
+import { shardOf } from '../../app/src/common/broker-ids.ts';
 import { parseRoute } from '../../app/src/transfer/link.ts';
 import {
   launchBrowser,

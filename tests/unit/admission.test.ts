@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Admission, ADMISSION, type AdmissionLimits, type DropReason, type Seat } from '../../app/src/net/admission.ts';
+import { Admission, ADMISSION, type AdmissionLimits, type DropReason, type Seat } from '../../app/src/session/admission.ts';
 
 const LIMITS: AdmissionLimits = { ...ADMISSION, dialMs: 38_000 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { brokerRefusal } from '../../app/src/net/broker-refusals.ts';
-import { brokerPath, newBrokerToken, ownsPeerId, peerIdFor, pickShard, shardOf } from '../../app/src/net/broker-ids.ts';
+import { brokerRefusal } from '../../app/src/common/broker-refusals.ts';
+import { brokerPath, newBrokerToken, ownsPeerId, peerIdFor, pickShard, shardOf } from '../../app/src/common/broker-ids.ts';
 import { newSenderKeys } from '../../app/src/transfer/auth.ts';
 import { newSecret, parseRoute, shareLink } from '../../app/src/transfer/link.ts';
 

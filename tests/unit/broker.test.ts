@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
+import { newBrokerToken, peerIdFor } from '../../app/src/common/broker-ids.ts';
 import { broker, connect, offer, registered, type Client } from './broker-clients.ts';
 
 /** JSON for arrays nested `depth` deep (JSON.stringify itself could not write it). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalesced } from '../../app/src/storage/coalesced.ts';
+import { coalesced } from '../../app/src/session/coalesced.ts';
 
 /** A save whose writes finish only when told, recording what each one saved. */
 function slowSave(state: { value: number }) {

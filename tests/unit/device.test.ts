@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cleanDevice, describeDevice, deviceText, readDevice } from '../../app/src/transfer/device.ts';
+import { cleanDevice, deviceText, readDevice } from '../../app/src/transfer/device.ts';
 import { MAX_DEVICE_LENGTH } from '../../app/src/transfer/messages.ts';
+import { describeDevice } from '../../app/src/ui/describe-device.ts';
 import { deviceWords } from '../../app/src/ui/device-words.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';

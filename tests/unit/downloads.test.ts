@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { downloadUrl, parseDownloadPath } from '../../app/src/storage/download-url.ts';
-import { safePath, zipName } from '../../app/src/transfer/names.ts';
+import { downloadUrl, parseDownloadPath } from '../../app/src/common/download-url.ts';
+import { safePath, zipName } from '../../app/src/common/names.ts';
 import { contentDisposition } from '../../service-worker/content-disposition.ts';
 
 describe('download URLs', () => {

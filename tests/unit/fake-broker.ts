@@ -4,9 +4,9 @@
  * the in-memory pair, with a real ReceiverSession at the far end. Time for the host's
  * own waits moves only when a test says so.
  */
-import { peerIdFor } from '../../app/src/net/broker-ids.ts';
-import type { AdmitOffer } from '../../app/src/net/peer-guard.ts';
+import { peerIdFor } from '../../app/src/common/broker-ids.ts';
 import type {
+  AdmitOffer,
   ConnectionListener,
   ConnectionPath,
   HostBroker,

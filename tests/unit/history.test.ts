@@ -10,7 +10,7 @@ import { noteSent, overflow, type SentEvent, type SentFile, type SentRecord } fr
 import { IDLE, type ShareState } from '../../app/src/session/share-keeper.ts';
 import type { TransferRecord } from '../../app/src/session/transfer-record.ts';
 import { shareLink } from '../../app/src/transfer/link.ts';
-import type { FileSource } from '../../app/src/transfer/sender.ts';
+import type { FileSource } from '../../app/src/transfer/file-source.ts';
 import { detailsOf, historyOf, titleOf } from '../../app/src/ui/history.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';

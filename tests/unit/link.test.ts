@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newSenderKeys, proveReceiver, proveSender, sdpFingerprint, verifyReceiver, verifySender } from '../../app/src/transfer/auth.ts';
-import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
+import { newBrokerToken, peerIdFor } from '../../app/src/common/broker-ids.ts';
 import { fromBase64url, newSecret, parseRoute, shareLink } from '../../app/src/transfer/link.ts';
-import { displayName, safeFileName } from '../../app/src/transfer/names.ts';
+import { displayName, safeFileName } from '../../app/src/common/names.ts';
 import { RateMeter } from '../../app/src/transfer/progress.ts';
 
 describe('share links', () => {

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayName, safeFileName, safePath, zipName } from '../../app/src/transfer/names.ts';
-import { cutToBytes, utf8Length, wellFormed } from '../../app/src/transfer/unicode.ts';
+import { displayName, safeFileName, safePath, zipName } from '../../app/src/common/names.ts';
+import { cutToBytes, utf8Length, wellFormed } from '../../app/src/common/unicode.ts';
 import { contentDisposition } from '../../service-worker/content-disposition.ts';
 import { fuzzRuns } from './fuzz-runs.ts';
 import { broken, bytes, isWellFormed, withoutFlags } from './name-rules.ts';

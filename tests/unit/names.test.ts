@@ -4,7 +4,7 @@
  * rest of Windows' reserved names.
  */
 import { describe, expect, it } from 'vitest';
-import { displayName, safeFileName, safePath } from '../../app/src/transfer/names.ts';
+import { displayName, safeFileName, safePath } from '../../app/src/common/names.ts';
 import { contentDisposition } from '../../service-worker/content-disposition.ts';
 
 const utf8 = (text: string) => new TextEncoder().encode(text).length;

@@ -10,7 +10,7 @@ import { closeWebRtc, installWebRtc } from '../../app/cli/node-webrtc.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 import type { OpenConnection } from '../../app/src/net/broker.ts';
 import { newSenderKeys, verifyOfferTicket } from '../../app/src/transfer/auth.ts';
-import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
+import { newBrokerToken, peerIdFor } from '../../app/src/common/broker-ids.ts';
 import { newSecret, type ShareAddress } from '../../app/src/transfer/link.ts';
 
 // Collected from the first connection on, PeerJS's load-time probe included.

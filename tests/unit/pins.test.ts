@@ -3,7 +3,7 @@ import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import type { FileDescription } from '../../app/src/transfer/messages.ts';
 import { changedFiles } from '../../app/src/transfer/pins.ts';
 import { coveredBytes } from '../../app/src/transfer/ranges.ts';
-import type { FileSource } from '../../app/src/transfer/sender.ts';
+import type { FileSource } from '../../app/src/transfer/file-source.ts';
 import { failureText } from '../../app/src/ui/i18n/errors.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';

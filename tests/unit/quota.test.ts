@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shortfall } from '../../app/src/transfer/room.ts';
+import { shortfall } from '../../app/src/session/room.ts';
 
 describe('checking for room before a transfer', () => {
   it('lets a transfer that fits start', () => {

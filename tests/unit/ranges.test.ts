@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchFiles } from '../../app/src/transfer/match-files.ts';
+import { matchFiles } from '../../app/src/session/match-files.ts';
 import { addRange, coveredBytes, isComplete, missingRanges, parseRangeList, type RangeList } from '../../app/src/transfer/ranges.ts';
 
 function build(...pairs: [number, number][]): RangeList {

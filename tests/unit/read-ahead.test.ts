@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EARLY_FILES, ReadAhead } from '../../app/src/transfer/read-ahead.ts';
-import type { FileSource } from '../../app/src/transfer/sender.ts';
+import type { FileSource } from '../../app/src/transfer/file-source.ts';
 import { memoryFile } from './transfer-harness.ts';
 
 function counted(bytes: Uint8Array): { file: FileSource; reads: [number, number][] } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shareFrom, sharedFilesStep } from '../../app/src/share-from.ts';
+import { shareFrom, sharedFilesStep } from '../../app/src/common/share-from.ts';
 
 const origin = 'https://ferry.example';
 

@@ -5,7 +5,7 @@
  * says so.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMISSION } from '../../app/src/net/admission.ts';
+import { ADMISSION } from '../../app/src/session/admission.ts';
 import { IDLE_LIMITS_MS, RECEIVER_LIMITS, ReceiverSeats } from '../../app/src/session/receiver-limits.ts';
 import type { ReceiverRow } from '../../app/src/session/receiver-rows.ts';
 import { END_WAIT_MS, ID_TAKEN_RETRIES, RECONNECT_ATTEMPT_MS, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../app/src/session/share-host.ts';
@@ -13,7 +13,7 @@ import { offerTicket, passwordKey } from '../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../app/src/transfer/file-hashes.ts';
 import { newSecret } from '../../app/src/transfer/link.ts';
 import { DEFAULT_WINDOW, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
-import type { FileSource } from '../../app/src/transfer/sender.ts';
+import type { FileSource } from '../../app/src/transfer/file-source.ts';
 import { PASSWORD_LIMITS, PasswordGuard } from '../../app/src/transfer/password-guard.ts';
 import { OPEN_GATE, ShareGate } from '../../app/src/transfer/share-gate.ts';
 import { FakeBroker, FakeConnection, ManualClock, receive, tick, Waiters, type Receiver } from './fake-broker.ts';

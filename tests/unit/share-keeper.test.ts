@@ -18,7 +18,7 @@ import { passwordKey } from '../../app/src/transfer/auth.ts';
 import { shareLink } from '../../app/src/transfer/link.ts';
 import { PASSWORD_LIMITS } from '../../app/src/transfer/password-guard.ts';
 import { DEFAULT_WINDOW } from '../../app/src/transfer/receiver.ts';
-import type { FileSource } from '../../app/src/transfer/sender.ts';
+import type { FileSource } from '../../app/src/transfer/file-source.ts';
 import { FakeBroker, FakeConnection, ManualClock, receive, tick, Waiters } from './fake-broker.ts';
 import { memoryFile, randomFile, sha256 } from './transfer-harness.ts';
 

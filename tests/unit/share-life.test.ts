@@ -9,7 +9,7 @@ import {
   stageOf,
   untilExpiry,
   type ShareLife,
-} from '../../app/src/transfer/share-life.ts';
+} from '../../app/src/session/share-life.ts';
 import { wholeMinutes } from '../../app/src/ui/format.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';

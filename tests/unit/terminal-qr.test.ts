@@ -2,7 +2,7 @@ import jsQR from 'jsqr';
 import { describe, expect, it } from 'vitest';
 import { QUIET_ZONE, terminalQr } from '../../app/cli/terminal-qr.ts';
 import { newSenderKeys } from '../../app/src/transfer/auth.ts';
-import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
+import { newBrokerToken, peerIdFor } from '../../app/src/common/broker-ids.ts';
 import { newSecret, shareLink } from '../../app/src/transfer/link.ts';
 
 const LIGHT_ON_DARK = '\u001b[97;40m';

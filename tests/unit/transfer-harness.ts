@@ -7,7 +7,8 @@ import { newSecret } from '../../app/src/transfer/link.ts';
 import type { EndReason } from '../../app/src/transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
-import { SenderSession, type FileSource, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
+import type { FileSource } from '../../app/src/transfer/file-source.ts';
+import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sender.ts';
 import type { ShareGate } from '../../app/src/transfer/share-gate.ts';
 import { channelPair, type FakeChannel, type PairOptions } from './fake-channel.ts';
 

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { safeFileName, safePath, splitExtension } from '../../app/src/transfer/names.ts';
-import { nameKey, uniqueNames, uniquePaths } from '../../app/src/transfer/unique-names.ts';
+import { safeFileName, safePath, splitExtension } from '../../app/src/common/names.ts';
+import { nameKey, uniqueNames, uniquePaths } from '../../app/src/files/unique-names.ts';
 import { fuzzRuns } from './fuzz-runs.ts';
 import { broken } from './name-rules.ts';
 

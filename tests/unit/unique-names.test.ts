@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { safePath } from '../../app/src/transfer/names.ts';
-import { nameKey, numbered, TakenNames, uniqueNames, uniquePaths } from '../../app/src/transfer/unique-names.ts';
+import { safePath } from '../../app/src/common/names.ts';
+import { nameKey, numbered, TakenNames, uniqueNames, uniquePaths } from '../../app/src/files/unique-names.ts';
 
 describe('unique names', () => {
   it('number a clashing name before its extension, as operating systems do', () => {

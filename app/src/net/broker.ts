@@ -8,15 +8,16 @@ import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
 import type { Channel } from '../transfer/channel.ts';
 import { FailureError } from '../transfer/failure.ts';
-import { brokerRefusal } from './broker-refusals.ts';
-import { guardPeer, type AdmitOffer } from './peer-guard.ts';
-import { brokerPath, SHARD_NAME } from './broker-ids.ts';
+import { brokerRefusal } from '../common/broker-refusals.ts';
+import type { AdmitOffer } from '../session/host-ports.ts';
+import { guardPeer } from './peer-guard.ts';
+import { brokerPath, SHARD_NAME } from '../common/broker-ids.ts';
 
 export interface ClientConfig {
   iceServers: RTCIceServer[];
   /** Seconds the TURN credentials in `iceServers` stay valid, when there are any. */
   ttl?: number;
-  /** The server's shards (net/broker-ids.ts); none when one process serves every id. */
+  /** The server's shards (common/broker-ids.ts); none when one process serves every id. */
   shards: string[];
 }
 
@@ -36,7 +37,7 @@ export async function fetchClientConfig(server: string, signal?: AbortSignal): P
 }
 
 export interface PeerIdentity {
-  /** The shard whose broker to join (net/broker-ids.ts): the one `id` is on. */
+  /** The shard whose broker to join (common/broker-ids.ts): the one `id` is on. */
   shard: string;
   id: string;
   /** Owns `id` at the broker (broker-ids.ts): the same on every reconnection. */
@@ -89,7 +90,7 @@ export function openPeer(server: string, config: ClientConfig, { shard, id, toke
   });
 }
 
-/** The broker refused or failed; `type` is PeerJS's error type, or a Ferry broker's refusal (broker-refusals.ts). */
+/** The broker refused or failed; `type` is PeerJS's error type, or a Ferry broker's refusal (common/broker-refusals.ts). */
 export class BrokerError extends Error {
   override name = 'BrokerError';
   constructor(readonly type: string) {

@@ -18,7 +18,7 @@ import { dialFailureMessage, type DialFailure } from './dial-failure.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
 import { offerTicket } from '../transfer/auth.ts';
 import { base64url, type ShareAddress } from '../transfer/link.ts';
-import { newBrokerToken, peerIdFor, shardOf } from './broker-ids.ts';
+import { newBrokerToken, peerIdFor, shardOf } from '../common/broker-ids.ts';
 import { canConnectDirectly } from './webrtc-support.ts';
 
 export interface DialTimes {

@@ -22,15 +22,10 @@
  * private field and still let every bad offer build an RTCPeerConnection first.
  */
 import type Peer from 'peerjs';
+import type { AdmitOffer } from '../session/host-ports.ts';
 
 /** How a Ferry receiver offers its connection (dial.ts). A sender accepts no other. */
 export const FERRY_CONNECTION = { serialization: 'raw', reliable: true } as const;
-
-/**
- * Whether an offer from broker identity `src` with this connection id and ticket may
- * build a connection. A page without one (a receiver's) accepts no offers.
- */
-export type AdmitOffer = (src: string, connectionId: string, ticket: string) => boolean;
 
 /** A data-channel-only offer is about 1 KB; candidates travel in separate messages. */
 const MAX_SDP_CHARS = 16 * 1024;

@@ -2,7 +2,7 @@
  * The browser's ways of telling whether the Ferry server at `server` (its origin) is
  * there, for net/presence.ts: one request, and the server's presence stream.
  */
-import { PRESENCE_PATH, PRESENCE_SILENCE_MS } from './presence-wire.ts';
+import { PRESENCE_PATH, PRESENCE_SILENCE_MS } from '../common/presence-wire.ts';
 
 /** Long enough for a slow mobile network; short enough that a vanished one fails the check soon. */
 const PROBE_TIMEOUT_MS = 3000;

@@ -4,7 +4,7 @@
  *
  * - a page holding a broker socket (a share being offered) hears of a loss when
  *   that socket closes (`suspect`), and needs nothing else;
- * - a visible page without one holds the server's presence stream (presence-wire.ts),
+ * - a visible page without one holds the server's presence stream (common/presence-wire.ts),
  *   which closes the moment the server goes: one idle socket and a heartbeat every
  *   20 s per page, where polling fast enough to notice within seconds would be a
  *   request every few seconds from every open page;

@@ -8,7 +8,7 @@ import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
 import type { ConnectionListener, HostBroker, HostPeer, IncomingConnection, OpenLine, PeerListener } from '../session/host-ports.ts';
 import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type PeerLog } from './broker.ts';
-import { peerIdFor, pickShard, shardOf } from './broker-ids.ts';
+import { peerIdFor, pickShard, shardOf } from '../common/broker-ids.ts';
 import { watchPath } from './connection-path.ts';
 import { DIAL_TIMES, hasRelay } from './dial.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';

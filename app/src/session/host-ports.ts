@@ -4,9 +4,14 @@
  * PeerJS (net/share-broker.ts); unit tests hand the host in-memory connections and
  * move time on by hand.
  */
-import type { AdmitOffer } from '../net/peer-guard.ts';
 import type { Fingerprints } from '../transfer/auth.ts';
 import type { Channel } from '../transfer/channel.ts';
+
+/**
+ * Whether an offer from broker identity `src` with this connection id and ticket may
+ * build a connection (net/peer-guard.ts asks it of every offer). A page without one (a receiver's) accepts no offers.
+ */
+export type AdmitOffer = (src: string, connectionId: string, ticket: string) => boolean;
 
 /** The broker of one Ferry server. */
 export interface HostBroker {
@@ -17,7 +22,7 @@ export interface HostBroker {
   readonly dialMs: number;
   /**
    * The id of a new share, owned through `token`, on one of the server's shards
-   * (net/broker-ids.ts), so that its link leads receivers to the broker that holds it.
+   * (common/broker-ids.ts), so that its link leads receivers to the broker that holds it.
    * Never fails: a server out of reach gets an id without a shard, which the first
    * shard serves.
    */

@@ -16,7 +16,7 @@ import type { ShareAddress } from '../transfer/link.ts';
 import { endsLink, type FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, storedSnapshot, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import type { ReceiveStore } from '../transfer/store.ts';
-import type { Shortfall } from '../transfer/room.ts';
+import type { Shortfall } from './room.ts';
 import { newTransfer, newTransferId, receiverKeyOf, type TransferRecord } from './transfer-record.ts';
 
 export interface RedialTimes {

@@ -3,7 +3,7 @@
  * with its figures as data. The front end puts each into words (ui/receiver-words.ts).
  */
 import type { Failure } from '../transfer/failure.ts';
-import type { ShareEnd } from '../transfer/share-life.ts';
+import type { ShareEnd } from './share-life.ts';
 import type { ReceiverRow } from './receiver-rows.ts';
 
 export type ReceiverDoing =

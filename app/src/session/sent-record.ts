@@ -6,7 +6,7 @@
  * finish and the link ends. Framework-free: the browser keeps these in IndexedDB
  * (storage/sent.ts), and unit tests check the rules here directly.
  */
-import type { ShareEnd } from '../transfer/share-life.ts';
+import type { ShareEnd } from './share-life.ts';
 
 export interface SentFile {
   name: string;

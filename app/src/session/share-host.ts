@@ -2,7 +2,7 @@
  * Hosting one share, in any front end: register the share's id with the broker and
  * keep it registered (through a reload that left the id held, a dropped broker
  * connection, TURN credentials that lapse), let in the connections that prove the
- * link a few at a time (net/admission.ts), serve a bounded number of those that did,
+ * link a few at a time (admission.ts), serve a bounded number of those that did,
  * each for a bounded wait (receiver-limits.ts), run a SenderSession on each, and keep
  * one row per receiver across its reconnections.
  *
@@ -11,11 +11,12 @@
  * tests drive it over in-memory channels. What the share is (its keys, files, gate,
  * hashes, whether its link is dead) is the front end's to decide and pass in.
  */
-import { Admission, ADMISSION, type Seat } from '../net/admission.ts';
+import { Admission, ADMISSION, type Seat } from './admission.ts';
 import { verifyOfferTicket } from '../transfer/auth.ts';
 import type { FileHashes } from '../transfer/file-hashes.ts';
 import type { EndReason } from '../transfer/messages.ts';
-import { SenderSession, type FileSource, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
+import type { FileSource } from '../transfer/file-source.ts';
+import { SenderSession, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
 import type { ShareGate } from '../transfer/share-gate.ts';
 import { Deliveries } from './deliveries.ts';
 import { SYSTEM_CLOCK, type ConnectionPath, type HostBroker, type HostClock, type HostPeer, type IncomingConnection } from './host-ports.ts';
@@ -43,7 +44,7 @@ export const END_WAIT_MS = 3000;
 /** What makes a share's link work: the id receivers dial, and the keys they and the broker check. */
 export interface ShareKeys {
   peerId: string;
-  /** Proves to the broker that `peerId` is ours (net/broker-ids.ts). */
+  /** Proves to the broker that `peerId` is ours (common/broker-ids.ts). */
   brokerToken: string;
   /** The link's secret, which receivers prove. */
   secret: string;

@@ -10,14 +10,14 @@
  * receivers' news into notifications; unit tests keep records in memory and move
  * time on by hand.
  */
-import { coalesced } from '../storage/coalesced.ts';
+import { coalesced } from './coalesced.ts';
 import { newSenderKeys, passwordKey } from '../transfer/auth.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import { newSecret, shareLink } from '../transfer/link.ts';
-import { matchFiles } from '../transfer/match-files.ts';
+import { matchFiles } from './match-files.ts';
 import type { Failure } from '../transfer/failure.ts';
 import { MAX_TEXT_BYTES, textTooLong, type EndReason, type FileDescription } from '../transfer/messages.ts';
-import type { FileSource } from '../transfer/sender.ts';
+import type { FileSource } from '../transfer/file-source.ts';
 import { PASSWORD_LIMITS, PasswordGuard } from '../transfer/password-guard.ts';
 import { OPEN_GATE, ShareGate } from '../transfer/share-gate.ts';
 import {
@@ -30,7 +30,7 @@ import {
   type ExpiryChoice,
   type ReceiverSummary,
   type ShareEnd,
-} from '../transfer/share-life.ts';
+} from './share-life.ts';
 import { Deliveries } from './deliveries.ts';
 import { SYSTEM_CLOCK, type HostBroker, type HostClock } from './host-ports.ts';
 import type { ReceiverRow } from './receiver-rows.ts';
@@ -113,7 +113,7 @@ export interface ShareKeeperOptions {
   records: ShareRecords;
   /** The broker receivers reach the share through. */
   broker: HostBroker;
-  /** A fresh token that owns a share's id at the broker (net/broker-ids.ts newBrokerToken). */
+  /** A fresh token that owns a share's id at the broker (common/broker-ids.ts newBrokerToken). */
   newBrokerToken: () => string;
   /** The Ferry server's origin, which the link points to. */
   origin: string;

@@ -7,7 +7,7 @@ import type { FileDescription } from '../transfer/messages.ts';
 import type { SavedDeliveries } from './deliveries.ts';
 import type { ShareTries } from '../transfer/password-guard.ts';
 import type { GateSettings } from '../transfer/share-gate.ts';
-import type { ShareLife } from '../transfer/share-life.ts';
+import type { ShareLife } from './share-life.ts';
 
 /**
  * What is remembered of the share being offered: the broker id, the secret, the key

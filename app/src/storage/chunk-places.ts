@@ -5,16 +5,9 @@
  * that says which bytes are stored; a place only holds them.
  */
 import { promisifyRequest } from 'idb-keyval';
+import type { Chunk } from './chunk.ts';
 import { chunkKeys, received } from './layout.ts';
 import { OpfsWriter } from './opfs-writer.ts';
-
-export interface Chunk {
-  file: number;
-  offset: number;
-  bytes: Uint8Array;
-  /** Of a file no larger than SMALL_FILE_BYTES: kept in IndexedDB wherever the rest goes. */
-  small?: boolean;
-}
 
 export interface ChunkPlace {
   readonly kind: 'opfs' | 'indexeddb';

@@ -2,7 +2,7 @@
  * The main thread's side of the OPFS worker (opfs-writer.worker.ts): a small typed
  * bridge that numbers requests and matches the worker's answers to them.
  */
-import type { Chunk } from './chunk-places.ts';
+import type { Chunk } from './chunk.ts';
 import type { WriterReply, WriterRequest } from './opfs-writer.worker.ts';
 
 type Request = WriterRequest extends infer R ? (R extends { seq: number } ? Omit<R, 'seq'> : never) : never;

@@ -2,7 +2,7 @@
  * Storage space: ask for persistence (so the browser does not evict a half-received
  * file under pressure) and check there is room before a transfer starts.
  */
-import { shortfall, type Shortfall } from '../transfer/room.ts';
+import { shortfall, type Shortfall } from '../session/room.ts';
 
 /** Null when `bytes` more fit (or the browser cannot tell); else how much is needed and free. */
 export async function roomFor(bytes: number): Promise<Shortfall | null> {

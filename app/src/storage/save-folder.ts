@@ -10,8 +10,8 @@
  * listing cannot know: a name this file system takes as equal by other rules, or one
  * written meanwhile.
  */
-import { safePath } from '../transfer/names.ts';
-import { nameKey, TakenNames, uniquePaths } from '../transfer/unique-names.ts';
+import { safePath } from '../common/names.ts';
+import { nameKey, TakenNames, uniquePaths } from '../files/unique-names.ts';
 
 export interface FolderFile {
   /** The name the peer sent, a relative path perhaps. */

@@ -4,13 +4,13 @@
  *
  * - 'picker': the File System Access save dialog (Chromium on desktop, secure
  *   contexts); the stored file is piped to the chosen file.
- * - 'stream': a download the service worker streams from storage (download-url.ts);
+ * - 'stream': a download the service worker streams from storage (common/download-url.ts);
  *   what phones get once Ferry's service worker controls the page.
  * - 'blob': a download of a Blob URL — the last resort (plain http, no service
  *   worker), where some browsers (iOS Safari) read the whole file into memory; so only
  *   for files up to BLOB_SAVE_LIMIT, which the UI states.
  */
-import { safeFileName } from '../transfer/names.ts';
+import { safeFileName } from '../common/names.ts';
 import { saveIntoFolder, type SaveFailure } from './save-folder.ts';
 
 export type SaveWay = 'picker' | 'stream' | 'blob';

@@ -4,7 +4,7 @@
  * photo saved as a download lands in Downloads, not in the gallery where its owner
  * looks for it.
  */
-import { safePath } from '../transfer/names.ts';
+import { safePath } from '../common/names.ts';
 import type { Saveable } from './save.ts';
 
 /**

@@ -7,8 +7,8 @@
  * to overwrite, and a file beside a folder of its name cannot be unpacked at all.
  */
 import { makeZip, predictLength } from 'client-zip';
-import { safePath, zipName } from '../transfer/names.ts';
-import { uniquePaths } from '../transfer/unique-names.ts';
+import { safePath, zipName } from '../common/names.ts';
+import { uniquePaths } from '../files/unique-names.ts';
 import type { StoredFile } from './stored-file.ts';
 
 export interface Zip {

@@ -4,7 +4,7 @@
  * hashing it.
  */
 import { createSha256 } from './hash.ts';
-import type { FileSource } from './sender.ts';
+import type { FileSource } from './file-source.ts';
 
 const READ_BLOCK = 4 * 1024 * 1024;
 

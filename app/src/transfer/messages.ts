@@ -4,7 +4,7 @@
  * well-formed messages and throws a ProtocolError that says what was wrong.
  */
 import { ProtocolError } from './errors.ts';
-import { utf8Length } from './unicode.ts';
+import { utf8Length } from '../common/unicode.ts';
 
 export const PROTOCOL_VERSION = 3;
 

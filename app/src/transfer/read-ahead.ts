@@ -5,7 +5,7 @@
  * the channel idle during every trip. Consecutive requests continue the same stream
  * of blocks, so the read-ahead survives the receiver asking a window at a time.
  */
-import type { FileSource } from './sender.ts';
+import type { FileSource } from './file-source.ts';
 
 export const READ_BLOCK_BYTES = 2 * 1024 * 1024;
 /**

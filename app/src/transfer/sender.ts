@@ -13,6 +13,7 @@ import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
 import { FileHashes } from './file-hashes.ts';
+import type { FileSource } from './file-source.ts';
 import type { FlowLimits } from './flow.ts';
 import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, filesFrameBytes, MAX_FILES_PER_FRAME } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
@@ -22,11 +23,6 @@ import { RateMeter, type Progress } from './progress.ts';
 import { ReadAhead } from './read-ahead.ts';
 import type { ShareGate } from './share-gate.ts';
 import { sample, since, span, waited } from './trace.ts';
-
-/** A file the sender offers. `read` returns bytes [start, end). */
-export interface FileSource extends FileDescription {
-  read(start: number, end: number): Promise<Uint8Array>;
-}
 
 /**
  * 'password': the receiver proved the link and is asked for the share's password;

@@ -5,7 +5,7 @@
  * chooses "Update" — then the page reloads into it.
  */
 import { Workbox } from 'workbox-window';
-import type { PageMessage } from '../sw-messages.ts';
+import type { PageMessage } from '../common/sw-messages.ts';
 
 /** How often an app left open looks for a new version. */
 const CHECK_INTERVAL_MS = 60 * 60_000;

@@ -5,7 +5,7 @@
  */
 import type { SentRecord } from '../session/sent-record.ts';
 import type { TransferRecord } from '../session/transfer-record.ts';
-import { displayName } from '../transfer/names.ts';
+import { displayName } from '../common/names.ts';
 import { deviceWords } from './device-words.ts';
 import { formatBytes, percent } from './format.ts';
 import type { Messages } from './i18n/en.ts';

@@ -2,16 +2,16 @@
  * Files shared to Ferry from another app ("Share → Ferry" on Android). The service
  * worker took the POST and redirected here with ?shared; this side says it is ready
  * and receives the files, which are then shared like picked ones: a link at once —
- * unless they might not come from the person (share-from.ts), when it asks first.
+ * unless they might not come from the person (common/share-from.ts), when it asks first.
  * Files dropped on the page come this way too, and are asked about only when sharing
  * them would end the share that is open.
  */
-import { sharedFilesStep, type ShareFrom } from '../share-from.ts';
-import { SHARED_FILES_QUERY, type WorkerMessage } from '../sw-messages.ts';
+import { sharedFilesStep, type ShareFrom } from '../common/share-from.ts';
+import { SHARED_FILES_QUERY, type WorkerMessage } from '../common/sw-messages.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import type { Phrase } from './i18n/en.ts';
 import { fileSource } from './picked-files.ts';
-import type { FileSource } from '../transfer/sender.ts';
+import type { FileSource } from '../transfer/file-source.ts';
 
 /** Shared or dropped files waiting for the person to say whether to share them. */
 export interface SharedFilesQuestion {

@@ -2,8 +2,8 @@
  * How this device introduces itself to the other side (shown there as self-reported):
  * the name the person gave it, else its browser and system.
  */
-import { describeDevice } from '../transfer/device.ts';
 import { MAX_DEVICE_LENGTH } from '../transfer/messages.ts';
+import { describeDevice } from './describe-device.ts';
 
 const KEY = 'ferry-device-name';
 /** The name chosen on this page, for when storage refuses to keep it. */

@@ -3,7 +3,7 @@
  * folder is walked recursively and each file keeps its path relative to the drop.
  */
 import { readBytes } from '../files/file-reads.ts';
-import type { FileSource } from '../transfer/sender.ts';
+import type { FileSource } from '../transfer/file-source.ts';
 
 /** The picked file behind each source, for what only the page does with it (a thumbnail). */
 const picked = new WeakMap<FileSource, File>();

@@ -10,7 +10,7 @@ import { senderMayReturn } from '../net/dial-failure.ts';
 import { NOT_STARTED, ReceiveFlow, type Blocked, type Phase, type ReceiveState } from '../session/receive-flow.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
-import { downloadUrl } from '../storage/download-url.ts';
+import { downloadUrl } from '../common/download-url.ts';
 import {
   NotAllSavedError,
   saveFile,
@@ -26,7 +26,7 @@ import { verifiedFiles } from '../storage/stored-file.ts';
 import { zipOf } from '../storage/zip.ts';
 import { deleteTransfer, findTransfer, saveTransfer } from '../storage/transfers.ts';
 import type { ShareAddress } from '../transfer/link.ts';
-import { displayName, zipName } from '../transfer/names.ts';
+import { displayName, zipName } from '../common/names.ts';
 import type { ReceiverSnapshot, ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';

@@ -4,7 +4,7 @@
  * into runes, its failures put into words and its receivers' news into
  * notifications.
  */
-import { newBrokerToken } from '../net/broker-ids.ts';
+import { newBrokerToken } from '../common/broker-ids.ts';
 import { shareBroker } from '../net/share-broker.ts';
 import type { ReceiverRow } from '../session/receiver-rows.ts';
 import { SentLog } from '../session/sent-log.ts';
@@ -12,8 +12,8 @@ import { ShareKeeper, type ShareError, type ShareState, type ShareStatus } from 
 import { recordSent } from '../storage/sent.ts';
 import { forgetShare, loadShare, saveShare } from '../storage/shares.ts';
 import { textTooLong, type FileDescription } from '../transfer/messages.ts';
-import type { FileSource } from '../transfer/sender.ts';
-import type { Expiry, ExpiryChoice, ShareEnd } from '../transfer/share-life.ts';
+import type { FileSource } from '../transfer/file-source.ts';
+import type { Expiry, ExpiryChoice, ShareEnd } from '../session/share-life.ts';
 import type { Phrase } from './i18n/en.ts';
 import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';

@@ -7,8 +7,8 @@
  * names one system takes for the same must never both be written, while a needless
  * " (1)" harms nothing.
  */
-import { MAX_NAME_BYTES, splitExtension } from './names.ts';
-import { cutToBytes, utf8Length } from './unicode.ts';
+import { MAX_NAME_BYTES, splitExtension } from '../common/names.ts';
+import { cutToBytes, utf8Length } from '../common/unicode.ts';
 
 /**
  * What two names clash by: canonical equivalence (APFS takes a composed "é" and a

@@ -3,7 +3,7 @@
  * same name (or, for a file that came from a dropped folder, same last path part),
  * same size, same modification time. The SHA-256, where it was known, confirms it.
  */
-import type { FileDescription } from './messages.ts';
+import type { FileDescription } from '../transfer/messages.ts';
 
 export interface Matched<T> {
   /** For each described file, the picked file that matches it, or null. */

@@ -6,7 +6,7 @@
  * a reload) and get the same answer: timers stop while a laptop sleeps, the clock
  * does not.
  */
-import type { EndReason } from './messages.ts';
+import type { EndReason } from '../transfer/messages.ts';
 
 /** The choices the sender has; a time counts from when it was chosen. */
 export type Expiry = 'never' | '1h' | '1d' | '7d' | 'first-download';

@@ -3,7 +3,7 @@
  * headline, at most one message, and what the person can do next. Each fact is said
  * once — the headline names it, the message says why or what helps, never the
  * headline again — and every state that cannot go on says what can be done instead.
- * ReceiveView renders it; tests/unit/receive-words.test.ts walks every state.
+ * ReceiveView renders it; tests/unit/ui/receive-words.test.ts walks every state.
  */
 import type { ReceiveState } from '../session/receive-flow.ts';
 import type { ReceiverState } from '../transfer/receiver.ts';

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import {
+  allocateDataFrame,
+  allocateFilesFrame,
+  DATA_HEADER_BYTES,
+  encodeControl,
+  FrameDecoder,
+  MAX_CONTROL_BYTES,
+  MAX_UNAUTHENTICATED_BYTES,
+  MIN_MESSAGE_SIZE,
+} from '../../../app/src/transfer/frames.ts';
+import type { ControlMessage } from '../../../app/src/transfer/messages.ts';
+
+const MAX = 262144;
+
+function roundTrip(message: ControlMessage, max = MAX) {
+  const decoder = new FrameDecoder();
+  const results = encodeControl(message, max).map((frame) => decoder.decode(frame.buffer));
+  return results.filter((result) => result !== null);
+}
+
+function frame(code: number, body: string | Uint8Array): ArrayBuffer {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  const out = new Uint8Array(1 + bytes.length);
+  out[0] = code;
+  out.set(bytes, 1);
+  return out.buffer;
+}
+
+describe('control frames', () => {
+  const messages: ControlMessage[] = [
+    { type: 'hello', version: 1, proof: 'abc_-' },
+    { type: 'manifest', files: [{ name: 'docs/ä 📄.txt', size: 12, type: 'text/plain', lastModified: 5 }] },
+    { type: 'hello', version: 1, proof: 'abc', key: 'tx_1-A', keyProof: 'sig_2-B' },
+    { type: 'request', ranges: [{ file: 0, start: 0, end: 5 }, { file: 3, start: 2 ** 40, end: 2 ** 41 }], stored: 10, total: 99 },
+    { type: 'done' },
+    { type: 'file-end', file: 2, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+    { type: 'receipt', verified: [7, 9], failed: [] },
+    { type: 'receipt', verified: [], failed: [3] },
+    { type: 'error', message: 'nope' },
+  ];
+
+  it.each(messages)('round-trips $type', (message) => {
+    expect(roundTrip(message)).toEqual([message]);
+  });
+
+  it('refuses to cut messages finer than the smallest message size', () => {
+    expect(() => encodeControl({ type: 'done' }, MIN_MESSAGE_SIZE - 1)).toThrowError(RangeError);
+    expect(() => encodeControl({ type: 'done' }, Number.NaN)).toThrowError(RangeError);
+    expect(encodeControl({ type: 'done' }, MIN_MESSAGE_SIZE)).toHaveLength(1);
+  });
+
+  it('splits a control message larger than one channel message and joins it again', () => {
+    const files = Array.from({ length: 10_000 }, (_, i) => ({ name: `file-${i}.bin`, size: i, type: '', lastModified: i }));
+    const frames = encodeControl({ type: 'manifest', files }, MAX);
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames) expect(f.byteLength).toBeLessThanOrEqual(MAX);
+    expect(roundTrip({ type: 'manifest', files })).toEqual([{ type: 'manifest', files }]);
+  });
+});
+
+describe('data frames', () => {
+  it('round-trips file index, a 53-bit offset and the payload', () => {
+    const payload = new Uint8Array([1, 2, 3, 255]);
+    const f = allocateDataFrame(70000, 2 ** 52 + 7, payload.length);
+    f.set(payload, DATA_HEADER_BYTES);
+    const message = new FrameDecoder().decode(f.buffer);
+    expect(message).toEqual({ type: 'data', file: 70000, offset: 2 ** 52 + 7, payload });
+  });
+
+  it('refuses an empty payload: an empty file is sent as its file-end alone', () => {
+    expect(() => new FrameDecoder().decode(allocateDataFrame(0, 0, 0).buffer)).toThrowError(/data frame without payload/);
+  });
+});
+
+describe('files frames', () => {
+  it('carry whole files with their hashes, empty ones too, and hand each its own view', () => {
+    const { frame, payloads, hashes } = allocateFilesFrame([
+      { file: 4, size: 3 },
+      { file: 5, size: 0 },
+      { file: 70000, size: 2 },
+    ]);
+    payloads[0]!.set([1, 2, 3]);
+    payloads[2]!.set([9, 8]);
+    hashes.forEach((hash, i) => hash.fill(i + 1));
+    expect(frame.byteLength).toBe(3 + 3 * 40 + 5);
+    expect(new FrameDecoder().decode(frame.buffer)).toEqual({
+      type: 'files',
+      files: [
+        { file: 4, sha256: '01'.repeat(32), payload: new Uint8Array([1, 2, 3]) },
+        { file: 5, sha256: '02'.repeat(32), payload: new Uint8Array([]) },
+        { file: 70000, sha256: '03'.repeat(32), payload: new Uint8Array([9, 8]) },
+      ],
+    });
+  });
+
+  it('hold one file at least, and no more than their count can say', () => {
+    expect(() => allocateFilesFrame([])).toThrowError(RangeError);
+    expect(() => allocateFilesFrame(Array.from({ length: 0x10000 }, () => ({ file: 0, size: 0 })))).toThrowError(RangeError);
+  });
+
+  it('a files frame inside a fragmented control message', () => {
+    const decoder = new FrameDecoder();
+    expect(decoder.decode(frame(0x7f, '{"files":'))).toBeNull();
+    expect(() => decoder.decode(allocateFilesFrame([{ file: 0, size: 1 }]).frame.buffer)).toThrowError(/inside a fragmented/);
+  });
+});
+
+/** A FILES frame listing files of `sizes` and carrying `carried` bytes after its header. */
+function filesFrame(sizes: number[], carried: number): ArrayBuffer {
+  const { frame } = allocateFilesFrame(sizes.map((size, file) => ({ file, size })));
+  const header = frame.length - sizes.reduce((sum, size) => sum + size, 0);
+  const out = new Uint8Array(header + carried);
+  out.set(frame.subarray(0, Math.min(frame.length, out.length)));
+  return out.buffer;
+}
+
+describe('malformed frames are rejected with a ProtocolError', () => {
+  const sha = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+  const cases: [string, unknown, RegExp][] = [
+    ['a string', 'hello', /expected a binary frame/],
+    ['an empty frame', new ArrayBuffer(0), /empty frame/],
+    ['an unknown type', frame(0x42, '{}'), /unknown frame type 0x42/],
+    ['a truncated data header', frame(0x10, new Uint8Array(5)), /shorter than its header/],
+    ['JSON that is not JSON', frame(0x02, '{"files": ['), /not valid UTF-8 JSON/],
+    ['invalid UTF-8', frame(0x06, new Uint8Array([0xff, 0xfe])), /not valid UTF-8 JSON/],
+    ['a body that is a list', frame(0x06, '[]'), /must be an object/],
+    ['a negative size', frame(0x02, '{"files":[{"name":"a","size":-1,"type":"","lastModified":0}]}'), /size must be a non-negative integer/],
+    ['a fractional offset', frame(0x03, '{"ranges":[{"file":0,"start":1.5,"end":2}],"stored":0,"total":0}'), /start must be/],
+    ['a range ending before it starts', frame(0x03, '{"ranges":[{"file":0,"start":5,"end":2}],"stored":0,"total":0}'), /must not end before it starts/],
+    ['a receiver key with odd characters', frame(0x01, '{"version":1,"proof":"x","key":"a/b","keyProof":"c"}'), /key must be base64url/],
+    ['a receiver key without its proof', frame(0x01, '{"version":1,"proof":"x","key":"ab"}'), /keyProof must be a string/],
+    ['a proof of a receiver key without the key', frame(0x01, '{"version":1,"proof":"x","keyProof":"ab"}'), /key must be a string/],
+    ['a name that is not a string', frame(0x02, '{"files":[{"name":7,"size":1,"type":"","lastModified":0}]}'), /name must be a string/],
+    ['a bad hash', frame(0x04, `{"file":0,"sha256":"${sha.toUpperCase()}"}`), /64 lowercase hex/],
+    ['a receipt without its failures', frame(0x05, '{"verified":[0]}'), /failed must be a list/],
+    ['a receipt of a negative file', frame(0x05, '{"verified":[-1],"failed":[]}'), /verified must hold non-negative integers/],
+    ['a truncated files header', frame(0x11, new Uint8Array([0])), /files frame shorter than its header/],
+    ['a files frame of no files', frame(0x11, new Uint8Array([0, 0])), /files frame without files/],
+    ['a files frame shorter than its entries', frame(0x11, new Uint8Array([0, 2, ...new Uint8Array(40)])), /shorter than its header/],
+    ['a files frame shorter than its files', filesFrame([5], 4), /shorter than the files it lists/],
+    ['a files frame longer than its files', filesFrame([5], 6), /longer than the files it lists/],
+    ['a huge error', frame(0x06, JSON.stringify({ message: 'x'.repeat(5000) })), /message must be a string/],
+  ];
+
+  it.each(cases)('%s', (_, data, error) => {
+    expect(() => new FrameDecoder().decode(data)).toThrowError(error);
+    try {
+      new FrameDecoder().decode(data);
+    } catch (caught) {
+      expect((caught as Error).name).toBe('ProtocolError');
+    }
+  });
+
+  it('a data frame inside a fragmented control message', () => {
+    const decoder = new FrameDecoder();
+    expect(decoder.decode(frame(0x7f, '{"files":'))).toBeNull();
+    expect(() => decoder.decode(allocateDataFrame(0, 0, 1).buffer)).toThrowError(/inside a fragmented/);
+  });
+
+  it('empty PART frames before the proof: the first is refused', () => {
+    const decoder = new FrameDecoder();
+    decoder.limit = MAX_UNAUTHENTICATED_BYTES;
+    let accepted = 0;
+    expect(() => {
+      for (; accepted < 100_000; accepted++) decoder.decode(frame(0x7f, ''));
+    }).toThrowError(/empty part frame/);
+    expect(accepted).toBe(0);
+  });
+
+  it('PART frames before the proof: a hello always fits in one message, so none is kept', () => {
+    const longest = { type: 'hello', version: 1, proof: 'x'.repeat(256), key: 'y'.repeat(64), keyProof: 'z'.repeat(128), device: 'é'.repeat(100) } as const;
+    expect(encodeControl(longest, MIN_MESSAGE_SIZE)).toHaveLength(1);
+    const decoder = new FrameDecoder();
+    decoder.limit = MAX_UNAUTHENTICATED_BYTES;
+    expect(() => decoder.decode(frame(0x7f, '{'))).toThrowError(/too many parts/);
+  });
+
+  it('one-byte PART frames after the proof: no more than the limit needs at the smallest message size', () => {
+    const decoder = new FrameDecoder();
+    const honestMost = Math.ceil(MAX_CONTROL_BYTES / (MIN_MESSAGE_SIZE - 1)) - 1;
+    expect(honestMost).toBe(1024);
+    for (let i = 0; i < honestMost; i++) expect(decoder.decode(frame(0x7f, ' '))).toBeNull();
+    expect(() => decoder.decode(frame(0x7f, ' '))).toThrowError(/too many parts/);
+  });
+
+  it('a message as large as the limit, cut at the smallest message size, still passes', () => {
+    const decoder = new FrameDecoder();
+    const message: ControlMessage = { type: 'error', message: '' };
+    // A body of exactly MAX_CONTROL_BYTES, in as many parts as any honest sender uses.
+    const body = new Uint8Array(MAX_CONTROL_BYTES).fill(0x20);
+    body.set(new TextEncoder().encode('{"message":""}'));
+    const room = MIN_MESSAGE_SIZE - 1;
+    let result = null;
+    for (let start = 0; start < body.length; start += room) {
+      const last = start + room >= body.length;
+      result = decoder.decode(frame(last ? 0x06 : 0x7f, body.subarray(start, start + room)));
+    }
+    expect(result).toEqual(message);
+  });
+
+  it('fragments adding up to more than the control limit', () => {
+    const decoder = new FrameDecoder();
+    const part = frame(0x7f, new Uint8Array(MAX));
+    expect(() => {
+      for (let sent = 0; sent <= MAX_CONTROL_BYTES; sent += MAX) decoder.decode(part);
+    }).toThrowError(/too large/);
+  });
+});

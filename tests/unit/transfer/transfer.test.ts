@@ -1,0 +1,162 @@
+/** Whole transfers between a SenderSession and a ReceiverSession over an in-memory channel: bytes, progress, small files, several receivers. */
+import { describe, expect, it } from 'vitest';
+import { FileHashes } from '../../../app/src/transfer/file-hashes.ts';
+import { DEFAULT_FLOW } from '../../../app/src/transfer/flow.ts';
+import { MIN_MESSAGE_SIZE } from '../../../app/src/transfer/frames.ts';
+import { memoryFile, randomFile, sha256, wire } from '../support/transfer-harness.ts';
+import { hostileReceiver, request } from './raw-peers.ts';
+
+const MiB = 1024 * 1024;
+
+describe('a transfer over a channel that models bufferedAmount', () => {
+  it('delivers 0 B, 1 B, 1 MiB + 1 B and 9 MiB files byte for byte, verified', async () => {
+    const files = [randomFile('empty', 0), randomFile('one', 1), randomFile('mib', MiB + 1), randomFile('big.bin', 9 * MiB)];
+    const run = wire(files, { bytesPerTick: 512 * 1024 });
+    const { sender, receiver } = await run.settled;
+
+    expect(receiver.state).toBe('done');
+    expect(sender.state).toBe('done');
+    expect(receiver.outcomes).toEqual(['verified', 'verified', 'verified', 'verified']);
+    files.forEach((file, i) => {
+      expect(sha256(run.store().bytes(i))).toBe(sha256(file.bytes));
+      expect(run.store().verified[i]).toBe(sha256(file.bytes));
+    });
+    expect(sender.sentBytes).toBe(files.reduce((sum, f) => sum + f.size, 0));
+    expect(sender.filesConfirmed).toBe(4);
+  });
+
+  it('never lets bufferedAmount pass the high-water mark and never sends a message over maxMessageSize', async () => {
+    const maxMessageSize = 64 * 1024;
+    const files = [randomFile('a', 6 * MiB), randomFile('b', 3 * MiB + 17)];
+    // A slow link and a window wider than the high-water mark: the sender must wait
+    // on bufferedamountlow many times.
+    const run = wire(files, { maxMessageSize, bytesPerTick: 128 * 1024, window: 16 * MiB });
+    const { receiver } = await run.settled;
+
+    expect(receiver.state).toBe('done');
+    expect(run.senderChannel.peakBuffered).toBeLessThanOrEqual(DEFAULT_FLOW.highWater);
+    // …and it did fill up to near the mark, so the wait really happened.
+    expect(run.senderChannel.peakBuffered).toBeGreaterThan(DEFAULT_FLOW.highWater - maxMessageSize);
+    expect(run.senderChannel.largestMessage).toBe(maxMessageSize);
+    expect(run.receiverChannel.largestMessage).toBeLessThanOrEqual(maxMessageSize);
+  });
+
+  it('moves 10,000 tiny files, with a manifest larger than one message', async () => {
+    const files = Array.from({ length: 10_000 }, (_, i) => memoryFile(`dir/${i}.txt`, new TextEncoder().encode(String(i))));
+    const run = wire(files);
+    const { receiver } = await run.settled;
+    expect(receiver.state).toBe('done');
+    expect(receiver.outcomes.every((o) => o === 'verified')).toBe(true);
+    expect(new TextDecoder().decode(run.store().bytes(9999))).toBe('9999');
+  }, 30_000);
+
+  it('reports progress that ends at the total', async () => {
+    const files = [randomFile('a', 3 * MiB)];
+    const run = wire(files, { bytesPerTick: 256 * 1024 });
+    const { receiver } = await run.settled;
+    expect(receiver.progress).toMatchObject({ bytes: 3 * MiB, total: 3 * MiB });
+    const states = run.receiverSnapshots.map((s) => s.state);
+    expect(states[0]).toBe('waiting');
+    expect(states).toContain('transferring');
+    expect(states.at(-1)).toBe('done');
+  });
+
+  it('reports the last bytes it stored even when nothing follows them for a while', async () => {
+    const run = wire([randomFile('a', 8 * MiB)]);
+    await run.senderChannel.holdAfter(3 * MiB);
+    // The link stands still: what was last reported catches up with what is stored.
+    const told = () => run.receiverSnapshots.at(-1)!.progress.bytes;
+    const stored = () => run.receiver.snapshot.progress.bytes;
+    await expect.poll(() => stored()).toBeGreaterThan(3 * MiB - 64 * 1024);
+    await expect.poll(() => told() === stored()).toBe(true);
+    run.senderChannel.release();
+    expect((await run.settled).receiver.state).toBe('done');
+  });
+
+  it('tells the receiver, with the list of files, how the sender describes its device, cleaned', async () => {
+    const run = wire([randomFile('a', 10)], { senderDevice: 'Firefox 153 on Linux\u202E\n' });
+    const { receiver } = await run.settled;
+    expect(receiver.senderDevice).toBe('Firefox 153 on Linux');
+    expect(run.receiverSnapshots.every((snapshot) => snapshot.senderDevice === null || snapshot.files.length > 0)).toBe(true);
+  });
+
+  it('waits for the receiver to choose Download', async () => {
+    const run = wire([randomFile('a', 10)], { autoDownload: false });
+    await expect.poll(() => run.receiver.snapshot.state).toBe('waiting');
+    expect(run.receiver.snapshot.files.map((f) => f.name)).toEqual(['a']);
+    await expect.poll(() => run.sender.snapshot.state).toBe('waiting');
+    await run.receiver.download();
+    expect((await run.settled).receiver.state).toBe('done');
+  });
+});
+
+describe('several receivers of one share', () => {
+  it('hash each file once and both receive it intact', async () => {
+    const reads = { count: 0 };
+    const bytes = new Uint8Array(2 * MiB).map((_, i) => i % 251);
+    const file = memoryFile('shared.bin', bytes, reads);
+    const first = wire([file]);
+    await first.settled;
+    const readsForOne = reads.count;
+    const second = wire([file]);
+    const { receiver } = await second.settled;
+    expect(receiver.state).toBe('done');
+    expect(sha256(second.store().bytes(0))).toBe(sha256(bytes));
+    // The second pass read the file once to send it, never again to hash it.
+    expect(reads.count - readsForOne).toBe(readsForOne);
+  });
+});
+
+describe('small files', () => {
+  it('go whole, several to a frame, each with its hash and no file-end, and one receipt confirms them all', async () => {
+    const files = [randomFile('a.txt', 100), randomFile('empty', 0), randomFile('c.txt', 3000)];
+    const { peer, ended } = await hostileReceiver(files);
+    peer.send(request(files.map((file, i) => ({ file: i, start: 0, end: file.size }))));
+    await expect.poll(() => peer.received.some((m) => m.type === 'files')).toBe(true);
+    const sent = peer.received.filter((m) => m.type === 'files' || m.type === 'data' || m.type === 'file-end');
+    expect(sent).toEqual([{ type: 'files', files: files.map((file, i) => ({ file: i, sha256: sha256(file.bytes), payload: new Uint8Array(file.bytes) })) }]);
+    peer.send({ type: 'receipt', verified: [0, 1, 2], failed: [] });
+    peer.send({ type: 'done' });
+    const snapshot = await ended;
+    expect(snapshot.state).toBe('done');
+    expect(snapshot.filesConfirmed).toBe(3);
+  });
+
+  it('part of a small file still goes as data, followed by its file-end', async () => {
+    const { peer, files } = await hostileReceiver([randomFile('a.txt', 1000)]);
+    peer.send(request([{ file: 0, start: 10, end: 1000 }]));
+    await expect.poll(() => peer.received.some((m) => m.type === 'file-end')).toBe(true);
+    expect(peer.received.some((m) => m.type === 'files')).toBe(false);
+    expect(peer.received.at(-1)).toEqual({ type: 'file-end', file: 0, sha256: sha256(files[0]!.bytes) });
+  });
+
+  it('fill frames no larger than the link allows, whatever their number', async () => {
+    const maxMessageSize = MIN_MESSAGE_SIZE;
+    const files = Array.from({ length: 300 }, (_, i) => randomFile(`${i}.bin`, 1 + ((i * 97) % 4000)));
+    const run = wire(files, { maxMessageSize });
+    const { receiver } = await run.settled;
+    expect(receiver.state).toBe('done');
+    files.forEach((file, i) => expect(sha256(run.store().bytes(i))).toBe(sha256(file.bytes)));
+    expect(run.senderChannel.largestMessage).toBeLessThanOrEqual(maxMessageSize);
+    // Several files to a frame: far fewer messages than files.
+    expect(run.senderChannel.messagesSent).toBeLessThan(files.length / 2);
+  });
+});
+
+describe('one receiver leaving', () => {
+  it('does not break another receiver waiting for the same file’s hash', async () => {
+    const bytes = new Uint8Array(9 * MiB).map((_, i) => i % 253);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Reads wait at a gate, so both callers are waiting on the one shared read.
+    const file = { ...memoryFile('shared.bin', bytes), read: async (s: number, e: number) => (await gate, bytes.slice(s, e)) };
+    const hashes = new FileHashes();
+    const leaving = new AbortController();
+    const first = hashes.of(file, leaving.signal);
+    const second = hashes.of(file, new AbortController().signal);
+    leaving.abort(new Error('receiver A left'));
+    release();
+    await expect(first).rejects.toThrow('receiver A left');
+    await expect(second).resolves.toBe(sha256(bytes));
+  });
+});

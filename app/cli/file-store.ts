@@ -1,7 +1,7 @@
 /**
  * The terminal client's ReceiveStore: received files as plain files in a folder, and
  * a transfer cut short resumed where it stopped, by the same session the browser runs.
- * It is the browser's batched store (transfer/batched-store.ts) over the disk's I/O.
+ * It is the same batched store as the browser's (transfer/batched-store.ts), over the disk.
  *
  * Each file's bytes gather in a partial file beside its place (received-places.ts);
  * what of them is on disk, the hashes and each file's place are in the transfer's

@@ -12,6 +12,7 @@
  */
 import { passwordKey, provePassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
+import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { cleanDevice } from './device.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
@@ -114,7 +115,8 @@ export interface ReceiverOptions {
   stallTimeoutMs?: number;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
-  now?: () => number;
+  /** What the speed, the time left and the throttling of changes are measured by. */
+  clock?: Clock;
   onchange?: (snapshot: ReceiverSnapshot) => void;
 }
 
@@ -162,7 +164,7 @@ interface Asked extends FileRange {
 export class ReceiverSession {
   readonly #options: ReceiverOptions;
   readonly #link: PeerLink;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #window: number;
   #state: ReceiverState = 'connecting';
   #failure: Failure | null = null;
@@ -201,7 +203,7 @@ export class ReceiverSession {
 
   constructor(options: ReceiverOptions) {
     this.#options = options;
-    this.#now = options.now ?? (() => Date.now());
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#window = options.window ?? DEFAULT_WINDOW;
     this.#link = new PeerLink(
       {
@@ -275,7 +277,7 @@ export class ReceiverSession {
     if (this.#state !== 'waiting' || !store) throw new Error(`cannot start a download while ${this.#state}`);
     this.#pending = this.#files.flatMap((file, index) => (store.isVerified(index) ? [] : this.#plan(index, file.size)));
     this.#meter = new RateMeter(this.#total);
-    this.#progress = this.#meter.progress(this.#stored, this.#now());
+    this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#set('transferring');
     try {
       // Kept before anything is asked for, so no byte arrives ahead of the hash it must match.
@@ -368,7 +370,7 @@ export class ReceiverSession {
     this.#stored += length;
     // A range that ends at the file's end stays first until the file's hash arrives.
     if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#asked.shift();
-    this.#progress = this.#meter.progress(this.#stored, this.#now());
+    this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
     await this.#ask();
   }
@@ -474,7 +476,7 @@ export class ReceiverSession {
     }
     this.#pending.unshift(...again);
     sample('asked', this.#askedBytes);
-    this.#progress = this.#meter.progress(this.#stored, this.#now());
+    this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
     await this.#link.send({ type: 'receipt', verified, failed });
     await this.#finishOrAsk();
@@ -594,7 +596,7 @@ export class ReceiverSession {
   }
 
   #emit(force: boolean): void {
-    const now = this.#now();
+    const now = this.#clock.now();
     const wait = EMIT_INTERVAL_MS - (now - this.#lastEmit);
     if (!force && wait > 0) {
       // Told when the interval is up: a transfer that stalls right after a held-back

@@ -31,7 +31,7 @@ function watched({ online = true, up = true } = {}) {
       streams.push(stream);
       return () => void (stream.stopped = true);
     },
-    after: clock.after,
+    clock,
     // The longest wait of each step, so the test knows when each check is due.
     random: () => 0,
   });

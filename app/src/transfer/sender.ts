@@ -95,7 +95,7 @@ export interface SenderOptions {
   messageBytes?: number;
   /** How this device describes itself to receivers, with the list of files (device.ts); none: nothing. */
   device?: string | null;
-  /** What the speed and time left are measured by. */
+  /** What the speed and time left are measured by, and every wait timed. */
   clock?: Clock;
   onchange?: (snapshot: SenderSnapshot) => void;
 }

@@ -19,7 +19,8 @@ import { shareLink } from '../../app/src/transfer/link.ts';
 import { PASSWORD_LIMITS } from '../../app/src/transfer/password-guard.ts';
 import { DEFAULT_WINDOW } from '../../app/src/transfer/receiver.ts';
 import type { FileSource } from '../../app/src/transfer/sender.ts';
-import { FakeBroker, FakeConnection, ManualClock, receive, tick, Waiters } from './fake-broker.ts';
+import { FakeBroker, FakeConnection, receive, tick, Waiters } from './fake-broker.ts';
+import { ManualClock } from './manual-clock.ts';
 import { memoryFile, randomFile, sha256 } from './transfer-harness.ts';
 
 const ORIGIN = 'https://ferry.test';

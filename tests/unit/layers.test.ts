@@ -19,6 +19,8 @@ const LAYERS = {
   'package.json': [],
   /** What the page, the service worker, the terminal and the server must agree on: safe in all of them. */
   common: [],
+  /** Sizes, percentages and times left, worded alike on the page and in the terminal. */
+  format: [],
   /** The protocol: messages, frames, flow, the sender and receiver sessions, proofs. */
   transfer: ['common'],
   /** Local files: reading them off the main thread, unique names on disk. */
@@ -30,13 +32,13 @@ const LAYERS = {
   /** IndexedDB, OPFS and saving, behind session's records. */
   storage: ['common', 'transfer', 'files', 'session'],
   /** The page's views and their state. */
-  ui: ['common', 'transfer', 'files', 'session', 'net', 'storage'],
+  ui: ['common', 'format', 'transfer', 'files', 'session', 'net', 'storage'],
   /** app/src/main.ts: mounts the ui, and switches tracing on for the benchmark. */
   page: ['transfer', 'ui'],
   /** The service worker: downloads from storage, the share target. */
   'service-worker': ['common', 'storage'],
   /** The terminal client (app/cli), with its own Node-only modules; the package for its version. */
-  cli: ['common', 'transfer', 'files', 'session', 'net', 'package.json'],
+  cli: ['common', 'format', 'transfer', 'files', 'session', 'net', 'package.json'],
   /** The server: the broker, presence, configuration. */
   'signal-server': ['common'],
 } as const satisfies Record<string, readonly string[]>;

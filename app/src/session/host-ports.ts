@@ -118,18 +118,3 @@ export interface ConnectionPath {
   kind: 'local' | 'direct' | 'relay';
   relay?: string;
 }
-
-/** Time as a host sees it. */
-export interface HostClock {
-  now(): number;
-  /** Runs `run` once `ms` have passed; the function returned cancels it. */
-  after(ms: number, run: () => void): () => void;
-}
-
-export const SYSTEM_CLOCK: HostClock = {
-  now: () => Date.now(),
-  after: (ms, run) => {
-    const timer = setTimeout(run, ms);
-    return () => clearTimeout(timer);
-  },
-};

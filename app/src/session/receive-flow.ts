@@ -11,6 +11,7 @@
  * the terminal prints it, and unit tests drive it over an in-memory channel.
  */
 import type { Channel } from '../transfer/channel.ts';
+import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import { newReceiverKey, type Fingerprints } from '../transfer/auth.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import { endsLink, type FileDescription } from '../transfer/messages.ts';
@@ -89,6 +90,7 @@ export interface ReceiveFlowOptions<S extends ReceiveStore> {
    */
   waitsFor?(error: unknown): boolean;
   times?: RedialTimes;
+  clock?: Clock;
 }
 
 export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
@@ -142,6 +144,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   readonly address: ShareAddress;
   readonly #options: ReceiveFlowOptions<S>;
   readonly #times: RedialTimes;
+  readonly #clock: Clock;
   #state: ReceiveState = NOT_STARTED;
   #line: Line | null = null;
   #session: ReceiverSession | null = null;
@@ -161,7 +164,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
   #missedSince = 0;
   #misses = 0;
   #recordedAt = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the next dial, when one is set. */
+  #cancelRedial: () => void = () => {};
   /** The book's last summary update, still being written. */
   #recording: Promise<void> = Promise.resolve();
 
@@ -169,6 +173,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.address = options.address;
     this.#options = options;
     this.#times = options.times ?? REDIAL_TIMES;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   get state(): ReceiveState {
@@ -311,7 +316,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   }
 
   #hangUp(): void {
-    clearTimeout(this.#timer);
+    this.#cancelRedial();
     this.#dialing.abort();
     const session = this.#session;
     this.#session = null;
@@ -349,24 +354,24 @@ export class ReceiveFlow<S extends ReceiveStore> {
 
   /** Tries the missing sender again later; false once it has been missing too long to go on. */
   #awaitSender(): boolean {
-    const now = Date.now();
+    const now = this.#clock.now();
     if (this.#missedSince === 0) this.#missedSince = now;
     const delays = this.#times.awaitSenderMs;
     if (delays.length === 0 || now - this.#missedSince > this.#times.giveUpMs) return false;
     const delay = delays[Math.min(this.#misses++, delays.length - 1)]!;
-    this.#timer = setTimeout(() => void this.#dial(), delay);
+    this.#cancelRedial = this.#clock.after(delay, () => void this.#dial());
     return true;
   }
 
   #redial(trouble: Trouble): void {
-    if (Date.now() - this.#droppedAt > this.#times.giveUpMs) {
+    if (this.#clock.now() - this.#droppedAt > this.#times.giveUpMs) {
       this.#set({ phase: 'offline', trouble, gaveUp: true });
       return;
     }
     this.#set({ phase: 'reconnecting', trouble });
     const { backoffMs } = this.#times;
     const delay = backoffMs[Math.min(this.#failures++, backoffMs.length - 1)]!;
-    this.#timer = setTimeout(() => void this.#dial(), delay);
+    this.#cancelRedial = this.#clock.after(delay, () => void this.#dial());
   }
 
   #startSession(line: Line): void {
@@ -408,7 +413,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     if (snapshot.state === 'ended') this.#hangUp();
     if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {
       // Mid-transfer the connection went: keep what is stored and dial again.
-      if (this.#state.phase !== 'reconnecting') this.#droppedAt = Date.now();
+      if (this.#state.phase !== 'reconnecting') this.#droppedAt = this.#clock.now();
       this.#hangUp();
       this.#redial({ kind: 'dropped' });
     }
@@ -450,7 +455,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   /** Keeps the book's summary roughly current (the exact ranges live with the bytes). */
   async #remember(snapshot: ReceiverSnapshot): Promise<void> {
     const record = this.#record;
-    const now = Date.now();
+    const now = this.#clock.now();
     const final = snapshot.state === 'done' || snapshot.state === 'ended';
     if (!record || !this.#accepted || (now - this.#recordedAt < this.#times.recordIntervalMs && !final)) return;
     // A dead link stays dead. A refusal is about this one request: asking again may be allowed.

@@ -13,13 +13,14 @@
  */
 import { Admission, ADMISSION, type Seat } from './admission.ts';
 import { verifyOfferTicket } from '../transfer/auth.ts';
+import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import type { FileHashes } from '../transfer/file-hashes.ts';
 import type { EndReason } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/file-source.ts';
 import { SenderSession, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
 import type { ShareGate } from '../transfer/share-gate.ts';
 import { Deliveries } from './deliveries.ts';
-import { SYSTEM_CLOCK, type ConnectionPath, type HostBroker, type HostClock, type HostPeer, type IncomingConnection } from './host-ports.ts';
+import type { ConnectionPath, HostBroker, HostPeer, IncomingConnection } from './host-ports.ts';
 import { IDLE_LIMITS_MS, ReceiverSeats } from './receiver-limits.ts';
 import { isOver, ReceiverRows, type ReceiverRow } from './receiver-rows.ts';
 
@@ -76,7 +77,7 @@ export interface ShareHostOptions {
   onfinished?: (row: ReceiverRow) => void;
   /** A receiver waits for the person sending to allow or decline it (allow(), decline()). */
   onasking?: (row: ReceiverRow) => void;
-  clock?: HostClock;
+  clock?: Clock;
 }
 
 export type HostStatus = 'starting' | 'online' | 'reconnecting' | 'error';
@@ -114,7 +115,7 @@ interface Live {
 
 export class ShareHost {
   readonly #options: ShareHostOptions;
-  readonly #clock: HostClock;
+  readonly #clock: Clock;
   #state: HostState = { status: 'starting', receivers: [], failedAttempts: 0, relay: false };
   #peer: HostPeer | null = null;
   #closed = false;
@@ -137,7 +138,7 @@ export class ShareHost {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#deliveries = options.deliveries ?? new Deliveries();
-    this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs });
+    this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs }, this.#clock);
     // The guard knows receivers by their keys, which are also their rows' ids.
     this.#stopWatchingPasswords = options.gate.guard.watch((receiver) => this.#showPasswords(receiver));
   }

@@ -1,5 +1,5 @@
 /**
- * The share host over a broker of our own (support/fake-broker.ts): registrations it refuses
+ * The share host over a broker of our own (fake-broker.ts): registrations it refuses
  * or drops at will, and connections whose channels are the in-memory pair, with a real
  * ReceiverSession at the far end. Time for the host's own waits moves only when a test
  * says so.
@@ -16,7 +16,8 @@ import { DEFAULT_WINDOW, type ReceiverSnapshot } from '../../../app/src/transfer
 import type { FileSource } from '../../../app/src/transfer/file-source.ts';
 import { PASSWORD_LIMITS, PasswordGuard } from '../../../app/src/transfer/password-guard.ts';
 import { OPEN_GATE, ShareGate } from '../../../app/src/transfer/share-gate.ts';
-import { FakeBroker, FakeConnection, ManualClock, receive, tick, Waiters, type Receiver } from '../support/fake-broker.ts';
+import { FakeBroker, FakeConnection, receive, tick, Waiters, type Receiver } from '../support/fake-broker.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { newLinkKeys, randomFile, type LinkKeys } from '../support/transfer-harness.ts';
 
 const MiB = 1024 * 1024;
@@ -195,7 +196,7 @@ describe('a receiver', () => {
 describe('what a receiver’s row says of it', () => {
   it('counts its wrong passwords, shows its lockout, and drops the lockout once it is over', async () => {
     const clock = new ManualClock();
-    const guard = new PasswordGuard(PASSWORD_LIMITS, clock.now);
+    const guard = new PasswordGuard(PASSWORD_LIMITS, clock);
     const keys = newLinkKeys();
     const gate = new ShareGate({ ...OPEN_GATE, passwordKey: passwordKey(keys.secret, 'right') }, () => {}, guard);
     const { host, broker, until } = await online([randomFile('notes.txt', 1024)], { gate, clock, keys });
@@ -313,13 +314,16 @@ describe('admission', () => {
   });
 
   it('counts a connection that found no path, but not one left before ICE began', async () => {
-    const { host, broker } = await online([], { broker: new FakeBroker({ dialMs: 20 }) });
+    const { host, broker, clock } = await online([], { broker: new FakeBroker({ dialMs: 20 }) });
     broker.peer.offer(new FakeConnection('a')).fails();
     const abandoned = broker.peer.offer(new FakeConnection('b'));
     const silent = broker.peer.offer(new FakeConnection('c'));
     silent.iceStarted = true;
+    clock.advance(19);
+    expect([abandoned.closed, silent.closed]).toEqual([false, false]);
     // Both are given up when their dial time runs out.
-    await expect.poll(() => [abandoned.closed, silent.closed]).toEqual([true, true]);
+    clock.advance(1);
+    expect([abandoned.closed, silent.closed]).toEqual([true, true]);
     expect(host.state.failedAttempts).toBe(2);
     expect(host.state.receivers).toEqual([]);
   });
@@ -530,7 +534,7 @@ describe('receivers that proved the link', () => {
 describe('a password try held while the share is guessed at', () => {
   it('is not let through when "ask me first" is turned off: only the person’s Allow on its row checks it', async () => {
     const keys = newLinkKeys();
-    const guard = new PasswordGuard(PASSWORD_LIMITS, () => 0);
+    const guard = new PasswordGuard(PASSWORD_LIMITS, new ManualClock());
     for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) guard.attempt(`guesser-${i}`);
     const gate = new ShareGate({ ...OPEN_GATE, passwordKey: await passwordKey(keys.secret, 'pw'), askFirst: true }, () => {}, guard);
     const { broker, host, until } = await online([randomFile('a.txt', 10)], { gate, keys });

@@ -1,5 +1,5 @@
 /**
- * A share kept over a record store in memory and a broker of our own (support/fake-broker.ts),
+ * A share kept over a record store in memory and a broker of our own (fake-broker.ts),
  * with real receivers at the far end. A reload is a second keeper over the same
  * records; time moves only when a test says so, and a laptop can sleep through it.
  */
@@ -19,7 +19,8 @@ import { shareLink } from '../../../app/src/transfer/link.ts';
 import { PASSWORD_LIMITS } from '../../../app/src/transfer/password-guard.ts';
 import { DEFAULT_WINDOW } from '../../../app/src/transfer/receiver.ts';
 import type { FileSource } from '../../../app/src/transfer/file-source.ts';
-import { FakeBroker, FakeConnection, ManualClock, receive, tick, Waiters } from '../support/fake-broker.ts';
+import { FakeBroker, FakeConnection, receive, tick, Waiters } from '../support/fake-broker.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { memoryFile, randomFile, sha256 } from '../support/transfer-harness.ts';
 
 const ORIGIN = 'https://ferry.test';

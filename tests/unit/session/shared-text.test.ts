@@ -11,7 +11,8 @@ import { MAX_TEXT_BYTES, parseControl, textTooLong } from '../../../app/src/tran
 import { textChanged, textLabel } from '../../../app/src/transfer/pins.ts';
 import { detailsOf, firstLine } from '../../../app/src/ui/history.ts';
 import { en } from '../../../app/src/ui/i18n/en.ts';
-import { FakeBroker, FakeConnection, ManualClock, receive } from '../support/fake-broker.ts';
+import { FakeBroker, FakeConnection, receive } from '../support/fake-broker.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { randomFile, wire } from '../support/transfer-harness.ts';
 
 /** Non-ASCII, lines, a tab and an address: what people paste. */

@@ -12,7 +12,7 @@
 import type { BadLinkReason } from '../../transfer/link.ts';
 import type { EndReason } from '../../transfer/messages.ts';
 import type { Expiry, ShareEnd } from '../../session/share-life.ts';
-import { largestUnits } from './largest-units.ts';
+import { largestUnits } from '../../format/time-span.ts';
 
 const count = (n: number) => n.toLocaleString('en');
 const files = (n: number) => `${count(n)} ${n === 1 ? 'file' : 'files'}`;

@@ -1,6 +1,6 @@
 /** The UI in Russian; the shape is English's (en.ts), checked by the type. */
 import type { Messages } from './en.ts';
-import { largestUnits } from './largest-units.ts';
+import { largestUnits } from '../../format/time-span.ts';
 
 const rules = new Intl.PluralRules('ru');
 

@@ -6,7 +6,6 @@
 import { SvelteSet } from 'svelte/reactivity';
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { dial } from '../net/dial.ts';
-import { senderMayReturn } from '../net/dial-failure.ts';
 import { NOT_STARTED, ReceiveFlow, type Blocked, type Phase, type ReceiveState } from '../session/receive-flow.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
@@ -25,13 +24,14 @@ import { canShareFiles, SHARE_SHEET_LIMIT, shareFiles, TooLargeToShareError } fr
 import { verifiedFiles } from '../storage/stored-file.ts';
 import { zipOf } from '../storage/zip.ts';
 import { deleteTransfer, findTransfer, saveTransfer } from '../storage/transfers.ts';
+import { senderMayReturn } from '../transfer/failure.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import { displayName, zipName } from '../transfer/names.ts';
 import type { ReceiverSnapshot, ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
 import type { Phrase } from './i18n/en.ts';
-import { dialFailure, errorText } from './i18n/errors.ts';
+import { errorText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
@@ -83,10 +83,7 @@ export class Receive {
       },
       device: ownDevice(),
       roomFor,
-      waitsFor: (error) => {
-        const failure = dialFailure(error);
-        return failure !== null && senderMayReturn(failure);
-      },
+      waitsFor: senderMayReturn,
       onchange: () => this.#mirror(this.#flow.state),
       ondone: (snapshot) =>
         // A text alone is not quoted on the lock screen: it may be a password.

@@ -112,9 +112,9 @@ export async function receiveFiles(
     if (first) screen.clear();
     const blocked = flow.state.blocked;
     if (blocked?.kind === 'storage') {
-      const full = carriedFailure(blocked.error)?.code === 'storage-full';
-      const code = full ? EXIT.diskFull : blocked.error instanceof UnsafePlaceError ? EXIT.unsafeFolder : EXIT.failed;
-      return end(code, `Cannot store the files in ${out}: ${messageOf(blocked.error)}`);
+      const { code } = blocked.failure;
+      const exit = code === 'storage-full' ? EXIT.diskFull : code === 'unsafe-folder' ? EXIT.unsafeFolder : EXIT.failed;
+      return end(exit, `Cannot store the files in ${out}: ${failureMessage(blocked.failure)}`);
     }
     if (phase === 'offline') {
       const why = trouble?.kind === 'unreachable' ? failureMessage(trouble.failure) : 'The connection dropped.';

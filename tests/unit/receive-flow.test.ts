@@ -7,6 +7,7 @@ import type { ShareAddress } from '../../app/src/transfer/link.ts';
 import type { EndReason } from '../../app/src/transfer/messages.ts';
 import { SenderSession, type FileSource } from '../../app/src/transfer/sender.ts';
 import { OPEN_GATE, ShareGate } from '../../app/src/transfer/share-gate.ts';
+import { StorageFullError } from '../../app/src/transfer/store.ts';
 import { channelPair } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { newLinkKeys, randomFile, receiverPrints, senderPrints, sha256 } from './transfer-harness.ts';
@@ -371,6 +372,24 @@ describe('receiving a share through ReceiveFlow', () => {
     expect(flow.state.blocked).toEqual({ kind: 'no-room', shortfall });
     expect(flow.status).toBe('waiting');
     expect(from.sent()).toBe(0);
+  });
+
+  it('does not start when storage fails, and says why as a failure', async () => {
+    const full = { ...memoryBook(), save: async () => Promise.reject(new StorageFullError('no room for the record')) };
+    const cases = [
+      { book: full, extra: {}, failure: { code: 'storage-full' } },
+      { book: memoryBook(), extra: { roomFor: async () => Promise.reject(new Error('estimate failed')) }, failure: { code: 'unexpected', detail: 'estimate failed' } },
+    ];
+    for (const { book, extra, failure } of cases) {
+      const from = sender(FILES());
+      const { flow } = receiver(from, book, extra);
+      await flow.connect();
+      await until(flow, () => flow.status === 'waiting', 'waited for Download');
+      flow.download();
+      await until(flow, () => flow.state.blocked !== null, 'was blocked');
+      expect(flow.state.blocked).toEqual({ kind: 'storage', failure });
+      expect(from.sent()).toBe(0);
+    }
   });
 
   it('dials nobody when closed while it looks for an earlier transfer', async () => {

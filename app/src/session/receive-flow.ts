@@ -54,7 +54,8 @@ export interface Line {
 /**
  * Where transfers are remembered and their bytes kept. The browser keeps records in
  * IndexedDB and bytes in OPFS or IndexedDB; the terminal keeps both in the folder it
- * receives into.
+ * receives into. Errors a person can act on carry their Failure (a full disk:
+ * 'storage-full'; a folder not safe to write into: 'unsafe-folder').
  */
 export interface TransferBook<S extends ReceiveStore> {
   /** The transfer begun earlier by this link, if any. */
@@ -77,7 +78,10 @@ export interface ReceiveFlowOptions<S extends ReceiveStore> {
   book: TransferBook<S>;
   /** How this device describes itself to the sender (self-reported), if at all. */
   device: string | null;
-  /** Whether `bytes` more fit in storage; null when they do or nobody can tell. */
+  /**
+   * Whether `bytes` more fit in storage; null when they do or nobody can tell. Like the
+   * book's, its errors carry their Failure where a person can act on them.
+   */
   roomFor?(bytes: number): Promise<Shortfall | null>;
   /** Something in `state` changed. */
   onchange(): void;
@@ -97,8 +101,8 @@ export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
 /** Why the sender is not reachable now: a dial failed (saying why), or the connection dropped. */
 export type Trouble = { kind: 'unreachable'; failure: Failure } | { kind: 'dropped' };
 
-/** What stopped Download from starting. */
-export type Blocked = { kind: 'no-room'; shortfall: Shortfall } | { kind: 'storage'; error: unknown };
+/** What stopped Download from starting: too little room, or storage failing (saying why). */
+export type Blocked = { kind: 'no-room'; shortfall: Shortfall } | { kind: 'storage'; failure: Failure };
 
 export interface ReceiveState {
   phase: Phase;
@@ -424,7 +428,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
       if (shortfall) return this.#set({ blocked: { kind: 'no-room', shortfall } });
       if (this.#record) await this.#options.book.save(this.#record);
     } catch (error) {
-      return this.#set({ blocked: { kind: 'storage', error } });
+      return this.#set({ blocked: { kind: 'storage', failure: failureOf(error) } });
     }
     if (this.#state.blocked) this.#set({ blocked: null });
     session.download().catch(() => {

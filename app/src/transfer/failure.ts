@@ -45,6 +45,8 @@ export type Failure =
   | { code: 'setup-failed'; detail: string }
   /** This device has no room left; what was received is kept. */
   | { code: 'storage-full' }
+  /** The folder to receive into is not safe to write into (the terminal: a link planted in it); the detail names what to remove. */
+  | { code: 'unsafe-folder'; detail: string }
   /** The sender hung up before any file moved. */
   | { code: 'sender-closed' }
   /** The sender went away in the middle of the transfer (page closed, network gone). */
@@ -134,6 +136,7 @@ const FAILURES: { [C in FailureCode]: FailureFacts<Extract<Failure, { code: C }>
     ...RETRY,
     english: () => 'This device has no room left for the transfer. What was received is kept; free some space and try again.',
   },
+  'unsafe-folder': { ...RETRY, english: (f) => f.detail },
   'sender-closed': { ...RETRY, english: () => 'The sender closed the connection.' },
   'sender-went-away': {
     ...RETRY,

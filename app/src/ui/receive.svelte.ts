@@ -31,7 +31,7 @@ import type { ReceiverSnapshot, ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
 import type { Phrase } from './i18n/en.ts';
-import { errorText } from './i18n/errors.ts';
+import { errorText, failureText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
@@ -77,7 +77,8 @@ export class Receive {
       },
       book: {
         find: findTransfer,
-        save: saveTransfer,
+        // A full quota is said as a full disk, as the transfer's own writes say it.
+        save: (record) => saveTransfer(record).catch((error: unknown) => Promise.reject(storageError(error))),
         delete: deleteTransfer,
         open: (record) => openStoredTransfer(record.id, record.files),
       },
@@ -257,7 +258,7 @@ export class Receive {
 }
 
 function blockedPhrase(blocked: Blocked): Phrase {
-  if (blocked.kind === 'storage') return errorText(storageError(blocked.error));
+  if (blocked.kind === 'storage') return failureText(blocked.failure);
   const { needed, free } = blocked.shortfall;
   return (t) => t.receive.noRoom(formatBytes(needed, t), formatBytes(Math.max(0, free), t));
 }

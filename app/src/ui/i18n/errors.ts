@@ -25,6 +25,8 @@ const FAILURES: { [C in FailureCode]: Say<C> } = {
   'no-path': (t, f) => t.errors.noPath[f.relay],
   'setup-failed': (t, f) => t.receive.cannotConnect(f.detail),
   'storage-full': (t) => t.errors.storageFull,
+  // Only the terminal receives into a folder of its own choosing.
+  'unsafe-folder': (_, f) => f.detail,
   'sender-closed': (t) => t.errors.senderClosed,
   'sender-went-away': (t) => t.errors.senderWentAway,
   'no-file-list': (t) => t.errors.senderNoFiles,

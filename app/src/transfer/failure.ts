@@ -92,7 +92,7 @@ interface FailureFacts<F extends Failure> {
   senderMayReturn: boolean;
 }
 
-/** The facts of a code that may come and go by itself, or be cured by another try. */
+/** Most codes' facts: trying again may go differently, and nothing says the sender comes back by itself. */
 const RETRY = { retryCanHelp: true, senderMayReturn: false } as const;
 
 /** Every code's facts: adding a code to Failure does not compile until they are given here. */

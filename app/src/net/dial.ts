@@ -66,8 +66,9 @@ export function dial(server: string, address: ShareAddress, signal: AbortSignal,
 
 /**
  * One dial's state, as it moves through its stages: reaching the server, waiting
- * for the sender to answer the offer, waiting for ICE to find a path. Every way it
- * can end goes through `fail` or `#succeed`, which settle it once and stop the rest.
+ * for the sender to answer the offer, waiting for ICE to find a path. However it
+ * ends (`fail`, or an open channel in `#describe`), it settles once and `#finish`
+ * stops the rest: the timers, the abort listener, the config fetch.
  */
 class DialAttempt {
   settled = false;

@@ -15,6 +15,7 @@ import { Admission, ADMISSION, type Seat } from '../net/admission.ts';
 import { verifyOfferTicket } from '../transfer/auth.ts';
 import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import type { FileHashes } from '../transfer/file-hashes.ts';
+import { carriedFailure } from '../transfer/failure.ts';
 import type { EndReason } from '../transfer/messages.ts';
 import { SenderSession, type FileSource, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
 import type { ShareGate } from '../transfer/share-gate.ts';
@@ -482,5 +483,5 @@ export class ShareHost {
 
 /** The broker refused the id because an earlier registration still holds it (HostBroker.register). */
 function isIdTaken(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'unavailable-id';
+  return carriedFailure(error)?.code === 'id-taken';
 }

@@ -20,7 +20,7 @@ import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
-import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
+import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, VersionError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
@@ -575,9 +575,10 @@ export class ReceiverSession {
     if (this.#endReason) return this.#set('ended');
     if (this.#state === 'done' || !error) return;
     this.#disconnected =
-      error.name === 'AbortedError' ||
-      error.name === 'SilentSenderError' ||
-      (this.#state === 'connecting' && error.name === 'ProtocolError');
+      error instanceof AbortedError ||
+      error instanceof SilentSenderError ||
+      // Garbled while connecting is worth a redial; another version would be the same again.
+      (this.#state === 'connecting' && error instanceof ProtocolError && !(error instanceof VersionError));
     if (error instanceof ManifestChangedError) this.#filesChanged = error.files;
     this.#failure = receiverFailure(error, this.#state);
     this.#set('error');
@@ -681,7 +682,7 @@ export class IntegrityError extends Error {
 function receiverFailure(error: Error, state: ReceiverState): Failure {
   // The sender's words are its own: quoted as its, never matched against ours.
   if (error instanceof PeerReportedError) return { code: 'peer-stopped', by: 'sender', words: error.message };
-  if (error.name === 'AbortedError') {
+  if (error instanceof AbortedError) {
     const beforeFiles = state === 'connecting' || state === 'password' || state === 'approval' || state === 'waiting';
     return { code: beforeFiles ? 'sender-closed' : 'sender-went-away' };
   }

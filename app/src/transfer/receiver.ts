@@ -24,14 +24,10 @@ import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } f
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
+import { checkHeard, type ReceiverState } from './receiver-states.ts';
 import { sample, since, span, waited } from './trace.ts';
 
-/**
- * 'password' and 'approval': the sender holds the files back until we prove its
- * password (password()), or until its person allows us. 'ended': the sender said the
- * link is dead (or declined us); see ReceiverSnapshot.ended.
- */
-export type ReceiverState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error' | 'ended';
+export type { ReceiverState } from './receiver-states.ts';
 export type FileOutcome = 'pending' | 'receiving' | 'verifying' | 'verified' | 'failed';
 
 export interface ReceiverSnapshot {
@@ -294,6 +290,8 @@ export class ReceiverSession {
 
   async #handle(message: Message): Promise<void> {
     this.#watch();
+    checkHeard(this.#state, message);
+    // What a sender never sends, checkHeard has refused already.
     switch (message.type) {
       case 'manifest':
         return this.#manifest(message.files, message.device, message.text ?? null);
@@ -307,8 +305,6 @@ export class ReceiverSession {
         return this.#gated(message);
       case 'ended':
         return this.#linkEnded(message.reason);
-      default:
-        throw new ProtocolError(`a sender does not send ${message.type}`);
     }
   }
 
@@ -318,9 +314,6 @@ export class ReceiverSession {
    * that drops still closes, and ends the session.
    */
   #gated(gate: Extract<ControlMessage, { type: 'gate' }>): void {
-    // From approval back to the password: a try held while the share was guessed at, let through and found wrong.
-    const before: readonly ReceiverState[] = gate.need === 'password' ? ['connecting', 'password', 'approval'] : ['connecting', 'password'];
-    if (!before.includes(this.#state)) throw new ProtocolError(`a ${gate.need} gate while ${this.#state}`);
     clearTimeout(this.#manifestTimer);
     this.#manifestTimer = undefined;
     this.#gate = gate.need === 'password' ? { triesLeft: gate.triesLeft ?? null, retryInMs: gate.retryInMs ?? null, checking: false } : null;
@@ -328,7 +321,6 @@ export class ReceiverSession {
   }
 
   async #manifest(files: FileDescription[], device: string | undefined, text: string | null): Promise<void> {
-    if (this.#state !== 'connecting' && this.#state !== 'password' && this.#state !== 'approval') throw new ProtocolError('a second manifest');
     this.#gate = null;
     clearTimeout(this.#manifestTimer);
     this.#manifestTimer = undefined;

@@ -14,6 +14,7 @@ import type { Channel } from '../transfer/channel.ts';
 import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import { newReceiverKey, type Fingerprints } from '../transfer/auth.ts';
 import type { ShareAddress } from '../transfer/link.ts';
+import { failureOf, type Failure } from '../transfer/failure.ts';
 import { endsLink, type FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, storedSnapshot, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import type { ReceiveStore } from '../transfer/store.ts';
@@ -54,7 +55,8 @@ export interface Line {
 /**
  * Where transfers are remembered and their bytes kept. The browser keeps records in
  * IndexedDB and bytes in OPFS or IndexedDB; the terminal keeps both in the folder it
- * receives into.
+ * receives into. Errors a person can act on carry their Failure (a full disk:
+ * 'storage-full'; a folder not safe to write into: 'unsafe-folder').
  */
 export interface TransferBook<S extends ReceiveStore> {
   /** The transfer begun earlier by this link, if any. */
@@ -69,37 +71,40 @@ export interface TransferBook<S extends ReceiveStore> {
 export interface ReceiveFlowOptions<S extends ReceiveStore> {
   address: ShareAddress;
   /**
-   * One attempt to reach the sender. Rejects with why it could not (a DialError, a
-   * FailureError), or with the signal's reason once aborted. Every attempt is a new
-   * call: relay credentials expire.
+   * One attempt to reach the sender. Rejects with why it could not (an error that
+   * carries its Failure), or with the signal's reason once aborted. Every attempt is a
+   * new call: relay credentials expire.
    */
   dial(signal: AbortSignal): Promise<Line>;
   book: TransferBook<S>;
   /** How this device describes itself to the sender (self-reported), if at all. */
   device: string | null;
-  /** Whether `bytes` more fit in storage; null when they do or nobody can tell. */
+  /**
+   * Whether `bytes` more fit in storage; null when they do or nobody can tell. Like the
+   * book's, its errors carry their Failure where a person can act on them.
+   */
   roomFor?(bytes: number): Promise<Shortfall | null>;
   /** Something in `state` changed. */
   onchange(): void;
   /** Every file arrived and was verified. */
   ondone?(snapshot: ReceiverSnapshot): void;
   /**
-   * Whether a first dial that failed with `error` is worth repeating by itself: the
-   * page waits for a sender that may come back (and connects the moment it does); the
-   * terminal says the sender is not there and exits. None: never.
+   * Whether a first dial that failed so is worth repeating by itself: the page waits
+   * for a sender that may come back (and connects the moment it does); the terminal
+   * says the sender is not there and exits. None: never.
    */
-  waitsFor?(error: unknown): boolean;
+  waitsFor?(failure: Failure): boolean;
   times?: RedialTimes;
   clock?: Clock;
 }
 
 export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
 
-/** Why the sender is not reachable now: a dial failed (with its error), or the connection dropped. */
-export type Trouble = { kind: 'unreachable'; error: unknown } | { kind: 'dropped' };
+/** Why the sender is not reachable now: a dial failed (saying why), or the connection dropped. */
+export type Trouble = { kind: 'unreachable'; failure: Failure } | { kind: 'dropped' };
 
-/** What stopped Download from starting. */
-export type Blocked = { kind: 'no-room'; shortfall: Shortfall } | { kind: 'storage'; error: unknown };
+/** What stopped Download from starting: too little room, or storage failing (saying why). */
+export type Blocked = { kind: 'no-room'; shortfall: Shortfall } | { kind: 'storage'; failure: Failure };
 
 export interface ReceiveState {
   phase: Phase;
@@ -109,8 +114,8 @@ export interface ReceiveState {
   gaveUp: boolean;
   /** Offline, and trying the sender again by itself (`waitsFor`): it connects once the sender is back. */
   awaiting: boolean;
-  /** The error of the last dial that failed since `connect`, which says whose side the trouble is on. */
-  lastDialError: { error: unknown } | null;
+  /** Why the last dial since `connect` failed, which says whose side the trouble is on. */
+  lastDialFailure: Failure | null;
   snapshot: ReceiverSnapshot | null;
   /**
    * What this device already holds of an earlier visit's transfer, read from storage
@@ -132,7 +137,7 @@ export const NOT_STARTED: ReceiveState = {
   trouble: null,
   gaveUp: false,
   awaiting: false,
-  lastDialError: null,
+  lastDialFailure: null,
   snapshot: null,
   held: null,
   changed: null,
@@ -203,7 +208,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
    */
   async connect(): Promise<void> {
     this.close();
-    this.#set({ phase: 'connecting', trouble: null, gaveUp: false, awaiting: false, lastDialError: null, changed: null });
+    this.#set({ phase: 'connecting', trouble: null, gaveUp: false, awaiting: false, lastDialFailure: null, changed: null });
     this.#failures = 0;
     this.#missedSince = 0;
     this.#misses = 0;
@@ -336,18 +341,18 @@ export class ReceiveFlow<S extends ReceiveStore> {
       this.#startSession(line);
     } catch (error) {
       if (dialing.signal.aborted) return;
-      this.#unreachable(attempt, error);
+      this.#unreachable(attempt, failureOf(error));
     }
   }
 
   /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
-  #unreachable(attempt: number, error: unknown): void {
+  #unreachable(attempt: number, failure: Failure): void {
     if (attempt !== this.#attempt || this.#session) return;
     this.#hangUp();
-    const trouble: Trouble = { kind: 'unreachable', error };
-    this.#set({ lastDialError: { error } });
+    const trouble: Trouble = { kind: 'unreachable', failure };
+    this.#set({ lastDialFailure: failure });
     if (this.#state.phase === 'reconnecting') return this.#redial(trouble);
-    const waits = this.#options.waitsFor?.(error) === true;
+    const waits = this.#options.waitsFor?.(failure) === true;
     const awaiting = waits && this.#awaitSender();
     this.#set({ phase: 'offline', trouble, awaiting, gaveUp: waits && !awaiting });
   }
@@ -428,7 +433,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
       if (shortfall) return this.#set({ blocked: { kind: 'no-room', shortfall } });
       if (this.#record) await this.#options.book.save(this.#record);
     } catch (error) {
-      return this.#set({ blocked: { kind: 'storage', error } });
+      return this.#set({ blocked: { kind: 'storage', failure: failureOf(error) } });
     }
     if (this.#state.blocked) this.#set({ blocked: null });
     session.download().catch(() => {

@@ -15,6 +15,7 @@ import { Admission, ADMISSION, type Seat } from './admission.ts';
 import { verifyOfferTicket } from '../transfer/auth.ts';
 import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import type { FileHashes } from '../transfer/file-hashes.ts';
+import { carriedFailure } from '../transfer/failure.ts';
 import type { EndReason } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/file-source.ts';
 import { SenderSession, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
@@ -483,5 +484,5 @@ export class ShareHost {
 
 /** The broker refused the id because an earlier registration still holds it (HostBroker.register). */
 function isIdTaken(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'unavailable-id';
+  return carriedFailure(error)?.code === 'id-taken';
 }

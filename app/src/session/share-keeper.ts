@@ -16,7 +16,7 @@ import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import { newSecret, shareLink } from '../transfer/link.ts';
 import { matchFiles } from './match-files.ts';
-import type { Failure } from '../transfer/failure.ts';
+import { failureOf, type Failure } from '../transfer/failure.ts';
 import { MAX_TEXT_BYTES, textTooLong, type EndReason, type FileDescription } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/file-source.ts';
 import { PASSWORD_LIMITS, PasswordGuard } from '../transfer/password-guard.ts';
@@ -63,8 +63,8 @@ export type ShareError =
   | { kind: 'not-all-added' }
   /** The file added again under this name is not the one shared: its hash differs. */
   | { kind: 'changed'; file: string }
-  /** The broker could not be reached, or would not register the share. */
-  | { kind: 'broker'; error: unknown };
+  /** The broker could not be reached, or would not register the share (saying why). */
+  | { kind: 'broker'; failure: Failure };
 
 /** Replaced whole on every change. */
 export interface ShareState {
@@ -416,7 +416,7 @@ export class ShareKeeper {
     try {
       await host.open();
     } catch (error) {
-      this.#set({ error: { kind: 'broker', error } });
+      this.#set({ error: { kind: 'broker', failure: failureOf(error) } });
       return;
     }
     if (this.#host !== host) return; // replaced while we waited

@@ -6,7 +6,6 @@
 import { SvelteSet } from 'svelte/reactivity';
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { dial } from '../net/dial.ts';
-import { senderMayReturn } from '../net/dial-failure.ts';
 import { NOT_STARTED, ReceiveFlow, type Blocked, type Phase, type ReceiveState } from '../session/receive-flow.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
@@ -25,13 +24,14 @@ import { canShareFiles, SHARE_SHEET_LIMIT, shareFiles, TooLargeToShareError } fr
 import { verifiedFiles } from '../storage/stored-file.ts';
 import { zipOf } from '../storage/zip.ts';
 import { deleteTransfer, findTransfer, saveTransfer } from '../storage/transfers.ts';
+import { senderMayReturn } from '../transfer/failure.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import { displayName, zipName } from '../common/names.ts';
 import type { ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
 import type { Phrase } from './i18n/en.ts';
-import { dialFailure, errorText } from './i18n/errors.ts';
+import { errorText, failureText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
@@ -77,16 +77,14 @@ export class Receive {
       },
       book: {
         find: findTransfer,
-        save: saveTransfer,
+        // A full quota is said as a full disk, as the transfer's own writes say it.
+        save: (record) => saveTransfer(record).catch((error: unknown) => Promise.reject(storageError(error))),
         delete: deleteTransfer,
         open: (record) => openStoredTransfer(record.id, record.files),
       },
       device: ownDevice(),
       roomFor,
-      waitsFor: (error) => {
-        const failure = dialFailure(error);
-        return failure !== null && senderMayReturn(failure);
-      },
+      waitsFor: senderMayReturn,
       onchange: () => this.#changed(this.#flow.state),
       ondone: (snapshot) =>
         // A text alone is not quoted on the lock screen: it may be a password.
@@ -255,7 +253,7 @@ export class Receive {
 }
 
 function blockedPhrase(blocked: Blocked): Phrase {
-  if (blocked.kind === 'storage') return errorText(storageError(blocked.error));
+  if (blocked.kind === 'storage') return failureText(blocked.failure);
   const { needed, free } = blocked.shortfall;
   return (t) => t.receive.noRoom(formatBytes(needed, t), formatBytes(Math.max(0, free), t));
 }

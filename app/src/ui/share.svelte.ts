@@ -15,7 +15,7 @@ import { textTooLong } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/file-source.ts';
 import type { Expiry } from '../session/share-life.ts';
 import type { Phrase } from './i18n/en.ts';
-import { errorText } from './i18n/errors.ts';
+import { failureText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
@@ -155,7 +155,7 @@ function shareErrorText(error: ShareError): Phrase {
     case 'changed':
       return (t) => t.send.changed(error.file);
     case 'broker':
-      return errorText(error.error);
+      return failureText(error.failure);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The share host over a broker of our own (fake-broker.ts): registrations it refuses
+ * The share host over a broker of our own (support/fake-broker.ts): registrations it refuses
  * or drops at will, and connections whose channels are the in-memory pair, with a real
  * ReceiverSession at the far end. Time for the host's own waits moves only when a test
  * says so.
@@ -11,6 +11,7 @@ import type { ReceiverRow } from '../../../app/src/session/receiver-rows.ts';
 import { END_WAIT_MS, ID_TAKEN_RETRIES, RECONNECT_ATTEMPT_MS, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../../app/src/session/share-host.ts';
 import { offerTicket, passwordKey } from '../../../app/src/transfer/auth.ts';
 import { FileHashes } from '../../../app/src/transfer/file-hashes.ts';
+import type { Failure } from '../../../app/src/transfer/failure.ts';
 import { newSecret } from '../../../app/src/transfer/link.ts';
 import { DEFAULT_WINDOW, type ReceiverSnapshot } from '../../../app/src/transfer/receiver.ts';
 import type { FileSource } from '../../../app/src/transfer/file-source.ts';
@@ -21,6 +22,9 @@ import { ManualClock } from '../support/manual-clock.ts';
 import { newLinkKeys, randomFile, type LinkKeys } from '../support/transfer-harness.ts';
 
 const MiB = 1024 * 1024;
+/** How the broker turns away an id an earlier registration still holds, and how it fails otherwise. */
+const ID_TAKEN: Failure = { code: 'id-taken' };
+const SERVER_LOST: Failure = { code: 'server-lost' };
 
 /** The receiver among `receivers` that stops first, and how. */
 function firstToSettle(receivers: Receiver[]): Promise<{ at: number; snapshot: ReceiverSnapshot }> {
@@ -337,7 +341,7 @@ describe('the broker', () => {
   });
 
   it('is asked again for an id an earlier registration still holds, and the host goes online', async () => {
-    const { host, broker, clock } = hosting([], { broker: new FakeBroker({ refusals: ['unavailable-id', 'unavailable-id'] }) });
+    const { host, broker, clock } = hosting([], { broker: new FakeBroker({ refusals: [ID_TAKEN, ID_TAKEN] }) });
     const opening = host.open();
     for (let wait = 0; wait < 2; wait++) {
       await tick();
@@ -349,21 +353,21 @@ describe('the broker', () => {
   });
 
   it('gives up on an id still held after ID_TAKEN_RETRIES attempts, with status error', async () => {
-    const refusals = Array<string>(ID_TAKEN_RETRIES + 1).fill('unavailable-id');
+    const refusals = Array<Failure>(ID_TAKEN_RETRIES + 1).fill(ID_TAKEN);
     const { host, broker, clock, states } = hosting([], { broker: new FakeBroker({ refusals }) });
     const outcome = host.open().catch((error: unknown) => error);
     for (let wait = 0; wait < ID_TAKEN_RETRIES - 1; wait++) {
       await tick();
       clock.advance(clock.next!);
     }
-    expect(await outcome).toMatchObject({ type: 'unavailable-id' });
+    expect(await outcome).toMatchObject({ failure: ID_TAKEN });
     expect(broker.attempts).toBe(ID_TAKEN_RETRIES);
     expect(clock.next).toBeNull();
     expect(states.map((state) => state.status)).toEqual(['error']);
   });
 
   it('closed while it waits to ask again, lets go of the id it then gets and reports nothing', async () => {
-    const { host, broker, clock, states } = hosting([], { broker: new FakeBroker({ refusals: ['unavailable-id'] }) });
+    const { host, broker, clock, states } = hosting([], { broker: new FakeBroker({ refusals: [ID_TAKEN] }) });
     const opening = host.open();
     await tick();
     host.close();
@@ -374,8 +378,8 @@ describe('the broker', () => {
   });
 
   it('is not asked again after any other refusal', async () => {
-    const { host, broker } = hosting([], { broker: new FakeBroker({ refusals: ['server-error', 'server-error'] }) });
-    await expect(host.open()).rejects.toMatchObject({ type: 'server-error' });
+    const { host, broker } = hosting([], { broker: new FakeBroker({ refusals: [SERVER_LOST, SERVER_LOST] }) });
+    await expect(host.open()).rejects.toMatchObject({ failure: SERVER_LOST });
     expect(broker.attempts).toBe(1);
     expect(host.state.status).toBe('error');
   });

@@ -1,5 +1,5 @@
 /**
- * A share kept over a record store in memory and a broker of our own (fake-broker.ts),
+ * A share kept over a record store in memory and a broker of our own (support/fake-broker.ts),
  * with real receivers at the far end. A reload is a second keeper over the same
  * records; time moves only when a test says so, and a laptop can sleep through it.
  */
@@ -138,13 +138,13 @@ describe('a new share', () => {
   });
 
   it('that the broker will not register says so, as a broker error with its cause', async () => {
-    const { keeper } = keeping(undefined, undefined, new FakeBroker({ refusals: ['server-error'] }));
+    const { keeper } = keeping(undefined, undefined, new FakeBroker({ refusals: [{ code: 'server-lost' }] }));
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
-    expect(keeper.state).toMatchObject({ status: 'error', link: null, error: { kind: 'broker', error: { type: 'server-error' } } });
+    expect(keeper.state).toMatchObject({ status: 'error', link: null, error: { kind: 'broker', failure: { code: 'server-lost' } } });
   });
 
   it('that could not register tries again under the same link when told the server is back', async () => {
-    const { keeper, broker, records, until } = keeping(undefined, undefined, new FakeBroker({ refusals: ['server-error'] }));
+    const { keeper, broker, records, until } = keeping(undefined, undefined, new FakeBroker({ refusals: [{ code: 'server-lost' }] }));
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
     const record = records.saved!;
     keeper.reconnectNow();

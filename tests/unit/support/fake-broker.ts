@@ -16,6 +16,7 @@ import type {
   PeerListener,
 } from '../../../app/src/session/host-ports.ts';
 import { newReceiverKey } from '../../../app/src/transfer/auth.ts';
+import { FailureError, type Failure } from '../../../app/src/transfer/failure.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../../app/src/transfer/receiver.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
@@ -42,8 +43,8 @@ export class Waiters<T> {
 }
 
 export interface BrokerOptions {
-  /** Refused registrations before one succeeds, by PeerJS error type. */
-  refusals?: string[];
+  /** Refused registrations before one succeeds, by why the broker refused. */
+  refusals?: Failure[];
   dialMs?: number;
   iceLifetimeMs?: number;
 }
@@ -53,7 +54,7 @@ export class FakeBroker implements HostBroker {
   /** The latest registration. */
   peer!: FakePeer;
   attempts = 0;
-  readonly #refusals: string[];
+  readonly #refusals: Failure[];
   readonly #iceLifetimeMs: number | null;
 
   constructor({ refusals = [], dialMs = 38_000, iceLifetimeMs }: BrokerOptions = {}) {
@@ -69,7 +70,7 @@ export class FakeBroker implements HostBroker {
   async register(_peerId: string, _token: string, admit: AdmitOffer): Promise<HostPeer> {
     this.attempts += 1;
     const refusal = this.#refusals.shift();
-    if (refusal) throw Object.assign(new Error(`the broker said ${refusal}`), { type: refusal });
+    if (refusal) throw new FailureError(refusal);
     this.peer = new FakePeer(admit, this.#iceLifetimeMs);
     return this.peer;
   }

@@ -365,7 +365,6 @@ export const en = {
         'No network path between the two devices, not even through the relay. Put both devices on the same Wi-Fi, or try another network.',
     },
     lostServer: 'Lost contact with the Ferry server. Check your network connection.',
-    noWebRtc: 'This browser cannot make direct connections (WebRTC is missing or disabled).',
     noWebRtcAdvice:
       'Ferry needs WebRTC, which this browser lacks or has turned off. Open the link in Chrome, Firefox, Edge or Safari; if it is one of those, a setting or a privacy add-on may have disabled WebRTC.',
     idTaken: 'This share’s id is already in use on the server.',

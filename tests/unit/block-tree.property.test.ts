@@ -31,7 +31,7 @@ describe('block proofs, on random trees', () => {
       fc.asyncProperty(blockHashes, fc.nat(), fc.nat(), fc.nat(255), async (hashes, pick, part, bit) => {
         const tree = await treeFromBlockHashes(nodeDigest, hashes);
         const index = pick % hashes.length;
-        let [root, blockHash, proof] = [tree.root, hashes[index]!, tree.proveBlock(index)];
+        let [root, blockHash, proof]: [Uint8Array, Uint8Array, Uint8Array[]] = [tree.root, hashes[index]!, tree.proveBlock(index)];
         // Which to damage: the block's hash, the root, or one of the proof's hashes.
         const target = part % (2 + proof.length);
         if (target === 0) blockHash = flipped(blockHash, bit);

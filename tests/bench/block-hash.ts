@@ -11,17 +11,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
-import ts from 'typescript';
 import { nodeDigest } from '../../app/cli/block-digest-node.ts';
 import { BLOCK_SIZE, BlockTreeBuilder, type Digest } from '../../app/src/transfer/block-tree.ts';
 import { browserArgs, CHROMIUM } from '../e2e/browsers.ts';
 import { MiB } from '../e2e/fixtures.ts';
+import { loadPageModule } from './page/page-module.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({
@@ -104,24 +104,18 @@ async function measure(
 
 const settings = { inputSizes: INPUT_SIZES, digestBytes, treeBytes, rounds, inFlight: IN_FLIGHT };
 
-/** block-tree.ts as an ES module the page can import from a blob URL. */
-async function blockTreeModule(): Promise<string> {
-  const source = await readFile(path.join(ROOT, 'app/src/transfer/block-tree.ts'), 'utf8');
-  return ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-}
-
 const BLANK_PAGE = 'http://127.0.0.1/block-hash';
 
 async function inChromium(page: Page): Promise<Speeds> {
-  const module = await blockTreeModule();
   // WebCrypto exists only in secure contexts, and a loopback origin is one; the page is served by interception.
   await page.route(BLANK_PAGE, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>block hashing</title>' }));
   await page.goto(BLANK_PAGE);
+  await loadPageModule(page, path.join(ROOT, 'app/src/transfer/block-tree.ts'), 'blockTree');
   // tsx compiles this file keeping function names through a helper the page lacks.
   await page.evaluate('globalThis.__name = (fn) => fn');
   return page.evaluate(
-    async ([module, measureSource, settings]) => {
-      const tree = await import(URL.createObjectURL(new Blob([module], { type: 'text/javascript' })));
+    async ([measureSource, settings]) => {
+      const tree = (window as unknown as { blockTree: Parameters<typeof measure>[1] }).blockTree;
       const digest = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
       // getRandomValues fills at most 64 KiB at a time.
       const fill = (bytes: Uint8Array) => {
@@ -130,7 +124,7 @@ async function inChromium(page: Page): Promise<Speeds> {
       const run = (0, eval)(`(${measureSource})`) as typeof measure;
       return run(digest, tree, fill, settings);
     },
-    [module, measure.toString(), settings] as const,
+    [measure.toString(), settings] as const,
   );
 }
 

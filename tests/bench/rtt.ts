@@ -151,6 +151,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const chromiumVersion = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
+  // Interrupted, still remove the namespaces (delay-path.ts does so on exit).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const work = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-rtt-'));
   const delayPath = await openDelayPath(work);
   const browsers: Browser[] = [];

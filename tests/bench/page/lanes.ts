@@ -1,16 +1,19 @@
 /**
  * The raw pump over several lanes, for `npm run bench:rtt`: several data channels on
- * one peer connection, or several peer connections of one channel each. Each lane is
- * the raw pump of contenders.ts (256 KiB messages, `bufferedamountlow` flow control,
- * the file read 4 MiB at a time) and takes the next chunk of the file whenever it
- * has room, so a lane that is slowed by loss takes less, rather than holding a fixed
- * share that the others would wait for. The receiver only counts bytes.
+ * one peer connection, or several peer connections of one channel each. The lanes
+ * together are the raw pump of contenders.ts (256 KiB messages, `bufferedamountlow`
+ * flow control, the file read 4 MiB at a time), its high- and low-water marks shared
+ * out among them, so they buffer no more in all than the one channel does. Each lane
+ * takes the next chunk of the file whenever it has room, so a lane slowed by loss
+ * takes less rather than holding a fixed share the others would wait for. (With the
+ * whole high-water mark per lane, four lanes swallow a 16 MiB file at once: a fixed
+ * split after all.) The receiver only counts bytes.
  *
  * Loaded into a page by page-module.ts, so it imports nothing at run time (types only).
  */
 import type { Arrival } from './contenders.ts';
 
-/** Each lane's settings: the raw pump's in contenders.ts (message, flow-control marks, read size). */
+/** The raw pump's settings in contenders.ts: message, flow-control marks (for all lanes together), read size. */
 const KiB = 1024;
 const [CHUNK, HIGH_WATER, LOW_WATER, READ_BLOCK] = [256 * KiB, 4096 * KiB, 1024 * KiB, 4096 * KiB];
 
@@ -103,11 +106,12 @@ export async function send(): Promise<number[]> {
   };
   let next = 0;
   const carried = channels.map(() => 0);
+  const [highWater, lowWater] = [HIGH_WATER / channels.length, LOW_WATER / channels.length];
   await Promise.all(
     channels.map(async (channel, lane) => {
-      channel.bufferedAmountLowThreshold = LOW_WATER;
+      channel.bufferedAmountLowThreshold = lowWater;
       for (;;) {
-        while (channel.bufferedAmount + CHUNK > HIGH_WATER) {
+        while (channel.bufferedAmount + CHUNK > highWater) {
           await new Promise((drained) => channel.addEventListener('bufferedamountlow', drained, { once: true }));
         }
         if (next >= file.size) return;

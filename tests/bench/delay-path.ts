@@ -36,6 +36,8 @@ export interface DelayPath {
   b: PathSide;
   /** Holds each packet `rttMs / 2` in each direction and drops `lossPercent` of them (in each direction). */
   set(rttMs: number, lossPercent: number): Promise<void>;
+  /** The round-trip time across the path now, in ms: the median of a few UDP echoes from a to b. */
+  probeRtt(): Promise<number>;
   /** Stops the forwarder and removes both namespaces; returns the forwarder's last report. Idempotent. */
   close(): Promise<string>;
 }
@@ -82,7 +84,8 @@ export async function openDelayPath(work: string): Promise<DelayPath> {
         };
       }),
     );
-    return { a: sides[0]!, b: sides[1]!, set: (rttMs, lossPercent) => forwarder!.set(rttMs / 2, lossPercent), close };
+    const [a, b] = sides as [PathSide, PathSide];
+    return { a, b, set: (rttMs, lossPercent) => forwarder!.set(rttMs / 2, lossPercent), probeRtt: () => probeRtt(a, b), close };
   } catch (error) {
     await close();
     throw error;
@@ -129,6 +132,43 @@ async function startForwarder(binary: string, devices: string[]): Promise<Forwar
       return output.trim();
     },
   };
+}
+
+const ECHO_PORT = 7;
+const ECHOES = 9;
+/** Answers every UDP datagram on b's address (a Node process inside b's namespace). */
+const ECHO_SERVER = `const s = require('node:dgram').createSocket('udp4');
+s.on('message', (m, from) => s.send(m, from.port, from.address));
+s.bind(${ECHO_PORT}, process.argv[1], () => console.log('listening'));`;
+/** Sends ECHOES datagrams one after another to b and prints the median round trip in ms; a lost one is sent again. */
+const ECHO_CLIENT = `const s = require('node:dgram').createSocket('udp4');
+const times = [];
+let sentAt = 0;
+const send = () => { sentAt = performance.now(); s.send('ping', ${ECHO_PORT}, process.argv[1]); };
+setInterval(send, 1000);
+s.on('message', () => {
+  times.push(performance.now() - sentAt);
+  if (times.length === ${ECHOES}) { times.sort((x, y) => x - y); console.log(times[${ECHOES} >> 1].toFixed(2)); process.exit(0); }
+  send();
+});
+send();`;
+
+async function probeRtt(a: PathSide, b: PathSide): Promise<number> {
+  const server = spawn('ip', ['netns', 'exec', b.namespace, process.execPath, '-e', ECHO_SERVER, b.address]);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stdout.once('data', () => resolve());
+      server.once('exit', (code) => reject(new Error(`the UDP echo in ${b.namespace} exited (${code})`)));
+    });
+    const median = await new Promise<string>((resolve, reject) =>
+      execFile('ip', ['netns', 'exec', a.namespace, process.execPath, '-e', ECHO_CLIENT, b.address], { timeout: 30_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    return Number(median.trim());
+  } finally {
+    server.kill();
+  }
 }
 
 function run(command: string, args: string[]): Promise<void> {

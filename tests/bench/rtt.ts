@@ -123,7 +123,7 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function table(runs: Round[]): string {
+function table(runs: Round[], measuredRtt: Map<string, number>): string {
   const pumps = Object.keys(PUMPS) as Pump[];
   const cell = (path: string, pump: Pump) => {
     const rates = runs.filter((run) => run.path === path && run.pump === pump).map((run) => run.mbps);
@@ -133,9 +133,9 @@ function table(runs: Round[]): string {
     return `${median(done).toFixed(2)}${failed ? ` (${failed} failed)` : ''}`;
   };
   return [
-    `| path | ${pumps.map((pump) => PUMPS[pump].label).join(' | ')} |`,
-    `|---|${pumps.map(() => '---:').join('|')}|`,
-    ...PATHS.map(pathName).map((path) => `| ${path} | ${pumps.map((pump) => cell(path, pump)).join(' | ')} |`),
+    `| path | RTT measured, ms | ${pumps.map((pump) => PUMPS[pump].label).join(' | ')} |`,
+    `|---|---:|${pumps.map(() => '---:').join('|')}|`,
+    ...PATHS.map(pathName).map((path) => `| ${path} | ${measuredRtt.get(path)?.toFixed(1) ?? '–'} | ${pumps.map((pump) => cell(path, pump)).join(' | ')} |`),
   ].join('\n');
 }
 
@@ -157,6 +157,8 @@ async function main(): Promise<void> {
   const delayPath = await openDelayPath(work);
   const browsers: Browser[] = [];
   const runs: Round[] = [];
+  /** Each path's round-trip time as UDP echoes across it found it, before its rounds. */
+  const measuredRtt = new Map<string, number>();
   const loadAtStart = loadAverage();
   try {
     const [file, contendersCode] = await Promise.all([randomFixture(work, 'rtt.bin', size), contendersScript()]);
@@ -164,6 +166,8 @@ async function main(): Promise<void> {
     const [senderBrowser, receiverBrowser] = browsers as [Browser, Browser];
     for (const setting of PATHS) {
       await delayPath.set(setting.rttMs, setting.lossPercent);
+      measuredRtt.set(pathName(setting), await delayPath.probeRtt());
+      console.log(`${pathName(setting)}: UDP echoes measured ${measuredRtt.get(pathName(setting))!.toFixed(2)} ms RTT (median of 9)`);
       for (let round = 0; round < rounds; round++) {
         for (const pump of Object.keys(PUMPS) as Pump[]) {
           const [sender, receiver] = await Promise.all([openPage(senderBrowser, contendersCode), openPage(receiverBrowser, contendersCode)]);
@@ -193,7 +197,7 @@ async function main(): Promise<void> {
   const report = [
     `Raw pump across a path with round-trip time (delay-forwarder.c), ${size / MiB} MiB per round, median MB/s of ${rounds} rounds:`,
     '',
-    table(runs),
+    table(runs, measuredRtt),
     '',
     `${machine}; ${load}.`,
     '',
@@ -201,7 +205,7 @@ async function main(): Promise<void> {
   console.log(`\n${report}`);
   await mkdir(args.out, { recursive: true });
   await writeFile(path.join(args.out, 'rtt.md'), report);
-  await writeFile(path.join(args.out, 'rtt.json'), `${JSON.stringify({ machine, load, size, rounds, runs }, null, 2)}\n`);
+  await writeFile(path.join(args.out, 'rtt.json'), `${JSON.stringify({ machine, load, size, rounds, measuredRttMs: Object.fromEntries(measuredRtt), runs }, null, 2)}\n`);
   console.log(`wrote rtt.md and rtt.json to ${args.out}`);
 }
 

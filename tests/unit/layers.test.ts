@@ -23,8 +23,8 @@ const LAYERS = {
   format: [],
   /** The protocol: messages, frames, flow, the sender and receiver sessions, proofs. */
   transfer: ['common'],
-  /** Local files: reading them off the main thread, unique names on disk. */
-  files: ['common'],
+  /** Local files: reading and hashing them off the main thread, unique names on disk. */
+  files: ['common', 'transfer'],
   /** A share and a receive as a whole; owns the ports (host-ports.ts) and records the adapters fill. */
   session: ['common', 'transfer', 'files'],
   /** The broker and WebRTC, behind session's ports. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { nodeDigest } from '../../app/cli/block-digest-node.ts';
+import { nodeDigest } from '../../../app/cli/block-digest-node.ts';
 import {
   BLOCK_SIZE,
   BlockTreeBuilder,
@@ -9,7 +9,7 @@ import {
   treeOfBytes,
   verifyBlock,
   type BlockTree,
-} from '../../app/src/transfer/block-tree.ts';
+} from '../../../app/src/transfer/block-tree.ts';
 
 const sha256 = (...parts: Uint8Array[]) => {
   const hash = createHash('sha256');

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeDigest } from '../../app/cli/block-digest-node.ts';
-import { treeFromBlockHashes, verifyBlock } from '../../app/src/transfer/block-tree.ts';
-import { fuzzRuns, fuzzTimeout } from './fuzz-runs.ts';
+import { nodeDigest } from '../../../app/cli/block-digest-node.ts';
+import { treeFromBlockHashes, verifyBlock } from '../../../app/src/transfer/block-tree.ts';
+import { fuzzRuns, fuzzTimeout } from '../support/fuzz-runs.ts';
 
 /** Trees of random block hashes (the tree never sees the blocks, only their SHA-256s). */
 const blockHashes = fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 70 });

@@ -77,7 +77,7 @@ function sender(files: FileSource[]): Sender {
     ended: null,
     text: null,
     gate: undefined,
-    receivers: () => sessions.map((session) => ({ key: session.snapshot.session, asked: asked.has(session) })),
+    receivers: () => sessions.map((session) => ({ key: session.snapshot.receiverKey, asked: asked.has(session) })),
     sent: () => sessions.reduce((sum, session) => sum + session.snapshot.sentBytes, 0),
     dial: async () => {
       state.dials += 1;

@@ -7,7 +7,7 @@ const snapshot = (device: string | null, state: SenderSnapshot['state'] = 'waiti
   progress: { bytes: 0, total: 10, rate: 0, eta: null },
   sentBytes: 0,
   filesConfirmed: 0,
-  session: null,
+  receiverKey: null,
   device,
   held: false,
   ended: null,

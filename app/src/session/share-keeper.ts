@@ -338,7 +338,7 @@ export class ShareKeeper {
     if (!record || record.ended || !this.#host || password === '') return;
     const through = [
       ...(record.receivers ?? []).map((receiver) => receiver.session),
-      ...this.#state.receivers.flatMap((row) => row.snapshot.session ?? []),
+      ...this.#state.receivers.flatMap((row) => row.snapshot.receiverKey ?? []),
     ];
     this.#gate.setPassword(passwordKey(record.secret, password), through);
     this.#set({ locked: true });
@@ -489,9 +489,9 @@ export class ShareKeeper {
   }
 
   /** Keeps who started and who finished, so a reload knows whether the share is finished. */
-  #noteReceiver(session: string, done: boolean): void {
+  #noteReceiver(receiverKey: string, done: boolean): void {
     const record = this.#record;
-    const receivers = record && noteReceiver(record.receivers ?? [], session, done);
+    const receivers = record && noteReceiver(record.receivers ?? [], receiverKey, done);
     if (!record || !receivers) return;
     record.receivers = receivers;
     this.#set({ sentTo: sentTo(receivers) });

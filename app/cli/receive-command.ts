@@ -80,9 +80,9 @@ export async function receiveFiles(
     book,
     device: ownDevice(),
     dial: async (signal) => {
-      const { peer, open } = await dialPatiently((times) => dial(server, address, signal, times, 'silent'));
-      channel = open.channel;
-      return { ...open, hangUp: () => peer.destroy() };
+      const { peer, connection } = await dialPatiently((times) => dial(server, address, signal, times, 'silent'));
+      channel = connection.channel;
+      return { ...connection, close: () => peer.destroy() };
     },
     onchange: () => show(),
   });

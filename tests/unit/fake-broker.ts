@@ -13,7 +13,7 @@ import type {
   HostClock,
   HostPeer,
   IncomingConnection,
-  OpenLine,
+  ReceiverChannel,
   PeerListener,
 } from '../../app/src/session/host-ports.ts';
 import { newReceiverKey } from '../../app/src/transfer/auth.ts';
@@ -205,7 +205,7 @@ export class FakeConnection implements IncomingConnection {
     this.#listener = listener;
   }
 
-  describe(): Promise<OpenLine> {
+  describe(): Promise<ReceiverChannel> {
     if (this.stalls) return new Promise(() => {});
     const watchPath = (onpath: (path: ConnectionPath) => void) => void (this.#onpath = onpath);
     return Promise.resolve({ channel: this.near, maxMessageSize: this.near.maxMessageSize, fingerprints: senderPrints, watchPath });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailureError } from '../../app/src/transfer/failure.ts';
-import { ReceiveFlow, type Line, type RedialTimes, type TransferBook } from '../../app/src/session/receive-flow.ts';
+import { ReceiveFlow, type SenderChannel, type RedialTimes, type TransferBook } from '../../app/src/session/receive-flow.ts';
 import type { TransferRecord } from '../../app/src/session/transfer-record.ts';
 import { passwordKey, proveReceiverKey } from '../../app/src/transfer/auth.ts';
 import type { ShareAddress } from '../../app/src/transfer/link.ts';
@@ -61,7 +61,7 @@ interface Sender {
   gate: ShareGate | undefined;
   /** Who each connection's receiver was to the sender (its key), and whether it was asked for the password. */
   receivers: () => { key: string | null; asked: boolean }[];
-  dial: (signal: AbortSignal) => Promise<Line>;
+  dial: (signal: AbortSignal) => Promise<SenderChannel>;
 }
 
 /** A sending side that answers every dial with a new SenderSession over an in-memory channel pair. */
@@ -108,7 +108,7 @@ function sender(files: FileSource[]): Sender {
       });
       sessions.push(session);
       void session.start();
-      return { channel: theirs, maxMessageSize: theirs.maxMessageSize, fingerprints: receiverPrints, hangUp: () => theirs.close() };
+      return { channel: theirs, maxMessageSize: theirs.maxMessageSize, fingerprints: receiverPrints, close: () => theirs.close() };
     },
   };
   return state;
@@ -382,9 +382,9 @@ describe('receiving a share through ReceiveFlow', () => {
     expect(from.dials).toBe(0);
   });
 
-  it('hangs up a line that opens after the flow was closed', async () => {
+  it('closes a connection that opens after the flow was closed', async () => {
     const from = sender(FILES());
-    let hungUp = false;
+    let closed = false;
     let dialled!: () => void;
     const dialling = new Promise<void>((resolve) => (dialled = resolve));
     let open!: () => void;
@@ -393,8 +393,8 @@ describe('receiving a share through ReceiveFlow', () => {
       dial: async (signal) => {
         dialled();
         await opened;
-        const line = await from.dial(signal);
-        return { ...line, hangUp: () => ((hungUp = true), line.hangUp()) };
+        const connection = await from.dial(signal);
+        return { ...connection, close: () => ((closed = true), connection.close()) };
       },
     });
     const connecting = flow.connect();
@@ -402,7 +402,7 @@ describe('receiving a share through ReceiveFlow', () => {
     flow.close();
     open();
     await connecting;
-    expect(hungUp).toBe(true);
+    expect(closed).toBe(true);
     expect(flow.state.snapshot).toBeNull();
   });
 

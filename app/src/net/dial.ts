@@ -13,7 +13,7 @@
  */
 import type Peer from 'peerjs';
 import type { PeerConnectOption } from 'peerjs';
-import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection, type PeerLog } from './broker.ts';
+import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type DescribedConnection, type PeerLog } from './broker.ts';
 import { dialFailureMessage, type DialFailure } from './dial-failure.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
 import { offerTicket } from '../transfer/auth.ts';
@@ -47,10 +47,11 @@ export class DialError extends Error {
   }
 }
 
-export interface Dialled {
+/** What a dial reaches: the connection to the sender, and the peer it was made on. */
+export interface DialledConnection {
   /** Ours to destroy when the connection is done with. */
   peer: Peer;
-  open: OpenConnection;
+  connection: DescribedConnection;
 }
 
 export function hasRelay(config: ClientConfig): boolean {
@@ -67,7 +68,7 @@ export function dial(
   signal: AbortSignal,
   times: DialTimes = DIAL_TIMES,
   log?: PeerLog,
-): Promise<Dialled> {
+): Promise<DialledConnection> {
   // Said at once: PeerJS would only fail later, in words about the server.
   if (!canConnectDirectly()) return Promise.reject(new DialError({ code: 'no-webrtc' }));
   return new Promise((resolve, reject) => {
@@ -155,10 +156,10 @@ export function dial(
         // Described at once: the channel is wrapped before any message can be missed.
         // The deadline still runs: the description may wait for the broker's answer.
         describeConnection(connection).then(
-          (open) => {
-            if (settled) return open.channel.close();
+          (described) => {
+            if (settled) return described.channel.close();
             finish();
-            resolve({ peer: opened, open });
+            resolve({ peer: opened, connection: described });
           },
           (error: unknown) => failWith({ code: 'setup-failed', detail: error instanceof Error ? error.message : String(error) }),
         );

@@ -10,8 +10,8 @@
  * Free of frameworks and browser globals: the web page mirrors `state` into runes,
  * the terminal prints it, and unit tests drive it over an in-memory channel.
  */
-import type { Channel } from '../transfer/channel.ts';
-import { newReceiverKey, type Fingerprints } from '../transfer/auth.ts';
+import type { OpenChannel } from '../transfer/channel.ts';
+import { newReceiverKey } from '../transfer/auth.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import { endsLink, type FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, storedSnapshot, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
@@ -42,12 +42,9 @@ export const REDIAL_TIMES: RedialTimes = {
 };
 
 /** A connection to the sender whose channel is open (net/dial.ts makes one in both front ends). */
-export interface Line {
-  channel: Channel;
-  maxMessageSize: number;
-  fingerprints: Fingerprints;
+export interface SenderChannel extends OpenChannel {
   /** Lets go of the connection and of the broker. */
-  hangUp(): void;
+  close(): void;
 }
 
 /**
@@ -72,7 +69,7 @@ export interface ReceiveFlowOptions<S extends ReceiveStore> {
    * FailureError), or with the signal's reason once aborted. Every attempt is a new
    * call: relay credentials expire.
    */
-  dial(signal: AbortSignal): Promise<Line>;
+  dial(signal: AbortSignal): Promise<SenderChannel>;
   book: TransferBook<S>;
   /** How this device describes itself to the sender (self-reported), if at all. */
   device: string | null;
@@ -143,7 +140,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   readonly #options: ReceiveFlowOptions<S>;
   readonly #times: RedialTimes;
   #state: ReceiveState = NOT_STARTED;
-  #line: Line | null = null;
+  #connection: SenderChannel | null = null;
   #session: ReceiverSession | null = null;
   /** Aborted when the current dial or connection is given up. */
   #dialing = new AbortController();
@@ -316,8 +313,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
     const session = this.#session;
     this.#session = null;
     session?.close();
-    this.#line?.hangUp();
-    this.#line = null;
+    this.#connection?.close();
+    this.#connection = null;
   }
 
   async #dial(): Promise<void> {
@@ -325,10 +322,10 @@ export class ReceiveFlow<S extends ReceiveStore> {
     const dialing = new AbortController();
     this.#dialing = dialing;
     try {
-      const line = await this.#options.dial(dialing.signal);
-      if (attempt !== this.#attempt) return line.hangUp();
-      this.#line = line;
-      this.#startSession(line);
+      const connection = await this.#options.dial(dialing.signal);
+      if (attempt !== this.#attempt) return connection.close();
+      this.#connection = connection;
+      this.#startSession(connection);
     } catch (error) {
       if (dialing.signal.aborted) return;
       this.#unreachable(attempt, error);
@@ -369,11 +366,11 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.#timer = setTimeout(() => void this.#dial(), delay);
   }
 
-  #startSession(line: Line): void {
+  #startSession(connection: SenderChannel): void {
     const session = new ReceiverSession({
-      channel: line.channel,
-      maxMessageSize: line.maxMessageSize,
-      fingerprints: line.fingerprints,
+      channel: connection.channel,
+      maxMessageSize: connection.maxMessageSize,
+      fingerprints: connection.fingerprints,
       secret: this.address.secret,
       senderKey: this.address.senderKey,
       receiverKey: this.#receiverKey,

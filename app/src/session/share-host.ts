@@ -377,14 +377,14 @@ export class ShareHost {
     served.seat.opened();
     served.connection
       .describe()
-      .then((line) => {
-        if (signal.aborted) return line.channel.close();
-        line.watchPath((path) => this.#setPath(served, path), signal);
+      .then((opened) => {
+        if (signal.aborted) return opened.channel.close();
+        opened.watchPath((path) => this.#setPath(served, path), signal);
         const { files, text, gate, hashes, ended, keys, device } = this.#options;
         served.sender = new SenderSession({
-          channel: line.channel,
-          maxMessageSize: line.maxMessageSize,
-          fingerprints: line.fingerprints,
+          channel: opened.channel,
+          maxMessageSize: opened.maxMessageSize,
+          fingerprints: opened.fingerprints,
           secret: keys.secret,
           signingKey: keys.signingKey,
           files,

@@ -71,9 +71,9 @@ export class Receive {
       address,
       dial: async (signal) => {
         // Every attempt fetches the ICE servers anew: TURN credentials expire.
-        const { peer, open } = await dial(location.origin, address, signal);
-        watchPath(open.peerConnection, (path) => (this.path = path), signal);
-        return { ...open, hangUp: () => peer.destroy() };
+        const { peer, connection } = await dial(location.origin, address, signal);
+        watchPath(connection.peerConnection, (path) => (this.path = path), signal);
+        return { ...connection, close: () => peer.destroy() };
       },
       book: {
         find: findTransfer,

@@ -4,9 +4,9 @@
  *
  * Each file's bytes gather in a partial file beside its place (received-places.ts);
  * what of them is on disk, the hashes and each file's place are in the transfer's
- * record (store-journal.ts). Bytes are written, then synced, and only then claimed
- * in the record, which is replaced atomically: wherever the process is killed, the
- * record claims nothing that is not on disk. A verified file's hash is recorded before
+ * journal (store-journal.ts). Bytes are written, then synced, and only then claimed
+ * in the journal, which is replaced atomically: wherever the process is killed, the
+ * journal claims nothing that is not on disk. A verified file's hash is recorded before
  * the file moves into place, and its place before it moves there, so opening the store
  * again finishes a move that was cut short. No file is opened through a link, nor
  * through a folder that became one (received-places.ts checked).
@@ -49,7 +49,7 @@ export interface FileStore extends ReceiveStore {
   /** Everything committed (as flush) and every file closed; the store is not used again. */
   close(): Promise<void>;
   /**
-   * Removes the transfer's record and its partial files, so that the folder holds just
+   * Removes the transfer's journal and its partial files, so that the folder holds just
    * the files received whole: for a transfer that is done, or one to start over.
    * Bytes not yet committed are dropped.
    */
@@ -66,16 +66,16 @@ export async function openFileStore(dir: string, transfer: string, files: readon
   const root = resolve(dir);
   try {
     await disk.mkdir(root, { recursive: true });
-    const record = new StoreJournal(root, transfer, disk);
+    const journal = new StoreJournal(root, transfer, disk);
     const places = new ReceivedPlaces(root, disk);
-    let state = await record.read();
+    let state = await journal.read();
     if (!state) {
       const paths = await places.plan(files.map((file) => file.name));
       state = { files: [...files], stored: paths.map((path) => ({ path, part: path + PART_SUFFIX, ranges: [], pin: null, sha256: null })) };
-      // Before any partial file is made: every file of ours in the folder is on record.
-      await record.save(state);
+      // Before any partial file is made: every file of ours in the folder is in the journal.
+      await journal.save(state);
     }
-    const store = new FolderStore(state, record, places, disk);
+    const store = new FolderStore(state, journal, places, disk);
     await store.resume();
     return store;
   } catch (error) {
@@ -95,9 +95,9 @@ interface Mark {
 class FolderStore implements FileStore {
   readonly files: readonly FileDescription[];
   readonly verifiedBefore: readonly number[];
-  /** What is durably on disk, and nothing more: what the record is written from. */
+  /** What is durably on disk, and nothing more: what the journal is written from. */
   readonly #state: TransferState;
-  readonly #record: StoreJournal;
+  readonly #journal: StoreJournal;
   readonly #places: ReceivedPlaces;
   readonly #disk: Disk;
   /** Each file's verified SHA-256 as soon as the session settles it, committed or not. */
@@ -117,10 +117,10 @@ class FolderStore implements FileStore {
   #committing: Promise<void> = Promise.resolve();
   #failure: Error | null = null;
 
-  constructor(state: TransferState, record: StoreJournal, places: ReceivedPlaces, disk: Disk) {
+  constructor(state: TransferState, journal: StoreJournal, places: ReceivedPlaces, disk: Disk) {
     this.files = state.files;
     this.#state = state;
-    this.#record = record;
+    this.#journal = journal;
     this.#places = places;
     this.#disk = disk;
     this.#verified = state.stored.map((entry) => entry.sha256);
@@ -192,8 +192,8 @@ class FolderStore implements FileStore {
     await this.flush();
     try {
       this.#state.stored[file]!.ranges = [];
-      // The record first: it may claim less than the disk holds, never more.
-      await this.#record.save(this.#state);
+      // The journal first: it may claim less than the disk holds, never more.
+      await this.#journal.save(this.#state);
       await (await this.#writer(file)).truncate(0);
     } catch (error) {
       throw diskError(error);
@@ -204,7 +204,7 @@ class FolderStore implements FileStore {
     if (hashes.length === 0) return;
     for (const { file, sha256 } of hashes) this.#state.stored[file]!.pin = sha256;
     // Awaited on its own: on disk before any byte it vouches for is accepted.
-    await this.#record.save(this.#state).catch((error: unknown) => {
+    await this.#journal.save(this.#state).catch((error: unknown) => {
       throw diskError(error);
     });
   }
@@ -244,7 +244,7 @@ class FolderStore implements FileStore {
     try {
       const unplaced = this.#indices().filter((file) => !this.#placed.has(file));
       await inParallel(unplaced, async (file) => this.#disk.unlink(await this.#places.checked(this.#state.stored[file]!.part)).catch(ignoring('ENOENT')));
-      await this.#record.remove();
+      await this.#journal.remove();
     } catch (error) {
       throw diskError(error);
     }
@@ -281,11 +281,11 @@ class FolderStore implements FileStore {
       await writePieces(writer, list);
       await writer.datasync();
     });
-    // Synced: now, and only now, the record may claim them.
+    // Synced: now, and only now, the journal may claim them.
     const stored = this.#state.stored;
     for (const { file, offset, bytes } of pieces) stored[file]!.ranges = addRange(stored[file]!.ranges, offset, offset + bytes.length);
     for (const { file, sha256 } of marks) stored[file]!.sha256 = sha256;
-    await this.#record.save(this.#state);
+    await this.#journal.save(this.#state);
     // A file stored whole receives nothing more (unless it fails its hash): it is
     // closed, and once verified it goes to its place.
     const whole = [...byFile.keys()].filter((file) => isComplete(stored[file]!.ranges, this.files[file]!.size));
@@ -297,21 +297,21 @@ class FolderStore implements FileStore {
 
   /**
    * Moves a verified file from its partial file to its place, or, if something else
-   * has taken that name meanwhile, to the next free one: the new place is on record
+   * has taken that name meanwhile, to the next free one: the new place is in the journal
    * before the file moves there.
    */
   async #place(file: number): Promise<void> {
     const entry = this.#state.stored[file]!;
     while (!(await moveWithoutOverwrite(this.#disk, await this.#places.checked(entry.part), await this.#places.checked(entry.path)))) {
       entry.path = await this.#places.claim(...splitRelative(entry.path));
-      await this.#record.save(this.#state);
+      await this.#journal.save(this.#state);
     }
     this.#placed.add(file);
   }
 
   /**
-   * Makes the partial file the record names. Only a new one: a file already there
-   * under that name, made since the record was written, is not ours, so the file
+   * Makes the partial file the journal names. Only a new one: a file already there
+   * under that name, made since the journal was written, is not ours, so the file
    * takes the next free name.
    */
   async #makePartial(file: number): Promise<void> {
@@ -325,7 +325,7 @@ class FolderStore implements FileStore {
       }
       entry.path = await this.#places.claim(...splitRelative(entry.path));
       entry.part = entry.path + PART_SUFFIX;
-      await this.#record.save(this.#state);
+      await this.#journal.save(this.#state);
     }
   }
 

@@ -170,7 +170,7 @@ describe('received bytes, when storing fails', () => {
     const broken: ChunkPlace = {
       ...indexedDbChunks,
       record: (id, batch, store) => {
-        indexedDbChunks.record(id, batch, store);
+        indexedDbChunks.writeWithRanges(id, batch, store);
         store.put(undefined, [id, 0, { not: 'a key' }] as never);
       },
     };

@@ -1,17 +1,17 @@
 /**
- * Received bytes, durably, with an exact record of what is stored.
+ * Received bytes, durably, with an exact account of what is stored.
  *
- * The record lives in IndexedDB: each file's stored ranges under
+ * The account lives in IndexedDB: each file's stored ranges under
  * [transfer, file, 'ranges'], its verified SHA-256 under [transfer, file, 'sha256'] and
  * the one the sender first announced under [transfer, file, 'pin']. A verified file is
- * whole, so a file verified in the batch that stores it has no ranges record: one
+ * whole, so a file verified in the batch that stores it has no ranges entry: one
  * write fewer for each of 10,000 small files. Small files stored whole and verified
  * in one batch share one value of bytes, a pack (packs.ts).
  * The bytes live in one of two places (see chunk-places.ts): the Origin Private File
  * System, written by a worker through sync access handles, where the browser offers
  * it (but for small files); otherwise IndexedDB itself, one value per chunk keyed [transfer, file, offset],
  * written in the same transaction as the ranges that count them. Either way the
- * record never claims bytes that are not there, whatever moment the page dies at.
+ * ranges never claim bytes that are not there, whatever moment the page dies at.
  */
 import { promisifyRequest } from 'idb-keyval';
 import type { FileDescription } from '../transfer/messages.ts';
@@ -40,7 +40,7 @@ export interface StoredTransfer extends ReceiveStore {
 export async function openStoredTransfer(id: string, files: readonly FileDescription[], where?: ChunkPlace): Promise<StoredTransfer> {
   const place = where ?? (await chunkPlace());
   const [lists, hashes, pinned] = await received()('readonly', async (store) => {
-    // Only the records that exist are read: a new transfer of 10,000 files has none,
+    // Only the entries that exist are read: a new transfer of 10,000 files has none,
     // and 30,000 reads that find nothing take seconds.
     const keys = await promisifyRequest(store.getAllKeys(IDBKeyRange.bound([id], [id, []])));
     const present = new Set(keys.map((key) => JSON.stringify(key)));
@@ -88,7 +88,7 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
     await place.write(id, rest);
     await received()('readwrite', (store) => {
       try {
-        place.record(id, rest, store);
+        place.writeWithRanges(id, rest, store);
         if (pack) store.put(pack.bytes, packKey(id, pack.number));
         for (const [file, list] of touched) if (!wholeNow.has(file)) store.put(list, rangesKey(id, file));
         for (const { file, sha256 } of verifiedNow) {

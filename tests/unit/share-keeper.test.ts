@@ -171,7 +171,7 @@ describe('after a reload', () => {
     const files = [randomFile('a.bin', 1024), randomFile('b.bin', 2048)];
     const { keeper, broker } = await reloaded(files, { hashed: true });
 
-    await keeper.readd([files[1]!, files[0]!]);
+    await keeper.addFilesAgain([files[1]!, files[0]!]);
     expect(keeper.state).toMatchObject({ status: 'online', files, missing: [], error: null });
     expect(broker.attempts).toBe(1);
   });
@@ -182,7 +182,7 @@ describe('after a reload', () => {
 
     // Same name, size and date: only the hash tells them apart.
     const changed = memoryFile('b.bin', new Uint8Array(2048));
-    await keeper.readd([files[0]!, changed]);
+    await keeper.addFilesAgain([files[0]!, changed]);
     expect(keeper.state).toMatchObject({
       status: 'needs-files',
       missing: [descriptionOf(files[1]!)],
@@ -194,7 +194,7 @@ describe('after a reload', () => {
   it('says not all were added when one is missing, and does not register', async () => {
     const files = [randomFile('a.bin', 1024), randomFile('b.bin', 2048)];
     const { keeper, broker } = await reloaded(files);
-    await keeper.readd([files[0]!]);
+    await keeper.addFilesAgain([files[0]!]);
     expect(keeper.state).toMatchObject({ status: 'needs-files', missing: [descriptionOf(files[1]!)], error: { kind: 'not-all-added' } });
     expect(broker.attempts).toBe(0);
   });
@@ -334,7 +334,7 @@ describe('wrong passwords', () => {
 
     const after = keeping(before.records, before.clock);
     await after.keeper.restore();
-    await after.keeper.readd([file]);
+    await after.keeper.addFilesAgain([file]);
     const real = receive(after.broker.peer.offer(new FakeConnection()).opens(), after.records.saved!, { transfer: 'real' });
     await real.until((snapshot) => snapshot.state === 'password');
     await real.session.password('paper boats');

@@ -95,7 +95,7 @@ export class Presence {
   /** The device lost its network: nothing can reach the server until it is back. */
   networkLost(): void {
     this.#set(false);
-    this.#unwatch();
+    this.#stopStreaming();
     this.#retryLater();
   }
 
@@ -105,7 +105,7 @@ export class Presence {
     this.#visible = visible;
     if (visible) void this.check();
     else {
-      this.#unwatch();
+      this.#stopStreaming();
       this.#cancelRetry();
     }
   }
@@ -116,10 +116,10 @@ export class Presence {
    */
   setHeld(held: boolean): void {
     this.#held = held;
-    if (!held) return this.#watch();
+    if (!held) return this.#startStream();
     this.#cancelRetry();
     this.#failures = 0;
-    this.#unwatch();
+    this.#stopStreaming();
     this.#set(true);
   }
 
@@ -127,10 +127,10 @@ export class Presence {
     this.#set(answered);
     if (answered) {
       this.#failures = 0;
-      this.#watch();
+      this.#startStream();
       return;
     }
-    this.#unwatch();
+    this.#stopStreaming();
     this.#retryLater();
   }
 
@@ -141,7 +141,8 @@ export class Presence {
     this.#cancelRetry = this.#ports.after(delay, () => void this.check());
   }
 
-  #watch(): void {
+  /** Opens the /presence stream, unless one is open or may not be (offline, hidden, a broker socket held); after a wait once refused. */
+  #startStream(): void {
     if (this.#stopStream || !this.#online || !this.#visible || this.#held) return;
     if (this.#refusals > 0) {
       // Refused: open it again only after a wait, whatever else happens meanwhile.
@@ -168,7 +169,8 @@ export class Presence {
     this.#stopStream = stop;
   }
 
-  #unwatch(): void {
+  /** Closes the /presence stream, if one is open or waiting to open. */
+  #stopStreaming(): void {
     const stop = this.#stopStream;
     this.#stopStream = null;
     stop?.();

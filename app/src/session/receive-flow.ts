@@ -209,7 +209,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
         console.warn('cannot read stored transfers', error);
       }
       if (found) {
-        this.#keep(found);
+        this.#setRecord(found);
         this.#id = found.id;
         this.#receiverKey = receiverKeyOf(found);
         this.#accepted = true;
@@ -267,7 +267,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     // A batch still committing would write its ranges back after the delete.
     await this.#store?.flush().catch(() => {});
     if (this.#record) await this.#options.book.delete(this.#record);
-    this.#keep(null);
+    this.#setRecord(null);
     this.#store = null;
     this.#set({ held: null });
   }
@@ -434,12 +434,13 @@ export class ReceiveFlow<S extends ReceiveStore> {
     // A transfer begun earlier keeps its files: the session holds the sender to them,
     // and asks the person (`changed`) before anything stored is let go.
     const current = this.#record ?? newTransfer(this.#id, this.address, [...files], text, this.#receiverKey);
-    this.#keep(current);
+    this.#setRecord(current);
     this.#store = await this.#options.book.open(current);
     return this.#store;
   }
 
-  #keep(record: TransferRecord | null): void {
+  /** The transfer's record from now on (null: none), and whether the state says one is kept. */
+  #setRecord(record: TransferRecord | null): void {
     this.#record = record;
     if (this.#state.kept !== (record !== null)) this.#set({ kept: record !== null });
   }

@@ -274,7 +274,7 @@ export class ShareKeeper {
   }
 
   /** The same files again, after a reload: matched to the share, and checked by hash where known. */
-  async readd(picked: readonly FileSource[]): Promise<void> {
+  async addFilesAgain(picked: readonly FileSource[]): Promise<void> {
     const record = this.#record;
     if (!record) return;
     const { files, missing } = matchFiles(record.files, picked);

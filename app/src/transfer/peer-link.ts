@@ -79,7 +79,7 @@ export interface LinkHandlers {
   /** A verified message other than hello, in order. A throw ends the link. */
   message(message: Message): void | Promise<void>;
   /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
-  heard?(): void;
+  messageArrived?(): void;
   /** Called once. `error` is null after our own orderly close. */
   ended(error: Error | null): void;
 }
@@ -239,7 +239,7 @@ export class PeerLink {
     if (this.#backlog > limits.messages || this.#backlogBytes > limits.bytes) {
       return this.fail(new ProtocolError('the other side sent more than it was asked for'));
     }
-    this.#handlers.heard?.();
+    this.#handlers.messageArrived?.();
     const arrived = since();
     this.#inbox = this.#inbox.then(async () => {
       span('inbox', arrived, bytes);

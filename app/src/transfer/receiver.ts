@@ -212,7 +212,7 @@ export class ReceiverSession {
       {
         authenticated: () => this.#awaitManifest(),
         // A manifest of many files comes in many frames: each one shows the sender is there.
-        heard: () => {
+        messageArrived: () => {
           if (this.#manifestTimer !== undefined) this.#awaitManifest();
         },
         message: (message) => this.#handle(message),
@@ -293,7 +293,7 @@ export class ReceiverSession {
   }
 
   async #handle(message: Message): Promise<void> {
-    this.#watch();
+    this.#restartStallTimer();
     switch (message.type) {
       case 'manifest':
         return this.#manifest(message.files, message.device, message.text ?? null);
@@ -532,7 +532,7 @@ export class ReceiverSession {
       budget -= end - range.start;
     }
     if (batch.length > 0) {
-      this.#watch();
+      this.#restartStallTimer();
       sample('asked', this.#askedBytes);
       await this.#link.send({ type: 'request', ranges: batch, stored: this.#stored, total: this.#total });
     }
@@ -542,7 +542,7 @@ export class ReceiverSession {
    * Restarts the stall watchdog while anything is asked for. A lid closed or a network
    * gone quiet may close nothing for minutes; silence is how we learn of it.
    */
-  #watch(): void {
+  #restartStallTimer(): void {
     clearTimeout(this.#stallTimer);
     if (this.#asked.length === 0 && this.#state !== 'transferring') return;
     this.#stallTimer = setTimeout(() => {

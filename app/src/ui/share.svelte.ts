@@ -117,8 +117,8 @@ export class Share {
   }
 
   /** The same files again, after a reload: matched to the share, and checked by hash where known. */
-  readd(picked: FileSource[]): Promise<void> {
-    return this.#keeper.readd(picked);
+  addFilesAgain(picked: FileSource[]): Promise<void> {
+    return this.#keeper.addFilesAgain(picked);
   }
 
   /** Stops sharing and forgets the share: its link stops working, and whoever is connected is told so. */

@@ -53,7 +53,7 @@ export interface FileStore extends ReceiveStore {
    * the files received whole: for a transfer that is done, or one to start over.
    * Bytes not yet committed are dropped.
    */
-  forget(): Promise<void>;
+  delete(): Promise<void>;
 }
 
 /**
@@ -236,7 +236,7 @@ class FolderStore implements FileStore {
     }
   }
 
-  async forget(): Promise<void> {
+  async delete(): Promise<void> {
     this.#pieces = [];
     this.#marks = [];
     await this.#committing;
@@ -244,7 +244,7 @@ class FolderStore implements FileStore {
     try {
       const unplaced = this.#indices().filter((file) => !this.#placed.has(file));
       await inParallel(unplaced, async (file) => this.#disk.unlink(await this.#places.checked(this.#state.stored[file]!.part)).catch(ignoring('ENOENT')));
-      await this.#journal.remove();
+      await this.#journal.delete();
     } catch (error) {
       throw diskError(error);
     }

@@ -198,7 +198,7 @@ export async function receiveFiles(
     // hangs up itself once it has.
     if (channel) await hungUp(channel, GOODBYE_MS);
     // Everything is in place: only the received files stay in the folder.
-    await flow.stop();
+    await flow.closeAndSettle();
     const record = flow.record;
     try {
       await store.close();
@@ -212,7 +212,7 @@ export async function receiveFiles(
   void interrupted.then(async () => {
     if (over || finishing) return;
     finishing = true;
-    await flow.stop();
+    await flow.closeAndSettle();
     const snapshot = flow.state.snapshot;
     await flow.store?.close().catch(() => {});
     const kept = snapshot && snapshot.progress.bytes > 0 ? `${formatBytes(snapshot.progress.bytes)} of ${formatBytes(snapshot.progress.total)}` : null;

@@ -95,10 +95,10 @@ export class StoreJournal {
   }
 
   /** Deletes the journal, and its folder if no other transfer's files are left in it. */
-  async remove(): Promise<void> {
+  async delete(): Promise<void> {
     await this.#writing.catch(() => {});
-    await this.#folder.remove(this.#name);
-    await this.#folder.removeIfEmpty();
+    await this.#folder.delete(this.#name);
+    await this.#folder.deleteIfEmpty();
   }
 }
 

@@ -171,7 +171,7 @@ describe('a folder store', () => {
     expect(sha256(await readFile(store.savedPath(0)!))).toBe(sha256(cat));
     expect(await readFile(store.savedPath(1)!, 'utf8')).toBe('hello');
     await store.close();
-    await store.forget();
+    await store.delete();
     expect(await filesUnder(folder)).toEqual(['notes.txt', 'photos/2024/cat.jpg']);
     expect(await readdir(folder)).not.toContain(RECORD_FOLDER);
   });
@@ -189,7 +189,7 @@ describe('a folder store', () => {
     await writeFile(join(folder, 'late.txt'), 'came meanwhile');
     await complete(store, files);
     await store.close();
-    await store.forget();
+    await store.delete();
     expect(await filesUnder(folder)).toEqual(['Photos/CAT.JPG', 'Photos/cat (1).jpg', 'late (1).txt', 'late.txt', 'movie (1).mp4', 'movie.mp4' + PART_SUFFIX, 'notes (1).txt', 'notes.txt']);
     expect(await readFile(join(folder, 'notes.txt'), 'utf8')).toBe('theirs');
     expect(await readFile(join(folder, 'late.txt'), 'utf8')).toBe('came meanwhile');
@@ -207,7 +207,7 @@ describe('a folder store', () => {
     const store = await openFileStore(folder, TRANSFER, names.map((name, i) => description(name, files[i]!)));
     await complete(store, files);
     await store.close();
-    await store.forget();
+    await store.delete();
     const saved = names.map((_, file) => store.savedPath(file)!);
     expect(await readdir(parent)).toEqual(['out']);
     expect(new Set(saved).size).toBe(names.length);
@@ -394,7 +394,7 @@ describe('a folder store killed at any step', () => {
     }
     await complete(again, sources);
     await again.close();
-    await again.forget();
+    await again.delete();
     expect(await filesUnder(folder)).toEqual(['a.bin', 'b (1).txt', 'b.txt', 'c', 'd/e.bin']);
     expect(await readFile(join(folder, 'b.txt'), 'utf8')).toBe('theirs');
     for (const [file, bytes] of sources.entries()) expect(sha256(await readFile(again.savedPath(file)!))).toBe(sha256(bytes));
@@ -528,7 +528,7 @@ describe('sessions receiving into a folder', () => {
     expect(sender.state).toBe('done');
     for (const [file, bytes] of contents.entries()) expect(sha256(await readFile(store!.savedPath(file)!))).toBe(sha256(bytes));
     await store!.close();
-    await store!.forget();
+    await store!.delete();
     expect(await filesUnder(folder)).toEqual(['empty', 'notes (1).txt', 'notes.txt', 'photos/big.bin', 'photos/small.jpg']);
     expect(await readFile(join(folder, 'notes.txt'), 'utf8')).toBe('theirs');
   });
@@ -562,7 +562,7 @@ describe('sessions receiving into a folder', () => {
     expect(cutSender.sentBytes + sender.sentBytes).toBeLessThanOrEqual(total + waste);
     for (const [file, source] of sources.entries()) expect(sha256(await readFile(second!.savedPath(file)!))).toBe(sha256(source.bytes));
     await second!.close();
-    await second!.forget();
+    await second!.delete();
     expect(await filesUnder(folder)).toEqual(['movie.mp4', 'poster.jpg']);
   }, 30_000);
 

@@ -171,7 +171,7 @@ async function droppedVisit(from: Sender, book: Book): Promise<void> {
   await until(flow, () => flow.status === 'waiting', 'waited for Download');
   flow.download();
   await until(flow, () => flow.status === 'reconnecting', 'dropped');
-  await flow.stop();
+  await flow.closeAndSettle();
 }
 
 const FILES = () => [randomFile('big.bin', 6 * 1024 * 1024 + 17), randomFile('small.txt', 900), randomFile('empty', 0)];
@@ -305,7 +305,7 @@ describe('receiving a share through ReceiveFlow', () => {
     await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
     first.flow.download();
     await until(first.flow, () => first.flow.status === 'done', 'finished');
-    await first.flow.stop();
+    await first.flow.closeAndSettle();
     // The sender's page is closed, and the server with it.
     from.online = false;
     const dials = from.dials;
@@ -438,7 +438,7 @@ describe('a share with a password, through ReceiveFlow', () => {
     await until(flow, () => flow.status === 'waiting', 'was let in');
     flow.download();
     await until(flow, () => flow.status === 'reconnecting', 'dropped');
-    await flow.stop();
+    await flow.closeAndSettle();
   }
 
   it('is not asked again of a receiver that gave it, after a reload: it proves the key kept with its transfer', async () => {
@@ -487,7 +487,7 @@ describe('a text shared through ReceiveFlow', () => {
     await until(flow, () => flow.status === 'done', 'received the text');
     expect(flow.state.snapshot).toMatchObject({ text: NOTE, files: [] });
     expect(done).toEqual(['done']);
-    await flow.stop();
+    await flow.closeAndSettle();
     expect(book.records.get(from.address.peerId)).toMatchObject({ text: NOTE, done: true, files: [] });
 
     from.online = false;

@@ -43,7 +43,7 @@ class MemoryRecords implements ShareRecords {
     this.saved = structuredClone(record);
   }
 
-  async forget(): Promise<void> {
+  async delete(): Promise<void> {
     this.saved = undefined;
   }
 }
@@ -61,7 +61,7 @@ interface Kept {
 let keepers: ShareKeeper[] = [];
 
 afterEach(() => {
-  for (const keeper of keepers) keeper.hangUp();
+  for (const keeper of keepers) keeper.close();
   keepers = [];
 });
 
@@ -97,7 +97,7 @@ function keeping(records = new MemoryRecords(), clock = new ManualClock(), broke
 async function reloaded(files: (FileSource & { bytes: Uint8Array })[], { hashed = false } = {}): Promise<Kept> {
   const before = keeping();
   await before.keeper.start(files, OPEN);
-  before.keeper.hangUp();
+  before.keeper.close();
   if (hashed) before.records.saved!.hashes = files.map((file) => sha256(file.bytes));
   const after = keeping(before.records, before.clock);
   await after.keeper.restore();
@@ -258,9 +258,9 @@ describe('the link’s life', () => {
     const waiting = receiver(broker, records, false);
     await until((state) => state.receivers[0]?.snapshot.state === 'waiting');
 
-    keeper.stop();
+    keeper.end();
     expect(await waiting.settled).toMatchObject({ state: 'ended', ended: 'stopped' });
-    keeper.hangUp();
+    keeper.close();
 
     const page = keeping(records);
     await page.keeper.restore();
@@ -269,25 +269,25 @@ describe('the link’s life', () => {
     expect(await receiver(page.broker, records).settled).toMatchObject({ state: 'ended', ended: 'stopped' });
   });
 
-  it('ended for other files, tells whoever is connected that sharing stopped, before it hangs up', async () => {
+  it('ended and deleted for other files, tells whoever is connected that sharing stopped, before it closes', async () => {
     const { keeper, broker, records, until } = keeping();
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
     const waiting = receiver(broker, records, false);
     await until((state) => state.receivers[0]?.snapshot.state === 'waiting');
 
-    await keeper.end();
+    await keeper.endAndDelete();
     expect(await waiting.settled).toMatchObject({ state: 'ended', ended: 'stopped' });
     expect(broker.peer.destroyed).toBe(true);
     // What the ending host still reported did not bring the old share back.
     expect(keeper.state).toMatchObject({ status: 'idle', link: null, receivers: [] });
   });
 
-  it('ended, forgets the record: nothing is offered, and a reload has nothing to restore', async () => {
+  it('ended and deleted, the record is gone: nothing is offered, and a reload has nothing to restore', async () => {
     const { keeper, broker, records } = keeping();
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
     expect(await keeper.offering()).toBe(true);
 
-    await keeper.end();
+    await keeper.endAndDelete();
     expect(records.saved).toBeUndefined();
     expect(broker.peer.destroyed).toBe(true);
     expect(keeper.state).toMatchObject({ status: 'idle', link: null, files: [] });
@@ -330,7 +330,7 @@ describe('wrong passwords', () => {
     await expect.poll(() => before.records.saved!.passwordTries?.left).toBe(PASSWORD_LIMITS.shareTries - 1);
     // The rest spent, as a guesser changing its name each time would.
     before.records.saved!.passwordTries = { left: 0, refilledAt: before.clock.now() };
-    before.keeper.hangUp();
+    before.keeper.close();
 
     const after = keeping(before.records, before.clock);
     await after.keeper.restore();

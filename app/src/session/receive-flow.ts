@@ -56,7 +56,7 @@ export interface TransferBook<S extends ReceiveStore> {
   /** The transfer begun earlier by this link, if any. */
   find(address: ShareAddress): Promise<TransferRecord | undefined>;
   save(record: TransferRecord): Promise<void>;
-  /** Forgets the record and everything stored for it. */
+  /** Deletes the record and everything stored for it. */
   delete(record: TransferRecord): Promise<void>;
   /** The durable store of the record's files. */
   open(record: TransferRecord): Promise<S>;
@@ -261,8 +261,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
     await this.#options.book.save(record);
   }
 
-  /** Stops and forgets this transfer and everything stored for it; throws if storage refused. */
-  async discard(): Promise<void> {
+  /** Closes, and deletes this transfer and everything stored for it; throws if storage refused. */
+  async delete(): Promise<void> {
     this.close();
     // A batch still committing would write its ranges back after the delete.
     await this.#store?.flush().catch(() => {});
@@ -272,14 +272,14 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.#set({ held: null });
   }
 
-  /** Stops: hangs up and dials no more. What is stored stays. */
+  /** Hangs up and dials no more. What is stored stays. */
   close(): void {
     this.#attempt += 1;
     this.#hangUp();
   }
 
   /** Closes, and resolves once the book's last update is written: nothing more is written after. */
-  async stop(): Promise<void> {
+  async closeAndSettle(): Promise<void> {
     this.close();
     await this.#recording;
   }
@@ -289,12 +289,12 @@ export class ReceiveFlow<S extends ReceiveStore> {
    * new files. Throws, connecting no more, if what was stored could not be deleted.
    */
   async startOver(): Promise<void> {
-    await this.discard();
+    await this.delete();
     this.#accepted = false;
     await this.connect();
   }
 
-  /** The sender's files changed: stop, keeping what was stored (the sender may offer the old ones again). */
+  /** The sender's files changed: close, keeping what was stored (the sender may offer the old ones again). */
   keepOld(): void {
     this.close();
     this.#set({ changed: null });

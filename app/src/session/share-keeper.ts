@@ -51,7 +51,7 @@ export interface ShareRecords {
   load(): Promise<ShareRecord | undefined>;
   /** Keeps the record as it is now: later changes to the object are not saved until saved again. */
   save(record: ShareRecord): Promise<void>;
-  forget(): Promise<void>;
+  delete(): Promise<void>;
 }
 
 export type ShareStatus = 'idle' | HostStatus | 'needs-files';
@@ -203,8 +203,8 @@ export class ShareKeeper {
     }
   }
 
-  /** Stops sharing at once: every receiver is told, and the link is dead. */
-  stop(): void {
+  /** Ends the link at once ('stopped'): every receiver is told, and the link is dead; the share is kept, ended. */
+  end(): void {
     this.#endLink({ reason: 'stopped', at: this.#clock.now() });
   }
 
@@ -248,7 +248,7 @@ export class ShareKeeper {
    */
   async start(files: readonly FileSource[], { password, askFirst }: NewShareGate, text = ''): Promise<void> {
     if (textTooLong(text)) throw new TextTooLongError('the text is longer than a share may carry');
-    await this.end();
+    await this.endAndDelete();
     const brokerToken = this.#options.newBrokerToken();
     const record: ShareRecord = {
       peerId: await this.#options.broker.newPeerId(brokerToken),
@@ -292,10 +292,10 @@ export class ShareKeeper {
   }
 
   /**
-   * Stops sharing and forgets the share: its link stops working. Whoever is connected
-   * is told that sharing stopped, as with stop(), before the connections close.
+   * Ends the link and deletes the saved share: its link stops working. Whoever is
+   * connected is told that sharing stopped, as with end(), before the connections close.
    */
-  async end(): Promise<void> {
+  async endAndDelete(): Promise<void> {
     const host = this.#host;
     const record = this.#record;
     this.#host = null;
@@ -306,14 +306,14 @@ export class ShareKeeper {
     if (host && record && !record.ended) await host.endAll('stopped');
     host?.close();
     try {
-      await this.#options.records.forget();
+      await this.#options.records.delete();
     } catch (error) {
-      console.warn('cannot forget the saved share', error);
+      console.warn('cannot delete the saved share', error);
     }
   }
 
   /** Closes every connection; the share itself is kept, for after a reload. */
-  hangUp(): void {
+  close(): void {
     this.#host?.close();
     this.#host = null;
   }
@@ -368,7 +368,7 @@ export class ShareKeeper {
   }
 
   async #open(record: ShareRecord, files: readonly FileSource[]): Promise<void> {
-    this.hangUp();
+    this.close();
     // Who passed the gate is saved with the share, so a reload does not ask them again.
     // So is what is left of its wrong tries: a reload does not grant new ones.
     const guard = new PasswordGuard(PASSWORD_LIMITS, () => this.#clock.now(), record.passwordTries, (tries) => {

@@ -24,8 +24,9 @@ export interface ChunkPlace {
   writeWithRanges(id: string, batch: readonly Chunk[], store: IDBObjectStore): void;
   /** Lets a file be read (stored-bytes.ts), here or in the service worker: its write handle closed. */
   readable(id: string, file: number): Promise<void>;
-  drop(id: string, file: number): Promise<void>;
-  dropAll(id: string): Promise<void>;
+  /** Deletes the bytes of one file, or of the whole transfer. */
+  delete(id: string, file: number): Promise<void>;
+  deleteAll(id: string): Promise<void>;
   /** Lets other readers (the service worker's downloads) open the transfer's stored files. */
   release(id: string): Promise<void>;
 }
@@ -53,13 +54,13 @@ export const indexedDbChunks: ChunkPlace = {
     }
   },
   readable: async () => {},
-  drop: (id, file) =>
+  delete: (id, file) =>
     received()('readwrite', (store) => {
       store.delete(chunkKeys(id, file));
       return promisifyRequest(store.transaction);
     }),
   // deleteStoredTransfer removes every key of the transfer, chunks included.
-  dropAll: async () => {},
+  deleteAll: async () => {},
   release: async () => {},
 };
 
@@ -77,11 +78,11 @@ function opfsChunks(writer: OpfsWriter): ChunkPlace {
     },
     writeWithRanges: (id, batch, store) => indexedDbChunks.writeWithRanges(id, batch.filter(small), store),
     readable: (id, file) => writer.close(id, file),
-    async drop(id, file) {
-      await writer.remove(id, file);
-      await indexedDbChunks.drop(id, file);
+    async delete(id, file) {
+      await writer.delete(id, file);
+      await indexedDbChunks.delete(id, file);
     },
-    dropAll: (id) => writer.remove(id),
+    deleteAll: (id) => writer.delete(id),
     release: (id) => writer.close(id),
   };
 }

@@ -162,7 +162,7 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
         return;
       }
       await commit();
-      await place.drop(id, file);
+      await place.delete(id, file);
       await received()('readwrite', (store) => {
         store.delete(rangesKey(id, file));
         return promisifyRequest(store.transaction);
@@ -215,10 +215,10 @@ function isWhole(list: RangeList | undefined, size: number): boolean {
   return size === 0 ? list === undefined : list?.length === 1 && list[0]![0] === 0 && list[0]![1] === size;
 }
 
-/** Forgets every byte of transfer `id`. */
+/** Deletes every byte of transfer `id`. */
 export async function deleteStoredTransfer(id: string): Promise<void> {
   const place = await chunkPlace();
-  await place.dropAll(id);
+  await place.deleteAll(id);
   await received()('readwrite', (store) => {
     store.delete(IDBKeyRange.bound([id], [id, []]));
     return promisifyRequest(store.transaction);

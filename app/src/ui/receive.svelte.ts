@@ -209,10 +209,10 @@ export class Receive {
     return { name: file.name, size: file.size, blob: () => store.blob(index, file.type), url: downloadUrl(record.id, index) };
   }
 
-  /** Stops and forgets this transfer and everything stored for it. */
-  async discard(): Promise<boolean> {
+  /** Closes, and deletes this transfer and everything stored for it; false (with a notice) if storage refused. */
+  async delete(): Promise<boolean> {
     try {
-      await this.#flow.discard();
+      await this.#flow.delete();
     } catch (error) {
       this.notice = (t) => t.receive.deleteFailed(errorText(error)(t));
       return false;

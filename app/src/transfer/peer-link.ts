@@ -81,7 +81,7 @@ export interface LinkHandlers {
   /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
   messageArrived?(): void;
   /** Called once. `error` is null after our own orderly close. */
-  ended(error: Error | null): void;
+  closed(error: Error | null): void;
 }
 
 /**
@@ -146,7 +146,7 @@ export class PeerLink {
   #backlog = 0;
   #backlogBytes = 0;
   #authenticated = false;
-  #ended = false;
+  #closed = false;
   /** Settles once our own hello is on the wire: nothing may overtake it. */
   #helloSent: Promise<void>;
   #sayHello!: () => void;
@@ -177,7 +177,7 @@ export class PeerLink {
   async start(): Promise<void> {
     // Written as a negation so that NaN is refused too. Not through fail(): nothing
     // we could say fits in such a message, so the peer just sees the channel close.
-    if (!(this.maxMessageSize >= MIN_MESSAGE_SIZE)) return this.#end(new MessageSizeError(this.#options.maxMessageSize));
+    if (!(this.maxMessageSize >= MIN_MESSAGE_SIZE)) return this.#closeWith(new MessageSizeError(this.#options.maxMessageSize));
     this.#helloTimer = setTimeout(() => {
       if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
     }, this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
@@ -185,7 +185,7 @@ export class PeerLink {
     try {
       await this.#hello();
     } catch (error) {
-      this.#end(asError(error));
+      this.#closeWith(asError(error));
     }
   }
 
@@ -208,10 +208,10 @@ export class PeerLink {
 
   /** Ends the link because of `error`: tells the peer why (best effort), then closes. */
   fail(error: Error): void {
-    if (this.#ended) return;
+    if (this.#closed) return;
     // The channel closed under us. Messages that came before the close may say why
     // (the peer's own error): let the inbox read them before we settle on a reason.
-    if (error instanceof AbortedError) return this.#endAfterInbox(error);
+    if (error instanceof AbortedError) return this.#closeAfterInbox(error);
     if (!(error instanceof AbortedError) && this.#options.channel.readyState === 'open') {
       // Bypass flow control: this is the last thing we send, and it is small.
       try {
@@ -222,12 +222,12 @@ export class PeerLink {
         // The channel is failing too; the peer will see it close.
       }
     }
-    this.#end(error);
+    this.#closeWith(error);
   }
 
   /** Orderly close (transfer finished or cancelled by the user). */
   close(): void {
-    this.#end(null);
+    this.#closeWith(null);
   }
 
   #onMessage = (event: Event): void => {
@@ -255,20 +255,20 @@ export class PeerLink {
   };
 
   #onClose = (): void => {
-    this.#endAfterInbox(new AbortedError('the connection closed'));
+    this.#closeAfterInbox(new AbortedError('the connection closed'));
   };
 
-  #endAfterInbox(error: Error): void {
-    void this.#inbox.then(() => this.#end(error));
+  #closeAfterInbox(error: Error): void {
+    void this.#inbox.then(() => this.#closeWith(error));
   }
 
   async #handle(data: unknown): Promise<void> {
-    if (this.#ended) return;
+    if (this.#closed) return;
     const message = this.#decoder.decode(data);
     if (message === null) return;
     if (message.type === 'error') {
       // Anyone who reaches us can say anything before the proof: their words go nowhere.
-      if (!this.#authenticated) return this.#end(new AbortedError('the other side hung up before proving it holds the link’s secret'));
+      if (!this.#authenticated) return this.#closeWith(new AbortedError('the other side hung up before proving it holds the link’s secret'));
       throw new PeerReportedError(peerWords(message.message));
     }
     if (message.type === 'hello') return this.#verify(message);
@@ -300,16 +300,17 @@ export class PeerLink {
     await this.#handlers.authenticated(identity.role === 'sender' ? key : undefined, device);
   }
 
-  #end(error: Error | null): void {
-    if (this.#ended) return;
-    this.#ended = true;
+  /** Closes the link, once: with `error` when it failed, null when we closed it in order. */
+  #closeWith(error: Error | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
     clearTimeout(this.#helloTimer);
     const { channel } = this.#options;
     channel.removeEventListener('message', this.#onMessage);
     channel.removeEventListener('close', this.#onClose);
     this.#abort.abort(error ?? new AbortedError('closed'));
     if (channel.readyState === 'open' || channel.readyState === 'connecting') channel.close();
-    this.#handlers.ended(error);
+    this.#handlers.closed(error);
   }
 }
 

@@ -216,7 +216,7 @@ export class ReceiverSession {
           if (this.#manifestTimer !== undefined) this.#awaitManifest();
         },
         message: (message) => this.#handle(message),
-        ended: (error) => this.#ended(error),
+        closed: (error) => this.#linkClosed(error),
       },
     );
   }
@@ -567,7 +567,7 @@ export class ReceiverSession {
     this.#link.close();
   }
 
-  #ended(error: Error | null): void {
+  #linkClosed(error: Error | null): void {
     clearTimeout(this.#stallTimer);
     clearTimeout(this.#manifestTimer);
     if (this.#endReason) return this.#set('ended');

@@ -166,7 +166,7 @@ export class SenderSession {
           await this.#proceed();
         },
         message: (message) => this.#handle(message),
-        ended: (error) => this.#ended(error),
+        closed: (error) => this.#linkClosed(error),
       },
     );
   }
@@ -480,7 +480,7 @@ export class SenderSession {
     this.#emit(false);
   }
 
-  #ended(error: Error | null): void {
+  #linkClosed(error: Error | null): void {
     if (this.#state === 'done' || this.#state === 'ended') return;
     if (error) {
       // The receiver's words are its own: say so, or "no room left" would read as ours.

@@ -220,8 +220,8 @@ describe('a share whose password is being guessed', () => {
     await expect.poll(() => lastState(guesser)).toBe('approval');
     await expect.poll(() => lastState(real)).toBe('approval');
     expect([guesser.sender.snapshot.held, real.sender.snapshot.held]).toEqual([true, true]);
-    const guesserName = guesser.sender.snapshot.receiverKey!;
-    expect(gate.guard.tally(guesserName)).toBeNull();
+    const guesserKey = guesser.sender.snapshot.receiverKey!;
+    expect(gate.guard.tally(guesserKey)).toBeNull();
     // The person lets the one they expect try: it is in at once, without typing again.
     await real.sender.allow();
     expect((await real.settled).receiver.state).toBe('done');
@@ -231,7 +231,7 @@ describe('a share whose password is being guessed', () => {
     await guesser.sender.allow();
     await expect.poll(() => lastState(guesser)).toBe('password');
     expect(guesser.receiver.snapshot.gate).toMatchObject({ triesLeft: PASSWORD_LIMITS.tries - 1 });
-    expect(gate.guard.tally(guesserName)).toEqual({ wrong: 1, lockedForMs: 0 });
+    expect(gate.guard.tally(guesserKey)).toEqual({ wrong: 1, lockedForMs: 0 });
     await guesser.receiver.password('guess 2');
     await expect.poll(() => guesser.receiver.snapshot.gate?.triesLeft).toBe(PASSWORD_LIMITS.tries - 2);
     guesser.receiver.close();

@@ -1,6 +1,7 @@
 /**
  * The terminal client's ReceiveStore: received files as plain files in a folder, and
  * a transfer cut short resumed where it stopped, by the same session the browser runs.
+ * It is the same batched store as the browser's (transfer/batched-store.ts), over the disk.
  *
  * Each file's bytes gather in a partial file beside its place (received-places.ts);
  * what of them is on disk, the hashes and each file's place are in the transfer's
@@ -12,8 +13,9 @@
  * through a folder that became one (received-places.ts checked).
  */
 import { resolve } from 'node:path';
+import { BatchedStore, type Batch, type Piece, type StoreBackend, type StoredState } from '../src/transfer/batched-store.ts';
 import type { FileDescription } from '../src/transfer/messages.ts';
-import { addRange, isComplete, type RangeList } from '../src/transfer/ranges.ts';
+import { isComplete, type RangeList } from '../src/transfer/ranges.ts';
 import type { Pin, ReceiveStore } from '../src/transfer/store.ts';
 import { PART_SUFFIX, ReceivedPlaces, splitRelative, type RelativePath } from './received-places.ts';
 import {
@@ -29,13 +31,12 @@ import {
   writePieces,
   type Disk,
   type OpenFile,
-  type Written,
 } from './store-disk.ts';
 import { StoreJournal, type TransferState } from './store-journal.ts';
 
-/** Written bytes are synced and recorded once about this many have gathered, as in the browser (received-bytes.ts)… */
-export const COMMIT_BYTES = 1024 * 1024;
-/** …or once the first of them has waited this long, when data comes slowly. */
+export { COMMIT_BYTES } from '../src/transfer/batched-store.ts';
+
+/** Written bytes are synced and recorded once COMMIT_BYTES have gathered, as in the browser, or once the first of them has waited this long, when data comes slowly. */
 const COMMIT_MS = 1000;
 /** Files written, synced or moved at once: a batch of many small files must not run out of file handles. */
 const PARALLEL_FILES = 16;
@@ -49,7 +50,7 @@ export interface FileStore extends ReceiveStore {
   /** Everything committed (as flush) and every file closed; the store is not used again. */
   close(): Promise<void>;
   /**
-   * Removes the transfer's journal and its partial files, so that the folder holds just
+   * Deletes the transfer's journal and its partial files, so that the folder holds just
    * the files received whole: for a transfer that is done, or one to start over.
    * Bytes not yet committed are dropped.
    */
@@ -75,56 +76,66 @@ export async function openFileStore(dir: string, transfer: string, files: readon
       // Before any partial file is made: every file of ours in the folder is in the journal.
       await journal.save(state);
     }
-    const store = new FolderStore(state, journal, places, disk);
-    await store.resume();
-    return store;
+    const verifiedBefore = indices(state.files).filter((file) => state.stored[file]!.sha256 !== null);
+    const folder = new FolderBackend(state, journal, places, disk);
+    await folder.resume();
+    return new FolderStore(folder, verifiedBefore);
   } catch (error) {
     throw diskError(error);
   }
 }
 
-interface Piece extends Written {
-  file: number;
-}
-
-interface Mark {
-  file: number;
-  sha256: string;
-}
-
-class FolderStore implements FileStore {
-  readonly files: readonly FileDescription[];
+/** The terminal's ReceiveStore: the one batched store over a folder, and what the terminal needs besides. */
+class FolderStore extends BatchedStore implements FileStore {
   readonly verifiedBefore: readonly number[];
-  /** What is durably on disk, and nothing more: what the journal is written from. */
-  readonly #state: TransferState;
+  readonly #folder: FolderBackend;
+
+  constructor(folder: FolderBackend, verifiedBefore: readonly number[]) {
+    super(folder.state.files, folder.storedState(), folder, COMMIT_MS);
+    this.#folder = folder;
+    this.verifiedBefore = verifiedBefore;
+  }
+
+  savedPath(file: number): string | null {
+    return this.#folder.savedPath(file);
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await this.#folder.closeWriters();
+    }
+  }
+
+  async delete(): Promise<void> {
+    await this.dropPending();
+    await this.#folder.closeWriters();
+    try {
+      await this.#folder.delete();
+    } catch (error) {
+      throw diskError(error);
+    }
+  }
+}
+
+/** The terminal's I/O under the store: each file's bytes in its partial file, what of them is on disk in the journal. */
+class FolderBackend implements StoreBackend {
+  /** The journal's content: each file's place and what of it is durably on disk, and nothing more. */
+  readonly state: TransferState;
   readonly #journal: StoreJournal;
   readonly #places: ReceivedPlaces;
   readonly #disk: Disk;
-  /** Each file's verified SHA-256 as soon as the session settles it, committed or not. */
-  readonly #verified: (string | null)[];
   /** Verified files moved from their partial file into their place. */
   readonly #placed = new Set<number>();
   /** Files being received stay open between batches. */
   readonly #writers = new Map<number, Promise<OpenFile>>();
-  // Writes and verified marks gather here until a batch is committed; a mark is never
-  // recorded before the bytes it vouches for.
-  #pieces: Piece[] = [];
-  #marks: Mark[] = [];
-  #pendingBytes = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  // One batch is committed while the next gathers, so syncing overlaps receiving.
-  // Batches commit in order; a failed one is reported by the next write, settle or flush.
-  #committing: Promise<void> = Promise.resolve();
-  #failure: Error | null = null;
 
   constructor(state: TransferState, journal: StoreJournal, places: ReceivedPlaces, disk: Disk) {
-    this.files = state.files;
-    this.#state = state;
+    this.state = state;
     this.#journal = journal;
     this.#places = places;
     this.#disk = disk;
-    this.#verified = state.stored.map((entry) => entry.sha256);
-    this.verifiedBefore = this.#indices().filter((file) => this.#verified[file] !== null);
   }
 
   /**
@@ -134,8 +145,8 @@ class FolderStore implements FileStore {
    */
   async resume(): Promise<void> {
     const missing: number[] = [];
-    await inParallel(this.#indices(), async (file) => {
-      const entry = this.#state.stored[file]!;
+    await inParallel(indices(this.state.files), async (file) => {
+      const entry = this.state.stored[file]!;
       const size = await this.#sizeOf(entry.part);
       if (entry.sha256 !== null) {
         if (size === null) this.#placed.add(file);
@@ -150,69 +161,58 @@ class FolderStore implements FileStore {
     await inParallel(missing, (file) => this.#makePartial(file));
   }
 
-  ranges(file: number): RangeList {
-    return this.#state.stored[file]!.ranges;
-  }
-
-  isVerified(file: number): boolean {
-    return this.#verified[file] !== null;
-  }
-
-  pinned(file: number): string | null {
-    return this.#state.stored[file]!.pin ?? this.#verified[file] ?? null;
+  /** What the journal says is stored, once resumed. */
+  storedState(): StoredState {
+    const stored = this.state.stored;
+    return { ranges: stored.map((entry) => entry.ranges), verified: stored.map((entry) => entry.sha256), pins: stored.map((entry) => entry.pin) };
   }
 
   savedPath(file: number): string | null {
-    return this.#placed.has(file) ? this.#places.absolute(this.#state.stored[file]!.path) : null;
+    return this.#placed.has(file) ? this.#places.absolute(this.state.stored[file]!.path) : null;
   }
 
-  async write(file: number, offset: number, bytes: Uint8Array): Promise<void> {
-    this.#throwIfFailed();
-    this.#pieces.push({ file, offset, bytes });
-    this.#pendingBytes += bytes.length;
-    if (this.#pendingBytes < COMMIT_BYTES) return this.#commitSoon();
-    // At most one batch in flight: wait for it, then send this one on its way.
-    await this.#committing;
-    this.#throwIfFailed();
-    void this.#startCommit();
-  }
-
-  async flush(): Promise<void> {
-    await this.#startCommit();
-    this.#throwIfFailed();
-  }
-
-  async settle(file: number, sha256: string | null): Promise<void> {
-    this.#throwIfFailed();
-    if (sha256 !== null) {
-      this.#verified[file] = sha256;
-      this.#marks.push({ file, sha256 });
-      return this.#commitSoon();
+  async commit({ pieces, verified, ranges }: Batch): Promise<void> {
+    const byFile = new Map<number, Piece[]>();
+    for (const piece of pieces) {
+      const list = byFile.get(piece.file);
+      if (list) list.push(piece);
+      else byFile.set(piece.file, [piece]);
     }
-    await this.flush();
-    try {
-      this.#state.stored[file]!.ranges = [];
-      // The journal first: it may claim less than the disk holds, never more.
-      await this.#journal.save(this.#state);
-      await (await this.#writer(file)).truncate(0);
-    } catch (error) {
-      throw diskError(error);
-    }
-  }
-
-  async pin(hashes: readonly Pin[]): Promise<void> {
-    if (hashes.length === 0) return;
-    for (const { file, sha256 } of hashes) this.#state.stored[file]!.pin = sha256;
-    // Awaited on its own: on disk before any byte it vouches for is accepted.
-    await this.#journal.save(this.#state).catch((error: unknown) => {
-      throw diskError(error);
+    await inParallel([...byFile], async ([file, list]) => {
+      const writer = await this.#writer(file);
+      await writePieces(writer, list);
+      await writer.datasync();
+    });
+    // Synced: now, and only now, the journal may claim them.
+    const stored = this.state.stored;
+    for (const [file, { after }] of ranges) stored[file]!.ranges = after;
+    for (const { file, sha256 } of verified) stored[file]!.sha256 = sha256;
+    await this.#journal.save(this.state);
+    // A file stored whole receives nothing more (unless it fails its hash): it is
+    // closed, and once verified it goes to its place.
+    const whole = [...ranges.keys()].filter((file) => isComplete(stored[file]!.ranges, this.state.files[file]!.size));
+    await inParallel([...new Set([...whole, ...verified.map(({ file }) => file)])], async (file) => {
+      await this.#closeWriter(file);
+      if (stored[file]!.sha256 !== null) await this.#place(file);
     });
   }
 
+  async deleteFile(file: number): Promise<void> {
+    this.state.stored[file]!.ranges = [];
+    // The journal first: it may claim less than the disk holds, never more.
+    await this.#journal.save(this.state);
+    await (await this.#writer(file)).truncate(0);
+  }
+
+  /** Awaited on its own: on disk before any byte it vouches for is accepted. */
+  async pin(pins: readonly Pin[]): Promise<void> {
+    for (const { file, sha256 } of pins) this.state.stored[file]!.pin = sha256;
+    await this.#journal.save(this.state);
+  }
+
   async *read(file: number): AsyncIterable<Uint8Array> {
-    await this.flush();
-    const entry = this.#state.stored[file]!;
-    const size = this.files[file]!.size;
+    const entry = this.state.stored[file]!;
+    const size = this.state.files[file]!.size;
     const reader = await this.#open(this.#placed.has(file) ? entry.path : entry.part, OPEN.read);
     try {
       for (let at = 0; at < size; ) {
@@ -228,71 +228,15 @@ class FolderStore implements FileStore {
     }
   }
 
-  async close(): Promise<void> {
-    try {
-      await this.flush();
-    } finally {
-      await this.#closeWriters();
-    }
+  failure(error: unknown): Error {
+    return diskError(error);
   }
 
+  /** Deletes the partial files of every file not in its place, then the journal. */
   async delete(): Promise<void> {
-    this.#pieces = [];
-    this.#marks = [];
-    await this.#committing;
-    await this.#closeWriters();
-    try {
-      const unplaced = this.#indices().filter((file) => !this.#placed.has(file));
-      await inParallel(unplaced, async (file) => this.#disk.unlink(await this.#places.checked(this.#state.stored[file]!.part)).catch(ignoring('ENOENT')));
-      await this.#journal.delete();
-    } catch (error) {
-      throw diskError(error);
-    }
-  }
-
-  #commitSoon(): void {
-    this.#timer ??= setTimeout(() => void this.#startCommit(), COMMIT_MS);
-  }
-
-  #startCommit(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#pieces.length === 0 && this.#marks.length === 0) return this.#committing;
-    const pieces = this.#pieces.splice(0);
-    const marks = this.#marks.splice(0);
-    this.#pendingBytes = 0;
-    this.#committing = this.#committing
-      .then(() => (this.#failure ? undefined : this.#commitBatch(pieces, marks)))
-      .catch((error: unknown) => {
-        this.#failure ??= diskError(error);
-      });
-    return this.#committing;
-  }
-
-  async #commitBatch(pieces: readonly Piece[], marks: readonly Mark[]): Promise<void> {
-    const byFile = new Map<number, Piece[]>();
-    for (const piece of pieces) {
-      const list = byFile.get(piece.file);
-      if (list) list.push(piece);
-      else byFile.set(piece.file, [piece]);
-    }
-    await inParallel([...byFile], async ([file, list]) => {
-      const writer = await this.#writer(file);
-      await writePieces(writer, list);
-      await writer.datasync();
-    });
-    // Synced: now, and only now, the journal may claim them.
-    const stored = this.#state.stored;
-    for (const { file, offset, bytes } of pieces) stored[file]!.ranges = addRange(stored[file]!.ranges, offset, offset + bytes.length);
-    for (const { file, sha256 } of marks) stored[file]!.sha256 = sha256;
-    await this.#journal.save(this.#state);
-    // A file stored whole receives nothing more (unless it fails its hash): it is
-    // closed, and once verified it goes to its place.
-    const whole = [...byFile.keys()].filter((file) => isComplete(stored[file]!.ranges, this.files[file]!.size));
-    await inParallel([...new Set([...whole, ...marks.map(({ file }) => file)])], async (file) => {
-      await this.#closeWriter(file);
-      if (stored[file]!.sha256 !== null) await this.#place(file);
-    });
+    const unplaced = indices(this.state.files).filter((file) => !this.#placed.has(file));
+    await inParallel(unplaced, async (file) => this.#disk.unlink(await this.#places.checked(this.state.stored[file]!.part)).catch(ignoring('ENOENT')));
+    await this.#journal.delete();
   }
 
   /**
@@ -301,10 +245,10 @@ class FolderStore implements FileStore {
    * before the file moves there.
    */
   async #place(file: number): Promise<void> {
-    const entry = this.#state.stored[file]!;
+    const entry = this.state.stored[file]!;
     while (!(await moveWithoutOverwrite(this.#disk, await this.#places.checked(entry.part), await this.#places.checked(entry.path)))) {
       entry.path = await this.#places.claim(...splitRelative(entry.path));
-      await this.#journal.save(this.#state);
+      await this.#journal.save(this.state);
     }
     this.#placed.add(file);
   }
@@ -315,7 +259,7 @@ class FolderStore implements FileStore {
    * takes the next free name.
    */
   async #makePartial(file: number): Promise<void> {
-    const entry = this.#state.stored[file]!;
+    const entry = this.state.stored[file]!;
     for (;;) {
       try {
         await (await this.#open(entry.part, OPEN.create)).close();
@@ -325,13 +269,13 @@ class FolderStore implements FileStore {
       }
       entry.path = await this.#places.claim(...splitRelative(entry.path));
       entry.part = entry.path + PART_SUFFIX;
-      await this.#journal.save(this.#state);
+      await this.#journal.save(this.state);
     }
   }
 
   #writer(file: number): Promise<OpenFile> {
     let writer = this.#writers.get(file);
-    if (!writer) this.#writers.set(file, (writer = this.#open(this.#state.stored[file]!.part, OPEN.readWrite)));
+    if (!writer) this.#writers.set(file, (writer = this.#open(this.state.stored[file]!.part, OPEN.readWrite)));
     return writer;
   }
 
@@ -346,8 +290,7 @@ class FolderStore implements FileStore {
   }
 
   /** Closes every file, whatever happened to each: a failure was already reported by the batch that met it. */
-  async #closeWriters(): Promise<void> {
-    clearTimeout(this.#timer);
+  async closeWriters(): Promise<void> {
     await Promise.allSettled([...this.#writers.keys()].map((file) => this.#closeWriter(file)));
   }
 
@@ -364,13 +307,10 @@ class FolderStore implements FileStore {
     }
   }
 
-  #throwIfFailed(): void {
-    if (this.#failure) throw this.#failure;
-  }
+}
 
-  #indices(): number[] {
-    return this.files.map((_, file) => file);
-  }
+function indices(files: readonly FileDescription[]): number[] {
+  return files.map((_, file) => file);
 }
 
 /** The part of `ranges` within a file of `size` bytes. */

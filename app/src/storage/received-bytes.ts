@@ -1,5 +1,7 @@
 /**
- * Received bytes, durably, with an exact account of what is stored.
+ * Received bytes, durably, with an exact account of what is stored: the browser's I/O
+ * under the one batched store (transfer/batched-store.ts), which gathers the writes
+ * into batches and decides what counts as stored.
  *
  * The account lives in IndexedDB: each file's stored ranges under
  * [transfer, file, 'ranges'], its verified SHA-256 under [transfer, file, 'sha256'] and
@@ -14,17 +16,17 @@
  * ranges never claim bytes that are not there, whatever moment the page dies at.
  */
 import { promisifyRequest } from 'idb-keyval';
+import { BatchedStore, type Batch, type RangeChange, type StoreBackend, type StoredState } from '../transfer/batched-store.ts';
 import type { FileDescription } from '../transfer/messages.ts';
-import { addRange, parseRangeList, type RangeList } from '../transfer/ranges.ts';
-import { StorageFullError, type ReceiveStore } from '../transfer/store.ts';
+import { parseRangeList, type RangeList } from '../transfer/ranges.ts';
+import { StorageFullError, type Pin, type ReceiveStore } from '../transfer/store.ts';
 import { since, span } from '../transfer/trace.ts';
 import { chunkPlace, SMALL_FILE_BYTES, type Chunk, type ChunkPlace } from './chunk-places.ts';
 import { hashKey, packKey, pinKey, rangesKey, received } from './layout.ts';
 import { markedHash, markedPack, type PackPlace, type VerifiedMark } from './packs.ts';
 import { storedBlob } from './stored-bytes.ts';
 
-/** Chunks are gathered to about this size before they are committed. */
-export const COMMIT_BYTES = 1024 * 1024;
+export { COMMIT_BYTES } from '../transfer/batched-store.ts';
 
 export interface StoredTransfer extends ReceiveStore {
   /** Everything committed and the files closed, so the service worker can stream them. */
@@ -39,63 +41,101 @@ export interface StoredTransfer extends ReceiveStore {
  */
 export async function openStoredTransfer(id: string, files: readonly FileDescription[], where?: ChunkPlace): Promise<StoredTransfer> {
   const place = where ?? (await chunkPlace());
-  const [lists, hashes, pinned] = await received()('readonly', async (store) => {
+  const entries = await readEntries(id, files.length);
+  const bytes = new BrowserBackend(id, files, place, entries.hashes.map(markedPack));
+  return new ReceivedTransfer(files, storedState(entries, files), bytes);
+}
+
+/** Each file's entries (ranges, verified hash, pin) as IndexedDB holds them, undefined where there is none. */
+interface StoredEntries {
+  ranges: unknown[];
+  hashes: unknown[];
+  pins: unknown[];
+}
+
+/** The entries of transfer `id`'s `count` files. */
+function readEntries(id: string, count: number): Promise<StoredEntries> {
+  return received()('readonly', async (store) => {
     // Only the entries that exist are read: a new transfer of 10,000 files has none,
     // and 30,000 reads that find nothing take seconds.
     const keys = await promisifyRequest(store.getAllKeys(IDBKeyRange.bound([id], [id, []])));
     const present = new Set(keys.map((key) => JSON.stringify(key)));
     const each = (key: typeof rangesKey) =>
-      Promise.all(files.map((_, file) => (present.has(JSON.stringify(key(id, file))) ? promisifyRequest(store.get(key(id, file))) : undefined)));
-    return Promise.all([each(rangesKey), each(hashKey), each(pinKey)]);
+      Promise.all(Array.from({ length: count }, (_, file) => (present.has(JSON.stringify(key(id, file))) ? promisifyRequest(store.get(key(id, file))) : undefined)));
+    const [ranges, hashes, pins] = await Promise.all([each(rangesKey), each(hashKey), each(pinKey)]);
+    return { ranges, hashes, pins };
   });
-  const hex = (value: unknown) => (typeof value === 'string' ? value : null);
-  const verified = hashes.map(markedHash);
-  const packed: (PackPlace | null)[] = hashes.map(markedPack);
-  const ranges: RangeList[] = lists.map((value, file) => parseRangeList(value) ?? (verified[file] ? whole(files[file]!.size) : []));
-  const pins = pinned.map(hex);
-  // Writes gather here until about COMMIT_BYTES have come; so do verified marks,
-  // which must never be committed before the bytes they vouch for.
-  const chunks: Chunk[] = [];
-  const marks: { file: number; sha256: string }[] = [];
-  let pendingBytes = 0;
-  // One batch is committed while the next gathers, so the disk's latency (a flush,
-  // an IndexedDB transaction) overlaps receiving instead of stalling it. Batches
-  // commit strictly in order; a failed one is reported by the next write or flush.
-  let committing: Promise<void> = Promise.resolve();
-  let failure: Error | null = null;
+}
 
-  function startCommit(): Promise<void> {
-    const batch = chunks.splice(0);
-    const verifiedNow = marks.splice(0);
-    pendingBytes = 0;
-    committing = committing.then(() => (failure ? undefined : commitBatch(batch, verifiedNow))).catch((error: unknown) => {
-      failure ??= storageError(error);
-    });
-    return committing;
+/** What the entries say is stored. A verified file with no ranges entry is whole. */
+function storedState(entries: StoredEntries, files: readonly FileDescription[]): StoredState {
+  const verified = entries.hashes.map(markedHash);
+  return {
+    ranges: entries.ranges.map((value, file) => parseRangeList(value) ?? (verified[file] ? whole(files[file]!.size) : [])),
+    verified,
+    pins: entries.pins.map((value) => (typeof value === 'string' ? value : null)),
+  };
+}
+
+/** The browser's ReceiveStore: the one batched store over the browser's I/O, and what saving needs besides. */
+class ReceivedTransfer extends BatchedStore implements StoredTransfer {
+  readonly #bytes: BrowserBackend;
+
+  constructor(files: readonly FileDescription[], state: StoredState, bytes: BrowserBackend) {
+    super(files, state, bytes);
+    this.#bytes = bytes;
   }
 
-  async function commitBatch(batch: Chunk[], verifiedNow: { file: number; sha256: string }[]): Promise<void> {
+  async release(): Promise<void> {
+    await this.flush();
+    await this.#bytes.release();
+  }
+
+  async blob(file: number, type: string): Promise<Blob> {
+    await this.flush();
+    const blob = await this.#bytes.blob(file);
+    return new Blob([blob], { type: type || 'application/octet-stream' });
+  }
+}
+
+/** A batch's pack of small files, if it makes one, and where in it each file begins. */
+interface Packed {
+  pack: { number: number; bytes: Uint8Array } | null;
+  places: Map<number, number>;
+}
+
+/**
+ * The browser's I/O under the store: bytes where chunk-places.ts puts them, their ranges
+ * in IndexedDB. Either way the ranges never claim bytes that are not there, whatever
+ * moment the page dies at.
+ */
+class BrowserBackend implements StoreBackend {
+  readonly #id: string;
+  readonly #files: readonly FileDescription[];
+  readonly #place: ChunkPlace;
+  /** Where each file's bytes are packed, once a committed verified mark says so. */
+  readonly #packed: (PackPlace | null)[];
+
+  constructor(id: string, files: readonly FileDescription[], place: ChunkPlace, packed: (PackPlace | null)[]) {
+    this.#id = id;
+    this.#files = files;
+    this.#place = place;
+    this.#packed = packed;
+  }
+
+  async commit({ pieces, verified, ranges }: Batch): Promise<void> {
     const start = since();
     // Counted now: writing hands the buffers to the storage worker.
-    const size = batch.reduce((sum, chunk) => sum + chunk.bytes.length, 0);
-    const touched = new Map<number, RangeList>();
-    for (const { file, offset, bytes } of batch) {
-      touched.set(file, addRange(touched.get(file) ?? ranges[file]!, offset, offset + bytes.length));
-    }
+    const size = pieces.reduce((sum, piece) => sum + piece.bytes.length, 0);
+    const chunks: Chunk[] = pieces.map((piece) => ({ ...piece, small: this.#files[piece.file]!.size <= SMALL_FILE_BYTES }));
     // The verified mark of a file stored whole says as much as its ranges would.
-    const wholeNow = new Set(verifiedNow.map(({ file }) => file).filter((file) => ranges[file]!.length === 0 && isWhole(touched.get(file), files[file]!.size)));
-    const { pack, places, rest } = packSmall(batch, wholeNow);
-    await place.write(id, rest);
+    const wholeNow = new Set(verified.map(({ file }) => file).filter((file) => storedWholeBy(ranges.get(file), this.#files[file]!.size)));
+    const { pack, places, rest } = packSmall(chunks, wholeNow);
+    await this.#place.write(this.#id, rest);
     await received()('readwrite', (store) => {
       try {
-        place.writeWithRanges(id, rest, store);
-        if (pack) store.put(pack.bytes, packKey(id, pack.number));
-        for (const [file, list] of touched) if (!wholeNow.has(file)) store.put(list, rangesKey(id, file));
-        for (const { file, sha256 } of verifiedNow) {
-          const at = places.get(file);
-          const mark: VerifiedMark = at === undefined ? sha256 : { sha256, pack: pack!.number, at };
-          store.put(mark, hashKey(id, file));
-        }
+        this.#place.writeWithRanges(this.#id, rest, store);
+        this.#putRanges(store, { pack, places }, ranges, verified, wholeNow);
       } catch (error) {
         // A put that throws (a value that cannot be stored) would leave the puts before
         // it to commit on their own: all of the batch, or none of it.
@@ -104,93 +144,63 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
       }
       return promisifyRequest(store.transaction);
     });
-    for (const [file, list] of touched) ranges[file] = list;
-    for (const [file, at] of places) packed[file] = { pack: pack!.number, at };
+    for (const [file, at] of places) this.#packed[file] = { pack: pack!.number, at };
     span('commit', start, size);
   }
 
-  function throwIfFailed(): void {
-    if (failure) throw failure;
+  /** Puts a batch's pack, ranges and verified marks in `store`, the transaction that stores its chunks. */
+  #putRanges(store: IDBObjectStore, { pack, places }: Packed, ranges: Batch['ranges'], verified: readonly Pin[], wholeNow: ReadonlySet<number>): void {
+    if (pack) store.put(pack.bytes, packKey(this.#id, pack.number));
+    for (const [file, { after }] of ranges) if (!wholeNow.has(file)) store.put(after, rangesKey(this.#id, file));
+    for (const { file, sha256 } of verified) {
+      const at = places.get(file);
+      const mark: VerifiedMark = at === undefined ? sha256 : { sha256, pack: pack!.number, at };
+      store.put(mark, hashKey(this.#id, file));
+    }
   }
 
-  /** Everything gathered so far, committed. */
-  async function commit(): Promise<void> {
-    if (chunks.length > 0 || marks.length > 0) startCommit();
-    await committing;
-    throwIfFailed();
+  async deleteFile(file: number): Promise<void> {
+    await this.#place.delete(this.#id, file);
+    await received()('readwrite', (store) => {
+      store.delete(rangesKey(this.#id, file));
+      return promisifyRequest(store.transaction);
+    });
   }
 
-  async function stored(file: number): Promise<Blob> {
-    await commit();
-    await place.readable(id, file);
-    return storedBlob(id, file, files[file]!.size, packed[file] ?? null);
+  /** In a transaction of its own. */
+  pin(pins: readonly Pin[]): Promise<void> {
+    return received()('readwrite', (store) => {
+      for (const { file, sha256 } of pins) store.put(sha256, pinKey(this.#id, file));
+      return promisifyRequest(store.transaction);
+    });
   }
 
-  return {
-    files,
-    ranges: (file) => ranges[file]!,
-    isVerified: (file) => verified[file] != null,
-    async write(file, offset, bytes) {
-      throwIfFailed();
-      chunks.push({ file, offset, bytes, small: files[file]!.size <= SMALL_FILE_BYTES });
-      pendingBytes += bytes.length;
-      if (pendingBytes < COMMIT_BYTES) return;
-      // At most one batch in flight: wait for it, then send this one on its way.
-      await committing;
-      throwIfFailed();
-      void startCommit();
-    },
-    flush: commit,
-    async release() {
-      await commit();
-      await place.release(id);
-    },
-    async *read(file) {
-      const blob = await stored(file);
-      const step = 4 * 1024 * 1024;
-      for (let at = 0; at < blob.size; at += step) yield new Uint8Array(await blob.slice(at, at + step).arrayBuffer());
-    },
-    async blob(file, type) {
-      const blob = await stored(file);
-      return new Blob([blob], { type: type || 'application/octet-stream' });
-    },
-    async settle(file, sha256) {
-      throwIfFailed();
-      if (sha256 !== null) {
-        verified[file] = sha256;
-        marks.push({ file, sha256 });
-        return;
-      }
-      await commit();
-      await place.delete(id, file);
-      await received()('readwrite', (store) => {
-        store.delete(rangesKey(id, file));
-        return promisifyRequest(store.transaction);
-      });
-      ranges[file] = [];
-    },
-    pinned: (file) => pins[file] ?? verified[file] ?? null,
-    async pin(learned) {
-      if (learned.length === 0) return;
-      // In a transaction of its own and awaited: durable before any byte it vouches for.
-      try {
-        await received()('readwrite', (store) => {
-          for (const { file, sha256 } of learned) store.put(sha256, pinKey(id, file));
-          return promisifyRequest(store.transaction);
-        });
-      } catch (error) {
-        throw storageError(error);
-      }
-      for (const { file, sha256 } of learned) pins[file] = sha256;
-    },
-  };
+  async *read(file: number): AsyncIterable<Uint8Array> {
+    const blob = await this.blob(file);
+    const step = 4 * 1024 * 1024;
+    for (let at = 0; at < blob.size; at += step) yield new Uint8Array(await blob.slice(at, at + step).arrayBuffer());
+  }
+
+  /** File `file`, all of it committed, as a Blob. */
+  async blob(file: number): Promise<Blob> {
+    await this.#place.readable(this.#id, file);
+    return storedBlob(this.#id, file, this.#files[file]!.size, this.#packed[file] ?? null);
+  }
+
+  release(): Promise<void> {
+    return this.#place.release(this.#id);
+  }
+
+  failure(error: unknown): Error {
+    return storageError(error);
+  }
 }
 
 /**
  * The small files of a batch that are whole in it and verified with it, put together
  * in one pack numbered by its first file; `rest` is every other chunk.
  */
-function packSmall(batch: readonly Chunk[], wholeNow: ReadonlySet<number>): { pack: { number: number; bytes: Uint8Array } | null; places: Map<number, number>; rest: Chunk[] } {
+function packSmall(batch: readonly Chunk[], wholeNow: ReadonlySet<number>): Packed & { rest: Chunk[] } {
   // A small file may have come in several chunks (messages smaller than the file):
   // in file and offset order, each file's chunks lie one after another.
   const packable = batch.filter((chunk) => chunk.small === true && wholeNow.has(chunk.file)).sort((a, b) => a.file - b.file || a.offset - b.offset);
@@ -211,8 +221,11 @@ function whole(size: number): RangeList {
   return size > 0 ? [[0, size]] : [];
 }
 
-function isWhole(list: RangeList | undefined, size: number): boolean {
-  return size === 0 ? list === undefined : list?.length === 1 && list[0]![0] === 0 && list[0]![1] === size;
+/** Whether a batch that made `change` (undefined: none) stored a file of `size` bytes whole, all of it in this batch. */
+function storedWholeBy(change: RangeChange | undefined, size: number): boolean {
+  if (size === 0) return change === undefined;
+  const after = change?.after;
+  return change?.before.length === 0 && after?.length === 1 && after[0]![0] === 0 && after[0]![1] === size;
 }
 
 /** Deletes every byte of transfer `id`. */

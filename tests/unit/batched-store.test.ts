@@ -59,7 +59,7 @@ class FakeBackend implements StoreBackend {
   }
 
   async deleteFile(file: number): Promise<void> {
-    this.calls.push(`delete `);
+    this.calls.push(`delete ${file}`);
     if (this.deleteFails) throw this.deleteFails;
   }
 

@@ -91,7 +91,7 @@ export class Admission {
     while (this.#entries.size > this.#limits.seats) {
       const victim = this.#victim();
       if (victim === entry) {
-        this.#remove(entry);
+        this.#forget(entry);
         return null;
       }
       this.#expel(victim, 'crowded');
@@ -103,14 +103,14 @@ export class Admission {
         clearTimeout(entry.timer);
         entry.timer = setTimeout(() => this.#expel(entry, 'proof-timeout'), this.#limits.proveMs);
       },
-      proven: () => this.#remove(entry),
-      leave: () => this.#remove(entry),
+      proven: () => this.#forget(entry),
+      leave: () => this.#forget(entry),
     };
   }
 
-  /** Drops every seated connection: the share is closing. */
+  /** Forgets every seated connection: the share is closing. */
   clear(): void {
-    for (const entry of [...this.#entries]) this.#remove(entry);
+    for (const entry of [...this.#entries]) this.#forget(entry);
   }
 
   #victim(): Entry {
@@ -133,11 +133,11 @@ export class Admission {
   }
 
   #expel(entry: Entry, reason: DropReason): void {
-    if (!this.#remove(entry)) return;
+    if (!this.#forget(entry)) return;
     entry.drop(reason);
   }
 
-  #remove(entry: Entry): boolean {
+  #forget(entry: Entry): boolean {
     clearTimeout(entry.timer);
     return this.#entries.delete(entry);
   }

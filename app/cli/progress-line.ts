@@ -4,14 +4,16 @@
  * the sizes, then the speed and time left give way when there is no room. Elsewhere
  * (output piped to a log) a plain line is printed every few percent instead.
  *
- * Pure: speed and time left come from transfer/progress.ts RateMeter, and the caller
- * does the writing. Sizes are decimal, as file managers show them.
+ * Pure: speed and time left come from transfer/progress.ts RateMeter, the figures from
+ * app/src/format (as on the page), and the caller does the writing.
  */
+import { percentDone } from '../src/format/percent.ts';
+import { formatSize, type SizeStyle } from '../src/format/size.ts';
+import { timeLeft } from '../src/format/time-span.ts';
 import { displayName } from '../src/transfer/names.ts';
 import type { Progress } from '../src/transfer/progress.ts';
 import type { FileOutcome } from '../src/transfer/receiver.ts';
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 const BAR_MIN = 10;
 const BAR_MAX = 30;
 /** A name cut shorter than this says too little: the bar and the sizes give way first. */
@@ -21,16 +23,11 @@ const SPEED_COLUMNS = 10;
 /** "59m 59s left" */
 const LEFT_COLUMNS = 12;
 
+/** How the terminal writes sizes: English units, "." for decimals, no thousands separators. */
+const TERMINAL_SIZES: SizeStyle = { locale: 'en', units: ['B', 'kB', 'MB', 'GB', 'TB'], grouping: false };
+
 export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  // 999.5 would print as "1000" at no decimals: it is the next unit's 1.0.
-  while (value >= 999.5 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 99.95 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  return formatSize(bytes, TERMINAL_SIZES);
 }
 
 export function formatSpeed(bytesPerSecond: number): string {
@@ -40,21 +37,12 @@ export function formatSpeed(bytesPerSecond: number): string {
 /** "45s", "2m 05s", "1h 02m", "3d 04h", rounded up so it never says 0s before the end; '' when unknown. */
 export function formatTimeLeft(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '';
-  const total = Math.ceil(seconds);
-  const [days, hours, minutes, secs] = [Math.floor(total / 86_400), Math.floor(total / 3600) % 24, Math.floor(total / 60) % 60, total % 60];
+  const { days, hours, minutes, seconds: secs } = timeLeft(seconds);
   const two = (value: number) => String(value).padStart(2, '0');
   if (days > 0) return `${days}d ${two(hours)}h`;
   if (hours > 0) return `${hours}h ${two(minutes)}m`;
   if (minutes > 0) return `${minutes}m ${two(secs)}s`;
   return `${secs}s`;
-}
-
-/**
- * Whole percent done, rounded down so 100% means done. Multiplied before dividing:
- * (29 / 100) * 100 is 28.999999999999996 in floating point.
- */
-export function percentDone({ bytes, total }: Pick<Progress, 'bytes' | 'total'>): number {
-  return total <= 0 ? 100 : Math.min(100, Math.max(0, Math.floor((bytes * 100) / total)));
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });

@@ -7,10 +7,10 @@
  */
 import { resolve } from 'node:path';
 import { ownDevice } from './own-device.ts';
-import { dial, DialError, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
+import { dial, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
 import { ReceiveFlow, type TransferBook } from '../src/session/receive-flow.ts';
 import type { Channel } from '../src/transfer/channel.ts';
-import { failureMessage } from '../src/transfer/failure.ts';
+import { carriedFailure, failureMessage } from '../src/transfer/failure.ts';
 import type { ShareAddress } from '../src/transfer/link.ts';
 import type { EndReason } from '../src/transfer/messages.ts';
 import { displayName } from '../src/transfer/names.ts';
@@ -112,12 +112,12 @@ export async function receiveFiles(
     if (first) screen.clear();
     const blocked = flow.state.blocked;
     if (blocked?.kind === 'storage') {
-      const full = failureCode(blocked.error) === 'storage-full';
-      const code = full ? EXIT.diskFull : blocked.error instanceof UnsafePlaceError ? EXIT.unsafeFolder : EXIT.failed;
-      return end(code, `Cannot store the files in ${out}: ${messageOf(blocked.error)}`);
+      const { code } = blocked.failure;
+      const exit = code === 'storage-full' ? EXIT.diskFull : code === 'unsafe-folder' ? EXIT.unsafeFolder : EXIT.failed;
+      return end(exit, `Cannot store the files in ${out}: ${failureMessage(blocked.failure)}`);
     }
     if (phase === 'offline') {
-      const why = trouble?.kind === 'unreachable' ? messageOf(trouble.error) : 'The connection dropped.';
+      const why = trouble?.kind === 'unreachable' ? failureMessage(trouble.failure) : 'The connection dropped.';
       return end(EXIT.unreachable, gaveUp ? `Gave up reconnecting: ${why}` : why);
     }
     switch (status) {
@@ -265,7 +265,8 @@ async function dialPatiently<T>(attempt: (times: DialTimes) => Promise<T>): Prom
     try {
       return await attempt({ ...DIAL_TIMES, answerMs: Math.min(DIAL_TIMES.answerMs, totalMs), totalMs });
     } catch (error) {
-      const setup = error instanceof DialError && (error.failure.code === 'no-path' || error.failure.code === 'setup-failed');
+      const code = carriedFailure(error)?.code;
+      const setup = code === 'no-path' || code === 'setup-failed';
       if (!setup || index === ATTEMPT_MS.length - 1) throw error;
     }
   }
@@ -281,11 +282,6 @@ function hungUp(channel: Channel, ms: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/** The failure code an error carries, if it carries one. */
-function failureCode(error: unknown): string | undefined {
-  return (error as { failure?: { code?: string } } | null)?.failure?.code;
 }
 
 function messageOf(error: unknown): string {

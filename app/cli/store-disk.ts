@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import type { Failure } from '../src/transfer/failure.ts';
 import { StorageFullError } from '../src/transfer/store.ts';
 
 /** An open file: the calls on Node's FileHandle the store makes. */
@@ -77,6 +78,10 @@ export class UnsafePlaceError extends Error {
     why: string,
   ) {
     super(`${path} ${why}. Remove it, or receive into another folder.`);
+  }
+
+  get failure(): Failure {
+    return { code: 'unsafe-folder', detail: this.message };
   }
 }
 

@@ -10,13 +10,13 @@ import type {
   ConnectionListener,
   ConnectionPath,
   HostBroker,
-  HostClock,
   HostPeer,
   IncomingConnection,
   ReceiverChannel,
   PeerListener,
 } from '../../app/src/session/host-ports.ts';
 import { newReceiverKey } from '../../app/src/transfer/auth.ts';
+import { FailureError, type Failure } from '../../app/src/transfer/failure.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../app/src/transfer/receiver.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
@@ -42,50 +42,9 @@ export class Waiters<T> {
   }
 }
 
-export class ManualClock implements HostClock {
-  #time = 0;
-  readonly #timers = new Set<{ at: number; run: () => void }>();
-
-  now = (): number => this.#time;
-
-  after = (ms: number, run: () => void): (() => void) => {
-    const timer = { at: this.#time + ms, run };
-    this.#timers.add(timer);
-    return () => void this.#timers.delete(timer);
-  };
-
-  /** Milliseconds until the next timer is due; null when none is set. */
-  get next(): number | null {
-    const due = [...this.#timers].map((timer) => timer.at - this.#time);
-    return due.length === 0 ? null : Math.min(...due);
-  }
-
-  /**
-   * The machine sleeps for `ms` (a laptop's lid closed, a phone freezing the page):
-   * the wall clock moves on, timers do not, and each runs that much later.
-   */
-  sleep(ms: number): void {
-    this.#time += ms;
-    for (const timer of this.#timers) timer.at += ms;
-  }
-
-  /** Moves time on by `ms`, running each timer that falls due, in order. */
-  advance(ms: number): void {
-    const end = this.#time + ms;
-    for (;;) {
-      const [timer] = [...this.#timers].filter((each) => each.at <= end).sort((a, b) => a.at - b.at);
-      if (!timer) break;
-      this.#timers.delete(timer);
-      this.#time = timer.at;
-      timer.run();
-    }
-    this.#time = end;
-  }
-}
-
 export interface BrokerOptions {
-  /** Refused registrations before one succeeds, by PeerJS error type. */
-  refusals?: string[];
+  /** Refused registrations before one succeeds, by why the broker refused. */
+  refusals?: Failure[];
   dialMs?: number;
   iceLifetimeMs?: number;
 }
@@ -95,7 +54,7 @@ export class FakeBroker implements HostBroker {
   /** The latest registration. */
   peer!: FakePeer;
   attempts = 0;
-  readonly #refusals: string[];
+  readonly #refusals: Failure[];
   readonly #iceLifetimeMs: number | null;
 
   constructor({ refusals = [], dialMs = 38_000, iceLifetimeMs }: BrokerOptions = {}) {
@@ -111,7 +70,7 @@ export class FakeBroker implements HostBroker {
   async register(_peerId: string, _token: string, admit: AdmitOffer): Promise<HostPeer> {
     this.attempts += 1;
     const refusal = this.#refusals.shift();
-    if (refusal) throw Object.assign(new Error(`the broker said ${refusal}`), { type: refusal });
+    if (refusal) throw new FailureError(refusal);
     this.peer = new FakePeer(admit, this.#iceLifetimeMs);
     return this.peer;
   }

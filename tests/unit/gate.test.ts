@@ -7,6 +7,7 @@ import { SenderSession, type SenderSnapshot } from '../../app/src/transfer/sende
 import { ShareGate, type GateSettings } from '../../app/src/transfer/share-gate.ts';
 import { connectionPrints, newLinkKeys, randomFile, receiverPrints, senderPrints, wire, type LinkKeys, type Wired } from './transfer-harness.ts';
 import { channelPair, type FakeChannel } from './fake-channel.ts';
+import { ManualClock } from './manual-clock.ts';
 
 const PASSWORD = 'correct horse';
 
@@ -170,8 +171,8 @@ describe('a share with a password', () => {
 
   it('locks a receiver out after too many wrong tries, refuses even the right one meanwhile, and hangs up on one that keeps trying', async () => {
     const keys = newLinkKeys();
-    const clock = { now: 0 };
-    const guard = new PasswordGuard(PASSWORD_LIMITS, () => clock.now);
+    const clock = new ManualClock();
+    const guard = new PasswordGuard(PASSWORD_LIMITS, clock);
     const run = wire([randomFile('a', 10)], { keys, gate: await gateOf(keys, {}, guard), receiverKey: newReceiverKey() });
     const heard = heardFromSender(run);
     await expect.poll(() => lastState(run)).toBe('password');
@@ -180,7 +181,7 @@ describe('a share with a password', () => {
       await expect.poll(() => run.receiver.snapshot.gate?.checking).toBe(false);
     }
     expect(run.receiver.snapshot.gate).toMatchObject({ triesLeft: null, retryInMs: PASSWORD_LIMITS.lockoutMs });
-    clock.now += 1000;
+    clock.advance(1000);
     await run.receiver.password(PASSWORD);
     await expect.poll(() => run.receiver.snapshot.gate).toEqual({ triesLeft: null, retryInMs: PASSWORD_LIMITS.lockoutMs - 1000, checking: false });
     expect(heard.some((m) => m.type === 'manifest')).toBe(false);
@@ -200,8 +201,8 @@ describe('a share with a password', () => {
 
 describe('a share whose password is being guessed', () => {
   /** A guard whose share-wide tries a guesser spent, under as many names. */
-  function spentGuard(clock = { now: 0 }) {
-    const guard = new PasswordGuard(PASSWORD_LIMITS, () => clock.now);
+  function spentGuard(clock = new ManualClock()) {
+    const guard = new PasswordGuard(PASSWORD_LIMITS, clock);
     for (let i = 0; i < PASSWORD_LIMITS.shareTries; i++) guard.attempt(`guesser-${i}`);
     return guard;
   }
@@ -239,9 +240,9 @@ describe('a share whose password is being guessed', () => {
 
   it('answers again by itself once a try has refilled', async () => {
     const keys = newLinkKeys();
-    const clock = { now: 0 };
+    const clock = new ManualClock();
     const gate = await gateOf(keys, {}, spentGuard(clock));
-    clock.now += PASSWORD_LIMITS.refillMs;
+    clock.advance(PASSWORD_LIMITS.refillMs);
     const run = wire([randomFile('a', 10)], { keys, gate, receiverKey: newReceiverKey() });
     await expect.poll(() => lastState(run)).toBe('password');
     await run.receiver.password(PASSWORD);

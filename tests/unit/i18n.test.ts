@@ -3,10 +3,9 @@ import { MessageSizeError } from '../../app/src/transfer/peer-link.ts';
 import { chooseLocale } from '../../app/src/ui/i18n/choose-locale.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { ProtocolError } from '../../app/src/transfer/errors.ts';
-import { FailureError, failureMessage, type Failure } from '../../app/src/transfer/failure.ts';
+import { FailureError, failureMessage, retryCanHelp, type Failure } from '../../app/src/transfer/failure.ts';
 import { StorageFullError } from '../../app/src/transfer/store.ts';
 import { dialWords, errorText, failureText } from '../../app/src/ui/i18n/errors.ts';
-import { retryCanHelp, type DialFailure } from '../../app/src/net/dial-failure.ts';
 import { plural, ru } from '../../app/src/ui/i18n/ru.ts';
 import { formatBytes, formatEta, formatRate } from '../../app/src/ui/format.ts';
 
@@ -159,14 +158,13 @@ describe('failures from below the UI', () => {
   });
 
   it('say a browser without WebRTC is the trouble, not the server, and that trying again cannot help', () => {
-    // As dial.ts throws it (matched by name: PeerJS stays out of unit tests).
-    const dialError = (failure: DialFailure) => Object.assign(new Error(failure.code), { name: 'DialError', failure });
-    const noWebRtc = dialError({ code: 'no-webrtc' });
-    expect(dialWords(noWebRtc).headline(en)).toBe('This browser cannot make direct connections');
-    expect(dialWords(noWebRtc).headline(ru)).toBe(ru.receive.noWebRtc);
+    // As dial.ts throws it.
+    const noWebRtc = new FailureError({ code: 'no-webrtc' });
+    expect(dialWords(noWebRtc.failure).headline(en)).toBe('This browser cannot make direct connections');
+    expect(dialWords(noWebRtc.failure).headline(ru)).toBe(ru.receive.noWebRtc);
     expect(errorText(noWebRtc)(en)).toMatch(/^Ferry needs WebRTC, which this browser lacks or has turned off\. Open the link in Chrome/);
     expect(retryCanHelp({ code: 'no-webrtc' })).toBe(false);
-    expect(dialWords(dialError({ code: 'server-unreachable' })).headline(en)).toBe(en.receive.serverTrouble);
+    expect(dialWords({ code: 'server-unreachable' }).headline(en)).toBe(en.receive.serverTrouble);
     expect(retryCanHelp({ code: 'server-unreachable' })).toBe(true);
     expect(retryCanHelp({ code: 'sender-offline' })).toBe(true);
   });

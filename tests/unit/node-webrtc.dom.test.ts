@@ -10,6 +10,7 @@ import { closeWebRtc, installWebRtc } from '../../app/cli/node-webrtc.ts';
 import { startServer, type RunningServer } from '../../signal-server/server.ts';
 import type { DescribedConnection } from '../../app/src/net/broker.ts';
 import { newSenderKeys, verifyOfferTicket } from '../../app/src/transfer/auth.ts';
+import { FailureError } from '../../app/src/transfer/failure.ts';
 import { newBrokerToken, peerIdFor } from '../../app/src/net/broker-ids.ts';
 import { newSecret, type ShareAddress } from '../../app/src/transfer/link.ts';
 
@@ -19,8 +20,8 @@ nodeDataChannel.initLogger('Info', (_level, message) => webRtcLog.push(message))
 
 await installWebRtc();
 // Only now: PeerJS must load after the globals are in place.
-const { BrokerError, describeConnection, openPeer } = await import('../../app/src/net/broker.ts');
-const { dial, DialError } = await import('../../app/src/net/dial.ts');
+const { describeConnection, openPeer } = await import('../../app/src/net/broker.ts');
+const { dial } = await import('../../app/src/net/dial.ts');
 
 const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
 /** No STUN, no TURN: two peers on this machine meet through their host candidates. */
@@ -77,7 +78,7 @@ async function connected(): Promise<{ receiver: DescribedConnection; sender: Des
       peers.push(dialled.peer);
       return { receiver: dialled.connection, sender: await accepted };
     } catch (error) {
-      const lostInHandshake = error instanceof DialError && error.failure.code === 'no-path';
+      const lostInHandshake = error instanceof FailureError && error.failure.code === 'no-path';
       if (!lostInHandshake || attempt === DIAL_ATTEMPTS) throw error;
     }
   }
@@ -156,23 +157,23 @@ describe('PeerJS in Node', () => {
   it('reports a share whose sender is not on the broker as sender-offline', async () => {
     const nobody = { peerId: peerIdFor('', newBrokerToken()), secret: newSecret(), senderKey: newSenderKeys().senderKey };
     const failure = await dial(origin, nobody, AbortSignal.timeout(15_000)).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(DialError);
-    expect((failure as InstanceType<typeof DialError>).failure).toEqual({ code: 'sender-offline' });
+    expect(failure).toBeInstanceOf(FailureError);
+    expect((failure as FailureError).failure).toEqual({ code: 'sender-offline' });
   }, 20_000);
 
   it('says the sender is not online for a link to a shard this server does not have, without trying', async () => {
     const elsewhere = { peerId: peerIdFor('zz', newBrokerToken()), secret: newSecret(), senderKey: newSenderKeys().senderKey };
     const before = server.brokerStats().sockets;
     const failure = await dial(origin, elsewhere, AbortSignal.timeout(5_000)).catch((error: unknown) => error);
-    expect((failure as InstanceType<typeof DialError>).failure).toEqual({ code: 'sender-offline' });
+    expect((failure as FailureError).failure).toEqual({ code: 'sender-offline' });
     expect(server.brokerStats().sockets).toBe(before);
   });
 
-  it('fails to join a broker that refuses the socket with a BrokerError, not an uncaught exception', async () => {
+  it('fails to join a broker that refuses the socket with a FailureError, not an uncaught exception', async () => {
     // The broker answers a token that is not base-36 with 400.
     const refused = openPeer(origin, NO_SERVERS, { shard: '', id: peerIdFor('', newBrokerToken()), token: 'not-base-36!' });
-    await expect(refused).rejects.toBeInstanceOf(BrokerError);
-    await expect(refused).rejects.toMatchObject({ type: 'network' });
+    await expect(refused).rejects.toBeInstanceOf(FailureError);
+    await expect(refused).rejects.toMatchObject({ failure: { code: 'server-lost' } });
   });
 
   it('tells a person that Ferry is busy when the broker is full, through PeerJS as it is', async () => {
@@ -182,7 +183,8 @@ describe('PeerJS in Node', () => {
       const [first, second] = [newBrokerToken(), newBrokerToken()];
       peers.push(await openPeer(fullOrigin, NO_SERVERS, { shard: '', id: peerIdFor('', first), token: first }));
       const refused = openPeer(fullOrigin, NO_SERVERS, { shard: '', id: peerIdFor('', second), token: second });
-      await expect(refused).rejects.toMatchObject({ name: 'BrokerError', type: 'busy', message: 'Ferry is busy, try again in a minute.' });
+      await expect(refused).rejects.toBeInstanceOf(FailureError);
+      await expect(refused).rejects.toMatchObject({ failure: { code: 'server-busy' }, message: 'Ferry is busy, try again in a minute.' });
     } finally {
       await full.close();
     }

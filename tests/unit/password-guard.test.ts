@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PASSWORD_LIMITS, PasswordGuard } from '../../app/src/transfer/password-guard.ts';
+import { ManualClock } from './manual-clock.ts';
 
 const MINUTE = 60_000;
 
 function guarded() {
-  const clock = { now: 1_000_000 };
-  const guard = new PasswordGuard(PASSWORD_LIMITS, () => clock.now);
+  const clock = new ManualClock(1_000_000);
+  const guard = new PasswordGuard(PASSWORD_LIMITS, clock);
   return { guard, clock };
 }
 
@@ -31,7 +32,7 @@ describe('wrong passwords from one receiver', () => {
     const lockouts = [];
     for (let round = 0; round < 3; round++) {
       lockouts.push(wrongUntilLocked(guard, 'a').at(-1));
-      clock.now += guard.wait('a');
+      clock.advance(guard.wait('a'));
       expect(guard.wait('a')).toBe(0);
     }
     expect(lockouts).toEqual([{ retryInMs: MINUTE }, { retryInMs: 2 * MINUTE }, { retryInMs: 4 * MINUTE }]);
@@ -60,9 +61,9 @@ describe('wrong passwords across the share', () => {
     expect(guard.attempt('last')).toEqual({ triesLeft: PASSWORD_LIMITS.tries - 1 });
     expect(guard.guessing).toBe(true);
     expect(guard.wait('someone-new')).toBe(0);
-    clock.now += PASSWORD_LIMITS.refillMs - 1;
+    clock.advance(PASSWORD_LIMITS.refillMs - 1);
     expect(guard.guessing).toBe(true);
-    clock.now += 1;
+    clock.advance(1);
     expect(guard.guessing).toBe(false);
     // One try came back, not twenty.
     guard.attempt('someone-new');
@@ -84,7 +85,7 @@ describe('wrong passwords across the share', () => {
   it('refill fully after a quiet while, and no further', () => {
     const { guard, clock } = guarded();
     spend(guard, PASSWORD_LIMITS.shareTries);
-    clock.now += 100 * PASSWORD_LIMITS.refillMs;
+    clock.advance(100 * PASSWORD_LIMITS.refillMs);
     spend(guard, PASSWORD_LIMITS.shareTries - 1, 'other');
     expect(guard.guessing).toBe(false);
     guard.attempt('one-more');
@@ -99,12 +100,12 @@ describe('wrong passwords across the share', () => {
   it('stay spent when the page reloads: a guard made from what was saved is still guessing', () => {
     const { clock } = guarded();
     let saved;
-    const guard = new PasswordGuard(PASSWORD_LIMITS, () => clock.now, undefined, (tries) => (saved = tries));
+    const guard = new PasswordGuard(PASSWORD_LIMITS, clock, undefined, (tries) => (saved = tries));
     spend(guard, PASSWORD_LIMITS.shareTries);
-    clock.now += MINUTE;
-    const reloaded = new PasswordGuard(PASSWORD_LIMITS, () => clock.now, saved);
+    clock.advance(MINUTE);
+    const reloaded = new PasswordGuard(PASSWORD_LIMITS, clock, saved);
     expect(reloaded.guessing).toBe(true);
-    clock.now += PASSWORD_LIMITS.refillMs;
+    clock.advance(PASSWORD_LIMITS.refillMs);
     expect(reloaded.guessing).toBe(false);
   });
 });
@@ -122,9 +123,9 @@ describe('what the person sending is shown of a receiver’s wrong passwords', (
     expect(guard.tally('a')).toEqual({ wrong: 2, lockedForMs: 0 });
     for (let i = 2; i < PASSWORD_LIMITS.tries; i++) wrongTry('a');
     expect(guard.tally('a')).toEqual({ wrong: 5, lockedForMs: MINUTE });
-    clock.now += MINUTE / 2;
+    clock.advance(MINUTE / 2);
     expect(guard.tally('a')).toEqual({ wrong: 5, lockedForMs: MINUTE / 2 });
-    clock.now += MINUTE / 2;
+    clock.advance(MINUTE / 2);
     wrongTry('a');
     // Still counted after the lockout, which reset only its tries.
     expect(guard.tally('a')).toEqual({ wrong: 6, lockedForMs: 0 });

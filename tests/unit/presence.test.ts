@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Presence, REFUSED_STREAM_DELAYS_MS, retryDelay, RETRY_DELAYS_MS } from '../../app/src/net/presence.ts';
-import { ManualClock, tick } from './fake-broker.ts';
+import { tick } from './fake-broker.ts';
+import { ManualClock } from './manual-clock.ts';
 
 function watched({ online = true, up = true } = {}) {
   const clock = new ManualClock();
@@ -30,7 +31,7 @@ function watched({ online = true, up = true } = {}) {
       streams.push(stream);
       return () => void (stream.stopped = true);
     },
-    after: clock.after,
+    clock,
     // The longest wait of each step, so the test knows when each check is due.
     random: () => 0,
   });

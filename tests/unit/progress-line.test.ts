@@ -5,11 +5,11 @@ import {
   formatBytes,
   formatTimeLeft,
   logStep,
-  percentDone,
   plainLine,
   progressLine,
   shortenMiddle,
 } from '../../app/cli/progress-line.ts';
+import { percentDone } from '../../app/src/format/percent.ts';
 import { RateMeter, type Progress } from '../../app/src/transfer/progress.ts';
 
 const HALFWAY: Progress = { bytes: 1_234_000_000, total: 2_700_000_000, rate: 12_300_000, eta: 125 };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FailureError } from '../../app/src/transfer/failure.ts';
+import { FailureError, type Failure } from '../../app/src/transfer/failure.ts';
 import { ReceiveFlow, type SenderChannel, type RedialTimes, type TransferBook } from '../../app/src/session/receive-flow.ts';
 import type { TransferRecord } from '../../app/src/session/transfer-record.ts';
 import { passwordKey, proveReceiverKey } from '../../app/src/transfer/auth.ts';
@@ -7,6 +7,7 @@ import type { ShareAddress } from '../../app/src/transfer/link.ts';
 import type { EndReason } from '../../app/src/transfer/messages.ts';
 import { SenderSession, type FileSource } from '../../app/src/transfer/sender.ts';
 import { OPEN_GATE, ShareGate } from '../../app/src/transfer/share-gate.ts';
+import { StorageFullError } from '../../app/src/transfer/store.ts';
 import { channelPair } from './fake-channel.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import { newLinkKeys, randomFile, receiverPrints, senderPrints, sha256 } from './transfer-harness.ts';
@@ -209,7 +210,7 @@ describe('receiving a share through ReceiveFlow', () => {
     expect(flow.status).toBe('error');
     expect(flow.state.phase).toBe('offline');
     expect(flow.state.trouble).toMatchObject({ kind: 'unreachable' });
-    expect(flow.state.lastDialError?.error).toBeInstanceOf(FailureError);
+    expect(flow.state.lastDialFailure).toEqual({ code: 'server-unreachable' });
     expect(flow.state.gaveUp).toBe(false);
     // Not mid-transfer: nobody dials again until the person asks.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -219,12 +220,12 @@ describe('receiving a share through ReceiveFlow', () => {
   it('waits for a sender that was not there, when the front end waits, and connects by itself once it is back', async () => {
     const from = sender(FILES());
     from.online = false;
-    const waitedFor: unknown[] = [];
-    const { flow, phases } = receiver(from, memoryBook(), { waitsFor: (error) => (waitedFor.push(error), true) });
+    const waitedFor: Failure[] = [];
+    const { flow, phases } = receiver(from, memoryBook(), { waitsFor: (failure) => (waitedFor.push(failure), true) });
     await flow.connect();
     expect(flow.status).toBe('error');
     expect(flow.state.awaiting).toBe(true);
-    expect(waitedFor[0]).toBeInstanceOf(FailureError);
+    expect(waitedFor[0]).toEqual({ code: 'server-unreachable' });
     await until(flow, () => from.dials >= 3, 'tried again');
     // Each try that finds nobody stays offline, without flickering through "connecting".
     expect(phases).toEqual(['connecting', 'offline']);
@@ -371,6 +372,24 @@ describe('receiving a share through ReceiveFlow', () => {
     expect(flow.state.blocked).toEqual({ kind: 'no-room', shortfall });
     expect(flow.status).toBe('waiting');
     expect(from.sent()).toBe(0);
+  });
+
+  it('does not start when storage fails, and says why as a failure', async () => {
+    const full = { ...memoryBook(), save: async () => Promise.reject(new StorageFullError('no room for the record')) };
+    const cases = [
+      { book: full, extra: {}, failure: { code: 'storage-full' } },
+      { book: memoryBook(), extra: { roomFor: async () => Promise.reject(new Error('estimate failed')) }, failure: { code: 'unexpected', detail: 'estimate failed' } },
+    ];
+    for (const { book, extra, failure } of cases) {
+      const from = sender(FILES());
+      const { flow } = receiver(from, book, extra);
+      await flow.connect();
+      await until(flow, () => flow.status === 'waiting', 'waited for Download');
+      flow.download();
+      await until(flow, () => flow.state.blocked !== null, 'was blocked');
+      expect(flow.state.blocked).toEqual({ kind: 'storage', failure });
+      expect(from.sent()).toBe(0);
+    }
   });
 
   it('dials nobody when closed while it looks for an earlier transfer', async () => {

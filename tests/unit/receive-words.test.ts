@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { DialFailure } from '../../app/src/net/dial-failure.ts';
 import { NOT_STARTED, type ReceiveState } from '../../app/src/session/receive-flow.ts';
 import type { Failure } from '../../app/src/transfer/failure.ts';
 import { END_REASONS } from '../../app/src/transfer/messages.ts';
@@ -37,18 +36,20 @@ const halfStored = (state: ReceiverSnapshot): Partial<ReceiveState> => ({
   snapshot: { ...state, progress: { ...state.progress, bytes: 50 }, outcomes: ['receiving'] },
 });
 
-/** As dial.ts throws it (matched by name: PeerJS stays out of unit tests). */
-const dialError = (failure: DialFailure) => Object.assign(new Error(failure.code), { name: 'DialError', failure });
+/** A dial that failed so: what the flow remembers of it. */
+const unreachable = (failure: Failure): Partial<ReceiveState> => ({ lastDialFailure: failure, trouble: { kind: 'unreachable', failure } });
 
-const DIAL_FAILURES: DialFailure[] = [
+const DIAL_FAILURES: Failure[] = [
   { code: 'no-webrtc' },
   { code: 'server-unreachable' },
   { code: 'sender-offline' },
   { code: 'sender-silent' },
-  ...(['none', 'refused', 'unreachable', 'tried'] as const).map((relay): DialFailure => ({ code: 'no-path', relay })),
+  ...(['none', 'refused', 'unreachable', 'tried'] as const).map((relay): Failure => ({ code: 'no-path', relay })),
   { code: 'setup-failed', detail: 'ICE failed' },
-  { code: 'broker', type: 'network' },
-  { code: 'broker', type: 'busy' },
+  { code: 'server-lost' },
+  { code: 'server-busy' },
+  { code: 'server-misrouted' },
+  { code: 'broker-failed', type: 'invalid-key' },
 ];
 
 const FAILURES: Failure[] = [
@@ -94,19 +95,17 @@ function cases(): Case[] {
       all.push({ name: `failed: ${failure.code}${tag}`, state: flow(kept(snapshot('error', { failure }))), page: online('error'), final: true });
     }
     for (const failure of DIAL_FAILURES) {
-      const error = dialError(failure);
-      const trouble = { kind: 'unreachable', error } as const;
-      const base = { ...kept(snapshot('connecting')), lastDialError: { error }, trouble };
+      const base = { ...kept(snapshot('connecting')), ...unreachable(failure) };
       const name = `${failure.code}${'relay' in failure ? ` (${failure.relay})` : ''}${'type' in failure ? ` (${failure.type})` : ''}`;
       all.push({ name: `unreachable: ${name}${tag}`, state: flow({ ...base, phase: 'offline' }), page: online('error'), final: true });
       all.push({ name: `gave up: ${name}${tag}`, state: flow({ ...base, phase: 'offline', gaveUp: true }), page: online('error'), final: true });
       all.push({ name: `awaiting the sender: ${name}${tag}`, state: flow({ ...base, phase: 'offline', awaiting: true }), page: online('error'), final: true });
       all.push({ name: `reconnecting: ${name}${tag}`, state: flow({ ...base, phase: 'reconnecting' }), page: online('reconnecting'), final: false });
     }
-    const otherError = new Error('the server answered 502');
+    const otherError: Failure = { code: 'unexpected', detail: 'the server answered 502' };
     all.push({
       name: `unreachable: not a dial's error${tag}`,
-      state: flow({ ...kept(snapshot('connecting')), phase: 'offline', lastDialError: { error: otherError }, trouble: { kind: 'unreachable', error: otherError } }),
+      state: flow({ ...kept(snapshot('connecting')), phase: 'offline', ...unreachable(otherError) }),
       page: online('error'),
       final: true,
     });
@@ -119,8 +118,7 @@ function cases(): Case[] {
     });
   }
   // The whole page offline: the offline notice speaks, with its own Try again.
-  const unreachable = dialError({ code: 'server-unreachable' });
-  const offline: Partial<ReceiveState> = { lastDialError: { error: unreachable }, trouble: { kind: 'unreachable', error: unreachable } };
+  const offline = unreachable({ code: 'server-unreachable' });
   all.push({ name: 'page offline, connecting', state: flow({ phase: 'connecting' }), page: { status: 'connecting', online: false }, final: false });
   all.push({ name: 'page offline, unreachable', state: flow({ ...offline, phase: 'offline' }), page: { status: 'error', online: false }, final: false });
   all.push({
@@ -176,7 +174,7 @@ describe('what the receiving page says', () => {
 
   it.each(cases().filter((each) => each.final).map((each) => [each.name, each] as const))('%s: offers a next step', (_, { state, page }) => {
     const words = receiveWords(state, page);
-    const cannotConnectHere = (state.lastDialError?.error as { failure?: DialFailure } | undefined)?.failure?.code === 'no-webrtc';
+    const cannotConnectHere = state.lastDialFailure?.code === 'no-webrtc';
     // A browser without WebRTC: its message is the next step (open the link in another browser); nothing here can help.
     if (cannotConnectHere) expect(words.message?.(en)).toMatch(/Open the link in Chrome/);
     else expect(words.steps.filter((step) => step !== 'kept').length).toBeGreaterThan(0);
@@ -214,18 +212,15 @@ describe('what the receiving page says', () => {
     expect(stepsOf(flow(halfStored(snapshot('ended', { ended: 'busy' }))), 'ended')).toEqual(['try-again', 'kept']);
     expect(stepsOf(flow({ snapshot: snapshot('ended', { ended: 'timed-out' }) }), 'ended')).toEqual(['try-again']);
     expect(stepsOf(flow(halfStored(snapshot('error', { failure: { code: 'integrity', file: 'plans.pdf' } }))))).toEqual(['try-again', 'kept']);
-    const offline = dialError({ code: 'sender-offline' });
-    expect(stepsOf(flow({ phase: 'offline', lastDialError: { error: offline }, trouble: { kind: 'unreachable', error: offline } }))).toEqual([
+    expect(stepsOf(flow({ phase: 'offline', ...unreachable({ code: 'sender-offline' }) }))).toEqual([
       'try-again',
       'open-home',
     ]);
-    const noWebRtc = dialError({ code: 'no-webrtc' });
-    expect(stepsOf(flow({ phase: 'offline', lastDialError: { error: noWebRtc }, trouble: { kind: 'unreachable', error: noWebRtc } }))).toEqual([]);
+    expect(stepsOf(flow({ phase: 'offline', ...unreachable({ code: 'no-webrtc' }) }))).toEqual([]);
   });
 
   it('says, once, that the page keeps trying while it waits for the sender', () => {
-    const offline = dialError({ code: 'sender-offline' });
-    const waiting = flow({ phase: 'offline', awaiting: true, lastDialError: { error: offline }, trouble: { kind: 'unreachable', error: offline } });
+    const waiting = flow({ phase: 'offline', awaiting: true, ...unreachable({ code: 'sender-offline' }) });
     const words = receiveWords(waiting, online('error'));
     expect(words.headline(en)).toBe('Sender offline');
     expect(words.message?.(en)).toBe('Their Ferry page is closed: ask them to open it again. This page keeps trying, and carries on by itself once they are back.');

@@ -19,7 +19,8 @@ import { shareLink } from '../../app/src/transfer/link.ts';
 import { PASSWORD_LIMITS } from '../../app/src/transfer/password-guard.ts';
 import { DEFAULT_WINDOW } from '../../app/src/transfer/receiver.ts';
 import type { FileSource } from '../../app/src/transfer/sender.ts';
-import { FakeBroker, FakeConnection, ManualClock, receive, tick, Waiters } from './fake-broker.ts';
+import { FakeBroker, FakeConnection, receive, tick, Waiters } from './fake-broker.ts';
+import { ManualClock } from './manual-clock.ts';
 import { memoryFile, randomFile, sha256 } from './transfer-harness.ts';
 
 const ORIGIN = 'https://ferry.test';
@@ -137,13 +138,13 @@ describe('a new share', () => {
   });
 
   it('that the broker will not register says so, as a broker error with its cause', async () => {
-    const { keeper } = keeping(undefined, undefined, new FakeBroker({ refusals: ['server-error'] }));
+    const { keeper } = keeping(undefined, undefined, new FakeBroker({ refusals: [{ code: 'server-lost' }] }));
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
-    expect(keeper.state).toMatchObject({ status: 'error', link: null, error: { kind: 'broker', error: { type: 'server-error' } } });
+    expect(keeper.state).toMatchObject({ status: 'error', link: null, error: { kind: 'broker', failure: { code: 'server-lost' } } });
   });
 
   it('that could not register tries again under the same link when told the server is back', async () => {
-    const { keeper, broker, records, until } = keeping(undefined, undefined, new FakeBroker({ refusals: ['server-error'] }));
+    const { keeper, broker, records, until } = keeping(undefined, undefined, new FakeBroker({ refusals: [{ code: 'server-lost' }] }));
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
     const record = records.saved!;
     keeper.reconnectNow();

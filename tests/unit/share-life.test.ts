@@ -10,7 +10,7 @@ import {
   untilExpiry,
   type ShareLife,
 } from '../../app/src/transfer/share-life.ts';
-import { wholeMinutes } from '../../app/src/ui/format.ts';
+import { wholeMinutes } from '../../app/src/format/time-span.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
 import { ru } from '../../app/src/ui/i18n/ru.ts';
 

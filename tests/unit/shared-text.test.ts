@@ -11,7 +11,8 @@ import { MAX_TEXT_BYTES, parseControl, textTooLong } from '../../app/src/transfe
 import { textChanged, textLabel } from '../../app/src/transfer/pins.ts';
 import { detailsOf, firstLine } from '../../app/src/ui/history.ts';
 import { en } from '../../app/src/ui/i18n/en.ts';
-import { FakeBroker, FakeConnection, ManualClock, receive } from './fake-broker.ts';
+import { FakeBroker, FakeConnection, receive } from './fake-broker.ts';
+import { ManualClock } from './manual-clock.ts';
 import { randomFile, wire } from './transfer-harness.ts';
 
 /** Non-ASCII, lines, a tab and an address: what people paste. */

@@ -23,6 +23,7 @@
  * offering faster than its own channel opens (fewer must hold two seats on one
  * identity, and lose those first) — and each of those must hold the link.
  */
+import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 
 export interface AdmissionLimits {
   /** Connections that have not proved the secret, all broker identities together. */
@@ -59,19 +60,20 @@ interface Entry {
   /** Arrival order, for "the one that arrived first". */
   order: number;
   openedAt: number | null;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the entry's deadline: for dialling, then for its proof. */
+  cancelTimer: () => void;
   drop: (reason: DropReason) => void;
 }
 
 export class Admission {
   readonly #limits: AdmissionLimits;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #entries = new Set<Entry>();
   #arrivals = 0;
 
-  constructor(limits: AdmissionLimits, now: () => number = () => Date.now()) {
+  constructor(limits: AdmissionLimits, clock: Clock = SYSTEM_CLOCK) {
     this.#limits = limits;
-    this.#now = now;
+    this.#clock = clock;
   }
 
   /** Connections seated that have not proved the secret. */
@@ -85,8 +87,8 @@ export class Admission {
    * connection must go before its proof: close it then.
    */
   admit(source: string, drop: (reason: DropReason) => void): Seat | null {
-    const entry: Entry = { source, order: this.#arrivals++, openedAt: null, drop, timer: undefined };
-    entry.timer = setTimeout(() => this.#expel(entry, 'dial-timeout'), this.#limits.dialMs);
+    const entry: Entry = { source, order: this.#arrivals++, openedAt: null, drop, cancelTimer: () => {} };
+    entry.cancelTimer = this.#clock.after(this.#limits.dialMs, () => this.#expel(entry, 'dial-timeout'));
     this.#entries.add(entry);
     while (this.#entries.size > this.#limits.seats) {
       const victim = this.#victim();
@@ -99,9 +101,9 @@ export class Admission {
     return {
       opened: () => {
         if (!this.#entries.has(entry) || entry.openedAt !== null) return;
-        entry.openedAt = this.#now();
-        clearTimeout(entry.timer);
-        entry.timer = setTimeout(() => this.#expel(entry, 'proof-timeout'), this.#limits.proveMs);
+        entry.openedAt = this.#clock.now();
+        entry.cancelTimer();
+        entry.cancelTimer = this.#clock.after(this.#limits.proveMs, () => this.#expel(entry, 'proof-timeout'));
       },
       proven: () => this.#forget(entry),
       leave: () => this.#forget(entry),
@@ -116,7 +118,7 @@ export class Admission {
   #victim(): Entry {
     const held = new Map<string, number>();
     for (const { source } of this.#entries) held.set(source, (held.get(source) ?? 0) + 1);
-    const now = this.#now();
+    const now = this.#clock.now();
     const stage = (entry: Entry) =>
       entry.openedAt === null ? 1 : now - entry.openedAt >= this.#limits.graceMs ? 0 : 2;
     let victim: Entry | undefined;
@@ -138,7 +140,7 @@ export class Admission {
   }
 
   #forget(entry: Entry): boolean {
-    clearTimeout(entry.timer);
+    entry.cancelTimer();
     return this.#entries.delete(entry);
   }
 }

@@ -2,7 +2,7 @@
  * Why a Ferry broker turns a client away, beyond what PeerJS itself knows. The broker
  * sends one of these as the `msg` of an ERROR message (PeerJS reports it as a
  * 'server-error' carrying the text), and net/broker.ts reads it back into a
- * BrokerError type: codes, never sentences, so each front end words them itself.
+ * Failure: codes, never sentences, so each front end words them itself.
  */
 export const BROKER_REFUSALS = {
   /** The process holds as many people as it was set to (FERRY_MAX_PEERS): try again soon. */

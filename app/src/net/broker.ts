@@ -7,8 +7,8 @@
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
 import { sdpFingerprint } from '../transfer/auth.ts';
 import type { Channel, OpenChannel } from '../transfer/channel.ts';
-import { FailureError } from '../transfer/failure.ts';
-import { brokerRefusal } from './broker-refusals.ts';
+import { FailureError, type Failure } from '../transfer/failure.ts';
+import { brokerRefusal, type BrokerRefusal } from './broker-refusals.ts';
 import { guardPeer, type AdmitOffer } from './peer-guard.ts';
 import { brokerPath, SHARD_NAME } from './broker-ids.ts';
 
@@ -54,7 +54,7 @@ export type PeerLog = 'errors' | 'silent';
 
 /**
  * Connects to the broker of the Ferry server at `server` (its origin) as `id`, on
- * its shard. Rejects with a BrokerError.
+ * its shard. Rejects with a FailureError saying why the broker would not have us.
  */
 export function openPeer(server: string, config: ClientConfig, { shard, id, token, admit }: PeerIdentity, log: PeerLog = 'errors'): Promise<Peer> {
   const { protocol, hostname, port } = new URL(server);
@@ -77,8 +77,7 @@ export function openPeer(server: string, config: ClientConfig, { shard, id, toke
     const onError = (error: PeerError<string>) => {
       peer.off('open', onOpen);
       peer.destroy();
-      // A Ferry broker's own refusals arrive as PeerJS server errors naming a code.
-      reject(new BrokerError((error.type === 'server-error' && brokerRefusal(error.message)) || error.type));
+      reject(new FailureError(brokerFailure(error)));
     };
     const onOpen = () => {
       peer.off('error', onError);
@@ -89,34 +88,33 @@ export function openPeer(server: string, config: ClientConfig, { shard, id, toke
   });
 }
 
-/** The broker refused or failed; `type` is PeerJS's error type, or a Ferry broker's refusal (broker-refusals.ts). */
-export class BrokerError extends Error {
-  override name = 'BrokerError';
-  constructor(readonly type: string) {
-    super(brokerErrorMessage(type));
-  }
-}
+/** What a Ferry broker's own refusals (broker-refusals.ts) mean. */
+const REFUSALS: Record<BrokerRefusal, Failure> = {
+  busy: { code: 'server-busy' },
+  misrouted: { code: 'server-misrouted' },
+};
 
-export function brokerErrorMessage(type: string): string {
-  switch (type) {
-    case 'peer-unavailable':
-      return 'The sender is not online. Their Ferry page may have been closed.';
-    case 'network':
-    case 'server-error':
-    case 'socket-error':
-    case 'socket-closed':
-      return 'Lost contact with the Ferry server. Check your network connection.';
-    case 'browser-incompatible':
-      return 'This browser cannot make direct connections (WebRTC is missing or disabled).';
-    case 'unavailable-id':
-      return 'This share’s id is already in use on the server.';
-    case 'busy':
-      return 'Ferry is busy, try again in a minute.';
-    case 'misrouted':
-      return 'The Ferry server sent this connection to the wrong place: its load balancer is set up wrong. Tell whoever runs this Ferry.';
-    default:
-      return `Connection failed (${type}).`;
-  }
+/**
+ * What PeerJS's error types mean to Ferry. Those missing (an invalid key, no SSL) are
+ * set-up mistakes a person cannot act on: said by their name, for bug reports.
+ */
+const PEER_ERRORS: Partial<Record<string, Failure>> = {
+  // The broker answers an offer to an id nobody holds with peer-unavailable.
+  'peer-unavailable': { code: 'sender-offline' },
+  network: { code: 'server-lost' },
+  'server-error': { code: 'server-lost' },
+  'socket-error': { code: 'server-lost' },
+  'socket-closed': { code: 'server-lost' },
+  'browser-incompatible': { code: 'no-webrtc' },
+  'unavailable-id': { code: 'id-taken' },
+};
+
+/** Why the broker failed or turned us away, from the error PeerJS reports. */
+export function brokerFailure(error: Pick<PeerError<string>, 'type' | 'message'>): Failure {
+  // A Ferry broker's own refusals arrive as PeerJS server errors naming a code.
+  const refusal = error.type === 'server-error' ? brokerRefusal(error.message) : null;
+  if (refusal) return REFUSALS[refusal];
+  return PEER_ERRORS[error.type] ?? { code: 'broker-failed', type: error.type };
 }
 
 /** A PeerJS connection whose channel is open, described for the core. */

@@ -20,6 +20,7 @@
  *
  * Free of frameworks: the page passes in how to ask and how to listen.
  */
+import type { Clock } from '../transfer/clock.ts';
 
 /** Waits between checks while the server is out of reach; the last one repeats. */
 export const RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 2000, 3000, 4000];
@@ -34,8 +35,8 @@ export interface PresencePorts {
    * function returned: `opened` says whether it had been accepted.
    */
   watch(onend: (opened: boolean) => void): () => void;
-  /** Runs `run` after `ms`; the function returned cancels it. */
-  after(ms: number, run: () => void): () => void;
+  /** What the waits between checks and between streams are timed by. */
+  clock: Clock;
   /** In [0, 1): spreads the checks of many pages. */
   random(): number;
 }
@@ -138,7 +139,7 @@ export class Presence {
     this.#cancelRetry();
     if (!this.#visible) return;
     const delay = retryDelay(this.#failures++, this.#ports.random());
-    this.#cancelRetry = this.#ports.after(delay, () => void this.check());
+    this.#cancelRetry = this.#ports.clock.after(delay, () => void this.check());
   }
 
   /** Opens the /presence stream, unless one is open or may not be (offline, hidden, a broker socket held); after a wait once refused. */
@@ -147,7 +148,7 @@ export class Presence {
     if (this.#refusals > 0) {
       // Refused: open it again only after a wait, whatever else happens meanwhile.
       const wait = REFUSED_STREAM_DELAYS_MS[Math.min(this.#refusals, REFUSED_STREAM_DELAYS_MS.length) - 1]!;
-      const cancel = this.#ports.after(wait, () => {
+      const cancel = this.#ports.clock.after(wait, () => {
         this.#stopStream = null;
         this.#open();
       });

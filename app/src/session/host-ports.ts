@@ -24,9 +24,9 @@ export interface HostBroker {
   /**
    * Registers `peerId`, owned through `token` (the same on every registration of the
    * id), with fresh ICE servers; only offers `admit` accepts become connections.
-   * Resolves once the broker accepted the id. Rejects with an error whose `type` is
-   * 'unavailable-id' while an earlier registration still holds the id (net/broker.ts
-   * BrokerError), or with whatever else stopped it (the server out of reach).
+   * Resolves once the broker accepted the id. Rejects with an error carrying the
+   * failure 'id-taken' while an earlier registration still holds the id, or with
+   * whatever else stopped it (the server out of reach).
    */
   register(peerId: string, token: string, admit: AdmitOffer): Promise<HostPeer>;
 }
@@ -110,18 +110,3 @@ export interface ConnectionPath {
   kind: 'local' | 'direct' | 'relay';
   relay?: string;
 }
-
-/** Time as a host sees it. */
-export interface HostClock {
-  now(): number;
-  /** Runs `run` once `ms` have passed; the function returned cancels it. */
-  after(ms: number, run: () => void): () => void;
-}
-
-export const SYSTEM_CLOCK: HostClock = {
-  now: () => Date.now(),
-  after: (ms, run) => {
-    const timer = setTimeout(run, ms);
-    return () => clearTimeout(timer);
-  },
-};

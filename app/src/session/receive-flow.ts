@@ -11,8 +11,10 @@
  * the terminal prints it, and unit tests drive it over an in-memory channel.
  */
 import type { OpenChannel } from '../transfer/channel.ts';
+import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import { newReceiverKey } from '../transfer/auth.ts';
 import type { ShareAddress } from '../transfer/link.ts';
+import { failureOf, type Failure } from '../transfer/failure.ts';
 import { endsLink, type FileDescription } from '../transfer/messages.ts';
 import { ReceiverSession, storedSnapshot, type ReceiverSnapshot, type ReceiverState } from '../transfer/receiver.ts';
 import type { ReceiveStore } from '../transfer/store.ts';
@@ -50,7 +52,8 @@ export interface SenderChannel extends OpenChannel {
 /**
  * Where transfers are remembered and their bytes kept. The browser keeps records in
  * IndexedDB and bytes in OPFS or IndexedDB; the terminal keeps both in the folder it
- * receives into.
+ * receives into. Errors a person can act on carry their Failure (a full disk:
+ * 'storage-full'; a folder not safe to write into: 'unsafe-folder').
  */
 export interface TransferBook<S extends ReceiveStore> {
   /** The transfer begun earlier by this link, if any. */
@@ -65,36 +68,40 @@ export interface TransferBook<S extends ReceiveStore> {
 export interface ReceiveFlowOptions<S extends ReceiveStore> {
   address: ShareAddress;
   /**
-   * One attempt to reach the sender. Rejects with why it could not (a DialError, a
-   * FailureError), or with the signal's reason once aborted. Every attempt is a new
-   * call: relay credentials expire.
+   * One attempt to reach the sender. Rejects with why it could not (an error that
+   * carries its Failure), or with the signal's reason once aborted. Every attempt is a
+   * new call: relay credentials expire.
    */
   dial(signal: AbortSignal): Promise<SenderChannel>;
   book: TransferBook<S>;
   /** How this device describes itself to the sender (self-reported), if at all. */
   device: string | null;
-  /** Whether `bytes` more fit in storage; null when they do or nobody can tell. */
+  /**
+   * Whether `bytes` more fit in storage; null when they do or nobody can tell. Like the
+   * book's, its errors carry their Failure where a person can act on them.
+   */
   roomFor?(bytes: number): Promise<Shortfall | null>;
   /** Something in `state` changed. */
   onchange(): void;
   /** Every file arrived and was verified. */
   ondone?(snapshot: ReceiverSnapshot): void;
   /**
-   * Whether a first dial that failed with `error` is worth repeating by itself: the
-   * page waits for a sender that may come back (and connects the moment it does); the
-   * terminal says the sender is not there and exits. None: never.
+   * Whether a first dial that failed so is worth repeating by itself: the page waits
+   * for a sender that may come back (and connects the moment it does); the terminal
+   * says the sender is not there and exits. None: never.
    */
-  waitsFor?(error: unknown): boolean;
+  waitsFor?(failure: Failure): boolean;
   times?: RedialTimes;
+  clock?: Clock;
 }
 
 export type Phase = 'connecting' | 'offline' | 'session' | 'reconnecting';
 
-/** Why the sender is not reachable now: a dial failed (with its error), or the connection dropped. */
-export type Trouble = { kind: 'unreachable'; error: unknown } | { kind: 'dropped' };
+/** Why the sender is not reachable now: a dial failed (saying why), or the connection dropped. */
+export type Trouble = { kind: 'unreachable'; failure: Failure } | { kind: 'dropped' };
 
-/** What stopped Download from starting. */
-export type Blocked = { kind: 'no-room'; shortfall: Shortfall } | { kind: 'storage'; error: unknown };
+/** What stopped Download from starting: too little room, or storage failing (saying why). */
+export type Blocked = { kind: 'no-room'; shortfall: Shortfall } | { kind: 'storage'; failure: Failure };
 
 export interface ReceiveState {
   phase: Phase;
@@ -104,8 +111,8 @@ export interface ReceiveState {
   gaveUp: boolean;
   /** Offline, and trying the sender again by itself (`waitsFor`): it connects once the sender is back. */
   awaiting: boolean;
-  /** The error of the last dial that failed since `connect`, which says whose side the trouble is on. */
-  lastDialError: { error: unknown } | null;
+  /** Why the last dial since `connect` failed, which says whose side the trouble is on. */
+  lastDialFailure: Failure | null;
   snapshot: ReceiverSnapshot | null;
   /**
    * What this device already holds of an earlier visit's transfer, read from storage
@@ -127,7 +134,7 @@ export const NOT_STARTED: ReceiveState = {
   trouble: null,
   gaveUp: false,
   awaiting: false,
-  lastDialError: null,
+  lastDialFailure: null,
   snapshot: null,
   held: null,
   changed: null,
@@ -139,6 +146,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   readonly address: ShareAddress;
   readonly #options: ReceiveFlowOptions<S>;
   readonly #times: RedialTimes;
+  readonly #clock: Clock;
   #state: ReceiveState = NOT_STARTED;
   #connection: SenderChannel | null = null;
   #session: ReceiverSession | null = null;
@@ -158,7 +166,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
   #missedSince = 0;
   #misses = 0;
   #recordedAt = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the next dial, when one is set. */
+  #cancelRedial: () => void = () => {};
   /** The book's last summary update, still being written. */
   #recording: Promise<void> = Promise.resolve();
 
@@ -166,6 +175,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.address = options.address;
     this.#options = options;
     this.#times = options.times ?? REDIAL_TIMES;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
   }
 
   get state(): ReceiveState {
@@ -195,7 +205,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
    */
   async connect(): Promise<void> {
     this.close();
-    this.#set({ phase: 'connecting', trouble: null, gaveUp: false, awaiting: false, lastDialError: null, changed: null });
+    this.#set({ phase: 'connecting', trouble: null, gaveUp: false, awaiting: false, lastDialFailure: null, changed: null });
     this.#failures = 0;
     this.#missedSince = 0;
     this.#misses = 0;
@@ -275,7 +285,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   /** Hangs up and dials no more. What is stored stays. */
   close(): void {
     this.#attempt += 1;
-    this.#hangUp();
+    this.#closeConnection();
   }
 
   /** Closes, and resolves once the book's last update is written: nothing more is written after. */
@@ -307,8 +317,8 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.#options.onchange();
   }
 
-  #hangUp(): void {
-    clearTimeout(this.#timer);
+  #closeConnection(): void {
+    this.#cancelRedial();
     this.#dialing.abort();
     const session = this.#session;
     this.#session = null;
@@ -328,42 +338,42 @@ export class ReceiveFlow<S extends ReceiveStore> {
       this.#startSession(connection);
     } catch (error) {
       if (dialing.signal.aborted) return;
-      this.#unreachable(attempt, error);
+      this.#unreachable(attempt, failureOf(error));
     }
   }
 
   /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
-  #unreachable(attempt: number, error: unknown): void {
+  #unreachable(attempt: number, failure: Failure): void {
     if (attempt !== this.#attempt || this.#session) return;
-    this.#hangUp();
-    const trouble: Trouble = { kind: 'unreachable', error };
-    this.#set({ lastDialError: { error } });
+    this.#closeConnection();
+    const trouble: Trouble = { kind: 'unreachable', failure };
+    this.#set({ lastDialFailure: failure });
     if (this.#state.phase === 'reconnecting') return this.#redial(trouble);
-    const waits = this.#options.waitsFor?.(error) === true;
+    const waits = this.#options.waitsFor?.(failure) === true;
     const awaiting = waits && this.#awaitSender();
     this.#set({ phase: 'offline', trouble, awaiting, gaveUp: waits && !awaiting });
   }
 
   /** Tries the missing sender again later; false once it has been missing too long to go on. */
   #awaitSender(): boolean {
-    const now = Date.now();
+    const now = this.#clock.now();
     if (this.#missedSince === 0) this.#missedSince = now;
     const delays = this.#times.awaitSenderMs;
     if (delays.length === 0 || now - this.#missedSince > this.#times.giveUpMs) return false;
     const delay = delays[Math.min(this.#misses++, delays.length - 1)]!;
-    this.#timer = setTimeout(() => void this.#dial(), delay);
+    this.#cancelRedial = this.#clock.after(delay, () => void this.#dial());
     return true;
   }
 
   #redial(trouble: Trouble): void {
-    if (Date.now() - this.#droppedAt > this.#times.giveUpMs) {
+    if (this.#clock.now() - this.#droppedAt > this.#times.giveUpMs) {
       this.#set({ phase: 'offline', trouble, gaveUp: true });
       return;
     }
     this.#set({ phase: 'reconnecting', trouble });
     const { backoffMs } = this.#times;
     const delay = backoffMs[Math.min(this.#failures++, backoffMs.length - 1)]!;
-    this.#timer = setTimeout(() => void this.#dial(), delay);
+    this.#cancelRedial = this.#clock.after(delay, () => void this.#dial());
   }
 
   #startSession(connection: SenderChannel): void {
@@ -402,11 +412,11 @@ export class ReceiveFlow<S extends ReceiveStore> {
     if (snapshot.state === 'done') this.#failures = 0;
     this.#recording = Promise.all([this.#recording, this.#remember(snapshot)]).then(() => {});
     // Told the link ended: nothing more will come of this sender, so let go of the broker too.
-    if (snapshot.state === 'ended') this.#hangUp();
+    if (snapshot.state === 'ended') this.#closeConnection();
     if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {
       // Mid-transfer the connection went: keep what is stored and dial again.
-      if (this.#state.phase !== 'reconnecting') this.#droppedAt = Date.now();
-      this.#hangUp();
+      if (this.#state.phase !== 'reconnecting') this.#droppedAt = this.#clock.now();
+      this.#closeConnection();
       this.#redial({ kind: 'dropped' });
     }
   }
@@ -420,7 +430,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
       if (shortfall) return this.#set({ blocked: { kind: 'no-room', shortfall } });
       if (this.#record) await this.#options.book.save(this.#record);
     } catch (error) {
-      return this.#set({ blocked: { kind: 'storage', error } });
+      return this.#set({ blocked: { kind: 'storage', failure: failureOf(error) } });
     }
     if (this.#state.blocked) this.#set({ blocked: null });
     session.download().catch(() => {
@@ -448,7 +458,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   /** Keeps the book's summary roughly current (the exact ranges live with the bytes). */
   async #remember(snapshot: ReceiverSnapshot): Promise<void> {
     const record = this.#record;
-    const now = Date.now();
+    const now = this.#clock.now();
     const final = snapshot.state === 'done' || snapshot.state === 'ended';
     if (!record || !this.#accepted || (now - this.#recordedAt < this.#times.recordIntervalMs && !final)) return;
     // A dead link stays dead. A refusal is about this one request: asking again may be allowed.

@@ -13,12 +13,14 @@
  */
 import { Admission, ADMISSION, type Seat } from '../net/admission.ts';
 import { verifyOfferTicket } from '../transfer/auth.ts';
+import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import type { FileHashes } from '../transfer/file-hashes.ts';
+import { carriedFailure } from '../transfer/failure.ts';
 import type { EndReason } from '../transfer/messages.ts';
 import { SenderSession, type FileSource, type SenderSnapshot, type SenderState } from '../transfer/sender.ts';
 import type { ShareGate } from '../transfer/share-gate.ts';
 import { Deliveries } from './deliveries.ts';
-import { SYSTEM_CLOCK, type ConnectionPath, type HostBroker, type HostClock, type HostPeer, type IncomingConnection } from './host-ports.ts';
+import type { ConnectionPath, HostBroker, HostPeer, IncomingConnection } from './host-ports.ts';
 import { IDLE_LIMITS_MS, ReceiverSeats } from './receiver-limits.ts';
 import { isOver, ReceiverRows, type ReceiverRow } from './receiver-rows.ts';
 
@@ -75,7 +77,7 @@ export interface ShareHostOptions {
   onfinished?: (row: ReceiverRow) => void;
   /** A receiver waits for the person sending to allow or decline it (allow(), decline()). */
   onasking?: (row: ReceiverRow) => void;
-  clock?: HostClock;
+  clock?: Clock;
 }
 
 export type HostStatus = 'starting' | 'online' | 'reconnecting' | 'error';
@@ -113,7 +115,7 @@ interface ServedConnection {
 
 export class ShareHost {
   readonly #options: ShareHostOptions;
-  readonly #clock: HostClock;
+  readonly #clock: Clock;
   #state: HostState = { status: 'starting', receivers: [], failedAttempts: 0, relay: false };
   #peer: HostPeer | null = null;
   #closed = false;
@@ -136,7 +138,7 @@ export class ShareHost {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#deliveries = options.deliveries ?? new Deliveries();
-    this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs });
+    this.#admission = new Admission({ ...ADMISSION, dialMs: options.broker.dialMs }, this.#clock);
     // The guard knows receivers by their keys, which are also their rows' ids.
     this.#stopWatchingPasswords = options.gate.guard.watch((receiver) => this.#showPasswords(receiver));
   }
@@ -481,5 +483,5 @@ export class ShareHost {
 
 /** The broker refused the id because an earlier registration still holds it (HostBroker.register). */
 function isIdTaken(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'unavailable-id';
+  return carriedFailure(error)?.code === 'id-taken';
 }

@@ -12,10 +12,11 @@
  */
 import { coalesced } from '../storage/coalesced.ts';
 import { newSenderKeys, passwordKey } from '../transfer/auth.ts';
+import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
 import { FileHashes } from '../transfer/file-hashes.ts';
 import { newSecret, shareLink } from '../transfer/link.ts';
 import { matchFiles } from '../transfer/match-files.ts';
-import type { Failure } from '../transfer/failure.ts';
+import { failureOf, type Failure } from '../transfer/failure.ts';
 import { MAX_TEXT_BYTES, textTooLong, type EndReason, type FileDescription } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/sender.ts';
 import { PASSWORD_LIMITS, PasswordGuard } from '../transfer/password-guard.ts';
@@ -32,7 +33,7 @@ import {
   type ShareEnd,
 } from '../transfer/share-life.ts';
 import { Deliveries } from './deliveries.ts';
-import { SYSTEM_CLOCK, type HostBroker, type HostClock } from './host-ports.ts';
+import type { HostBroker } from './host-ports.ts';
 import type { ReceiverRow } from './receiver-rows.ts';
 import { ShareHost, type HostStatus } from './share-host.ts';
 import type { ShareRecord } from './share-record.ts';
@@ -62,8 +63,8 @@ export type ShareError =
   | { kind: 'not-all-added' }
   /** The file added again under this name is not the one shared: its hash differs. */
   | { kind: 'changed'; file: string }
-  /** The broker could not be reached, or would not register the share. */
-  | { kind: 'broker'; error: unknown };
+  /** The broker could not be reached, or would not register the share (saying why). */
+  | { kind: 'broker'; failure: Failure };
 
 /** Replaced whole on every change. */
 export interface ShareState {
@@ -125,7 +126,7 @@ export interface ShareKeeperOptions {
   onfinished?: (row: ReceiverRow) => void;
   /** A receiver waits for the person sending to allow or decline it (decide()). */
   onasking?: (row: ReceiverRow) => void;
-  clock?: HostClock;
+  clock?: Clock;
 }
 
 /** No share. What was learned of the server (`relay`) and the clock (`now`) stays as it was. */
@@ -148,7 +149,7 @@ export const IDLE: Omit<ShareState, 'relay' | 'now'> = {
 
 export class ShareKeeper {
   readonly #options: ShareKeeperOptions;
-  readonly #clock: HostClock;
+  readonly #clock: Clock;
   #state: ShareState;
   #record: ShareRecord | null = null;
   /** The open share's connections and receivers, while it is registered or registering. */
@@ -371,7 +372,7 @@ export class ShareKeeper {
     this.close();
     // Who passed the gate is saved with the share, so a reload does not ask them again.
     // So is what is left of its wrong tries: a reload does not grant new ones.
-    const guard = new PasswordGuard(PASSWORD_LIMITS, () => this.#clock.now(), record.passwordTries, (tries) => {
+    const guard = new PasswordGuard(PASSWORD_LIMITS, this.#clock, record.passwordTries, (tries) => {
       record.passwordTries = tries;
       void this.#persist();
     });
@@ -415,7 +416,7 @@ export class ShareKeeper {
     try {
       await host.open();
     } catch (error) {
-      this.#set({ error: { kind: 'broker', error } });
+      this.#set({ error: { kind: 'broker', failure: failureOf(error) } });
       return;
     }
     if (this.#host !== host) return; // replaced while we waited

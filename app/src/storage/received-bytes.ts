@@ -239,8 +239,8 @@ export async function deleteStoredTransfer(id: string): Promise<void> {
 }
 
 export function storageError(error: unknown): Error {
-  const name = (error as Error | null)?.name;
-  if (name === 'QuotaExceededError' || name === 'StorageFullError') {
+  // The browser's DOMException is known by its standard name (the OPFS worker passes on only the name).
+  if (error instanceof StorageFullError || (error as Error | null)?.name === 'QuotaExceededError') {
     return new StorageFullError('This device has no room left for the transfer. What was received is kept; free some space and try again.');
   }
   return error instanceof Error ? error : new Error(String(error));

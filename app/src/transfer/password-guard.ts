@@ -12,6 +12,7 @@
  * person sending lets that receiver try (sender.ts), and such tries are bounded by each
  * receiver's own lockouts, not the bucket.
  */
+import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 export interface PasswordLimits {
   /** Wrong tries one receiver gets before it is locked out. */
   tries: number;
@@ -65,7 +66,7 @@ export interface PasswordTally {
 
 export class PasswordGuard {
   readonly #limits: PasswordLimits;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #receivers = new Map<string, Tries>();
   #tokens: number;
   #refilledAt: number;
@@ -75,25 +76,25 @@ export class PasswordGuard {
   /** `saved`: the share's bucket as it was left (by a page since reloaded); `onspent`: it changed, to be saved. */
   constructor(
     limits: PasswordLimits = PASSWORD_LIMITS,
-    now: () => number = () => Date.now(),
+    clock: Clock = SYSTEM_CLOCK,
     saved?: ShareTries,
     onspent: (tries: ShareTries) => void = () => {},
   ) {
     this.#limits = limits;
-    this.#now = now;
+    this.#clock = clock;
     this.#tokens = Math.min(saved?.left ?? limits.shareTries, limits.shareTries);
-    this.#refilledAt = saved?.refilledAt ?? now();
+    this.#refilledAt = saved?.refilledAt ?? clock.now();
     this.#onspent = onspent;
   }
 
   /** How long `receiver` must wait before a try of its counts (0: it may try now). */
   wait(receiver: string): number {
-    return Math.ceil(Math.max(0, (this.#receivers.get(receiver)?.lockedUntil ?? 0) - this.#now()));
+    return Math.ceil(Math.max(0, (this.#receivers.get(receiver)?.lockedUntil ?? 0) - this.#clock.now()));
   }
 
   /** The share's wrong tries are spent: a try is checked only once the person sending lets its receiver try. */
   get guessing(): boolean {
-    this.#refill(this.#now());
+    this.#refill(this.#clock.now());
     return this.#tokens === 0;
   }
 
@@ -109,7 +110,7 @@ export class PasswordGuard {
    * receiver, not the share, which has nothing left.
    */
   attempt(receiver: string): Verdict {
-    const now = this.#now();
+    const now = this.#clock.now();
     this.#refill(now);
     this.#spend(-1);
     const record = this.#receivers.get(receiver) ?? { wrong: 0, total: 0, lockouts: 0, lockedUntil: 0, shown: null };
@@ -148,7 +149,7 @@ export class PasswordGuard {
   tally(receiver: string): PasswordTally | null {
     const shown = this.#receivers.get(receiver)?.shown;
     if (!shown) return null;
-    return { wrong: shown.total, lockedForMs: Math.max(0, shown.lockedUntil - this.#now()) };
+    return { wrong: shown.total, lockedForMs: Math.max(0, shown.lockedUntil - this.#clock.now()) };
   }
 
   /** Calls `watcher` with the receiver whose tally changed, from now until the function returned is called. */

@@ -2,10 +2,11 @@
  * One authenticated, flow-controlled message link over a channel: the part the sender
  * and the receiver share. It frames and unframes messages, handles them strictly one
  * at a time and in order, runs the hello exchange, and turns every way a link can end
- * (peer closed, protocol error, our own close) into exactly one `ended` call.
+ * (peer closed, protocol error, our own close) into exactly one `closed` call.
  */
 import { proveReceiver, proveReceiverKey, proveSender, verifyReceiver, verifyReceiverKey, verifySender, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
+import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, type Failure } from './failure.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
@@ -31,6 +32,8 @@ export interface LinkOptions {
   flow?: FlowLimits;
   /** How long the peer has to prove the secret before we hang up. */
   helloTimeoutMs?: number;
+  /** What that wait is timed by. */
+  clock?: Clock;
   /** How much the proven peer may have sent that we have not handled yet; see InboxLimits. */
   inbox?: InboxLimits;
   /**
@@ -150,7 +153,8 @@ export class PeerLink {
   /** Settles once our own hello is on the wire: nothing may overtake it. */
   #helloSent: Promise<void>;
   #sayHello!: () => void;
-  #helloTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Stops the wait for the peer's proof. */
+  #cancelHelloWait: () => void = () => {};
 
   constructor(options: LinkOptions, handlers: LinkHandlers) {
     this.#options = options;
@@ -178,9 +182,9 @@ export class PeerLink {
     // Written as a negation so that NaN is refused too. Not through fail(): nothing
     // we could say fits in such a message, so the peer just sees the channel close.
     if (!(this.maxMessageSize >= MIN_MESSAGE_SIZE)) return this.#closeWith(new MessageSizeError(this.#options.maxMessageSize));
-    this.#helloTimer = setTimeout(() => {
+    this.#cancelHelloWait = (this.#options.clock ?? SYSTEM_CLOCK).after(this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS, () => {
       if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
-    }, this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    });
     if (this.#options.identity.role !== 'sender') return;
     try {
       await this.#hello();
@@ -293,7 +297,7 @@ export class PeerLink {
       throw new AuthenticationError('the other side names a receiver key it does not hold');
     }
     this.#authenticated = true;
-    clearTimeout(this.#helloTimer);
+    this.#cancelHelloWait();
     this.#decoder.limit = MAX_CONTROL_BYTES;
     if (identity.role === 'receiver') await this.#hello();
     await this.#helloSent;
@@ -304,7 +308,7 @@ export class PeerLink {
   #closeWith(error: Error | null): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#helloTimer);
+    this.#cancelHelloWait();
     const { channel } = this.#options;
     channel.removeEventListener('message', this.#onMessage);
     channel.removeEventListener('close', this.#onClose);

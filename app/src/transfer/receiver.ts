@@ -12,6 +12,7 @@
  */
 import { passwordKey, provePassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
+import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { cleanDevice } from './device.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
@@ -19,7 +20,7 @@ import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
-import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, type InboxLimits } from './peer-link.ts';
+import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, VersionError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
@@ -114,7 +115,8 @@ export interface ReceiverOptions {
   stallTimeoutMs?: number;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
-  now?: () => number;
+  /** What the speed and time left are measured by, and every wait timed. */
+  clock?: Clock;
   onchange?: (snapshot: ReceiverSnapshot) => void;
 }
 
@@ -162,7 +164,7 @@ interface Asked extends FileRange {
 export class ReceiverSession {
   readonly #options: ReceiverOptions;
   readonly #link: PeerLink;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #window: number;
   #state: ReceiverState = 'connecting';
   #failure: Failure | null = null;
@@ -194,14 +196,14 @@ export class ReceiverSession {
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #lastEmit = -Infinity;
   /** The throttled change still to be told (#emit). */
-  #trailing: ReturnType<typeof setTimeout> | undefined;
-  #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  #trailing: (() => void) | undefined;
+  #stallTimer: (() => void) | undefined;
   /** Set from the sender's proof until its manifest arrives. */
-  #manifestTimer: ReturnType<typeof setTimeout> | undefined;
+  #manifestTimer: (() => void) | undefined;
 
   constructor(options: ReceiverOptions) {
     this.#options = options;
-    this.#now = options.now ?? (() => Date.now());
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#window = options.window ?? DEFAULT_WINDOW;
     this.#link = new PeerLink(
       {
@@ -223,10 +225,10 @@ export class ReceiverSession {
 
   /** (Re)starts the wait for the manifest: a sender that proves the secret and goes quiet is hung up on. */
   #awaitManifest(): void {
-    clearTimeout(this.#manifestTimer);
-    this.#manifestTimer = setTimeout(() => {
+    this.#manifestTimer?.();
+    this.#manifestTimer = this.#clock.after(this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS, () => {
       this.#link.fail(new SilentSenderError('the sender proved the link but sent no list of files'));
-    }, this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
+    });
   }
 
   start(): Promise<void> {
@@ -275,7 +277,7 @@ export class ReceiverSession {
     if (this.#state !== 'waiting' || !store) throw new Error(`cannot start a download while ${this.#state}`);
     this.#pending = this.#files.flatMap((file, index) => (store.isVerified(index) ? [] : this.#plan(index, file.size)));
     this.#meter = new RateMeter(this.#total);
-    this.#progress = this.#meter.progress(this.#stored, this.#now());
+    this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#set('transferring');
     try {
       // Kept before anything is asked for, so no byte arrives ahead of the hash it must match.
@@ -321,7 +323,7 @@ export class ReceiverSession {
     // From approval back to the password: a try held while the share was guessed at, let through and found wrong.
     const before: readonly ReceiverState[] = gate.need === 'password' ? ['connecting', 'password', 'approval'] : ['connecting', 'password'];
     if (!before.includes(this.#state)) throw new ProtocolError(`a ${gate.need} gate while ${this.#state}`);
-    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer?.();
     this.#manifestTimer = undefined;
     this.#gate = gate.need === 'password' ? { triesLeft: gate.triesLeft ?? null, retryInMs: gate.retryInMs ?? null, checking: false } : null;
     this.#set(gate.need);
@@ -330,7 +332,7 @@ export class ReceiverSession {
   async #manifest(files: FileDescription[], device: string | undefined, text: string | null): Promise<void> {
     if (this.#state !== 'connecting' && this.#state !== 'password' && this.#state !== 'approval') throw new ProtocolError('a second manifest');
     this.#gate = null;
-    clearTimeout(this.#manifestTimer);
+    this.#manifestTimer?.();
     this.#manifestTimer = undefined;
     const store = await this.#options.openStore(files, text);
     const changed = changedFiles(store, files);
@@ -368,7 +370,7 @@ export class ReceiverSession {
     this.#stored += length;
     // A range that ends at the file's end stays first until the file's hash arrives.
     if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#asked.shift();
-    this.#progress = this.#meter.progress(this.#stored, this.#now());
+    this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
     await this.#ask();
   }
@@ -474,7 +476,7 @@ export class ReceiverSession {
     }
     this.#pending.unshift(...again);
     sample('asked', this.#askedBytes);
-    this.#progress = this.#meter.progress(this.#stored, this.#now());
+    this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
     await this.#link.send({ type: 'receipt', verified, failed });
     await this.#finishOrAsk();
@@ -500,7 +502,7 @@ export class ReceiverSession {
 
   async #finishOrAsk(): Promise<void> {
     if (this.#pending.length === 0 && this.#asked.length === 0 && this.#outcomes.every((o) => o === 'verified')) {
-      clearTimeout(this.#stallTimer);
+      this.#stallTimer?.();
       // Not done until it is on disk: the last batch may still be committing, and may fail.
       await this.#store!.flush();
       this.#set('done');
@@ -543,11 +545,11 @@ export class ReceiverSession {
    * gone quiet may close nothing for minutes; silence is how we learn of it.
    */
   #restartStallTimer(): void {
-    clearTimeout(this.#stallTimer);
+    this.#stallTimer?.();
     if (this.#asked.length === 0 && this.#state !== 'transferring') return;
-    this.#stallTimer = setTimeout(() => {
+    this.#stallTimer = this.#clock.after(this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS, () => {
       if (this.#asked.length > 0) this.#link.fail(new AbortedError('nothing arrived from the sender for a while'));
-    }, this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS);
+    });
   }
 
   /**
@@ -556,8 +558,8 @@ export class ReceiverSession {
    * committed and kept, and we hang up without calling again.
    */
   async #linkEnded(reason: EndReason): Promise<void> {
-    clearTimeout(this.#stallTimer);
-    clearTimeout(this.#manifestTimer);
+    this.#stallTimer?.();
+    this.#manifestTimer?.();
     this.#manifestTimer = undefined;
     this.#endReason = reason;
     this.#pending = [];
@@ -568,14 +570,15 @@ export class ReceiverSession {
   }
 
   #linkClosed(error: Error | null): void {
-    clearTimeout(this.#stallTimer);
-    clearTimeout(this.#manifestTimer);
+    this.#stallTimer?.();
+    this.#manifestTimer?.();
     if (this.#endReason) return this.#set('ended');
     if (this.#state === 'done' || !error) return;
     this.#disconnected =
-      error.name === 'AbortedError' ||
-      error.name === 'SilentSenderError' ||
-      (this.#state === 'connecting' && error.name === 'ProtocolError');
+      error instanceof AbortedError ||
+      error instanceof SilentSenderError ||
+      // Garbled while connecting is worth a redial; another version would be the same again.
+      (this.#state === 'connecting' && error instanceof ProtocolError && !(error instanceof VersionError));
     if (error instanceof ManifestChangedError) this.#filesChanged = error.files;
     this.#failure = receiverFailure(error, this.#state);
     this.#set('error');
@@ -594,18 +597,18 @@ export class ReceiverSession {
   }
 
   #emit(force: boolean): void {
-    const now = this.#now();
+    const now = this.#clock.now();
     const wait = EMIT_INTERVAL_MS - (now - this.#lastEmit);
     if (!force && wait > 0) {
       // Told when the interval is up: a transfer that stalls right after a held-back
       // change must not show a figure behind what it holds until more bytes come.
-      this.#trailing ??= setTimeout(() => {
+      this.#trailing ??= this.#clock.after(Math.min(wait, EMIT_INTERVAL_MS), () => {
         this.#trailing = undefined;
         this.#emit(true);
-      }, Math.min(wait, EMIT_INTERVAL_MS));
+      });
       return;
     }
-    clearTimeout(this.#trailing);
+    this.#trailing?.();
     this.#trailing = undefined;
     this.#lastEmit = now;
     this.#options.onchange?.(this.snapshot);
@@ -679,7 +682,7 @@ export class IntegrityError extends Error {
 function receiverFailure(error: Error, state: ReceiverState): Failure {
   // The sender's words are its own: quoted as its, never matched against ours.
   if (error instanceof PeerReportedError) return { code: 'peer-stopped', by: 'sender', words: error.message };
-  if (error.name === 'AbortedError') {
+  if (error instanceof AbortedError) {
     const beforeFiles = state === 'connecting' || state === 'password' || state === 'approval' || state === 'waiting';
     return { code: beforeFiles ? 'sender-closed' : 'sender-went-away' };
   }

@@ -8,6 +8,7 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
+import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { Delivery } from './delivery.ts';
 import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
@@ -94,7 +95,8 @@ export interface SenderOptions {
   messageBytes?: number;
   /** How this device describes itself to receivers, with the list of files (device.ts); none: nothing. */
   device?: string | null;
-  now?: () => number;
+  /** What the speed and time left are measured by, and every wait timed. */
+  clock?: Clock;
   onchange?: (snapshot: SenderSnapshot) => void;
 }
 
@@ -116,7 +118,7 @@ export class SenderSession {
   readonly #options: SenderOptions;
   readonly #link: PeerLink;
   readonly #hashes: FileHashes;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   #state: SenderState = 'connecting';
   #failure: Failure | null = null;
   #receiverKey: string | null = null;
@@ -151,7 +153,7 @@ export class SenderSession {
   constructor(options: SenderOptions) {
     this.#options = options;
     this.#hashes = options.hashes ?? new FileHashes();
-    this.#now = options.now ?? (() => Date.now());
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#link = new PeerLink(
       { ...options, identity: { role: 'sender', secret: options.secret, signingKey: options.signingKey } },
       {
@@ -339,7 +341,7 @@ export class SenderSession {
     }
     if (this.#meter.total !== total) this.#meter = new RateMeter(total);
     // Monotonic: the report lags what we already sent, so take whichever is further.
-    this.#progress = this.#meter.progress(Math.min(Math.max(stored, this.#progress.bytes), total), this.#now());
+    this.#progress = this.#meter.progress(Math.min(Math.max(stored, this.#progress.bytes), total), this.#clock.now());
     if (this.#state !== 'transferring') this.#set('transferring');
     // Read ahead while earlier requests are still being sent.
     this.#reader.expect(whole);
@@ -476,7 +478,7 @@ export class SenderSession {
   }
 
   #advance(bytes: number): void {
-    this.#progress = this.#meter.progress(Math.min(this.#progress.bytes + bytes, this.#meter.total), this.#now());
+    this.#progress = this.#meter.progress(Math.min(this.#progress.bytes + bytes, this.#meter.total), this.#clock.now());
     this.#emit(false);
   }
 
@@ -495,7 +497,7 @@ export class SenderSession {
   }
 
   #emit(force: boolean): void {
-    const now = this.#now();
+    const now = this.#clock.now();
     if (!force && now - this.#lastEmit < EMIT_INTERVAL_MS) return;
     this.#lastEmit = now;
     this.#options.onchange?.(this.snapshot);

@@ -7,6 +7,7 @@
  */
 import { Presence } from '../net/presence.ts';
 import { probeServer, watchPresence } from '../net/presence-stream.ts';
+import { SYSTEM_CLOCK } from '../transfer/clock.ts';
 
 class Connectivity {
   /** Whether the Ferry server answers. */
@@ -18,10 +19,7 @@ class Connectivity {
     onchange: (online) => (this.online = online),
     probe: () => probeServer(location.origin),
     watch: (onend) => watchPresence(location.origin, onend),
-    after: (ms, run) => {
-      const timer = setTimeout(run, ms);
-      return () => clearTimeout(timer);
-    },
+    clock: SYSTEM_CLOCK,
     random: Math.random,
   });
 

@@ -1,17 +1,13 @@
-/** Human-readable sizes, speeds and durations (decimal units, as file managers show), in the UI's language. */
+/**
+ * Sizes, speeds and times left in the UI's language: app/src/format's figures, the
+ * words from the i18n tables.
+ */
+import { formatSize } from '../format/size.ts';
+import { timeLeft } from '../format/time-span.ts';
 import type { Messages } from './i18n/en.ts';
 
 export function formatBytes(bytes: number, t: Messages): string {
-  const units = t.units.bytes;
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  const number = value.toLocaleString(t.tag, { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  return `${number} ${units[unit]}`;
+  return formatSize(bytes, { locale: t.tag, units: t.units.bytes });
 }
 
 export function formatRate(bytesPerSecond: number, t: Messages): string {
@@ -21,31 +17,9 @@ export function formatRate(bytesPerSecond: number, t: Messages): string {
 export function formatEta(seconds: number | null, t: Messages): string {
   if (seconds === null || !Number.isFinite(seconds)) return t.units.none;
   if (seconds < 1) return t.units.underASecond;
-  if (seconds < 60) return t.units.seconds(Math.ceil(seconds));
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return t.units.minutes(minutes, Math.ceil(seconds % 60));
-  return t.units.hours(Math.floor(minutes / 60), minutes % 60);
-}
-
-/** Whole minutes in `ms`, rounded down: "Expires in 59 minutes" right after choosing an hour. */
-export function wholeMinutes(ms: number): number {
-  return Math.floor(Math.max(0, ms) / 60_000);
-}
-
-/**
- * A span of whole minutes as its two largest units, the second left out when zero:
- * [[6, 'day'], [23, 'hour']], [[59, 'minute']]. Empty under a minute.
- */
-export function largestUnits(minutes: number): [number, 'day' | 'hour' | 'minute'][] {
-  const units = [
-    [Math.floor(minutes / 1440), 'day'],
-    [Math.floor(minutes / 60) % 24, 'hour'],
-    [Math.floor(minutes) % 60, 'minute'],
-  ] as [number, 'day' | 'hour' | 'minute'][];
-  const first = units.findIndex(([value]) => value > 0);
-  return first === -1 ? [] : units.slice(first, first + 2).filter(([value]) => value > 0);
-}
-
-export function percent(bytes: number, total: number): number {
-  return total === 0 ? 100 : Math.floor((bytes / total) * 100);
+  const left = timeLeft(seconds);
+  const hours = left.days * 24 + left.hours;
+  if (hours > 0) return t.units.hours(hours, left.minutes);
+  if (left.minutes > 0) return t.units.minutes(left.minutes, left.seconds);
+  return t.units.seconds(left.seconds);
 }

@@ -7,7 +7,8 @@ import type { SentRecord } from '../session/sent-record.ts';
 import type { TransferRecord } from '../session/transfer-record.ts';
 import { displayName } from '../transfer/names.ts';
 import { deviceWords } from './device-words.ts';
-import { formatBytes, percent } from './format.ts';
+import { percentDone } from '../format/percent.ts';
+import { formatBytes } from './format.ts';
 import type { Messages } from './i18n/en.ts';
 
 export type HistoryEntry =
@@ -42,7 +43,7 @@ export function detailsOf(entry: HistoryEntry, t: Messages): string[] {
     // The size is what this device keeps: all of it, or the part received so far.
     const state = record.done
       ? [record.saved ? t.stored.receivedSaved : t.stored.received, ...sizeOf(record, t)]
-      : [t.stored.partly(percent(record.stored, record.total), formatBytes(record.total, t)), ...(record.ended ? [t.stored.linkEnded] : [])];
+      : [t.stored.partly(percentDone({ bytes: record.stored, total: record.total }), formatBytes(record.total, t)), ...(record.ended ? [t.stored.linkEnded] : [])];
     return [...state, ...(record.senderDevice ? [t.stored.from(deviceWords(record.senderDevice)(t))] : []), date];
   }
   const { record } = entry;

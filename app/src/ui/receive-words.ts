@@ -7,9 +7,9 @@
  */
 import type { ReceiveState } from '../session/receive-flow.ts';
 import type { ReceiverState } from '../transfer/receiver.ts';
-import { retryCanHelp } from '../net/dial-failure.ts';
+import { retryCanHelp } from '../transfer/failure.ts';
 import type { Phrase } from './i18n/en.ts';
-import { dialFailure, dialWords, errorText, failureText } from './i18n/errors.ts';
+import { dialWords, failureText } from './i18n/errors.ts';
 
 /**
  * What can be done when a transfer cannot go on: dial again ('try-again', a button),
@@ -68,20 +68,19 @@ export function receiveWords(state: ReceiveState, { status, online }: ReceivePag
 
   const dialing = state.phase !== 'session';
   if (dialing && !online) return words((t) => t.receive.waitingForNetwork, null, kept);
-  const dialError = state.lastDialError?.error;
   if (state.phase === 'offline') {
-    const failure = dialFailure(dialError);
+    const failure = state.lastDialFailure;
     const retry = !failure || retryCanHelp(failure) ? (['try-again'] as const) : [];
     const home: NextStep[] = failure?.code === 'sender-offline' ? ['open-home'] : [];
-    if (dialError === undefined) return words((t) => t.receive.senderOffline, null, [...retry, ...kept, ...home]);
-    const { headline, advice } = dialWords(dialError);
+    if (!failure) return words((t) => t.receive.senderOffline, null, [...retry, ...kept, ...home]);
+    const { headline, advice } = dialWords(failure);
     // Said after what helps, as one message: the page goes on by itself, and the person may still press Try again.
     const message: Phrase | null = state.awaiting ? (t) => [advice?.(t), t.receive.awaitingSender].filter(Boolean).join(' ') : advice;
     return words(headline, message, [...retry, ...kept, ...home]);
   }
   if (state.phase === 'reconnecting') {
     const trouble = state.trouble;
-    const why: Phrase | null = !trouble ? null : trouble.kind === 'dropped' ? (t) => t.receive.dropped : errorText(trouble.error);
+    const why: Phrase | null = !trouble ? null : trouble.kind === 'dropped' ? (t) => t.receive.dropped : failureText(trouble.failure);
     return words((t) => t.status.reconnecting, why);
   }
 

@@ -1,12 +1,11 @@
 /**
  * The receiving page's state: a ReceiveFlow (session/receive-flow.ts) over this
- * browser's storage, mirrored into runes, plus what only a page does with the files —
+ * browser's storage, its state held in one rune, plus what only a page does with the files —
  * save them, one by one, into a folder, or as a ZIP.
  */
 import { SvelteSet } from 'svelte/reactivity';
 import { watchPath, type ConnectionPath } from '../net/connection-path.ts';
 import { dial } from '../net/dial.ts';
-import { senderMayReturn } from '../net/dial-failure.ts';
 import { NOT_STARTED, ReceiveFlow, type Blocked, type Phase, type ReceiveState } from '../session/receive-flow.ts';
 import { roomFor } from '../storage/quota.ts';
 import { openStoredTransfer, storageError, type StoredTransfer } from '../storage/received-bytes.ts';
@@ -25,13 +24,14 @@ import { canShareFiles, SHARE_SHEET_LIMIT, shareFiles, TooLargeToShareError } fr
 import { verifiedFiles } from '../storage/stored-file.ts';
 import { zipOf } from '../storage/zip.ts';
 import { deleteTransfer, findTransfer, saveTransfer } from '../storage/transfers.ts';
+import { senderMayReturn } from '../transfer/failure.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import { displayName, zipName } from '../transfer/names.ts';
-import type { ReceiverSnapshot, ReceiverState } from '../transfer/receiver.ts';
+import type { ReceiverState } from '../transfer/receiver.ts';
 import { appUpdate } from './app-update.svelte.ts';
 import { formatBytes } from './format.ts';
 import type { Phrase } from './i18n/en.ts';
-import { dialFailure, errorText } from './i18n/errors.ts';
+import { errorText, failureText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
@@ -40,23 +40,23 @@ import { receiveWords, type ReceiveWords } from './receive-words.ts';
 export type { Phase };
 
 export class Receive {
-  phase = $state<Phase>('connecting');
-  /** The flow's whole state, which the page's words are chosen from (receive-words.ts). */
+  /**
+   * The flow's whole state (session/receive-flow.ts says what each field means),
+   * replaced on each change; the page's words are chosen from it (receive-words.ts).
+   */
   flow = $state.raw<ReceiveState>(NOT_STARTED);
   /** Which way the bytes travel on the current (or last) connection. */
   path = $state.raw<ConnectionPath | null>(null);
-  snapshot = $state.raw<ReceiverSnapshot | null>(null);
   /**
    * The files to list and save: the session's, or, while no session has the list (the
    * sender is out of reach, or still being dialled), what this device already holds.
    */
-  listed = $state.raw<ReceiverSnapshot | null>(null);
+  readonly listed = $derived.by(() => {
+    const { snapshot, held } = this.flow;
+    return snapshot && snapshot.files.length > 0 ? snapshot : held;
+  });
   /** Something that stopped Download or Save from working. */
   notice = $state.raw<Phrase | null>(null);
-  /** The sender's files changed since this transfer began (these did): start over, or keep what is stored? */
-  changed = $state.raw<readonly string[] | null>(null);
-  /** Something of this transfer is kept on this device (there is something to delete). */
-  kept = $state(false);
   /** The value of the transfer-status element. */
   state = $state<ReceiverState | 'reconnecting'>('connecting');
 
@@ -77,17 +77,15 @@ export class Receive {
       },
       book: {
         find: findTransfer,
-        save: saveTransfer,
+        // A full quota is said as a full disk, as the transfer's own writes say it.
+        save: (record) => saveTransfer(record).catch((error: unknown) => Promise.reject(storageError(error))),
         delete: deleteTransfer,
         open: (record) => openStoredTransfer(record.id, record.files),
       },
       device: ownDevice(),
       roomFor,
-      waitsFor: (error) => {
-        const failure = dialFailure(error);
-        return failure !== null && senderMayReturn(failure);
-      },
-      onchange: () => this.#mirror(this.#flow.state),
+      waitsFor: senderMayReturn,
+      onchange: () => this.#changed(this.#flow.state),
       ondone: (snapshot) =>
         // A text alone is not quoted on the lock screen: it may be a password.
         snapshot.files.length === 0
@@ -101,13 +99,8 @@ export class Receive {
     return receiveWords(this.flow, { status: this.state, online });
   }
 
-  #mirror(state: ReceiveState): void {
-    this.phase = state.phase;
+  #changed(state: ReceiveState): void {
     this.flow = state;
-    this.snapshot = state.snapshot;
-    this.listed = state.snapshot && state.snapshot.files.length > 0 ? state.snapshot : state.held;
-    this.changed = state.changed;
-    this.kept = state.kept;
     this.state = this.#flow.status;
     if (state.blocked !== this.#blocked) {
       this.#blocked = state.blocked;
@@ -179,7 +172,7 @@ export class Receive {
   /** Every file in one ZIP, streamed from storage. */
   async saveZip(): Promise<void> {
     const record = this.#flow.record;
-    if (!record || this.snapshot?.state !== 'done') return;
+    if (!record || this.flow.snapshot?.state !== 'done') return;
     const zip = {
       name: zipName(record.files.map((file) => file.name)),
       url: downloadUrl(record.id, 'zip'),
@@ -260,7 +253,7 @@ export class Receive {
 }
 
 function blockedPhrase(blocked: Blocked): Phrase {
-  if (blocked.kind === 'storage') return errorText(storageError(blocked.error));
+  if (blocked.kind === 'storage') return failureText(blocked.failure);
   const { needed, free } = blocked.shortfall;
   return (t) => t.receive.noRoom(formatBytes(needed, t), formatBytes(Math.max(0, free), t));
 }

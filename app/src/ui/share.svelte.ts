@@ -1,21 +1,21 @@
 /**
  * The sending side's page: the share this browser offers, kept by a ShareKeeper
- * (session/share-keeper.ts) over IndexedDB and our own server's broker, mirrored
- * into runes, its failures put into words and its receivers' news into
+ * (session/share-keeper.ts) over IndexedDB and our own server's broker, its state
+ * held in one rune, its failures put into words and its receivers' news into
  * notifications.
  */
 import { newBrokerToken } from '../net/broker-ids.ts';
 import { shareBroker } from '../net/share-broker.ts';
 import type { ReceiverRow } from '../session/receiver-rows.ts';
 import { SentLog } from '../session/sent-log.ts';
-import { ShareKeeper, type ShareError, type ShareState, type ShareStatus } from '../session/share-keeper.ts';
+import { ShareKeeper, type ShareError, type ShareState } from '../session/share-keeper.ts';
 import { recordSent } from '../storage/sent.ts';
 import { deleteShare, loadShare, saveShare } from '../storage/shares.ts';
-import { textTooLong, type FileDescription } from '../transfer/messages.ts';
+import { textTooLong } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/sender.ts';
-import type { Expiry, ExpiryChoice, ShareEnd } from '../transfer/share-life.ts';
+import type { Expiry } from '../transfer/share-life.ts';
 import type { Phrase } from './i18n/en.ts';
-import { errorText } from './i18n/errors.ts';
+import { failureText } from './i18n/errors.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { notifyIfHidden } from './notify.ts';
 import { ownDevice } from './own-device.ts';
@@ -24,32 +24,17 @@ import { history } from './transfers.svelte.ts';
 
 export type { ReceiverRow };
 
-/** Every field but `password`, `draft` and `error` mirrors the keeper's ShareState, which says what each means. */
+/** The share this page offers: the keeper's state as runes, and the form for the next share. */
 export class Share {
-  files = $state.raw<readonly FileSource[]>([]);
-  text = $state<string | null>(null);
   /** The text for the next share, as typed; empty for none. */
   draft = $state('');
-  link = $state<string | null>(null);
-  status = $state<ShareStatus>('idle');
-  error = $state.raw<Phrase | null>(null);
-  receivers = $state.raw<readonly ReceiverRow[]>([]);
-  missing = $state.raw<readonly FileDescription[]>([]);
-  failedAttempts = $state(0);
-  relay = $state(false);
   /**
    * The password for the next share, as typed; empty for none. Only its key is kept
    * with the share (auth.ts passwordKey), never the password itself.
    */
   password = $state('');
-  /** Also the form's choice for the next share, until it starts. */
+  /** "Ask me first" for the next share; follows the open share's own setting, so a new share starts as the last one ended. */
   askFirst = $state(false);
-  locked = $state(false);
-  ended = $state.raw<ShareEnd | null>(null);
-  finished = $state(false);
-  sentTo = $state(0);
-  expiry = $state.raw<ExpiryChoice | null>(null);
-  now = $state(Date.now());
 
   /** What came of each share, for the home page's history. */
   readonly #sent = new SentLog(async (id, shared, event) => {
@@ -62,15 +47,23 @@ export class Share {
     newBrokerToken,
     origin: location.origin,
     device: ownDevice,
-    onchange: (state) => this.#mirror(state),
+    onchange: (state) => {
+      this.#sent.changed(state);
+      this.state = state;
+      this.askFirst = state.askFirst;
+    },
     onfinished: (row) => {
       this.#sent.finished(row);
       void notifyIfHidden(i18n.t.notify.sentTitle, i18n.t.notify.sentBody(receiverLabel(row)));
     },
     onasking: (row) => void notifyIfHidden(i18n.t.notify.askTitle, i18n.t.notify.askBody(receiverLabel(row))),
   });
-  /** The error `error` words, so that it is worded once, not on every change. */
-  #error: ShareError | null = null;
+  /** The keeper's ShareState (session/share-keeper.ts says what each field means), replaced whole on each change. */
+  state = $state.raw<ShareState>(this.#keeper.state);
+  /** The keeper's error code, compared by identity so that `error` words it once, not on every change. */
+  readonly #errorCode = $derived(this.state.error);
+  /** What went wrong, in the person's language. */
+  readonly error = $derived(this.#errorCode && shareErrorText(this.#errorCode));
 
   /** Picks up the share this browser was offering before the page reloaded, if any. */
   restore(): Promise<void> {
@@ -99,7 +92,7 @@ export class Share {
 
   /** Whether a share is going or kept: files, a text, or both. */
   get offers(): boolean {
-    return this.files.length > 0 || this.text !== null;
+    return this.state.files.length > 0 || this.state.text !== null;
   }
 
   /**
@@ -152,29 +145,6 @@ export class Share {
   decide(row: string, allow: boolean): void {
     this.#keeper.decide(row, allow);
   }
-
-  #mirror(state: ShareState): void {
-    this.#sent.changed(state);
-    this.files = state.files;
-    this.text = state.text;
-    this.link = state.link;
-    this.status = state.status;
-    this.receivers = state.receivers;
-    this.missing = state.missing;
-    this.failedAttempts = state.failedAttempts;
-    this.relay = state.relay;
-    this.askFirst = state.askFirst;
-    this.locked = state.locked;
-    this.ended = state.ended;
-    this.finished = state.finished;
-    this.sentTo = state.sentTo;
-    this.expiry = state.expiry;
-    this.now = state.now;
-    if (state.error !== this.#error) {
-      this.#error = state.error;
-      this.error = state.error && shareErrorText(state.error);
-    }
-  }
 }
 
 /** A share's error in the person's language. */
@@ -185,7 +155,7 @@ function shareErrorText(error: ShareError): Phrase {
     case 'changed':
       return (t) => t.send.changed(error.file);
     case 'broker':
-      return errorText(error.error);
+      return failureText(error.failure);
   }
 }
 

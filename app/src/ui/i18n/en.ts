@@ -12,7 +12,7 @@
 import type { BadLinkReason } from '../../transfer/link.ts';
 import type { EndReason } from '../../transfer/messages.ts';
 import type { Expiry, ShareEnd } from '../../transfer/share-life.ts';
-import { largestUnits } from '../format.ts';
+import { largestUnits } from '../../format/time-span.ts';
 
 const count = (n: number) => n.toLocaleString('en');
 const files = (n: number) => `${count(n)} ${n === 1 ? 'file' : 'files'}`;
@@ -365,7 +365,6 @@ export const en = {
         'No network path between the two devices, not even through the relay. Put both devices on the same Wi-Fi, or try another network.',
     },
     lostServer: 'Lost contact with the Ferry server. Check your network connection.',
-    noWebRtc: 'This browser cannot make direct connections (WebRTC is missing or disabled).',
     noWebRtcAdvice:
       'Ferry needs WebRTC, which this browser lacks or has turned off. Open the link in Chrome, Firefox, Edge or Safari; if it is one of those, a setting or a privacy add-on may have disabled WebRTC.',
     idTaken: 'This share’s id is already in use on the server.',

@@ -1,6 +1,6 @@
 /** The UI in Russian; the shape is English's (en.ts), checked by the type. */
 import type { Messages } from './en.ts';
-import { largestUnits } from '../format.ts';
+import { largestUnits } from '../../format/time-span.ts';
 
 const rules = new Intl.PluralRules('ru');
 
@@ -351,7 +351,6 @@ export const ru: Messages = {
         'Между устройствами нет сетевого пути, даже через ретранслятор. Подключите оба устройства к одной сети Wi-Fi или попробуйте другую сеть.',
     },
     lostServer: 'Потеряна связь с сервером Ferry. Проверьте подключение к сети.',
-    noWebRtc: 'Этот браузер не умеет устанавливать прямые соединения (WebRTC отсутствует или отключён).',
     noWebRtcAdvice:
       'Ferry нужен WebRTC, а в этом браузере его нет или он отключён. Откройте ссылку в Chrome, Firefox, Edge или Safari; если это один из них, WebRTC мог отключить параметр браузера или дополнение для приватности.',
     idTaken: 'Идентификатор этой раздачи уже занят на сервере.',

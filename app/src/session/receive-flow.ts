@@ -317,6 +317,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.#options.onchange();
   }
 
+  /** Closes the session and the connection to the sender, and stops any dial or redial under way. */
   #closeConnection(): void {
     this.#cancelRedial();
     this.#dialing.abort();

@@ -61,7 +61,7 @@ interface Entry {
   order: number;
   openedAt: number | null;
   /** Cancels the entry's deadline: for dialling, then for its proof. */
-  cancelTimer: () => void;
+  stopTimer: () => void;
   drop: (reason: DropReason) => void;
 }
 
@@ -87,8 +87,8 @@ export class Admission {
    * connection must go before its proof: close it then.
    */
   admit(source: string, drop: (reason: DropReason) => void): Seat | null {
-    const entry: Entry = { source, order: this.#arrivals++, openedAt: null, drop, cancelTimer: () => {} };
-    entry.cancelTimer = this.#clock.after(this.#limits.dialMs, () => this.#expel(entry, 'dial-timeout'));
+    const entry: Entry = { source, order: this.#arrivals++, openedAt: null, drop, stopTimer: () => {} };
+    entry.stopTimer = this.#clock.after(this.#limits.dialMs, () => this.#expel(entry, 'dial-timeout'));
     this.#entries.add(entry);
     while (this.#entries.size > this.#limits.seats) {
       const victim = this.#victim();
@@ -102,8 +102,8 @@ export class Admission {
       opened: () => {
         if (!this.#entries.has(entry) || entry.openedAt !== null) return;
         entry.openedAt = this.#clock.now();
-        entry.cancelTimer();
-        entry.cancelTimer = this.#clock.after(this.#limits.proveMs, () => this.#expel(entry, 'proof-timeout'));
+        entry.stopTimer();
+        entry.stopTimer = this.#clock.after(this.#limits.proveMs, () => this.#expel(entry, 'proof-timeout'));
       },
       proven: () => this.#forget(entry),
       leave: () => this.#forget(entry),
@@ -140,7 +140,7 @@ export class Admission {
   }
 
   #forget(entry: Entry): boolean {
-    entry.cancelTimer();
+    entry.stopTimer();
     return this.#entries.delete(entry);
   }
 }

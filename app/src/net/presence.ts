@@ -61,7 +61,7 @@ export class Presence {
   /** A broker socket stands in for the stream. */
   #held = false;
   #stopStream: (() => void) | null = null;
-  #cancelRetry = () => {};
+  #stopRetry = () => {};
   #failures = 0;
   #refusals = 0;
   /** The check under way; a second reason to check joins it. */
@@ -84,7 +84,7 @@ export class Presence {
 
   /** Asks the server now (something suggests it went or came back): true when it answered. */
   check(): Promise<boolean> {
-    this.#cancelRetry();
+    this.#stopRetry();
     this.#checking ??= this.#ports.probe().then((answered) => {
       this.#checking = null;
       this.#answered(answered);
@@ -107,7 +107,7 @@ export class Presence {
     if (visible) void this.check();
     else {
       this.#stopStreaming();
-      this.#cancelRetry();
+      this.#stopRetry();
     }
   }
 
@@ -118,7 +118,7 @@ export class Presence {
   setHeld(held: boolean): void {
     this.#held = held;
     if (!held) return this.#startStream();
-    this.#cancelRetry();
+    this.#stopRetry();
     this.#failures = 0;
     this.#stopStreaming();
     this.#set(true);
@@ -136,10 +136,10 @@ export class Presence {
   }
 
   #retryLater(): void {
-    this.#cancelRetry();
+    this.#stopRetry();
     if (!this.#visible) return;
     const delay = retryDelay(this.#failures++, this.#ports.random());
-    this.#cancelRetry = this.#ports.clock.after(delay, () => void this.check());
+    this.#stopRetry = this.#ports.clock.after(delay, () => void this.check());
   }
 
   /** Opens the /presence stream, unless one is open or may not be (offline, hidden, a broker socket held); after a wait once refused. */
@@ -148,11 +148,11 @@ export class Presence {
     if (this.#refusals > 0) {
       // Refused: open it again only after a wait, whatever else happens meanwhile.
       const wait = REFUSED_STREAM_DELAYS_MS[Math.min(this.#refusals, REFUSED_STREAM_DELAYS_MS.length) - 1]!;
-      const cancel = this.#ports.clock.after(wait, () => {
+      const stop = this.#ports.clock.after(wait, () => {
         this.#stopStream = null;
         this.#open();
       });
-      this.#stopStream = cancel;
+      this.#stopStream = stop;
       return;
     }
     this.#open();

@@ -167,7 +167,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   #misses = 0;
   #recordedAt = 0;
   /** Cancels the next dial, when one is set. */
-  #cancelRedial: () => void = () => {};
+  #stopRedial: () => void = () => {};
   /** The book's last summary update, still being written. */
   #recording: Promise<void> = Promise.resolve();
 
@@ -319,7 +319,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
 
   /** Closes the session and the connection to the sender, and stops any dial or redial under way. */
   #closeConnection(): void {
-    this.#cancelRedial();
+    this.#stopRedial();
     this.#dialing.abort();
     const session = this.#session;
     this.#session = null;
@@ -362,7 +362,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     const delays = this.#times.awaitSenderMs;
     if (delays.length === 0 || now - this.#missedSince > this.#times.giveUpMs) return false;
     const delay = delays[Math.min(this.#misses++, delays.length - 1)]!;
-    this.#cancelRedial = this.#clock.after(delay, () => void this.#dial());
+    this.#stopRedial = this.#clock.after(delay, () => void this.#dial());
     return true;
   }
 
@@ -374,7 +374,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.#set({ phase: 'reconnecting', trouble });
     const { backoffMs } = this.#times;
     const delay = backoffMs[Math.min(this.#failures++, backoffMs.length - 1)]!;
-    this.#cancelRedial = this.#clock.after(delay, () => void this.#dial());
+    this.#stopRedial = this.#clock.after(delay, () => void this.#dial());
   }
 
   #startSession(connection: SenderChannel): void {

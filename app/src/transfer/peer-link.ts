@@ -154,7 +154,7 @@ export class PeerLink {
   #helloSent: Promise<void>;
   #sayHello!: () => void;
   /** Stops the wait for the peer's proof. */
-  #cancelHelloWait: () => void = () => {};
+  #stopHelloWait: () => void = () => {};
 
   constructor(options: LinkOptions, handlers: LinkHandlers) {
     this.#options = options;
@@ -182,7 +182,7 @@ export class PeerLink {
     // Written as a negation so that NaN is refused too. Not through fail(): nothing
     // we could say fits in such a message, so the peer just sees the channel close.
     if (!(this.maxMessageSize >= MIN_MESSAGE_SIZE)) return this.#closeWith(new MessageSizeError(this.#options.maxMessageSize));
-    this.#cancelHelloWait = (this.#options.clock ?? SYSTEM_CLOCK).after(this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS, () => {
+    this.#stopHelloWait = (this.#options.clock ?? SYSTEM_CLOCK).after(this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS, () => {
       if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
     });
     if (this.#options.identity.role !== 'sender') return;
@@ -297,7 +297,7 @@ export class PeerLink {
       throw new AuthenticationError('the other side names a receiver key it does not hold');
     }
     this.#authenticated = true;
-    this.#cancelHelloWait();
+    this.#stopHelloWait();
     this.#decoder.limit = MAX_CONTROL_BYTES;
     if (identity.role === 'receiver') await this.#hello();
     await this.#helloSent;
@@ -308,7 +308,7 @@ export class PeerLink {
   #closeWith(error: Error | null): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#cancelHelloWait();
+    this.#stopHelloWait();
     const { channel } = this.#options;
     channel.removeEventListener('message', this.#onMessage);
     channel.removeEventListener('close', this.#onClose);

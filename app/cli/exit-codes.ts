@@ -5,11 +5,18 @@
 export const EXIT = {
   /** Everything was sent or received. */
   ok: 0,
-  /** The transfer failed: the sender stopped sharing or declined, a file failed its hash, the sender's files changed, a wrong password. */
+  /**
+   * The transfer failed: the sender stopped sharing, declined, or stopped waiting for a
+   * password or its approval; a file failed its hash, the sender's files changed, a wrong password.
+   */
   failed: 1,
   /** The command line is wrong (an unknown option, no files) or the link is damaged. Retrying the same command will not help. */
   usage: 2,
-  /** The Ferry server or the sender could not be reached, or a dropped connection could not be made again within 10 minutes. Retrying later may help. */
+  /**
+   * The Ferry server or the sender could not be reached, a dropped connection could not be
+   * made again within 10 minutes, or the sender is serving as many receivers as it can.
+   * Retrying later may help.
+   */
   unreachable: 3,
   /** The disk filled up while receiving. What arrived is kept: a retry once there is room resumes it. */
   diskFull: 4,

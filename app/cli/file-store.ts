@@ -246,6 +246,9 @@ class FolderBackend implements StoreBackend {
    */
   async #place(file: number): Promise<void> {
     const entry = this.state.stored[file]!;
+    // The bytes were verified as they went into the file we opened; a link put in its
+    // place since would be moved into place in its stead, a received file leading anywhere.
+    await this.#sizeOf(entry.part);
     while (!(await moveWithoutOverwrite(this.#disk, await this.#places.checked(entry.part), await this.#places.checked(entry.path)))) {
       entry.path = await this.#places.claim(...splitRelative(entry.path));
       await this.#journal.save(this.state);

@@ -12,7 +12,6 @@ import { ReceiveFlow, type TransferBook } from '../src/session/receive-flow.ts';
 import type { Channel } from '../src/transfer/channel.ts';
 import { carriedFailure, failureMessage } from '../src/transfer/failure.ts';
 import type { ShareAddress } from '../src/transfer/link.ts';
-import type { EndReason } from '../src/transfer/messages.ts';
 import { displayName } from '../src/transfer/names.ts';
 import type { ReceiverSnapshot } from '../src/transfer/receiver.ts';
 import { askPassword } from './ask-password.ts';
@@ -24,6 +23,7 @@ import { arrivingName, formatBytes, logStep, plainLine, progressLine } from './p
 import { RecordFolder } from './record-folder.ts';
 import type { Screen } from './screen.ts';
 import { nodeDisk, UnsafePlaceError } from './store-disk.ts';
+import { ENDED, failureEnding, messageOf, storageEnding, unsafeEnding, type Ending } from './receive-endings.ts';
 
 export interface ReceiveCommand {
   server: string;
@@ -37,194 +37,215 @@ const GOODBYE_MS = 3000;
 /** How often a log (not a terminal) gets a progress line. */
 const LOG_EVERY_PERCENT = 10;
 
-const ENDED: Record<EndReason, string> = {
-  stopped: 'The sender stopped sharing this link.',
-  expired: 'This link has expired.',
-  declined: 'The sender declined to send you the files.',
-  busy: 'The sender is serving as many receivers as it can: try again in a while.',
-  'timed-out': 'The sender stopped waiting for you: run the command again to carry on.',
-};
-
 /**
  * Runs until everything is received (or it cannot be); `interrupted` resolves on
  * Ctrl-C. Load this module only once the WebRTC globals are in place (main.ts):
  * PeerJS, which it loads, looks for WebRTC once, when it loads.
  */
 export async function receiveFiles(
-  { server, address, out }: ReceiveCommand,
+  command: ReceiveCommand,
   screen: Screen,
   interrupted: Promise<void>,
   env: { FERRY_PASSWORD?: string | undefined } = {},
 ): Promise<ExitCode> {
-  const book = folderBook(out);
+  const book = folderBook(command.out);
   // Before the link is even dialled: a link or a folder others could use against us is named at once.
-  const unsafe = await unsafePlace(out, book, address);
+  const unsafe = await unsafePlace(command.out, book, command.address);
   if (unsafe) {
-    screen.error(`Cannot store the files in ${out}: ${unsafe.message}`);
+    screen.error(unsafeEnding(command.out, unsafe).message);
     return EXIT.unsafeFolder;
   }
-  let finish!: (code: ExitCode) => void;
-  const finished = new Promise<ExitCode>((resolve) => (finish = resolve));
-  let shown: string | null = null;
-  let textShown = false;
-  let logged = -1;
-  let asking = false;
+  return new TerminalReceive(command, book, screen, env.FERRY_PASSWORD).run(interrupted);
+}
+
+/** One `ferry receive`: follows the flow and says on the screen where it stands, until it ends. */
+class TerminalReceive {
+  readonly #out: string;
+  readonly #server: string;
+  readonly #screen: Screen;
+  readonly #book: TransferBook<FileStore>;
+  readonly #flow: ReceiveFlow<FileStore>;
+  readonly #finished: Promise<ExitCode>;
+  #finish!: (code: ExitCode) => void;
+  /** The status last shown. */
+  #shown: string | null = null;
+  #textShown = false;
+  /** The last progress step written to a log. */
+  #logged = -1;
+  #asking = false;
   /** Everything arrived: tidying up, with nothing more to show. */
-  let finishing = false;
-  let passwordFromEnv = env.FERRY_PASSWORD;
+  #finishing = false;
+  #over = false;
+  #passwordFromEnv: string | undefined;
   /** The current connection's channel. */
-  let channel: Channel | null = null;
+  #channel: Channel | null = null;
 
-  const flow: ReceiveFlow<FileStore> = new ReceiveFlow({
-    address,
-    book,
-    device: ownDevice(),
-    dial: async (signal) => {
-      const { peer, connection } = await dialPatiently((times) => dial(server, address, signal, times, 'silent'));
-      channel = connection.channel;
-      return { ...connection, close: () => peer.destroy() };
-    },
-    onchange: () => show(),
-  });
+  constructor({ server, address, out }: ReceiveCommand, book: TransferBook<FileStore>, screen: Screen, password: string | undefined) {
+    this.#out = out;
+    this.#server = server;
+    this.#screen = screen;
+    this.#book = book;
+    this.#passwordFromEnv = password;
+    this.#finished = new Promise<ExitCode>((resolve) => (this.#finish = resolve));
+    this.#flow = new ReceiveFlow({
+      address,
+      book,
+      device: ownDevice(),
+      dial: async (signal) => {
+        const { peer, connection } = await dialPatiently((times) => dial(server, address, signal, times, 'silent'));
+        this.#channel = connection.channel;
+        return { ...connection, close: () => peer.destroy() };
+      },
+      onchange: () => this.#show(),
+    });
+  }
 
-  let over = false;
-  const end = (code: ExitCode, message?: string) => {
-    if (over) return;
-    over = true;
-    screen.clear();
-    if (message && (code === EXIT.ok || code === EXIT.interrupted)) screen.say(message);
-    else if (message) screen.error(message);
-    finish(code);
-  };
+  async run(interrupted: Promise<void>): Promise<ExitCode> {
+    void interrupted.then(() => this.#interrupt());
+    // Download from the start: a drop before the files are offered is redialled too.
+    this.#flow.download();
+    await this.#flow.connect();
+    const code = await this.#finished;
+    this.#flow.close();
+    return code;
+  }
 
-  const show = () => {
-    if (over || finishing) return;
-    const { phase, trouble, gaveUp, snapshot } = flow.state;
-    if (snapshot?.text != null && !textShown) {
-      textShown = true;
-      screen.say(textBlock(snapshot.text));
+  #end(code: ExitCode, message?: string): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#screen.clear();
+    if (message && (code === EXIT.ok || code === EXIT.interrupted)) this.#screen.say(message);
+    else if (message) this.#screen.error(message);
+    this.#finish(code);
+  }
+
+  #endWith({ code, message }: Ending): void {
+    this.#end(code, message);
+  }
+
+  #show(): void {
+    if (this.#over || this.#finishing) return;
+    const { phase, trouble, gaveUp, snapshot, blocked } = this.#flow.state;
+    if (snapshot?.text != null && !this.#textShown) {
+      this.#textShown = true;
+      this.#screen.say(textBlock(snapshot.text));
     }
-    const status = flow.status;
-    const first = status !== shown;
-    shown = status;
+    const status = this.#flow.status;
+    const first = status !== this.#shown;
+    this.#shown = status;
     // The status line said where things stood; now they have moved on, a line said
     // below must not bring it back.
-    if (first) screen.clear();
-    const blocked = flow.state.blocked;
-    if (blocked?.kind === 'storage') {
-      const { code } = blocked.failure;
-      const exit = code === 'storage-full' ? EXIT.diskFull : code === 'unsafe-folder' ? EXIT.unsafeFolder : EXIT.failed;
-      return end(exit, `Cannot store the files in ${out}: ${failureMessage(blocked.failure)}`);
-    }
+    if (first) this.#screen.clear();
+    if (blocked?.kind === 'storage') return this.#endWith(storageEnding(this.#out, blocked.failure));
     if (phase === 'offline') {
       const why = trouble?.kind === 'unreachable' ? failureMessage(trouble.failure) : 'The connection dropped.';
-      return end(EXIT.unreachable, gaveUp ? `Gave up reconnecting: ${why}` : why);
+      return this.#end(EXIT.unreachable, gaveUp ? `Gave up reconnecting: ${why}` : why);
     }
+    this.#showStatus(status, first, snapshot);
+  }
+
+  #showStatus(status: ReceiveFlow<FileStore>['status'], first: boolean, snapshot: ReceiverSnapshot | null): void {
     switch (status) {
       case 'connecting':
-        return screen.status(`Connecting to the sender through ${new URL(server).host}…`);
+        return this.#screen.status(`Connecting to the sender through ${new URL(this.#server).host}…`);
       case 'reconnecting':
-        return screen.status('The connection dropped: reconnecting to the sender…');
+        return this.#screen.status('The connection dropped: reconnecting to the sender…');
       case 'password':
-        return void askForPassword(snapshot!);
+        return void this.#askForPassword(snapshot!);
       case 'approval':
-        if (first) screen.say('Waiting for the sender to let you in…');
+        if (first) this.#screen.say('Waiting for the sender to let you in…');
         return;
       case 'waiting':
         return;
       case 'transferring':
       case 'verifying':
-        if (first && snapshot!.resumedAt !== null && snapshot!.progress.bytes > 0) {
-          screen.say(`Resuming: ${formatBytes(snapshot!.progress.bytes)} of ${formatBytes(snapshot!.progress.total)} were already here.`);
-        } else if (first && logged === -1) {
-          const from = snapshot!.senderDevice ? ` from ${snapshot!.senderDevice} (self-reported)` : '';
-          screen.say(`Receiving ${describeFiles(snapshot!)}${from} into ${out}`);
-        }
-        return progress(snapshot!);
+        return this.#showTransfer(first, snapshot!);
       case 'done':
-        return void done(snapshot!);
+        return void this.#done(snapshot!);
       case 'ended':
-        return end(EXIT.failed, ENDED[snapshot!.ended ?? 'stopped']);
-      case 'error': {
-        // A drop is redialled (the flow says 'reconnecting' next); anything else is final.
-        if (!snapshot || snapshot.disconnected) return;
-        const failure = snapshot.failure;
-        const message = failure ? failureMessage(failure) : (snapshot.error ?? 'The transfer failed.');
-        if (failure?.code === 'storage-full') return end(EXIT.diskFull, `${message}\nRun the same command again once there is room.`);
-        if (failure?.code === 'files-changed') return end(EXIT.failed, `${message}\nWhat was received is kept in ${out}.`);
-        return end(EXIT.failed, message);
-      }
+        return this.#endWith(ENDED[snapshot!.ended ?? 'stopped']);
+      case 'error':
+        return this.#failed(snapshot);
     }
-  };
+  }
 
-  const progress = (snapshot: ReceiverSnapshot) => {
+  #showTransfer(first: boolean, snapshot: ReceiverSnapshot): void {
+    if (first && snapshot.resumedAt !== null && snapshot.progress.bytes > 0) {
+      this.#screen.say(`Resuming: ${formatBytes(snapshot.progress.bytes)} of ${formatBytes(snapshot.progress.total)} were already here.`);
+    } else if (first && this.#logged === -1) {
+      const from = snapshot.senderDevice ? ` from ${snapshot.senderDevice} (self-reported)` : '';
+      this.#screen.say(`Receiving ${describeFiles(snapshot)}${from} into ${this.#out}`);
+    }
+    this.#progress(snapshot);
+  }
+
+  #progress(snapshot: ReceiverSnapshot): void {
     const name = arrivingName(snapshot);
-    if (screen.live) return screen.status(progressLine(name, snapshot.progress, screen.columns));
+    if (this.#screen.live) return this.#screen.status(progressLine(name, snapshot.progress, this.#screen.columns));
     const step = logStep(snapshot.progress, LOG_EVERY_PERCENT);
-    if (step === logged) return;
-    logged = step;
-    screen.say(plainLine(name, snapshot.progress));
-  };
+    if (step === this.#logged) return;
+    this.#logged = step;
+    this.#screen.say(plainLine(name, snapshot.progress));
+  }
 
-  const askForPassword = async (snapshot: ReceiverSnapshot) => {
+  /** The session ended with an error: a drop is redialled (the flow says 'reconnecting' next); anything else is final. */
+  #failed(snapshot: ReceiverSnapshot | null): void {
+    if (!snapshot || snapshot.disconnected) return;
+    this.#endWith(failureEnding(this.#out, snapshot.failure, snapshot.error));
+  }
+
+  async #askForPassword(snapshot: ReceiverSnapshot): Promise<void> {
     const gate = snapshot.gate;
-    if (asking || gate?.checking) return;
-    if (gate?.retryInMs) return screen.status(`Too many wrong passwords: wait ${Math.ceil(gate.retryInMs / 1000)} s.`);
-    if (gate?.triesLeft != null) screen.say(`Wrong password (${gate.triesLeft} more tries).`);
-    if (passwordFromEnv !== undefined && gate?.triesLeft == null) {
-      const password = passwordFromEnv;
-      passwordFromEnv = undefined;
-      return flow.submitPassword(password);
+    if (this.#asking || gate?.checking) return;
+    if (gate?.retryInMs) return this.#screen.status(`Too many wrong passwords: wait ${Math.ceil(gate.retryInMs / 1000)} s.`);
+    if (gate?.triesLeft != null) this.#screen.say(`Wrong password (${gate.triesLeft} more tries).`);
+    if (this.#passwordFromEnv !== undefined && gate?.triesLeft == null) {
+      const password = this.#passwordFromEnv;
+      this.#passwordFromEnv = undefined;
+      return this.#flow.submitPassword(password);
     }
-    asking = true;
-    screen.clear();
+    this.#asking = true;
+    this.#screen.clear();
     const password = await askPassword('This share asks for a password: ');
-    asking = false;
+    this.#asking = false;
     if (password === null) {
-      return end(EXIT.failed, gate?.triesLeft != null ? 'The password was wrong.' : 'This share asks for a password: run ferry in a terminal, or set FERRY_PASSWORD.');
+      return this.#end(EXIT.failed, gate?.triesLeft != null ? 'The password was wrong.' : 'This share asks for a password: run ferry in a terminal, or set FERRY_PASSWORD.');
     }
-    flow.submitPassword(password);
-  };
+    this.#flow.submitPassword(password);
+  }
 
-  const done = async (snapshot: ReceiverSnapshot) => {
-    finishing = true;
-    screen.clear();
-    const store = flow.store!;
+  async #done(snapshot: ReceiverSnapshot): Promise<void> {
+    this.#finishing = true;
+    this.#screen.clear();
+    const store = this.#flow.store!;
     for (const [index, file] of snapshot.files.entries()) {
-      screen.say(`✓ ${store.savedPath(index) ?? displayName(file.name)}`);
+      this.#screen.say(`✓ ${store.savedPath(index) ?? displayName(file.name)}`);
     }
     // Our last messages (the final receipt) are still on their way: hanging up now
     // would lose them, and the sender would never hear that we have every file. It
     // hangs up itself once it has.
-    if (channel) await hungUp(channel, GOODBYE_MS);
+    if (this.#channel) await hungUp(this.#channel, GOODBYE_MS);
     // Everything is in place: only the received files stay in the folder.
-    await flow.closeAndSettle();
-    const record = flow.record;
+    await this.#flow.closeAndSettle();
+    const record = this.#flow.record;
     try {
       await store.close();
-      if (record) await book.delete(record);
+      if (record) await this.#book.delete(record);
     } catch (error) {
-      screen.say(`The files are all here; tidying up after the transfer failed: ${messageOf(error)}`);
+      this.#screen.say(`The files are all here; tidying up after the transfer failed: ${messageOf(error)}`);
     }
-    end(EXIT.ok, snapshot.files.length === 0 ? 'Received the text.' : `Received ${describeFiles(snapshot)}, verified (SHA-256).`);
-  };
+    this.#end(EXIT.ok, snapshot.files.length === 0 ? 'Received the text.' : `Received ${describeFiles(snapshot)}, verified (SHA-256).`);
+  }
 
-  void interrupted.then(async () => {
-    if (over || finishing) return;
-    finishing = true;
-    await flow.closeAndSettle();
-    const snapshot = flow.state.snapshot;
-    await flow.store?.close().catch(() => {});
+  async #interrupt(): Promise<void> {
+    if (this.#over || this.#finishing) return;
+    this.#finishing = true;
+    await this.#flow.closeAndSettle();
+    const snapshot = this.#flow.state.snapshot;
+    await this.#flow.store?.close().catch(() => {});
     const kept = snapshot && snapshot.progress.bytes > 0 ? `${formatBytes(snapshot.progress.bytes)} of ${formatBytes(snapshot.progress.total)}` : null;
-    end(EXIT.interrupted, kept ? `Stopped. ${kept} is kept in ${out}: run the same command again to resume.` : 'Stopped.');
-  });
-
-  // Download from the start: a drop before the files are offered is redialled too.
-  flow.download();
-  await flow.connect();
-  const code = await finished;
-  flow.close();
-  return code;
+    this.#end(EXIT.interrupted, kept ? `Stopped. ${kept} is kept in ${this.#out}: run the same command again to resume.` : 'Stopped.');
+  }
 }
 
 /**
@@ -282,8 +303,4 @@ function hungUp(channel: Channel, ms: number): Promise<void> {
       resolve();
     });
   });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../app/cli/exit-codes.ts';
@@ -240,6 +240,29 @@ describe('the terminal’s errors', () => {
     );
     expect(await readdir(elsewhere)).toEqual([]);
     expect(await readdir(folder)).toEqual(['.ferry']);
+  });
+
+  it('refuses a link planted mid-transfer where a file goes, with exit code 5 and the words it has at the start', async () => {
+    const file = await randomFixture(ferry.dir, 'mid.txt', 2000);
+    const { page } = await newPage(ferry.senderBrowser);
+    const link = await share(page, ferry.origin, [file.path]);
+    // Nothing of the file is read until the link is planted.
+    await page.evaluate(holdReads, 0);
+    const [folder, elsewhere] = await Promise.all([newFolder(), newFolder()]);
+    const victim = path.join(elsewhere, '.profile');
+    await writeFile(victim, 'theirs');
+    const receiver = run('receive', link, '--out', folder);
+    // Said once the transfer has begun: its partial file is made, and asked for.
+    await receiver.until(/Receiving mid\.txt/);
+    const part = path.join(folder, 'mid.txt.ferry-part');
+    await rm(part);
+    await symlink(victim, part);
+    await page.evaluate(releaseReads);
+    expect(await receiver.exited).toBe(EXIT.unsafeFolder);
+    expect(receiver.stderr).toBe(
+      `Cannot store the files in ${folder}: ${part} is a symbolic link, and Ferry does not write through links. Remove it, or receive into another folder.\n`,
+    );
+    expect(await readFile(victim, 'utf8')).toBe('theirs');
   });
 
   it('says it cannot reach a server that is not there, with exit code 3', async () => {

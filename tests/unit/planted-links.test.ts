@@ -218,6 +218,28 @@ describe('the received files', () => {
     expect(refusal).toEqual(new UnsafePlaceError(part, IS_LINK));
   });
 
+  it('are not put in place as a link that replaced a partial file after its bytes were written', async () => {
+    const { out, victimFile, victimFolder } = await setting();
+    const store = await openFileStore(out, TRANSFER, FILES);
+    await store.pin([{ file: 0, sha256: sha256(BYTES) }]);
+    await store.write(0, 0, BYTES);
+    await store.flush();
+    // Every byte is written and on disk; the file is verified next, and moved into place.
+    const part = join(out, `a.bin${PART_SUFFIX}`);
+    await rm(part);
+    await symlink(victimFile, part);
+    // A store's failure surfaces at its next settle or flush (transfer/store.ts).
+    const refusal = await store
+      .settle(0, sha256(BYTES))
+      .then(() => store.flush())
+      .catch((error: unknown) => error);
+    await store.close().catch(() => {});
+    expect(refusal).toEqual(new UnsafePlaceError(part, IS_LINK));
+    await expectUntouched(victimFile, victimFolder);
+    // The link stays where it was planted: nothing named as a received file leads anywhere.
+    expect((await readdir(out)).filter((name) => !name.startsWith('.'))).toEqual([`a.bin${PART_SUFFIX}`]);
+  });
+
   it('are not resumed through a link that replaced a partial file between runs', async () => {
     const { out, victimFile, victimFolder } = await setting();
     const first = await openFileStore(out, TRANSFER, FILES);

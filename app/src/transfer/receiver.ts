@@ -20,19 +20,17 @@ import type { FlowLimits } from './flow.ts';
 import { DATA_HEADER_BYTES } from './frames.ts';
 import { createSha256, type Sha256 } from './hash.ts';
 import type { ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
+import { AskWindow, MAX_ASKED } from './ask-window.ts';
 import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, VersionError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
+import { checkLegal, type ReceiverState } from './receiver-states.ts';
+import { Throttle } from './throttle.ts';
 import { sample, since, span, waited } from './trace.ts';
 
-/**
- * 'password' and 'approval': the sender holds the files back until we prove its
- * password (password()), or until its person allows us. 'ended': the sender said the
- * link is dead (or declined us); see ReceiverSnapshot.ended.
- */
-export type ReceiverState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error' | 'ended';
+export type { ReceiverState } from './receiver-states.ts';
 export type FileOutcome = 'pending' | 'receiving' | 'verifying' | 'verified' | 'failed';
 
 export interface ReceiverSnapshot {
@@ -125,8 +123,6 @@ export const DEFAULT_WINDOW = 3 * 1024 * 1024;
 const STALL_TIMEOUT_MS = 20_000;
 const EMIT_INTERVAL_MS = 100;
 const FETCH_ATTEMPTS = 2;
-/** Ranges asked for and not yet answered, at most; one request carries no more either. */
-const MAX_ASKED = 1000;
 /**
  * An honest sender fills each data frame up to the link's message size, which browsers
  * put at 64 KiB or more; we count on a quarter of that.
@@ -156,16 +152,11 @@ export function inboxLimits(window: number, maxMessageSize: number): InboxLimits
   };
 }
 
-/** A requested range and how far it has arrived. */
-interface Asked extends FileRange {
-  at: number;
-}
-
 export class ReceiverSession {
   readonly #options: ReceiverOptions;
   readonly #link: PeerLink;
   readonly #clock: Clock;
-  readonly #window: number;
+  readonly #window: AskWindow;
   #state: ReceiverState = 'connecting';
   #failure: Failure | null = null;
   #files: readonly FileDescription[] = [];
@@ -173,11 +164,6 @@ export class ReceiverSession {
   /** Updated in place; snapshots copy it (they are throttled, per-file updates are not). */
   #outcomes: FileOutcome[] = [];
   #attempts: number[] = [];
-  /** Still to ask for, in order. */
-  #pending: FileRange[] = [];
-  /** Asked for, in the order the sender answers. */
-  #asked: Asked[] = [];
-  #askedBytes = 0;
   /** Hash of a file being received from its first byte in this session. */
   #stream: { file: number; at: number } | null = null;
   #hasher: Sha256 | null = null;
@@ -194,9 +180,8 @@ export class ReceiverSession {
   #endReason: EndReason | null = null;
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
-  #lastEmit = -Infinity;
-  /** The throttled change still to be told (#emit). */
-  #trailing: (() => void) | undefined;
+  /** Snapshots are told at most every EMIT_INTERVAL_MS, but for state changes. */
+  readonly #changes: Throttle;
   #stallTimer: (() => void) | undefined;
   /** Set from the sender's proof until its manifest arrives. */
   #manifestTimer: (() => void) | undefined;
@@ -204,12 +189,14 @@ export class ReceiverSession {
   constructor(options: ReceiverOptions) {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
-    this.#window = options.window ?? DEFAULT_WINDOW;
+    const window = options.window ?? DEFAULT_WINDOW;
+    this.#window = new AskWindow(window);
+    this.#changes = new Throttle(EMIT_INTERVAL_MS, this.#clock, () => this.#options.onchange?.(this.snapshot));
     this.#link = new PeerLink(
       {
         ...options,
         identity: { role: 'receiver', secret: options.secret, senderKey: options.senderKey },
-        inbox: inboxLimits(this.#window, options.maxMessageSize),
+        inbox: inboxLimits(window, options.maxMessageSize),
       },
       {
         authenticated: () => this.#awaitManifest(),
@@ -275,7 +262,7 @@ export class ReceiverSession {
   async download(): Promise<void> {
     const store = this.#store;
     if (this.#state !== 'waiting' || !store) throw new Error(`cannot start a download while ${this.#state}`);
-    this.#pending = this.#files.flatMap((file, index) => (store.isVerified(index) ? [] : this.#plan(index, file.size)));
+    this.#window.plan(this.#files.flatMap((file, index) => (store.isVerified(index) ? [] : this.#plan(index, file.size))));
     this.#meter = new RateMeter(this.#total);
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#set('transferring');
@@ -296,6 +283,8 @@ export class ReceiverSession {
 
   async #handle(message: Message): Promise<void> {
     this.#restartStallTimer();
+    checkLegal(this.#state, message);
+    // What a sender never sends, checkLegal has refused already.
     switch (message.type) {
       case 'manifest':
         return this.#manifest(message.files, message.device, message.text ?? null);
@@ -309,8 +298,6 @@ export class ReceiverSession {
         return this.#gated(message);
       case 'ended':
         return this.#linkEnded(message.reason);
-      default:
-        throw new ProtocolError(`a sender does not send ${message.type}`);
     }
   }
 
@@ -320,9 +307,6 @@ export class ReceiverSession {
    * that drops still closes, and ends the session.
    */
   #gated(gate: Extract<ControlMessage, { type: 'gate' }>): void {
-    // From approval back to the password: a try held while the share was guessed at, let through and found wrong.
-    const before: readonly ReceiverState[] = gate.need === 'password' ? ['connecting', 'password', 'approval'] : ['connecting', 'password'];
-    if (!before.includes(this.#state)) throw new ProtocolError(`a ${gate.need} gate while ${this.#state}`);
     this.#manifestTimer?.();
     this.#manifestTimer = undefined;
     this.#gate = gate.need === 'password' ? { triesLeft: gate.triesLeft ?? null, retryInMs: gate.retryInMs ?? null, checking: false } : null;
@@ -330,7 +314,6 @@ export class ReceiverSession {
   }
 
   async #manifest(files: FileDescription[], device: string | undefined, text: string | null): Promise<void> {
-    if (this.#state !== 'connecting' && this.#state !== 'password' && this.#state !== 'approval') throw new ProtocolError('a second manifest');
     this.#gate = null;
     this.#manifestTimer?.();
     this.#manifestTimer = undefined;
@@ -352,7 +335,7 @@ export class ReceiverSession {
   }
 
   async #data(file: number, offset: number, payload: Uint8Array): Promise<void> {
-    const asked = this.#asked[0];
+    const asked = this.#window.next;
     if (!asked || asked.file !== file || asked.at === asked.end) {
       throw new ProtocolError(`data for file ${file}, which is not the one expected next`);
     }
@@ -365,11 +348,11 @@ export class ReceiverSession {
     // it), so nothing reads the payload after this.
     await waited('store', this.#store!.write(file, offset, payload));
     asked.at += length;
-    this.#askedBytes -= length;
-    sample('asked', this.#askedBytes);
+    this.#window.arrived(length);
+    sample('asked', this.#window.askedBytes);
     this.#stored += length;
     // A range that ends at the file's end stays first until the file's hash arrives.
-    if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#asked.shift();
+    if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#window.answered();
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
     await this.#ask();
@@ -394,7 +377,7 @@ export class ReceiverSession {
   }
 
   async #fileEnd(file: number, sha256: string): Promise<void> {
-    const asked = this.#asked[0];
+    const asked = this.#window.next;
     const description = this.#files[file];
     if (!asked || !description || asked.file !== file || asked.end !== description.size) {
       throw new ProtocolError(`end of file ${file}, which was not asked for`);
@@ -405,7 +388,7 @@ export class ReceiverSession {
     // Another hash than the one announced before: another file, never to be mixed with
     // what is stored, nor fetched again without asking.
     if (pinned !== null && pinned !== sha256) throw new ManifestChangedError([description.name]);
-    this.#asked.shift();
+    this.#window.answered();
     const ok = (await this.#digest(file, description.size)) === sha256;
     // A verified file's hash is its pin: it is recorded with the batch that holds the
     // file's last bytes, not in a disk round trip of its own per file. A file that fails
@@ -417,7 +400,7 @@ export class ReceiverSession {
       this.#mark(file, 'verified');
     } else {
       this.#stored -= description.size;
-      this.#pending.unshift(this.#failed(file, description));
+      this.#window.first([this.#failed(file, description)]);
     }
     await this.#finishOrAsk();
   }
@@ -444,7 +427,7 @@ export class ReceiverSession {
     const again: FileRange[] = [];
     const hasher = (this.#wholeHasher ??= await createSha256());
     for (const { file, sha256, payload } of files) {
-      const asked = this.#asked[0];
+      const asked = this.#window.next;
       const description = this.#files[file];
       if (!asked || !description || asked.file !== file || asked.start !== 0 || asked.at !== 0 || asked.end !== description.size) {
         throw new ProtocolError(`file ${file} whole, which was not asked for whole`);
@@ -453,8 +436,8 @@ export class ReceiverSession {
       const store = this.#store!;
       const pinned = store.pinned(file);
       if (pinned !== null && pinned !== sha256) throw new ManifestChangedError([description.name]);
-      this.#asked.shift();
-      this.#askedBytes -= payload.length;
+      this.#window.answered();
+      this.#window.arrived(payload.length);
       const hashing = since();
       hasher.update(payload);
       const ok = hasher.digest() === sha256;
@@ -474,8 +457,8 @@ export class ReceiverSession {
       failed.push(file);
       again.push(this.#failed(file, description));
     }
-    this.#pending.unshift(...again);
-    sample('asked', this.#askedBytes);
+    this.#window.first(again);
+    sample('asked', this.#window.askedBytes);
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
     await this.#link.send({ type: 'receipt', verified, failed });
@@ -491,7 +474,7 @@ export class ReceiverSession {
     hasher.reset();
     if (size > 0) {
       this.#mark(file, 'verifying');
-      if (this.#pending.length === 0 && this.#asked.length === 0) this.#set('verifying');
+      if (this.#window.empty) this.#set('verifying');
       for await (const chunk of this.#store!.read(file)) {
         this.#link.signal.throwIfAborted();
         hasher.update(chunk);
@@ -501,7 +484,7 @@ export class ReceiverSession {
   }
 
   async #finishOrAsk(): Promise<void> {
-    if (this.#pending.length === 0 && this.#asked.length === 0 && this.#outcomes.every((o) => o === 'verified')) {
+    if (this.#window.empty && this.#outcomes.every((o) => o === 'verified')) {
       this.#stallTimer?.();
       // Not done until it is on disk: the last batch may still be committing, and may fail.
       await this.#store!.flush();
@@ -515,29 +498,11 @@ export class ReceiverSession {
 
   /** Tops the window up: asks for more once a third of it has been stored. */
   async #ask(): Promise<void> {
-    const full = this.#askedBytes > (this.#window * 2) / 3 || this.#asked.length > (MAX_ASKED * 2) / 3;
-    if (this.#pending.length === 0 || full) return;
-    const batch: FileRange[] = [];
-    let budget = this.#window - this.#askedBytes;
-    // Zero-length ranges (an empty file, or just a hash) cost no budget, so their number
-    // is capped too: a request for 10,000 tiny files stays a modest message, and what
-    // the sender may have in flight stays within inboxLimits.
-    while (this.#pending.length > 0 && budget > 0 && this.#asked.length < MAX_ASKED) {
-      const next = this.#pending[0]!;
-      const end = Math.min(next.end, next.start + budget);
-      const range = { file: next.file, start: next.start, end };
-      if (end === next.end) this.#pending.shift();
-      else next.start = end;
-      batch.push(range);
-      this.#asked.push({ ...range, at: range.start });
-      this.#askedBytes += end - range.start;
-      budget -= end - range.start;
-    }
-    if (batch.length > 0) {
-      this.#restartStallTimer();
-      sample('asked', this.#askedBytes);
-      await this.#link.send({ type: 'request', ranges: batch, stored: this.#stored, total: this.#total });
-    }
+    const batch = this.#window.topUp();
+    if (batch.length === 0) return;
+    this.#restartStallTimer();
+    sample('asked', this.#window.askedBytes);
+    await this.#link.send({ type: 'request', ranges: batch, stored: this.#stored, total: this.#total });
   }
 
   /**
@@ -546,9 +511,9 @@ export class ReceiverSession {
    */
   #restartStallTimer(): void {
     this.#stallTimer?.();
-    if (this.#asked.length === 0 && this.#state !== 'transferring') return;
+    if (!this.#window.waiting && this.#state !== 'transferring') return;
     this.#stallTimer = this.#clock.after(this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS, () => {
-      if (this.#asked.length > 0) this.#link.fail(new AbortedError('nothing arrived from the sender for a while'));
+      if (this.#window.waiting) this.#link.fail(new AbortedError('nothing arrived from the sender for a while'));
     });
   }
 
@@ -562,7 +527,7 @@ export class ReceiverSession {
     this.#manifestTimer?.();
     this.#manifestTimer = undefined;
     this.#endReason = reason;
-    this.#pending = [];
+    this.#window.plan([]);
     // Nothing else will arrive: the last batch is all there is to keep. (A full disk
     // loses at most that batch; the news matters more.)
     await this.#store?.flush().catch(() => {});
@@ -597,21 +562,7 @@ export class ReceiverSession {
   }
 
   #emit(force: boolean): void {
-    const now = this.#clock.now();
-    const wait = EMIT_INTERVAL_MS - (now - this.#lastEmit);
-    if (!force && wait > 0) {
-      // Told when the interval is up: a transfer that stalls right after a held-back
-      // change must not show a figure behind what it holds until more bytes come.
-      this.#trailing ??= this.#clock.after(Math.min(wait, EMIT_INTERVAL_MS), () => {
-        this.#trailing = undefined;
-        this.#emit(true);
-      });
-      return;
-    }
-    this.#trailing?.();
-    this.#trailing = undefined;
-    this.#lastEmit = now;
-    this.#options.onchange?.(this.snapshot);
+    this.#changes.changed(force);
   }
 }
 

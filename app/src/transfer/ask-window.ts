@@ -1,0 +1,94 @@
+/**
+ * What a receiver has asked the sender for and what it has still to ask: ranges are
+ * asked for in windows, so the sender never runs more than a window ahead of what is
+ * stored, and a dropped connection costs at most a window.
+ */
+import type { FileRange } from './messages.ts';
+
+/** Ranges asked for and not yet answered, at most; one request carries no more either. */
+export const MAX_ASKED = 1000;
+
+/** A requested range and how far it has arrived. */
+export interface Asked extends FileRange {
+  at: number;
+}
+
+export class AskWindow {
+  /** Bytes asked for and not yet stored, at most. */
+  readonly #size: number;
+  /** Still to ask for, in order. */
+  #pending: FileRange[] = [];
+  /** Asked for, in the order the sender answers. */
+  readonly #asked: Asked[] = [];
+  #askedBytes = 0;
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  /** Bytes asked for and not yet arrived. */
+  get askedBytes(): number {
+    return this.#askedBytes;
+  }
+
+  /** The range the sender answers next, if any is asked for. */
+  get next(): Asked | undefined {
+    return this.#asked[0];
+  }
+
+  /** Whether anything is asked for and not yet answered. */
+  get waiting(): boolean {
+    return this.#asked.length > 0;
+  }
+
+  /** Nothing asked for and nothing left to ask. */
+  get empty(): boolean {
+    return this.#pending.length === 0 && this.#asked.length === 0;
+  }
+
+  /** What is still to ask for, from the first range: replaces what was planned. */
+  plan(ranges: FileRange[]): void {
+    this.#pending = ranges;
+  }
+
+  /** Ranges to ask for before anything else planned (a file fetched again). */
+  first(ranges: FileRange[]): void {
+    this.#pending.unshift(...ranges);
+  }
+
+  /** `bytes` of the next range arrived (#next.at is moved by the caller). */
+  arrived(bytes: number): void {
+    this.#askedBytes -= bytes;
+  }
+
+  /** The next range is answered whole. */
+  answered(): void {
+    this.#asked.shift();
+  }
+
+  /**
+   * The ranges to ask for now, to top the window up, and counted as asked: none until
+   * a third of it has been stored.
+   */
+  topUp(): FileRange[] {
+    const full = this.#askedBytes > (this.#size * 2) / 3 || this.#asked.length > (MAX_ASKED * 2) / 3;
+    if (this.#pending.length === 0 || full) return [];
+    const batch: FileRange[] = [];
+    let budget = this.#size - this.#askedBytes;
+    // Zero-length ranges (an empty file, or just a hash) cost no budget, so their number
+    // is capped too: a request for 10,000 tiny files stays a modest message, and what
+    // the sender may have in flight stays within inboxLimits.
+    while (this.#pending.length > 0 && budget > 0 && this.#asked.length < MAX_ASKED) {
+      const next = this.#pending[0]!;
+      const end = Math.min(next.end, next.start + budget);
+      const range = { file: next.file, start: next.start, end };
+      if (end === next.end) this.#pending.shift();
+      else next.start = end;
+      batch.push(range);
+      this.#asked.push({ ...range, at: range.start });
+      this.#askedBytes += end - range.start;
+      budget -= end - range.start;
+    }
+    return batch;
+  }
+}

@@ -440,7 +440,7 @@ export class ShareHost {
     const id = snapshot.receiverKey ?? `connection ${served.connection.connectionId}`;
     // A session that fails after its connection closed was left by its receiver.
     const left = snapshot.state === 'error' && served.done.signal.aborted;
-    const shown = this.#rows.show(id, snapshot, served.path, left);
+    const shown = this.#rows.show(id, served.connection.connectionId, snapshot, served.path, left);
     if (!shown) return;
     served.row = id;
     if (shown.before === null) this.#rows.setPassword(id, this.#options.gate.guard.tally(id));

@@ -5,9 +5,9 @@
  *
  * Each file's bytes gather in a partial file beside its place (received-places.ts);
  * what of them is on disk, the hashes and each file's place are in the transfer's
- * record (store-journal.ts). Bytes are written, then synced, and only then claimed
- * in the record, which is replaced atomically: wherever the process is killed, the
- * record claims nothing that is not on disk. A verified file's hash is recorded before
+ * journal (store-journal.ts). Bytes are written, then synced, and only then claimed
+ * in the journal, which is replaced atomically: wherever the process is killed, the
+ * journal claims nothing that is not on disk. A verified file's hash is recorded before
  * the file moves into place, and its place before it moves there, so opening the store
  * again finishes a move that was cut short. No file is opened through a link, nor
  * through a folder that became one (received-places.ts checked).
@@ -50,11 +50,11 @@ export interface FileStore extends ReceiveStore {
   /** Everything committed (as flush) and every file closed; the store is not used again. */
   close(): Promise<void>;
   /**
-   * Removes the transfer's record and its partial files, so that the folder holds just
+   * Deletes the transfer's journal and its partial files, so that the folder holds just
    * the files received whole: for a transfer that is done, or one to start over.
    * Bytes not yet committed are dropped.
    */
-  forget(): Promise<void>;
+  delete(): Promise<void>;
 }
 
 /**
@@ -67,17 +67,17 @@ export async function openFileStore(dir: string, transfer: string, files: readon
   const root = resolve(dir);
   try {
     await disk.mkdir(root, { recursive: true });
-    const record = new StoreJournal(root, transfer, disk);
+    const journal = new StoreJournal(root, transfer, disk);
     const places = new ReceivedPlaces(root, disk);
-    let state = await record.read();
+    let state = await journal.read();
     if (!state) {
       const paths = await places.plan(files.map((file) => file.name));
       state = { files: [...files], stored: paths.map((path) => ({ path, part: path + PART_SUFFIX, ranges: [], pin: null, sha256: null })) };
-      // Before any partial file is made: every file of ours in the folder is on record.
-      await record.save(state);
+      // Before any partial file is made: every file of ours in the folder is in the journal.
+      await journal.save(state);
     }
     const verifiedBefore = indices(state.files).filter((file) => state.stored[file]!.sha256 !== null);
-    const folder = new FolderBackend(state, record, places, disk);
+    const folder = new FolderBackend(state, journal, places, disk);
     await folder.resume();
     return new FolderStore(folder, verifiedBefore);
   } catch (error) {
@@ -108,22 +108,22 @@ class FolderStore extends BatchedStore implements FileStore {
     }
   }
 
-  async forget(): Promise<void> {
+  async delete(): Promise<void> {
     await this.dropPending();
     await this.#folder.closeWriters();
     try {
-      await this.#folder.remove();
+      await this.#folder.delete();
     } catch (error) {
       throw diskError(error);
     }
   }
 }
 
-/** The terminal's I/O under the store: each file's bytes in its partial file, the record in the journal. */
+/** The terminal's I/O under the store: each file's bytes in its partial file, what of them is on disk in the journal. */
 class FolderBackend implements StoreBackend {
   /** The journal's content: each file's place and what of it is durably on disk, and nothing more. */
   readonly state: TransferState;
-  readonly #record: StoreJournal;
+  readonly #journal: StoreJournal;
   readonly #places: ReceivedPlaces;
   readonly #disk: Disk;
   /** Verified files moved from their partial file into their place. */
@@ -131,9 +131,9 @@ class FolderBackend implements StoreBackend {
   /** Files being received stay open between batches. */
   readonly #writers = new Map<number, Promise<OpenFile>>();
 
-  constructor(state: TransferState, record: StoreJournal, places: ReceivedPlaces, disk: Disk) {
+  constructor(state: TransferState, journal: StoreJournal, places: ReceivedPlaces, disk: Disk) {
     this.state = state;
-    this.#record = record;
+    this.#journal = journal;
     this.#places = places;
     this.#disk = disk;
   }
@@ -183,11 +183,11 @@ class FolderBackend implements StoreBackend {
       await writePieces(writer, list);
       await writer.datasync();
     });
-    // Synced: now, and only now, the record may claim them.
+    // Synced: now, and only now, the journal may claim them.
     const stored = this.state.stored;
     for (const [file, { after }] of ranges) stored[file]!.ranges = after;
     for (const { file, sha256 } of verified) stored[file]!.sha256 = sha256;
-    await this.#record.save(this.state);
+    await this.#journal.save(this.state);
     // A file stored whole receives nothing more (unless it fails its hash): it is
     // closed, and once verified it goes to its place.
     const whole = [...ranges.keys()].filter((file) => isComplete(stored[file]!.ranges, this.state.files[file]!.size));
@@ -197,17 +197,17 @@ class FolderBackend implements StoreBackend {
     });
   }
 
-  async discard(file: number): Promise<void> {
+  async deleteFile(file: number): Promise<void> {
     this.state.stored[file]!.ranges = [];
-    // The record first: it may claim less than the disk holds, never more.
-    await this.#record.save(this.state);
+    // The journal first: it may claim less than the disk holds, never more.
+    await this.#journal.save(this.state);
     await (await this.#writer(file)).truncate(0);
   }
 
   /** Awaited on its own: on disk before any byte it vouches for is accepted. */
   async pin(pins: readonly Pin[]): Promise<void> {
     for (const { file, sha256 } of pins) this.state.stored[file]!.pin = sha256;
-    await this.#record.save(this.state);
+    await this.#journal.save(this.state);
   }
 
   async *read(file: number): AsyncIterable<Uint8Array> {
@@ -232,16 +232,16 @@ class FolderBackend implements StoreBackend {
     return diskError(error);
   }
 
-  /** Removes the partial files of every file not in its place, then the record. */
-  async remove(): Promise<void> {
+  /** Deletes the partial files of every file not in its place, then the journal. */
+  async delete(): Promise<void> {
     const unplaced = indices(this.state.files).filter((file) => !this.#placed.has(file));
     await inParallel(unplaced, async (file) => this.#disk.unlink(await this.#places.checked(this.state.stored[file]!.part)).catch(ignoring('ENOENT')));
-    await this.#record.remove();
+    await this.#journal.delete();
   }
 
   /**
    * Moves a verified file from its partial file to its place, or, if something else
-   * has taken that name meanwhile, to the next free one: the new place is on record
+   * has taken that name meanwhile, to the next free one: the new place is in the journal
    * before the file moves there.
    */
   async #place(file: number): Promise<void> {
@@ -251,14 +251,14 @@ class FolderBackend implements StoreBackend {
     await this.#sizeOf(entry.part);
     while (!(await moveWithoutOverwrite(this.#disk, await this.#places.checked(entry.part), await this.#places.checked(entry.path)))) {
       entry.path = await this.#places.claim(...splitRelative(entry.path));
-      await this.#record.save(this.state);
+      await this.#journal.save(this.state);
     }
     this.#placed.add(file);
   }
 
   /**
-   * Makes the partial file the record names. Only a new one: a file already there
-   * under that name, made since the record was written, is not ours, so the file
+   * Makes the partial file the journal names. Only a new one: a file already there
+   * under that name, made since the journal was written, is not ours, so the file
    * takes the next free name.
    */
   async #makePartial(file: number): Promise<void> {
@@ -272,7 +272,7 @@ class FolderBackend implements StoreBackend {
       }
       entry.path = await this.#places.claim(...splitRelative(entry.path));
       entry.part = entry.path + PART_SUFFIX;
-      await this.#record.save(this.state);
+      await this.#journal.save(this.state);
     }
   }
 

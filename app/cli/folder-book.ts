@@ -49,10 +49,10 @@ export function folderBook(folder: string): TransferBook<FileStore> {
     },
     async delete(record) {
       const store = await openFileStore(dir, record.address.peerId, record.files);
-      await store.forget();
-      await records.remove(recordName(record.address));
+      await store.delete();
+      await records.delete(recordName(record.address));
       // The folder of records goes too once no other transfer has one there.
-      await records.removeIfEmpty();
+      await records.deleteIfEmpty();
     },
     open: (record) => openFileStore(dir, record.address.peerId, record.files),
   };

@@ -92,9 +92,9 @@ class TerminalReceive {
       book,
       device: ownDevice(),
       dial: async (signal) => {
-        const { peer, open } = await dialPatiently((times) => dial(server, address, signal, times, 'silent'));
-        this.#channel = open.channel;
-        return { ...open, hangUp: () => peer.destroy() };
+        const { peer, connection } = await dialPatiently((times) => dial(server, address, signal, times, 'silent'));
+        this.#channel = connection.channel;
+        return { ...connection, close: () => peer.destroy() };
       },
       onchange: () => this.#show(),
     });
@@ -226,7 +226,7 @@ class TerminalReceive {
     // hangs up itself once it has.
     if (this.#channel) await hungUp(this.#channel, GOODBYE_MS);
     // Everything is in place: only the received files stay in the folder.
-    await this.#flow.stop();
+    await this.#flow.closeAndSettle();
     const record = this.#flow.record;
     try {
       await store.close();
@@ -240,7 +240,7 @@ class TerminalReceive {
   async #interrupt(): Promise<void> {
     if (this.#over || this.#finishing) return;
     this.#finishing = true;
-    await this.#flow.stop();
+    await this.#flow.closeAndSettle();
     const snapshot = this.#flow.state.snapshot;
     await this.#flow.store?.close().catch(() => {});
     const kept = snapshot && snapshot.progress.bytes > 0 ? `${formatBytes(snapshot.progress.bytes)} of ${formatBytes(snapshot.progress.total)}` : null;

@@ -73,8 +73,8 @@ export class RecordFolder {
     }
   }
 
-  /** Removes file `name`, and what a write of it cut short left behind. */
-  async remove(name: string): Promise<void> {
+  /** Deletes file `name`, and what a write of it cut short left behind. */
+  async delete(name: string): Promise<void> {
     let entries: { name: string }[];
     try {
       entries = await this.#disk.readdir(this.path, { withFileTypes: true });
@@ -86,8 +86,8 @@ export class RecordFolder {
     for (const entry of [{ name }, ...leftovers]) await this.#disk.unlink(this.pathOf(entry.name)).catch(ignoring('ENOENT'));
   }
 
-  /** Removes the folder once no transfer has a record left in it. */
-  async removeIfEmpty(): Promise<void> {
+  /** Deletes the folder once no transfer has a file left in it. */
+  async deleteIfEmpty(): Promise<void> {
     await this.#disk.rmdir(this.path).catch(ignoring('ENOENT', 'ENOTEMPTY', 'EEXIST'));
   }
 

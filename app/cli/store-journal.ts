@@ -4,7 +4,7 @@
  * `<transfer>.link.json`), kept in the folder itself at `.ferry/<transfer>.json`: the files the transfer began with, where each goes, and
  * what of each is on disk. It is replaced whole, through a temporary file that is
  * synced and then renamed over it, so a process killed at any moment leaves either
- * the record before or the record after, never a mix (record-folder.ts).
+ * the journal before or the journal after, never a mix (record-folder.ts).
  *
  *   { "ferry": 1,
  *     "files": [{ "name": "photos/a.jpg", "size": 5, "type": "", "lastModified": 0 }],
@@ -19,7 +19,8 @@ import type { Disk } from './store-disk.ts';
 
 const FORMAT = 1;
 
-export interface StoredFile {
+/** One file as the journal keeps it: where it goes, where its bytes gather, and what of them is on disk. */
+export interface FileOnDisk {
   /** Where the file goes once verified. */
   path: RelativePath;
   /** Where its bytes gather until then. */
@@ -34,12 +35,12 @@ export interface StoredFile {
 
 export interface TransferState {
   files: FileDescription[];
-  stored: StoredFile[];
+  stored: FileOnDisk[];
 }
 
-/** A record that Ferry did not write, or that was changed by hand. */
-export class BrokenRecordError extends Error {
-  override name = 'BrokenRecordError';
+/** A journal that Ferry did not write, or that was changed by hand (the message calls it a transfer record, as people know it). */
+export class BrokenJournalError extends Error {
+  override name = 'BrokenJournalError';
 
   constructor(readonly path: string) {
     super(`${path} is not a transfer record this version of Ferry can read`);
@@ -53,7 +54,7 @@ export class StoreJournal {
   readonly path: string;
   readonly #name: string;
   readonly #folder: RecordFolder;
-  /** The write under way or last done; writes never overlap, so an older record never lands over a newer one. */
+  /** The write under way or last done; writes never overlap, so an older journal never lands over a newer one. */
   #writing: Promise<void> = Promise.resolve();
   /** A write waiting for the one under way: later saves join it, it will hold their changes too. */
   #next: Promise<void> | null = null;
@@ -70,7 +71,7 @@ export class StoreJournal {
     const text = await this.#folder.read(this.#name);
     if (text === null) return null;
     const state = parseState(text);
-    if (!state) throw new BrokenRecordError(this.path);
+    if (!state) throw new BrokenJournalError(this.path);
     return state;
   }
 
@@ -93,11 +94,11 @@ export class StoreJournal {
     await this.#folder.replace(this.#name, text);
   }
 
-  /** Removes the record, and its folder if no other transfer's record is left in it. */
-  async remove(): Promise<void> {
+  /** Deletes the journal, and its folder if no other transfer's files are left in it. */
+  async delete(): Promise<void> {
     await this.#writing.catch(() => {});
-    await this.#folder.remove(this.#name);
-    await this.#folder.removeIfEmpty();
+    await this.#folder.delete(this.#name);
+    await this.#folder.deleteIfEmpty();
   }
 }
 
@@ -114,11 +115,11 @@ function parseState(text: string): TransferState | null {
   if (!isObject(value) || value.ferry !== FORMAT || !Array.isArray(value.files) || !Array.isArray(value.stored)) return null;
   const { files, stored } = value as { files: unknown[]; stored: unknown[] };
   if (files.length !== stored.length || !files.every(isFileDescription)) return null;
-  const parsed = stored.map((entry, index) => storedFile(entry, files[index]!.size));
+  const parsed = stored.map((entry, index) => fileOnDisk(entry, files[index]!.size));
   return parsed.every((entry) => entry !== null) ? { files, stored: parsed } : null;
 }
 
-function storedFile(value: unknown, size: number): StoredFile | null {
+function fileOnDisk(value: unknown, size: number): FileOnDisk | null {
   if (!isObject(value) || !isInside(value.path) || !isInside(value.part) || !isHash(value.pin) || !isHash(value.sha256)) return null;
   const ranges = parseRangeList(value.ranges);
   if (!ranges || (ranges.at(-1)?.[1] ?? 0) > size) return null;

@@ -5,8 +5,8 @@
  * and public STUN/TURN servers — are never used.
  */
 import Peer, { type DataConnection, type PeerError } from 'peerjs';
-import { sdpFingerprint, type Fingerprints } from '../transfer/auth.ts';
-import type { Channel } from '../transfer/channel.ts';
+import { sdpFingerprint } from '../transfer/auth.ts';
+import type { Channel, OpenChannel } from '../transfer/channel.ts';
 import { FailureError, type Failure } from '../transfer/failure.ts';
 import { brokerRefusal, type BrokerRefusal } from '../common/broker-refusals.ts';
 import type { AdmitOffer } from '../session/host-ports.ts';
@@ -118,12 +118,10 @@ export function brokerFailure(error: Pick<PeerError<string>, 'type' | 'message'>
   return PEER_ERRORS[error.type] ?? { code: 'broker-failed', type: error.type };
 }
 
-export interface OpenConnection {
-  channel: Channel;
+/** A PeerJS connection whose channel is open, described for the core. */
+export interface DescribedConnection extends OpenChannel {
   /** For reading which path the bytes take (connection-path.ts). */
   peerConnection: RTCPeerConnection;
-  maxMessageSize: number;
-  fingerprints: Fingerprints;
 }
 
 /**
@@ -132,7 +130,7 @@ export interface OpenConnection {
  * message is lost while we wait for the session descriptions. Once the channel has
  * ended and its transport is closed, PeerJS is told to forget the connection.
  */
-export async function describeConnection(connection: DataConnection): Promise<OpenConnection> {
+export async function describeConnection(connection: DataConnection): Promise<DescribedConnection> {
   const pc = connection.peerConnection;
   const channel = new PeerChannel(pc, connection.dataChannel, () => connection.close());
   try {

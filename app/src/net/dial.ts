@@ -13,7 +13,7 @@
  */
 import type Peer from 'peerjs';
 import type { DataConnection, PeerConnectOption } from 'peerjs';
-import { brokerFailure, describeConnection, fetchClientConfig, openPeer, type ClientConfig, type OpenConnection, type PeerLog } from './broker.ts';
+import { brokerFailure, describeConnection, fetchClientConfig, openPeer, type ClientConfig, type DescribedConnection, type PeerLog } from './broker.ts';
 import { FERRY_CONNECTION } from './peer-guard.ts';
 import { offerTicket } from '../transfer/auth.ts';
 import { FailureError, type Failure, type RelayOutcome } from '../transfer/failure.ts';
@@ -40,10 +40,11 @@ export interface DialTimes {
 
 export const DIAL_TIMES: DialTimes = { serverMs: 10_000, answerMs: 15_000, totalMs: 38_000 };
 
-export interface Dialled {
+/** What a dial reaches: the connection to the sender, and the peer it was made on. */
+export interface DialledConnection {
   /** Ours to destroy when the connection is done with. */
   peer: Peer;
-  open: OpenConnection;
+  connection: DescribedConnection;
 }
 
 export function hasRelay(config: ClientConfig): boolean {
@@ -55,7 +56,7 @@ export function hasRelay(config: ClientConfig): boolean {
  * an open, described connection; rejects with a FailureError, or with the signal's
  * reason once aborted. Whatever it made is torn down when it fails.
  */
-export function dial(server: string, address: ShareAddress, signal: AbortSignal, times: DialTimes = DIAL_TIMES, log?: PeerLog): Promise<Dialled> {
+export function dial(server: string, address: ShareAddress, signal: AbortSignal, times: DialTimes = DIAL_TIMES, log?: PeerLog): Promise<DialledConnection> {
   // Said at once: PeerJS would only fail later, in words about the server.
   if (!canConnectDirectly()) return Promise.reject(new FailureError({ code: 'no-webrtc' }));
   return new Promise((resolve, reject) => {
@@ -85,7 +86,7 @@ class DialAttempt {
   constructor(
     readonly signal: AbortSignal,
     readonly times: DialTimes,
-    readonly resolve: (dialled: Dialled) => void,
+    readonly resolve: (dialled: DialledConnection) => void,
     readonly reject: (error: unknown) => void,
   ) {
     if (signal.aborted) {
@@ -171,10 +172,10 @@ class DialAttempt {
   #describe(peer: Peer, connection: DataConnection): void {
     if (this.settled) return;
     describeConnection(connection).then(
-      (open) => {
-        if (this.settled) return open.channel.close();
+      (described) => {
+        if (this.settled) return described.channel.close();
         this.#finish();
-        this.resolve({ peer, open });
+        this.resolve({ peer, connection: described });
       },
       (error: unknown) => this.#failWith({ code: 'setup-failed', detail: error instanceof Error ? error.message : String(error) }),
     );

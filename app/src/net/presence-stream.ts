@@ -38,16 +38,16 @@ export function watchPresence(server: string, onend: (opened: boolean) => void):
     onend(opened);
   };
   // Anything from the server, the opening included, shows it is there for another while.
-  const heard = () => {
+  const stillThere = () => {
     clearTimeout(timer);
     timer = setTimeout(end, PRESENCE_SILENCE_MS);
   };
   socket.onopen = () => {
     opened = true;
-    heard();
+    stillThere();
   };
-  socket.onmessage = heard;
+  socket.onmessage = stillThere;
   socket.onclose = end;
-  heard();
+  stillThere();
   return stop;
 }

@@ -61,7 +61,7 @@ export class Presence {
   /** A broker socket stands in for the stream. */
   #held = false;
   #stopStream: (() => void) | null = null;
-  #cancelRetry = () => {};
+  #stopRetry = () => {};
   #failures = 0;
   #refusals = 0;
   /** The check under way; a second reason to check joins it. */
@@ -84,7 +84,7 @@ export class Presence {
 
   /** Asks the server now (something suggests it went or came back): true when it answered. */
   check(): Promise<boolean> {
-    this.#cancelRetry();
+    this.#stopRetry();
     this.#checking ??= this.#ports.probe().then((answered) => {
       this.#checking = null;
       this.#answered(answered);
@@ -96,7 +96,7 @@ export class Presence {
   /** The device lost its network: nothing can reach the server until it is back. */
   networkLost(): void {
     this.#set(false);
-    this.#unwatch();
+    this.#stopStreaming();
     this.#retryLater();
   }
 
@@ -106,8 +106,8 @@ export class Presence {
     this.#visible = visible;
     if (visible) void this.check();
     else {
-      this.#unwatch();
-      this.#cancelRetry();
+      this.#stopStreaming();
+      this.#stopRetry();
     }
   }
 
@@ -117,10 +117,10 @@ export class Presence {
    */
   setHeld(held: boolean): void {
     this.#held = held;
-    if (!held) return this.#watch();
-    this.#cancelRetry();
+    if (!held) return this.#startStream();
+    this.#stopRetry();
     this.#failures = 0;
-    this.#unwatch();
+    this.#stopStreaming();
     this.#set(true);
   }
 
@@ -128,30 +128,31 @@ export class Presence {
     this.#set(answered);
     if (answered) {
       this.#failures = 0;
-      this.#watch();
+      this.#startStream();
       return;
     }
-    this.#unwatch();
+    this.#stopStreaming();
     this.#retryLater();
   }
 
   #retryLater(): void {
-    this.#cancelRetry();
+    this.#stopRetry();
     if (!this.#visible) return;
     const delay = retryDelay(this.#failures++, this.#ports.random());
-    this.#cancelRetry = this.#ports.clock.after(delay, () => void this.check());
+    this.#stopRetry = this.#ports.clock.after(delay, () => void this.check());
   }
 
-  #watch(): void {
+  /** Opens the /presence stream, unless one is open or may not be (offline, hidden, a broker socket held); after a wait once refused. */
+  #startStream(): void {
     if (this.#stopStream || !this.#online || !this.#visible || this.#held) return;
     if (this.#refusals > 0) {
       // Refused: open it again only after a wait, whatever else happens meanwhile.
       const wait = REFUSED_STREAM_DELAYS_MS[Math.min(this.#refusals, REFUSED_STREAM_DELAYS_MS.length) - 1]!;
-      const cancel = this.#ports.clock.after(wait, () => {
+      const stop = this.#ports.clock.after(wait, () => {
         this.#stopStream = null;
         this.#open();
       });
-      this.#stopStream = cancel;
+      this.#stopStream = stop;
       return;
     }
     this.#open();
@@ -169,7 +170,8 @@ export class Presence {
     this.#stopStream = stop;
   }
 
-  #unwatch(): void {
+  /** Closes the /presence stream, if one is open or waiting to open. */
+  #stopStreaming(): void {
     const stop = this.#stopStream;
     this.#stopStream = null;
     stop?.();

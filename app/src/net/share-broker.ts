@@ -6,7 +6,7 @@
  */
 import type Peer from 'peerjs';
 import type { DataConnection } from 'peerjs';
-import type { ConnectionListener, HostBroker, HostPeer, IncomingConnection, OpenLine, PeerListener } from '../session/host-ports.ts';
+import type { ConnectionListener, HostBroker, HostPeer, IncomingConnection, ReceiverChannel, PeerListener } from '../session/host-ports.ts';
 import { describeConnection, fetchClientConfig, openPeer, type ClientConfig, type PeerLog } from './broker.ts';
 import { peerIdFor, pickShard, shardOf } from '../common/broker-ids.ts';
 import { watchPath } from './connection-path.ts';
@@ -122,7 +122,7 @@ class IncomingPeerConnection implements IncomingConnection {
     });
   }
 
-  async describe(): Promise<OpenLine> {
+  async describe(): Promise<ReceiverChannel> {
     const { channel, peerConnection, maxMessageSize, fingerprints } = await describeConnection(this.#connection);
     return { channel, maxMessageSize, fingerprints, watchPath: (onpath, signal) => watchPath(peerConnection, onpath, signal) };
   }

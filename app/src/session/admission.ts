@@ -61,7 +61,7 @@ interface Entry {
   order: number;
   openedAt: number | null;
   /** Cancels the entry's deadline: for dialling, then for its proof. */
-  cancelTimer: () => void;
+  stopTimer: () => void;
   drop: (reason: DropReason) => void;
 }
 
@@ -87,13 +87,13 @@ export class Admission {
    * connection must go before its proof: close it then.
    */
   admit(source: string, drop: (reason: DropReason) => void): Seat | null {
-    const entry: Entry = { source, order: this.#arrivals++, openedAt: null, drop, cancelTimer: () => {} };
-    entry.cancelTimer = this.#clock.after(this.#limits.dialMs, () => this.#expel(entry, 'dial-timeout'));
+    const entry: Entry = { source, order: this.#arrivals++, openedAt: null, drop, stopTimer: () => {} };
+    entry.stopTimer = this.#clock.after(this.#limits.dialMs, () => this.#expel(entry, 'dial-timeout'));
     this.#entries.add(entry);
     while (this.#entries.size > this.#limits.seats) {
       const victim = this.#victim();
       if (victim === entry) {
-        this.#remove(entry);
+        this.#forget(entry);
         return null;
       }
       this.#expel(victim, 'crowded');
@@ -102,17 +102,17 @@ export class Admission {
       opened: () => {
         if (!this.#entries.has(entry) || entry.openedAt !== null) return;
         entry.openedAt = this.#clock.now();
-        entry.cancelTimer();
-        entry.cancelTimer = this.#clock.after(this.#limits.proveMs, () => this.#expel(entry, 'proof-timeout'));
+        entry.stopTimer();
+        entry.stopTimer = this.#clock.after(this.#limits.proveMs, () => this.#expel(entry, 'proof-timeout'));
       },
-      proven: () => this.#remove(entry),
-      leave: () => this.#remove(entry),
+      proven: () => this.#forget(entry),
+      leave: () => this.#forget(entry),
     };
   }
 
-  /** Drops every seated connection: the share is closing. */
+  /** Forgets every seated connection: the share is closing. */
   clear(): void {
-    for (const entry of [...this.#entries]) this.#remove(entry);
+    for (const entry of [...this.#entries]) this.#forget(entry);
   }
 
   #victim(): Entry {
@@ -135,12 +135,12 @@ export class Admission {
   }
 
   #expel(entry: Entry, reason: DropReason): void {
-    if (!this.#remove(entry)) return;
+    if (!this.#forget(entry)) return;
     entry.drop(reason);
   }
 
-  #remove(entry: Entry): boolean {
-    entry.cancelTimer();
+  #forget(entry: Entry): boolean {
+    entry.stopTimer();
     return this.#entries.delete(entry);
   }
 }

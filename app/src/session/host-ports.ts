@@ -4,8 +4,7 @@
  * PeerJS (net/share-broker.ts); unit tests hand the host in-memory connections and
  * move time on by hand.
  */
-import type { Fingerprints } from '../transfer/auth.ts';
-import type { Channel } from '../transfer/channel.ts';
+import type { OpenChannel } from '../transfer/channel.ts';
 
 /**
  * Whether an offer from broker identity `src` with this connection id and ticket may
@@ -88,7 +87,7 @@ export interface IncomingConnection {
   /** Hears what happens to the connection from now on. Call it once. */
   listen(listener: ConnectionListener): void;
   /** The open channel as the transfer core needs it (net/broker.ts describeConnection). */
-  describe(): Promise<OpenLine>;
+  describe(): Promise<ReceiverChannel>;
   close(): void;
 }
 
@@ -101,10 +100,8 @@ export interface ConnectionListener {
   failed(): void;
 }
 
-export interface OpenLine {
-  channel: Channel;
-  maxMessageSize: number;
-  fingerprints: Fingerprints;
+/** A receiver's connection whose channel is open, as the host serves it. */
+export interface ReceiverChannel extends OpenChannel {
   /** Calls `onpath` with the path now and whenever ICE settles on another, until `signal` aborts. */
   watchPath(onpath: (path: ConnectionPath) => void, signal: AbortSignal): void;
 }

@@ -10,9 +10,9 @@
  * Free of frameworks and browser globals: the web page mirrors `state` into runes,
  * the terminal prints it, and unit tests drive it over an in-memory channel.
  */
-import type { Channel } from '../transfer/channel.ts';
+import type { OpenChannel } from '../transfer/channel.ts';
 import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
-import { newReceiverKey, type Fingerprints } from '../transfer/auth.ts';
+import { newReceiverKey } from '../transfer/auth.ts';
 import type { ShareAddress } from '../transfer/link.ts';
 import { failureOf, type Failure } from '../transfer/failure.ts';
 import { endsLink, type FileDescription } from '../transfer/messages.ts';
@@ -44,12 +44,9 @@ export const REDIAL_TIMES: RedialTimes = {
 };
 
 /** A connection to the sender whose channel is open (net/dial.ts makes one in both front ends). */
-export interface Line {
-  channel: Channel;
-  maxMessageSize: number;
-  fingerprints: Fingerprints;
+export interface SenderChannel extends OpenChannel {
   /** Lets go of the connection and of the broker. */
-  hangUp(): void;
+  close(): void;
 }
 
 /**
@@ -62,7 +59,7 @@ export interface TransferBook<S extends ReceiveStore> {
   /** The transfer begun earlier by this link, if any. */
   find(address: ShareAddress): Promise<TransferRecord | undefined>;
   save(record: TransferRecord): Promise<void>;
-  /** Forgets the record and everything stored for it. */
+  /** Deletes the record and everything stored for it. */
   delete(record: TransferRecord): Promise<void>;
   /** The durable store of the record's files. */
   open(record: TransferRecord): Promise<S>;
@@ -75,7 +72,7 @@ export interface ReceiveFlowOptions<S extends ReceiveStore> {
    * carries its Failure), or with the signal's reason once aborted. Every attempt is a
    * new call: relay credentials expire.
    */
-  dial(signal: AbortSignal): Promise<Line>;
+  dial(signal: AbortSignal): Promise<SenderChannel>;
   book: TransferBook<S>;
   /** How this device describes itself to the sender (self-reported), if at all. */
   device: string | null;
@@ -151,7 +148,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   readonly #times: RedialTimes;
   readonly #clock: Clock;
   #state: ReceiveState = NOT_STARTED;
-  #line: Line | null = null;
+  #connection: SenderChannel | null = null;
   #session: ReceiverSession | null = null;
   /** Aborted when the current dial or connection is given up. */
   #dialing = new AbortController();
@@ -170,7 +167,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   #misses = 0;
   #recordedAt = 0;
   /** Cancels the next dial, when one is set. */
-  #cancelRedial: () => void = () => {};
+  #stopRedial: () => void = () => {};
   /** The book's last summary update, still being written. */
   #recording: Promise<void> = Promise.resolve();
 
@@ -222,7 +219,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
         console.warn('cannot read stored transfers', error);
       }
       if (found) {
-        this.#keep(found);
+        this.#setRecord(found);
         this.#id = found.id;
         this.#receiverKey = receiverKeyOf(found);
         this.#accepted = true;
@@ -274,25 +271,25 @@ export class ReceiveFlow<S extends ReceiveStore> {
     await this.#options.book.save(record);
   }
 
-  /** Stops and forgets this transfer and everything stored for it; throws if storage refused. */
-  async discard(): Promise<void> {
+  /** Closes, and deletes this transfer and everything stored for it; throws if storage refused. */
+  async delete(): Promise<void> {
     this.close();
     // A batch still committing would write its ranges back after the delete.
     await this.#store?.flush().catch(() => {});
     if (this.#record) await this.#options.book.delete(this.#record);
-    this.#keep(null);
+    this.#setRecord(null);
     this.#store = null;
     this.#set({ held: null });
   }
 
-  /** Stops: hangs up and dials no more. What is stored stays. */
+  /** Hangs up and dials no more. What is stored stays. */
   close(): void {
     this.#attempt += 1;
-    this.#hangUp();
+    this.#closeConnection();
   }
 
   /** Closes, and resolves once the book's last update is written: nothing more is written after. */
-  async stop(): Promise<void> {
+  async closeAndSettle(): Promise<void> {
     this.close();
     await this.#recording;
   }
@@ -302,12 +299,12 @@ export class ReceiveFlow<S extends ReceiveStore> {
    * new files. Throws, connecting no more, if what was stored could not be deleted.
    */
   async startOver(): Promise<void> {
-    await this.discard();
+    await this.delete();
     this.#accepted = false;
     await this.connect();
   }
 
-  /** The sender's files changed: stop, keeping what was stored (the sender may offer the old ones again). */
+  /** The sender's files changed: close, keeping what was stored (the sender may offer the old ones again). */
   keepOld(): void {
     this.close();
     this.#set({ changed: null });
@@ -320,14 +317,15 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.#options.onchange();
   }
 
-  #hangUp(): void {
-    this.#cancelRedial();
+  /** Closes the session and the connection to the sender, and stops any dial or redial under way. */
+  #closeConnection(): void {
+    this.#stopRedial();
     this.#dialing.abort();
     const session = this.#session;
     this.#session = null;
     session?.close();
-    this.#line?.hangUp();
-    this.#line = null;
+    this.#connection?.close();
+    this.#connection = null;
   }
 
   async #dial(): Promise<void> {
@@ -335,10 +333,10 @@ export class ReceiveFlow<S extends ReceiveStore> {
     const dialing = new AbortController();
     this.#dialing = dialing;
     try {
-      const line = await this.#options.dial(dialing.signal);
-      if (attempt !== this.#attempt) return line.hangUp();
-      this.#line = line;
-      this.#startSession(line);
+      const connection = await this.#options.dial(dialing.signal);
+      if (attempt !== this.#attempt) return connection.close();
+      this.#connection = connection;
+      this.#startSession(connection);
     } catch (error) {
       if (dialing.signal.aborted) return;
       this.#unreachable(attempt, failureOf(error));
@@ -348,7 +346,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   /** The sender could not be reached: say so, or keep trying if we are mid-transfer. */
   #unreachable(attempt: number, failure: Failure): void {
     if (attempt !== this.#attempt || this.#session) return;
-    this.#hangUp();
+    this.#closeConnection();
     const trouble: Trouble = { kind: 'unreachable', failure };
     this.#set({ lastDialFailure: failure });
     if (this.#state.phase === 'reconnecting') return this.#redial(trouble);
@@ -364,7 +362,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     const delays = this.#times.awaitSenderMs;
     if (delays.length === 0 || now - this.#missedSince > this.#times.giveUpMs) return false;
     const delay = delays[Math.min(this.#misses++, delays.length - 1)]!;
-    this.#cancelRedial = this.#clock.after(delay, () => void this.#dial());
+    this.#stopRedial = this.#clock.after(delay, () => void this.#dial());
     return true;
   }
 
@@ -376,14 +374,14 @@ export class ReceiveFlow<S extends ReceiveStore> {
     this.#set({ phase: 'reconnecting', trouble });
     const { backoffMs } = this.#times;
     const delay = backoffMs[Math.min(this.#failures++, backoffMs.length - 1)]!;
-    this.#cancelRedial = this.#clock.after(delay, () => void this.#dial());
+    this.#stopRedial = this.#clock.after(delay, () => void this.#dial());
   }
 
-  #startSession(line: Line): void {
+  #startSession(connection: SenderChannel): void {
     const session = new ReceiverSession({
-      channel: line.channel,
-      maxMessageSize: line.maxMessageSize,
-      fingerprints: line.fingerprints,
+      channel: connection.channel,
+      maxMessageSize: connection.maxMessageSize,
+      fingerprints: connection.fingerprints,
       secret: this.address.secret,
       senderKey: this.address.senderKey,
       receiverKey: this.#receiverKey,
@@ -415,11 +413,11 @@ export class ReceiveFlow<S extends ReceiveStore> {
     if (snapshot.state === 'done') this.#failures = 0;
     this.#recording = Promise.all([this.#recording, this.#remember(snapshot)]).then(() => {});
     // Told the link ended: nothing more will come of this sender, so let go of the broker too.
-    if (snapshot.state === 'ended') this.#hangUp();
+    if (snapshot.state === 'ended') this.#closeConnection();
     if (snapshot.state === 'error' && snapshot.disconnected && this.#accepted) {
       // Mid-transfer the connection went: keep what is stored and dial again.
       if (this.#state.phase !== 'reconnecting') this.#droppedAt = this.#clock.now();
-      this.#hangUp();
+      this.#closeConnection();
       this.#redial({ kind: 'dropped' });
     }
   }
@@ -447,12 +445,13 @@ export class ReceiveFlow<S extends ReceiveStore> {
     // A transfer begun earlier keeps its files: the session holds the sender to them,
     // and asks the person (`changed`) before anything stored is let go.
     const current = this.#record ?? newTransfer(this.#id, this.address, [...files], text, this.#receiverKey);
-    this.#keep(current);
+    this.#setRecord(current);
     this.#store = await this.#options.book.open(current);
     return this.#store;
   }
 
-  #keep(record: TransferRecord | null): void {
+  /** The transfer's record from now on (null: none), and whether the state says one is kept. */
+  #setRecord(record: TransferRecord | null): void {
     this.#record = record;
     if (this.#state.kept !== (record !== null)) this.#set({ kept: record !== null });
   }

@@ -48,6 +48,14 @@ export class ReceiverRows {
   #count = 0;
   /** Bytes sent to each receiver on connections that have ended. */
   readonly #sentBefore = new Map<string, number>();
+  /**
+   * The connection each row shows, its receiver's latest, and the connections a later
+   * one took over from until they end: a connection killed under a receiver (a
+   * terminal, a closed laptop) may be found dead only after the receiver came back on
+   * a new one and finished, and its end must not turn a finished row into "Left".
+   */
+  readonly #shown = new Map<string, string>();
+  readonly #replaced = new Set<string>();
 
   /** In the order the receivers arrived; a new array whenever one changes. */
   get all(): readonly ReceiverRow[] {
@@ -55,16 +63,18 @@ export class ReceiverRows {
   }
 
   /**
-   * Shows the latest snapshot of one connection in row `id`, whose path it knows (if
+   * Shows the latest snapshot of `connection` in row `id`, whose path it knows (if
    * yet). Returns the row and the state it showed before (null: a new row), or null
-   * when the connection gets no row.
+   * when the connection gets no row, or has been replaced by its receiver's next.
    */
   show(
     id: string,
+    connection: string,
     snapshot: SenderSnapshot,
     path: ConnectionPath | null,
     left = false,
   ): { row: ReceiverRow; before: SenderState | null } | null {
+    if (this.#replaced.has(connection)) return this.#stale(id, connection, snapshot);
     const at = this.#rows.findIndex((existing) => existing.id === id);
     const existing = this.#rows[at];
     // Only a receiver that proved it holds the link gets a row; anyone else saw nothing.
@@ -81,8 +91,26 @@ export class ReceiverRows {
       left,
     };
     if (isOver(snapshot.state)) this.#sentBefore.set(id, row.sentBytes);
+    // Taken over from a connection not yet over, which may still report its end.
+    const before = this.#shown.get(id);
+    if (before !== undefined && before !== connection && existing && !isOver(existing.snapshot.state)) this.#replaced.add(before);
+    this.#shown.set(id, connection);
     this.#rows = existing ? this.#rows.with(at, row) : [...this.#makeWay(), row];
     return { row, before: existing?.snapshot.state ?? null };
+  }
+
+  /**
+   * A connection its receiver has since replaced changes nothing on the row but the
+   * bytes sent, once it is over; then it is forgotten. Null: nothing to show.
+   */
+  #stale(id: string, connection: string, snapshot: SenderSnapshot): null {
+    if (!isOver(snapshot.state)) return null;
+    this.#replaced.delete(connection);
+    const sent = (this.#sentBefore.get(id) ?? 0) + snapshot.sentBytes;
+    this.#sentBefore.set(id, sent);
+    const row = this.#rows.find((existing) => existing.id === id);
+    if (row) this.#change(id, { sentBytes: row.sentBytes + snapshot.sentBytes });
+    return null;
   }
 
   /** The rows less the oldest of a receiver no longer connected, when a new one would pass MAX_ROWS. */
@@ -91,6 +119,7 @@ export class ReceiverRows {
     const gone = this.#rows.find((row) => isOver(row.snapshot.state));
     if (!gone) return this.#rows;
     this.#sentBefore.delete(gone.id);
+    this.#shown.delete(gone.id);
     return this.#rows.filter((row) => row !== gone);
   }
 

@@ -21,6 +21,7 @@ export interface SentShare {
 
 /** A receiver that got every file: its key (to count it once) and its self-reported device, if it gave one. */
 export interface SentReceiver {
+  /** The receiver's key. Stored under `session` in the history (its older name), so that name stays. */
   session: string;
   device: string | null;
 }

@@ -93,12 +93,12 @@ export interface HostState {
   relay: boolean;
 }
 
-interface Live {
+interface ServedConnection {
   connection: IncomingConnection;
   /** Its place among the connections that have not proved the link (admission.ts). */
   seat: Seat;
-  /** Once its channel is open and described. */
-  session: SenderSession | null;
+  /** The SenderSession serving it, once its channel is open and described. */
+  sender: SenderSession | null;
   /** The receiver row it feeds, once the receiver proved the link. */
   row: string | null;
   path: ConnectionPath | null;
@@ -122,7 +122,7 @@ export class ShareHost {
   #closed = false;
   readonly #rows = new ReceiverRows();
   /** Connections not yet ended, by id: the row each feeds, its path, and what to stop when it ends. */
-  readonly #live = new Map<string, Live>();
+  readonly #served = new Map<string, ServedConnection>();
   /** Caps and times out the connections that have not proved the link. */
   readonly #admission: Admission;
   /** Caps the connections that proved it, per share and per broker identity. */
@@ -188,9 +188,9 @@ export class ShareHost {
     this.#stopWatchingPasswords();
     for (const stop of this.#lockoutEnds.values()) stop();
     this.#lockoutEnds.clear();
-    const sessions = [...this.#live.values()].map((live) => live.session);
-    for (const live of [...this.#live.values()]) this.#forget(live);
-    for (const session of sessions) session?.close();
+    const senders = [...this.#served.values()].map((served) => served.sender);
+    for (const served of [...this.#served.values()]) this.#forget(served);
+    for (const sender of senders) sender?.close();
     this.#admission.clear();
     // Let go of it first: PeerJS reports 'disconnected' while it is being destroyed,
     // and that must not look like a broker to reconnect to.
@@ -205,9 +205,9 @@ export class ShareHost {
    * closed, or after END_WAIT_MS: closing the host sooner would cut the news off.
    */
   endAll(reason: EndReason): Promise<void> {
-    const told = [...this.#live.values()].map((live) => {
-      const ending = live.session?.end(reason);
-      return live.row === null ? ending : Promise.all([ending, live.closed]);
+    const told = [...this.#served.values()].map((served) => {
+      const ending = served.sender?.end(reason);
+      return served.row === null ? ending : Promise.all([ending, served.closed]);
     });
     return new Promise<void>((resolve) => {
       const stop = this.#clock.after(END_WAIT_MS, resolve);
@@ -220,12 +220,12 @@ export class ShareHost {
 
   /** The person allowed the receiver of `row`, waiting for approval: it gets the files. */
   allow(row: string): void {
-    for (const session of this.#sessionsOf(row)) void session.allow();
+    for (const sender of this.#sendersOf(row)) void sender.allow();
   }
 
   /** The person declined the receiver of `row`: it is told so, and hung up on. */
   decline(row: string): void {
-    for (const session of this.#sessionsOf(row)) void session.decline();
+    for (const sender of this.#sendersOf(row)) void sender.decline();
   }
 
   /**
@@ -233,11 +233,11 @@ export class ShareHost {
    * not a password try held while the share is guessed at: each is the person's to let.
    */
   allowAll(): void {
-    for (const live of this.#live.values()) if (live.session && !live.session.snapshot.held) void live.session.allow();
+    for (const served of this.#served.values()) if (served.sender && !served.sender.snapshot.held) void served.sender.allow();
   }
 
-  #sessionsOf(row: string): SenderSession[] {
-    return [...this.#live.values()].flatMap((live) => (live.row === row && live.session ? [live.session] : []));
+  #sendersOf(row: string): SenderSession[] {
+    return [...this.#served.values()].flatMap((served) => (served.row === row && served.sender ? [served.sender] : []));
   }
 
   #set(change: Partial<HostState>): void {
@@ -321,36 +321,36 @@ export class ShareHost {
   }
 
   /** Stops watching a connection that ended, and lets go of it. */
-  #forget(live: Live): void {
-    live.done.abort();
-    live.seat.leave();
-    live.release();
-    live.idle.stop();
-    const id = live.connection.connectionId;
-    if (this.#live.get(id) === live) this.#live.delete(id);
+  #forget(served: ServedConnection): void {
+    served.done.abort();
+    served.seat.leave();
+    served.release();
+    served.idle.stop();
+    const id = served.connection.connectionId;
+    if (this.#served.get(id) === served) this.#served.delete(id);
   }
 
   /** Ends a connection that has not proved the link, at once. */
-  #drop(live: Live): void {
-    live.session?.close();
-    live.connection.close();
-    this.#forget(live);
+  #closeConnection(served: ServedConnection): void {
+    served.sender?.close();
+    served.connection.close();
+    this.#forget(served);
   }
 
   #accept(connection: IncomingConnection): void {
-    // One connection per id keeps #live unambiguous.
-    if (this.#live.has(connection.connectionId)) return connection.close();
+    // One connection per id keeps #served unambiguous.
+    if (this.#served.has(connection.connectionId)) return connection.close();
     const seat = this.#admission.admit(connection.source, (reason) => {
       if (reason === 'dial-timeout') this.#countFailure(connection);
-      this.#drop(live);
+      this.#closeConnection(served);
     });
     if (!seat) return connection.close();
     let markClosed = () => {};
     const closed = new Promise<void>((resolve) => (markClosed = resolve));
-    const live: Live = {
+    const served: ServedConnection = {
       connection,
       seat,
-      session: null,
+      sender: null,
       row: null,
       path: null,
       done: new AbortController(),
@@ -359,91 +359,91 @@ export class ShareHost {
       release: () => {},
       idle: { state: null, stop: () => {} },
     };
-    this.#live.set(connection.connectionId, live);
+    this.#served.set(connection.connectionId, served);
     connection.listen({
-      open: () => this.#serve(live),
+      open: () => this.#serve(served),
       close: () => {
-        live.markClosed();
-        this.#forget(live);
+        served.markClosed();
+        this.#forget(served);
       },
       failed: () => {
-        if (live.done.signal.aborted) return;
+        if (served.done.signal.aborted) return;
         this.#countFailure(connection);
-        this.#drop(live);
+        this.#closeConnection(served);
       },
     });
   }
 
-  /** Its channel opened: a session of its own takes the receiver from its proof to its last file. */
-  #serve(live: Live): void {
-    const signal = live.done.signal;
-    live.seat.opened();
-    live.connection
+  /** Its channel opened: a SenderSession of its own takes the receiver from its proof to its last file. */
+  #serve(served: ServedConnection): void {
+    const signal = served.done.signal;
+    served.seat.opened();
+    served.connection
       .describe()
-      .then((line) => {
-        if (signal.aborted) return line.channel.close();
-        line.watchPath((path) => this.#setPath(live, path), signal);
+      .then((opened) => {
+        if (signal.aborted) return opened.channel.close();
+        opened.watchPath((path) => this.#setPath(served, path), signal);
         const { files, text, gate, hashes, ended, keys, device } = this.#options;
-        live.session = new SenderSession({
-          channel: line.channel,
-          maxMessageSize: line.maxMessageSize,
-          fingerprints: line.fingerprints,
+        served.sender = new SenderSession({
+          channel: opened.channel,
+          maxMessageSize: opened.maxMessageSize,
+          fingerprints: opened.fingerprints,
           secret: keys.secret,
           signingKey: keys.signingKey,
           files,
           text,
           gate,
           hashes,
-          delivery: (session) => this.#deliveries.of(session),
+          delivery: (receiverKey) => this.#deliveries.of(receiverKey),
           // Asked once the receiver proves the link: a dead link first, then whether there is room for it.
-          ended: () => ended() ?? this.#takeSeat(live),
+          ended: () => ended() ?? this.#takeSeat(served),
           device,
-          onchange: (snapshot) => this.#update(live, snapshot),
+          onchange: (snapshot) => this.#update(served, snapshot),
         });
-        void live.session.start();
+        void served.sender.start();
       })
       .catch((error: Error) => {
         console.warn(`a receiver could not connect: ${error.message}`);
-        this.#drop(live);
+        this.#closeConnection(served);
       });
   }
 
-  /** A place for `live`'s receiver among those served, or 'busy' when the share or its broker identity has none left. */
-  #takeSeat(live: Live): EndReason | null {
-    const release = this.#seats.take(live.connection.source);
+  /** A place for `served`'s receiver among those served, or 'busy' when the share or its broker identity has none left. */
+  #takeSeat(served: ServedConnection): EndReason | null {
+    const release = this.#seats.take(served.connection.source);
     if (!release) return 'busy';
-    live.release = release;
+    served.release = release;
     return null;
   }
 
-  /** Ends the wait of `live`'s receiver in `state` after its limit, if it is one to wait in. */
-  #watchIdle(live: Live, state: SenderState): void {
-    if (live.idle.state === state) return;
-    live.idle.stop();
+  /** Ends the wait of `served`'s receiver in `state` after its limit, if it is one to wait in. */
+  #watchIdle(served: ServedConnection, state: SenderState): void {
+    if (served.idle.state === state) return;
+    served.idle.stop();
     const limit = IDLE_LIMITS_MS[state];
-    const stop = limit === undefined ? () => {} : this.#clock.after(limit, () => void live.session?.end('timed-out'));
-    live.idle = { state, stop };
+    const stop = limit === undefined ? () => {} : this.#clock.after(limit, () => void served.sender?.end('timed-out'));
+    served.idle = { state, stop };
   }
 
-  #update(live: Live, snapshot: SenderSnapshot): void {
+  #update(served: ServedConnection, snapshot: SenderSnapshot): void {
     if (this.#closed) return;
-    this.#watchIdle(live, snapshot.state);
+    this.#watchIdle(served, snapshot.state);
     const over = isOver(snapshot.state);
     // Past 'connecting', and not failed, the receiver has proved it holds the link.
-    if (!over && snapshot.state !== 'connecting') live.seat.proven();
-    this.#show(live, snapshot);
+    if (!over && snapshot.state !== 'connecting') served.seat.proven();
+    this.#show(served, snapshot);
     // Whether or not it ever proved the link: a session that ended is let go of.
-    if (over) this.#forget(live);
+    if (over) this.#forget(served);
   }
 
-  #show(live: Live, snapshot: SenderSnapshot): void {
+  #show(served: ServedConnection, snapshot: SenderSnapshot): void {
     // A receiver without a key is known by its connection, named so that no key (base64url, no spaces) can be taken for it.
-    const id = snapshot.session ?? `connection ${live.connection.connectionId}`;
+    const id = snapshot.receiverKey ?? `connection ${served.connection.connectionId}`;
     // A session that fails after its connection closed was left by its receiver.
-    const left = snapshot.state === 'error' && live.done.signal.aborted;
-    const shown = this.#rows.show(id, snapshot, live.path, left);
+    const left = snapshot.state === 'error' && served.done.signal.aborted;
+    const shown = this.#rows.show(id, served.connection.connectionId, snapshot, served.path, left);
     if (!shown) return;
-    live.row = id;
+    served.row = id;
     if (shown.before === null) this.#rows.setPassword(id, this.#options.gate.guard.tally(id));
     this.#set({ receivers: this.#rows.all });
     const { row, before } = shown;
@@ -475,10 +475,10 @@ export class ShareHost {
     if (this.#rows.setPassword(receiver, tally)) this.#set({ receivers: this.#rows.all });
   }
 
-  #setPath(live: Live, path: ConnectionPath): void {
-    live.path = path;
+  #setPath(served: ServedConnection, path: ConnectionPath): void {
+    served.path = path;
     // Before the receiver proves the link there is no row; #show picks the path up then.
-    if (live.row !== null && this.#rows.setPath(live.row, path)) this.#set({ receivers: this.#rows.all });
+    if (served.row !== null && this.#rows.setPath(served.row, path)) this.#set({ receivers: this.#rows.all });
   }
 }
 

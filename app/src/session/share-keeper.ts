@@ -52,7 +52,7 @@ export interface ShareRecords {
   load(): Promise<ShareRecord | undefined>;
   /** Keeps the record as it is now: later changes to the object are not saved until saved again. */
   save(record: ShareRecord): Promise<void>;
-  forget(): Promise<void>;
+  delete(): Promise<void>;
 }
 
 export type ShareStatus = 'idle' | HostStatus | 'needs-files';
@@ -204,8 +204,8 @@ export class ShareKeeper {
     }
   }
 
-  /** Stops sharing at once: every receiver is told, and the link is dead. */
-  stop(): void {
+  /** Ends the link at once ('stopped'): every receiver is told, and the link is dead; the share is kept, ended. */
+  end(): void {
     this.#endLink({ reason: 'stopped', at: this.#clock.now() });
   }
 
@@ -249,7 +249,7 @@ export class ShareKeeper {
    */
   async start(files: readonly FileSource[], { password, askFirst }: NewShareGate, text = ''): Promise<void> {
     if (textTooLong(text)) throw new TextTooLongError('the text is longer than a share may carry');
-    await this.end();
+    await this.endAndDelete();
     const brokerToken = this.#options.newBrokerToken();
     const record: ShareRecord = {
       peerId: await this.#options.broker.newPeerId(brokerToken),
@@ -275,7 +275,7 @@ export class ShareKeeper {
   }
 
   /** The same files again, after a reload: matched to the share, and checked by hash where known. */
-  async readd(picked: readonly FileSource[]): Promise<void> {
+  async addFilesAgain(picked: readonly FileSource[]): Promise<void> {
     const record = this.#record;
     if (!record) return;
     const { files, missing } = matchFiles(record.files, picked);
@@ -293,10 +293,10 @@ export class ShareKeeper {
   }
 
   /**
-   * Stops sharing and forgets the share: its link stops working. Whoever is connected
-   * is told that sharing stopped, as with stop(), before the connections close.
+   * Ends the link and deletes the saved share: its link stops working. Whoever is
+   * connected is told that sharing stopped, as with end(), before the connections close.
    */
-  async end(): Promise<void> {
+  async endAndDelete(): Promise<void> {
     const host = this.#host;
     const record = this.#record;
     this.#host = null;
@@ -307,14 +307,14 @@ export class ShareKeeper {
     if (host && record && !record.ended) await host.endAll('stopped');
     host?.close();
     try {
-      await this.#options.records.forget();
+      await this.#options.records.delete();
     } catch (error) {
-      console.warn('cannot forget the saved share', error);
+      console.warn('cannot delete the saved share', error);
     }
   }
 
   /** Closes every connection; the share itself is kept, for after a reload. */
-  hangUp(): void {
+  close(): void {
     this.#host?.close();
     this.#host = null;
   }
@@ -339,7 +339,7 @@ export class ShareKeeper {
     if (!record || record.ended || !this.#host || password === '') return;
     const through = [
       ...(record.receivers ?? []).map((receiver) => receiver.session),
-      ...this.#state.receivers.flatMap((row) => row.snapshot.session ?? []),
+      ...this.#state.receivers.flatMap((row) => row.snapshot.receiverKey ?? []),
     ];
     this.#gate.setPassword(passwordKey(record.secret, password), through);
     this.#set({ locked: true });
@@ -369,7 +369,7 @@ export class ShareKeeper {
   }
 
   async #open(record: ShareRecord, files: readonly FileSource[]): Promise<void> {
-    this.hangUp();
+    this.close();
     // Who passed the gate is saved with the share, so a reload does not ask them again.
     // So is what is left of its wrong tries: a reload does not grant new ones.
     const guard = new PasswordGuard(PASSWORD_LIMITS, this.#clock, record.passwordTries, (tries) => {
@@ -490,9 +490,9 @@ export class ShareKeeper {
   }
 
   /** Keeps who started and who finished, so a reload knows whether the share is finished. */
-  #noteReceiver(session: string, done: boolean): void {
+  #noteReceiver(receiverKey: string, done: boolean): void {
     const record = this.#record;
-    const receivers = record && noteReceiver(record.receivers ?? [], session, done);
+    const receivers = record && noteReceiver(record.receivers ?? [], receiverKey, done);
     if (!record || !receivers) return;
     record.receivers = receivers;
     this.#set({ sentTo: sentTo(receivers) });

@@ -39,8 +39,9 @@ export interface ShareEnd {
   at: number;
 }
 
-/** A receiver that began downloading, by the name it gives itself, and whether it has every file. */
+/** A receiver that began downloading, by its key, and whether it has every file. */
 export interface ReceiverSummary {
+  /** The receiver's key. Stored under `session` in saved shares (its older name), so that name stays. */
   session: string;
   done: boolean;
 }
@@ -91,12 +92,12 @@ export function endsAfterDownload(life: ShareLife): boolean {
 }
 
 /**
- * The summary with `session` started (or finished, when `done`), or null when that
+ * The summary with `receiverKey` started (or finished, when `done`), or null when that
  * changes nothing. A receiver that finished stays finished.
  */
-export function noteReceiver(receivers: readonly ReceiverSummary[], session: string, done: boolean): ReceiverSummary[] | null {
-  const at = receivers.findIndex((receiver) => receiver.session === session);
-  if (at === -1) return [...receivers, { session, done }];
+export function noteReceiver(receivers: readonly ReceiverSummary[], receiverKey: string, done: boolean): ReceiverSummary[] | null {
+  const at = receivers.findIndex((receiver) => receiver.session === receiverKey);
+  if (at === -1) return [...receivers, { session: receiverKey, done }];
   if (receivers[at]!.done || !done) return null;
-  return receivers.with(at, { session, done: true });
+  return receivers.with(at, { session: receiverKey, done: true });
 }

@@ -33,6 +33,6 @@ export interface ShareRecord extends ShareLife {
   gate?: GateSettings;
   /** What is left of the share's wrong password tries (absent: all of them). */
   passwordTries?: ShareTries;
-  /** The files each receiver under way verified, by session name (absent: none yet). */
+  /** The files each receiver under way verified, by receiver key (absent: none yet). */
   deliveries?: SavedDeliveries;
 }

@@ -1,8 +1,8 @@
 /**
  * Where received bytes live: the Origin Private File System where the browser offers
  * sync access handles (a worker writes there, off the main thread), IndexedDB
- * otherwise (insecure contexts, older browsers). See received-bytes.ts for the record
- * that says which bytes are stored; a place only holds them.
+ * otherwise (insecure contexts, older browsers). See received-bytes.ts for the ranges
+ * that say which bytes are stored; a place only holds them.
  */
 import { promisifyRequest } from 'idb-keyval';
 import type { Chunk } from './chunk.ts';
@@ -11,14 +11,15 @@ import { OpfsWriter } from './opfs-writer.ts';
 
 export interface ChunkPlace {
   readonly kind: 'opfs' | 'indexeddb';
-  /** Puts chunks in place before the ranges that count them are recorded. May take their buffers. */
+  /** Puts chunks in place before the ranges that count them are stored. May take their buffers. */
   write(id: string, batch: readonly Chunk[]): Promise<void>;
-  /** Runs inside the transaction that records the ranges. */
-  record(id: string, batch: readonly Chunk[], store: IDBObjectStore): void;
+  /** Runs inside the transaction that stores the ranges. */
+  writeWithRanges(id: string, batch: readonly Chunk[], store: IDBObjectStore): void;
   /** Lets a file be read (stored-bytes.ts), here or in the service worker: its write handle closed. */
   readable(id: string, file: number): Promise<void>;
-  drop(id: string, file: number): Promise<void>;
-  dropAll(id: string): Promise<void>;
+  /** Deletes the bytes of one file, or of the whole transfer. */
+  delete(id: string, file: number): Promise<void>;
+  deleteAll(id: string): Promise<void>;
   /** Lets other readers (the service worker's downloads) open the transfer's stored files. */
   release(id: string): Promise<void>;
 }
@@ -34,11 +35,11 @@ export const SMALL_FILE_BYTES = 64 * 1024;
 /** A chunk as IndexedDB holds it: small ones inline, as bytes; larger ones as Blobs. */
 export type StoredChunk = Blob | Uint8Array<ArrayBuffer>;
 
-/** Chunks in IndexedDB, written in the transaction that records them. */
+/** Chunks in IndexedDB, written in the transaction that stores their ranges. */
 export const indexedDbChunks: ChunkPlace = {
   kind: 'indexeddb',
   write: async () => {},
-  record(id, batch, store) {
+  writeWithRanges(id, batch, store) {
     for (const { file, offset, bytes } of batch) {
       // A copy of just the bytes: the chunk may be a view into a larger frame.
       const value: StoredChunk = bytes.length <= SMALL_FILE_BYTES ? bytes.slice() : new Blob([bytes as Uint8Array<ArrayBuffer>]);
@@ -46,13 +47,13 @@ export const indexedDbChunks: ChunkPlace = {
     }
   },
   readable: async () => {},
-  drop: (id, file) =>
+  delete: (id, file) =>
     received()('readwrite', (store) => {
       store.delete(chunkKeys(id, file));
       return promisifyRequest(store.transaction);
     }),
   // deleteStoredTransfer removes every key of the transfer, chunks included.
-  dropAll: async () => {},
+  deleteAll: async () => {},
   release: async () => {},
 };
 
@@ -68,13 +69,13 @@ function opfsChunks(writer: OpfsWriter): ChunkPlace {
       const large = batch.filter((chunk) => !small(chunk));
       if (large.length > 0) await writer.write(id, large);
     },
-    record: (id, batch, store) => indexedDbChunks.record(id, batch.filter(small), store),
+    writeWithRanges: (id, batch, store) => indexedDbChunks.writeWithRanges(id, batch.filter(small), store),
     readable: (id, file) => writer.close(id, file),
-    async drop(id, file) {
-      await writer.remove(id, file);
-      await indexedDbChunks.drop(id, file);
+    async delete(id, file) {
+      await writer.delete(id, file);
+      await indexedDbChunks.delete(id, file);
     },
-    dropAll: (id) => writer.remove(id),
+    deleteAll: (id) => writer.delete(id),
     release: (id) => writer.close(id),
   };
 }

@@ -51,8 +51,8 @@ export class OpfsWriter {
   }
 
   /** Deletes one file of a transfer, or the whole transfer. */
-  remove(id: string, file?: number): Promise<void> {
-    return this.#call(file === undefined ? { op: 'remove', id } : { op: 'remove', id, file });
+  delete(id: string, file?: number): Promise<void> {
+    return this.#call(file === undefined ? { op: 'delete', id } : { op: 'delete', id, file });
   }
 
   #call(request: Request, transfer: Transferable[] = []): Promise<void> {

@@ -22,7 +22,7 @@ export type WriterRequest =
   | { seq: number; op: 'probe' }
   | { seq: number; op: 'write'; id: string; chunks: { file: number; offset: number; bytes: Uint8Array }[] }
   | { seq: number; op: 'close'; id: string; file?: number }
-  | { seq: number; op: 'remove'; id: string; file?: number };
+  | { seq: number; op: 'delete'; id: string; file?: number };
 
 export interface WriterReply {
   seq: number;
@@ -101,7 +101,7 @@ async function handle(request: WriterRequest): Promise<void> {
     }
     case 'close':
       return close(request.id, request.file);
-    case 'remove': {
+    case 'delete': {
       close(request.id, request.file);
       if (request.file === undefined) folders.delete(request.id);
       const root = await navigator.storage.getDirectory();

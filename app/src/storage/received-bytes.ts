@@ -1,19 +1,19 @@
 /**
- * Received bytes, durably, with an exact record of what is stored: the browser's I/O
+ * Received bytes, durably, with an exact account of what is stored: the browser's I/O
  * under the one batched store (transfer/batched-store.ts), which gathers the writes
  * into batches and decides what counts as stored.
  *
- * The record lives in IndexedDB: each file's stored ranges under
+ * The account lives in IndexedDB: each file's stored ranges under
  * [transfer, file, 'ranges'], its verified SHA-256 under [transfer, file, 'sha256'] and
  * the one the sender first announced under [transfer, file, 'pin']. A verified file is
- * whole, so a file verified in the batch that stores it has no ranges record: one
+ * whole, so a file verified in the batch that stores it has no ranges entry: one
  * write fewer for each of 10,000 small files. Small files stored whole and verified
  * in one batch share one value of bytes, a pack (packs.ts).
  * The bytes live in one of two places (see chunk-places.ts): the Origin Private File
  * System, written by a worker through sync access handles, where the browser offers
  * it (but for small files); otherwise IndexedDB itself, one value per chunk keyed [transfer, file, offset],
  * written in the same transaction as the ranges that count them. Either way the
- * record never claims bytes that are not there, whatever moment the page dies at.
+ * ranges never claim bytes that are not there, whatever moment the page dies at.
  */
 import { promisifyRequest } from 'idb-keyval';
 import { BatchedStore, type Batch, type RangeChange, type StoreBackend, type StoredState } from '../transfer/batched-store.ts';
@@ -42,22 +42,22 @@ export interface StoredTransfer extends ReceiveStore {
  */
 export async function openStoredTransfer(id: string, files: readonly FileDescription[], where?: ChunkPlace): Promise<StoredTransfer> {
   const place = where ?? (await chunkPlace());
-  const records = await readRecords(id, files.length);
-  const bytes = new BrowserBackend(id, files, place, records.hashes.map(markedPack));
-  return new ReceivedTransfer(files, storedState(records, files), bytes);
+  const entries = await readEntries(id, files.length);
+  const bytes = new BrowserBackend(id, files, place, entries.hashes.map(markedPack));
+  return new ReceivedTransfer(files, storedState(entries, files), bytes);
 }
 
-/** Each file's records as IndexedDB holds them, undefined where there is none. */
-interface Records {
+/** Each file's entries (ranges, verified hash, pin) as IndexedDB holds them, undefined where there is none. */
+interface StoredEntries {
   ranges: unknown[];
   hashes: unknown[];
   pins: unknown[];
 }
 
-/** The records of transfer `id`'s `count` files. */
-function readRecords(id: string, count: number): Promise<Records> {
+/** The entries of transfer `id`'s `count` files. */
+function readEntries(id: string, count: number): Promise<StoredEntries> {
   return received()('readonly', async (store) => {
-    // Only the records that exist are read: a new transfer of 10,000 files has none,
+    // Only the entries that exist are read: a new transfer of 10,000 files has none,
     // and 30,000 reads that find nothing take seconds.
     const keys = await promisifyRequest(store.getAllKeys(IDBKeyRange.bound([id], [id, []])));
     const present = new Set(keys.map((key) => JSON.stringify(key)));
@@ -68,13 +68,13 @@ function readRecords(id: string, count: number): Promise<Records> {
   });
 }
 
-/** What the records say is stored. A verified file with no ranges record is whole. */
-function storedState(records: Records, files: readonly FileDescription[]): StoredState {
-  const verified = records.hashes.map(markedHash);
+/** What the entries say is stored. A verified file with no ranges entry is whole. */
+function storedState(entries: StoredEntries, files: readonly FileDescription[]): StoredState {
+  const verified = entries.hashes.map(markedHash);
   return {
-    ranges: records.ranges.map((value, file) => parseRangeList(value) ?? (verified[file] ? whole(files[file]!.size) : [])),
+    ranges: entries.ranges.map((value, file) => parseRangeList(value) ?? (verified[file] ? whole(files[file]!.size) : [])),
     verified,
-    pins: records.pins.map((value) => (typeof value === 'string' ? value : null)),
+    pins: entries.pins.map((value) => (typeof value === 'string' ? value : null)),
   };
 }
 
@@ -106,8 +106,8 @@ interface Packed {
 }
 
 /**
- * The browser's I/O under the store: bytes where chunk-places.ts puts them, the record
- * in IndexedDB. Either way the record never claims bytes that are not there, whatever
+ * The browser's I/O under the store: bytes where chunk-places.ts puts them, their ranges
+ * in IndexedDB. Either way the ranges never claim bytes that are not there, whatever
  * moment the page dies at.
  */
 class BrowserBackend implements StoreBackend {
@@ -135,8 +135,8 @@ class BrowserBackend implements StoreBackend {
     await this.#place.write(this.#id, rest);
     await received()('readwrite', (store) => {
       try {
-        this.#place.record(this.#id, rest, store);
-        this.#record(store, { pack, places }, ranges, verified, wholeNow);
+        this.#place.writeWithRanges(this.#id, rest, store);
+        this.#putRanges(store, { pack, places }, ranges, verified, wholeNow);
       } catch (error) {
         // A put that throws (a value that cannot be stored) would leave the puts before
         // it to commit on their own: all of the batch, or none of it.
@@ -150,7 +150,7 @@ class BrowserBackend implements StoreBackend {
   }
 
   /** Puts a batch's pack, ranges and verified marks in `store`, the transaction that stores its chunks. */
-  #record(store: IDBObjectStore, { pack, places }: Packed, ranges: Batch['ranges'], verified: readonly Pin[], wholeNow: ReadonlySet<number>): void {
+  #putRanges(store: IDBObjectStore, { pack, places }: Packed, ranges: Batch['ranges'], verified: readonly Pin[], wholeNow: ReadonlySet<number>): void {
     if (pack) store.put(pack.bytes, packKey(this.#id, pack.number));
     for (const [file, { after }] of ranges) if (!wholeNow.has(file)) store.put(after, rangesKey(this.#id, file));
     for (const { file, sha256 } of verified) {
@@ -160,8 +160,8 @@ class BrowserBackend implements StoreBackend {
     }
   }
 
-  async discard(file: number): Promise<void> {
-    await this.#place.drop(this.#id, file);
+  async deleteFile(file: number): Promise<void> {
+    await this.#place.delete(this.#id, file);
     await received()('readwrite', (store) => {
       store.delete(rangesKey(this.#id, file));
       return promisifyRequest(store.transaction);
@@ -229,10 +229,10 @@ function storedWholeBy(change: RangeChange | undefined, size: number): boolean {
   return change?.before.length === 0 && after?.length === 1 && after[0]![0] === 0 && after[0]![1] === size;
 }
 
-/** Forgets every byte of transfer `id`. */
+/** Deletes every byte of transfer `id`. */
 export async function deleteStoredTransfer(id: string): Promise<void> {
   const place = await chunkPlace();
-  await place.dropAll(id);
+  await place.deleteAll(id);
   await received()('readwrite', (store) => {
     store.delete(IDBKeyRange.bound([id], [id, []]));
     return promisifyRequest(store.transaction);

@@ -16,7 +16,7 @@ function shares(): UseStore {
 export async function loadShare(): Promise<ShareRecord | undefined> {
   const record = await get<ShareRecord>(KEY, shares());
   if (!record || record.signingKey !== undefined) return record;
-  await forgetShare();
+  await deleteShare();
   return undefined;
 }
 
@@ -24,6 +24,6 @@ export function saveShare(record: ShareRecord): Promise<void> {
   return set(KEY, record, shares());
 }
 
-export function forgetShare(): Promise<void> {
+export function deleteShare(): Promise<void> {
   return del(KEY, shares());
 }

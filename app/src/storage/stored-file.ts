@@ -11,7 +11,8 @@ import { markedHash, markedPack, type PackCache } from './packs.ts';
 import { NotStoredError, storedBlob } from './stored-bytes.ts';
 import type { TransferRecord } from '../session/transfer-record.ts';
 
-export interface StoredFile extends FileDescription {
+/** A received file whose SHA-256 was verified, readable as a stream. */
+export interface VerifiedFile extends FileDescription {
   /** The bytes, read from disk as the stream is pulled. */
   open(): Promise<ReadableStream<Uint8Array>>;
 }
@@ -26,7 +27,7 @@ export async function findTransferById(id: string): Promise<TransferRecord | und
  * File `index` of transfer `id`, if it is stored and verified. Files opened one after
  * another with the same `packs` read a pack of small files they share once.
  */
-export async function verifiedFile(record: TransferRecord, index: number, packs: { last?: PackCache } = {}): Promise<StoredFile> {
+export async function verifiedFile(record: TransferRecord, index: number, packs: { last?: PackCache } = {}): Promise<VerifiedFile> {
   const description = record.files[index];
   if (!description) throw new NotStoredError(`There is no file ${index} in this transfer.`);
   const mark: unknown = await get(hashKey(record.id, index), received());
@@ -36,7 +37,7 @@ export async function verifiedFile(record: TransferRecord, index: number, packs:
 }
 
 /** Every file of the transfer, all verified, or a NotStoredError. */
-export function verifiedFiles(record: TransferRecord): Promise<StoredFile[]> {
+export function verifiedFiles(record: TransferRecord): Promise<VerifiedFile[]> {
   const packs = {};
   return Promise.all(record.files.map((_, index) => verifiedFile(record, index, packs)));
 }

@@ -9,7 +9,7 @@
 import { makeZip, predictLength } from 'client-zip';
 import { safePath, zipName } from '../common/names.ts';
 import { uniquePaths } from '../files/unique-names.ts';
-import type { StoredFile } from './stored-file.ts';
+import type { VerifiedFile } from './stored-file.ts';
 
 export interface Zip {
   name: string;
@@ -18,7 +18,7 @@ export interface Zip {
   stream: ReadableStream<Uint8Array>;
 }
 
-export function zipOf(files: readonly StoredFile[]): Zip {
+export function zipOf(files: readonly VerifiedFile[]): Zip {
   const names = uniquePaths(files.map((file) => safePath(file.name))).map((path) => path.join('/'));
   async function* entries() {
     for (const [at, file] of files.entries()) {

@@ -61,8 +61,8 @@ export interface StoreBackend {
    * the ranges as stored once this resolves.
    */
   commit(batch: Batch): Promise<void>;
-  /** Forgets the stored bytes of `file`, which failed its hash; everything before was committed. */
-  discard(file: number): Promise<void>;
+  /** Deletes the stored bytes of `file`, which failed its hash; everything before was committed. */
+  deleteFile(file: number): Promise<void>;
   /** Records announced hashes durably. */
   pin(pins: readonly Pin[]): Promise<void>;
   /** The stored bytes of `file` from its first; everything written was committed. */
@@ -133,7 +133,7 @@ export class BatchedStore implements ReceiveStore {
       return this.#commitSoon();
     }
     await this.flush();
-    await this.#backend.discard(file).catch(this.#rethrow);
+    await this.#backend.deleteFile(file).catch(this.#rethrow);
     this.#ranges[file] = [];
   }
 
@@ -149,7 +149,7 @@ export class BatchedStore implements ReceiveStore {
     yield* this.#backend.read(file);
   }
 
-  /** Drops what has not been committed yet and waits for the batch under way: for a store about to be removed. */
+  /** Drops what has not been committed yet and waits for the batch under way: for a store about to be deleted. */
   async dropPending(): Promise<void> {
     this.#pieces = [];
     this.#marks = [];

@@ -2,6 +2,8 @@
  * The slice of RTCDataChannel the protocol needs. The browser side wraps the real
  * channel (net/broker.ts: PeerChannel); unit tests use an in-memory model of it.
  */
+import type { Fingerprints } from './auth.ts';
+
 export interface Channel {
   readonly bufferedAmount: number;
   bufferedAmountLowThreshold: number;
@@ -11,4 +13,17 @@ export interface Channel {
   /** 'message' (event.data is an ArrayBuffer), 'bufferedamountlow', 'close'. */
   addEventListener(type: string, listener: (event: Event) => void): void;
   removeEventListener(type: string, listener: (event: Event) => void): void;
+}
+
+/**
+ * An open channel as the core needs it: the channel, the largest message it takes,
+ * and both ends' DTLS fingerprints, which the proofs bind to. Each side adds what it
+ * needs to the same thing: the sender's host a receiver's path (session/host-ports.ts
+ * ReceiverChannel), the receiving flow a way to close it (session/receive-flow.ts
+ * SenderChannel), and net/broker.ts the PeerJS connection it came from.
+ */
+export interface OpenChannel {
+  channel: Channel;
+  maxMessageSize: number;
+  fingerprints: Fingerprints;
 }

@@ -178,13 +178,13 @@ export class FrameDecoder {
       // what a peer can make us keep: empty parts, or more of them than the limit needs
       // at the smallest message size, are refused.
       if (bytes.length === 1) throw new ProtocolError('empty part frame');
-      this.#keep(bytes.subarray(1));
+      this.#addPart(bytes.subarray(1));
       if (this.#parts.length > maxParts(this.limit)) throw new ProtocolError('control message in too many parts');
       return null;
     }
     const type = CONTROL_TYPES.get(code);
     if (type === undefined) throw new ProtocolError(`unknown frame type 0x${code.toString(16).padStart(2, '0')}`);
-    this.#keep(bytes.subarray(1));
+    this.#addPart(bytes.subarray(1));
     const json = this.#take();
     let body: unknown;
     try {
@@ -231,7 +231,8 @@ export class FrameDecoder {
     return { type: 'files', files };
   }
 
-  #keep(slice: Uint8Array): void {
+  /** Adds one part of a control message, refusing a message grown past the limit. */
+  #addPart(slice: Uint8Array): void {
     this.#partBytes += slice.length;
     if (this.#partBytes > this.limit) throw new ProtocolError('control message too large');
     // No copy: every channel message arrives in a fresh ArrayBuffer of its own.

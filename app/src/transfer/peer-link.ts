@@ -2,7 +2,7 @@
  * One authenticated, flow-controlled message link over a channel: the part the sender
  * and the receiver share. It frames and unframes messages, handles them strictly one
  * at a time and in order, runs the hello exchange, and turns every way a link can end
- * (peer closed, protocol error, our own close) into exactly one `ended` call.
+ * (peer closed, protocol error, our own close) into exactly one `closed` call.
  */
 import { proveReceiver, proveReceiverKey, proveSender, verifyReceiver, verifyReceiverKey, verifySender, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
@@ -82,9 +82,9 @@ export interface LinkHandlers {
   /** A verified message other than hello, in order. A throw ends the link. */
   message(message: Message): void | Promise<void>;
   /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
-  heard?(): void;
+  messageArrived?(): void;
   /** Called once. `error` is null after our own orderly close. */
-  ended(error: Error | null): void;
+  closed(error: Error | null): void;
 }
 
 /**
@@ -149,12 +149,12 @@ export class PeerLink {
   #backlog = 0;
   #backlogBytes = 0;
   #authenticated = false;
-  #ended = false;
+  #closed = false;
   /** Settles once our own hello is on the wire: nothing may overtake it. */
   #helloSent: Promise<void>;
   #sayHello!: () => void;
   /** Stops the wait for the peer's proof. */
-  #cancelHelloWait: () => void = () => {};
+  #stopHelloWait: () => void = () => {};
 
   constructor(options: LinkOptions, handlers: LinkHandlers) {
     this.#options = options;
@@ -181,15 +181,15 @@ export class PeerLink {
   async start(): Promise<void> {
     // Written as a negation so that NaN is refused too. Not through fail(): nothing
     // we could say fits in such a message, so the peer just sees the channel close.
-    if (!(this.maxMessageSize >= MIN_MESSAGE_SIZE)) return this.#end(new MessageSizeError(this.#options.maxMessageSize));
-    this.#cancelHelloWait = (this.#options.clock ?? SYSTEM_CLOCK).after(this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS, () => {
+    if (!(this.maxMessageSize >= MIN_MESSAGE_SIZE)) return this.#closeWith(new MessageSizeError(this.#options.maxMessageSize));
+    this.#stopHelloWait = (this.#options.clock ?? SYSTEM_CLOCK).after(this.#options.helloTimeoutMs ?? HELLO_TIMEOUT_MS, () => {
       if (!this.#authenticated) this.fail(new AuthenticationError('the other side did not prove it holds the link’s secret in time'));
     });
     if (this.#options.identity.role !== 'sender') return;
     try {
       await this.#hello();
     } catch (error) {
-      this.#end(asError(error));
+      this.#closeWith(asError(error));
     }
   }
 
@@ -212,10 +212,10 @@ export class PeerLink {
 
   /** Ends the link because of `error`: tells the peer why (best effort), then closes. */
   fail(error: Error): void {
-    if (this.#ended) return;
+    if (this.#closed) return;
     // The channel closed under us. Messages that came before the close may say why
     // (the peer's own error): let the inbox read them before we settle on a reason.
-    if (error instanceof AbortedError) return this.#endAfterInbox(error);
+    if (error instanceof AbortedError) return this.#closeAfterInbox(error);
     if (!(error instanceof AbortedError) && this.#options.channel.readyState === 'open') {
       // Bypass flow control: this is the last thing we send, and it is small.
       try {
@@ -226,12 +226,12 @@ export class PeerLink {
         // The channel is failing too; the peer will see it close.
       }
     }
-    this.#end(error);
+    this.#closeWith(error);
   }
 
   /** Orderly close (transfer finished or cancelled by the user). */
   close(): void {
-    this.#end(null);
+    this.#closeWith(null);
   }
 
   #onMessage = (event: Event): void => {
@@ -243,7 +243,7 @@ export class PeerLink {
     if (this.#backlog > limits.messages || this.#backlogBytes > limits.bytes) {
       return this.fail(new ProtocolError('the other side sent more than it was asked for'));
     }
-    this.#handlers.heard?.();
+    this.#handlers.messageArrived?.();
     const arrived = since();
     this.#inbox = this.#inbox.then(async () => {
       span('inbox', arrived, bytes);
@@ -259,20 +259,20 @@ export class PeerLink {
   };
 
   #onClose = (): void => {
-    this.#endAfterInbox(new AbortedError('the connection closed'));
+    this.#closeAfterInbox(new AbortedError('the connection closed'));
   };
 
-  #endAfterInbox(error: Error): void {
-    void this.#inbox.then(() => this.#end(error));
+  #closeAfterInbox(error: Error): void {
+    void this.#inbox.then(() => this.#closeWith(error));
   }
 
   async #handle(data: unknown): Promise<void> {
-    if (this.#ended) return;
+    if (this.#closed) return;
     const message = this.#decoder.decode(data);
     if (message === null) return;
     if (message.type === 'error') {
       // Anyone who reaches us can say anything before the proof: their words go nowhere.
-      if (!this.#authenticated) return this.#end(new AbortedError('the other side hung up before proving it holds the link’s secret'));
+      if (!this.#authenticated) return this.#closeWith(new AbortedError('the other side hung up before proving it holds the link’s secret'));
       throw new PeerReportedError(peerWords(message.message));
     }
     if (message.type === 'hello') return this.#verify(message);
@@ -297,23 +297,24 @@ export class PeerLink {
       throw new AuthenticationError('the other side names a receiver key it does not hold');
     }
     this.#authenticated = true;
-    this.#cancelHelloWait();
+    this.#stopHelloWait();
     this.#decoder.limit = MAX_CONTROL_BYTES;
     if (identity.role === 'receiver') await this.#hello();
     await this.#helloSent;
     await this.#handlers.authenticated(identity.role === 'sender' ? key : undefined, device);
   }
 
-  #end(error: Error | null): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#cancelHelloWait();
+  /** Closes the link, once: with `error` when it failed, null when we closed it in order. */
+  #closeWith(error: Error | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopHelloWait();
     const { channel } = this.#options;
     channel.removeEventListener('message', this.#onMessage);
     channel.removeEventListener('close', this.#onClose);
     this.#abort.abort(error ?? new AbortedError('closed'));
     if (channel.readyState === 'open' || channel.readyState === 'connecting') channel.close();
-    this.#handlers.ended(error);
+    this.#handlers.closed(error);
   }
 }
 

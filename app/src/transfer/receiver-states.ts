@@ -1,6 +1,6 @@
 /**
  * A receiver's states, and which message from the sender it may take in each: one
- * table, checked in one place (checkHeard) before any message is acted on. Anything
+ * table, checked in one place (checkLegal) before any message is acted on. Anything
  * else is the sender breaking the protocol, and ends the session.
  */
 import { ProtocolError } from './errors.ts';
@@ -18,10 +18,11 @@ export type ReceiverState = 'connecting' | 'password' | 'approval' | 'waiting' |
 export const RECEIVER_STATES: readonly ReceiverState[] = ['connecting', 'password', 'approval', 'waiting', 'transferring', 'verifying', 'done', 'error', 'ended'];
 
 /**
- * What a receiver's session hears: every message but the link's own (hello and error,
- * which peer-link.ts takes), a gate told apart by what it asks for.
+ * The kinds of message a receiver's session takes from its sender: every message but
+ * the link's own (hello and error, which peer-link.ts takes), a gate told apart by
+ * what it asks for.
  */
-export type Heard = Exclude<Message['type'], 'hello' | 'error' | 'gate'> | `gate:${GateNeed}`;
+export type SenderMessageKind = Exclude<Message['type'], 'hello' | 'error' | 'gate'> | `gate:${GateNeed}`;
 
 /** Before the list of files: the sender may still gate us, or send the list. */
 const BEFORE_FILES = ['connecting', 'password', 'approval'] as const;
@@ -45,21 +46,21 @@ export const LEGAL_IN = {
   request: [],
   receipt: [],
   done: [],
-} as const satisfies Record<Heard, readonly ReceiverState[]>;
+} as const satisfies Record<SenderMessageKind, readonly ReceiverState[]>;
 
 /** The name `message` has in LEGAL_IN. */
-export function heardAs(message: Message): Heard | 'hello' | 'error' {
+export function kindOf(message: Message): SenderMessageKind | 'hello' | 'error' {
   return message.type === 'gate' ? `gate:${message.need}` : message.type;
 }
 
-/** Whether a receiver in `state` may take what it heard. */
-export function legal(state: ReceiverState, heard: Heard): boolean {
-  return (LEGAL_IN[heard] as readonly ReceiverState[]).includes(state);
+/** Whether a receiver in `state` may take a message of `kind`. */
+export function legal(state: ReceiverState, kind: SenderMessageKind): boolean {
+  return (LEGAL_IN[kind] as readonly ReceiverState[]).includes(state);
 }
 
 /** Throws the ProtocolError that ends the session unless a receiver in `state` may take `message`. */
-export function checkHeard(state: ReceiverState, message: Message): void {
-  const heard = heardAs(message);
-  if (heard === 'hello' || heard === 'error' || LEGAL_IN[heard].length === 0) throw new ProtocolError(`a sender does not send ${message.type}`);
-  if (!legal(state, heard)) throw new ProtocolError(`${message.type === 'gate' ? `a ${message.need} gate` : message.type} while ${state}`);
+export function checkLegal(state: ReceiverState, message: Message): void {
+  const kind = kindOf(message);
+  if (kind === 'hello' || kind === 'error' || LEGAL_IN[kind].length === 0) throw new ProtocolError(`a sender does not send ${message.type}`);
+  if (!legal(state, kind)) throw new ProtocolError(`${message.type === 'gate' ? `a ${message.need} gate` : message.type} while ${state}`);
 }

@@ -26,7 +26,7 @@ import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } f
 import { RateMeter, type Progress } from './progress.ts';
 import { coveredBytes, missingRanges } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
-import { checkHeard, type ReceiverState } from './receiver-states.ts';
+import { checkLegal, type ReceiverState } from './receiver-states.ts';
 import { Throttle } from './throttle.ts';
 import { sample, since, span, waited } from './trace.ts';
 
@@ -201,11 +201,11 @@ export class ReceiverSession {
       {
         authenticated: () => this.#awaitManifest(),
         // A manifest of many files comes in many frames: each one shows the sender is there.
-        heard: () => {
+        messageArrived: () => {
           if (this.#manifestTimer !== undefined) this.#awaitManifest();
         },
         message: (message) => this.#handle(message),
-        ended: (error) => this.#ended(error),
+        closed: (error) => this.#linkClosed(error),
       },
     );
   }
@@ -282,9 +282,9 @@ export class ReceiverSession {
   }
 
   async #handle(message: Message): Promise<void> {
-    this.#watch();
-    checkHeard(this.#state, message);
-    // What a sender never sends, checkHeard has refused already.
+    this.#restartStallTimer();
+    checkLegal(this.#state, message);
+    // What a sender never sends, checkLegal has refused already.
     switch (message.type) {
       case 'manifest':
         return this.#manifest(message.files, message.device, message.text ?? null);
@@ -500,7 +500,7 @@ export class ReceiverSession {
   async #ask(): Promise<void> {
     const batch = this.#window.topUp();
     if (batch.length === 0) return;
-    this.#watch();
+    this.#restartStallTimer();
     sample('asked', this.#window.askedBytes);
     await this.#link.send({ type: 'request', ranges: batch, stored: this.#stored, total: this.#total });
   }
@@ -509,7 +509,7 @@ export class ReceiverSession {
    * Restarts the stall watchdog while anything is asked for. A lid closed or a network
    * gone quiet may close nothing for minutes; silence is how we learn of it.
    */
-  #watch(): void {
+  #restartStallTimer(): void {
     this.#stallTimer?.();
     if (!this.#window.waiting && this.#state !== 'transferring') return;
     this.#stallTimer = this.#clock.after(this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS, () => {
@@ -534,7 +534,7 @@ export class ReceiverSession {
     this.#link.close();
   }
 
-  #ended(error: Error | null): void {
+  #linkClosed(error: Error | null): void {
     this.#stallTimer?.();
     this.#manifestTimer?.();
     if (this.#endReason) return this.#set('ended');

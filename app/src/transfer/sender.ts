@@ -43,7 +43,7 @@ export interface SenderSnapshot {
    * Who the receiver is: the public key it proved it holds on this connection, its own
    * for its transfer, so the same on every reconnection. Null for one that named none.
    */
-  session: string | null;
+  receiverKey: string | null;
   /** How the receiver describes its device (self-reported, cleaned: device.ts), if it did. */
   device: string | null;
   /**
@@ -78,7 +78,7 @@ export interface SenderOptions {
    * What the receiver of this name (null: it gave none) verified over all its
    * connections, which this one adds to; none: this connection's alone.
    */
-  delivery?: (session: string | null) => Delivery;
+  delivery?: (receiverKey: string | null) => Delivery;
   flow?: FlowLimits;
   helloTimeoutMs?: number;
   /**
@@ -117,7 +117,7 @@ export class SenderSession {
   readonly #clock: Clock;
   #state: SenderState = 'connecting';
   #failure: Failure | null = null;
-  #session: string | null = null;
+  #receiverKey: string | null = null;
   #device: string | null = null;
   /** What the receiver cleared on this connection. */
   readonly #cleared = new Set<GateNeed>();
@@ -154,9 +154,9 @@ export class SenderSession {
       { ...options, identity: { role: 'sender', secret: options.secret, signingKey: options.signingKey } },
       {
         authenticated: async (receiver, device) => {
-          this.#session = receiver ?? null;
+          this.#receiverKey = receiver ?? null;
           this.#device = cleanDevice(device);
-          if (options.delivery) this.#delivery = options.delivery(this.#session);
+          if (options.delivery) this.#delivery = options.delivery(this.#receiverKey);
           // The receiver has proved the secret: from here on, end() tells it at once.
           this.#proven = true;
           const reason = this.#ending ?? options.ended?.() ?? null;
@@ -164,7 +164,7 @@ export class SenderSession {
           await this.#proceed();
         },
         message: (message) => this.#handle(message),
-        ended: (error) => this.#ended(error),
+        closed: (error) => this.#linkClosed(error),
       },
     );
   }
@@ -203,9 +203,9 @@ export class SenderSession {
   /** The next gate the receiver must pass, or the manifest once there is none. */
   async #proceed(): Promise<void> {
     const gate = this.#options.gate;
-    const need = gate?.need(this.#session, this.#cleared) ?? null;
+    const need = gate?.need(this.#receiverKey, this.#cleared) ?? null;
     if (need === 'password') {
-      const wait = gate!.guard.wait(this.#guarded);
+      const wait = gate!.guard.wait(this.#guardKey);
       await this.#link.send({ type: 'gate', need, ...(wait > 0 && { retryInMs: wait }) });
       return this.#set('password');
     }
@@ -221,19 +221,19 @@ export class SenderSession {
   }
 
   /** Who the password limits count this receiver as: its key (all receivers without one are one). */
-  get #guarded(): string {
-    return this.#session ?? '';
+  get #guardKey(): string {
+    return this.#receiverKey ?? '';
   }
 
   #clear(need: GateNeed): void {
     this.#cleared.add(need);
-    this.#options.gate?.clear(need, this.#session);
+    this.#options.gate?.clear(need, this.#receiverKey);
   }
 
   async #password(proof: string): Promise<void> {
     const gate = this.#options.gate;
     if (this.#state !== 'password' || !gate) throw new ProtocolError('a password when none was asked for');
-    const wait = gate.guard.wait(this.#guarded);
+    const wait = gate.guard.wait(this.#guardKey);
     if (wait > 0) {
       // Not even looked at: a right password during a lockout is no better than a wrong one.
       if (++this.#lockedOutTries > LOCKED_OUT_TRIES) throw new ProtocolError('passwords kept coming while locked out');
@@ -251,19 +251,19 @@ export class SenderSession {
 
   async #check(proof: string): Promise<void> {
     const gate = this.#options.gate!;
-    const verdict = gate.guard.attempt(this.#guarded);
+    const verdict = gate.guard.attempt(this.#guardKey);
     if (gate.passwordKey === null || (await verifyPassword(gate.passwordKey, this.#options.fingerprints, proof))) {
-      gate.guard.right(this.#guarded);
+      gate.guard.right(this.#guardKey);
       this.#clear('password');
       return this.#proceed();
     }
-    gate.guard.wrong(this.#guarded);
+    gate.guard.wrong(this.#guardKey);
     await this.#link.send({ type: 'gate', need: 'password', ...verdict });
     this.#set('password');
   }
 
   /**
-   * Ends this receiver's session for `reason`: it is told so (at once, or as soon as
+   * Ends this receiver's transfer for `reason`: it is told so (at once, or as soon as
    * it proves the secret) and hung up on. Bytes still queued are not followed by more.
    */
   async end(reason: EndReason): Promise<void> {
@@ -291,7 +291,7 @@ export class SenderSession {
       progress: this.#progress,
       sentBytes: this.#sentBytes,
       filesConfirmed: this.#filesConfirmed,
-      session: this.#session,
+      receiverKey: this.#receiverKey,
       device: this.#device,
       held: this.#held !== null,
       ended: this.#ending,
@@ -415,7 +415,7 @@ export class SenderSession {
   async #sendRange({ file, start, end }: FileRange, payloadBytes: number): Promise<void> {
     const signal = this.#link.signal;
     const source = this.#options.files[file]!;
-    const running = await this.#follow(file, source, start);
+    const running = await this.#runningHashFor(file, source, start);
     for (let offset = start; offset < end; ) {
       signal.throwIfAborted();
       if (this.#ending) return;
@@ -442,7 +442,7 @@ export class SenderSession {
    * range picks up where the last one stopped, begun at byte 0, else none (the hash
    * then comes from a separate full read).
    */
-  async #follow(file: number, source: FileSource, start: number): Promise<RunningHash | null> {
+  async #runningHashFor(file: number, source: FileSource, start: number): Promise<RunningHash | null> {
     const running = this.#running;
     if (running && running.file === file && running.at === start) return running;
     if (start !== 0 || this.#hashes.peek(source)) return (this.#running = null);
@@ -478,7 +478,7 @@ export class SenderSession {
     this.#emit(false);
   }
 
-  #ended(error: Error | null): void {
+  #linkClosed(error: Error | null): void {
     if (this.#state === 'done' || this.#state === 'ended') return;
     if (error) {
       // The receiver's words are its own: say so, or "no room left" would read as ours.

@@ -50,7 +50,7 @@ export class ShareGate {
    */
   setPassword(key: string, through: Iterable<string>): void {
     this.#passwordKey = key;
-    for (const receiver of through) this.#passed.add(receiver);
+    for (const receiverKey of through) this.#passed.add(receiverKey);
     this.#changed();
   }
 
@@ -68,20 +68,20 @@ export class ShareGate {
   }
 
   /**
-   * What the receiver whose key is `receiver` must still do, or null when it may have
-   * the files. `receiver` must be a key it proved it holds on this connection; `cleared`
+   * What the receiver whose key is `receiverKey` must still do, or null when it may have
+   * the files. `receiverKey` must be a key it proved it holds on this connection; `cleared`
    * is what it did on this connection: a receiver without a key cannot be remembered.
    */
-  need(receiver: string | null, cleared: ReadonlySet<GateNeed>): GateNeed | null {
-    if (this.#passwordKey !== null && !cleared.has('password') && !(receiver !== null && this.#passed.has(receiver))) return 'password';
-    if (this.#askFirst && !cleared.has('approval') && !(receiver !== null && this.#allowed.has(receiver))) return 'approval';
+  need(receiverKey: string | null, cleared: ReadonlySet<GateNeed>): GateNeed | null {
+    if (this.#passwordKey !== null && !cleared.has('password') && !(receiverKey !== null && this.#passed.has(receiverKey))) return 'password';
+    if (this.#askFirst && !cleared.has('approval') && !(receiverKey !== null && this.#allowed.has(receiverKey))) return 'approval';
     return null;
   }
 
-  /** The receiver whose key is `receiver` cleared `need`: remember it. */
-  clear(need: GateNeed, receiver: string | null): void {
-    if (receiver === null) return;
-    (need === 'password' ? this.#passed : this.#allowed).add(receiver);
+  /** The receiver whose key is `receiverKey` cleared `need`: remember it. */
+  clear(need: GateNeed, receiverKey: string | null): void {
+    if (receiverKey === null) return;
+    (need === 'password' ? this.#passed : this.#allowed).add(receiverKey);
     this.#changed();
   }
 

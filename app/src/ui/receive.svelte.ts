@@ -71,9 +71,9 @@ export class Receive {
       address,
       dial: async (signal) => {
         // Every attempt fetches the ICE servers anew: TURN credentials expire.
-        const { peer, open } = await dial(location.origin, address, signal);
-        watchPath(open.peerConnection, (path) => (this.path = path), signal);
-        return { ...open, hangUp: () => peer.destroy() };
+        const { peer, connection } = await dial(location.origin, address, signal);
+        watchPath(connection.peerConnection, (path) => (this.path = path), signal);
+        return { ...connection, close: () => peer.destroy() };
       },
       book: {
         find: findTransfer,
@@ -202,10 +202,10 @@ export class Receive {
     return { name: file.name, size: file.size, blob: () => store.blob(index, file.type), url: downloadUrl(record.id, index) };
   }
 
-  /** Stops and forgets this transfer and everything stored for it. */
-  async discard(): Promise<boolean> {
+  /** Closes, and deletes this transfer and everything stored for it; false (with a notice) if storage refused. */
+  async delete(): Promise<boolean> {
     try {
-      await this.#flow.discard();
+      await this.#flow.delete();
     } catch (error) {
       this.notice = (t) => t.receive.deleteFailed(errorText(error)(t));
       return false;

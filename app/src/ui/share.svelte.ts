@@ -10,7 +10,7 @@ import type { ReceiverRow } from '../session/receiver-rows.ts';
 import { SentLog } from '../session/sent-log.ts';
 import { ShareKeeper, type ShareError, type ShareState } from '../session/share-keeper.ts';
 import { recordSent } from '../storage/sent.ts';
-import { forgetShare, loadShare, saveShare } from '../storage/shares.ts';
+import { deleteShare, loadShare, saveShare } from '../storage/shares.ts';
 import { textTooLong } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/file-source.ts';
 import type { Expiry } from '../session/share-life.ts';
@@ -42,7 +42,7 @@ export class Share {
     void history.refresh();
   });
   readonly #keeper = new ShareKeeper({
-    records: { load: loadShare, save: saveShare, forget: forgetShare },
+    records: { load: loadShare, save: saveShare, delete: deleteShare },
     broker: shareBroker(location.origin),
     newBrokerToken,
     origin: location.origin,
@@ -70,9 +70,9 @@ export class Share {
     return this.#keeper.restore();
   }
 
-  /** Stops sharing at once: every receiver is told, and the link is dead. */
-  stop(): void {
-    this.#keeper.stop();
+  /** Ends the link at once: every receiver is told, and the link is dead. */
+  end(): void {
+    this.#keeper.end();
   }
 
   /** Sets when the link ends on its own; a time counts from now. */
@@ -110,20 +110,20 @@ export class Share {
   }
 
   /** The same files again, after a reload: matched to the share, and checked by hash where known. */
-  readd(picked: FileSource[]): Promise<void> {
-    return this.#keeper.readd(picked);
+  addFilesAgain(picked: FileSource[]): Promise<void> {
+    return this.#keeper.addFilesAgain(picked);
   }
 
-  /** Stops sharing and forgets the share: its link stops working, and whoever is connected is told so. */
-  end(): Promise<void> {
+  /** Ends the link and deletes the saved share: its link stops working, and whoever is connected is told so. */
+  endAndDelete(): Promise<void> {
     this.password = '';
     this.draft = '';
-    return this.#keeper.end();
+    return this.#keeper.endAndDelete();
   }
 
   /** Closes every connection; the share itself is kept, for after a reload. */
-  hangUp(): void {
-    this.#keeper.hangUp();
+  close(): void {
+    this.#keeper.close();
   }
 
   /** Turns "ask me first" on or off while sharing; off lets in whoever is waiting. */
@@ -167,9 +167,9 @@ export function receiverLabel(row: ReceiverRow): string {
 /** One share per page: it outlives switching views, e.g. opening one's own link. */
 export const share = new Share();
 
-// Closing the tab hangs up on every receiver at once, so they hear it now rather
+// Closing the tab closes every receiver's connection at once, so they hear it now rather
 // than when their connection times out. The share is kept for when the page returns.
 addEventListener('pagehide', (event) => {
-  if (!event.persisted) share.hangUp();
+  if (!event.persisted) share.close();
 });
 void share.restore();

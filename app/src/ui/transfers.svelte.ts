@@ -18,8 +18,8 @@ class History {
     this.list = historyOf(received, sent);
   }
 
-  /** Forgets the entry; a received one with every byte kept of it. */
-  async discard(entry: HistoryEntry): Promise<void> {
+  /** Deletes the entry; a received one with every byte kept of it. */
+  async delete(entry: HistoryEntry): Promise<void> {
     try {
       await (entry.direction === 'received' ? deleteTransfer(entry.record) : deleteSent(entry.record));
       this.error = null;

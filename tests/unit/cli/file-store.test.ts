@@ -5,7 +5,7 @@ import { COMMIT_BYTES, openFileStore, type FileStore } from '../../../app/cli/fi
 import { PART_SUFFIX } from '../../../app/cli/received-places.ts';
 import { nodeDisk, type Disk } from '../../../app/cli/store-disk.ts';
 import { RECORD_FOLDER } from '../../../app/cli/record-folder.ts';
-import { BrokenRecordError } from '../../../app/cli/store-journal.ts';
+import { BrokenJournalError } from '../../../app/cli/store-journal.ts';
 import { DATA_HEADER_BYTES } from '../../../app/src/transfer/frames.ts';
 import type { FileDescription } from '../../../app/src/transfer/messages.ts';
 import { changedFiles } from '../../../app/src/transfer/pins.ts';
@@ -69,24 +69,24 @@ async function filesUnder(folder: string): Promise<string[]> {
     .sort();
 }
 
-/** A transfer's record as it is on disk, as much of it as the tests look at. */
-interface RawRecord {
+/** A transfer's journal as it is on disk, as much of it as the tests look at. */
+interface RawJournal {
   stored: { part: string; ranges: [number, number][]; sha256: string | null }[];
 }
 
 /**
- * Checks the record as it is on disk, not as a store opened on it would take it up:
+ * Checks the journal as it is on disk, not as a store opened on it would take it up:
  * each range it claims of a file not yet verified is in that file's partial file,
  * holding bytes that were written there (one of `written(file)`).
  */
 async function expectClaimsOnDisk(folder: string, written: (file: number) => Uint8Array[], when: string): Promise<void> {
-  let record: RawRecord;
+  let journal: RawJournal;
   try {
-    record = JSON.parse(await readFile(join(folder, RECORD_FOLDER, `${TRANSFER}.json`), 'utf8')) as RawRecord;
+    journal = JSON.parse(await readFile(join(folder, RECORD_FOLDER, `${TRANSFER}.json`), 'utf8')) as RawJournal;
   } catch {
     return;
   }
-  for (const [file, { part, ranges, sha256: verified }] of record.stored.entries()) {
+  for (const [file, { part, ranges, sha256: verified }] of journal.stored.entries()) {
     if (verified !== null) continue;
     const onDisk = ranges.length === 0 ? new Uint8Array(0) : await readFile(join(folder, part));
     for (const [start, end] of ranges) {
@@ -172,7 +172,7 @@ describe('a folder store', () => {
     expect(sha256(await readFile(store.savedPath(0)!))).toBe(sha256(cat));
     expect(await readFile(store.savedPath(1)!, 'utf8')).toBe('hello');
     await store.close();
-    await store.forget();
+    await store.delete();
     expect(await filesUnder(folder)).toEqual(['notes.txt', 'photos/2024/cat.jpg']);
     expect(await readdir(folder)).not.toContain(RECORD_FOLDER);
   });
@@ -190,7 +190,7 @@ describe('a folder store', () => {
     await writeFile(join(folder, 'late.txt'), 'came meanwhile');
     await complete(store, files);
     await store.close();
-    await store.forget();
+    await store.delete();
     expect(await filesUnder(folder)).toEqual(['Photos/CAT.JPG', 'Photos/cat (1).jpg', 'late (1).txt', 'late.txt', 'movie (1).mp4', 'movie.mp4' + PART_SUFFIX, 'notes (1).txt', 'notes.txt']);
     expect(await readFile(join(folder, 'notes.txt'), 'utf8')).toBe('theirs');
     expect(await readFile(join(folder, 'late.txt'), 'utf8')).toBe('came meanwhile');
@@ -208,7 +208,7 @@ describe('a folder store', () => {
     const store = await openFileStore(folder, TRANSFER, names.map((name, i) => description(name, files[i]!)));
     await complete(store, files);
     await store.close();
-    await store.forget();
+    await store.delete();
     const saved = names.map((_, file) => store.savedPath(file)!);
     expect(await readdir(parent)).toEqual(['out']);
     expect(new Set(saved).size).toBe(names.length);
@@ -262,7 +262,7 @@ describe('a folder store', () => {
   });
 });
 
-describe('a folder store and its record', () => {
+describe('a folder store and its journal', () => {
   it('forgets the bytes of a file that failed its hash, and keeps its pin', async () => {
     const folder = await tempFolder();
     const bytes = randomBytes(COMMIT_BYTES + 10);
@@ -309,9 +309,9 @@ describe('a folder store and its record', () => {
     const record = JSON.parse(await readFile(path, 'utf8')) as { stored: { path: string }[] };
     record.stored[0]!.path = '../../escaped';
     await writeFile(path, JSON.stringify(record));
-    await expect(openFileStore(folder, TRANSFER, files)).rejects.toBeInstanceOf(BrokenRecordError);
+    await expect(openFileStore(folder, TRANSFER, files)).rejects.toBeInstanceOf(BrokenJournalError);
     await writeFile(path, '{"ferry": 1, "files": [');
-    await expect(openFileStore(folder, TRANSFER, files)).rejects.toBeInstanceOf(BrokenRecordError);
+    await expect(openFileStore(folder, TRANSFER, files)).rejects.toBeInstanceOf(BrokenJournalError);
     await expect(openFileStore(folder, '../elsewhere', files)).rejects.toThrow('not a transfer id');
   });
 });
@@ -395,7 +395,7 @@ describe('a folder store killed at any step', () => {
     }
     await complete(again, sources);
     await again.close();
-    await again.forget();
+    await again.delete();
     expect(await filesUnder(folder)).toEqual(['a.bin', 'b (1).txt', 'b.txt', 'c', 'd/e.bin']);
     expect(await readFile(join(folder, 'b.txt'), 'utf8')).toBe('theirs');
     for (const [file, bytes] of sources.entries()) expect(sha256(await readFile(again.savedPath(file)!))).toBe(sha256(bytes));
@@ -422,8 +422,8 @@ describe('a folder store killed at any step', () => {
     let installed = 0;
     const disk = hooked(nodeDisk, async (operation, args, proceed, on) => {
       if (operation === 'rename' && String(args[1]).endsWith('.json')) {
-        const record = JSON.parse(await readFile(String(args[0]), 'utf8')) as RawRecord;
-        for (const { part, ranges } of record.stored) {
+        const journal = JSON.parse(await readFile(String(args[0]), 'utf8')) as RawJournal;
+        for (const { part, ranges } of journal.stored) {
           const kept = synced.get(join(folder, part)) ?? [];
           for (const [start, end] of ranges) expect(kept.some(([from, to]) => from <= start && end <= to), `${part} ${start}–${end}`).toBe(true);
         }
@@ -529,7 +529,7 @@ describe('sessions receiving into a folder', () => {
     expect(sender.state).toBe('done');
     for (const [file, bytes] of contents.entries()) expect(sha256(await readFile(store!.savedPath(file)!))).toBe(sha256(bytes));
     await store!.close();
-    await store!.forget();
+    await store!.delete();
     expect(await filesUnder(folder)).toEqual(['empty', 'notes (1).txt', 'notes.txt', 'photos/big.bin', 'photos/small.jpg']);
     expect(await readFile(join(folder, 'notes.txt'), 'utf8')).toBe('theirs');
   });
@@ -563,7 +563,7 @@ describe('sessions receiving into a folder', () => {
     expect(cutSender.sentBytes + sender.sentBytes).toBeLessThanOrEqual(total + waste);
     for (const [file, source] of sources.entries()) expect(sha256(await readFile(second!.savedPath(file)!))).toBe(sha256(source.bytes));
     await second!.close();
-    await second!.forget();
+    await second!.delete();
     expect(await filesUnder(folder)).toEqual(['movie.mp4', 'poster.jpg']);
   }, 30_000);
 

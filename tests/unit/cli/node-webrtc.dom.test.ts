@@ -8,7 +8,7 @@ import type { DataConnection } from 'peerjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeWebRtc, installWebRtc } from '../../../app/cli/node-webrtc.ts';
 import { startServer, type RunningServer } from '../../../signal-server/server.ts';
-import type { OpenConnection } from '../../../app/src/net/broker.ts';
+import type { DescribedConnection } from '../../../app/src/net/broker.ts';
 import { newSenderKeys, verifyOfferTicket } from '../../../app/src/transfer/auth.ts';
 import { FailureError } from '../../../app/src/transfer/failure.ts';
 import { newBrokerToken, peerIdFor } from '../../../app/src/common/broker-ids.ts';
@@ -43,14 +43,14 @@ afterAll(async () => {
 });
 
 /** A sender registered as the share's peer id, admitting holders of its secret as share.svelte.ts does. */
-async function sharing(): Promise<{ address: ShareAddress; accepted: Promise<OpenConnection> }> {
+async function sharing(): Promise<{ address: ShareAddress; accepted: Promise<DescribedConnection> }> {
   const token = newBrokerToken();
   const address = { peerId: peerIdFor('', token), secret: newSecret(), senderKey: newSenderKeys().senderKey };
   const admit = (src: string, connectionId: string, ticket: string) => verifyOfferTicket(address.secret, src, connectionId, ticket);
   const sender = await openPeer(origin, NO_SERVERS, { shard: '', id: address.peerId, token, admit });
   peers.push(sender);
   // The first connection that opens: a dial that failed leaves one that never does.
-  const accepted = new Promise<OpenConnection>((resolve, reject) => {
+  const accepted = new Promise<DescribedConnection>((resolve, reject) => {
     sender.on('connection', (connection: DataConnection) => {
       connection.once('open', () => describeConnection(connection).then(resolve, reject));
     });
@@ -69,14 +69,14 @@ const DIAL_ATTEMPTS = 3;
  * when the answerer's DTLS handshake arrives in between (likeliest with both in one
  * process) the check fails ("DTLS alert: unknown CA") and the connection is lost.
  */
-async function connected(): Promise<{ receiver: OpenConnection; sender: OpenConnection }> {
+async function connected(): Promise<{ receiver: DescribedConnection; sender: DescribedConnection }> {
   const { address, accepted } = await sharing();
   for (let attempt = 1; ; attempt++) {
     try {
       // Dial's own deadlines end each attempt.
       const dialled = await dial(origin, address, new AbortController().signal, TEST_DIAL_TIMES);
       peers.push(dialled.peer);
-      return { receiver: dialled.open, sender: await accepted };
+      return { receiver: dialled.connection, sender: await accepted };
     } catch (error) {
       const lostInHandshake = error instanceof FailureError && error.failure.code === 'no-path';
       if (!lostInHandshake || attempt === DIAL_ATTEMPTS) throw error;
@@ -85,7 +85,7 @@ async function connected(): Promise<{ receiver: OpenConnection; sender: OpenConn
 }
 
 /** The next message on `open`'s channel, as bytes. */
-function nextMessage(open: OpenConnection): Promise<Uint8Array> {
+function nextMessage(open: DescribedConnection): Promise<Uint8Array> {
   return new Promise((resolve) => {
     const onMessage = (event: Event) => {
       open.channel.removeEventListener('message', onMessage);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Deliveries, MAX_DELIVERIES } from '../../../app/src/session/deliveries.ts';
 
 describe('what a share keeps of the files each receiver verified', () => {
-  it('is saved by session name as it changes, read back after a reload, and forgotten once the receiver finished', () => {
+  it('is saved by receiver key as it changes, read back after a reload, and forgotten once the receiver finished', () => {
     let changes = 0;
     const deliveries = new Deliveries({}, () => changes++);
     deliveries.of('a').receipt(0, true);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailureError, type Failure } from '../../../app/src/transfer/failure.ts';
-import { ReceiveFlow, type Line, type RedialTimes, type TransferBook } from '../../../app/src/session/receive-flow.ts';
+import { ReceiveFlow, type SenderChannel, type RedialTimes, type TransferBook } from '../../../app/src/session/receive-flow.ts';
 import type { TransferRecord } from '../../../app/src/session/transfer-record.ts';
 import { passwordKey, proveReceiverKey } from '../../../app/src/transfer/auth.ts';
 import type { ShareAddress } from '../../../app/src/transfer/link.ts';
@@ -63,7 +63,7 @@ interface Sender {
   gate: ShareGate | undefined;
   /** Who each connection's receiver was to the sender (its key), and whether it was asked for the password. */
   receivers: () => { key: string | null; asked: boolean }[];
-  dial: (signal: AbortSignal) => Promise<Line>;
+  dial: (signal: AbortSignal) => Promise<SenderChannel>;
 }
 
 /** A sending side that answers every dial with a new SenderSession over an in-memory channel pair. */
@@ -79,7 +79,7 @@ function sender(files: FileSource[]): Sender {
     ended: null,
     text: null,
     gate: undefined,
-    receivers: () => sessions.map((session) => ({ key: session.snapshot.session, asked: asked.has(session) })),
+    receivers: () => sessions.map((session) => ({ key: session.snapshot.receiverKey, asked: asked.has(session) })),
     sent: () => sessions.reduce((sum, session) => sum + session.snapshot.sentBytes, 0),
     dial: async () => {
       state.dials += 1;
@@ -110,7 +110,7 @@ function sender(files: FileSource[]): Sender {
       });
       sessions.push(session);
       void session.start();
-      return { channel: theirs, maxMessageSize: theirs.maxMessageSize, fingerprints: receiverPrints, hangUp: () => theirs.close() };
+      return { channel: theirs, maxMessageSize: theirs.maxMessageSize, fingerprints: receiverPrints, close: () => theirs.close() };
     },
   };
   return state;
@@ -173,7 +173,7 @@ async function droppedVisit(from: Sender, book: Book): Promise<void> {
   await until(flow, () => flow.status === 'waiting', 'waited for Download');
   flow.download();
   await until(flow, () => flow.status === 'reconnecting', 'dropped');
-  await flow.stop();
+  await flow.closeAndSettle();
 }
 
 const FILES = () => [randomFile('big.bin', 6 * 1024 * 1024 + 17), randomFile('small.txt', 900), randomFile('empty', 0)];
@@ -307,7 +307,7 @@ describe('receiving a share through ReceiveFlow', () => {
     await until(first.flow, () => first.flow.status === 'waiting', 'waited for Download');
     first.flow.download();
     await until(first.flow, () => first.flow.status === 'done', 'finished');
-    await first.flow.stop();
+    await first.flow.closeAndSettle();
     // The sender's page is closed, and the server with it.
     from.online = false;
     const dials = from.dials;
@@ -402,9 +402,9 @@ describe('receiving a share through ReceiveFlow', () => {
     expect(from.dials).toBe(0);
   });
 
-  it('hangs up a line that opens after the flow was closed', async () => {
+  it('closes a connection that opens after the flow was closed', async () => {
     const from = sender(FILES());
-    let hungUp = false;
+    let closed = false;
     let dialled!: () => void;
     const dialling = new Promise<void>((resolve) => (dialled = resolve));
     let open!: () => void;
@@ -413,8 +413,8 @@ describe('receiving a share through ReceiveFlow', () => {
       dial: async (signal) => {
         dialled();
         await opened;
-        const line = await from.dial(signal);
-        return { ...line, hangUp: () => ((hungUp = true), line.hangUp()) };
+        const connection = await from.dial(signal);
+        return { ...connection, close: () => ((closed = true), connection.close()) };
       },
     });
     const connecting = flow.connect();
@@ -422,7 +422,7 @@ describe('receiving a share through ReceiveFlow', () => {
     flow.close();
     open();
     await connecting;
-    expect(hungUp).toBe(true);
+    expect(closed).toBe(true);
     expect(flow.state.snapshot).toBeNull();
   });
 
@@ -458,7 +458,7 @@ describe('a share with a password, through ReceiveFlow', () => {
     await until(flow, () => flow.status === 'waiting', 'was let in');
     flow.download();
     await until(flow, () => flow.status === 'reconnecting', 'dropped');
-    await flow.stop();
+    await flow.closeAndSettle();
   }
 
   it('is not asked again of a receiver that gave it, after a reload: it proves the key kept with its transfer', async () => {
@@ -507,7 +507,7 @@ describe('a text shared through ReceiveFlow', () => {
     await until(flow, () => flow.status === 'done', 'received the text');
     expect(flow.state.snapshot).toMatchObject({ text: NOTE, files: [] });
     expect(done).toEqual(['done']);
-    await flow.stop();
+    await flow.closeAndSettle();
     expect(book.records.get(from.address.peerId)).toMatchObject({ text: NOTE, done: true, files: [] });
 
     from.online = false;

@@ -44,7 +44,7 @@ class MemoryRecords implements ShareRecords {
     this.saved = structuredClone(record);
   }
 
-  async forget(): Promise<void> {
+  async delete(): Promise<void> {
     this.saved = undefined;
   }
 }
@@ -62,7 +62,7 @@ interface Kept {
 let keepers: ShareKeeper[] = [];
 
 afterEach(() => {
-  for (const keeper of keepers) keeper.hangUp();
+  for (const keeper of keepers) keeper.close();
   keepers = [];
 });
 
@@ -98,7 +98,7 @@ function keeping(records = new MemoryRecords(), clock = new ManualClock(), broke
 async function reloaded(files: (FileSource & { bytes: Uint8Array })[], { hashed = false } = {}): Promise<Kept> {
   const before = keeping();
   await before.keeper.start(files, OPEN);
-  before.keeper.hangUp();
+  before.keeper.close();
   if (hashed) before.records.saved!.hashes = files.map((file) => sha256(file.bytes));
   const after = keeping(before.records, before.clock);
   await after.keeper.restore();
@@ -172,7 +172,7 @@ describe('after a reload', () => {
     const files = [randomFile('a.bin', 1024), randomFile('b.bin', 2048)];
     const { keeper, broker } = await reloaded(files, { hashed: true });
 
-    await keeper.readd([files[1]!, files[0]!]);
+    await keeper.addFilesAgain([files[1]!, files[0]!]);
     expect(keeper.state).toMatchObject({ status: 'online', files, missing: [], error: null });
     expect(broker.attempts).toBe(1);
   });
@@ -183,7 +183,7 @@ describe('after a reload', () => {
 
     // Same name, size and date: only the hash tells them apart.
     const changed = memoryFile('b.bin', new Uint8Array(2048));
-    await keeper.readd([files[0]!, changed]);
+    await keeper.addFilesAgain([files[0]!, changed]);
     expect(keeper.state).toMatchObject({
       status: 'needs-files',
       missing: [descriptionOf(files[1]!)],
@@ -195,7 +195,7 @@ describe('after a reload', () => {
   it('says not all were added when one is missing, and does not register', async () => {
     const files = [randomFile('a.bin', 1024), randomFile('b.bin', 2048)];
     const { keeper, broker } = await reloaded(files);
-    await keeper.readd([files[0]!]);
+    await keeper.addFilesAgain([files[0]!]);
     expect(keeper.state).toMatchObject({ status: 'needs-files', missing: [descriptionOf(files[1]!)], error: { kind: 'not-all-added' } });
     expect(broker.attempts).toBe(0);
   });
@@ -259,9 +259,9 @@ describe('the link’s life', () => {
     const waiting = receiver(broker, records, false);
     await until((state) => state.receivers[0]?.snapshot.state === 'waiting');
 
-    keeper.stop();
+    keeper.end();
     expect(await waiting.settled).toMatchObject({ state: 'ended', ended: 'stopped' });
-    keeper.hangUp();
+    keeper.close();
 
     const page = keeping(records);
     await page.keeper.restore();
@@ -270,25 +270,25 @@ describe('the link’s life', () => {
     expect(await receiver(page.broker, records).settled).toMatchObject({ state: 'ended', ended: 'stopped' });
   });
 
-  it('ended for other files, tells whoever is connected that sharing stopped, before it hangs up', async () => {
+  it('ended and deleted for other files, tells whoever is connected that sharing stopped, before it closes', async () => {
     const { keeper, broker, records, until } = keeping();
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
     const waiting = receiver(broker, records, false);
     await until((state) => state.receivers[0]?.snapshot.state === 'waiting');
 
-    await keeper.end();
+    await keeper.endAndDelete();
     expect(await waiting.settled).toMatchObject({ state: 'ended', ended: 'stopped' });
     expect(broker.peer.destroyed).toBe(true);
     // What the ending host still reported did not bring the old share back.
     expect(keeper.state).toMatchObject({ status: 'idle', link: null, receivers: [] });
   });
 
-  it('ended, forgets the record: nothing is offered, and a reload has nothing to restore', async () => {
+  it('ended and deleted, the record is gone: nothing is offered, and a reload has nothing to restore', async () => {
     const { keeper, broker, records } = keeping();
     await keeper.start([randomFile('notes.txt', 10)], OPEN);
     expect(await keeper.offering()).toBe(true);
 
-    await keeper.end();
+    await keeper.endAndDelete();
     expect(records.saved).toBeUndefined();
     expect(broker.peer.destroyed).toBe(true);
     expect(keeper.state).toMatchObject({ status: 'idle', link: null, files: [] });
@@ -331,11 +331,11 @@ describe('wrong passwords', () => {
     await expect.poll(() => before.records.saved!.passwordTries?.left).toBe(PASSWORD_LIMITS.shareTries - 1);
     // The rest spent, as a guesser changing its name each time would.
     before.records.saved!.passwordTries = { left: 0, refilledAt: before.clock.now() };
-    before.keeper.hangUp();
+    before.keeper.close();
 
     const after = keeping(before.records, before.clock);
     await after.keeper.restore();
-    await after.keeper.readd([file]);
+    await after.keeper.addFilesAgain([file]);
     const real = receive(after.broker.peer.offer(new FakeConnection()).opens(), after.records.saved!, { transfer: 'real' });
     await real.until((snapshot) => snapshot.state === 'password');
     await real.session.password('paper boats');

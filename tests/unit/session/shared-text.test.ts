@@ -106,7 +106,7 @@ class MemoryRecords implements ShareRecords {
   async save(record: ShareRecord) {
     this.saved = structuredClone(record);
   }
-  async forget() {
+  async delete() {
     this.saved = undefined;
   }
 }
@@ -128,7 +128,7 @@ describe('a share with a text', () => {
     expect(sharing.state).toMatchObject({ status: 'online', text: NOTE });
     const got = await receive(broker.peer.offer(new FakeConnection()).opens(), records.saved!).settled;
     expect(got).toMatchObject({ state: 'done', text: NOTE });
-    sharing.hangUp();
+    sharing.close();
   });
 
   it('keeps none when none was typed', async () => {
@@ -137,28 +137,28 @@ describe('a share with a text', () => {
     await sharing.start([randomFile('a.bin', 10)], OPEN);
     expect(records.saved).not.toHaveProperty('text');
     expect(sharing.state.text).toBeNull();
-    sharing.hangUp();
+    sharing.close();
   });
 
   it('survives a reload; a text alone needs no files added again and goes on at once', async () => {
     const records = new MemoryRecords();
     const before = keeper(records);
     await before.start([], OPEN, NOTE);
-    before.hangUp();
+    before.close();
     const broker = new FakeBroker();
     const after = keeper(records, broker);
     await after.restore();
     expect(after.state).toMatchObject({ status: 'online', text: NOTE, missing: [] });
     const got = await receive(broker.peer.offer(new FakeConnection()).opens(), records.saved!).settled;
     expect(got).toMatchObject({ state: 'done', text: NOTE, files: [] });
-    after.hangUp();
+    after.close();
   });
 
   it('with files, after a reload, is shown while the files are asked for again', async () => {
     const records = new MemoryRecords();
     const before = keeper(records);
     await before.start([randomFile('a.bin', 10)], OPEN, NOTE);
-    before.hangUp();
+    before.close();
     const after = keeper(records);
     await after.restore();
     expect(after.state).toMatchObject({ status: 'needs-files', text: NOTE });
@@ -172,7 +172,7 @@ describe('a share with a text', () => {
     await expect(sharing.start([], OPEN, '€'.repeat(21_846))).rejects.toBeInstanceOf(TextTooLongError);
     expect(records.saved).toBe(kept);
     expect(sharing.state.status).toBe('online');
-    sharing.hangUp();
+    sharing.close();
   });
 });
 

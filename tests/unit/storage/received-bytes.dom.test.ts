@@ -163,14 +163,14 @@ describe('received bytes, when storing fails', () => {
     expect(await record(rangesKey('no-room', 0))).toBeUndefined();
   });
 
-  it('a batch whose record fails part-way leaves none of it behind: bytes, ranges or verified marks', async () => {
+  it('a batch whose commit fails part-way leaves none of it behind: bytes, ranges or verified marks', async () => {
     const files = [describeFile('a.txt', 100), describeFile('b.txt', 100)];
-    // A put that throws inside the transaction that records the batch, after its
+    // A put that throws inside the transaction that stores the batch, after its
     // chunks were put (as one of a value IndexedDB cannot store would).
     const broken: ChunkPlace = {
       ...indexedDbChunks,
-      record: (id, batch, store) => {
-        indexedDbChunks.record(id, batch, store);
+      writeWithRanges: (id, batch, store) => {
+        indexedDbChunks.writeWithRanges(id, batch, store);
         store.put(undefined, [id, 0, { not: 'a key' }] as never);
       },
     };

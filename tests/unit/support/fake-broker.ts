@@ -12,7 +12,7 @@ import type {
   HostBroker,
   HostPeer,
   IncomingConnection,
-  OpenLine,
+  ReceiverChannel,
   PeerListener,
 } from '../../../app/src/session/host-ports.ts';
 import { newReceiverKey } from '../../../app/src/transfer/auth.ts';
@@ -164,7 +164,7 @@ export class FakeConnection implements IncomingConnection {
     this.#listener = listener;
   }
 
-  describe(): Promise<OpenLine> {
+  describe(): Promise<ReceiverChannel> {
     if (this.stalls) return new Promise(() => {});
     const watchPath = (onpath: (path: ConnectionPath) => void) => void (this.#onpath = onpath);
     return Promise.resolve({ channel: this.near, maxMessageSize: this.near.maxMessageSize, fingerprints: senderPrints, watchPath });

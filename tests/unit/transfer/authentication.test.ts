@@ -37,7 +37,7 @@ describe('authentication', () => {
     expect(receiver.failure).toEqual({ code: 'impostor' });
     expect(failureText(receiver.failure!)(ru)).toBe(ru.errors.impostor);
     // It never learned the receiver's name, and never got a request.
-    expect(sender.session).toBeNull();
+    expect(sender.receiverKey).toBeNull();
     expect(sender.state).toBe('error');
   });
 
@@ -120,7 +120,7 @@ describe('what the receiver tells about itself', () => {
     for (const receiverKey of [own, own, newReceiverKey()]) {
       const { sender, receiver } = await wire([randomFile('a', 10)], { keys, receiverKey, tamper, ...connectionPrints() }).settled;
       expect(receiver.state).toBe('done');
-      names.push(sender.session);
+      names.push(sender.receiverKey);
     }
     expect(names[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(names[1]).toBe(names[0]);
@@ -131,7 +131,7 @@ describe('what the receiver tells about itself', () => {
   it('without a key, no name at all: the sender takes it for someone new every time', async () => {
     const { sender, receiver } = await wire([randomFile('a', 10)]).settled;
     expect(receiver.state).toBe('done');
-    expect(sender.session).toBeNull();
+    expect(sender.receiverKey).toBeNull();
   });
 });
 

@@ -39,7 +39,7 @@ interface HeldCommit extends Held<void> {
 class FakeBackend implements StoreBackend {
   readonly commits: HeldCommit[] = [];
   readonly calls: string[] = [];
-  discardFails: unknown = null;
+  deleteFails: unknown = null;
   pinFails: unknown = null;
   #waiting: ((commit: HeldCommit) => void)[] = [];
 
@@ -58,9 +58,9 @@ class FakeBackend implements StoreBackend {
     return ready ? Promise.resolve(ready) : new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  async discard(file: number): Promise<void> {
-    this.calls.push(`discard ${file}`);
-    if (this.discardFails) throw this.discardFails;
+  async deleteFile(file: number): Promise<void> {
+    this.calls.push(`delete ${file}`);
+    if (this.deleteFails) throw this.deleteFails;
   }
 
   async pin(pins: readonly Pin[]): Promise<void> {
@@ -241,7 +241,7 @@ describe('a failed commit', () => {
 });
 
 describe('settle', () => {
-  it('for a file that failed its hash: commits what came before, discards the file, and then counts nothing of it stored', async () => {
+  it('for a file that failed its hash: commits what came before, deletes the file, and then counts nothing of it stored', async () => {
     const { backend, store } = open([10]);
     await store.write(0, 0, bytes(10));
     const settled = store.settle(0, null);
@@ -249,17 +249,17 @@ describe('settle', () => {
     expect(backend.calls).toEqual(['commit 1']);
     commit.resolve();
     await settled;
-    expect(backend.calls).toEqual(['commit 1', 'discard 0']);
+    expect(backend.calls).toEqual(['commit 1', 'delete 0']);
     expect(store.ranges(0)).toEqual([]);
     expect(store.isVerified(0)).toBe(false);
   });
 
-  it('reports a discard that fails as the backend words it, and still counts what is stored', async () => {
+  it('reports a delete that fails as the backend words it, and still counts what is stored', async () => {
     const state = emptyState(1);
     state.ranges[0] = [[0, 10]];
     const { backend, store } = open([10], null, state);
-    backend.discardFails = new Error('read-only');
-    await expect(store.settle(0, null)).rejects.toMatchObject({ name: 'Reported', cause: backend.discardFails });
+    backend.deleteFails = new Error('read-only');
+    await expect(store.settle(0, null)).rejects.toMatchObject({ name: 'Reported', cause: backend.deleteFails });
     expect(store.ranges(0)).toEqual([[0, 10]]);
   });
 });

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../app/src/transfer/errors.ts';
 import type { Message } from '../../../app/src/transfer/messages.ts';
-import { checkHeard, LEGAL_IN, legal, RECEIVER_STATES, type Heard, type ReceiverState } from '../../../app/src/transfer/receiver-states.ts';
+import { checkLegal, LEGAL_IN, legal, RECEIVER_STATES, type SenderMessageKind, type ReceiverState } from '../../../app/src/transfer/receiver-states.ts';
 
-/** "state <- heard" for every pair a receiver takes; every pair not here it refuses. */
+/** "state <- kind of message" for every pair a receiver takes; every pair not here it refuses. */
 const TAKES = new Set([
   'connecting <- manifest',
   'password <- manifest',
@@ -30,7 +30,7 @@ const TAKES = new Set([
 ]);
 
 /** One message of each kind a receiver's session can hear. */
-const SAMPLES: Record<Heard, Message> = {
+const SAMPLES: Record<SenderMessageKind, Message> = {
   manifest: { type: 'manifest', files: [] },
   'gate:password': { type: 'gate', need: 'password' },
   'gate:approval': { type: 'gate', need: 'approval' },
@@ -44,38 +44,38 @@ const SAMPLES: Record<Heard, Message> = {
   done: { type: 'done' },
 };
 
-const HEARD = Object.keys(LEGAL_IN) as Heard[];
-const PAIRS = RECEIVER_STATES.flatMap((state) => HEARD.map((heard): [ReceiverState, Heard] => [state, heard]));
+const KINDS = Object.keys(LEGAL_IN) as SenderMessageKind[];
+const PAIRS = RECEIVER_STATES.flatMap((state) => KINDS.map((kind): [ReceiverState, SenderMessageKind] => [state, kind]));
 
 describe('the receiver’s state table', () => {
   it('names every state and everything a session hears', () => {
     expect(PAIRS).toHaveLength(9 * 11);
-    expect(Object.keys(SAMPLES).sort()).toEqual([...HEARD].sort());
+    expect(Object.keys(SAMPLES).sort()).toEqual([...KINDS].sort());
   });
 
-  it.each(PAIRS)('%s <- %s', (state, heard) => {
-    const takes = TAKES.has(`${state} <- ${heard}`);
-    expect(legal(state, heard)).toBe(takes);
-    const check = () => checkHeard(state, SAMPLES[heard]);
+  it.each(PAIRS)('%s <- %s', (state, kind) => {
+    const takes = TAKES.has(`${state} <- ${kind}`);
+    expect(legal(state, kind)).toBe(takes);
+    const check = () => checkLegal(state, SAMPLES[kind]);
     if (takes) expect(check).not.toThrow();
     else expect(check).toThrow(ProtocolError);
   });
 
   it('lists no pair it does not know', () => {
-    const known = new Set(PAIRS.map(([state, heard]) => `${state} <- ${heard}`));
+    const known = new Set(PAIRS.map(([state, kind]) => `${state} <- ${kind}`));
     expect([...TAKES].filter((pair) => !known.has(pair))).toEqual([]);
   });
 
   it('says why a message is refused', () => {
-    expect(() => checkHeard('transferring', SAMPLES.request)).toThrow('a sender does not send request');
-    expect(() => checkHeard('approval', SAMPLES['gate:approval'])).toThrow('a approval gate while approval');
-    expect(() => checkHeard('waiting', SAMPLES.manifest)).toThrow('manifest while waiting');
-    expect(() => checkHeard('done', SAMPLES.data)).toThrow('data while done');
+    expect(() => checkLegal('transferring', SAMPLES.request)).toThrow('a sender does not send request');
+    expect(() => checkLegal('approval', SAMPLES['gate:approval'])).toThrow('a approval gate while approval');
+    expect(() => checkLegal('waiting', SAMPLES.manifest)).toThrow('manifest while waiting');
+    expect(() => checkLegal('done', SAMPLES.data)).toThrow('data while done');
   });
 
   it('ends a session that hears a message from the receiver’s own side, whatever its state', () => {
     for (const state of RECEIVER_STATES) {
-      for (const heard of ['password', 'request', 'receipt', 'done'] as const) expect(legal(state, heard)).toBe(false);
+      for (const kind of ['password', 'request', 'receipt', 'done'] as const) expect(legal(state, kind)).toBe(false);
     }
   });
 });

@@ -102,7 +102,7 @@ async function passedBoth(): Promise<{ keys: LinkKeys; gate: ShareGate; hello: H
   await expect.poll(() => lastState(first)).toBe('approval');
   await first.sender.allow();
   expect((await first.settled).receiver.state).toBe('done');
-  expect(gate.settings).toMatchObject({ passed: [first.sender.snapshot.session], allowed: [first.sender.snapshot.session] });
+  expect(gate.settings).toMatchObject({ passed: [first.sender.snapshot.receiverKey], allowed: [first.sender.snapshot.receiverKey] });
   const hello = said.find((message) => message.type === 'hello');
   if (hello?.type !== 'hello') throw new Error('the receiver said no hello');
   return { keys, gate, hello };
@@ -130,7 +130,7 @@ describe('a share with a password', () => {
     expect(sender.state).toBe('done');
     expect(run.receiverSnapshots.map((s) => s.gate?.checking)).toContain(true);
     // Remembered for this receiver, by its key.
-    expect(gate.settings.passed).toEqual([sender.session]);
+    expect(gate.settings.passed).toEqual([sender.receiverKey]);
   });
 
   it('does not ask a receiver that already gave it, when it reconnects', async () => {
@@ -221,18 +221,18 @@ describe('a share whose password is being guessed', () => {
     await expect.poll(() => lastState(guesser)).toBe('approval');
     await expect.poll(() => lastState(real)).toBe('approval');
     expect([guesser.sender.snapshot.held, real.sender.snapshot.held]).toEqual([true, true]);
-    const guesserName = guesser.sender.snapshot.session!;
-    expect(gate.guard.tally(guesserName)).toBeNull();
+    const guesserKey = guesser.sender.snapshot.receiverKey!;
+    expect(gate.guard.tally(guesserKey)).toBeNull();
     // The person lets the one they expect try: it is in at once, without typing again.
     await real.sender.allow();
     expect((await real.settled).receiver.state).toBe('done');
-    expect(gate.settings.passed).toEqual([real.sender.snapshot.session]);
+    expect(gate.settings.passed).toEqual([real.sender.snapshot.receiverKey]);
     expect(heard.some((m) => m.type === 'manifest')).toBe(false);
     // Let through by mistake, a wrong one is found wrong, and may try again, within its own limits.
     await guesser.sender.allow();
     await expect.poll(() => lastState(guesser)).toBe('password');
     expect(guesser.receiver.snapshot.gate).toMatchObject({ triesLeft: PASSWORD_LIMITS.tries - 1 });
-    expect(gate.guard.tally(guesserName)).toEqual({ wrong: 1, lockedForMs: 0 });
+    expect(gate.guard.tally(guesserKey)).toEqual({ wrong: 1, lockedForMs: 0 });
     await guesser.receiver.password('guess 2');
     await expect.poll(() => guesser.receiver.snapshot.gate?.triesLeft).toBe(PASSWORD_LIMITS.tries - 2);
     guesser.receiver.close();
@@ -263,7 +263,7 @@ describe('a share that asks first', () => {
     expect(heard.map((m) => m.type)).toEqual(['hello', 'gate']);
     await run.sender.allow();
     expect((await run.settled).receiver.state).toBe('done');
-    expect(gate.settings.allowed).toEqual([run.sender.snapshot.session]);
+    expect(gate.settings.allowed).toEqual([run.sender.snapshot.receiverKey]);
     // Allowed once is allowed on its next connection too.
     expect((await wire([randomFile('a', 10)], { keys, gate, receiverKey, ...connectionPrints() }).settled).receiver.state).toBe('done');
   });
@@ -299,7 +299,7 @@ describe('another holder of the link', () => {
     const { keys, gate, hello } = await passedBoth();
     const copy = await anotherHolder(keys, gate, () => hello);
     expect(copy.heard).toEqual(['hello', 'error']);
-    expect(copy.sender).toMatchObject({ state: 'error', error: 'The other side could not prove it holds this link: the other side names a receiver key it does not hold.', session: null });
+    expect(copy.sender).toMatchObject({ state: 'error', error: 'The other side could not prove it holds this link: the other side names a receiver key it does not hold.', receiverKey: null });
   });
 
   it('gets nothing by naming that receiver’s key and signing with a key of its own', async () => {
@@ -314,7 +314,7 @@ describe('another holder of the link', () => {
     const own = await anotherHolder(keys, gate, (prints) => proveReceiverKey(newReceiverKey(), prints));
     expect(own.heard).toEqual(['hello', 'gate']);
     expect(own.sender.state).toBe('password');
-    expect((await anotherHolder(keys, gate, () => ({}))).sender).toMatchObject({ state: 'password', session: null });
+    expect((await anotherHolder(keys, gate, () => ({}))).sender).toMatchObject({ state: 'password', receiverKey: null });
     const askingOnly = new ShareGate({ ...gate.settings, passwordKey: null });
     expect((await anotherHolder(keys, askingOnly, (prints) => proveReceiverKey(newReceiverKey(), prints))).sender.state).toBe('approval');
   });

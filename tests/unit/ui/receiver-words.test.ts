@@ -18,7 +18,7 @@ function row(
     progress: { bytes: 36, total: 100, rate: 0, eta: null },
     sentBytes: 0,
     filesConfirmed: 0,
-    session: 'a',
+    receiverKey: 'a',
     device: null,
     held,
     ended,

@@ -34,8 +34,6 @@ import {
 } from './store-disk.ts';
 import { StoreJournal, type TransferState } from './store-journal.ts';
 
-export { COMMIT_BYTES } from '../src/transfer/batched-store.ts';
-
 /** Written bytes are synced and recorded once COMMIT_BYTES have gathered, as in the browser, or once the first of them has waited this long, when data comes slowly. */
 const COMMIT_MS = 1000;
 /** Files written, synced or moved at once: a batch of many small files must not run out of file handles. */

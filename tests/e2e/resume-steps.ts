@@ -4,7 +4,7 @@
  * puts at most SLACK more than the file on the wire.
  */
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
-import { COMMIT_BYTES } from '../../app/src/storage/received-bytes.ts';
+import { COMMIT_BYTES } from '../../app/src/transfer/batched-store.ts';
 import { MESSAGE_CAP } from '../../app/src/transfer/peer-link.ts';
 import { DEFAULT_WINDOW } from '../../app/src/transfer/receiver.ts';
 import { beforeAll, expect } from 'vitest';

@@ -27,8 +27,6 @@ import { hashKey, packKey, pinKey, rangesKey, received } from './layout.ts';
 import { markedHash, markedPack, type PackPlace, type VerifiedMark } from './packs.ts';
 import { storedBlob } from './stored-bytes.ts';
 
-export { COMMIT_BYTES } from '../transfer/batched-store.ts';
-
 export interface StoredTransfer extends ReceiveStore {
   /** Everything committed and the files closed, so the service worker can stream them. */
   release(): Promise<void>;

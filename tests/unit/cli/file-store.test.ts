@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMIT_BYTES, openFileStore, type FileStore } from '../../../app/cli/file-store.ts';
+import { openFileStore, type FileStore } from '../../../app/cli/file-store.ts';
+import { COMMIT_BYTES } from '../../../app/src/transfer/batched-store.ts';
 import { PART_SUFFIX } from '../../../app/cli/received-places.ts';
 import { nodeDisk, type Disk } from '../../../app/cli/store-disk.ts';
 import { RECORD_FOLDER } from '../../../app/cli/record-folder.ts';

@@ -23,6 +23,7 @@ import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
 import { ReadAhead } from './read-ahead.ts';
 import type { ShareGate } from './share-gate.ts';
+import { Throttle } from './throttle.ts';
 import { sample, since, span, waited } from './trace.ts';
 
 /**
@@ -138,7 +139,8 @@ export class SenderSession {
   #meter = new RateMeter(0);
   #progress: Progress = { bytes: 0, total: 0, rate: 0, eta: null };
   #sentBytes = 0;
-  #lastEmit = -Infinity;
+  /** Snapshots are told at most every EMIT_INTERVAL_MS, but for state changes; the last one always. */
+  readonly #changes: Throttle;
   /** The receiver proved the secret: it may be told things, the end of the link included. */
   #proven = false;
   /** Set by end(): nothing more is sent but the news. */
@@ -150,6 +152,7 @@ export class SenderSession {
     this.#options = options;
     this.#hashes = options.hashes ?? new FileHashes();
     this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#changes = new Throttle(EMIT_INTERVAL_MS, this.#clock, () => this.#options.onchange?.(this.snapshot));
     this.#link = new PeerLink(
       { ...options, identity: { role: 'sender', secret: options.secret, signingKey: options.signingKey } },
       {
@@ -493,10 +496,7 @@ export class SenderSession {
   }
 
   #emit(force: boolean): void {
-    const now = this.#clock.now();
-    if (!force && now - this.#lastEmit < EMIT_INTERVAL_MS) return;
-    this.#lastEmit = now;
-    this.#options.onchange?.(this.snapshot);
+    this.#changes.changed(force);
   }
 }
 

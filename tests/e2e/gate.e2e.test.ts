@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { MiB, newPage, pageErrors, randomFixture, saveAll, stateHistory, statusOf, useFerry, waitForState, type Fixture } from './harness.ts';
-import { holdReads, releaseReads } from './held-reads.ts';
+import { FIRST_READ_BYTES, holdReads, releaseReads } from './held-reads.ts';
 
 const ferry = useFerry();
 const PASSWORD = 'paper boats';
@@ -109,7 +109,7 @@ describe('a share with a password', () => {
 
   it('is not asked again of a receiver that reloads mid-download, which proves the key kept with its transfer, but is of another browser', async () => {
     // Larger than the sender's first read, which is all it may read until the test lets it.
-    const file = await randomFixture(ferry.dir, 'plans-for-the-reload.bin', 3 * MiB);
+    const file = await randomFixture(ferry.dir, 'plans-for-the-reload.bin', FIRST_READ_BYTES + MiB);
     const { sender, link } = await shareGated(file, { password: PASSWORD });
     await sender.evaluate(holdReads, 1);
     const receiver = await openLink(link);

@@ -12,7 +12,15 @@
  * Use the functions through the page: `sender.evaluate(holdReads, limit)` (Playwright
  * and Puppeteer alike), then `sender.evaluate(releaseReads)`.
  */
+import { READ_BLOCK_BYTES } from '../../app/src/transfer/read-ahead.ts';
 import { MiB } from './fixtures.ts';
+
+/**
+ * What a sender reads at once as it starts a large file: the block it sends and the
+ * one after it, asked of the reading worker in one message, which a hold lets pass or
+ * holds whole. A file larger than this is caught part-way by `holdReads(1)`.
+ */
+export const FIRST_READ_BYTES = 2 * READ_BLOCK_BYTES;
 
 /**
  * How far below the hold a test may wait for the receiver's figure. A receiving page

@@ -14,6 +14,7 @@ export const DEFAULT_SERVER = 'http://localhost:8080';
 
 export const USAGE = `usage: ferry send <file or folder>... [--text TEXT] [--server URL]
        ferry receive <link> [--out DIR]
+       ferry hash <file>...
        ferry --help | --version
 
   send               Shares files and folders, a text, or both: prints a link
@@ -22,6 +23,9 @@ export const USAGE = `usage: ferry send <file or folder>... [--text TEXT] [--ser
                      a password); --text - reads it from standard input.
                      At most ${MAX_TEXT_BYTES / 1024} KiB.
   receive            Fetches what a link shares. Run it again to resume.
+  hash               Prints each file's Ferry fingerprint and its name, as
+                     sha256sum does: the root of a tree of 256 KiB block
+                     hashes, not the file's plain SHA-256. - is standard input.
 
   --server URL       The Ferry server to share through (default: FERRY_SERVER,
                      else ${DEFAULT_SERVER}).
@@ -32,20 +36,26 @@ export type Command =
   | { name: 'send'; paths: string[]; server: string; text: TextSource | null }
   /** `server` is the link's origin: the server the sender shares through. */
   | { name: 'receive'; server: string; address: ShareAddress; out: string }
+  /** `paths` as given, `-` for standard input. */
+  | { name: 'hash'; paths: string[] }
   | { name: 'help' }
   | { name: 'version' };
 
 /** The text `send --text` shares: as given, or read from standard input (`--text -`). */
 export type TextSource = { from: 'argument'; text: string } | { from: 'stdin' };
 
+/** The commands that do something (not --help or --version). */
+export type CommandName = 'send' | 'receive' | 'hash';
+
 export type UsageError =
   | { code: 'no-command' }
   | { code: 'unknown-command'; command: string }
   | { code: 'unknown-option'; option: string }
-  /** An option another command takes (`receive --server`: the link names the server). */
-  | { code: 'option-of-other-command'; option: string; command: 'send' | 'receive' }
+  /** An option `command` takes, given to `used` (`receive --server`: the link names the server). */
+  | { code: 'option-of-other-command'; option: string; command: 'send' | 'receive'; used: CommandName }
   | { code: 'missing-value'; option: string }
   | { code: 'no-paths' }
+  | { code: 'no-files-to-hash' }
   | { code: 'text-too-long' }
   | { code: 'no-link' }
   | { code: 'extra-argument'; argument: string }
@@ -105,10 +115,21 @@ export function parseArgs(argv: readonly string[], env: { FERRY_SERVER?: string 
 
   const [command, ...operands] = positionals;
   if (command === undefined) return failed({ code: 'no-command' });
-  if (command !== 'send' && command !== 'receive') return failed({ code: 'unknown-command', command });
+  if (!isCommandName(command)) return failed({ code: 'unknown-command', command });
   const foreign = given.find((flag) => VALUE_OPTIONS[flag]!.command !== command);
-  if (foreign) return failed({ code: 'option-of-other-command', option: foreign, command: VALUE_OPTIONS[foreign]!.command });
-  return command === 'send' ? sendCommand(operands, values.server, values.text, env) : receiveCommand(operands, values.out);
+  if (foreign) return failed({ code: 'option-of-other-command', option: foreign, command: VALUE_OPTIONS[foreign]!.command, used: command });
+  switch (command) {
+    case 'send':
+      return sendCommand(operands, values.server, values.text, env);
+    case 'receive':
+      return receiveCommand(operands, values.out);
+    case 'hash':
+      return operands.length === 0 ? failed({ code: 'no-files-to-hash' }) : { ok: true, command: { name: 'hash', paths: operands } };
+  }
+}
+
+function isCommandName(word: string): word is CommandName {
+  return word === 'send' || word === 'receive' || word === 'hash';
 }
 
 function sendCommand(paths: string[], flag: string | undefined, given: string | undefined, env: { FERRY_SERVER?: string | undefined }): Parsed {
@@ -171,13 +192,14 @@ const BAD_LINK: Record<BadLinkReason | 'not-a-link', string> = {
 };
 
 const PHRASES: Phrases = {
-  'no-command': () => 'say what to do: send or receive',
-  'unknown-command': ({ command }) => `unknown command ${JSON.stringify(command)}: use send or receive`,
+  'no-command': () => 'say what to do: send, receive or hash',
+  'unknown-command': ({ command }) => `unknown command ${JSON.stringify(command)}: use send, receive or hash`,
   'unknown-option': ({ option }) => `unknown option ${option}`,
-  'option-of-other-command': ({ option, command }) =>
-    command === 'send' ? `${option} is for send: receive uses the server in the link` : `${option} is for receive`,
+  'option-of-other-command': ({ option, command, used }) =>
+    command === 'send' && used === 'receive' ? `${option} is for send: receive uses the server in the link` : `${option} is for ${command}`,
   'missing-value': ({ option }) => `${option} needs a value`,
   'no-paths': () => 'send needs at least one file or folder, or --text',
+  'no-files-to-hash': () => 'hash needs at least one file, or - for standard input',
   'text-too-long': () => `the text is too long: a share carries at most ${MAX_TEXT_BYTES / 1024} KiB of text (UTF-8)`,
   'no-link': () => 'receive needs the share link',
   'extra-argument': ({ argument }) => `receive takes one link; ${JSON.stringify(argument)} is one too many`,
@@ -197,6 +219,7 @@ const SHOWS_USAGE = {
   'option-of-other-command': true,
   'missing-value': true,
   'no-paths': true,
+  'no-files-to-hash': true,
   'no-link': true,
   'extra-argument': true,
   'bad-server': false,

@@ -8,6 +8,8 @@ export const EXIT = {
   /**
    * The transfer failed: the sender stopped sharing, declined, or stopped waiting for a
    * password or its approval; a file failed its hash, the sender's files changed, a wrong password.
+   * For `ferry hash`: a file could not be hashed (missing, unreadable, a folder); the
+   * others were still hashed and printed, as sha256sum ends with 1.
    */
   failed: 1,
   /** The command line is wrong (an unknown option, no files) or the link is damaged. Retrying the same command will not help. */

@@ -25,6 +25,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     case 'version':
       process.stdout.write(`ferry ${packageJson.version}\n`);
       return EXIT.ok;
+    case 'hash': {
+      // Loaded here, not with the WebRTC of the commands that connect: hashing needs none.
+      const { hashFiles } = await import('./hash-command.ts');
+      return hashFiles(command.paths, process);
+    }
     case 'send':
     case 'receive':
       return transfer(command, env);

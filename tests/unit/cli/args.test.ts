@@ -91,8 +91,25 @@ describe('ferry receive', () => {
   it('refuses --server: the link says where the sender is', () => {
     expect(parseArgs(['receive', LINK, '--server', 'https://other.example'], {})).toEqual({
       ok: false,
-      error: { code: 'option-of-other-command', option: '--server', command: 'send' },
+      error: { code: 'option-of-other-command', option: '--server', command: 'send', used: 'receive' },
     });
+  });
+});
+
+describe('ferry hash', () => {
+  it('takes the files as given, - among them, and paths that look like options after --', () => {
+    expect(parseArgs(['hash', 'a.iso', '-', 'photos/b.jpg'], {})).toEqual({ ok: true, command: { name: 'hash', paths: ['a.iso', '-', 'photos/b.jpg'] } });
+    expect(parseArgs(['hash', '--', '-o', '--help'], {})).toEqual({ ok: true, command: { name: 'hash', paths: ['-o', '--help'] } });
+  });
+
+  it('needs a file, and says so with the usage', () => {
+    expect(parseArgs(['hash'], {})).toEqual({ ok: false, error: { code: 'no-files-to-hash' } });
+    expect(showsUsage({ code: 'no-files-to-hash' })).toBe(true);
+    expect(usageErrorMessage({ code: 'no-files-to-hash' })).toBe('hash needs at least one file, or - for standard input');
+  });
+
+  it('takes no options of the other commands', () => {
+    expect(parseArgs(['hash', 'a', '-o', 'x'], {})).toEqual({ ok: false, error: { code: 'option-of-other-command', option: '-o', command: 'receive', used: 'hash' } });
   });
 });
 
@@ -112,7 +129,8 @@ describe('the command line as a whole', () => {
     [['send', 'a', '--server'], { code: 'missing-value', option: '--server' }],
     [['send', 'a', '--server='], { code: 'missing-value', option: '--server' }],
     [['receive', LINK, '-o', '--out', 'x'], { code: 'missing-value', option: '-o' }],
-    [['send', 'a', '--out', 'x'], { code: 'option-of-other-command', option: '--out', command: 'receive' }],
+    [['send', 'a', '--out', 'x'], { code: 'option-of-other-command', option: '--out', command: 'receive', used: 'send' }],
+    [['hash', 'a', '--server', 'x'], { code: 'option-of-other-command', option: '--server', command: 'send', used: 'hash' }],
   ])('reports %j as %j', (argv, error) => {
     expect(parseArgs(argv, {})).toEqual({ ok: false, error });
   });
@@ -120,9 +138,10 @@ describe('the command line as a whole', () => {
   it('puts each error’s details into its sentence (the compiler checks every code has one)', () => {
     expect(usageErrorMessage({ code: 'unknown-option', option: '--verbose' })).toBe('unknown option --verbose');
     expect(usageErrorMessage({ code: 'bad-server', server: 'nope', from: 'FERRY_SERVER' })).toContain('FERRY_SERVER "nope"');
-    expect(usageErrorMessage({ code: 'option-of-other-command', option: '--server', command: 'send' })).toContain('the server in the link');
+    expect(usageErrorMessage({ code: 'option-of-other-command', option: '--server', command: 'send', used: 'receive' })).toContain('the server in the link');
+    expect(usageErrorMessage({ code: 'option-of-other-command', option: '--server', command: 'send', used: 'hash' })).toBe('--server is for send');
     expect(usageErrorMessage({ code: 'bad-link', reason: 'not-a-link' })).toContain('#/r/');
-    expect(USAGE).toMatch(/ferry send .*\n\s+ferry receive/);
+    expect(USAGE).toMatch(/ferry send .*\n\s+ferry receive .*\n\s+ferry hash/);
   });
 
   it('shows the usage for a command line of the wrong shape, not for a bad link or server, which their line explains', () => {

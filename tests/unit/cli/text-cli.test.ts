@@ -36,7 +36,7 @@ describe('ferry send --text', () => {
     const link = 'https://ferry.example/#/r/abc/def/ghi';
     expect(parseArgs(['receive', link, '--text', 'x'], {})).toEqual({
       ok: false,
-      error: { code: 'option-of-other-command', option: '--text', command: 'send' },
+      error: { code: 'option-of-other-command', option: '--text', command: 'send', used: 'receive' },
     });
   });
 });

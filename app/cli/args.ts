@@ -23,9 +23,10 @@ export const USAGE = `usage: ferry send <file or folder>... [--text TEXT] [--ser
                      a password); --text - reads it from standard input.
                      At most ${MAX_TEXT_BYTES / 1024} KiB.
   receive            Fetches what a link shares. Run it again to resume.
-  hash               Prints each file's Ferry fingerprint and its name, as
-                     sha256sum does: the root of a tree of 256 KiB block
-                     hashes, not the file's plain SHA-256. - is standard input.
+  hash               Prints each file's fingerprint and its name, as sha256sum
+                     lays out its lines; - reads standard input. A fingerprint
+                     is the root of a tree of 256 KiB block hashes, not the
+                     file's plain SHA-256.
 
   --server URL       The Ferry server to share through (default: FERRY_SERVER,
                      else ${DEFAULT_SERVER}).

@@ -30,6 +30,11 @@ export const EXIT = {
   unsafeFolder: 5,
   /** Stopped with Ctrl-C: 128 + SIGINT (2), as shells report a process that SIGINT ended. */
   interrupted: 130,
+  /**
+   * Whoever read the output stopped reading (`ferry hash * | head -1`): 128 + SIGPIPE (13),
+   * as shells report sha256sum and the like that the closed pipe ended.
+   */
+  outputClosed: 141,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -26,6 +26,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       process.stdout.write(`ferry ${packageJson.version}\n`);
       return EXIT.ok;
     case 'hash': {
+      // Output piped into a reader that stops early is no fault: end at once, quietly,
+      // as a program that SIGPIPE ends would, rather than with a stack trace.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        process.exit(EXIT.outputClosed);
+      });
       // Loaded here, not with the WebRTC of the commands that connect: hashing needs none.
       const { hashFiles } = await import('./hash-command.ts');
       return hashFiles(command.paths, process);

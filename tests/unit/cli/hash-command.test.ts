@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +56,18 @@ describe('ferry hash', () => {
       stdout: '8a7deab2cc5ee003b6394337538a52b3198f1a6ddeb10c7daf62fe1c9834b43b  here.txt\n',
       stderr: 'ferry: gone.txt: no such file\nferry: photos: is a folder: name the files in it to hash them\n',
     });
+  }, 20_000);
+
+  it('stops quietly with 141 once its output is no longer read, as sha256sum | head does', async () => {
+    const folder = await tempFolder();
+    await writeFile(join(folder, 'a'), 'x');
+    const child = spawn(process.execPath, [LAUNCHER, 'hash', 'a', 'a', 'a'], { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Closed before ferry has even loaded, so its first line meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect({ code, stderr }).toEqual({ code: EXIT.outputClosed, stderr: '' });
   }, 20_000);
 
   it('needs a file: says so with the usage and exits 2', async () => {

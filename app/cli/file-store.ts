@@ -4,10 +4,10 @@
  * It is the same batched store as the browser's (transfer/batched-store.ts), over the disk.
  *
  * Each file's bytes gather in a partial file beside its place (received-places.ts);
- * what of them is on disk, the hashes and each file's place are in the transfer's
+ * what of them is on disk, the roots and each file's place are in the transfer's
  * journal (store-journal.ts). Bytes are written, then synced, and only then claimed
  * in the journal, which is replaced atomically: wherever the process is killed, the
- * journal claims nothing that is not on disk. A verified file's hash is recorded before
+ * journal claims nothing that is not on disk. A verified file's root is recorded before
  * the file moves into place, and its place before it moves there, so opening the store
  * again finishes a move that was cut short. No file is opened through a link, nor
  * through a folder that became one (received-places.ts checked).
@@ -38,7 +38,6 @@ import { StoreJournal, type TransferState } from './store-journal.ts';
 const COMMIT_MS = 1000;
 /** Files written, synced or moved at once: a batch of many small files must not run out of file handles. */
 const PARALLEL_FILES = 16;
-const READ_BYTES = 4 * 1024 * 1024;
 
 export interface FileStore extends ReceiveStore {
   /** Files verified on an earlier run, already in their place. */
@@ -70,11 +69,11 @@ export async function openFileStore(dir: string, transfer: string, files: readon
     let state = await journal.read();
     if (!state) {
       const paths = await places.plan(files.map((file) => file.name));
-      state = { files: [...files], stored: paths.map((path) => ({ path, part: path + PART_SUFFIX, ranges: [], pin: null, sha256: null })) };
+      state = { files: [...files], stored: paths.map((path) => ({ path, part: path + PART_SUFFIX, ranges: [], pin: null, root: null })) };
       // Before any partial file is made: every file of ours in the folder is in the journal.
       await journal.save(state);
     }
-    const verifiedBefore = indices(state.files).filter((file) => state.stored[file]!.sha256 !== null);
+    const verifiedBefore = indices(state.files).filter((file) => state.stored[file]!.root !== null);
     const folder = new FolderBackend(state, journal, places, disk);
     await folder.resume();
     return new FolderStore(folder, verifiedBefore);
@@ -146,7 +145,7 @@ class FolderBackend implements StoreBackend {
     await inParallel(indices(this.state.files), async (file) => {
       const entry = this.state.stored[file]!;
       const size = await this.#sizeOf(entry.part);
-      if (entry.sha256 !== null) {
+      if (entry.root !== null) {
         if (size === null) this.#placed.add(file);
         else await this.#place(file);
       } else if (size === null) {
@@ -162,7 +161,7 @@ class FolderBackend implements StoreBackend {
   /** What the journal says is stored, once resumed. */
   storedState(): StoredState {
     const stored = this.state.stored;
-    return { ranges: stored.map((entry) => entry.ranges), verified: stored.map((entry) => entry.sha256), pins: stored.map((entry) => entry.pin) };
+    return { ranges: stored.map((entry) => entry.ranges), verified: stored.map((entry) => entry.root), pins: stored.map((entry) => entry.pin) };
   }
 
   savedPath(file: number): string | null {
@@ -184,46 +183,20 @@ class FolderBackend implements StoreBackend {
     // Synced: now, and only now, the journal may claim them.
     const stored = this.state.stored;
     for (const [file, { after }] of ranges) stored[file]!.ranges = after;
-    for (const { file, sha256 } of verified) stored[file]!.sha256 = sha256;
+    for (const { file, root } of verified) stored[file]!.root = root;
     await this.#journal.save(this.state);
-    // A file stored whole receives nothing more (unless it fails its hash): it is
-    // closed, and once verified it goes to its place.
+    // A file stored whole receives nothing more: it is closed, and once verified it goes to its place.
     const whole = [...ranges.keys()].filter((file) => isComplete(stored[file]!.ranges, this.state.files[file]!.size));
     await inParallel([...new Set([...whole, ...verified.map(({ file }) => file)])], async (file) => {
       await this.#closeWriter(file);
-      if (stored[file]!.sha256 !== null) await this.#place(file);
+      if (stored[file]!.root !== null) await this.#place(file);
     });
-  }
-
-  async deleteFile(file: number): Promise<void> {
-    this.state.stored[file]!.ranges = [];
-    // The journal first: it may claim less than the disk holds, never more.
-    await this.#journal.save(this.state);
-    await (await this.#writer(file)).truncate(0);
   }
 
   /** Awaited on its own: on disk before any byte it vouches for is accepted. */
   async pin(pins: readonly Pin[]): Promise<void> {
-    for (const { file, sha256 } of pins) this.state.stored[file]!.pin = sha256;
+    for (const { file, root } of pins) this.state.stored[file]!.pin = root;
     await this.#journal.save(this.state);
-  }
-
-  async *read(file: number): AsyncIterable<Uint8Array> {
-    const entry = this.state.stored[file]!;
-    const size = this.state.files[file]!.size;
-    const reader = await this.#open(this.#placed.has(file) ? entry.path : entry.part, OPEN.read);
-    try {
-      for (let at = 0; at < size; ) {
-        const buffer = new Uint8Array(Math.min(READ_BYTES, size - at));
-        const { bytesRead } = await reader.read(buffer, 0, buffer.length, at);
-        // A file shorter than it should be: what is missing fails the hash.
-        if (bytesRead === 0) return;
-        yield buffer.subarray(0, bytesRead);
-        at += bytesRead;
-      }
-    } finally {
-      await reader.close();
-    }
   }
 
   failure(error: unknown): Error {

@@ -142,7 +142,8 @@ export function arrivingName({ files, outcomes }: { files: readonly { name: stri
   if (files.length === 1) return files[0]!.name;
   const receiving = outcomes.indexOf('receiving');
   const arriving = receiving === -1 ? outcomes.indexOf('pending') : receiving;
-  const begun = outcomes.filter((outcome) => outcome !== 'pending' && outcome !== 'failed').length;
+  // A file with a block being fetched again ('failed') has begun all the same.
+  const begun = outcomes.filter((outcome) => outcome !== 'pending').length;
   const count = `${begun + (outcomes[arriving] === 'pending' ? 1 : 0)}/${files.length}`;
   return arriving === -1 ? count : `${count} ${files[arriving]!.name}`;
 }

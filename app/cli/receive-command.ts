@@ -5,6 +5,7 @@
  * A text the sender shares is printed, set off, before the files arrive; it is not
  * written to the folder (redirect the output to keep it).
  */
+import { shortFingerprint } from '../src/format/fingerprint.ts';
 import { resolve } from 'node:path';
 import { ownDevice } from './own-device.ts';
 import { dial, DIAL_TIMES, type DialTimes } from '../src/net/dial.ts';
@@ -158,7 +159,6 @@ class TerminalReceive {
       case 'waiting':
         return;
       case 'transferring':
-      case 'verifying':
         return this.#showTransfer(first, snapshot!);
       case 'done':
         return void this.#done(snapshot!);
@@ -218,8 +218,10 @@ class TerminalReceive {
     this.#finishing = true;
     this.#screen.clear();
     const store = this.#flow.store!;
+    // Each with its fingerprint, which the sender's page shows and `ferry hash` prints in full.
     for (const [index, file] of snapshot.files.entries()) {
-      this.#screen.say(`✓ ${store.savedPath(index) ?? displayName(file.name)}`);
+      const root = snapshot.roots[index];
+      this.#screen.say(`✓ ${store.savedPath(index) ?? displayName(file.name)}${root ? `  ·  ${shortFingerprint(root)}` : ''}`);
     }
     // Our last messages (the final receipt) are still on their way: hanging up now
     // would lose them, and the sender would never hear that we have every file. It

@@ -8,7 +8,8 @@
 import { newBrokerToken } from '../src/common/broker-ids.ts';
 import { shareBroker } from '../src/net/share-broker.ts';
 import { newSenderKeys } from '../src/transfer/auth.ts';
-import { FileHashes } from '../src/transfer/file-hashes.ts';
+import { FileTrees } from '../src/transfer/file-trees.ts';
+import { nodeDigest } from './block-digest-node.ts';
 import { newSecret, shareLink } from '../src/transfer/link.ts';
 import type { EndReason } from '../src/transfer/messages.ts';
 import { displayName } from '../src/common/names.ts';
@@ -87,13 +88,16 @@ export async function sendFiles({ paths, server, text: given }: SendCommand, scr
     screen.status(progressLine(`Receiver ${row.number}${others}`, row.snapshot.progress, screen.columns));
   };
 
+  // Hashed from now on, while the link is shown and before anyone opens it.
+  const trees = new FileTrees({ digest: nodeDigest });
+  void trees.hashAll(sources);
   const host = new ShareHost({
     broker,
     keys,
     files: sources,
     text,
     gate: new ShareGate(),
-    hashes: new FileHashes(),
+    trees,
     ended: () => ended,
     device: ownDevice(),
     onchange: show,

@@ -6,10 +6,14 @@
  * synced and then renamed over it, so a process killed at any moment leaves either
  * the journal before or the journal after, never a mix (record-folder.ts).
  *
- *   { "ferry": 1,
+ *   { "ferry": 2,
  *     "files": [{ "name": "photos/a.jpg", "size": 5, "type": "", "lastModified": 0 }],
  *     "stored": [{ "path": "photos/a.jpg", "part": "photos/a.jpg.ferry-part",
- *                  "ranges": [[0, 3]], "pin": "<sha-256>", "sha256": null }] }
+ *                  "ranges": [[0, 3]], "pin": "<root>", "root": null }] }
+ *
+ * Roots are of block trees (block-tree.ts), in hex. Format 1 held whole-file SHA-256s
+ * instead: such a journal is refused as one this version cannot read, and the folder
+ * is left as it is.
  */
 import type { FileDescription } from '../src/transfer/messages.ts';
 import { parseRangeList, type RangeList } from '../src/transfer/ranges.ts';
@@ -17,7 +21,7 @@ import type { RelativePath } from './received-places.ts';
 import { RecordFolder } from './record-folder.ts';
 import type { Disk } from './store-disk.ts';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** One file as the journal keeps it: where it goes, where its bytes gather, and what of them is on disk. */
 export interface FileOnDisk {
@@ -27,10 +31,10 @@ export interface FileOnDisk {
   part: RelativePath;
   /** Parts of the partial file that are on disk: written and synced. */
   ranges: RangeList;
-  /** The SHA-256 the sender announced first. */
+  /** The root the sender announced first. */
   pin: string | null;
-  /** The SHA-256 it was verified with: its bytes are whole, and it is at `path` or on its way there. */
-  sha256: string | null;
+  /** The root it was verified with: its bytes are whole, and it is at `path` or on its way there. */
+  root: string | null;
 }
 
 export interface TransferState {
@@ -102,7 +106,7 @@ export class StoreJournal {
   }
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
+const HASH = /^[0-9a-f]{64}$/;
 
 /** The state in `text`, checked as strictly as a message from a peer; null if it is not one. */
 function parseState(text: string): TransferState | null {
@@ -120,10 +124,10 @@ function parseState(text: string): TransferState | null {
 }
 
 function fileOnDisk(value: unknown, size: number): FileOnDisk | null {
-  if (!isObject(value) || !isInside(value.path) || !isInside(value.part) || !isHash(value.pin) || !isHash(value.sha256)) return null;
+  if (!isObject(value) || !isInside(value.path) || !isInside(value.part) || !isHash(value.pin) || !isHash(value.root)) return null;
   const ranges = parseRangeList(value.ranges);
   if (!ranges || (ranges.at(-1)?.[1] ?? 0) > size) return null;
-  return { path: value.path, part: value.part, ranges, pin: value.pin, sha256: value.sha256 };
+  return { path: value.path, part: value.part, ranges, pin: value.pin, root: value.root };
 }
 
 function isFileDescription(value: unknown): value is FileDescription {
@@ -134,7 +138,7 @@ function isFileDescription(value: unknown): value is FileDescription {
     (value.size as number) >= 0 &&
     typeof value.type === 'string' &&
     Number.isFinite(value.lastModified) &&
-    (value.sha256 === undefined || (typeof value.sha256 === 'string' && SHA256.test(value.sha256)))
+    (value.root === undefined || (typeof value.root === 'string' && HASH.test(value.root)))
   );
 }
 
@@ -144,7 +148,7 @@ function isInside(value: unknown): value is RelativePath {
 }
 
 function isHash(value: unknown): value is string | null {
-  return value === null || (typeof value === 'string' && SHA256.test(value));
+  return value === null || (typeof value === 'string' && HASH.test(value));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -112,13 +112,13 @@ async function inChromium(page: Page): Promise<Speeds> {
   await page.goto(BLANK_PAGE);
   await loadPageModule(page, path.join(ROOT, 'app/src/transfer/block-tree.ts'), 'blockTree');
   // The page's own adapter, as Ferry's page will hash with it.
-  await loadPageModule(page, path.join(ROOT, 'app/src/files/block-digest-web.ts'), 'blockDigest');
+  await loadPageModule(page, path.join(ROOT, 'app/src/transfer/block-tree.ts'), 'blockDigest');
   // tsx compiles this file keeping function names through a helper the page lacks.
   await page.evaluate('globalThis.__name = (fn) => fn');
   return page.evaluate(
     async ([measureSource, settings]) => {
       const tree = (window as unknown as { blockTree: Parameters<typeof measure>[1] }).blockTree;
-      const { webDigest: digest } = (window as unknown as { blockDigest: typeof import('../../app/src/files/block-digest-web.ts') }).blockDigest;
+      const { subtleDigest: digest } = (window as unknown as { blockDigest: typeof import('../../app/src/transfer/block-tree.ts') }).blockDigest;
       // getRandomValues fills at most 64 KiB at a time.
       const fill = (bytes: Uint8Array) => {
         for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));

@@ -38,8 +38,24 @@ declare global {
   }
 }
 
-/** Runs in the sending page: from now on its file reads pass until `limit` bytes have been read, then wait. */
-export function holdReads(limit: number): void {
+/**
+ * Runs in the sending page: from now on its file reads pass until `limit` bytes have
+ * been read, then wait. It first waits for the share to have hashed every file (the
+ * page reads each file once to hash it, from the moment it is picked): those reads are
+ * not the transfer's, and a hold that caught them would hold the first block, which
+ * waits for its file's tree.
+ */
+export async function holdReads(limit: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const hashed = () => document.querySelector('[data-testid=share]')?.getAttribute('data-hashed') === 'true';
+    if (hashed()) return resolve();
+    const watch = new MutationObserver(() => {
+      if (!hashed()) return;
+      watch.disconnect();
+      resolve();
+    });
+    watch.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-hashed'] });
+  });
   let given = 0;
   let held: (() => void)[] | null = [];
   const pass = (bytes: number, go: () => void) => {

@@ -238,7 +238,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
   /** What is stored of `record`, opening its store; null when storage cannot be read. */
   async #readStored(record: TransferRecord): Promise<ReceiverSnapshot | null> {
     const ended = record.ended?.reason ?? null;
-    const stored = (store: Pick<S, 'ranges' | 'isVerified'>) =>
+    const stored = (store: Pick<S, 'ranges' | 'isVerified' | 'pinned'>) =>
       storedSnapshot(record.files, store, ended, record.senderDevice ?? null, record.text ?? null);
     try {
       this.#store ??= await this.#options.book.open(record);
@@ -246,7 +246,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
     } catch (error) {
       console.warn('cannot read what was received', error);
       // The link's end is known from the record alone; anything else is worth a call.
-      return ended ? stored({ ranges: () => [], isVerified: () => false }) : null;
+      return ended ? stored({ ranges: () => [], isVerified: () => false, pinned: () => null }) : null;
     }
   }
 

@@ -9,12 +9,12 @@
  * Free of frameworks and browser globals: the web page mirrors `state` into runes and
  * keeps the share's record, life and notifications; the terminal prints it; unit
  * tests drive it over in-memory channels. What the share is (its keys, files, gate,
- * hashes, whether its link is dead) is the front end's to decide and pass in.
+ * trees, whether its link is dead) is the front end's to decide and pass in.
  */
 import { Admission, ADMISSION, type Seat } from './admission.ts';
 import { verifyOfferTicket } from '../transfer/auth.ts';
 import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
-import type { FileHashes } from '../transfer/file-hashes.ts';
+import type { FileTrees } from '../transfer/file-trees.ts';
 import { carriedFailure } from '../transfer/failure.ts';
 import type { EndReason } from '../transfer/messages.ts';
 import type { FileSource } from '../transfer/file-source.ts';
@@ -63,7 +63,7 @@ export interface ShareHostOptions {
   /** What receivers must do before they get the list of files. */
   gate: ShareGate;
   /** Shared by every receiver, so a file is hashed once however many download it. */
-  hashes: FileHashes;
+  trees: FileTrees;
   /** The files each receiver verified, over its connections (kept with the share); none: kept while open. */
   deliveries?: Deliveries;
   /** Asked once each receiver proves the link: why the link is dead, if it is. */
@@ -383,7 +383,7 @@ export class ShareHost {
       .then((opened) => {
         if (signal.aborted) return opened.channel.close();
         opened.watchPath((path) => this.#setPath(served, path), signal);
-        const { files, text, gate, hashes, ended, keys, device } = this.#options;
+        const { files, text, gate, trees, ended, keys, device } = this.#options;
         served.sender = new SenderSession({
           channel: opened.channel,
           maxMessageSize: opened.maxMessageSize,
@@ -393,7 +393,7 @@ export class ShareHost {
           files,
           text,
           gate,
-          hashes,
+          trees,
           delivery: (receiverKey) => this.#deliveries.of(receiverKey),
           // Asked once the receiver proves the link: a dead link first, then whether there is room for it.
           ended: () => ended() ?? this.#takeSeat(served),

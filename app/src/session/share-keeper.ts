@@ -13,7 +13,8 @@
 import { coalesced } from './coalesced.ts';
 import { newSenderKeys, passwordKey } from '../transfer/auth.ts';
 import { SYSTEM_CLOCK, type Clock } from '../transfer/clock.ts';
-import { FileHashes } from '../transfer/file-hashes.ts';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { FileTrees } from '../transfer/file-trees.ts';
 import { newSecret, shareLink } from '../transfer/link.ts';
 import { matchFiles } from './match-files.ts';
 import { failureOf, type Failure } from '../transfer/failure.ts';
@@ -21,6 +22,7 @@ import { MAX_TEXT_BYTES, textTooLong, type EndReason, type FileDescription } fro
 import type { FileSource } from '../transfer/file-source.ts';
 import { PASSWORD_LIMITS, PasswordGuard } from '../transfer/password-guard.ts';
 import { OPEN_GATE, ShareGate } from '../transfer/share-gate.ts';
+import { Throttle } from '../transfer/throttle.ts';
 import {
   endOf,
   endsAfterDownload,
@@ -40,8 +42,10 @@ import type { ShareRecord } from './share-record.ts';
 
 /** How often the expiry is checked against the clock (and "Expires in …" brought up to date). */
 export const LIFE_CHECK_MS = 30_000;
-/** Hashes learned while sending are saved with the share at most this often. */
+/** Roots learned while hashing are saved with the share at most this often. */
 export const HASH_SAVE_DELAY_MS = 1000;
+/** And shown at most this often, but for the last. */
+const ROOTS_SHOWN_MS = 250;
 
 /**
  * Where the one share a device offers is remembered (the browser: IndexedDB,
@@ -71,6 +75,11 @@ export interface ShareState {
   link: string | null;
   status: ShareStatus;
   files: readonly FileSource[];
+  /**
+   * Each file's root (block-tree.ts, hex) once the share has hashed it, in the order of
+   * `files`; null while it is being hashed. Every block a receiver gets is checked against it.
+   */
+  roots: readonly (string | null)[];
   /** The text the share carries beside its files (or alone); null: none. */
   text: string | null;
   /** After a reload: the files to add again before sending can carry on. */
@@ -134,6 +143,7 @@ export const IDLE: Omit<ShareState, 'relay' | 'now'> = {
   link: null,
   status: 'idle',
   files: [],
+  roots: [],
   text: null,
   missing: [],
   receivers: [],
@@ -159,8 +169,10 @@ export class ShareKeeper {
   #deliveries: Deliveries | null = null;
   /** Cancels the next check of the share's life. */
   #stopLife = () => {};
-  /** Cancels the save of learned hashes that is due, while one is. */
+  /** Cancels the save of learned roots that is due, while one is. */
   #saveSoon: (() => void) | undefined;
+  /** The share's files' trees, and the background hashing that fills them. */
+  #trees: { record: ShareRecord; files: readonly FileSource[]; trees: FileTrees; hashing: AbortController } | null = null;
 
   constructor(options: ShareKeeperOptions) {
     this.#options = options;
@@ -181,6 +193,11 @@ export class ShareKeeper {
       console.warn('cannot read the saved share', error);
     }
     if (!record || this.#state.status !== 'idle') return;
+    if (!Array.isArray(record.roots)) {
+      // Saved before roots: its whole-file SHA-256s are of no use now.
+      delete (record as { hashes?: unknown }).hashes;
+      record.roots = record.files.map(() => null);
+    }
     this.#record = record;
     this.#set({
       ...gateShown(record),
@@ -257,7 +274,7 @@ export class ShareKeeper {
       secret: newSecret(),
       ...newSenderKeys(),
       files: files.map(({ name, size, type, lastModified }) => ({ name, size, type, lastModified })),
-      hashes: files.map(() => null),
+      roots: files.map(() => null),
       ...(text !== '' && { text }),
       createdAt: this.#clock.now(),
     };
@@ -274,7 +291,7 @@ export class ShareKeeper {
     await this.#open(record, files);
   }
 
-  /** The same files again, after a reload: matched to the share, and checked by hash where known. */
+  /** The same files again, after a reload: matched to the share, and checked by root where known. */
   async addFilesAgain(picked: readonly FileSource[]): Promise<void> {
     const record = this.#record;
     if (!record) return;
@@ -282,10 +299,10 @@ export class ShareKeeper {
     if (missing.length > 0) return this.#set({ missing, error: { kind: 'not-all-added' } });
     this.#set({ missing, error: null, status: 'starting' });
     const sources = files as FileSource[];
-    const check = new AbortController();
+    const trees = this.#treesFor(record, sources);
     for (const [index, source] of sources.entries()) {
-      const known = record.hashes[index];
-      if (known && (await new FileHashes().of(source, check.signal)) !== known) {
+      const known = record.roots[index];
+      if (known && bytesToHex((await trees.of(source)).root) !== known) {
         return this.#set({ status: 'needs-files', missing: [record.files[index]!], error: { kind: 'changed', file: source.name } });
       }
     }
@@ -303,6 +320,8 @@ export class ShareKeeper {
     this.#stopLife();
     this.#record = null;
     this.#deliveries = null;
+    this.#trees?.hashing.abort();
+    this.#trees = null;
     this.#set(IDLE);
     if (host && record && !record.ended) await host.endAll('stopped');
     host?.close();
@@ -399,7 +418,7 @@ export class ShareKeeper {
       files,
       text: record.text ?? null,
       gate: this.#gate,
-      hashes: this.#hashesOf(record, files),
+      trees: this.#treesFor(record, files),
       deliveries: this.#deliveries,
       ended: () => this.#deadReason(record),
       device: this.#options.device?.(),
@@ -424,22 +443,39 @@ export class ShareKeeper {
     this.#watchLife();
   }
 
-  /** The share's hashes: those known from before a reload, and each one learned, saved with the share. */
-  #hashesOf(record: ShareRecord, files: readonly FileSource[]): FileHashes {
+  /**
+   * The block trees of the share's files, hashed in the background from now on, so
+   * that receivers' manifests carry the roots and no block waits for its tree. Each
+   * root learned is saved with the share. The same files keep their trees (the share
+   * opened again after its broker failed); other files start over.
+   */
+  #treesFor(record: ShareRecord, files: readonly FileSource[]): FileTrees {
+    const current = this.#trees;
+    if (current && current.record === record && sameFiles(current.files, files)) return current.trees;
+    current?.hashing.abort();
     const indexes = new Map(files.map((file, index) => [file, index]));
-    const hashes = new FileHashes((file, sha256) => {
-      const index = indexes.get(file);
-      if (index === undefined || record.hashes[index] === sha256) return;
-      record.hashes[index] = sha256;
-      this.#persistSoon();
+    const roots: (string | null)[] = files.map(() => null);
+    // 10,000 small files are hashed in a second or two: the page hears of them in a few steps, and of the last at once.
+    const shown = new Throttle(ROOTS_SHOWN_MS, this.#clock, () => {
+      if (this.#trees?.trees === trees) this.#set({ roots: [...roots] });
     });
-    // Known from before a reload (and checked against the files just added): no need
-    // to read them again, and receivers' manifests carry them from the start.
-    for (const [index, file] of files.entries()) {
-      const known = record.hashes[index];
-      if (known) hashes.remember(file, known);
-    }
-    return hashes;
+    let hashed = 0;
+    const trees = new FileTrees({
+      onroot: (file, root) => {
+        const index = indexes.get(file);
+        if (index === undefined) return;
+        roots[index] = root;
+        shown.changed(++hashed === files.length);
+        if (record.roots[index] === root) return;
+        record.roots[index] = root;
+        this.#persistSoon();
+      },
+    });
+    const hashing = new AbortController();
+    this.#trees = { record, files, trees, hashing };
+    this.#set({ roots: [...roots] });
+    void trees.hashAll(files, hashing.signal);
+    return trees;
   }
 
   /** A receiver has every file: the front end hears of it, and the share's life may end with it. */
@@ -500,9 +536,8 @@ export class ShareKeeper {
   }
 
   /**
-   * Saves the share within HASH_SAVE_DELAY_MS. For hashes, which come one per file
-   * (10,000 in a few seconds) and only spare a reloaded page from hashing those files
-   * again.
+   * Saves the share within HASH_SAVE_DELAY_MS. For roots, which come one per file
+   * (10,000 in a few seconds) and only serve to check files added again after a reload.
    */
   #persistSoon(): void {
     this.#saveSoon ??= this.#clock.after(HASH_SAVE_DELAY_MS, () => {
@@ -536,4 +571,8 @@ function lifeShown(record: ShareRecord): Pick<ShareState, 'ended' | 'expiry' | '
 
 function sentTo(receivers: readonly ReceiverSummary[]): number {
   return receivers.filter((receiver) => receiver.done).length;
+}
+
+function sameFiles(a: readonly FileSource[], b: readonly FileSource[]): boolean {
+  return a.length === b.length && a.every((file, index) => file === b[index]);
 }

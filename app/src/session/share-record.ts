@@ -27,7 +27,12 @@ export interface ShareRecord extends ShareLife {
   files: FileDescription[];
   /** The text shared beside the files (or alone), sent to every receiver with their list; absent: none. */
   text?: string;
-  hashes: (string | null)[];
+  /**
+   * Each file's root (block-tree.ts, hex) once hashed: a file added again after a
+   * reload must have the same. (Shares saved before roots held whole-file SHA-256s in
+   * `hashes` instead; those are not roots, and are dropped when such a share is read.)
+   */
+  roots: (string | null)[];
   createdAt: number;
   /** Its password key and "ask me first", and who passed them (absent: an open share). */
   gate?: GateSettings;

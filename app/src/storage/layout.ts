@@ -4,8 +4,9 @@
  * which streams verified files out of it as downloads.
  *
  * IndexedDB 'ferry-received'/'bytes' holds, per transfer id and file index, the stored
- * byte ranges ([id, file, 'ranges']), the verified SHA-256 ([id, file, 'sha256']), the
- * SHA-256 the sender first announced ([id, file, 'pin']) and, where there is no OPFS or
+ * byte ranges ([id, file, 'ranges']), the verified root ([id, file, 'sha256'], named
+ * when files were verified by their SHA-256), the root the sender first announced
+ * ([id, file, 'pin']) and, where there is no OPFS or
  * the file is small (chunk-places.ts), the bytes themselves, one value per chunk
  * ([id, file, offset]): the bytes inline up to 64 KiB, a Blob above. Small files
  * received whole and verified together share one value, a pack ([id, 'pack', n],

@@ -15,8 +15,9 @@ export interface PackPlace {
 }
 
 /**
- * What [id, file, 'sha256'] holds: the verified hash, and for a packed file where its
- * bytes are. A plain string is a file whose bytes are chunks of its own.
+ * What [id, file, 'sha256'] holds: the verified root (a SHA-256 for files verified
+ * before roots, which the key's and the field's names are from), and for a packed file
+ * where its bytes are. A plain string is a file whose bytes are chunks of its own.
  */
 export type VerifiedMark = string | ({ sha256: string } & PackPlace);
 

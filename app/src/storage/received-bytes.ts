@@ -4,8 +4,10 @@
  * into batches and decides what counts as stored.
  *
  * The account lives in IndexedDB: each file's stored ranges under
- * [transfer, file, 'ranges'], its verified SHA-256 under [transfer, file, 'sha256'] and
- * the one the sender first announced under [transfer, file, 'pin']. A verified file is
+ * [transfer, file, 'ranges'], its verified root (block-tree.ts) under [transfer, file,
+ * 'sha256'] — the key's name from when files were verified by their SHA-256, kept so that
+ * transfers stored then still open — and the root the sender first announced under
+ * [transfer, file, 'pin']. A verified file is
  * whole, so a file verified in the batch that stores it has no ranges entry: one
  * write fewer for each of 10,000 small files. Small files stored whole and verified
  * in one batch share one value of bytes, a pack (packs.ts).
@@ -45,7 +47,7 @@ export async function openStoredTransfer(id: string, files: readonly FileDescrip
   return new ReceivedTransfer(files, storedState(entries, files), bytes);
 }
 
-/** Each file's entries (ranges, verified hash, pin) as IndexedDB holds them, undefined where there is none. */
+/** Each file's entries (ranges, verified root, pin) as IndexedDB holds them, undefined where there is none. */
 interface StoredEntries {
   ranges: unknown[];
   hashes: unknown[];
@@ -151,33 +153,19 @@ class BrowserBackend implements StoreBackend {
   #putRanges(store: IDBObjectStore, { pack, places }: Packed, ranges: Batch['ranges'], verified: readonly Pin[], wholeNow: ReadonlySet<number>): void {
     if (pack) store.put(pack.bytes, packKey(this.#id, pack.number));
     for (const [file, { after }] of ranges) if (!wholeNow.has(file)) store.put(after, rangesKey(this.#id, file));
-    for (const { file, sha256 } of verified) {
+    for (const { file, root } of verified) {
       const at = places.get(file);
-      const mark: VerifiedMark = at === undefined ? sha256 : { sha256, pack: pack!.number, at };
+      const mark: VerifiedMark = at === undefined ? root : { sha256: root, pack: pack!.number, at };
       store.put(mark, hashKey(this.#id, file));
     }
-  }
-
-  async deleteFile(file: number): Promise<void> {
-    await this.#place.delete(this.#id, file);
-    await received()('readwrite', (store) => {
-      store.delete(rangesKey(this.#id, file));
-      return promisifyRequest(store.transaction);
-    });
   }
 
   /** In a transaction of its own. */
   pin(pins: readonly Pin[]): Promise<void> {
     return received()('readwrite', (store) => {
-      for (const { file, sha256 } of pins) store.put(sha256, pinKey(this.#id, file));
+      for (const { file, root } of pins) store.put(root, pinKey(this.#id, file));
       return promisifyRequest(store.transaction);
     });
-  }
-
-  async *read(file: number): AsyncIterable<Uint8Array> {
-    const blob = await this.blob(file);
-    const step = 4 * 1024 * 1024;
-    for (let at = 0; at < blob.size; at += step) yield new Uint8Array(await blob.slice(at, at + step).arrayBuffer());
   }
 
   /** File `file`, all of it committed, as a Blob. */

@@ -3,6 +3,7 @@
  * asked for in windows, so the sender never runs more than a window ahead of what is
  * stored, and a dropped connection costs at most a window.
  */
+import { BLOCK_SIZE } from './block-tree.ts';
 import type { FileRange } from './messages.ts';
 
 /** Ranges asked for and not yet answered, at most; one request carries no more either. */
@@ -14,16 +15,19 @@ export interface Asked extends FileRange {
 }
 
 export class AskWindow {
-  /** Bytes asked for and not yet stored, at most. */
+  /** Bytes asked for and not yet stored, at most (but for one block: see topUp). */
   readonly #size: number;
+  readonly #blockSize: number;
   /** Still to ask for, in order. */
   #pending: FileRange[] = [];
   /** Asked for, in the order the sender answers. */
   readonly #asked: Asked[] = [];
   #askedBytes = 0;
 
-  constructor(size: number) {
+  /** Planned ranges start on block boundaries and end on one or at the file's end; cuts keep to them. */
+  constructor(size: number, blockSize = BLOCK_SIZE) {
     this.#size = size;
+    this.#blockSize = blockSize;
   }
 
   /** Bytes asked for and not yet arrived. */
@@ -68,19 +72,21 @@ export class AskWindow {
 
   /**
    * The ranges to ask for now, to top the window up, and counted as asked: none until
-   * a third of it has been stored.
+   * a third of it has been stored. A range too long for what is left is cut at a block
+   * boundary, at least one block in, so every block is asked for whole: the window may
+   * run a block over.
    */
   topUp(): FileRange[] {
     const full = this.#askedBytes > (this.#size * 2) / 3 || this.#asked.length > (MAX_ASKED * 2) / 3;
     if (this.#pending.length === 0 || full) return [];
     const batch: FileRange[] = [];
     let budget = this.#size - this.#askedBytes;
-    // Zero-length ranges (an empty file, or just a hash) cost no budget, so their number
+    // Zero-length ranges (an empty file, or just its end) cost no budget, so their number
     // is capped too: a request for 10,000 tiny files stays a modest message, and what
     // the sender may have in flight stays within inboxLimits.
     while (this.#pending.length > 0 && budget > 0 && this.#asked.length < MAX_ASKED) {
       const next = this.#pending[0]!;
-      const end = Math.min(next.end, next.start + budget);
+      const end = Math.min(next.end, next.start + Math.max(this.#blockSize, budget - (budget % this.#blockSize)));
       const range = { file: next.file, start: next.start, end };
       if (end === next.end) this.#pending.shift();
       else next.start = end;

@@ -40,13 +40,13 @@ export interface RangeChange {
 
 export interface Batch {
   pieces: readonly Piece[];
-  /** Files verified since the batch before, with their SHA-256: recorded with these bytes, never before them. */
+  /** Files verified since the batch before, with their roots: recorded with these bytes, never before them. */
   verified: readonly Pin[];
   /** Every file the pieces touch. Computed before the backend may take the pieces' buffers. */
   ranges: ReadonlyMap<number, RangeChange>;
 }
 
-/** What the store knows when it opens: each file's stored ranges, verified hash and pin. */
+/** What the store knows when it opens: each file's stored ranges, verified root and pin. */
 export interface StoredState {
   ranges: RangeList[];
   verified: (string | null)[];
@@ -57,16 +57,12 @@ export interface StoredState {
 export interface StoreBackend {
   /**
    * Makes `batch` durable: its bytes written (and synced) first, then the record that
-   * claims the new ranges and the verified hashes, all of it or none. The store counts
+   * claims the new ranges and the verified roots, all of it or none. The store counts
    * the ranges as stored once this resolves.
    */
   commit(batch: Batch): Promise<void>;
-  /** Deletes the stored bytes of `file`, which failed its hash; everything before was committed. */
-  deleteFile(file: number): Promise<void>;
-  /** Records announced hashes durably. */
+  /** Records announced roots durably. */
   pin(pins: readonly Pin[]): Promise<void>;
-  /** The stored bytes of `file` from its first; everything written was committed. */
-  read(file: number): AsyncIterable<Uint8Array>;
   /** The error the session sees for `error`: a full disk or quota as StorageFullError. */
   failure(error: unknown): Error;
 }
@@ -77,7 +73,7 @@ export class BatchedStore implements ReceiveStore {
   readonly #lingerMs: number | null;
   /** What is durably stored, and nothing more. */
   readonly #ranges: RangeList[];
-  /** Each file's verified SHA-256 as soon as the session settles it, committed or not. */
+  /** Each file's verified root as soon as the session settles it, committed or not. */
   readonly #verified: (string | null)[];
   readonly #pins: (string | null)[];
   #pieces: Piece[] = [];
@@ -125,28 +121,18 @@ export class BatchedStore implements ReceiveStore {
     this.#throwIfFailed();
   }
 
-  async settle(file: number, sha256: string | null): Promise<void> {
+  async settle(file: number, root: string): Promise<void> {
     this.#throwIfFailed();
-    if (sha256 !== null) {
-      this.#verified[file] = sha256;
-      this.#marks.push({ file, sha256 });
-      return this.#commitSoon();
-    }
-    await this.flush();
-    await this.#backend.deleteFile(file).catch(this.#rethrow);
-    this.#ranges[file] = [];
+    this.#verified[file] = root;
+    this.#marks.push({ file, root });
+    return this.#commitSoon();
   }
 
   async pin(pins: readonly Pin[]): Promise<void> {
     if (pins.length === 0) return;
     // Awaited on its own: durable before any byte it vouches for is accepted.
     await this.#backend.pin(pins).catch(this.#rethrow);
-    for (const { file, sha256 } of pins) this.#pins[file] = sha256;
-  }
-
-  async *read(file: number): AsyncIterable<Uint8Array> {
-    await this.flush();
-    yield* this.#backend.read(file);
+    for (const { file, root } of pins) this.#pins[file] = root;
   }
 
   /** Drops what has not been committed yet and waits for the batch under way: for a store about to be deleted. */

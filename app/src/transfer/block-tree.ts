@@ -20,12 +20,27 @@
  * Every block is BLOCK_SIZE bytes except the last, which is whatever is left (1 byte
  * to BLOCK_SIZE); its hash is over its real length, never padded.
  *
- * Free of browser globals: SHA-256 is injected (block-digest-web.ts in the page,
- * app/cli/block-digest-node.ts in the terminal).
+ * SHA-256 is injected: WebCrypto by default (subtleDigest), which the page and Node
+ * both have, and app/cli/block-digest-node.ts's synchronous node:crypto in the terminal.
  */
 
 /** SHA-256 of `bytes`, 32 bytes. */
 export type Digest = (bytes: Uint8Array) => Promise<Uint8Array>;
+
+/**
+ * WebCrypto's SHA-256: it uses the CPU's SHA instructions and runs off the calling
+ * thread, roughly 10–18× an incremental hasher in WebAssembly (docs/benchmarks.md,
+ * "Block hashing"). It takes one whole buffer, which a block is.
+ */
+export const subtleDigest: Digest = async (bytes) =>
+  new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+
+/** The root of a file of at most one block whose bytes have the SHA-256 `hash`. */
+export async function rootOfOneBlock(digest: Digest, size: number, hash: Uint8Array): Promise<Uint8Array> {
+  if (size > BLOCK_SIZE) throw new RangeError(`a file of ${size} bytes has more than one block`);
+  // The tree over no blocks is the SHA-256 of nothing, which is what `hash` is then.
+  return size === 0 ? hash : leafHash(digest, hash);
+}
 
 /**
  * 256 KiB: the input size WebCrypto hashes fastest on the machines measured

@@ -161,7 +161,7 @@ const FAILURES: { [C in FailureCode]: FailureFacts<Extract<Failure, { code: C }>
     ...RETRY,
     english: (f) => `The other side speaks protocol version ${f.theirs}; this Ferry speaks ${f.ours}. Reload both pages.`,
   },
-  integrity: { ...RETRY, english: (f) => `${f.file} failed verification: its SHA-256 does not match the sender’s.` },
+  integrity: { ...RETRY, english: (f) => `A block of ${f.file} failed verification twice: it does not match the hash the sender proved for it.` },
   'text-too-long': {
     ...RETRY,
     english: (f) => `The text is too long: a share carries at most ${f.maxBytes / 1024} KiB of text (UTF-8).`,

@@ -4,19 +4,21 @@
  *   DATA     [0x10][file u32][offset high u32][offset low u32][payload…]
  *   FILES    [0x11][count u16] count × [file u32][size u32][SHA-256, 32 bytes]
  *            then the files' bytes, one after another
+ *   BLOCK    [0x12][file u32][index u32][proof count u8][block SHA-256, 32 bytes]
+ *            [proof: count × 32 bytes]
  *   control  [type][UTF-8 JSON body]
  *   PART     [0x7f][a slice of a control frame's JSON body]
  *
- * A file that fits in one message, with room to spare, goes whole in a FILES frame with
- * its hash, beside others as small: 10,000 files of 1 KiB are about forty messages
- * instead of a DATA frame and a file-end each. Larger files go as DATA frames and end
- * with a file-end.
+ * A file of at most one block that fits in one message, with room to spare, goes whole
+ * in a FILES frame with its hash, beside others as small: 10,000 files of 1 KiB are
+ * about forty messages instead of a DATA frame and a file-end each. Larger files go a
+ * block at a time, a BLOCK frame (the block's hash and proof, block-tree.ts) and then
+ * DATA frames with its bytes, and end with a file-end.
  *
  * A control message longer than one channel message (a manifest of 10,000 files is
  * about a megabyte) is sent as PART frames followed by the typed frame carrying the
  * last slice; the decoder joins them. All integers are big-endian.
  */
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { ProtocolError } from './errors.ts';
 import { parseControl, type ControlMessage, type Message, type WholeFile } from './messages.ts';
 
@@ -25,17 +27,25 @@ export const FILES_HEADER_BYTES = 3;
 /** What each file adds to a FILES frame's header: its index, its size and its hash. */
 export const FILES_ENTRY_BYTES = 40;
 const SHA256_BYTES = 32;
+export const BLOCK_HEADER_BYTES = 10 + SHA256_BYTES;
+/**
+ * A proof has one hash per level of the tree: 40 levels are 2^40 blocks of 256 KiB,
+ * far past any file, and the count is a u8 on the wire.
+ */
+export const MAX_PROOF_HASHES = 40;
 /** A FILES frame's count is a u16. */
 export const MAX_FILES_PER_FRAME = 0xffff;
 
 const DATA = 0x10;
 const FILES = 0x11;
+const BLOCK = 0x12;
 const PART = 0x7f;
 const CONTROL_CODES = {
   hello: 0x01,
   manifest: 0x02,
   request: 0x03,
   'file-end': 0x04,
+  root: 0x0b,
   receipt: 0x05,
   error: 0x06,
   done: 0x07,
@@ -75,6 +85,21 @@ export function allocateDataFrame(file: number, offset: number, payloadBytes: nu
   view.setUint32(1, file);
   view.setUint32(5, Math.floor(offset / TWO_32));
   view.setUint32(9, offset % TWO_32);
+  return frame;
+}
+
+/** A BLOCK frame: block `index` of `file` has the SHA-256 `hash`, by `proof`. */
+export function encodeBlock(file: number, index: number, hash: Uint8Array, proof: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  if (hash.length !== SHA256_BYTES || proof.some((sibling) => sibling.length !== SHA256_BYTES)) throw new RangeError('a hash is 32 bytes');
+  if (proof.length > MAX_PROOF_HASHES) throw new RangeError(`a proof has at most ${MAX_PROOF_HASHES} hashes`);
+  const frame = new Uint8Array(BLOCK_HEADER_BYTES + proof.length * SHA256_BYTES);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, BLOCK);
+  view.setUint32(1, file);
+  view.setUint32(5, index);
+  view.setUint8(9, proof.length);
+  frame.set(hash, 10);
+  proof.forEach((sibling, at) => frame.set(sibling, BLOCK_HEADER_BYTES + at * SHA256_BYTES));
   return frame;
 }
 
@@ -173,6 +198,7 @@ export class FrameDecoder {
     const code = bytes[0]!;
     if (code === DATA) return this.#decodeData(bytes);
     if (code === FILES) return this.#decodeFiles(bytes);
+    if (code === BLOCK) return this.#decodeBlock(bytes);
     if (code === PART) {
       // Each PART costs an array entry whatever its size, so bytes alone do not bound
       // what a peer can make us keep: empty parts, or more of them than the limit needs
@@ -222,13 +248,25 @@ export class FrameDecoder {
       if (size > bytes.length - at) throw new ProtocolError('files frame shorter than the files it lists');
       files.push({
         file: view.getUint32(entry),
-        sha256: bytesToHex(bytes.subarray(entry + 8, entry + 8 + SHA256_BYTES)),
+        hash: bytes.subarray(entry + 8, entry + 8 + SHA256_BYTES),
         payload: bytes.subarray(at, at + size),
       });
       at += size;
     }
     if (at !== bytes.length) throw new ProtocolError('files frame longer than the files it lists');
     return { type: 'files', files };
+  }
+
+  #decodeBlock(bytes: Uint8Array): Message {
+    if (this.#parts.length > 0) throw new ProtocolError('block frame inside a fragmented control message');
+    if (bytes.length < BLOCK_HEADER_BYTES) throw new ProtocolError('block frame shorter than its header');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const count = view.getUint8(9);
+    if (count > MAX_PROOF_HASHES) throw new ProtocolError(`block proof of ${count} hashes`);
+    if (bytes.length !== BLOCK_HEADER_BYTES + count * SHA256_BYTES) throw new ProtocolError('block frame not the size of its proof');
+    const proof: Uint8Array[] = [];
+    for (let at = 0; at < count; at++) proof.push(bytes.subarray(BLOCK_HEADER_BYTES + at * SHA256_BYTES, BLOCK_HEADER_BYTES + (at + 1) * SHA256_BYTES));
+    return { type: 'block', file: view.getUint32(1), index: view.getUint32(5), hash: bytes.subarray(10, BLOCK_HEADER_BYTES), proof };
   }
 
   /** Adds one part of a control message, refusing a message grown past the limit. */

@@ -6,7 +6,7 @@
 import { ProtocolError } from './errors.ts';
 import { utf8Length } from '../common/unicode.ts';
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** What the sender says about each file before any byte moves. */
 export interface FileDescription {
@@ -16,13 +16,18 @@ export interface FileDescription {
   type: string;
   lastModified: number;
   /**
-   * Its SHA-256 (lowercase hex), when the sender already knows it: a receiver that
-   * resumes holds the sender to the hashes it has learned (receiver.ts).
+   * The root of its block tree (block-tree.ts; lowercase hex), when the sender already
+   * knows it: every block is checked against it before it is stored, and a receiver
+   * that resumes holds the sender to the roots it has learned (pins.ts).
    */
-  sha256?: string;
+  root?: string;
 }
 
-/** "Send bytes [start, end) of file `file`", and its hash after them when end is its size. */
+/**
+ * "Send bytes [start, end) of file `file`", each block with its proof, and the file's
+ * end after them when end is its size. Both ends lie on block boundaries (BLOCK_SIZE),
+ * but for `end` at the file's size, so that every block comes whole.
+ */
 export interface FileRange {
   file: number;
   start: number;
@@ -62,8 +67,17 @@ export type ControlMessage =
   | { type: 'manifest'; files: FileDescription[]; device?: string; text?: string }
   /** `stored` and `total` are the receiver's progress, which the sender shows. */
   | { type: 'request'; ranges: FileRange[]; stored: number; total: number }
-  | { type: 'file-end'; file: number; sha256: string }
-  /** Files checked against their hash: those `verified`, and those that `failed` and will be asked for again. */
+  /**
+   * From the sender, before the first block of a file whose root the receiver has not
+   * had from it on this connection (the manifest went before the sender knew it).
+   */
+  | { type: 'root'; file: number; root: string }
+  /** The sender has sent every byte asked of `file` up to its end. */
+  | { type: 'file-end'; file: number }
+  /**
+   * Files checked against their root, every block of them stored: those `verified`; and
+   * those sent whole in a FILES frame that did not match, and will be asked for again (`failed`).
+   */
   | { type: 'receipt'; verified: number[]; failed: number[] }
   /** The receiver has every file, verified: the sender may hang up. */
   | { type: 'done' }
@@ -92,10 +106,27 @@ export interface DataMessage {
   payload: Uint8Array;
 }
 
-/** A whole file with its SHA-256, from a FILES frame (frames.ts). */
+/**
+ * A block's SHA-256 and the proof that it is block `index` of `file`'s tree (a BLOCK
+ * frame, frames.ts): its bytes follow in DATA frames.
+ */
+export interface BlockMessage {
+  type: 'block';
+  file: number;
+  index: number;
+  /** The SHA-256 of the block's bytes, 32 bytes. */
+  hash: Uint8Array;
+  /** The sibling hashes from its leaf up to the root (block-tree.ts proveBlock). */
+  proof: Uint8Array[];
+}
+
+/**
+ * A whole file of at most one block, from a FILES frame (frames.ts), with the SHA-256
+ * of its bytes: its only block's hash, from which its root follows.
+ */
 export interface WholeFile {
   file: number;
-  sha256: string;
+  hash: Uint8Array;
   payload: Uint8Array;
 }
 
@@ -104,7 +135,7 @@ export interface FilesMessage {
   files: WholeFile[];
 }
 
-export type Message = ControlMessage | DataMessage | FilesMessage;
+export type Message = ControlMessage | BlockMessage | DataMessage | FilesMessage;
 
 /** Generous but finite, so a hostile manifest cannot make the page allocate without bound. */
 export const MAX_FILES = 100_000;
@@ -175,9 +206,9 @@ function entry(value: unknown, what: string): Body {
   return value;
 }
 
-function sha256(body: Body): string {
-  const value = text(body, 'sha256', 64);
-  if (!/^[0-9a-f]{64}$/.test(value)) fail('sha256 must be 64 lowercase hex digits');
+function root(body: Body): string {
+  const value = text(body, 'root', 64);
+  if (!/^[0-9a-f]{64}$/.test(value)) fail('root must be 64 lowercase hex digits');
   return value;
 }
 
@@ -197,7 +228,7 @@ function fileDescription(value: unknown): FileDescription {
     type: text(body, 'type', MAX_TYPE_LENGTH),
     lastModified,
   };
-  if (body.sha256 !== undefined) file.sha256 = sha256(body);
+  if (body.root !== undefined) file.root = root(body);
   return file;
 }
 
@@ -243,8 +274,10 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
         stored: index(value, 'stored'),
         total: index(value, 'total'),
       };
+    case 'root':
+      return { type, file: index(value, 'file'), root: root(value) };
     case 'file-end':
-      return { type, file: index(value, 'file'), sha256: sha256(value) };
+      return { type, file: index(value, 'file') };
     case 'receipt':
       return { type, verified: indices(value, 'verified'), failed: indices(value, 'failed') };
     case 'done':

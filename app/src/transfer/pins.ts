@@ -1,6 +1,6 @@
 /**
  * What a resumed transfer holds its sender to: the files it began with (name, size,
- * date, how many) and every SHA-256 the sender announced. Bytes kept from one set of
+ * date, how many) and every root (block-tree.ts) the sender announced. Bytes kept from one set of
  * files and completed from another would make a file that is neither, so a sender
  * that now offers something else is not followed silently: the session stops, and
  * the person receiving decides whether to start over. The same holds for the text a
@@ -21,7 +21,7 @@ export function changedFiles(pinned: Pinned, offered: readonly FileDescription[]
     const now = offered[file];
     if (!was || !now) changed.push((was ?? now)!.name);
     else if (was.name !== now.name || was.size !== now.size || was.lastModified !== now.lastModified) changed.push(was.name);
-    else if (now.sha256 !== undefined && (pinned.pinned(file) ?? now.sha256) !== now.sha256) changed.push(was.name);
+    else if (now.root !== undefined && (pinned.pinned(file) ?? now.root) !== now.root) changed.push(was.name);
   }
   return changed;
 }
@@ -42,13 +42,13 @@ export function textLabel(text: string): string {
   return `“${line.length > 40 ? `${line.slice(0, 39)}…` : line}”`;
 }
 
-/** The hashes `offered` announces that are not pinned yet. */
+/** The roots `offered` announces that are not pinned yet. */
 export function newPins(pinned: Pinned, offered: readonly FileDescription[]): Pin[] {
-  return offered.flatMap(({ sha256 }, file) => (sha256 !== undefined && pinned.pinned(file) === null ? [{ file, sha256 }] : []));
+  return offered.flatMap(({ root }, file) => (root !== undefined && pinned.pinned(file) === null ? [{ file, root }] : []));
 }
 
 /**
- * The sender offers other files than this transfer began with, or another SHA-256 for
+ * The sender offers other files than this transfer began with, or another root for
  * one of them. Nothing of the new files was stored; what was stored stays. `files`
  * names the files that changed. (The message is what the sender is told.)
  */

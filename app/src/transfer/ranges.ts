@@ -42,6 +42,23 @@ export function missingRanges(list: RangeList, size: number): RangeList {
   return gaps;
 }
 
+/**
+ * The missing parts of [0, size) widened to whole blocks of `blockSize` (the last ends
+ * at `size`), merged where they meet: what to ask for when only whole blocks can be
+ * checked. Bytes of a block stored only in part are asked for again with the rest.
+ */
+export function blockGaps(list: RangeList, size: number, blockSize: number): RangeList {
+  const gaps: [number, number][] = [];
+  for (const [s, e] of missingRanges(list, size)) {
+    const start = Math.floor(s / blockSize) * blockSize;
+    const end = Math.min(size, Math.ceil(e / blockSize) * blockSize);
+    const last = gaps.at(-1);
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else gaps.push([start, end]);
+  }
+  return gaps;
+}
+
 /** Total bytes covered. */
 export function coveredBytes(list: RangeList): number {
   return list.reduce((sum, [s, e]) => sum + e - s, 0);

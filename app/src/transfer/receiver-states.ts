@@ -9,13 +9,12 @@ import type { GateNeed, Message } from './messages.ts';
 /**
  * 'password' and 'approval': the sender holds the files back until we prove its
  * password, or until its person allows us. 'waiting': the files are listed, nothing is
- * asked for yet. 'verifying': reading a stored file back to hash it, within the handling
- * of its file-end. 'ended': the sender said the link is dead (or declined us); 'done'
+ * asked for yet. 'ended': the sender said the link is dead (or declined us); 'done'
  * and 'error' are final too.
  */
-export type ReceiverState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'verifying' | 'done' | 'error' | 'ended';
+export type ReceiverState = 'connecting' | 'password' | 'approval' | 'waiting' | 'transferring' | 'done' | 'error' | 'ended';
 
-export const RECEIVER_STATES: readonly ReceiverState[] = ['connecting', 'password', 'approval', 'waiting', 'transferring', 'verifying', 'done', 'error', 'ended'];
+export const RECEIVER_STATES: readonly ReceiverState[] = ['connecting', 'password', 'approval', 'waiting', 'transferring', 'done', 'error', 'ended'];
 
 /**
  * The kinds of message a receiver's session takes from its sender: every message but
@@ -27,20 +26,19 @@ export type SenderMessageKind = Exclude<Message['type'], 'hello' | 'error' | 'ga
 /** Before the list of files: the sender may still gate us, or send the list. */
 const BEFORE_FILES = ['connecting', 'password', 'approval'] as const;
 
-/**
- * Where each message is legal. Messages are handled one at a time, and 'verifying'
- * ends before the next is read, so bytes come only while 'transferring'.
- */
+/** Where each message is legal: bytes, and what proves them, come only while 'transferring'. */
 export const LEGAL_IN = {
   manifest: BEFORE_FILES,
   // From approval back to the password: a try held while the share was guessed at, let through and found wrong.
   'gate:password': BEFORE_FILES,
   'gate:approval': ['connecting', 'password'],
+  root: ['transferring'],
+  block: ['transferring'],
   data: ['transferring'],
   files: ['transferring'],
   'file-end': ['transferring'],
   // The link may end at any moment the connection is up, even after the last receipt.
-  ended: [...BEFORE_FILES, 'waiting', 'transferring', 'verifying', 'done'],
+  ended: [...BEFORE_FILES, 'waiting', 'transferring', 'done'],
   // The receiver's own messages: a sender never sends them.
   password: [],
   request: [],

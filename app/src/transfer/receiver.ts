@@ -1,10 +1,12 @@
 /**
  * The receiving side of one connection: checks the sender's signature, proves the
  * secret, reads the manifest, and on `download()` asks for whatever its store lacks,
- * a few MiB at a time. It checks that bytes arrive in order and within what it asked for, stores them, and accepts a
- * file only when its SHA-256 matches the sender's; a file that does not match is
- * fetched once more before the transfer fails. A resumed transfer holds the sender to
- * the files and hashes it began with (pins.ts).
+ * a few MiB at a time, in whole blocks. It checks that bytes arrive in order and within
+ * what it asked for, and stores a block only once its SHA-256 matches the hash the
+ * sender proved belongs to the file's root (block-tree.ts); a block that does not
+ * match is fetched once more, alone, before the transfer fails. A resumed transfer
+ * holds the sender to the files and roots it began with (pins.ts), and trusts what it
+ * stored before: nothing is stored unchecked.
  *
  * Asking in windows keeps both sides honest about memory and loss: the sender never
  * runs more than a window ahead of what is stored, so a slow disk cannot make the
@@ -17,27 +19,31 @@ import { cleanDevice } from './device.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
 import type { FlowLimits } from './flow.ts';
-import { DATA_HEADER_BYTES } from './frames.ts';
-import { createSha256, type Sha256 } from './hash.ts';
-import type { ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { BLOCK_SIZE, blockCount, rootOfOneBlock, subtleDigest, verifyBlock, type Digest } from './block-tree.ts';
+import { BLOCK_HEADER_BYTES, DATA_HEADER_BYTES, MAX_PROOF_HASHES } from './frames.ts';
+import type { BlockMessage, ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
 import { AskWindow, MAX_ASKED } from './ask-window.ts';
 import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, VersionError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
-import { coveredBytes, missingRanges } from './ranges.ts';
+import { blockGaps, coveredBytes } from './ranges.ts';
 import type { ReceiveStore } from './store.ts';
 import { checkLegal, type ReceiverState } from './receiver-states.ts';
 import { Throttle } from './throttle.ts';
 import { sample, since, span, waited } from './trace.ts';
 
 export type { ReceiverState } from './receiver-states.ts';
-export type FileOutcome = 'pending' | 'receiving' | 'verifying' | 'verified' | 'failed';
+/** 'failed': a block of it did not match its hash, and is being fetched again. */
+export type FileOutcome = 'pending' | 'receiving' | 'verified' | 'failed';
 
 export interface ReceiverSnapshot {
   state: ReceiverState;
   /** The sender's manifest, once it has arrived. */
   files: readonly FileDescription[];
   outcomes: readonly FileOutcome[];
+  /** Each file's root (block-tree.ts, hex) as far as the sender has said it; null: not yet. */
+  roots: readonly (string | null)[];
   progress: Progress;
   /** Share of the bytes already stored when this session began, if any (0–1). */
   resumedAt: number | null;
@@ -115,13 +121,28 @@ export interface ReceiverOptions {
   helloTimeoutMs?: number;
   /** What the speed and time left are measured by, and every wait timed. */
   clock?: Clock;
+  /** SHA-256 for checking blocks; WebCrypto's unless given. */
+  digest?: Digest;
   onchange?: (snapshot: ReceiverSnapshot) => void;
+}
+
+/** A block the sender proved and is sending: its bytes are gathered until it is whole, then checked. */
+interface IncomingBlock {
+  file: number;
+  start: number;
+  end: number;
+  /** Its SHA-256, proven against the file's root. */
+  hash: Uint8Array;
+  /** Its bytes so far; null until the first arrive (a block that comes in one frame is never copied). */
+  bytes: Uint8Array | null;
+  filled: number;
 }
 
 /** Small enough that a drop or reload refetches little, big enough to keep the link busy. */
 export const DEFAULT_WINDOW = 3 * 1024 * 1024;
 const STALL_TIMEOUT_MS = 20_000;
 const EMIT_INTERVAL_MS = 100;
+/** A block (or a file sent whole) is fetched at most this many times before the transfer fails. */
 const FETCH_ATTEMPTS = 2;
 /**
  * An honest sender fills each data frame up to the link's message size, which browsers
@@ -129,26 +150,32 @@ const FETCH_ATTEMPTS = 2;
  */
 const MIN_DATA_FRAME = 16 * 1024;
 /**
- * A file-end frame: its code and JSON body with a file index and a SHA-256 in hex.
+ * A file-end or root frame: its code and JSON body with a file index and a root in hex.
  * It is also more than what a file sent whole adds to a FILES frame (40 bytes).
  */
 const FILE_END_BYTES = 128;
+/** A BLOCK frame with the longest proof. */
+const BLOCK_FRAME_BYTES = BLOCK_HEADER_BYTES + MAX_PROOF_HASHES * 32;
 /** An error frame: MAX_ERROR_LENGTH characters of JSON, with room for escapes. */
 const ERROR_FRAME_BYTES = 8 * 1024;
 
 /**
  * The most an honest sender can have sent that we have not handled yet. It sends only
- * what we asked for: at most a window of data, in full frames but for the last of each
- * range, and a file-end for each of at most MAX_ASKED ranges (or a FILES frame, no
- * larger, in place of the data and file-end of whole files); then perhaps an error.
- * Before that, one frame of anything (a manifest part) is the most it has in flight.
+ * what we asked for: at most a window of data (and a block more, as windows are cut at
+ * block boundaries), each block a BLOCK frame and then full DATA frames but for its
+ * last, and a root and a file-end for each of at most MAX_ASKED ranges (or a FILES
+ * frame, no larger, in place of the data and file-end of whole files); then perhaps an
+ * error. Before that, one frame of anything (a manifest part) is the most it has in flight.
  */
 export function inboxLimits(window: number, maxMessageSize: number): InboxLimits {
+  const asked = window + BLOCK_SIZE;
   const frame = Math.min(MIN_DATA_FRAME, maxMessageSize) - DATA_HEADER_BYTES;
-  const dataFrames = Math.ceil(window / frame) + MAX_ASKED;
+  const blocks = Math.ceil(asked / BLOCK_SIZE) + MAX_ASKED;
+  const dataFrames = Math.ceil(asked / frame) + blocks;
   return {
-    messages: dataFrames + MAX_ASKED + 2,
-    bytes: window + dataFrames * DATA_HEADER_BYTES + MAX_ASKED * FILE_END_BYTES + MESSAGE_CAP + ERROR_FRAME_BYTES,
+    messages: dataFrames + blocks + 2 * MAX_ASKED + 2,
+    bytes:
+      asked + dataFrames * DATA_HEADER_BYTES + blocks * BLOCK_FRAME_BYTES + 2 * MAX_ASKED * FILE_END_BYTES + MESSAGE_CAP + ERROR_FRAME_BYTES,
   };
 }
 
@@ -163,12 +190,17 @@ export class ReceiverSession {
   #store: ReceiveStore | null = null;
   /** Updated in place; snapshots copy it (they are throttled, per-file updates are not). */
   #outcomes: FileOutcome[] = [];
-  #attempts: number[] = [];
-  /** Hash of a file being received from its first byte in this session. */
-  #stream: { file: number; at: number } | null = null;
-  #hasher: Sha256 | null = null;
-  /** For files that come whole in FILES frames; #hasher may be in the middle of a larger file. */
-  #wholeHasher: Sha256 | null = null;
+  readonly #digest: Digest;
+  /** Each file's root, once known: from the manifest, the store's pin, or the sender's root message. */
+  #roots: (Uint8Array | null)[] = [];
+  /** The block arriving now. */
+  #block: IncomingBlock | null = null;
+  /** Bytes of each file still to store. */
+  #missing: number[] = [];
+  /** Files whose end came while a block of theirs was being fetched again: verified once it is stored. */
+  readonly #endedEarly = new Set<number>();
+  /** Times each block (file:index) was fetched and did not match. */
+  readonly #attempts = new Map<string, number>();
   #stored = 0;
   #total = 0;
   #resumedAt: number | null = null;
@@ -189,6 +221,7 @@ export class ReceiverSession {
   constructor(options: ReceiverOptions) {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#digest = options.digest ?? subtleDigest;
     const window = options.window ?? DEFAULT_WINDOW;
     this.#window = new AskWindow(window);
     this.#changes = new Throttle(EMIT_INTERVAL_MS, this.#clock, () => this.#options.onchange?.(this.snapshot));
@@ -231,6 +264,10 @@ export class ReceiverSession {
       state: this.#state,
       files: this.#files,
       outcomes: [...this.#outcomes],
+      roots: this.#files.map((file, index) => {
+        const root = this.#roots[index];
+        return root ? bytesToHex(root) : (file.root ?? null);
+      }),
       progress: this.#progress,
       resumedAt: this.#resumedAt,
       senderDevice: this.#senderDevice,
@@ -258,26 +295,35 @@ export class ReceiverSession {
     await this.#link.send({ type: 'password', proof });
   }
 
-  /** Asks for every byte the store lacks and for each unverified file's hash. */
+  /** Asks for every block the store lacks, and for the end of each unverified file. */
   async download(): Promise<void> {
     const store = this.#store;
     if (this.#state !== 'waiting' || !store) throw new Error(`cannot start a download while ${this.#state}`);
     this.#window.plan(this.#files.flatMap((file, index) => (store.isVerified(index) ? [] : this.#plan(index, file.size))));
+    this.#stored = this.#total - this.#missing.reduce((sum, bytes) => sum + bytes, 0);
     this.#meter = new RateMeter(this.#total);
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#set('transferring');
     try {
-      // Kept before anything is asked for, so no byte arrives ahead of the hash it must match.
+      // Kept before anything is asked for, so no byte arrives ahead of the root it must match.
       await store.pin(newPins(store, this.#files));
+      this.#roots = this.#files.map((file, index) => {
+        const root = store.pinned(index) ?? file.root;
+        return root === undefined ? null : hexToBytes(root);
+      });
     } catch (error) {
       return this.#link.fail(asError(error));
     }
     await this.#finishOrAsk();
   }
 
-  /** The ranges to ask for to complete one file; an empty one at its end asks for just the hash. */
+  /**
+   * The ranges to ask for to complete one file, in whole blocks; an empty one at its end
+   * asks for just its end, for a file whose every block is stored but not yet settled.
+   */
   #plan(file: number, size: number): FileRange[] {
-    const gaps = missingRanges(this.#store!.ranges(file), size).map(([start, end]) => ({ file, start, end }));
+    const gaps = blockGaps(this.#store!.ranges(file), size, BLOCK_SIZE).map(([start, end]) => ({ file, start, end }));
+    this.#missing[file] = gaps.reduce((sum, { start, end }) => sum + end - start, 0);
     return gaps.length > 0 && gaps.at(-1)!.end === size ? gaps : [...gaps, { file, start: size, end: size }];
   }
 
@@ -288,12 +334,16 @@ export class ReceiverSession {
     switch (message.type) {
       case 'manifest':
         return this.#manifest(message.files, message.device, message.text ?? null);
+      case 'root':
+        return this.#root(message.file, message.root);
+      case 'block':
+        return this.#blockAnnounced(message);
       case 'data':
         return this.#data(message.file, message.offset, message.payload);
       case 'files':
         return this.#wholeFiles(message.files);
       case 'file-end':
-        return this.#fileEnd(message.file, message.sha256);
+        return this.#fileEnd(message.file);
       case 'gate':
         return this.#gated(message);
       case 'ended':
@@ -328,10 +378,40 @@ export class ReceiverSession {
     this.#senderDevice = cleanDevice(device);
     this.#text = text;
     ({ outcomes: this.#outcomes, stored: this.#stored, total: this.#total } = storedSummary(files, store));
-    this.#attempts = files.map(() => 0);
+    this.#missing = files.map(() => 0);
     if (this.#stored > 0) this.#resumedAt = this.#total === 0 ? 1 : this.#stored / this.#total;
     this.#progress = { bytes: this.#stored, total: this.#total, rate: 0, eta: null };
     this.#set('waiting');
+  }
+
+  /** The root of a file the manifest came without: pinned, before any block of it is taken. */
+  async #root(file: number, root: string): Promise<void> {
+    const description = this.#files[file];
+    if (!description) throw new ProtocolError(`root of file ${file}, which does not exist`);
+    const known = this.#roots[file];
+    const pinned = this.#store!.pinned(file);
+    // Another root than the one announced before: another file, never to be mixed with what is stored.
+    if ((known && bytesToHex(known) !== root) || (pinned !== null && pinned !== root)) throw new ManifestChangedError([description.name]);
+    if (pinned === null) await this.#store!.pin([{ file, root }]);
+    this.#roots[file] = hexToBytes(root);
+  }
+
+  /** The sender proves the next block's hash against the file's root; its bytes follow. */
+  async #blockAnnounced({ file, index, hash, proof }: BlockMessage): Promise<void> {
+    const asked = this.#window.next;
+    const description = this.#files[file];
+    if (!asked || !description || asked.file !== file || asked.at !== index * BLOCK_SIZE || asked.at >= asked.end) {
+      throw new ProtocolError(`block ${index} of file ${file}, which is not the one expected next`);
+    }
+    if (this.#block) throw new ProtocolError(`block ${index} of ${description.name} before the one before it was whole`);
+    const root = this.#roots[file];
+    if (!root) throw new ProtocolError(`a block of ${description.name} before its root`);
+    const hashing = since();
+    const proven = await verifyBlock(this.#digest, root, blockCount(description.size), index, hash, proof);
+    span('hash', hashing);
+    if (!proven) throw new ProtocolError(`block ${index} of ${description.name} does not belong to the file’s root`);
+    const start = index * BLOCK_SIZE;
+    this.#block = { file, start, end: Math.min(description.size, start + BLOCK_SIZE), hash: hash.slice(), bytes: null, filled: 0 };
   }
 
   async #data(file: number, offset: number, payload: Uint8Array): Promise<void> {
@@ -341,146 +421,144 @@ export class ReceiverSession {
     }
     if (offset !== asked.at) throw new ProtocolError(`data at offset ${offset}; expected ${asked.at}`);
     if (offset + payload.length > asked.end) throw new ProtocolError(`data past the end of what was asked for file ${file}`);
+    const block = this.#block;
+    if (!block || block.file !== file) throw new ProtocolError(`data for file ${file} without its block's proof`);
+    if (offset + payload.length > block.end) throw new ProtocolError(`data past the end of block ${block.start / BLOCK_SIZE} of file ${file}`);
     this.#mark(file, 'receiving');
     const length = payload.length;
-    await this.#hash(file, offset, payload);
-    // The store may take ownership of the payload's buffer (a worker transfer detaches
-    // it), so nothing reads the payload after this.
-    await waited('store', this.#store!.write(file, offset, payload));
+    const blockBytes = block.end - block.start;
+    if (block.filled === 0 && length === blockBytes) {
+      block.bytes = payload;
+    } else {
+      block.bytes ??= new Uint8Array(blockBytes);
+      block.bytes.set(payload, block.filled);
+    }
+    block.filled += length;
     asked.at += length;
     this.#window.arrived(length);
     sample('asked', this.#window.askedBytes);
-    this.#stored += length;
-    // A range that ends at the file's end stays first until the file's hash arrives.
+    // A range that ends at the file's end stays first until the file's end arrives.
     if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#window.answered();
+    if (block.filled === blockBytes) {
+      this.#block = null;
+      await this.#blockArrived(block);
+    }
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
-    await this.#ask();
+    // A block fetched again may be the last thing the transfer waited for (its file's end came before it).
+    await this.#finishOrAsk();
   }
 
-  /** Feeds the running hash when the file arrives in one pass from its first byte. */
-  async #hash(file: number, offset: number, payload: Uint8Array): Promise<void> {
-    const stream = this.#stream;
-    if (stream && stream.file === file && stream.at === offset) {
-      const hashing = since();
-      this.#hasher!.update(payload);
-      span('hash', hashing);
-      stream.at += payload.length;
-    } else if (offset === 0) {
-      this.#hasher ??= await createSha256();
-      this.#hasher.reset();
-      this.#hasher.update(payload);
-      this.#stream = { file, at: payload.length };
-    } else {
-      this.#stream = null;
+  /** A whole block: stored if it matches its proven hash, else fetched again by itself. */
+  async #blockArrived({ file, start, end, hash, bytes }: IncomingBlock): Promise<void> {
+    const hashing = since();
+    const ok = sameBytes(await this.#digest(bytes!), hash);
+    span('hash', hashing);
+    if (!ok) {
+      this.#fetchAgain(file, start, end);
+      return;
     }
+    // The store may take ownership of the block's buffer (a worker transfer detaches it).
+    await waited('store', this.#store!.write(file, start, bytes!));
+    this.#stored += end - start;
+    this.#missing[file]! -= end - start;
+    // A block fetched again that ends the file is followed by the file's end once more: the file waits for that.
+    const endFollows = this.#window.next?.file === file && this.#window.next.end === this.#files[file]!.size;
+    if (this.#missing[file] === 0 && !endFollows && this.#endedEarly.delete(file)) await this.#verified(file);
   }
 
-  async #fileEnd(file: number, sha256: string): Promise<void> {
+  /**
+   * Bytes of `file` that did not match their hash (damaged on the way, or read wrong):
+   * asked for again before anything else, held to the same hash, up to FETCH_ATTEMPTS.
+   */
+  #fetchAgain(file: number, start: number, end: number): void {
+    const key = `${file}:${start}`;
+    const attempts = (this.#attempts.get(key) ?? 0) + 1;
+    this.#attempts.set(key, attempts);
+    this.#mark(file, 'failed');
+    if (attempts >= FETCH_ATTEMPTS) throw new IntegrityError(this.#files[file]!.name);
+    this.#window.first([{ file, start, end }]);
+  }
+
+  async #fileEnd(file: number): Promise<void> {
     const asked = this.#window.next;
     const description = this.#files[file];
     if (!asked || !description || asked.file !== file || asked.end !== description.size) {
       throw new ProtocolError(`end of file ${file}, which was not asked for`);
     }
     if (asked.at !== asked.end) throw new ProtocolError(`${description.name} ended after ${asked.at} of ${description.size} bytes`);
-    const store = this.#store!;
-    const pinned = store.pinned(file);
-    // Another hash than the one announced before: another file, never to be mixed with
-    // what is stored, nor fetched again without asking.
-    if (pinned !== null && pinned !== sha256) throw new ManifestChangedError([description.name]);
+    if (!this.#roots[file]) throw new ProtocolError(`end of ${description.name} before its root`);
     this.#window.answered();
-    const ok = (await this.#digest(file, description.size)) === sha256;
-    // A verified file's hash is its pin: it is recorded with the batch that holds the
-    // file's last bytes, not in a disk round trip of its own per file. A file that fails
-    // is fetched again, held to this hash: that pin must be on disk first.
-    if (!ok && pinned === null) await store.pin([{ file, sha256 }]);
-    await store.settle(file, ok ? sha256 : null);
-    await this.#link.send({ type: 'receipt', verified: ok ? [file] : [], failed: ok ? [] : [file] });
-    if (ok) {
-      this.#mark(file, 'verified');
+    // Every block was checked as it came; one fetched again is still to come.
+    if (this.#missing[file] === 0) {
+      this.#endedEarly.delete(file);
+      await this.#verified(file);
     } else {
-      this.#stored -= description.size;
-      this.#window.first([this.#failed(file, description)]);
+      this.#endedEarly.add(file);
     }
     await this.#finishOrAsk();
   }
 
   /**
-   * `file` did not match its hash: damaged on the way or on disk, or changed on the
-   * sender's disk before we learned its hash. The whole file to fetch once more, held
-   * to the same hash; past FETCH_ATTEMPTS, the transfer fails.
+   * Every block of `file` is stored, each checked against its root: the root is its
+   * verified mark, recorded with the batch that holds the file's last bytes rather than
+   * in a disk round trip of its own per file.
    */
-  #failed(file: number, description: FileDescription): FileRange {
-    this.#mark(file, 'failed');
-    if (++this.#attempts[file]! >= FETCH_ATTEMPTS) throw new IntegrityError(description.name);
-    return { file, start: 0, end: description.size };
+  async #verified(file: number): Promise<void> {
+    await this.#store!.settle(file, bytesToHex(this.#roots[file]!));
+    await this.#link.send({ type: 'receipt', verified: [file], failed: [] });
+    this.#mark(file, 'verified');
   }
 
   /**
-   * Files that came whole with their hashes (a FILES frame): each is checked before a
-   * byte of it is stored, stored with its verified mark, and all are acknowledged in
-   * one receipt. One that does not match is asked for again, as after a file-end.
+   * Files of at most one block that came whole (a FILES frame), each with its bytes'
+   * SHA-256, from which its root follows: each is checked before a byte of it is
+   * stored, stored with its verified mark, and all are acknowledged in one receipt. One
+   * that does not match is asked for again.
    */
   async #wholeFiles(files: readonly WholeFile[]): Promise<void> {
     const verified: number[] = [];
     const failed: number[] = [];
-    const again: FileRange[] = [];
-    const hasher = (this.#wholeHasher ??= await createSha256());
-    for (const { file, sha256, payload } of files) {
+    const store = this.#store!;
+    for (const { file, hash, payload } of files) {
       const asked = this.#window.next;
       const description = this.#files[file];
       if (!asked || !description || asked.file !== file || asked.start !== 0 || asked.at !== 0 || asked.end !== description.size) {
         throw new ProtocolError(`file ${file} whole, which was not asked for whole`);
       }
+      if (description.size > BLOCK_SIZE) throw new ProtocolError(`${description.name} whole, though it is more than one block`);
       if (payload.length !== description.size) throw new ProtocolError(`${description.name} came with ${payload.length} of its ${description.size} bytes`);
-      const store = this.#store!;
+      const root = bytesToHex(await rootOfOneBlock(this.#digest, description.size, hash));
+      const known = this.#roots[file];
       const pinned = store.pinned(file);
-      if (pinned !== null && pinned !== sha256) throw new ManifestChangedError([description.name]);
+      if ((known && bytesToHex(known) !== root) || (pinned !== null && pinned !== root)) throw new ManifestChangedError([description.name]);
       this.#window.answered();
       this.#window.arrived(payload.length);
       const hashing = since();
-      hasher.update(payload);
-      const ok = hasher.digest() === sha256;
+      const ok = sameBytes(await this.#digest(payload), hash);
       span('hash', hashing);
-      if (ok) {
-        // A store may take ownership of the bytes' buffer, and this frame's buffer holds
-        // the next files too: each gets its own.
-        if (payload.length > 0) await waited('store', store.write(file, 0, files.length > 1 ? payload.slice() : payload));
-        await store.settle(file, sha256);
-        this.#stored += payload.length;
-        verified.push(file);
-        this.#mark(file, 'verified');
+      if (!ok) {
+        // Nothing of it was stored. Fetched again, it is held to this root: pinned first.
+        if (pinned === null) await store.pin([{ file, root }]);
+        this.#roots[file] = hexToBytes(root);
+        failed.push(file);
+        this.#fetchAgain(file, 0, description.size);
         continue;
       }
-      // Nothing of it was stored. Fetched again, it is held to this hash: pinned first.
-      if (pinned === null) await store.pin([{ file, sha256 }]);
-      failed.push(file);
-      again.push(this.#failed(file, description));
+      // A store may take ownership of the bytes' buffer, and this frame's buffer holds
+      // the next files too: each gets its own.
+      if (payload.length > 0) await waited('store', store.write(file, 0, files.length > 1 ? payload.slice() : payload));
+      await store.settle(file, root);
+      this.#stored += payload.length;
+      this.#missing[file] = 0;
+      verified.push(file);
+      this.#mark(file, 'verified');
     }
-    this.#window.first(again);
     sample('asked', this.#window.askedBytes);
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
     await this.#link.send({ type: 'receipt', verified, failed });
     await this.#finishOrAsk();
-  }
-
-  /** The hash of the stored file: from the running hash, or by reading it back. */
-  async #digest(file: number, size: number): Promise<string> {
-    const stream = this.#stream;
-    this.#stream = null;
-    const hasher = (this.#hasher ??= await createSha256());
-    if (stream && stream.file === file && stream.at === size) return hasher.digest();
-    hasher.reset();
-    if (size > 0) {
-      this.#mark(file, 'verifying');
-      if (this.#window.empty) this.#set('verifying');
-      for await (const chunk of this.#store!.read(file)) {
-        this.#link.signal.throwIfAborted();
-        hasher.update(chunk);
-      }
-    }
-    return hasher.digest();
   }
 
   async #finishOrAsk(): Promise<void> {
@@ -492,7 +570,6 @@ export class ReceiverSession {
       await this.#link.send({ type: 'done' });
       return;
     }
-    if (this.#state === 'verifying') this.#set('transferring');
     await this.#ask();
   }
 
@@ -586,7 +663,7 @@ export function storedSummary(
  */
 export function storedSnapshot(
   files: readonly FileDescription[],
-  store: Pick<ReceiveStore, 'ranges' | 'isVerified'>,
+  store: Pick<ReceiveStore, 'ranges' | 'isVerified' | 'pinned'>,
   ended: EndReason | null = null,
   senderDevice: string | null = null,
   text: string | null = null,
@@ -597,6 +674,7 @@ export function storedSnapshot(
     state: ended ? 'ended' : complete ? 'done' : 'connecting',
     files,
     outcomes,
+    roots: files.map((file, index) => store.pinned(index) ?? file.root ?? null),
     progress: { bytes: stored, total, rate: 0, eta: null },
     resumedAt: null,
     senderDevice,
@@ -616,12 +694,12 @@ export class SilentSenderError extends Error {
   readonly failure: Failure = { code: 'no-file-list' };
 }
 
-/** The received bytes of `file` do not hash to what the sender announced, twice. */
+/** Bytes of `file` did not match the hash the sender proved for them, twice. */
 export class IntegrityError extends Error {
   override name = 'IntegrityError';
 
   constructor(readonly file: string) {
-    super(`${file} failed verification: its SHA-256 does not match the sender’s`);
+    super(`${file} failed verification: a block of it did not match its hash twice`);
   }
 
   get failure(): Failure {
@@ -638,4 +716,8 @@ function receiverFailure(error: Error, state: ReceiverState): Failure {
     return { code: beforeFiles ? 'sender-closed' : 'sender-went-away' };
   }
   return failureOf(error);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -1,11 +1,13 @@
 /**
  * The sending side of one connection: proves it is the sender, holds the receiver at
  * the share's gate (password, approval) if it has one, sends the manifest, then
- * serves the byte ranges the receiver asks for, in order, hashing as it reads, until
- * the receiver says it has everything. The receiver asks a few MiB at a time, so a
+ * serves the byte ranges the receiver asks for, in order, each block with the proof
+ * that it belongs to its file's root (block-tree.ts), until the receiver says it has
+ * everything. The receiver asks a few MiB at a time, so a
  * dropped connection wastes little and a reconnection asks only for what is missing.
  */
-import { hexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { BLOCK_SIZE, blockCount, rootOfOneBlock, subtleDigest } from './block-tree.ts';
 import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { SYSTEM_CLOCK, type Clock } from './clock.ts';
@@ -13,11 +15,10 @@ import { Delivery } from './delivery.ts';
 import { cleanDevice } from './device.ts';
 import { ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
-import { FileHashes } from './file-hashes.ts';
 import type { FileSource } from './file-source.ts';
 import type { FlowLimits } from './flow.ts';
-import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, filesFrameBytes, MAX_FILES_PER_FRAME } from './frames.ts';
-import { createSha256, type Sha256 } from './hash.ts';
+import { FileTrees } from './file-trees.ts';
+import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeBlock, filesFrameBytes, MAX_FILES_PER_FRAME } from './frames.ts';
 import type { EndReason, FileDescription, FileRange, GateNeed, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
@@ -73,8 +74,8 @@ export interface SenderOptions {
   text?: string | null;
   /** What receivers must do before the manifest; shared by all connections of one share. None: nothing. */
   gate?: ShareGate;
-  /** Shared by all connections of one share. */
-  hashes?: FileHashes;
+  /** Each file's block tree; shared by all connections of one share. */
+  trees?: FileTrees;
   /**
    * What the receiver of this name (null: it gave none) verified over all its
    * connections, which this one adds to; none: this connection's alone.
@@ -104,17 +105,10 @@ const EMIT_INTERVAL_MS = 100;
  */
 const LOCKED_OUT_TRIES = 3;
 
-/** A hash being computed while a file is sent from its first byte. */
-interface RunningHash {
-  file: number;
-  at: number;
-  hasher: Sha256;
-}
-
 export class SenderSession {
   readonly #options: SenderOptions;
   readonly #link: PeerLink;
-  readonly #hashes: FileHashes;
+  readonly #trees: FileTrees;
   readonly #clock: Clock;
   #state: SenderState = 'connecting';
   #failure: Failure | null = null;
@@ -126,14 +120,12 @@ export class SenderSession {
   /** A password try held for the person sending to let through (the share is being guessed at). */
   #held: string | null = null;
   #pump: Promise<void> = Promise.resolve();
-  #running: RunningHash | null = null;
-  #hasher: Sha256 | null = null;
-  /** For files sent whole in FILES frames; #hasher may be in the middle of a larger file. */
-  #wholeHasher: Sha256 | null = null;
+  /** Files whose root this receiver has from us: in the manifest, or told since. */
+  readonly #rootTold = new Set<number>();
   readonly #reader = new ReadAhead();
   /** What this receiver verified, over its connections: its `done` counts only once it has everything. */
   #delivery = new Delivery();
-  /** Files whose end (and hash) we sent, awaiting the receiver's receipt. */
+  /** Files whose end we sent, awaiting the receiver's receipt. */
   #unconfirmed = new Set<number>();
   #filesConfirmed = 0;
   #meter = new RateMeter(0);
@@ -150,7 +142,7 @@ export class SenderSession {
 
   constructor(options: SenderOptions) {
     this.#options = options;
-    this.#hashes = options.hashes ?? new FileHashes();
+    this.#trees = options.trees ?? new FileTrees();
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#changes = new Throttle(EMIT_INTERVAL_MS, this.#clock, () => this.#options.onchange?.(this.snapshot));
     this.#link = new PeerLink(
@@ -216,8 +208,12 @@ export class SenderSession {
       await this.#link.send({ type: 'gate', need });
       return this.#set('approval');
     }
-    // With each hash we already know: a receiver that comes back holds us to it.
-    const files = this.#options.files.map((file) => describe(file, this.#hashes.computed(file)));
+    // With each root we already know: every block is checked against it, and a receiver that comes back holds us to it.
+    const files = this.#options.files.map((file, index) => {
+      const root = this.#trees.root(file);
+      if (root !== undefined) this.#rootTold.add(index);
+      return describe(file, root);
+    });
     const { device, text } = this.#options;
     await this.#link.send({ type: 'manifest', files, ...(device && { device }), ...(text && { text }) });
     this.#set('waiting');
@@ -369,15 +365,16 @@ export class SenderSession {
   }
 
   /**
-   * How many ranges from `first` on are whole files that fit together in one FILES
-   * frame of at most `frameBytes`: none when the first is part of a file, or too large.
+   * How many ranges from `first` on are whole files of at most one block that fit
+   * together in one FILES frame of at most `frameBytes`: none when the first is part
+   * of a file, or too large.
    */
   #wholeFiles(ranges: readonly FileRange[], first: number, frameBytes: number): number {
     let count = 0;
     let payloadBytes = 0;
     for (let at = first; at < ranges.length && count < MAX_FILES_PER_FRAME; at++) {
       const { file, start, end } = ranges[at]!;
-      if (start !== 0 || end !== this.#options.files[file]!.size) break;
+      if (start !== 0 || end !== this.#options.files[file]!.size || end > BLOCK_SIZE) break;
       if (filesFrameBytes(count + 1, payloadBytes + end) > frameBytes) break;
       count += 1;
       payloadBytes += end;
@@ -385,27 +382,30 @@ export class SenderSession {
     return count;
   }
 
-  /** Whole files in one FILES frame, each with its hash: no file-end follows them. */
+  /**
+   * Whole files in one FILES frame, each with its bytes' SHA-256 (its only block's): no
+   * file-end follows them. Hashed here if their tree is not known yet: a tree for one
+   * block costs one hash of bytes read anyway.
+   */
   async #sendWhole(ranges: readonly FileRange[]): Promise<void> {
     const signal = this.#link.signal;
     const sources = ranges.map(({ file }) => this.#options.files[file]!);
     const { frame, payloads, hashes } = allocateFilesFrame(ranges.map(({ file }, at) => ({ file, size: sources[at]!.size })));
-    const hasher = (this.#wholeHasher ??= await createSha256());
     let bytes = 0;
     for (const [at, source] of sources.entries()) {
       signal.throwIfAborted();
       if (this.#ending) return;
       const payload = payloads[at]!;
       await waited('read', this.#reader.fill(source, 0, payload));
-      let sha256 = this.#hashes.computed(source);
-      if (sha256 === undefined) {
-        const hashing = since();
-        hasher.update(payload);
-        sha256 = hasher.digest();
-        span('hash', hashing);
-        this.#hashes.remember(source, sha256);
+      const hashing = since();
+      const hash = await subtleDigest(payload);
+      span('hash', hashing);
+      const root = this.#trees.root(source);
+      // The bytes read now are what the root was made from, or the file changed on disk.
+      if (root !== undefined && bytesToHex(await rootOfOneBlock(subtleDigest, source.size, hash)) !== root) {
+        throw new Error(`${source.name} changed while it was being sent`);
       }
-      hashes[at]!.set(hexToBytes(sha256));
+      hashes[at]!.set(hash);
       bytes += payload.length;
     }
     for (const { file } of ranges) this.#unconfirmed.add(file);
@@ -414,55 +414,48 @@ export class SenderSession {
     this.#advance(bytes);
   }
 
-  /** Part of a file, or one too large for a FILES frame, in DATA frames; its file-end if it reaches the end. */
+  /**
+   * Part of a file, or one too large for a FILES frame: block by block, each a BLOCK
+   * frame with its hash and proof and then its bytes in DATA frames; and its file-end
+   * if the range reaches the end. The file's root goes first if the receiver lacks it.
+   */
   async #sendRange({ file, start, end }: FileRange, payloadBytes: number): Promise<void> {
     const signal = this.#link.signal;
     const source = this.#options.files[file]!;
-    const running = await this.#runningHashFor(file, source, start);
-    for (let offset = start; offset < end; ) {
+    // Just the end (start = end = size) is asked for a file whose every block is stored: it need not lie on a block boundary.
+    if ((start % BLOCK_SIZE !== 0 && start !== source.size) || (end % BLOCK_SIZE !== 0 && end !== source.size)) {
+      throw new ProtocolError(`request for ${source.name} from ${start} to ${end}, not whole blocks`);
+    }
+    const tree = await waited('hash', this.#trees.of(source, signal));
+    if (!this.#rootTold.has(file)) {
+      await this.#link.send({ type: 'root', file, root: bytesToHex(tree.root) });
+      this.#rootTold.add(file);
+    }
+    for (let index = blockCount(start); index < blockCount(end); index++) {
       signal.throwIfAborted();
       if (this.#ending) return;
-      const length = Math.min(payloadBytes, end - offset);
-      const frame = allocateDataFrame(file, offset, length);
-      const payload = frame.subarray(DATA_HEADER_BYTES);
-      await waited('read', this.#reader.fill(source, offset, payload));
-      if (running) {
-        const hashing = since();
-        running.hasher.update(payload);
-        span('hash', hashing);
-        running.at += length;
+      const blockStart = index * BLOCK_SIZE;
+      const blockEnd = Math.min(end, blockStart + BLOCK_SIZE);
+      await this.#link.sendFrame(encodeBlock(file, index, tree.blockHashes[index]!, tree.proveBlock(index)));
+      // In frames of even size: a block one header larger than a message goes as two
+      // halves, not as a full frame and a 13-byte one.
+      const frameBytes = Math.ceil((blockEnd - blockStart) / Math.ceil((blockEnd - blockStart) / payloadBytes));
+      for (let offset = blockStart; offset < blockEnd; ) {
+        signal.throwIfAborted();
+        if (this.#ending) return;
+        const length = Math.min(frameBytes, blockEnd - offset);
+        const frame = allocateDataFrame(file, offset, length);
+        await waited('read', this.#reader.fill(source, offset, frame.subarray(DATA_HEADER_BYTES)));
+        await this.#link.sendFrame(frame);
+        offset += length;
+        this.#sentBytes += length;
+        this.#advance(length);
       }
-      await this.#link.sendFrame(frame);
-      offset += length;
-      this.#sentBytes += length;
-      this.#advance(length);
     }
-    if (end === source.size && !this.#ending) await this.#sendEnd(file, source);
-  }
-
-  /**
-   * The running hash to feed while sending `file` from `start`: continued when the
-   * range picks up where the last one stopped, begun at byte 0, else none (the hash
-   * then comes from a separate full read).
-   */
-  async #runningHashFor(file: number, source: FileSource, start: number): Promise<RunningHash | null> {
-    const running = this.#running;
-    if (running && running.file === file && running.at === start) return running;
-    if (start !== 0 || this.#hashes.peek(source)) return (this.#running = null);
-    const hasher = (this.#hasher ??= await createSha256());
-    hasher.reset();
-    return (this.#running = { file, at: 0, hasher });
-  }
-
-  async #sendEnd(file: number, source: FileSource): Promise<void> {
-    const running = this.#running;
-    if (running && running.file === file && running.at === source.size) {
-      this.#hashes.remember(source, running.hasher.digest());
-      this.#running = null;
+    if (end === source.size && !this.#ending) {
+      this.#unconfirmed.add(file);
+      await this.#link.send({ type: 'file-end', file });
     }
-    const sha256 = await this.#hashes.of(source, this.#link.signal);
-    this.#unconfirmed.add(file);
-    await this.#link.send({ type: 'file-end', file, sha256 });
   }
 
   #receipt(verified: readonly number[], failed: readonly number[]): void {
@@ -500,6 +493,6 @@ export class SenderSession {
   }
 }
 
-function describe({ name, size, type, lastModified }: FileDescription, sha256: string | undefined): FileDescription {
-  return { name, size, type, lastModified, ...(sha256 !== undefined && { sha256 }) };
+function describe({ name, size, type, lastModified }: FileDescription, root: string | undefined): FileDescription {
+  return { name, size, type, lastModified, ...(root !== undefined && { root }) };
 }

@@ -13,7 +13,7 @@ export interface ReceiveStore {
   readonly files: readonly FileDescription[];
   /** Byte ranges of `file` already stored. */
   ranges(file: number): RangeList;
-  /** True once `file` was verified against the sender's SHA-256. */
+  /** True once every block of `file` was stored, each checked against its root. */
   isVerified(file: number): boolean;
   /**
    * Stores bytes at `offset` and records them as received. May take ownership of
@@ -23,23 +23,21 @@ export interface ReceiveStore {
   write(file: number, offset: number, bytes: Uint8Array): Promise<void>;
   /** Everything written and settled so far, committed; fails if any of it could not be. */
   flush(): Promise<void>;
-  /** The stored file from its first byte, for hashing a file not received in one pass. */
-  read(file: number): AsyncIterable<Uint8Array>;
-  /** The file verified (its hash) or failed (null: forget its bytes, they are wrong). */
-  settle(file: number, sha256: string | null): Promise<void>;
+  /** Every block of the file is stored: it is verified, with its root. */
+  settle(file: number, root: string): Promise<void>;
   /**
-   * The SHA-256 the sender first announced for `file` (or the one it was verified
-   * with), else null. It stays through a failed verification: the sender may send
-   * that file again, not another.
+   * The root the sender first announced for `file` (or the one it was verified with),
+   * else null: the sender may send that file again, not another.
    */
   pinned(file: number): string | null;
-  /** Records announced hashes, durably, before any byte that depends on them is accepted. */
-  pin(hashes: readonly Pin[]): Promise<void>;
+  /** Records announced roots, durably, before any block checked against them is accepted. */
+  pin(roots: readonly Pin[]): Promise<void>;
 }
 
+/** The root of `file`'s block tree (block-tree.ts), in hex. */
 export interface Pin {
   file: number;
-  sha256: string;
+  root: string;
 }
 
 /** Raised by a store that has run out of room; the transfer stops, what is stored stays. */

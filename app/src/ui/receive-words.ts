@@ -47,7 +47,7 @@ export function stepText(step: NextStep): Phrase {
 }
 
 /** States in which a live connection carries the transfer (and the path badge means something). */
-const CONNECTED: ReadonlySet<ReceivePage['status']> = new Set(['password', 'approval', 'waiting', 'transferring', 'verifying', 'done']);
+const CONNECTED: ReadonlySet<ReceivePage['status']> = new Set(['password', 'approval', 'waiting', 'transferring', 'done']);
 
 export function receiveWords(state: ReceiveState, { status, online }: ReceivePage): ReceiveWords {
   const shown = state.snapshot && state.snapshot.files.length > 0 ? state.snapshot : state.held;

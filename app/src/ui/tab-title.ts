@@ -23,7 +23,7 @@ interface Transfer {
 }
 
 /** States in which bytes move, or are about to move again. */
-const MOVING = new Set(['transferring', 'verifying', 'reconnecting']);
+const MOVING = new Set(['transferring', 'reconnecting']);
 
 const moving = (transfers: readonly Transfer[]) => transfers.filter((transfer) => MOVING.has(transfer.state) && transfer.progress);
 

@@ -14,7 +14,7 @@ import { IS_LINK, nodeDisk, UnsafePlaceError } from '../../../app/cli/store-disk
 import { newTransfer } from '../../../app/src/session/transfer-record.ts';
 import type { FileDescription } from '../../../app/src/transfer/messages.ts';
 import { useTempFolders } from './temp-folders.ts';
-import { sha256 } from '../support/transfer-harness.ts';
+import { rootOf } from '../support/transfer-harness.ts';
 
 const TRANSFER = 'abcdefgh1234';
 const ADDRESS = { peerId: TRANSFER, secret: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ', senderKey: 'a2V5' };
@@ -41,14 +41,16 @@ function description(name: string, bytes: Uint8Array): FileDescription {
 
 const BYTES = new TextEncoder().encode('{"sent":"by someone"}');
 const FILES = [description('a.bin', BYTES)];
+/** The root of BYTES' block tree: what the sender announces and the file is verified with. */
+const ROOT = await rootOf(BYTES);
 
 /** Runs a store into `out` to the end: pinned, written, verified, moved into place. */
 async function receiveInto(out: string, files = FILES): Promise<void> {
   const store = await openFileStore(out, TRANSFER, files);
-  await store.pin([{ file: 0, sha256: sha256(BYTES) }]);
+  await store.pin([{ file: 0, root: ROOT }]);
   await store.write(0, 0, BYTES);
   await store.flush();
-  await store.settle(0, sha256(BYTES));
+  await store.settle(0, ROOT);
   await store.close();
 }
 
@@ -61,7 +63,7 @@ describe('the records folder', () => {
   it('is made private, 0700, and every record in it 0600: they hold the link’s secret', async () => {
     const { out } = await setting();
     const store = await openFileStore(out, TRANSFER, FILES);
-    await store.pin([{ file: 0, sha256: sha256(BYTES) }]);
+    await store.pin([{ file: 0, root: ROOT }]);
     await folderBook(out).save(newTransfer('id', ADDRESS, FILES));
     const records = join(out, RECORD_FOLDER);
     expect((await stat(records)).mode & 0o777).toBe(0o700);
@@ -104,11 +106,11 @@ describe('the records folder', () => {
     const records = join(out, RECORD_FOLDER);
     const store = await openFileStore(out, TRANSFER, FILES);
     await chmod(records, 0o777);
-    await expect(store.pin([{ file: 0, sha256: sha256(BYTES) }])).rejects.toThrow(/can be written by others/);
+    await expect(store.pin([{ file: 0, root: ROOT }])).rejects.toThrow(/can be written by others/);
     await chmod(records, 0o700);
-    await store.pin([{ file: 0, sha256: sha256(BYTES) }]);
+    await store.pin([{ file: 0, root: ROOT }]);
     await chown(records, OTHER_USER, OTHER_USER);
-    await expect(store.pin([{ file: 0, sha256: sha256(BYTES) }])).rejects.toThrow(/belongs to another user/);
+    await expect(store.pin([{ file: 0, root: ROOT }])).rejects.toThrow(/belongs to another user/);
     await store.close().catch(() => {});
   });
 
@@ -166,7 +168,7 @@ describe('the received files', () => {
     for (const file of [0, 1]) {
       await store.write(file, 0, BYTES);
       await store.flush();
-      await store.settle(file, sha256(BYTES));
+      await store.settle(file, ROOT);
     }
     await store.close();
     expect(store.savedPath(0)).toBe(join(out, 'a (1).bin'));
@@ -186,7 +188,7 @@ describe('the received files', () => {
     const store = await openFileStore(out, TRANSFER, [description('photos/a.bin', BYTES)]);
     await store.write(0, 0, BYTES);
     await store.flush();
-    await store.settle(0, sha256(BYTES));
+    await store.settle(0, ROOT);
     await store.close();
     expect(store.savedPath(0)).toBe(join(out, expected, 'a.bin'));
   });
@@ -221,7 +223,7 @@ describe('the received files', () => {
   it('are not put in place as a link that replaced a partial file after its bytes were written', async () => {
     const { out, victimFile, victimFolder } = await setting();
     const store = await openFileStore(out, TRANSFER, FILES);
-    await store.pin([{ file: 0, sha256: sha256(BYTES) }]);
+    await store.pin([{ file: 0, root: ROOT }]);
     await store.write(0, 0, BYTES);
     await store.flush();
     // Every byte is written and on disk; the file is verified next, and moved into place.
@@ -230,7 +232,7 @@ describe('the received files', () => {
     await symlink(victimFile, part);
     // A store's failure surfaces at its next settle or flush (transfer/store.ts).
     const refusal = await store
-      .settle(0, sha256(BYTES))
+      .settle(0, ROOT)
       .then(() => store.flush())
       .catch((error: unknown) => error);
     await store.close().catch(() => {});

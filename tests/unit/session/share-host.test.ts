@@ -10,7 +10,8 @@ import { IDLE_LIMITS_MS, RECEIVER_LIMITS, ReceiverSeats } from '../../../app/src
 import type { ReceiverRow } from '../../../app/src/session/receiver-rows.ts';
 import { END_WAIT_MS, ID_TAKEN_RETRIES, RECONNECT_ATTEMPT_MS, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../../app/src/session/share-host.ts';
 import { offerTicket, passwordKey } from '../../../app/src/transfer/auth.ts';
-import { FileHashes } from '../../../app/src/transfer/file-hashes.ts';
+import { BLOCK_SIZE, subtleDigest, type Digest } from '../../../app/src/transfer/block-tree.ts';
+import { FileTrees } from '../../../app/src/transfer/file-trees.ts';
 import type { Failure } from '../../../app/src/transfer/failure.ts';
 import { newSecret } from '../../../app/src/transfer/link.ts';
 import { DEFAULT_WINDOW, type ReceiverSnapshot } from '../../../app/src/transfer/receiver.ts';
@@ -19,7 +20,7 @@ import { PASSWORD_LIMITS, PasswordGuard } from '../../../app/src/transfer/passwo
 import { OPEN_GATE, ShareGate } from '../../../app/src/transfer/share-gate.ts';
 import { FakeBroker, FakeConnection, receive, tick, Waiters, type Receiver } from '../support/fake-broker.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-import { newLinkKeys, randomFile, type LinkKeys } from '../support/transfer-harness.ts';
+import { newLinkKeys, randomFile, rootOf, type LinkKeys } from '../support/transfer-harness.ts';
 
 const MiB = 1024 * 1024;
 /** How the broker turns away an id an earlier registration still holds, and how it fails otherwise. */
@@ -56,6 +57,7 @@ interface HostOptions {
   gate?: ShareGate;
   clock?: ManualClock;
   keys?: LinkKeys;
+  trees?: FileTrees;
 }
 
 function hosting(files: FileSource[] = [], options: HostOptions = {}): Hosted {
@@ -78,7 +80,7 @@ function hosting(files: FileSource[] = [], options: HostOptions = {}): Hosted {
       keys: { peerId: 'sender-id', brokerToken: 'token', ...keys },
       files,
       gate: options.gate ?? new ShareGate(),
-      hashes: new FileHashes(),
+      trees: options.trees ?? new FileTrees(),
       ended: () => null,
       clock,
       onchange: (state) => {
@@ -121,6 +123,21 @@ describe('a receiver', () => {
     expect(started.map((row) => row.id)).toEqual([state.receivers[0]!.id]);
     expect(finished.map((row) => row.id)).toEqual([state.receivers[0]!.id]);
     expect(host.state).toMatchObject({ status: 'online', relay: true, failedAttempts: 0 });
+  });
+
+  it('after another hashes nothing again: the share’s trees serve every receiver, and its list of files carries the root', async () => {
+    const file = randomFile('photo.jpg', 2 * MiB);
+    let blocksHashed = 0;
+    // Counts the blocks the share's trees hash (leaves and inner nodes are 33 and 65 bytes).
+    const digest: Digest = (bytes) => (bytes.length === BLOCK_SIZE && blocksHashed++, subtleDigest(bytes));
+    const { broker, keys } = await online([file], { trees: new FileTrees({ digest }) });
+    const first = receive(broker.peer.offer(new FakeConnection()).opens(), keys);
+    expect((await first.settled).state).toBe('done');
+    const second = receive(broker.peer.offer(new FakeConnection()).opens(), keys);
+    const done = await second.settled;
+    expect(done.state).toBe('done');
+    expect(done.files[0]!.root).toBe(await rootOf(file.bytes));
+    expect(blocksHashed).toBe(file.size / BLOCK_SIZE);
   });
 
   it('that never proves the link gets no row, and its connection is let go of', async () => {

@@ -21,7 +21,7 @@ import { DEFAULT_WINDOW } from '../../../app/src/transfer/receiver.ts';
 import type { FileSource } from '../../../app/src/transfer/file-source.ts';
 import { FakeBroker, FakeConnection, receive, tick, Waiters } from '../support/fake-broker.ts';
 import { ManualClock } from '../support/manual-clock.ts';
-import { memoryFile, randomFile, sha256 } from '../support/transfer-harness.ts';
+import { memoryFile, randomFile, rootOf, sha256 } from '../support/transfer-harness.ts';
 
 const ORIGIN = 'https://ferry.test';
 const OPEN: NewShareGate = { password: '', askFirst: false };
@@ -30,17 +30,21 @@ const HOUR_MS = 60 * 60_000;
 /** Records kept as IndexedDB keeps them: a copy of what each save was given, never the object itself. */
 class MemoryRecords implements ShareRecords {
   saved: ShareRecord | undefined;
+  /** The keeper's own record, as last loaded or given to save: what it has learned since, not yet saved. */
+  live: ShareRecord | undefined;
   saves = 0;
   /** Hears of each save as it begins. */
   onsave = () => {};
 
   async load(): Promise<ShareRecord | undefined> {
-    return this.saved && structuredClone(this.saved);
+    this.live = this.saved && structuredClone(this.saved);
+    return this.live;
   }
 
   async save(record: ShareRecord): Promise<void> {
     this.onsave();
     this.saves += 1;
+    this.live = record;
     this.saved = structuredClone(record);
   }
 
@@ -93,16 +97,20 @@ function keeping(records = new MemoryRecords(), clock = new ManualClock(), broke
 
 /**
  * The page before a reload, sharing `files`, and the same page after it, not yet given
- * any. `hashed`: the files' hashes were learned (and saved) before the reload.
+ * any. `hashed`: the files' roots were learned (and saved) before the reload.
  */
 async function reloaded(files: (FileSource & { bytes: Uint8Array })[], { hashed = false } = {}): Promise<Kept> {
   const before = keeping();
   await before.keeper.start(files, OPEN);
   before.keeper.close();
-  if (hashed) before.records.saved!.hashes = files.map((file) => sha256(file.bytes));
+  if (hashed) before.records.saved!.roots = await rootsOf(files);
   const after = keeping(before.records, before.clock);
   await after.keeper.restore();
   return after;
+}
+
+function rootsOf(files: (FileSource & { bytes: Uint8Array })[]): Promise<string[]> {
+  return Promise.all(files.map((file) => rootOf(file.bytes)));
 }
 
 /** What the record keeps of a file. */
@@ -168,7 +176,7 @@ describe('after a reload', () => {
     expect(broker.attempts).toBe(0);
   });
 
-  it('takes the same files added again, in any order and checked by hash, and goes online', async () => {
+  it('takes the same files added again, in any order and checked by root, and goes online', async () => {
     const files = [randomFile('a.bin', 1024), randomFile('b.bin', 2048)];
     const { keeper, broker } = await reloaded(files, { hashed: true });
 
@@ -181,7 +189,7 @@ describe('after a reload', () => {
     const files = [randomFile('a.bin', 1024), randomFile('b.bin', 2048)];
     const { keeper, broker } = await reloaded(files, { hashed: true });
 
-    // Same name, size and date: only the hash tells them apart.
+    // Same name, size and date: only the root tells them apart.
     const changed = memoryFile('b.bin', new Uint8Array(2048));
     await keeper.addFilesAgain([files[0]!, changed]);
     expect(keeper.state).toMatchObject({
@@ -190,6 +198,46 @@ describe('after a reload', () => {
       error: { kind: 'changed', file: 'b.bin' },
     });
     expect(broker.attempts).toBe(0);
+  });
+
+  it('hashes each file added again once: the check and the share that goes online use one tree', async () => {
+    const reads = [{ count: 0 }, { count: 0 }];
+    const files = [randomFile('a.bin', 1024), randomFile('b.bin', 2048)];
+    const { keeper, broker, records } = await reloaded(files, { hashed: true });
+    const again = files.map((file, index) => memoryFile(file.name, file.bytes, reads[index]));
+
+    await keeper.addFilesAgain(again);
+    expect(keeper.state.status).toBe('online');
+    // A receiver's list of files carries every root, from the trees the check built.
+    const waiting = receive(broker.peer.offer(new FakeConnection()).opens(), records.saved!, { download: false });
+    const { files: listed } = await waiting.until((snapshot) => snapshot.state === 'waiting');
+    expect(listed.map((file) => file.root)).toEqual(await rootsOf(files));
+    // Each file read once, to check it: none read again to hash it for the share.
+    expect(reads.map((read) => read.count)).toEqual([1, 1]);
+  });
+
+  it('restores a share saved before roots, with whole-file hashes: asks for its files, and learns and saves their roots', async () => {
+    const files = [randomFile('a.bin', 1024), randomFile('b.bin', 2048)];
+    const before = keeping();
+    await before.keeper.start(files, OPEN);
+    before.keeper.close();
+    // As such a share was saved: `hashes`, no `roots`.
+    const { roots: _, ...old } = before.records.saved!;
+    // Records of its own: the page before the reload, still hashing, saves nothing into them.
+    const saved = new MemoryRecords();
+    saved.saved = { ...old, hashes: files.map((file) => sha256(file.bytes)) } as unknown as ShareRecord;
+
+    const { keeper, broker, records, clock } = keeping(saved, before.clock);
+    await keeper.restore();
+    expect(keeper.state).toMatchObject({ status: 'needs-files', missing: files.map(descriptionOf), link: shareLink(ORIGIN, records.saved!) });
+    // Its SHA-256s are no roots: nothing to check the files against, so they are taken as they come.
+    await keeper.addFilesAgain(files);
+    expect(keeper.state).toMatchObject({ status: 'online', files, missing: [], error: null });
+    expect(broker.attempts).toBe(1);
+    await expect.poll(() => records.live!.roots, { timeout: 10_000 }).toEqual(await rootsOf(files));
+    expect(records.saved!.roots).toBeUndefined();
+    clock.advance(HASH_SAVE_DELAY_MS);
+    expect(records.saved!.roots).toEqual(await rootsOf(files));
   });
 
   it('says not all were added when one is missing, and does not register', async () => {
@@ -346,24 +394,32 @@ describe('wrong passwords', () => {
   });
 });
 
-describe('hashes learned while sending', () => {
-  it('are saved within HASH_SAVE_DELAY_MS, all in one save', async () => {
-    // Small files go whole, hashed as they go; the large one is cut off before its end.
-    const small = ['a.txt', 'b.txt', 'c.txt'].map((name) => randomFile(name, 1024));
-    const large = randomFile('large.bin', 2 * DEFAULT_WINDOW);
-    const { keeper, broker, records, clock, until } = keeping();
-    await keeper.start([...small, large], OPEN);
-    const connection = broker.peer.offer(new FakeConnection()).opens();
-    connection.cutAfter(DEFAULT_WINDOW);
-    expect((await receive(connection, records.saved!).settled).state).toBe('error');
-    await until((state) => state.receivers[0]?.snapshot.state === 'error');
+describe('roots', () => {
+  it('are learned in the background from the start, and saved within HASH_SAVE_DELAY_MS, all in one save', async () => {
+    const files = [...['a.txt', 'b.txt', 'c.txt'].map((name) => randomFile(name, 1024)), randomFile('large.bin', 2 * DEFAULT_WINDOW)];
+    const { keeper, records, clock } = keeping();
+    await keeper.start(files, OPEN);
     const saves = records.saves;
-    expect(records.saved!.hashes).toEqual([null, null, null, null]);
+    expect(records.saved!.roots).toEqual([null, null, null, null]);
 
+    // No receiver needed: every file is hashed as soon as it is shared.
+    await expect.poll(() => records.live!.roots, { timeout: 10_000 }).toEqual(await rootsOf(files));
+    expect(records.saves).toBe(saves);
     clock.advance(HASH_SAVE_DELAY_MS - 1);
     expect(records.saves).toBe(saves);
     clock.advance(1);
     expect(records.saves).toBe(saves + 1);
-    expect(records.saved!.hashes).toEqual([...small.map((file) => sha256(file.bytes)), null]);
+    expect(records.saved!.roots).toEqual(await rootsOf(files));
+  });
+
+  it('learned before a reload go in every receiver’s list of files, and the files are served against them', async () => {
+    const files = [randomFile('a.bin', 1024), randomFile('large.bin', DEFAULT_WINDOW)];
+    const { keeper, broker, records } = await reloaded(files, { hashed: true });
+    await keeper.addFilesAgain(files);
+    const far = receive(broker.peer.offer(new FakeConnection()).opens(), records.saved!);
+    const done = await far.settled;
+    expect(done.state).toBe('done');
+    expect(done.files.map((file) => file.root)).toEqual(records.saved!.roots);
+    expect(far.store().verified).toEqual(records.saved!.roots);
   });
 });

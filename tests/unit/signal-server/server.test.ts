@@ -180,7 +180,7 @@ describe('startServer', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'self'");
-    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval';");
+    expect(csp).toContain("script-src 'self';");
     // The broker's websocket on this very host, not any ws:/wss: host at all.
     const host = new URL(running.url).host;
     expect(csp).toContain(`connect-src 'self' ws://${host} wss://${host};`);

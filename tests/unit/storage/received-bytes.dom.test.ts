@@ -7,10 +7,9 @@ import 'fake-indexeddb/auto';
 import { promisifyRequest } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
 import { indexedDbChunks, type ChunkPlace } from '../../../app/src/storage/chunk-places.ts';
-import { chunkKeys, hashKey, packKey, rangesKey, received } from '../../../app/src/storage/layout.ts';
+import { chunkKeys, hashKey, packKey, pinKey, rangesKey, received } from '../../../app/src/storage/layout.ts';
 import { openStoredTransfer } from '../../../app/src/storage/received-bytes.ts';
 import { COMMIT_BYTES } from '../../../app/src/transfer/batched-store.ts';
-import { NotStoredError } from '../../../app/src/storage/stored-bytes.ts';
 import { verifiedFiles } from '../../../app/src/storage/stored-file.ts';
 import type { TransferRecord } from '../../../app/src/session/transfer-record.ts';
 import type { FileDescription } from '../../../app/src/transfer/messages.ts';
@@ -18,17 +17,18 @@ import { StorageFullError } from '../../../app/src/transfer/store.ts';
 
 const describeFile = (name: string, size: number): FileDescription => ({ name, size, type: '', lastModified: 0 });
 const bytesOf = (length: number, seed: number) => new Uint8Array(length).map((_, i) => (i * 7 + seed) & 0xff);
-const SHA = 'a'.repeat(64);
+/** A block-tree root (transfer/block-tree.ts): what a file is verified and pinned with. */
+const ROOT = 'a'.repeat(64);
+const OTHER_ROOT = 'b'.repeat(64);
 
 function record(key: IDBValidKey): Promise<unknown> {
   return received()('readonly', (store) => promisifyRequest(store.get(key)));
 }
 
+/** The bytes of verified `file`, as a transfer opened again hands them over for saving. */
 async function stored(id: string, files: readonly FileDescription[], file: number): Promise<Uint8Array> {
   const transfer = await openStoredTransfer(id, files);
-  const parts: Uint8Array[] = [];
-  for await (const chunk of transfer.read(file)) parts.push(chunk);
-  return new Uint8Array(await new Blob(parts as Uint8Array<ArrayBuffer>[]).arrayBuffer());
+  return new Uint8Array(await (await transfer.blob(file, '')).arrayBuffer());
 }
 
 describe('received bytes, reopened', () => {
@@ -36,8 +36,8 @@ describe('received bytes, reopened', () => {
     const files = [describeFile('a.txt', 1000), describeFile('empty', 0)];
     const transfer = await openStoredTransfer('one-batch', files);
     await transfer.write(0, 0, bytesOf(1000, 1));
-    await transfer.settle(0, SHA);
-    await transfer.settle(1, SHA);
+    await transfer.settle(0, ROOT);
+    await transfer.settle(1, ROOT);
     await transfer.flush();
 
     expect(await record(rangesKey('one-batch', 0))).toBeUndefined();
@@ -58,7 +58,7 @@ describe('received bytes, reopened', () => {
     await transfer.flush();
     expect(await record(rangesKey('two-batches', 0))).toEqual([[0, COMMIT_BYTES]]);
     await transfer.write(0, COMMIT_BYTES, bytes.slice(COMMIT_BYTES));
-    await transfer.settle(0, SHA);
+    await transfer.settle(0, ROOT);
     await transfer.flush();
 
     expect(await record(rangesKey('two-batches', 0))).toEqual([[0, size]]);
@@ -85,7 +85,7 @@ describe('received bytes, reopened', () => {
     const transfer = await openStoredTransfer('packed', files);
     for (const [file, { size }] of files.entries()) {
       await transfer.write(file, 0, bytesOf(size, file));
-      await transfer.settle(file, SHA);
+      await transfer.settle(file, ROOT);
     }
     await transfer.flush();
 
@@ -110,7 +110,7 @@ describe('received bytes, reopened', () => {
     const transfer = await openStoredTransfer('pieces', files);
     for (const [file, bytes] of contents.entries()) {
       for (let at = 0; at < bytes.length; at += 16_384) await transfer.write(file, at, bytes.slice(at, at + 16_384));
-      await transfer.settle(file, SHA);
+      await transfer.settle(file, ROOT);
     }
     await transfer.flush();
 
@@ -124,27 +124,28 @@ describe('received bytes, reopened', () => {
     await transfer.write(0, 0, bytesOf(10, 1));
     await transfer.write(1, 0, bytesOf(10, 2));
     await transfer.flush();
-    await transfer.settle(0, SHA);
-    await transfer.settle(1, SHA);
+    await transfer.settle(0, ROOT);
+    await transfer.settle(1, ROOT);
     await transfer.flush();
 
     expect(await record(packKey('unpacked', 0))).toBeUndefined();
-    expect(await record(hashKey('unpacked', 0))).toBe(SHA);
+    expect(await record(hashKey('unpacked', 0))).toBe(ROOT);
     expect(await stored('unpacked', files, 1)).toEqual(bytesOf(10, 2));
   });
 
-  it('a file that failed verification is forgotten, bytes and record', async () => {
-    const files = [describeFile('bad.bin', 100)];
-    const transfer = await openStoredTransfer('failed', files);
-    await transfer.write(0, 0, bytesOf(100, 4));
-    await transfer.settle(0, null);
+  it('the root a sender announced is kept on its own, and a reopened transfer is held to it, or to the root a file was verified with', async () => {
+    const files = [describeFile('a.bin', 100), describeFile('b.bin', 10), describeFile('c.bin', 10)];
+    const transfer = await openStoredTransfer('pinned', files);
+    await transfer.pin([{ file: 0, root: ROOT }]);
+    expect(await record(pinKey('pinned', 0))).toBe(ROOT);
+    await transfer.write(1, 0, bytesOf(10, 5));
+    await transfer.settle(1, OTHER_ROOT);
     await transfer.flush();
 
-    const again = await openStoredTransfer('failed', files);
-    expect(again.ranges(0)).toEqual([]);
-    expect(again.isVerified(0)).toBe(false);
-    expect(await record(rangesKey('failed', 0))).toBeUndefined();
-    await expect(stored('failed', files, 0)).rejects.toBeInstanceOf(NotStoredError);
+    const again = await openStoredTransfer('pinned', files);
+    expect([again.pinned(0), again.isVerified(0)]).toEqual([ROOT, false]);
+    expect([again.pinned(1), again.isVerified(1)]).toEqual([OTHER_ROOT, true]);
+    expect(again.pinned(2)).toBeNull();
   });
 });
 
@@ -178,7 +179,7 @@ describe('received bytes, when storing fails', () => {
     const transfer = await openStoredTransfer('torn', files, broken);
     await transfer.write(0, 0, bytesOf(100, 1));
     await transfer.write(1, 0, bytesOf(100, 2));
-    await transfer.settle(0, SHA);
+    await transfer.settle(0, ROOT);
     await expect(transfer.flush()).rejects.toThrow();
 
     const again = await openStoredTransfer('torn', files);

@@ -7,7 +7,7 @@ export interface MemoryStore extends ReceiveStore {
   files: readonly FileDescription[];
   bytes(file: number): Uint8Array;
   verified: (string | null)[];
-  /** Hashes pinned by `pin`, by file. */
+  /** Roots pinned by `pin`, by file. */
   pins: (string | null)[];
   /** Payload bytes written, counting rewrites. */
   written: number;
@@ -41,20 +41,15 @@ export function memoryStore(files: readonly FileDescription[]): MemoryStore {
       ranges[file] = addRange(ranges[file]!, offset, offset + length);
       store.written += length;
     },
-    async *read(file) {
-      const bytes = data[file]!;
-      for (let at = 0; at < bytes.length; at += 1 << 20) yield bytes.slice(at, at + (1 << 20));
-    },
     async flush() {
       if (store.failOnFlush) throw store.failOnFlush;
     },
-    async settle(file, sha256) {
-      store.verified[file] = sha256;
-      if (sha256 === null) ranges[file] = [];
+    async settle(file, root) {
+      store.verified[file] = root;
     },
     pinned: (file) => store.pins[file] ?? store.verified[file] ?? null,
-    async pin(hashes) {
-      for (const { file, sha256 } of hashes) store.pins[file] = sha256;
+    async pin(roots) {
+      for (const { file, root } of roots) store.pins[file] = root;
     },
   };
   return store;

@@ -1,10 +1,13 @@
 /** In-memory files, sinks and a sender/receiver pair wired over a fake channel pair. */
 import { createHash, randomBytes } from 'node:crypto';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { newSenderKeys, type Fingerprints, type SenderKeys } from '../../../app/src/transfer/auth.ts';
+import { subtleDigest, treeOfBytes } from '../../../app/src/transfer/block-tree.ts';
 import type { Delivery } from '../../../app/src/transfer/delivery.ts';
-import type { FileHashes } from '../../../app/src/transfer/file-hashes.ts';
+import { FileTrees } from '../../../app/src/transfer/file-trees.ts';
+import { DATA_HEADER_BYTES, FrameDecoder } from '../../../app/src/transfer/frames.ts';
 import { newSecret } from '../../../app/src/transfer/link.ts';
-import type { EndReason } from '../../../app/src/transfer/messages.ts';
+import type { ControlMessage, EndReason } from '../../../app/src/transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
 import type { FileSource } from '../../../app/src/transfer/file-source.ts';
@@ -58,6 +61,36 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The root of the block tree of `bytes` (block-tree.ts), in hex: what a file's pin and manifest entry hold. */
+export async function rootOf(bytes: Uint8Array): Promise<string> {
+  return bytesToHex((await treeOfBytes(subtleDigest, bytes)).root);
+}
+
+/** A share's trees, already knowing those of `files`: its manifest announces their roots. */
+export async function treesKnowing(...files: FileSource[]): Promise<FileTrees> {
+  const trees = new FileTrees();
+  await Promise.all(files.map((file) => trees.of(file)));
+  return trees;
+}
+
+/**
+ * A `tamper` (WireOptions) that flips a byte of the DATA frame carrying `offset` of a
+ * file, the first `times` times one is sent: a block damaged on the way, `damaged()` times.
+ */
+export function damageData(offset: number, times = 1): { tamper: (frame: Uint8Array) => Uint8Array; damaged: () => number } {
+  let damaged = 0;
+  const tamper = (frame: Uint8Array) => {
+    if (damaged >= times || frame[0] !== 0x10) return frame;
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    if (view.getUint32(5) * 2 ** 32 + view.getUint32(9) !== offset) return frame;
+    damaged += 1;
+    const copy = frame.slice();
+    copy[DATA_HEADER_BYTES]! ^= 0xff;
+    return copy;
+  };
+  return { tamper, damaged: () => damaged };
+}
+
 /** Resolves when `predicate` holds for a snapshot the session reports. */
 export function until<T>(subscribe: (listener: (snapshot: T) => void) => void, predicate: (snapshot: T) => boolean): Promise<T> {
   return new Promise((resolve) => subscribe((snapshot) => predicate(snapshot) && resolve(snapshot)));
@@ -72,6 +105,8 @@ export interface Wired {
   store: () => MemoryStore;
   senderSnapshots: SenderSnapshot[];
   receiverSnapshots: ReceiverSnapshot[];
+  /** Every request the receiver sent, in order, as the sender got it. */
+  requests: Extract<ControlMessage, { type: 'request' }>[];
   /** Resolves with the final snapshots once both sides have stopped changing state. */
   settled: Promise<{ sender: SenderSnapshot; receiver: ReceiverSnapshot }>;
 }
@@ -100,8 +135,8 @@ export interface WireOptions extends PairOptions {
   stallTimeoutMs?: number;
   /** Ends the sender after it has put this many payload bytes on the channel. */
   cutAfterBytes?: number;
-  /** The sender's share's hashes: those it knows go in its manifest. */
-  hashes?: FileHashes;
+  /** The sender's share's trees: the roots it knows go in its manifest. */
+  trees?: FileTrees;
   /** The text the sender shares beside its files. */
   text?: string;
   /** The text a resumed receiver holds the sender to (ReceiverOptions.pinnedText). */
@@ -132,7 +167,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     ...keys,
     files,
     text: options.text,
-    hashes: options.hashes,
+    trees: options.trees,
     gate: options.gate,
     ended: options.ended,
     ...(options.delivery && { delivery: () => options.delivery! }),
@@ -170,8 +205,19 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
       if (payload >= limit) senderChannel.drop();
     };
   }
+  // Read beside the sender, with a decoder of its own: what the receiver asked for, exactly as sent.
+  const requests: Wired['requests'] = [];
+  const decoder = new FrameDecoder();
+  senderChannel.addEventListener('message', (event) => {
+    try {
+      const message = decoder.decode((event as Event & { data: ArrayBuffer }).data);
+      if (message?.type === 'request') requests.push(message);
+    } catch {
+      // A frame a test garbled on purpose: the sender's own decoder is the one that answers for it.
+    }
+  });
   void sender.start();
   void receiver.start();
   const settled = Promise.all([senderEnd, receiverEnd]).then(([s, r]) => ({ sender: s, receiver: r }));
-  return { sender, receiver, senderChannel, receiverChannel, store: () => store!, senderSnapshots, receiverSnapshots, settled };
+  return { sender, receiver, senderChannel, receiverChannel, store: () => store!, senderSnapshots, receiverSnapshots, requests, settled };
 }

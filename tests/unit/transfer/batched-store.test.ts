@@ -3,8 +3,9 @@ import { BatchedStore, COMMIT_BYTES, type Batch, type StoreBackend, type StoredS
 import type { FileDescription } from '../../../app/src/transfer/messages.ts';
 import type { Pin } from '../../../app/src/transfer/store.ts';
 
-const SHA_A = 'a'.repeat(64);
-const SHA_B = 'b'.repeat(64);
+/** Block-tree roots (block-tree.ts), as the session settles and pins files with them. */
+const ROOT_A = 'a'.repeat(64);
+const ROOT_B = 'b'.repeat(64);
 
 /** What the backend's `failure` makes of an error: the store must report this, never the raw error. */
 class Reported extends Error {
@@ -39,7 +40,6 @@ interface HeldCommit extends Held<void> {
 class FakeBackend implements StoreBackend {
   readonly commits: HeldCommit[] = [];
   readonly calls: string[] = [];
-  deleteFails: unknown = null;
   pinFails: unknown = null;
   #waiting: ((commit: HeldCommit) => void)[] = [];
 
@@ -58,19 +58,9 @@ class FakeBackend implements StoreBackend {
     return ready ? Promise.resolve(ready) : new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  async deleteFile(file: number): Promise<void> {
-    this.calls.push(`delete ${file}`);
-    if (this.deleteFails) throw this.deleteFails;
-  }
-
   async pin(pins: readonly Pin[]): Promise<void> {
     this.calls.push(`pin ${pins.map((pin) => pin.file).join(',')}`);
     if (this.pinFails) throw this.pinFails;
-  }
-
-  async *read(file: number): AsyncIterable<Uint8Array> {
-    this.calls.push(`read ${file}`);
-    yield new Uint8Array([file]);
   }
 
   failure(error: unknown): Error {
@@ -178,14 +168,14 @@ describe('batching', () => {
     const { backend, store } = open([COMMIT_BYTES, 5]);
     await store.write(0, 0, bytes(COMMIT_BYTES));
     const bytesBatch = await backend.nextCommit(0);
-    await store.settle(0, SHA_A);
+    await store.settle(0, ROOT_A);
     expect(store.isVerified(0)).toBe(true);
     expect(bytesBatch.batch.verified).toEqual([]);
     const flushed = store.flush();
     expect(backend.commits).toHaveLength(1);
     bytesBatch.resolve();
     const markBatch = await backend.nextCommit(1);
-    expect(markBatch.batch.verified).toEqual([{ file: 0, sha256: SHA_A }]);
+    expect(markBatch.batch.verified).toEqual([{ file: 0, root: ROOT_A }]);
     expect(markBatch.batch.pieces).toEqual([]);
     markBatch.resolve();
     await flushed;
@@ -220,7 +210,7 @@ describe('a failed commit', () => {
     (await backend.nextCommit(0)).reject(cause);
     await expect(filling).rejects.toMatchObject({ name: 'Reported', cause });
     await expect(store.write(0, 2 * COMMIT_BYTES, bytes(1))).rejects.toMatchObject({ name: 'Reported', cause });
-    await expect(store.settle(0, SHA_A)).rejects.toMatchObject({ name: 'Reported', cause });
+    await expect(store.settle(0, ROOT_A)).rejects.toMatchObject({ name: 'Reported', cause });
     await expect(store.flush()).rejects.toMatchObject({ name: 'Reported', cause });
     expect(backend.commits).toHaveLength(1);
     expect(store.ranges(0)).toEqual([]);
@@ -241,38 +231,48 @@ describe('a failed commit', () => {
 });
 
 describe('settle', () => {
-  it('for a file that failed its hash: commits what came before, deletes the file, and then counts nothing of it stored', async () => {
-    const { backend, store } = open([10]);
+  it('puts the verified mark in the same batch as the last bytes of its file when they have not gone yet, after them', async () => {
+    const { backend, store } = open([10, 10]);
     await store.write(0, 0, bytes(10));
-    const settled = store.settle(0, null);
-    const commit = await backend.nextCommit(0);
-    expect(backend.calls).toEqual(['commit 1']);
-    commit.resolve();
-    await settled;
-    expect(backend.calls).toEqual(['commit 1', 'delete 0']);
-    expect(store.ranges(0)).toEqual([]);
-    expect(store.isVerified(0)).toBe(false);
+    await store.settle(0, ROOT_A);
+    await store.write(1, 0, bytes(4));
+    expect(backend.commits).toHaveLength(0);
+    const flushed = store.flush();
+    const { batch, resolve } = await backend.nextCommit(0);
+    expect(batch.pieces.map((piece) => [piece.file, piece.offset, piece.bytes.length])).toEqual([
+      [0, 0, 10],
+      [1, 0, 4],
+    ]);
+    expect(batch.verified).toEqual([{ file: 0, root: ROOT_A }]);
+    resolve();
+    await flushed;
+    expect(backend.commits).toHaveLength(1);
+    expect([store.isVerified(0), store.isVerified(1)]).toEqual([true, false]);
   });
 
-  it('reports a delete that fails as the backend words it, and still counts what is stored', async () => {
+  it('commits a verified mark alone once it has waited lingerMs', async () => {
+    useFakeTimeouts();
     const state = emptyState(1);
     state.ranges[0] = [[0, 10]];
-    const { backend, store } = open([10], null, state);
-    backend.deleteFails = new Error('read-only');
-    await expect(store.settle(0, null)).rejects.toMatchObject({ name: 'Reported', cause: backend.deleteFails });
-    expect(store.ranges(0)).toEqual([[0, 10]]);
+    const { backend, store } = open([10], 1000, state);
+    await store.settle(0, ROOT_A);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(backend.commits).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    const { batch } = await backend.nextCommit(0);
+    expect([batch.pieces, batch.verified]).toEqual([[], [{ file: 0, root: ROOT_A }]]);
   });
 });
 
 describe('pins', () => {
-  it('are recorded at once and on their own, and a file without one is pinned to the hash it was verified with', async () => {
+  it('are recorded at once and on their own, and a file without one is pinned to the root it was verified with', async () => {
     const { backend, store } = open([10, 10]);
-    await store.pin([{ file: 1, sha256: SHA_B }]);
+    await store.pin([{ file: 1, root: ROOT_B }]);
     expect(backend.calls).toEqual(['pin 1']);
-    expect(store.pinned(1)).toBe(SHA_B);
+    expect(store.pinned(1)).toBe(ROOT_B);
     expect(store.pinned(0)).toBeNull();
-    await store.settle(0, SHA_A);
-    expect(store.pinned(0)).toBe(SHA_A);
+    await store.settle(0, ROOT_A);
+    expect(store.pinned(0)).toBe(ROOT_A);
     await store.pin([]);
     expect(backend.calls).toEqual(['pin 1']);
   });
@@ -280,32 +280,17 @@ describe('pins', () => {
   it('that cannot be recorded are reported as the backend words it, and not taken', async () => {
     const { backend, store } = open([10]);
     backend.pinFails = new Error('quota');
-    await expect(store.pin([{ file: 0, sha256: SHA_A }])).rejects.toMatchObject({ name: 'Reported', cause: backend.pinFails });
+    await expect(store.pin([{ file: 0, root: ROOT_A }])).rejects.toMatchObject({ name: 'Reported', cause: backend.pinFails });
     expect(store.pinned(0)).toBeNull();
   });
 });
 
 describe('what the store opens with', () => {
   it('is what it reports, until a commit changes it', () => {
-    const state: StoredState = { ranges: [[[0, 3]], []], verified: [null, SHA_A], pins: [SHA_B, null] };
+    const state: StoredState = { ranges: [[[0, 3]], []], verified: [null, ROOT_A], pins: [ROOT_B, null] };
     const { store } = open([10, 0], null, state);
-    expect([store.ranges(0), store.isVerified(0), store.pinned(0)]).toEqual([[[0, 3]], false, SHA_B]);
-    expect([store.ranges(1), store.isVerified(1), store.pinned(1)]).toEqual([[], true, SHA_A]);
-  });
-});
-
-describe('read', () => {
-  it('commits everything written before reading the file back', async () => {
-    const { backend, store } = open([10]);
-    await store.write(0, 0, bytes(10));
-    const reading = (async () => {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of store.read(0)) chunks.push(chunk);
-      return chunks;
-    })();
-    (await backend.nextCommit(0)).resolve();
-    expect(await reading).toEqual([new Uint8Array([0])]);
-    expect(backend.calls).toEqual(['commit 1', 'read 0']);
+    expect([store.ranges(0), store.isVerified(0), store.pinned(0)]).toEqual([[[0, 3]], false, ROOT_B]);
+    expect([store.ranges(1), store.isVerified(1), store.pinned(1)]).toEqual([[], true, ROOT_A]);
   });
 });
 

@@ -4,7 +4,9 @@ import { ProtocolError } from '../../../app/src/transfer/errors.ts';
 import {
   allocateDataFrame,
   allocateFilesFrame,
+  BLOCK_HEADER_BYTES,
   DATA_HEADER_BYTES,
+  encodeBlock,
   encodeControl,
   FrameDecoder,
   MAX_CONTROL_BYTES,
@@ -13,12 +15,15 @@ import {
 } from '../../../app/src/transfer/frames.ts';
 import { MESSAGE_CAP } from '../../../app/src/transfer/peer-link.ts';
 import { fuzzRuns, fuzzTimeout } from '../support/fuzz-runs.ts';
-import { controlMessage, expectWellFormed, hello, index } from './protocol-arbitraries.ts';
+import { controlMessage, expectWellFormed, hello, index, MOST_PROOF_HASHES } from './protocol-arbitraries.ts';
 
 const DATA = 0x10;
 const FILES = 0x11;
+const BLOCK = 0x12;
 const PART = 0x7f;
-const CODES = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, DATA, FILES, PART, 0x00, 0xff];
+const CODES = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, DATA, FILES, BLOCK, PART, 0x00, 0xff];
+
+const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
 function framed(code: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
   const frame = new Uint8Array(1 + body.length);
@@ -72,6 +77,24 @@ const frameBytes: fc.Arbitrary<Uint8Array<ArrayBuffer>> = fc.oneof(
       });
       return frame;
     }),
+  // BLOCK frames whose proof count may not match their length, or be more than any tree has.
+  fc
+    .tuple(fc.nat({ max: 2 ** 32 - 1 }), fc.nat({ max: 2 ** 32 - 1 }), fc.oneof(fc.nat(MOST_PROOF_HASHES + 2), fc.nat(255)), fc.nat(MOST_PROOF_HASHES + 2), fc.integer({ min: -50, max: 50 }))
+    .map(([file, blockIndex, count, carried, extra]) => {
+      const frame = new Uint8Array(Math.max(1, BLOCK_HEADER_BYTES + 32 * carried + extra));
+      frame[0] = BLOCK;
+      if (frame.length >= BLOCK_HEADER_BYTES) {
+        const view = new DataView(frame.buffer);
+        view.setUint32(1, file);
+        view.setUint32(5, blockIndex);
+        view.setUint8(9, count);
+      }
+      return frame;
+    }),
+  // Real BLOCK frames.
+  fc
+    .tuple(fc.nat({ max: 2 ** 32 - 1 }), fc.nat({ max: 2 ** 32 - 1 }), hash32, fc.array(hash32, { maxLength: MOST_PROOF_HASHES }))
+    .map(([file, blockIndex, hash, proof]) => encodeBlock(file, blockIndex, hash, proof)),
   // PART frames large enough to meet the byte limit.
   fc.integer({ min: 1, max: 20_000 }).map((length) => framed(PART, new Uint8Array(length - 1).fill(0x20))),
 );
@@ -124,7 +147,7 @@ describe('FrameDecoder, on whatever a peer sends', () => {
             continue;
           }
           expectWellFormed(result);
-          if (result.type !== 'data' && result.type !== 'files') expect(kept + byteLength(data) - 1).toBeLessThanOrEqual(limit);
+          if (result.type !== 'data' && result.type !== 'files' && result.type !== 'block') expect(kept + byteLength(data) - 1).toBeLessThanOrEqual(limit);
           kept = 0;
           parts = 0;
         }
@@ -176,19 +199,25 @@ describe('frames of valid messages', () => {
   }, fuzzTimeout);
 
   it('FILES frames carry each file, its hash and its bytes, empty files included', () => {
-    const file = fc.record({ file: fc.nat({ max: 2 ** 32 - 1 }), sha256: fc.uint8Array({ minLength: 32, maxLength: 32 }), payload: fc.uint8Array({ maxLength: 64 }) });
+    const file = fc.record({ file: fc.nat({ max: 2 ** 32 - 1 }), hash: hash32, payload: fc.uint8Array({ maxLength: 64 }) });
     fc.assert(
       fc.property(fc.array(file, { minLength: 1, maxLength: 20 }), (files) => {
         const { frame, payloads, hashes } = allocateFilesFrame(files.map(({ file, payload }) => ({ file, size: payload.length })));
-        files.forEach(({ sha256, payload }, i) => {
+        files.forEach(({ hash, payload }, i) => {
           payloads[i]!.set(payload);
-          hashes[i]!.set(sha256);
+          hashes[i]!.set(hash);
         });
-        const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-        expect(new FrameDecoder().decode(frame.buffer)).toEqual({
-          type: 'files',
-          files: files.map(({ file, sha256, payload }) => ({ file, sha256: hex(sha256), payload })),
-        });
+        expect(new FrameDecoder().decode(frame.buffer)).toEqual({ type: 'files', files });
+      }),
+      { numRuns: fuzzRuns(100) },
+    );
+  }, fuzzTimeout);
+
+  it('BLOCK frames carry their file, block index, hash and proof', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 2 ** 32 - 1 }), fc.nat({ max: 2 ** 32 - 1 }), hash32, fc.array(hash32, { maxLength: MOST_PROOF_HASHES }), (file, blockIndex, hash, proof) => {
+        const frame = encodeBlock(file, blockIndex, hash, proof);
+        expect(new FrameDecoder().decode(frame.buffer)).toEqual({ type: 'block', file, index: blockIndex, hash, proof });
       }),
       { numRuns: fuzzRuns(100) },
     );

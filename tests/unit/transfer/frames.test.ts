@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   allocateDataFrame,
   allocateFilesFrame,
+  BLOCK_HEADER_BYTES,
   DATA_HEADER_BYTES,
+  encodeBlock,
   encodeControl,
   FrameDecoder,
   MAX_CONTROL_BYTES,
+  MAX_PROOF_HASHES,
   MAX_UNAUTHENTICATED_BYTES,
   MIN_MESSAGE_SIZE,
 } from '../../../app/src/transfer/frames.ts';
@@ -34,7 +37,9 @@ describe('control frames', () => {
     { type: 'hello', version: 1, proof: 'abc', key: 'tx_1-A', keyProof: 'sig_2-B' },
     { type: 'request', ranges: [{ file: 0, start: 0, end: 5 }, { file: 3, start: 2 ** 40, end: 2 ** 41 }], stored: 10, total: 99 },
     { type: 'done' },
-    { type: 'file-end', file: 2, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+    { type: 'manifest', files: [{ name: 'a.bin', size: 300_000, type: '', lastModified: 1, root: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }] },
+    { type: 'root', file: 2, root: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+    { type: 'file-end', file: 2 },
     { type: 'receipt', verified: [7, 9], failed: [] },
     { type: 'receipt', verified: [], failed: [3] },
     { type: 'error', message: 'nope' },
@@ -87,9 +92,9 @@ describe('files frames', () => {
     expect(new FrameDecoder().decode(frame.buffer)).toEqual({
       type: 'files',
       files: [
-        { file: 4, sha256: '01'.repeat(32), payload: new Uint8Array([1, 2, 3]) },
-        { file: 5, sha256: '02'.repeat(32), payload: new Uint8Array([]) },
-        { file: 70000, sha256: '03'.repeat(32), payload: new Uint8Array([9, 8]) },
+        { file: 4, hash: new Uint8Array(32).fill(1), payload: new Uint8Array([1, 2, 3]) },
+        { file: 5, hash: new Uint8Array(32).fill(2), payload: new Uint8Array([]) },
+        { file: 70000, hash: new Uint8Array(32).fill(3), payload: new Uint8Array([9, 8]) },
       ],
     });
   });
@@ -105,6 +110,49 @@ describe('files frames', () => {
     expect(() => decoder.decode(allocateFilesFrame([{ file: 0, size: 1 }]).frame.buffer)).toThrowError(/inside a fragmented/);
   });
 });
+
+/** `count` distinct 32-byte hashes, each filled with its own byte from `first` on. */
+function hashes(count: number, first = 1): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => new Uint8Array(32).fill(first + i));
+}
+
+describe('block frames', () => {
+  it.each([0, 1, 3, MAX_PROOF_HASHES])('round-trip a file, a block index, its hash and a proof of %i hashes', (count) => {
+    const hash = new Uint8Array(32).map((_, i) => i);
+    const proof = hashes(count, 100);
+    const encoded = encodeBlock(70000, 2 ** 32 - 1, hash, proof);
+    expect(encoded.byteLength).toBe(BLOCK_HEADER_BYTES + 32 * count);
+    expect(new FrameDecoder().decode(encoded.buffer)).toEqual({ type: 'block', file: 70000, index: 2 ** 32 - 1, hash, proof });
+  });
+
+  it('decode from a view into a larger buffer, as well as from the buffer itself', () => {
+    const encoded = encodeBlock(1, 2, new Uint8Array(32).fill(7), hashes(2));
+    const padded = new Uint8Array(encoded.length + 9).fill(0xee);
+    padded.set(encoded, 4);
+    const view = new DataView(padded.buffer, 4, encoded.length);
+    expect(new FrameDecoder().decode(view)).toEqual({ type: 'block', file: 1, index: 2, hash: new Uint8Array(32).fill(7), proof: hashes(2) });
+  });
+
+  it('refuse to encode hashes that are not 32 bytes, or a proof longer than any tree', () => {
+    expect(() => encodeBlock(0, 0, new Uint8Array(31), [])).toThrowError(RangeError);
+    expect(() => encodeBlock(0, 0, new Uint8Array(32), [new Uint8Array(33)])).toThrowError(RangeError);
+    expect(() => encodeBlock(0, 0, new Uint8Array(32), hashes(MAX_PROOF_HASHES + 1))).toThrowError(RangeError);
+  });
+
+  it('a block frame inside a fragmented control message', () => {
+    const decoder = new FrameDecoder();
+    expect(decoder.decode(frame(0x7f, '{"files":'))).toBeNull();
+    expect(() => decoder.decode(encodeBlock(0, 0, new Uint8Array(32), []).buffer)).toThrowError(/inside a fragmented/);
+  });
+});
+
+/** A BLOCK frame whose count byte says `count` and that carries `carried` proof hashes' worth of bytes, plus `extra`. */
+function blockFrame(count: number, carried: number, extra = 0): ArrayBuffer {
+  const out = new Uint8Array(BLOCK_HEADER_BYTES + carried * 32 + extra);
+  out[0] = 0x12;
+  out[9] = count;
+  return out.buffer;
+}
 
 /** A FILES frame listing files of `sizes` and carrying `carried` bytes after its header. */
 function filesFrame(sizes: number[], carried: number): ArrayBuffer {
@@ -132,7 +180,19 @@ describe('malformed frames are rejected with a ProtocolError', () => {
     ['a receiver key without its proof', frame(0x01, '{"version":1,"proof":"x","key":"ab"}'), /keyProof must be a string/],
     ['a proof of a receiver key without the key', frame(0x01, '{"version":1,"proof":"x","keyProof":"ab"}'), /key must be a string/],
     ['a name that is not a string', frame(0x02, '{"files":[{"name":7,"size":1,"type":"","lastModified":0}]}'), /name must be a string/],
-    ['a bad hash', frame(0x04, `{"file":0,"sha256":"${sha.toUpperCase()}"}`), /64 lowercase hex/],
+    ['a root in upper case', frame(0x0b, `{"file":0,"root":"${sha.toUpperCase()}"}`), /root must be 64 lowercase hex/],
+    ['a root one digit short', frame(0x0b, `{"file":0,"root":"${sha.slice(1)}"}`), /root must be 64 lowercase hex/],
+    ['a root without its file', frame(0x0b, `{"root":"${sha}"}`), /file must be a non-negative integer/],
+    ['a root of no file', frame(0x0b, `{"file":-1,"root":"${sha}"}`), /file must be a non-negative integer/],
+    ['a manifest with a bad root', frame(0x02, `{"files":[{"name":"a","size":1,"type":"","lastModified":0,"root":"${sha.toUpperCase()}"}]}`), /root must be 64 lowercase hex/],
+    ['a file-end without its file', frame(0x04, '{}'), /file must be a non-negative integer/],
+    ['a block frame cut in its header', frame(0x12, new Uint8Array(BLOCK_HEADER_BYTES - 2)), /block frame shorter than its header/],
+    ['a block frame cut in its proof', blockFrame(2, 1), /block frame not the size of its proof/],
+    ['a block frame cut inside a proof hash', blockFrame(2, 1, 31), /block frame not the size of its proof/],
+    ['a block frame with more proof than its count', blockFrame(1, 2), /block frame not the size of its proof/],
+    ['a block frame with a byte past its proof', blockFrame(0, 0, 1), /block frame not the size of its proof/],
+    ['a block frame counting more hashes than any tree has', blockFrame(MAX_PROOF_HASHES + 1, MAX_PROOF_HASHES + 1), /block proof of 41 hashes/],
+    ['a block frame counting 255 hashes', blockFrame(255, 255), /block proof of 255 hashes/],
     ['a receipt without its failures', frame(0x05, '{"verified":[0]}'), /failed must be a list/],
     ['a receipt of a negative file', frame(0x05, '{"verified":[-1],"failed":[]}'), /verified must hold non-negative integers/],
     ['a truncated files header', frame(0x11, new Uint8Array([0])), /files frame shorter than its header/],

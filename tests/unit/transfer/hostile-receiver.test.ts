@@ -1,9 +1,13 @@
 /** A sender facing a receiver that asks for what does not exist, confirms what it was not sent, or says it is done too soon. */
+import { createHash } from 'node:crypto';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
+import { BLOCK_SIZE, subtleDigest, verifyBlock } from '../../../app/src/transfer/block-tree.ts';
 import { Delivery } from '../../../app/src/transfer/delivery.ts';
+import type { FileSource } from '../../../app/src/transfer/file-source.ts';
 import { en } from '../../../app/src/ui/i18n/en.ts';
 import { failureText } from '../../../app/src/ui/i18n/errors.ts';
-import { randomFile, sha256, wire } from '../support/transfer-harness.ts';
+import { randomFile, rootOf, sha256, wire } from '../support/transfer-harness.ts';
 import { hostileReceiver, request } from './raw-peers.ts';
 
 const MiB = 1024 * 1024;
@@ -23,14 +27,36 @@ describe('a sender facing a hostile receiver', () => {
     expect((await ended).error).toMatch(/up to 1001, past its end/);
   });
 
-  it('serves a range that starts mid-file and still announces the whole file’s hash', async () => {
-    const { peer, files } = await hostileReceiver();
-    peer.send(request([{ file: 0, start: 600, end: 1000 }]));
+  it('serves a range that starts at a block mid-file: the file’s root first, then each block’s proof before its bytes', async () => {
+    const { peer, files } = await hostileReceiver([randomFile('a.bin', 2 * BLOCK_SIZE + 1000)]);
+    const [file] = files as [FileSource & { bytes: Uint8Array }];
+    peer.send(request([{ file: 0, start: BLOCK_SIZE, end: file.size }]));
     await expect.poll(() => peer.received.at(-1)?.type).toBe('file-end');
-    const chunks = peer.received.filter((m) => m.type === 'data');
-    expect(chunks[0]).toMatchObject({ offset: 600 });
-    expect(Buffer.concat(chunks.map((c) => c.payload))).toEqual(Buffer.from(files[0]!.bytes.subarray(600)));
-    expect(peer.received.at(-1)).toEqual({ type: 'file-end', file: 0, sha256: sha256(files[0]!.bytes) });
+    const served = peer.received.slice(peer.received.findIndex((m) => m.type === 'root'));
+    // The manifest went without the root (the sender had not hashed the file yet): it comes before any block.
+    expect(served[0]).toEqual({ type: 'root', file: 0, root: await rootOf(file.bytes) });
+    expect(served.map((m) => m.type)).toEqual(['root', 'block', 'data', 'data', 'block', 'data', 'file-end']);
+    const root = hexToBytes(await rootOf(file.bytes));
+    for (const block of served.filter((m) => m.type === 'block')) {
+      const bytes = file.bytes.subarray(block.index * BLOCK_SIZE, (block.index + 1) * BLOCK_SIZE);
+      expect(block.hash).toEqual(new Uint8Array(createHash('sha256').update(bytes).digest()));
+      expect(await verifyBlock(subtleDigest, root, 3, block.index, block.hash, block.proof)).toBe(true);
+    }
+    expect(served.filter((m) => m.type === 'block').map((m) => m.index)).toEqual([1, 2]);
+    const chunks = served.filter((m) => m.type === 'data');
+    expect(chunks[0]).toMatchObject({ offset: BLOCK_SIZE });
+    expect(sha256(Buffer.concat(chunks.map((c) => c.payload)))).toBe(sha256(file.bytes.subarray(BLOCK_SIZE)));
+    expect(served.at(-1)).toEqual({ type: 'file-end', file: 0 });
+  });
+
+  it.each([
+    ['starts inside a block', { start: 600, end: 1000 }],
+    ['ends inside a block, short of the file’s end', { start: 0, end: BLOCK_SIZE + 1 }],
+  ])('refuses a range that %s: blocks are sent whole or not at all', async (_, range) => {
+    const { peer, ended } = await hostileReceiver([randomFile('a.bin', 2 * BLOCK_SIZE)]);
+    peer.send(request([{ file: 0, ...range }]));
+    expect((await ended).error).toMatch(/not whole blocks/);
+    expect(peer.received.some((m) => m.type === 'data' || m.type === 'block')).toBe(false);
   });
 
   it('names the receiver as the author of its error, so its words do not read as the sender’s own', async () => {

@@ -1,19 +1,39 @@
 /** A receiver facing a sender that lies, stalls, floods or breaks the connection while it is set up. */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeControl, MIN_MESSAGE_SIZE } from '../../../app/src/transfer/frames.ts';
+import { BLOCK_SIZE, subtleDigest, treeOfBytes, type BlockTree } from '../../../app/src/transfer/block-tree.ts';
+import {
+  allocateDataFrame,
+  allocateFilesFrame,
+  DATA_HEADER_BYTES,
+  encodeBlock,
+  encodeControl,
+  MIN_MESSAGE_SIZE,
+} from '../../../app/src/transfer/frames.ts';
 import { newSecret } from '../../../app/src/transfer/link.ts';
 import type { ControlMessage, FileDescription } from '../../../app/src/transfer/messages.ts';
 import { PEER_WORDS_MAX } from '../../../app/src/transfer/peer-link.ts';
-import { DEFAULT_WINDOW, ReceiverSession, type ReceiverSnapshot } from '../../../app/src/transfer/receiver.ts';
+import { DEFAULT_WINDOW, inboxLimits, ReceiverSession, type ReceiverSnapshot } from '../../../app/src/transfer/receiver.ts';
 import { channelPair, type FakeChannel } from '../support/fake-channel.ts';
 import { memoryStore, type MemoryStore } from '../support/memory-store.ts';
-import { newLinkKeys, randomFile, receiverPrints, wire } from '../support/transfer-harness.ts';
+import { newLinkKeys, randomFile, receiverPrints, rootOf, wire } from '../support/transfer-harness.ts';
 import { hostileSetup, rawPeer, settle } from './raw-peers.ts';
 
+/** The one file the hand-played sender offers by default: four bytes, its root not in the manifest. */
+const CONTENT = new Uint8Array([1, 2, 3, 4]);
+const A_TXT: FileDescription = { name: 'a.txt', size: 4, type: '', lastModified: 0 };
+
+interface HostileOptions {
+  stallTimeoutMs?: number;
+  makeStore?: (files: readonly FileDescription[]) => MemoryStore;
+  /** The manifest's files; by default a.txt alone. */
+  files?: FileDescription[];
+}
+
+/** A receiver facing a sender played by hand: its manifest, then, once asked for bytes, whatever `frames` sends. */
 async function hostileSender(
-  frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void,
-  stallTimeoutMs?: number,
-  makeStore = memoryStore,
+  frames: (send: (m: ControlMessage) => void, channel: FakeChannel) => void | Promise<void>,
+  { stallTimeoutMs, makeStore = memoryStore, files = [A_TXT] }: HostileOptions = {},
 ) {
   const [senderChannel, receiverChannel] = channelPair();
   const keys = newLinkKeys();
@@ -33,16 +53,38 @@ async function hostileSender(
   });
   void receiver.start();
   const peer = await rawPeer(senderChannel, keys, 'sender');
-  peer.send({ type: 'manifest', files: [{ name: 'a.txt', size: 4, type: '', lastModified: 0 }] });
+  peer.send({ type: 'manifest', files });
   await expect.poll(() => peer.received.some((m) => m.type === 'request')).toBe(true);
-  frames(peer.send, senderChannel);
+  await frames(peer.send, senderChannel);
   return { snapshot: await ended, store: store!, peer };
 }
 
-function data(file: number, offset: number, bytes: number[]) {
+function data(file: number, offset: number, bytes: ArrayLike<number>) {
   const f = allocateDataFrame(file, offset, bytes.length);
   f.set(bytes, DATA_HEADER_BYTES);
   return f;
+}
+
+function sha256Bytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
+}
+
+/** What an honest sender sends first for a.txt, whose root the manifest went without: the root, then its one block's proof. */
+async function honestStart(send: (m: ControlMessage) => void, channel: FakeChannel): Promise<void> {
+  send({ type: 'root', file: 0, root: await rootOf(CONTENT) });
+  channel.send(encodeBlock(0, 0, sha256Bytes(CONTENT), []));
+}
+
+/** Block `index` of the file `tree` is made of, as an honest sender sends it: its proof, then its bytes in frames that fit. */
+function sendBlock(channel: FakeChannel, tree: BlockTree, bytes: Uint8Array, index: number): void {
+  channel.send(encodeBlock(0, index, tree.blockHashes[index]!, tree.proveBlock(index)));
+  sendBlockBytes(channel, bytes, index);
+}
+
+function sendBlockBytes(channel: FakeChannel, bytes: Uint8Array, index: number): void {
+  const room = channel.maxMessageSize - DATA_HEADER_BYTES;
+  const end = Math.min(bytes.length, (index + 1) * BLOCK_SIZE);
+  for (let at = index * BLOCK_SIZE; at < end; at += room) channel.send(data(0, at, bytes.subarray(at, Math.min(end, at + room))));
 }
 
 describe('a receiver facing a hostile or broken sender', () => {
@@ -51,6 +93,7 @@ describe('a receiver facing a hostile or broken sender', () => {
     ['data at the wrong offset', (c: FakeChannel) => c.send(data(0, 2, [1])), /offset 2; expected 0/],
     ['data past the end of the file', (c: FakeChannel) => c.send(data(0, 0, [1, 2, 3, 4, 5])), /past the end of what was asked/],
     ['an unknown frame type', (c: FakeChannel) => c.send(new Uint8Array([0x33, 1, 2])), /unknown frame type/],
+    ['data before its block’s proof', (c: FakeChannel) => c.send(data(0, 0, [1, 2, 3, 4])), /data for file 0 without its block's proof/],
   ])('%s → a clear error, nothing kept', async (_, act, message) => {
     const { snapshot, store, peer } = await hostileSender((_send, channel) => act(channel));
     expect(snapshot.state).toBe('error');
@@ -71,15 +114,19 @@ describe('a receiver facing a hostile or broken sender', () => {
   });
 
   it('a file that ends early', async () => {
-    const { snapshot } = await hostileSender((send, channel) => {
+    const { snapshot, store } = await hostileSender(async (send, channel) => {
+      await honestStart(send, channel);
       channel.send(data(0, 0, [1, 2]));
-      send({ type: 'file-end', file: 0, sha256: '0'.repeat(64) });
+      send({ type: 'file-end', file: 0 });
     });
     expect(snapshot.error).toMatch(/ended after 2 of 4 bytes/);
+    // Half a block is no block: nothing of it was stored.
+    expect(store.written).toBe(0);
   });
 
   it('the sender vanishing mid-transfer', async () => {
-    const { snapshot } = await hostileSender((_send, channel) => {
+    const { snapshot } = await hostileSender(async (send, channel) => {
+      await honestStart(send, channel);
       channel.send(data(0, 0, [1, 2]));
       setTimeout(() => channel.close(), 10);
     });
@@ -108,7 +155,7 @@ describe('a receiver facing a hostile or broken sender', () => {
 
 describe('a sender that goes silent', () => {
   it('is hung up on after the stall timeout, as a dropped connection', async () => {
-    const { snapshot } = await hostileSender(() => {}, 100);
+    const { snapshot } = await hostileSender(() => {}, { stallTimeoutMs: 100 });
     expect(snapshot.state).toBe('error');
     expect(snapshot.disconnected).toBe(true);
   });
@@ -171,31 +218,135 @@ function stuckStore(files: readonly FileDescription[]): MemoryStore {
 }
 
 describe('a sender that floods the receiver while it waits on its disk', () => {
+  /** The most an honest sender can have in flight that the receiver has not handled (DEFAULT_WINDOW, the harness's messages). */
+  const limits = inboxLimits(DEFAULT_WINDOW, 262144);
+
+  /** a.txt's whole block, honestly: the receiver then waits on its stuck disk, handling nothing more. */
+  async function blockThenFlood(send: (m: ControlMessage) => void, channel: FakeChannel, flood: () => void) {
+    await honestStart(send, channel);
+    channel.send(data(0, 0, CONTENT));
+    flood();
+  }
+
   it('with more messages than it could have outstanding is hung up on', async () => {
-    // 5,000 one-byte frames; an honest sender has at most a window in 16 KiB frames plus
-    // two per asked range outstanding, about 2,200 (inboxLimits).
     const { snapshot } = await hostileSender(
-      (_send, channel) => {
-        channel.send(data(0, 0, [1]));
-        for (let i = 0; i < 5000; i++) channel.send(data(0, 1, [2]));
-      },
-      undefined,
-      stuckStore,
+      (send, channel) => blockThenFlood(send, channel, () => {
+        for (let i = 0; i < limits.messages; i++) channel.send(data(0, 4, [2]));
+      }),
+      { makeStore: stuckStore },
     );
     expect(snapshot).toMatchObject({ state: 'error', error: 'the other side sent more than it was asked for' });
   });
 
   it('with more bytes than it was asked for is hung up on', async () => {
+    const frames = Math.ceil(limits.bytes / 262144) + 1;
+    // Far fewer frames than the bound on messages: only the bytes can give it away.
+    expect(frames).toBeLessThan(limits.messages / 10);
     const { snapshot } = await hostileSender(
-      (_send, channel) => {
-        channel.send(data(0, 0, [1]));
-        // A window's worth of frames each a full message long: far more than the 3 bytes still asked for.
-        for (let i = 0; i < Math.ceil(DEFAULT_WINDOW / 262144) + 4; i++) channel.send(allocateDataFrame(0, 1, 262144 - DATA_HEADER_BYTES));
-      },
-      undefined,
-      stuckStore,
+      (send, channel) => blockThenFlood(send, channel, () => {
+        for (let i = 0; i < frames; i++) channel.send(allocateDataFrame(0, 4, 262144 - DATA_HEADER_BYTES));
+      }),
+      { makeStore: stuckStore },
     );
     expect(snapshot).toMatchObject({ state: 'error', error: 'the other side sent more than it was asked for' });
+  });
+});
+
+/** A file of two whole blocks and a short third, its root in the manifest. */
+async function threeBlocks() {
+  const file = randomFile('big.bin', 2 * BLOCK_SIZE + 10);
+  const tree = await treeOfBytes(subtleDigest, file.bytes);
+  const description: FileDescription = { name: file.name, size: file.size, type: '', lastModified: 0, root: await rootOf(file.bytes) };
+  return { file, tree, description };
+}
+
+describe('a sender that forges a block', () => {
+  it.each([
+    ['the hash of other bytes, with the block’s true proof', (tree: BlockTree) => [sha256Bytes(new Uint8Array(BLOCK_SIZE)), tree.proveBlock(1)]],
+    ['its true hash, with another block’s proof', (tree: BlockTree) => [tree.blockHashes[1]!, tree.proveBlock(0)]],
+    ['its true hash, with its proof cut short', (tree: BlockTree) => [tree.blockHashes[1]!, tree.proveBlock(1).slice(0, 1)]],
+    ['a block of another file of that size, with a proof that holds for that file’s root', (_: BlockTree, other: BlockTree) => [other.blockHashes[1]!, other.proveBlock(1)]],
+  ] as const)('%s: refused as breaking the protocol, nothing of it stored', async (_, forge) => {
+    const { file, tree, description } = await threeBlocks();
+    const other = randomFile('other.bin', file.size);
+    const otherTree = await treeOfBytes(subtleDigest, other.bytes);
+    const [hash, proof] = forge(tree, otherTree) as [Uint8Array, Uint8Array[]];
+    const { snapshot, store } = await hostileSender(
+      (_send, channel) => {
+        sendBlock(channel, tree, file.bytes, 0);
+        channel.send(encodeBlock(0, 1, hash, proof));
+        sendBlockBytes(channel, other.bytes, 1);
+      },
+      { files: [description] },
+    );
+    expect(snapshot.state).toBe('error');
+    expect(snapshot.failure).toMatchObject({ code: 'protocol' });
+    expect(snapshot.error).toMatch(/block 1 of big\.bin does not belong to the file’s root/);
+    // Block 0 was proven and matched: it stays. Nothing of block 1 was written.
+    expect(store.ranges(0)).toEqual([[0, BLOCK_SIZE]]);
+    expect(store.written).toBe(BLOCK_SIZE);
+    expect(store.verified).toEqual([null]);
+  });
+
+  it.each([
+    ['before the file’s root', async (_send: (m: ControlMessage) => void, c: FakeChannel) => c.send(encodeBlock(0, 0, sha256Bytes(CONTENT), [])), /a block of a\.txt before its root/],
+    [
+      'that is not the block asked for next',
+      async (send: (m: ControlMessage) => void, c: FakeChannel) => {
+        send({ type: 'root', file: 0, root: await rootOf(CONTENT) });
+        c.send(encodeBlock(0, 1, sha256Bytes(CONTENT), []));
+      },
+      /block 1 of file 0, which is not the one expected next/,
+    ],
+    [
+      'before the one before it is whole',
+      async (send: (m: ControlMessage) => void, c: FakeChannel) => {
+        await honestStart(send, c);
+        c.send(encodeBlock(0, 0, sha256Bytes(CONTENT), []));
+      },
+      /block 0 of a\.txt before the one before it was whole/,
+    ],
+  ])('%s: refused with a clear error', async (_, act, message) => {
+    const { snapshot, store } = await hostileSender(act);
+    expect(snapshot.error).toMatch(message);
+    expect(store.written).toBe(0);
+  });
+});
+
+describe('a sender that names another root than the one announced', () => {
+  it('in a root message, after the manifest’s: the files changed, nothing stored', async () => {
+    const { description } = await threeBlocks();
+    const { snapshot, store } = await hostileSender((send) => send({ type: 'root', file: 0, root: 'f'.repeat(64) }), { files: [description] });
+    expect(snapshot).toMatchObject({ state: 'error', failure: { code: 'files-changed', files: ['big.bin'] }, filesChanged: ['big.bin'] });
+    expect(store.pins).toEqual([description.root]);
+    expect(store.written).toBe(0);
+  });
+
+  it('in a root message, after the one this transfer pinned before: the files changed, nothing stored', async () => {
+    const pinned = await rootOf(new Uint8Array([9, 9, 9, 9]));
+    const pinnedStore = (files: readonly FileDescription[]) => Object.assign(memoryStore(files), { pins: [pinned] });
+    const { snapshot, store } = await hostileSender(async (send) => send({ type: 'root', file: 0, root: await rootOf(CONTENT) }), {
+      makeStore: pinnedStore,
+    });
+    expect(snapshot).toMatchObject({ state: 'error', failure: { code: 'files-changed', files: ['a.txt'] } });
+    expect(store.pins).toEqual([pinned]);
+    expect(store.written).toBe(0);
+  });
+
+  it('in a file sent whole, whose hash leads to another root than the manifest’s: the files changed, nothing stored', async () => {
+    const description = { ...A_TXT, root: await rootOf(new Uint8Array([9, 9, 9, 9])) };
+    const { snapshot, store } = await hostileSender(
+      (_send, channel) => {
+        const { frame, payloads, hashes } = allocateFilesFrame([{ file: 0, size: 4 }]);
+        payloads[0]!.set(CONTENT);
+        hashes[0]!.set(sha256Bytes(CONTENT));
+        channel.send(frame);
+      },
+      { files: [description] },
+    );
+    expect(snapshot).toMatchObject({ state: 'error', failure: { code: 'files-changed', files: ['a.txt'] } });
+    expect(store.written).toBe(0);
+    expect(store.verified).toEqual([null]);
   });
 });
 

@@ -10,6 +10,7 @@ const TYPES = Object.keys({
   hello: 1,
   manifest: 1,
   request: 1,
+  root: 1,
   'file-end': 1,
   receipt: 1,
   error: 1,
@@ -63,7 +64,7 @@ const damage = fc.record({
   at: fc.nat(),
   how: fc.constantFrom('replace', 'delete', 'add'),
   value: nasty,
-  key: fc.oneof(fc.constantFrom('type', 'key', 'keyProof', 'files', 'size', 'sha256', '__proto__', 'constructor', 'extra'), fc.string({ maxLength: 8 })),
+  key: fc.oneof(fc.constantFrom('type', 'key', 'keyProof', 'files', 'size', 'root', 'text', '__proto__', 'constructor', 'extra'), fc.string({ maxLength: 8 })),
 });
 
 /** A valid body with one thing wrong: a value replaced, a key dropped, or a key added. */

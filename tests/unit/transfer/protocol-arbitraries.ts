@@ -13,6 +13,9 @@ export const MAX_NAME = 4096;
 export const MAX_TYPE = 255;
 export const MAX_PROOF = 256;
 export const MAX_ERROR = 1000;
+export const MAX_TEXT_BYTES = 64 * 1024;
+/** Hashes in a block's proof, at most: one per level of a tree of 2^40 blocks (frames.ts). */
+export const MOST_PROOF_HASHES = 40;
 
 /**
  * Any text of at most `max` UTF-16 units, long ones now and then: all of Unicode,
@@ -39,7 +42,8 @@ export const index = fc.oneof(fc.nat(1000), fc.constantFrom(0, 2 ** 32 - 1, 2 **
 // `+ 0` turns -0 into 0: JSON has no negative zero, so it cannot round-trip.
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => value + 0);
 
-const sha256 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes).toString('hex'));
+/** A block-tree root (block-tree.ts) as messages carry it: 64 lowercase hex digits. */
+export const root = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => Buffer.from(bytes).toString('hex'));
 
 export const fileDescription: fc.Arbitrary<FileDescription> = fc
   .record({
@@ -47,9 +51,12 @@ export const fileDescription: fc.Arbitrary<FileDescription> = fc
     size: index,
     type: text(MAX_TYPE),
     lastModified: fc.oneof(fc.nat(), finite),
-    sha256: fc.option(sha256, { nil: undefined }),
+    root: fc.option(root, { nil: undefined }),
   })
-  .map(({ sha256, ...rest }) => ({ ...rest, ...(sha256 !== undefined && { sha256 }) }));
+  .map(({ root, ...rest }) => ({ ...rest, ...(root !== undefined && { root }) }));
+
+/** A text shared beside the files: never empty, and well within MAX_TEXT_BYTES however it encodes. */
+const sharedText = text(2000).filter((value) => value !== '');
 
 /** Many small entries: a manifest that needs several PART frames. */
 const longFileList = fc.array(
@@ -87,10 +94,11 @@ function controlMessages(files: fc.Arbitrary<FileDescription[]>): fc.Arbitrary<C
   return fc.oneof(
     hello,
     fc
-      .tuple(files, fc.option(text(MAX_DEVICE_LENGTH), { nil: undefined }))
-      .map(([files, device]): ControlMessage => ({ type: 'manifest', files, ...(device !== undefined && { device }) })),
+      .tuple(files, fc.option(text(MAX_DEVICE_LENGTH), { nil: undefined }), fc.option(sharedText, { nil: undefined }))
+      .map(([files, device, text]): ControlMessage => ({ type: 'manifest', files, ...(device !== undefined && { device }), ...(text !== undefined && { text }) })),
     fc.record({ ranges: fc.array(range, { maxLength: 50 }), stored: index, total: index }).map((body): ControlMessage => ({ type: 'request', ...body })),
-    fc.record({ file: index, sha256 }).map((body): ControlMessage => ({ type: 'file-end', ...body })),
+    fc.record({ file: index, root }).map((body): ControlMessage => ({ type: 'root', ...body })),
+    fc.record({ file: index }).map((body): ControlMessage => ({ type: 'file-end', ...body })),
     fc.record({ verified: fc.array(index, { maxLength: 50 }), failed: fc.array(index, { maxLength: 50 }) }).map((body): ControlMessage => ({ type: 'receipt', ...body })),
     fc.constant<ControlMessage>({ type: 'done' }),
     fc
@@ -145,10 +153,23 @@ export function expectWellFormed(message: Message): void {
       expectKeys(message, ['type', 'files']);
       expect(message.files.length).toBeGreaterThan(0);
       for (const file of message.files) {
-        expectKeys(file, ['file', 'sha256', 'payload']);
+        expectKeys(file, ['file', 'hash', 'payload']);
         expect(Number.isInteger(file.file) && file.file >= 0 && file.file < 2 ** 32).toBe(true);
-        expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(file.hash).toBeInstanceOf(Uint8Array);
+        expect(file.hash).toHaveLength(32);
         expect(file.payload).toBeInstanceOf(Uint8Array);
+      }
+      return;
+    case 'block':
+      expectKeys(message, ['type', 'file', 'index', 'hash', 'proof']);
+      expect(Number.isInteger(message.file) && message.file >= 0 && message.file < 2 ** 32).toBe(true);
+      expect(Number.isInteger(message.index) && message.index >= 0 && message.index < 2 ** 32).toBe(true);
+      expect(message.hash).toBeInstanceOf(Uint8Array);
+      expect(message.hash).toHaveLength(32);
+      expect(message.proof.length).toBeLessThanOrEqual(MOST_PROOF_HASHES);
+      for (const sibling of message.proof) {
+        expect(sibling).toBeInstanceOf(Uint8Array);
+        expect(sibling).toHaveLength(32);
       }
       return;
     case 'hello':
@@ -176,19 +197,25 @@ export function expectWellFormed(message: Message): void {
       expect(END_REASONS).toContain(message.reason);
       return;
     case 'manifest':
-      expectKeys(message, ['type', 'files', ...(message.device === undefined ? [] : ['device'])]);
+      expectKeys(message, ['type', 'files', ...(message.device === undefined ? [] : ['device']), ...(message.text === undefined ? [] : ['text'])]);
       if (message.device !== undefined) expectText(message.device, MAX_DEVICE_LENGTH);
+      if (message.text !== undefined) {
+        expect(typeof message.text).toBe('string');
+        expect(message.text).not.toBe('');
+        // A lone surrogate goes out as the three bytes of U+FFFD, as TextEncoder makes it.
+        expect(new TextEncoder().encode(message.text).length).toBeLessThanOrEqual(MAX_TEXT_BYTES);
+      }
       expect(Array.isArray(message.files)).toBe(true);
       expect(message.files.length).toBeLessThanOrEqual(100_000);
       // A for loop, not forEach: it also visits holes in a sparse array.
       for (let i = 0; i < message.files.length; i++) {
         const file = message.files[i]!;
-        expectKeys(file, ['name', 'size', 'type', 'lastModified', ...(file.sha256 === undefined ? [] : ['sha256'])]);
+        expectKeys(file, ['name', 'size', 'type', 'lastModified', ...(file.root === undefined ? [] : ['root'])]);
         expectText(file.name, MAX_NAME);
         expectIndex(file.size);
         expectText(file.type, MAX_TYPE);
         expect(Number.isFinite(file.lastModified)).toBe(true);
-        if (file.sha256 !== undefined) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+        if (file.root !== undefined) expect(file.root).toMatch(/^[0-9a-f]{64}$/);
       }
       return;
     case 'request':
@@ -205,10 +232,14 @@ export function expectWellFormed(message: Message): void {
       expectIndex(message.stored);
       expectIndex(message.total);
       return;
-    case 'file-end':
-      expectKeys(message, ['type', 'file', 'sha256']);
+    case 'root':
+      expectKeys(message, ['type', 'file', 'root']);
       expectIndex(message.file);
-      expect(message.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(message.root).toMatch(/^[0-9a-f]{64}$/);
+      return;
+    case 'file-end':
+      expectKeys(message, ['type', 'file']);
+      expectIndex(message.file);
       return;
     case 'receipt':
       expectKeys(message, ['type', 'verified', 'failed']);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addRange, coveredBytes, isComplete, missingRanges, parseRangeList, type RangeList } from '../../../app/src/transfer/ranges.ts';
+import { addRange, blockGaps, coveredBytes, isComplete, missingRanges, parseRangeList, type RangeList } from '../../../app/src/transfer/ranges.ts';
 import { fuzzRuns, fuzzTimeout } from '../support/fuzz-runs.ts';
 
 const SIZE = 64;
@@ -53,6 +53,32 @@ describe('parseRangeList, on whatever storage hands back', () => {
           expect(end).toBeGreaterThan(start);
           previousEnd = end;
         }
+      }),
+      { numRuns: fuzzRuns(300) },
+    );
+  }, fuzzTimeout);
+});
+
+/** blockGaps: of a small file's blocks, exactly those with a byte missing are asked for, each whole, as a valid range list. */
+describe('block gaps, against a block-by-block model', () => {
+  it('cover exactly the blocks with a byte missing, the last ending at the file’s size, merged where they meet', () => {
+    fc.assert(
+      fc.property(fc.array(chunk, { maxLength: 20 }), fc.nat(SIZE), fc.integer({ min: 1, max: 20 }), (chunks, size, blockSize) => {
+        const list = chunks.reduce<RangeList>((built, [start, end]) => addRange(built, start, end), []);
+        const stored = flags(list, size);
+        const expected = stored.map((_, at) => {
+          const block = Math.floor(at / blockSize) * blockSize;
+          return stored.slice(block, block + blockSize).some((has) => !has);
+        });
+        const gaps = blockGaps(list, size, blockSize);
+        expect(flags(gaps, size)).toEqual(expected);
+        for (const [start, end] of gaps) {
+          expect(start % blockSize).toBe(0);
+          expect(end % blockSize === 0 || end === size).toBe(true);
+          expect(end).toBeLessThanOrEqual(size);
+        }
+        // Sorted, without overlaps or neighbours: parseRangeList refuses any other.
+        expect(parseRangeList(JSON.parse(JSON.stringify(gaps)))).toEqual(gaps);
       }),
       { numRuns: fuzzRuns(300) },
     );

@@ -17,6 +17,8 @@ const TAKES = new Set([
   'approval <- gate:password',
   'connecting <- gate:approval',
   'password <- gate:approval',
+  'transferring <- root',
+  'transferring <- block',
   'transferring <- data',
   'transferring <- files',
   'transferring <- file-end',
@@ -25,7 +27,6 @@ const TAKES = new Set([
   'approval <- ended',
   'waiting <- ended',
   'transferring <- ended',
-  'verifying <- ended',
   'done <- ended',
 ]);
 
@@ -34,9 +35,11 @@ const SAMPLES: Record<SenderMessageKind, Message> = {
   manifest: { type: 'manifest', files: [] },
   'gate:password': { type: 'gate', need: 'password' },
   'gate:approval': { type: 'gate', need: 'approval' },
+  root: { type: 'root', file: 0, root: '0'.repeat(64) },
+  block: { type: 'block', file: 0, index: 0, hash: new Uint8Array(32), proof: [] },
   data: { type: 'data', file: 0, offset: 0, payload: new Uint8Array(1) },
   files: { type: 'files', files: [] },
-  'file-end': { type: 'file-end', file: 0, sha256: '0'.repeat(64) },
+  'file-end': { type: 'file-end', file: 0 },
   ended: { type: 'ended', reason: 'stopped' },
   password: { type: 'password', proof: 'AAAA' },
   request: { type: 'request', ranges: [], stored: 0, total: 0 },
@@ -49,7 +52,7 @@ const PAIRS = RECEIVER_STATES.flatMap((state) => KINDS.map((kind): [ReceiverStat
 
 describe('the receiver’s state table', () => {
   it('names every state and everything a session hears', () => {
-    expect(PAIRS).toHaveLength(9 * 11);
+    expect(PAIRS).toHaveLength(8 * 13);
     expect(Object.keys(SAMPLES).sort()).toEqual([...KINDS].sort());
   });
 
@@ -71,6 +74,8 @@ describe('the receiver’s state table', () => {
     expect(() => checkLegal('approval', SAMPLES['gate:approval'])).toThrow('a approval gate while approval');
     expect(() => checkLegal('waiting', SAMPLES.manifest)).toThrow('manifest while waiting');
     expect(() => checkLegal('done', SAMPLES.data)).toThrow('data while done');
+    expect(() => checkLegal('waiting', SAMPLES.block)).toThrow('block while waiting');
+    expect(() => checkLegal('done', SAMPLES.root)).toThrow('root while done');
   });
 
   it('ends a session that hears a message from the receiver’s own side, whatever its state', () => {

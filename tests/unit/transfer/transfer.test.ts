@@ -1,9 +1,11 @@
 /** Whole transfers between a SenderSession and a ReceiverSession over an in-memory channel: bytes, progress, small files, several receivers. */
 import { describe, expect, it } from 'vitest';
-import { FileHashes } from '../../../app/src/transfer/file-hashes.ts';
+import { createHash } from 'node:crypto';
+import { BLOCK_SIZE } from '../../../app/src/transfer/block-tree.ts';
+import { FileTrees } from '../../../app/src/transfer/file-trees.ts';
 import { DEFAULT_FLOW } from '../../../app/src/transfer/flow.ts';
 import { MIN_MESSAGE_SIZE } from '../../../app/src/transfer/frames.ts';
-import { memoryFile, randomFile, sha256, wire } from '../support/transfer-harness.ts';
+import { memoryFile, randomFile, rootOf, sha256, wire } from '../support/transfer-harness.ts';
 import { hostileReceiver, request } from './raw-peers.ts';
 
 const MiB = 1024 * 1024;
@@ -17,10 +19,10 @@ describe('a transfer over a channel that models bufferedAmount', () => {
     expect(receiver.state).toBe('done');
     expect(sender.state).toBe('done');
     expect(receiver.outcomes).toEqual(['verified', 'verified', 'verified', 'verified']);
-    files.forEach((file, i) => {
+    for (const [i, file] of files.entries()) {
       expect(sha256(run.store().bytes(i))).toBe(sha256(file.bytes));
-      expect(run.store().verified[i]).toBe(sha256(file.bytes));
-    });
+      expect(run.store().verified[i]).toBe(await rootOf(file.bytes));
+    }
     expect(sender.sentBytes).toBe(files.reduce((sum, f) => sum + f.size, 0));
     expect(sender.filesConfirmed).toBe(4);
   });
@@ -37,7 +39,10 @@ describe('a transfer over a channel that models bufferedAmount', () => {
     expect(run.senderChannel.peakBuffered).toBeLessThanOrEqual(DEFAULT_FLOW.highWater);
     // …and it did fill up to near the mark, so the wait really happened.
     expect(run.senderChannel.peakBuffered).toBeGreaterThan(DEFAULT_FLOW.highWater - maxMessageSize);
-    expect(run.senderChannel.largestMessage).toBe(maxMessageSize);
+    // A block goes in as few frames as the link allows, of even size: each over half a message.
+    expect(run.senderChannel.largestMessage).toBeLessThanOrEqual(maxMessageSize);
+    expect(run.senderChannel.largestMessage).toBeGreaterThan(maxMessageSize / 2);
+    expect(run.senderChannel.messagesSent).toBeLessThan(2 * (files[0]!.size + files[1]!.size) / maxMessageSize);
     expect(run.receiverChannel.largestMessage).toBeLessThanOrEqual(maxMessageSize);
   });
 
@@ -67,7 +72,8 @@ describe('a transfer over a channel that models bufferedAmount', () => {
     // The link stands still: what was last reported catches up with what is stored.
     const told = () => run.receiverSnapshots.at(-1)!.progress.bytes;
     const stored = () => run.receiver.snapshot.progress.bytes;
-    await expect.poll(() => stored()).toBeGreaterThan(3 * MiB - 64 * 1024);
+    // Stored a block at a time: all but the block the hold cut through.
+    await expect.poll(() => stored()).toBeGreaterThanOrEqual(3 * MiB - BLOCK_SIZE);
     await expect.poll(() => told() === stored()).toBe(true);
     run.senderChannel.release();
     expect((await run.settled).receiver.state).toBe('done');
@@ -91,19 +97,24 @@ describe('a transfer over a channel that models bufferedAmount', () => {
 });
 
 describe('several receivers of one share', () => {
-  it('hash each file once and both receive it intact', async () => {
+  it('hash each file once, and the later ones get its root in the manifest and receive it intact', async () => {
     const reads = { count: 0 };
     const bytes = new Uint8Array(2 * MiB).map((_, i) => i % 251);
     const file = memoryFile('shared.bin', bytes, reads);
-    const first = wire([file]);
+    const trees = new FileTrees();
+    const first = wire([file], { trees });
     await first.settled;
     const readsForOne = reads.count;
-    const second = wire([file]);
+    const second = wire([file], { trees });
     const { receiver } = await second.settled;
     expect(receiver.state).toBe('done');
+    expect(receiver.files[0]!.root).toBe(await rootOf(bytes));
     expect(sha256(second.store().bytes(0))).toBe(sha256(bytes));
-    // The second pass read the file once to send it, never again to hash it.
-    expect(reads.count - readsForOne).toBe(readsForOne);
+    // What hashing the file alone reads: the second pass did not.
+    const hashing = { count: 0 };
+    await new FileTrees().of(memoryFile('shared.bin', bytes, hashing));
+    expect(hashing.count).toBeGreaterThan(0);
+    expect(reads.count - readsForOne).toBe(readsForOne - hashing.count);
   });
 });
 
@@ -114,7 +125,10 @@ describe('small files', () => {
     peer.send(request(files.map((file, i) => ({ file: i, start: 0, end: file.size }))));
     await expect.poll(() => peer.received.some((m) => m.type === 'files')).toBe(true);
     const sent = peer.received.filter((m) => m.type === 'files' || m.type === 'data' || m.type === 'file-end');
-    expect(sent).toEqual([{ type: 'files', files: files.map((file, i) => ({ file: i, sha256: sha256(file.bytes), payload: new Uint8Array(file.bytes) })) }]);
+    const hash = (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
+    expect(sent).toEqual([{ type: 'files', files: files.map((file, i) => ({ file: i, hash: hash(file.bytes), payload: new Uint8Array(file.bytes) })) }]);
+    // Nothing else about them: no root message, no block proof (the hash is the root's only leaf).
+    expect(peer.received.some((m) => m.type === 'root' || m.type === 'block')).toBe(false);
     peer.send({ type: 'receipt', verified: [0, 1, 2], failed: [] });
     peer.send({ type: 'done' });
     const snapshot = await ended;
@@ -122,12 +136,14 @@ describe('small files', () => {
     expect(snapshot.filesConfirmed).toBe(3);
   });
 
-  it('part of a small file still goes as data, followed by its file-end', async () => {
+  it('asked for from its end, as a file whose bytes are all stored, goes as its root and its file-end alone', async () => {
     const { peer, files } = await hostileReceiver([randomFile('a.txt', 1000)]);
-    peer.send(request([{ file: 0, start: 10, end: 1000 }]));
+    peer.send(request([{ file: 0, start: 1000, end: 1000 }]));
     await expect.poll(() => peer.received.some((m) => m.type === 'file-end')).toBe(true);
-    expect(peer.received.some((m) => m.type === 'files')).toBe(false);
-    expect(peer.received.at(-1)).toEqual({ type: 'file-end', file: 0, sha256: sha256(files[0]!.bytes) });
+    expect(peer.received.filter((m) => m.type !== 'hello' && m.type !== 'manifest')).toEqual([
+      { type: 'root', file: 0, root: await rootOf(files[0]!.bytes) },
+      { type: 'file-end', file: 0 },
+    ]);
   });
 
   it('fill frames no larger than the link allows, whatever their number', async () => {
@@ -140,23 +156,5 @@ describe('small files', () => {
     expect(run.senderChannel.largestMessage).toBeLessThanOrEqual(maxMessageSize);
     // Several files to a frame: far fewer messages than files.
     expect(run.senderChannel.messagesSent).toBeLessThan(files.length / 2);
-  });
-});
-
-describe('one receiver leaving', () => {
-  it('does not break another receiver waiting for the same file’s hash', async () => {
-    const bytes = new Uint8Array(9 * MiB).map((_, i) => i % 253);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    // Reads wait at a gate, so both callers are waiting on the one shared read.
-    const file = { ...memoryFile('shared.bin', bytes), read: async (s: number, e: number) => (await gate, bytes.slice(s, e)) };
-    const hashes = new FileHashes();
-    const leaving = new AbortController();
-    const first = hashes.of(file, leaving.signal);
-    const second = hashes.of(file, new AbortController().signal);
-    leaving.abort(new Error('receiver A left'));
-    release();
-    await expect(first).rejects.toThrow('receiver A left');
-    await expect(second).resolves.toBe(sha256(bytes));
   });
 });

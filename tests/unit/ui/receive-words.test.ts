@@ -14,6 +14,7 @@ function snapshot(state: ReceiverState, change: Partial<ReceiverSnapshot> = {}):
     state,
     files: [file],
     outcomes: ['pending'],
+    roots: [null],
     progress: { bytes: 0, total: 100, rate: 0, eta: null },
     resumedAt: null,
     senderDevice: null,
@@ -82,7 +83,7 @@ const online = (status: ReceivePage['status']): ReceivePage => ({ status, online
 
 function cases(): Case[] {
   const all: Case[] = [{ name: 'connecting', state: flow({ phase: 'connecting' }), page: online('connecting'), final: false }];
-  for (const status of ['password', 'approval', 'waiting', 'transferring', 'verifying', 'done'] as const) {
+  for (const status of ['password', 'approval', 'waiting', 'transferring', 'done'] as const) {
     all.push({ name: status, state: flow({ snapshot: snapshot(status) }), page: online(status), final: false });
   }
   for (const received of [false, true]) {
@@ -201,7 +202,7 @@ describe('what the receiving page says', () => {
     const shown = cases()
       .filter(({ state, page }) => receiveWords(state, page).showPath)
       .map(({ name }) => name);
-    expect(shown).toEqual(['password', 'approval', 'waiting', 'transferring', 'verifying', 'done']);
+    expect(shown).toEqual(['password', 'approval', 'waiting', 'transferring', 'done']);
   });
 
   it('offers the steps that fit each ending', () => {

@@ -15,7 +15,8 @@ describe('the tab’s title', () => {
       { state: 'done', progress: progress(100, 100) },
     ];
     expect(activityOf(rows)).toEqual({ percent: 30 });
-    expect(activityOf([{ state: 'verifying', progress: progress(100, 100) }])).toEqual({ percent: 99 });
+    // Every byte in, the last file's end or receipt still to come: not done yet.
+    expect(activityOf([{ state: 'transferring', progress: progress(100, 100) }])).toEqual({ percent: 99 });
     expect(tabTitle({ percent: 36 }, en)).toBe('36% · Ferry');
   });
 

@@ -206,9 +206,8 @@ export const en = {
     share: 'Share',
     shareNamed: (name: string) => `Share ${name}: Save to Photos, Files or another app`,
     tooLargeToShare: (limit: string) => `Over ${limit} is too much for the share sheet: saved as downloads instead.`,
-    verifiedFile: 'Arrived whole: matches the sender’s checksum',
+    verifiedFile: 'Arrived whole: every part matches the sender’s fingerprint',
     saveNamed: (name: string) => `Save ${name}`,
-    checking: 'checking…',
     damaged: 'damaged, fetching again',
     /** The one thing to do when the files are offered: what, and how much. */
     download: (n: number, size: string) => `Download ${files(n)} · ${size}`,
@@ -277,7 +276,6 @@ export const en = {
     waiting: 'Waiting to start',
     transferring: 'Transferring',
     reconnecting: 'Reconnecting…',
-    verifying: 'Verifying…',
     done: 'Done',
     error: 'Failed',
     ended: 'Ended',
@@ -302,6 +300,8 @@ export const en = {
     more: (n: number) => `…and ${count(n)} more`,
     /** A button that plays a received video or song in the page. */
     play: (name: string) => `Play ${name}`,
+    /** The title of a file's short fingerprint: what it is, and the whole of it. */
+    fingerprint: (root: string) => `Fingerprint: every part of the file is checked against it. In full: ${root} (npx ferry hash FILE prints the same)`,
   },
   stored: {
     title: 'Sent and received on this device',
@@ -387,7 +387,7 @@ export const en = {
       `The connection was set up for messages of only ${bytes} bytes, which no browser does: the Ferry server or the network may have tampered with it. Nothing was sent.`,
     notProven: 'The other side could not prove it holds this link. Check that the whole link was copied.',
     otherVersion: 'The other side runs another version of Ferry. Reload both pages, then try again.',
-    damaged: (file: string) => `${file} arrived damaged twice: it does not match the sender’s SHA-256. Nothing of it was kept; try again.`,
+    damaged: (file: string) => `A part of ${file} arrived damaged twice: it does not match the sender’s fingerprint. The parts that matched are kept; try again.`,
     protocol: (detail: string) => `The other side broke Ferry’s protocol (${detail}).`,
   },
   units: {

@@ -28,6 +28,7 @@ import { openPathBench, PATH_LINKS, type Browsers } from './paths.ts';
 import type { Arrival } from './page/contenders.ts';
 import { contendersScript } from './page/build.ts';
 import { topSelfTime } from './profile.ts';
+import { startCpuCount } from './cpu-cost.ts';
 import { ferryRound, type FerrySite, type Profiles, type Timed } from './ferry-round.ts';
 import { rawRound } from './raw-round.ts';
 import { withTimeout } from './timeout.ts';
@@ -42,6 +43,7 @@ import {
   memoryTable,
   mib,
   cpuTable,
+  cpuPerGiBTable,
   pathsTable,
   ratio,
   summarize,
@@ -111,6 +113,8 @@ if (!host) {
 async function measure(browsers: Browsers, contender: Contender, file: Fixture | FileSet, link: string, round: number, profiles?: Profiles): Promise<Run> {
   const [sender, receiver] = await Promise.all([browsers.sender.newPage(), browsers.receiver.newPage()]);
   const sampler = await Sampler.start(browsers, sender, receiver);
+  // The whole round, page loads included: what moving the file costs, not only its bytes' passage.
+  const cpuSpent = await startCpuCount(browsers.senderPid, browsers.receiverPid);
   try {
     const timed = await withTimeout(
       contender === 'ferry'
@@ -135,6 +139,7 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture |
       ...(timed.path && { path: timed.path }),
       memory,
       cpu,
+      cpuSpent: await cpuSpent(),
     };
   } finally {
     sampler.stop(0, Infinity);
@@ -330,6 +335,8 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[]
       `### ${link.name}: ${size / MiB} MiB file, ${summaries[0]?.rounds ?? 0} rounds`,
       throughputTable(summaries, link),
       `Ferry / raw pump: **${times(overRaw)}** · Ferry / PeerJS defaults: **${times(overPeerjs)}** (medians of this run)`,
+      "CPU seconds per GiB moved, each browser's whole process tree (medians of the rounds above): over the whole round, page loads included, and while the bytes flowed:",
+      cpuPerGiBTable(runs.filter((run) => run.link === link.name)),
     );
   }
   if (timeline) {

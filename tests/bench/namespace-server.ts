@@ -29,6 +29,10 @@ export async function startChildServer(prefix: string[], host: string, staticDir
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A bench interrupted (rtt.ts exits on SIGINT) must not leave the server running.
+  const stop = () => child.kill('SIGTERM');
+  process.on('exit', stop);
+  void exited.then(() => process.off('exit', stop));
   const origin = await new Promise<string>((resolve, reject) => {
     let output = '';
     const onData = (data: Buffer) => {

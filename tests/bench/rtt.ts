@@ -103,7 +103,6 @@ declare global {
 const PAGE = 'http://127.0.0.1/bench/';
 const PAGE_HTML = '<!doctype html><title>Ferry bench: lanes</title><input type="file" id="bench-file">';
 
-
 async function openPage(browser: Browser, contendersCode: string): Promise<Page> {
   const page = await browser.newPage();
   await page.route(PAGE, (route) => route.fulfill({ contentType: 'text/html', body: PAGE_HTML }));

@@ -27,8 +27,10 @@ export interface PathSide {
   namespace: string;
   /** This side's address, the one its browser offers. */
   address: string;
-  /** Chromium inside this side's namespace. The caller closes it. */
-  launchBrowser(): Promise<Browser>;
+  /** Chromium inside this side's namespace, treating `secureOrigin` (if any) as secure. The caller closes it. */
+  launchBrowser(secureOrigin?: string): Promise<Browser>;
+  /** The command line that runs `command` inside this side's namespace. */
+  inside(command: string[]): string[];
 }
 
 export interface DelayPath {
@@ -80,7 +82,8 @@ export async function openDelayPath(work: string): Promise<DelayPath> {
         return {
           namespace,
           address,
-          launchBrowser: () => chromium.launch({ executablePath: wrapper, args: browserArgs(undefined), headless: true }),
+          launchBrowser: (secureOrigin) => chromium.launch({ executablePath: wrapper, args: browserArgs(secureOrigin), headless: true }),
+          inside: (command) => ['ip', 'netns', 'exec', namespace, ...command],
         };
       }),
     );

@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 
 const PAGE_BYTES = 4096;
 /** USER_HZ: the unit of utime and stime, 100 on Linux everywhere that matters. */
-const CLOCK_TICKS = 100;
+export const CLOCK_TICKS = 100;
 
 /** The browser process of the Chromium that uses `profileDir` (its children carry --type=). */
 export async function browserPid(profileDir: string): Promise<number> {
@@ -33,30 +33,17 @@ export interface TreeUsage {
 
 /** What `root` and all its descendants use, now. */
 export async function treeUsage(root: number): Promise<TreeUsage> {
-  const parents = new Map<number, number>();
-  const usage = new Map<number, { rss: number; cpu: number }>();
-  await Promise.all(
-    (await pids()).map(async (pid) => {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      // Fields after the command name, which is in parentheses and may hold spaces.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields.length < 22) return;
-      parents.set(pid, Number(fields[1]));
-      usage.set(pid, { rss: Number(fields[21]) * PAGE_BYTES, cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
-    }),
-  );
+  const stats = await processStats();
   const total: TreeUsage = { rss: 0, cpu: 0, rssByKind: {}, cpuByKind: {} };
-  for (const [pid, { rss, cpu }] of usage) {
-    for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) {
-      if (at === root) {
-        total.rss += rss;
-        total.cpu += cpu;
-        const kind = await kindOf(pid);
-        total.rssByKind[kind] = (total.rssByKind[kind] ?? 0) + rss;
-        total.cpuByKind[kind] = (total.cpuByKind[kind] ?? 0) + cpu;
-        break;
-      }
-    }
+  for (const [pid, fields] of stats) {
+    if (!inTree(stats, root, pid)) continue;
+    const rss = Number(fields[STAT.rss]) * PAGE_BYTES;
+    const cpu = (Number(fields[STAT.utime]) + Number(fields[STAT.stime])) / CLOCK_TICKS;
+    total.rss += rss;
+    total.cpu += cpu;
+    const kind = await kindOf(pid);
+    total.rssByKind[kind] = (total.rssByKind[kind] ?? 0) + rss;
+    total.cpuByKind[kind] = (total.cpuByKind[kind] ?? 0) + cpu;
   }
   return total;
 }
@@ -66,20 +53,9 @@ export async function treeUsage(root: number): Promise<TreeUsage> {
  * the browser starts later (a renderer per page) inherit it from their parent.
  */
 export async function pinTree(root: number, cpu: number): Promise<void> {
-  const parents = new Map<number, number>();
-  await Promise.all(
-    (await pids()).map(async (pid) => {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields.length > 1) parents.set(pid, Number(fields[1]));
-    }),
-  );
-  const inTree = (pid: number) => {
-    for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) if (at === root) return true;
-    return false;
-  };
-  for (const pid of parents.keys()) {
-    if (!inTree(pid)) continue;
+  const stats = await processStats();
+  for (const pid of stats.keys()) {
+    if (!inTree(stats, root, pid)) continue;
     try {
       execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
     } catch {
@@ -87,6 +63,37 @@ export async function pinTree(root: number, cpu: number): Promise<void> {
     }
   }
 }
+
+/**
+ * Where a field sits in `processStats`' lists (proc(5) numbers them from 1 and counts
+ * the pid and the command name, which come before: its field n is our n - 3).
+ */
+export const STAT = { parent: 1, utime: 11, stime: 12, cutime: 13, cstime: 14, rss: 21 } as const;
+
+/** Every process's /proc/<pid>/stat fields after the command name, by pid. */
+export async function processStats(): Promise<Map<number, string[]>> {
+  const stats = new Map<number, string[]>();
+  await Promise.all(
+    (await pids()).map(async (pid) => {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // The command name is in parentheses and may hold spaces.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields.length > STAT.rss) stats.set(pid, fields);
+    }),
+  );
+  return stats;
+}
+
+/** Whether `pid` is `root` or one of its descendants, by the parents in `stats`. */
+export function inTree(stats: Map<number, string[]>, root: number, pid: number): boolean {
+  for (let at: number | undefined = pid; at !== undefined && at > 1; at = parentOf(stats, at)) if (at === root) return true;
+  return false;
+}
+
+const parentOf = (stats: Map<number, string[]>, pid: number) => {
+  const parent = stats.get(pid)?.[STAT.parent];
+  return parent === undefined ? undefined : Number(parent);
+};
 
 const kinds = new Map<number, Promise<string>>();
 

@@ -1,5 +1,6 @@
 /** Figures from benchmark runs: summaries, the Markdown table and the SVG chart. */
 import { MiB } from '../e2e/fixtures.ts';
+import { perGiB, type CpuSpent } from './cpu-cost.ts';
 
 export const CONTENDERS = ['raw', 'ferry', 'peerjs'] as const;
 export type Contender = (typeof CONTENDERS)[number];
@@ -64,6 +65,8 @@ export interface Run {
   path?: string;
   memory: Memory;
   cpu: CpuLoad;
+  /** CPU seconds each browser's process tree spent over the whole round (cpu-cost.ts). */
+  cpuSpent: CpuSpent;
 }
 
 export const mbps = (run: Run) => run.bytes / 1e6 / run.seconds;
@@ -178,6 +181,57 @@ export function cpuTable(runs: Run[]): string {
     ]);
   });
   return markdownTable(['Browser', ...kinds, 'all'], rows);
+}
+
+/** Issue 29's bound on Ferry's CPU per GiB, sender and receiver together, over the raw pump's. */
+export const CPU_TARGET = 1.3;
+
+type SideCost = { sender: number; receiver: number; both: number };
+
+/**
+ * Median CPU seconds per GiB moved of one contender's rounds, each side and both:
+ * over the whole round (cpu-cost.ts: exact, but page loads and the sender's hashing
+ * of the picked file count too, a fixed cost that weighs on small files), and while
+ * the bytes flowed (the sampler's CPU load from the first byte to the last, times
+ * that time: the cost per byte, to a 250 ms sample at each end).
+ */
+export function cpuPerGiB(runs: Run[], contender: Contender): { round: SideCost; flowing: SideCost } | null {
+  const mine = runs.filter((run) => run.contender === contender);
+  if (mine.length === 0) return null;
+  const cost = (spent: (run: Run) => CpuSpent): SideCost => {
+    const each = (pick: (spent: CpuSpent) => number) => median(mine.map((run) => perGiB(pick(spent(run)), run.bytes)));
+    return { sender: each((s) => s.sender), receiver: each((s) => s.receiver), both: each((s) => s.sender + s.receiver) };
+  };
+  return {
+    round: cost((run) => run.cpuSpent),
+    flowing: cost((run) => ({ sender: run.cpu.sender * run.seconds, receiver: run.cpu.receiver * run.seconds })),
+  };
+}
+
+/** CPU seconds per GiB for each contender on one link, and Ferry's sender + receiver over the raw pump's. */
+export function cpuPerGiBTable(runs: Run[]): string {
+  const costs = CONTENDERS.flatMap((contender) => {
+    const cost = cpuPerGiB(runs, contender);
+    return cost ? [{ contender, cost }] : [];
+  });
+  const cells = (cost: SideCost) => [cost.sender, cost.receiver, cost.both].map((seconds) => seconds.toFixed(1));
+  const rows = costs.map(({ contender, cost }) => [
+    LABELS[contender],
+    String(runs.filter((run) => run.contender === contender).length),
+    ...cells(cost.round),
+    ...cells(cost.flowing),
+  ]);
+  const [ferry, raw] = [cpuPerGiB(runs, 'ferry'), cpuPerGiB(runs, 'raw')];
+  const over = (pick: (cost: { round: SideCost; flowing: SideCost }) => SideCost) => {
+    const [mine, base] = [pick(ferry!), pick(raw!)];
+    return `**${(mine.both / base.both).toFixed(2)}×** (sender ${(mine.sender / base.sender).toFixed(2)}×, receiver ${(mine.receiver / base.receiver).toFixed(2)}×)`;
+  };
+  const verdict =
+    ferry && raw
+      ? `Ferry / raw pump, sender + receiver (target ≤ ${CPU_TARGET}×): whole round ${over((c) => c.round)}; while the bytes flowed ${over((c) => c.flowing)}`
+      : 'Ferry / raw pump: n/a (both must run)';
+  const header = ['Contender', 'Rounds', ...['Sender', 'Receiver', 'Both'].map((side) => `${side}, round`), ...['Sender', 'Receiver', 'Both'].map((side) => `${side}, flowing`)];
+  return `${markdownTable(header, rows)}\n\n${verdict}`;
 }
 
 function markdownTable(header: string[], rows: string[][]): string {

@@ -24,14 +24,16 @@ import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { startServer } from '../../signal-server/server.ts';
 import { launchIsolatedProfileBrowser, launchProfileBrowser } from '../e2e/browsers.ts';
 import { MiB, randomFixture, type Fixture } from '../e2e/fixtures.ts';
-import type { FerryTimes } from './page/ferry-probe.ts';
 import { openPathBench, PATH_LINKS, type Browsers } from './paths.ts';
 import type { Arrival } from './page/contenders.ts';
 import { contendersScript } from './page/build.ts';
-import { startProfiler, topSelfTime, type CpuProfile } from './profile.ts';
+import { topSelfTime } from './profile.ts';
+import { startCpuCount } from './cpu-cost.ts';
+import { ferryRound, type FerrySite, type Profiles, type Timed } from './ferry-round.ts';
+import { rawRound } from './raw-round.ts';
+import { withTimeout } from './timeout.ts';
 import { browserPid, pinTree, treeUsage, type TreeUsage } from './processes.ts';
 import { summarizeTrace, timelineChart, traceTable, type Trace } from './timeline.ts';
-import type { TraceEvent } from '../../app/src/transfer/trace.ts';
 import {
   chart,
   CONTENDERS,
@@ -41,6 +43,7 @@ import {
   memoryTable,
   mib,
   cpuTable,
+  cpuPerGiBTable,
   pathsTable,
   ratio,
   summarize,
@@ -110,6 +113,8 @@ if (!host) {
 async function measure(browsers: Browsers, contender: Contender, file: Fixture | FileSet, link: string, round: number, profiles?: Profiles): Promise<Run> {
   const [sender, receiver] = await Promise.all([browsers.sender.newPage(), browsers.receiver.newPage()]);
   const sampler = await Sampler.start(browsers, sender, receiver);
+  // The whole round, page loads included: what moving the file costs, not only its bytes' passage.
+  const cpuSpent = await startCpuCount(browsers.senderPid, browsers.receiverPid);
   try {
     const timed = await withTimeout(
       contender === 'ferry'
@@ -120,6 +125,7 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture |
             ? raw(browsers, sender, receiver, file)
             : peerjs(browsers, sender, receiver, file),
       `${contender} round ${round + 1}`,
+      ROUND_TIMEOUT_MS,
     );
     const { memory, cpu } = sampler.stop(timed.firstAt, timed.lastAt);
     return {
@@ -133,6 +139,7 @@ async function measure(browsers: Browsers, contender: Contender, file: Fixture |
       ...(timed.path && { path: timed.path }),
       memory,
       cpu,
+      cpuSpent: await cpuSpent(),
     };
   } finally {
     sampler.stop(0, Infinity);
@@ -164,22 +171,6 @@ async function smallFiles(dir: string, count: number): Promise<FileSet> {
   return { paths, size: count * SMALL_FILE_BYTES };
 }
 
-/** Filled by a profiled Ferry round. */
-interface Profiles {
-  sender?: CpuProfile;
-  receiver?: CpuProfile;
-}
-
-interface Timed {
-  firstAt: number;
-  lastAt: number;
-  listedMs?: number;
-  firstByteMs?: number;
-  downloadMs?: number;
-  /** Ferry only: the connection path its receiver showed. */
-  path?: string;
-}
-
 /** The contenders' page, served beside Ferry's (so PeerJS reaches the same broker). */
 async function contenderPage(page: Page, { origin }: Browsers): Promise<void> {
   await page.goto(`${origin}/bench/`);
@@ -188,14 +179,7 @@ async function contenderPage(page: Page, { origin }: Browsers): Promise<void> {
 
 async function raw(browsers: Browsers, sender: Page, receiver: Page, file: Fixture): Promise<Timed> {
   await Promise.all([contenderPage(sender, browsers), contenderPage(receiver, browsers)]);
-  await sender.locator('#bench-file').setInputFiles(file.path);
-  const offer = await sender.evaluate(() => contenders.rawOffer());
-  const answer = await receiver.evaluate(([offer, size]) => contenders.rawAnswer(offer, size), [offer, file.size] as const);
-  await sender.evaluate((answer) => contenders.rawAccept(answer), answer);
-  const sending = sender.evaluate(() => contenders.rawSend());
-  const arrival = await receiver.evaluate(() => contenders.received());
-  await sending;
-  return arrival;
+  return rawRound(sender, receiver, file);
 }
 
 async function peerjs(browsers: Browsers, sender: Page, receiver: Page, file: Fixture): Promise<Timed> {
@@ -210,44 +194,12 @@ async function peerjs(browsers: Browsers, sender: Page, receiver: Page, file: Fi
 /** The timeline of the last Ferry round (timeline.ts). */
 let lastTrace: Trace | null = null;
 
-/** Ferry as a person uses it: the sender picks the file, the receiver opens the link. */
-async function ferry({ origin, script }: Browsers, sender: Page, receiver: Page, file: Fixture | FileSet, profiles?: Profiles): Promise<Timed> {
+/** Ferry as a person uses it (ferry-round.ts), keeping its timeline in lastTrace. */
+async function ferry(site: FerrySite, sender: Page, receiver: Page, file: Fixture | FileSet, profiles?: Profiles): Promise<Timed> {
   lastTrace = null;
-  // Ferry records its timeline into this array when it finds it (app/src/transfer/trace.ts).
-  await sender.addInitScript({ content: 'window.__ferryTrace = [];' });
-  await sender.goto(origin);
-  await sender.locator('input[type=file]').setInputFiles('paths' in file ? file.paths : file.path);
-  const share = sender.getByTestId('share-link');
-  await share.waitFor();
-  await sender.waitForFunction(() => /#\/r\//.test((document.querySelector('[data-testid=share-link]') as HTMLInputElement).value));
-  const link = await share.inputValue();
-  // The sender's timeline is kept from here: it only has a session once the receiver comes.
-  await sender.evaluate(() => (window.__ferryTrace.length = 0));
-  // Bundled, like the contenders: the page cannot run code straight from this process's transpiler.
-  await receiver.addInitScript({ content: `${script}\ncontenders.ferryProbe();` });
-  const stopSender = profiles && (await startProfiler(sender));
-  await receiver.goto(link);
-  // Started once the receive page has loaded, before its transfer begins.
-  const stopReceiver = profiles && (await startProfiler(receiver));
-  const handle = await receiver.waitForFunction(() => (window.__ferryTimes.doneAt || window.__ferryTimes.error) && window.__ferryTimes, undefined, {
-    timeout: ROUND_TIMEOUT_MS,
-    polling: 200,
-  });
-  const times = (await handle.jsonValue()) as FerryTimes;
-  if (times.error) throw new Error(`Ferry's transfer failed: ${times.error}`);
-  if (times.firstDataAt === undefined || times.listedAt === undefined) throw new Error('the probe saw no data frame');
-  if (profiles) [profiles.sender, profiles.receiver] = await Promise.all([stopSender!(), stopReceiver!()]);
-  const [senderTrace, receiverTrace] = await Promise.all([sender, receiver].map((page) => page.evaluate(() => window.__ferryTrace as TraceEvent[])));
-  lastTrace = { sender: senderTrace!, receiver: receiverTrace!, firstAt: times.firstDataAt, lastAt: times.doneAt! };
-  const path = await receiver.getByTestId('connection-path').first().getAttribute('data-path', { timeout: 5_000 });
-  return {
-    ...(path && { path }),
-    firstAt: times.firstDataAt,
-    lastAt: times.doneAt!,
-    listedMs: times.listedAt - times.openedAt,
-    firstByteMs: times.firstDataAt - times.openedAt,
-    downloadMs: times.doneAt! - times.listedAt,
-  };
+  const { timed, trace } = await ferryRound(site, sender, receiver, 'paths' in file ? file.paths : file.path, { timeoutMs: ROUND_TIMEOUT_MS, profiles });
+  lastTrace = trace;
+  return timed;
 }
 
 /**
@@ -368,14 +320,6 @@ function perSecond(before: Record<string, number>, after: Record<string, number>
   return Object.fromEntries(Object.entries(after).map(([kind, cpu]) => [kind, Math.max(0, cpu - (before[kind] ?? 0)) / seconds]));
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ROUND_TIMEOUT_MS / 60_000} minutes`)), ROUND_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 function describe(run: Run): string {
   const setup = run.firstByteMs !== undefined ? `, link open → list ${run.listedMs!.toFixed(0)} ms → first byte ${run.firstByteMs.toFixed(0)} ms` : '';
   return `${run.link} · round ${run.round + 1} · ${LABELS[run.contender]}: ${run.bytes / MiB} MiB in ${run.seconds.toFixed(2)} s = ${mbps(run).toFixed(1)} MB/s${setup}`;
@@ -391,6 +335,8 @@ function render(runs: Run[], memoryRun: Run, profiles: Profiles, pathRuns: Run[]
       `### ${link.name}: ${size / MiB} MiB file, ${summaries[0]?.rounds ?? 0} rounds`,
       throughputTable(summaries, link),
       `Ferry / raw pump: **${times(overRaw)}** · Ferry / PeerJS defaults: **${times(overPeerjs)}** (medians of this run)`,
+      "CPU seconds per GiB moved, each browser's whole process tree (medians of the rounds above): over the whole round, page loads included, and while the bytes flowed:",
+      cpuPerGiBTable(runs.filter((run) => run.link === link.name)),
     );
   }
   if (timeline) {
@@ -465,11 +411,6 @@ function machineLine(): string {
   const { cpus, cpu, memory } = machine();
   const pinned = args.pin ? ', each browser pinned to a core of its own' : '';
   return `${cpus} × ${cpu ?? 'CPU'}, ${(memory / 1024 ** 3).toFixed(0)} GiB, ${chromiumVersion} (headless)${pinned}`;
-}
-
-declare global {
-  /** contenders.ts in the page, as its bundle exposes it. */
-  const contenders: typeof import('./page/contenders.ts');
 }
 
 async function main(): Promise<void> {

@@ -3,6 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { build, type Rollup } from 'vite';
 
 const ENTRY = fileURLToPath(new URL('./contenders.ts', import.meta.url));
+/** The global the bundle assigns its exports to. */
+const GLOBAL_NAME = 'contenders';
+
+declare global {
+  /** contenders.ts in a page that ran the script below, as the bundle exposes it. */
+  const contenders: typeof import('./contenders.ts');
+}
 
 export async function contendersScript(): Promise<string> {
   const output = (await build({
@@ -12,7 +19,7 @@ export async function contendersScript(): Promise<string> {
       write: false,
       minify: false,
       target: 'es2022',
-      lib: { entry: ENTRY, formats: ['iife'], name: 'contenders' },
+      lib: { entry: ENTRY, formats: ['iife'], name: GLOBAL_NAME },
     },
   })) as Rollup.RollupOutput[];
   const chunk = output[0]!.output.find((file): file is Rollup.OutputChunk => file.type === 'chunk');

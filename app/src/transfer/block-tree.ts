@@ -20,9 +20,14 @@
  * Every block is BLOCK_SIZE bytes except the last, which is whatever is left (1 byte
  * to BLOCK_SIZE); its hash is over its real length, never padded.
  *
- * SHA-256 is injected: WebCrypto by default (subtleDigest), which the page and Node
- * both have, and app/cli/block-digest-node.ts's synchronous node:crypto in the terminal.
+ * Blocks are hashed by an injected SHA-256: WebCrypto by default (subtleDigest),
+ * which the page and Node both have, and app/cli/block-digest-node.ts's node:crypto
+ * in the terminal. Leaves and inner nodes, 33 and 65 bytes, are hashed here, at once
+ * (noble's SHA-256): WebCrypto's trip to another thread and back costs far more than
+ * hashing them, and a proof takes one per level.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+
 
 /** SHA-256 of `bytes`, 32 bytes. */
 export type Digest = (bytes: Uint8Array) => Promise<Uint8Array>;
@@ -36,16 +41,16 @@ export const subtleDigest: Digest = async (bytes) =>
   new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 
 /** The root of a file of at most one block whose bytes have the SHA-256 `hash`. */
-export async function rootOfOneBlock(digest: Digest, size: number, hash: Uint8Array): Promise<Uint8Array> {
+export function rootOfOneBlock(size: number, hash: Uint8Array): Uint8Array {
   if (size > BLOCK_SIZE) throw new RangeError(`a file of ${size} bytes has more than one block`);
   // The tree over no blocks is the SHA-256 of nothing, which is what `hash` is then.
-  return size === 0 ? hash : leafHash(digest, hash);
+  return size === 0 ? hash : leafHash(hash);
 }
 
 /**
  * 256 KiB: the input size WebCrypto hashes fastest on the machines measured
- * (docs/benchmarks.md, "Block hashing"), and the largest message a data channel to
- * Chromium takes, so a block is also a natural unit to send and to refetch.
+ * (docs/benchmarks.md, "Block hashing"). A block goes in two messages to Chromium
+ * (whose largest is 256 KiB, header included) and is the unit refetched.
  */
 export const BLOCK_SIZE = 256 * 1024;
 
@@ -60,12 +65,12 @@ export function blockCount(size: number, blockSize = BLOCK_SIZE): number {
 }
 
 /** The leaf for a block whose SHA-256 is `blockHash`. */
-export function leafHash(digest: Digest, blockHash: Uint8Array): Promise<Uint8Array> {
-  return digest(prefixed(LEAF, blockHash));
+export function leafHash(blockHash: Uint8Array): Uint8Array {
+  return sha256(prefixed(LEAF, blockHash));
 }
 
-function nodeHash(digest: Digest, left: Uint8Array, right: Uint8Array): Promise<Uint8Array> {
-  return digest(prefixed(NODE, left, right));
+function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256(prefixed(NODE, left, right));
 }
 
 function prefixed(prefix: number, ...parts: Uint8Array[]): Uint8Array {
@@ -131,7 +136,7 @@ export class BlockTreeBuilder {
   async finish(): Promise<BlockTree> {
     this.#expectMore();
     this.#finished = true;
-    return treeFromBlockHashes(this.#digest, await Promise.all(this.#blockHashes));
+    return treeFromBlockHashes(await Promise.all(this.#blockHashes));
   }
 
   #expectMore(): void {
@@ -140,19 +145,19 @@ export class BlockTreeBuilder {
 }
 
 /** The tree over blocks whose SHA-256s are `blockHashes`, in order. */
-export async function treeFromBlockHashes(digest: Digest, blockHashes: readonly Uint8Array[]): Promise<BlockTree> {
+export function treeFromBlockHashes(blockHashes: readonly Uint8Array[]): BlockTree {
   const hashes = [...blockHashes];
-  const levels: Uint8Array[][] = [await Promise.all(hashes.map((hash) => leafHash(digest, hash)))];
+  const levels: Uint8Array[][] = [hashes.map((hash) => leafHash(hash))];
   for (let level = levels[0]!; level.length > 1; ) {
-    const pairs: Promise<Uint8Array>[] = [];
+    const pairs: Uint8Array[] = [];
     for (let i = 0; i < level.length; i += 2) {
       // The last node without a partner is carried up unchanged (RFC 6962's split at a power of two).
-      pairs.push(i + 1 < level.length ? nodeHash(digest, level[i]!, level[i + 1]!) : Promise.resolve(level[i]!));
+      pairs.push(i + 1 < level.length ? nodeHash(level[i]!, level[i + 1]!) : level[i]!);
     }
-    level = await Promise.all(pairs);
+    level = pairs;
     levels.push(level);
   }
-  const root = hashes.length === 0 ? await digest(new Uint8Array(0)) : levels.at(-1)![0]!;
+  const root = hashes.length === 0 ? sha256(new Uint8Array(0)) : levels.at(-1)![0]!;
   return {
     root,
     blocks: hashes.length,
@@ -184,30 +189,29 @@ export async function treeOfBytes(digest: Digest, bytes: Uint8Array): Promise<Bl
  * file's size in the signed manifest, never from whoever sent the proof. This is
  * RFC 9162 §2.1.3.2, with the leaf made as leafHash makes it.
  */
-export async function verifyBlock(
-  digest: Digest,
+export function verifyBlock(
   root: Uint8Array,
   blocks: number,
   index: number,
   blockHash: Uint8Array,
   proof: readonly Uint8Array[],
-): Promise<boolean> {
+): boolean {
   if (!Number.isSafeInteger(index) || index < 0 || index >= blocks) return false;
   if (blockHash.length !== HASH_BYTES || proof.some((hash) => hash.length !== HASH_BYTES)) return false;
   let at = index;
   let last = blocks - 1;
-  let hash = await leafHash(digest, blockHash);
+  let hash = leafHash(blockHash);
   for (const sibling of proof) {
     if (last === 0) return false;
     if (at % 2 === 1 || at === last) {
-      hash = await nodeHash(digest, sibling, hash);
+      hash = nodeHash(sibling, hash);
       // A node carried up without a partner skips the levels it was carried through.
       while (at % 2 === 0 && at !== 0) {
         at >>= 1;
         last >>= 1;
       }
     } else {
-      hash = await nodeHash(digest, hash, sibling);
+      hash = nodeHash(hash, sibling);
     }
     at >>= 1;
     last >>= 1;

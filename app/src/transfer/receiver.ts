@@ -407,7 +407,7 @@ export class ReceiverSession {
     const root = this.#roots[file];
     if (!root) throw new ProtocolError(`a block of ${description.name} before its root`);
     const hashing = since();
-    const proven = await verifyBlock(this.#digest, root, blockCount(description.size), index, hash, proof);
+    const proven = verifyBlock(root, blockCount(description.size), index, hash, proof);
     span('hash', hashing);
     if (!proven) throw new ProtocolError(`block ${index} of ${description.name} does not belong to the file’s root`);
     const start = index * BLOCK_SIZE;
@@ -528,7 +528,7 @@ export class ReceiverSession {
       }
       if (description.size > BLOCK_SIZE) throw new ProtocolError(`${description.name} whole, though it is more than one block`);
       if (payload.length !== description.size) throw new ProtocolError(`${description.name} came with ${payload.length} of its ${description.size} bytes`);
-      const root = bytesToHex(await rootOfOneBlock(this.#digest, description.size, hash));
+      const root = bytesToHex(rootOfOneBlock(description.size, hash));
       const known = this.#roots[file];
       const pinned = store.pinned(file);
       if ((known && bytesToHex(known) !== root) || (pinned !== null && pinned !== root)) throw new ManifestChangedError([description.name]);

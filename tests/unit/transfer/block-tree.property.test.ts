@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeDigest } from '../../../app/cli/block-digest-node.ts';
 import { treeFromBlockHashes, verifyBlock } from '../../../app/src/transfer/block-tree.ts';
 import { fuzzRuns, fuzzTimeout } from '../support/fuzz-runs.ts';
 
@@ -17,9 +16,9 @@ describe('block proofs, on random trees', () => {
   it('every block verifies by its own proof', async () => {
     await fc.assert(
       fc.asyncProperty(blockHashes, async (hashes) => {
-        const tree = await treeFromBlockHashes(nodeDigest, hashes);
+        const tree = await treeFromBlockHashes(hashes);
         for (let index = 0; index < hashes.length; index++) {
-          expect(await verifyBlock(nodeDigest, tree.root, hashes.length, index, hashes[index]!, tree.proveBlock(index))).toBe(true);
+          expect(await verifyBlock(tree.root, hashes.length, index, hashes[index]!, tree.proveBlock(index))).toBe(true);
         }
       }),
       { numRuns: fuzzRuns(100) },
@@ -29,7 +28,7 @@ describe('block proofs, on random trees', () => {
   it('any one bit flipped in the block hash, the proof or the root fails', async () => {
     await fc.assert(
       fc.asyncProperty(blockHashes, fc.nat(), fc.nat(), fc.nat(255), async (hashes, pick, part, bit) => {
-        const tree = await treeFromBlockHashes(nodeDigest, hashes);
+        const tree = await treeFromBlockHashes(hashes);
         const index = pick % hashes.length;
         let [root, blockHash, proof]: [Uint8Array, Uint8Array, Uint8Array[]] = [tree.root, hashes[index]!, tree.proveBlock(index)];
         // Which to damage: the block's hash, the root, or one of the proof's hashes.
@@ -37,7 +36,7 @@ describe('block proofs, on random trees', () => {
         if (target === 0) blockHash = flipped(blockHash, bit);
         else if (target === 1) root = flipped(root, bit);
         else proof = proof.map((hash, i) => (i === target - 2 ? flipped(hash, bit) : hash));
-        expect(await verifyBlock(nodeDigest, root, hashes.length, index, blockHash, proof)).toBe(false);
+        expect(await verifyBlock(root, hashes.length, index, blockHash, proof)).toBe(false);
       }),
       { numRuns: fuzzRuns(300) },
     );

@@ -44,7 +44,7 @@ function blocksOf(bytes: Uint8Array): Uint8Array[] {
 
 async function everyBlockVerifies(tree: BlockTree): Promise<boolean[]> {
   return Promise.all(
-    tree.blockHashes.map((hash, index) => verifyBlock(nodeDigest, tree.root, tree.blocks, index, hash, tree.proveBlock(index))),
+    tree.blockHashes.map((hash, index) => verifyBlock(tree.root, tree.blocks, index, hash, tree.proveBlock(index))),
   );
 }
 
@@ -96,7 +96,7 @@ describe('the block tree root', () => {
     const roots = [
       (await awaited.finish()).root,
       (await overlapped.finish()).root,
-      (await treeFromBlockHashes(nodeDigest, blocks.map((block) => sha256(block)))).root,
+      (await treeFromBlockHashes(blocks.map((block) => sha256(block)))).root,
     ];
     expect(new Set(roots.map(hex)).size).toBe(1);
   });
@@ -109,7 +109,7 @@ describe('a block checked alone', () => {
     const damaged = bytes.slice();
     damaged[3 * BLOCK_SIZE + 12345]! ^= 0x10;
     const results = await Promise.all(
-      blocksOf(damaged).map((block, index) => verifyBlock(nodeDigest, tree.root, tree.blocks, index, sha256(block), tree.proveBlock(index))),
+      blocksOf(damaged).map((block, index) => verifyBlock(tree.root, tree.blocks, index, sha256(block), tree.proveBlock(index))),
     );
     expect(results).toEqual([true, true, true, false, true, true, true]);
   });
@@ -117,15 +117,15 @@ describe('a block checked alone', () => {
   it('is refused at another index, with another block count or with a proof cut short or padded', async () => {
     const tree = await treeOfBytes(nodeDigest, bytesOf(5 * BLOCK_SIZE));
     const [hash, proof] = [tree.blockHashes[4]!, tree.proveBlock(4)];
-    expect(await verifyBlock(nodeDigest, tree.root, 5, 4, hash, proof)).toBe(true);
-    expect(await verifyBlock(nodeDigest, tree.root, 5, 3, hash, proof)).toBe(false);
-    expect(await verifyBlock(nodeDigest, tree.root, 6, 4, hash, proof)).toBe(false);
-    expect(await verifyBlock(nodeDigest, tree.root, 8, 4, hash, proof)).toBe(false);
-    expect(await verifyBlock(nodeDigest, tree.root, 5, 5, hash, proof)).toBe(false);
-    expect(await verifyBlock(nodeDigest, tree.root, 5, -1, hash, proof)).toBe(false);
-    expect(await verifyBlock(nodeDigest, tree.root, 5, 4, hash, proof.slice(1))).toBe(false);
-    expect(await verifyBlock(nodeDigest, tree.root, 5, 4, hash, [...proof, tree.root])).toBe(false);
-    expect(await verifyBlock(nodeDigest, tree.root, 5, 4, hash, [new Uint8Array(31)])).toBe(false);
+    expect(await verifyBlock(tree.root, 5, 4, hash, proof)).toBe(true);
+    expect(await verifyBlock(tree.root, 5, 3, hash, proof)).toBe(false);
+    expect(await verifyBlock(tree.root, 6, 4, hash, proof)).toBe(false);
+    expect(await verifyBlock(tree.root, 8, 4, hash, proof)).toBe(false);
+    expect(await verifyBlock(tree.root, 5, 5, hash, proof)).toBe(false);
+    expect(await verifyBlock(tree.root, 5, -1, hash, proof)).toBe(false);
+    expect(await verifyBlock(tree.root, 5, 4, hash, proof.slice(1))).toBe(false);
+    expect(await verifyBlock(tree.root, 5, 4, hash, [...proof, tree.root])).toBe(false);
+    expect(await verifyBlock(tree.root, 5, 4, hash, [new Uint8Array(31)])).toBe(false);
   });
 
   it('cannot be an inner node passed off as a leaf', async () => {
@@ -135,7 +135,7 @@ describe('a block checked alone', () => {
     const leaves = await Promise.all(tree.blockHashes.map((hash) => sha256(Uint8Array.of(0), hash)));
     const parent = sha256(Uint8Array.of(1), leaves[0]!, leaves[1]!);
     const uncle = tree.proveBlock(0)[1]!;
-    expect(await verifyBlock(nodeDigest, tree.root, 2, 0, parent, [uncle])).toBe(false);
+    expect(await verifyBlock(tree.root, 2, 0, parent, [uncle])).toBe(false);
     // Were a leaf the block hash itself, this forgery would hold: the same two hashes make the root.
     expect(hex(sha256(Uint8Array.of(1), parent, uncle))).toBe(hex(tree.root));
   });

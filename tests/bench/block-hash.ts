@@ -118,7 +118,7 @@ async function inChromium(page: Page): Promise<Speeds> {
   return page.evaluate(
     async ([measureSource, settings]) => {
       const tree = (window as unknown as { blockTree: Parameters<typeof measure>[1] }).blockTree;
-      const { subtleDigest: digest } = (window as unknown as { blockDigest: typeof import('../../app/src/transfer/block-tree.ts') }).blockDigest;
+      const { blockDigest: digest } = (window as unknown as { blockDigest: typeof import('../../app/src/transfer/block-tree.ts') }).blockDigest;
       // getRandomValues fills at most 64 KiB at a time.
       const fill = (bytes: Uint8Array) => {
         for (let at = 0; at < bytes.length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));

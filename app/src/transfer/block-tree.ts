@@ -20,25 +20,37 @@
  * Every block is BLOCK_SIZE bytes except the last, which is whatever is left (1 byte
  * to BLOCK_SIZE); its hash is over its real length, never padded.
  *
- * Blocks are hashed by an injected SHA-256: WebCrypto by default (subtleDigest),
- * which the page and Node both have, and app/cli/block-digest-node.ts's node:crypto
+ * Blocks are hashed by an injected SHA-256: WebCrypto by default (blockDigest),
+ * which Node has too, and app/cli/block-digest-node.ts's node:crypto
  * in the terminal. Leaves and inner nodes, 33 and 65 bytes, are hashed here, at once
  * (noble's SHA-256): WebCrypto's trip to another thread and back costs far more than
  * hashing them, and a proof takes one per level.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 
-
 /** SHA-256 of `bytes`, 32 bytes. */
 export type Digest = (bytes: Uint8Array) => Promise<Uint8Array>;
 
 /**
- * WebCrypto's SHA-256: it uses the CPU's SHA instructions and runs off the calling
- * thread, roughly 10–18× an incremental hasher in WebAssembly (docs/benchmarks.md,
- * "Block hashing"). It takes one whole buffer, which a block is.
+ * SHA-256 for blocks: WebCrypto's, which uses the CPU's SHA instructions and runs off
+ * the calling thread, roughly 10–18× an incremental hasher in WebAssembly
+ * (docs/benchmarks.md, "Block hashing"). A page has it only in a secure context
+ * (https, or localhost): one served over plain http at a network address hashes with
+ * noble's SHA-256 in JavaScript instead, slower, the same hash.
  */
-export const subtleDigest: Digest = async (bytes) =>
-  new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+export const blockDigest: Digest = digestWith(globalThis.crypto as { subtle?: WebDigest } | undefined);
+
+/** The part of WebCrypto used here (the transfer core is built without the DOM's types). */
+interface WebDigest {
+  digest(algorithm: 'SHA-256', data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
+}
+
+/** SHA-256 by `crypto`'s WebCrypto, or by noble's JavaScript where it has none (outside a secure context). */
+export function digestWith(crypto: { subtle?: WebDigest } | undefined): Digest {
+  const subtle = crypto?.subtle;
+  if (!subtle) return async (bytes) => sha256(bytes);
+  return async (bytes) => new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+}
 
 /** The root of a file of at most one block whose bytes have the SHA-256 `hash`. */
 export function rootOfOneBlock(size: number, hash: Uint8Array): Uint8Array {

@@ -5,7 +5,7 @@
  * files in the background from the moment they are picked (`hashAll`), one after
  * another, so that the trees are usually there before the first receiver is.
  */
-import { BLOCK_SIZE, BlockTreeBuilder, subtleDigest, type BlockTree, type Digest } from './block-tree.ts';
+import { BLOCK_SIZE, BlockTreeBuilder, blockDigest, type BlockTree, type Digest } from './block-tree.ts';
 import type { FileSource } from './file-source.ts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 
@@ -21,7 +21,7 @@ export class FileTrees {
 
   /** `onroot` hears of each file's root once it is known (a share keeps them, to know re-added files again). */
   constructor(options: { digest?: Digest; onroot?: (file: FileSource, root: string) => void } = {}) {
-    this.#digest = options.digest ?? subtleDigest;
+    this.#digest = options.digest ?? blockDigest;
     this.#onroot = options.onroot;
   }
 

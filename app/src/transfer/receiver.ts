@@ -20,7 +20,7 @@ import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, failureOf, type Failure } from './failure.ts';
 import type { FlowLimits } from './flow.ts';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { BLOCK_SIZE, blockCount, rootOfOneBlock, subtleDigest, verifyBlock, type Digest } from './block-tree.ts';
+import { BLOCK_SIZE, blockCount, rootOfOneBlock, blockDigest, verifyBlock, type Digest } from './block-tree.ts';
 import { BLOCK_HEADER_BYTES, DATA_HEADER_BYTES, MAX_PROOF_HASHES } from './frames.ts';
 import type { BlockMessage, ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
 import { AskWindow, MAX_ASKED } from './ask-window.ts';
@@ -221,7 +221,7 @@ export class ReceiverSession {
   constructor(options: ReceiverOptions) {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
-    this.#digest = options.digest ?? subtleDigest;
+    this.#digest = options.digest ?? blockDigest;
     const window = options.window ?? DEFAULT_WINDOW;
     this.#window = new AskWindow(window);
     this.#changes = new Throttle(EMIT_INTERVAL_MS, this.#clock, () => this.#options.onchange?.(this.snapshot));

@@ -7,7 +7,7 @@
  * dropped connection wastes little and a reconnection asks only for what is missing.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { BLOCK_SIZE, blockCount, rootOfOneBlock, subtleDigest } from './block-tree.ts';
+import { BLOCK_SIZE, blockCount, rootOfOneBlock, blockDigest } from './block-tree.ts';
 import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { SYSTEM_CLOCK, type Clock } from './clock.ts';
@@ -398,7 +398,7 @@ export class SenderSession {
       const payload = payloads[at]!;
       await waited('read', this.#reader.fill(source, 0, payload));
       const hashing = since();
-      const hash = await subtleDigest(payload);
+      const hash = await blockDigest(payload);
       span('hash', hashing);
       const root = this.#trees.root(source);
       // The bytes read now are what the root was made from, or the file changed on disk.

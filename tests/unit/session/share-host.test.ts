@@ -10,7 +10,7 @@ import { IDLE_LIMITS_MS, RECEIVER_LIMITS, ReceiverSeats } from '../../../app/src
 import type { ReceiverRow } from '../../../app/src/session/receiver-rows.ts';
 import { END_WAIT_MS, ID_TAKEN_RETRIES, RECONNECT_ATTEMPT_MS, RECONNECT_DELAYS_MS, RENEW_CHECK_MS, ShareHost, type HostState } from '../../../app/src/session/share-host.ts';
 import { offerTicket, passwordKey } from '../../../app/src/transfer/auth.ts';
-import { BLOCK_SIZE, subtleDigest, type Digest } from '../../../app/src/transfer/block-tree.ts';
+import { BLOCK_SIZE, blockDigest, type Digest } from '../../../app/src/transfer/block-tree.ts';
 import { FileTrees } from '../../../app/src/transfer/file-trees.ts';
 import type { Failure } from '../../../app/src/transfer/failure.ts';
 import { newSecret } from '../../../app/src/transfer/link.ts';
@@ -129,7 +129,7 @@ describe('a receiver', () => {
     const file = randomFile('photo.jpg', 2 * MiB);
     let blocksHashed = 0;
     // Counts the blocks the share's trees hash (leaves and inner nodes are 33 and 65 bytes).
-    const digest: Digest = (bytes) => (bytes.length === BLOCK_SIZE && blocksHashed++, subtleDigest(bytes));
+    const digest: Digest = (bytes) => (bytes.length === BLOCK_SIZE && blocksHashed++, blockDigest(bytes));
     const { broker, keys } = await online([file], { trees: new FileTrees({ digest }) });
     const first = receive(broker.peer.offer(new FakeConnection()).opens(), keys);
     expect((await first.settled).state).toBe('done');

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { newSenderKeys, type Fingerprints, type SenderKeys } from '../../../app/src/transfer/auth.ts';
-import { subtleDigest, treeOfBytes } from '../../../app/src/transfer/block-tree.ts';
+import { blockDigest, treeOfBytes } from '../../../app/src/transfer/block-tree.ts';
 import type { Delivery } from '../../../app/src/transfer/delivery.ts';
 import { FileTrees } from '../../../app/src/transfer/file-trees.ts';
 import { DATA_HEADER_BYTES, FrameDecoder } from '../../../app/src/transfer/frames.ts';
@@ -63,7 +63,7 @@ export function sha256(bytes: Uint8Array): string {
 
 /** The root of the block tree of `bytes` (block-tree.ts), in hex: what a file's pin and manifest entry hold. */
 export async function rootOf(bytes: Uint8Array): Promise<string> {
-  return bytesToHex((await treeOfBytes(subtleDigest, bytes)).root);
+  return bytesToHex((await treeOfBytes(blockDigest, bytes)).root);
 }
 
 /** A share's trees, already knowing those of `files`: its manifest announces their roots. */

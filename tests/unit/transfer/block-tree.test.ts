@@ -5,6 +5,7 @@ import {
   BLOCK_SIZE,
   BlockTreeBuilder,
   blockCount,
+  digestWith,
   treeFromBlockHashes,
   treeOfBytes,
   verifyBlock,
@@ -162,5 +163,29 @@ describe('the builder', () => {
   it('refuses a size that is no file size', () => {
     expect(() => blockCount(-1)).toThrow(RangeError);
     expect(() => blockCount(Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('the SHA-256 blocks are hashed with', () => {
+  const inputs = [new Uint8Array(0), new Uint8Array([1, 2, 3]), new Uint8Array(BLOCK_SIZE).map((_, i) => i * 7)];
+
+  it('is WebCrypto’s where there is WebCrypto, and gives the same hashes as node:crypto', async () => {
+    for (const bytes of inputs) expect(await digestWith(globalThis.crypto)(bytes)).toEqual(await nodeDigest(bytes));
+  });
+
+  it('is JavaScript’s where a page has no WebCrypto (plain http), and gives the same hashes', async () => {
+    let asked = 0;
+    const noSubtle = {
+      get subtle() {
+        asked += 1;
+        return undefined;
+      },
+    };
+    for (const crypto of [undefined, noSubtle]) {
+      const digest = digestWith(crypto);
+      for (const bytes of inputs) expect(await digest(bytes)).toEqual(await nodeDigest(bytes));
+    }
+    // Chosen once, not at every block.
+    expect(asked).toBe(1);
   });
 });

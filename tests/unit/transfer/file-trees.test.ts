@@ -1,7 +1,7 @@
 /** A share's block trees: computed once for every receiver, never cached when a read fails, hashed in the background until stopped. */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, subtleDigest, treeOfBytes, type Digest } from '../../../app/src/transfer/block-tree.ts';
+import { BLOCK_SIZE, blockDigest, treeOfBytes, type Digest } from '../../../app/src/transfer/block-tree.ts';
 import type { FileSource } from '../../../app/src/transfer/file-source.ts';
 import { FileTrees } from '../../../app/src/transfer/file-trees.ts';
 import { memoryFile, randomFile, rootOf } from '../support/transfer-harness.ts';
@@ -26,7 +26,7 @@ describe('a file’s tree', () => {
   it.each([0, 1, BLOCK_SIZE, BLOCK_SIZE + 1, 9 * BLOCK_SIZE + 5])('of %i bytes is the tree of its bytes', async (size) => {
     const file = randomFile('a.bin', size);
     const tree = await new FileTrees().of(file);
-    const expected = await treeOfBytes(subtleDigest, file.bytes);
+    const expected = await treeOfBytes(blockDigest, file.bytes);
     expect(bytesToHex(tree.root)).toBe(bytesToHex(expected.root));
     expect(tree.blocks).toBe(expected.blocks);
     expect(tree.blockHashes).toEqual(expected.blockHashes);
@@ -38,7 +38,7 @@ describe('a file’s tree', () => {
     const { file, reads, release } = heldFile('shared.bin', bytes);
     const hashed: number[] = [];
     // Leaves hash 33 bytes, inner nodes 65: anything else is a block.
-    const digest: Digest = (input) => (input.length !== 33 && input.length !== 65 && hashed.push(input.length), subtleDigest(input));
+    const digest: Digest = (input) => (input.length !== 33 && input.length !== 65 && hashed.push(input.length), blockDigest(input));
     const trees = new FileTrees({ digest });
     const asking = [trees.of(file), trees.of(file), trees.of(file, new AbortController().signal)];
     release();

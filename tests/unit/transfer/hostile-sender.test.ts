@@ -1,7 +1,7 @@
 /** A receiver facing a sender that lies, stalls, floods or breaks the connection while it is set up. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_SIZE, subtleDigest, treeOfBytes, type BlockTree } from '../../../app/src/transfer/block-tree.ts';
+import { BLOCK_SIZE, blockDigest, treeOfBytes, type BlockTree } from '../../../app/src/transfer/block-tree.ts';
 import {
   allocateDataFrame,
   allocateFilesFrame,
@@ -255,7 +255,7 @@ describe('a sender that floods the receiver while it waits on its disk', () => {
 /** A file of two whole blocks and a short third, its root in the manifest. */
 async function threeBlocks() {
   const file = randomFile('big.bin', 2 * BLOCK_SIZE + 10);
-  const tree = await treeOfBytes(subtleDigest, file.bytes);
+  const tree = await treeOfBytes(blockDigest, file.bytes);
   const description: FileDescription = { name: file.name, size: file.size, type: '', lastModified: 0, root: await rootOf(file.bytes) };
   return { file, tree, description };
 }
@@ -269,7 +269,7 @@ describe('a sender that forges a block', () => {
   ] as const)('%s: refused as breaking the protocol, nothing of it stored', async (_, forge) => {
     const { file, tree, description } = await threeBlocks();
     const other = randomFile('other.bin', file.size);
-    const otherTree = await treeOfBytes(subtleDigest, other.bytes);
+    const otherTree = await treeOfBytes(blockDigest, other.bytes);
     const [hash, proof] = forge(tree, otherTree) as [Uint8Array, Uint8Array[]];
     const { snapshot, store } = await hostileSender(
       (_send, channel) => {

@@ -11,9 +11,6 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** Read at a time while hashing: a few blocks, so each read is one trip for several. */
 const READ_BYTES = 8 * BLOCK_SIZE;
-/** Files of at most one block hashed together, at most: as many and as much as a sender reads ahead (read-ahead.ts). */
-const SMALL_GROUP_FILES = 128;
-const SMALL_GROUP_BYTES = 4 * 1024 * 1024;
 
 export class FileTrees {
   readonly #digest: Digest;
@@ -60,20 +57,9 @@ export class FileTrees {
    * file that cannot be read is left for whoever asks for it next, who then hears why.
    */
   async hashAll(files: readonly FileSource[], signal?: AbortSignal): Promise<void> {
-    for (let next = 0; next < files.length; ) {
+    for (const file of files) {
       if (signal?.aborted) return;
-      // Small files a group at a time: their reads, asked for together, make one trip
-      // to the page's reading worker instead of one each (10,000 files of 1 KiB).
-      const group = [files[next++]!];
-      let bytes = group[0]!.size;
-      while (group[0]!.size <= BLOCK_SIZE && next < files.length && group.length < SMALL_GROUP_FILES) {
-        const file = files[next]!;
-        if (file.size > BLOCK_SIZE || bytes + file.size > SMALL_GROUP_BYTES) break;
-        group.push(file);
-        bytes += file.size;
-        next += 1;
-      }
-      await Promise.all(group.map((file) => this.of(file).catch(() => {})));
+      await this.of(file).catch(() => {});
     }
   }
 }

@@ -27,6 +27,7 @@
  * hashing them, and a proof takes one per level.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { sameBytes } from './auth.ts';
 
 /** SHA-256 of `bytes`, 32 bytes. */
 export type Digest = (bytes: Uint8Array) => Promise<Uint8Array>;
@@ -243,9 +244,5 @@ export function verifyBlock(
 
 function checkIndex(index: number, blocks: number): void {
   if (!Number.isSafeInteger(index) || index < 0 || index >= blocks) throw new RangeError(`no block ${index} in a file of ${blocks} blocks`);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 

@@ -12,7 +12,7 @@
  * runs more than a window ahead of what is stored, so a slow disk cannot make the
  * page buffer without bound, and a dropped connection costs at most a window.
  */
-import { passwordKey, provePassword, type Fingerprints } from './auth.ts';
+import { passwordKey, provePassword, sameBytes, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
 import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { cleanDevice } from './device.ts';
@@ -388,12 +388,20 @@ export class ReceiverSession {
   async #root(file: number, root: string): Promise<void> {
     const description = this.#files[file];
     if (!description) throw new ProtocolError(`root of file ${file}, which does not exist`);
+    if (!this.#heldTo(file, root)) await this.#store!.pin([{ file, root }]);
+    this.#roots[file] = hexToBytes(root);
+  }
+
+  /**
+   * Throws unless `root` is the root this transfer knows for `file`, if it knows one:
+   * another root is another file, never to be mixed with what is stored. Says whether
+   * it is pinned already.
+   */
+  #heldTo(file: number, root: string): boolean {
     const known = this.#roots[file];
     const pinned = this.#store!.pinned(file);
-    // Another root than the one announced before: another file, never to be mixed with what is stored.
-    if ((known && bytesToHex(known) !== root) || (pinned !== null && pinned !== root)) throw new ManifestChangedError([description.name]);
-    if (pinned === null) await this.#store!.pin([{ file, root }]);
-    this.#roots[file] = hexToBytes(root);
+    if ((known && bytesToHex(known) !== root) || (pinned !== null && pinned !== root)) throw new ManifestChangedError([this.#files[file]!.name]);
+    return pinned !== null;
   }
 
   /** The sender proves the next block's hash against the file's root; its bytes follow. */
@@ -529,9 +537,7 @@ export class ReceiverSession {
       if (description.size > BLOCK_SIZE) throw new ProtocolError(`${description.name} whole, though it is more than one block`);
       if (payload.length !== description.size) throw new ProtocolError(`${description.name} came with ${payload.length} of its ${description.size} bytes`);
       const root = bytesToHex(rootOfOneBlock(description.size, hash));
-      const known = this.#roots[file];
-      const pinned = store.pinned(file);
-      if ((known && bytesToHex(known) !== root) || (pinned !== null && pinned !== root)) throw new ManifestChangedError([description.name]);
+      const pinned = this.#heldTo(file, root);
       this.#window.answered();
       this.#window.arrived(payload.length);
       const hashing = since();
@@ -539,7 +545,7 @@ export class ReceiverSession {
       span('hash', hashing);
       if (!ok) {
         // Nothing of it was stored. Fetched again, it is held to this root: pinned first.
-        if (pinned === null) await store.pin([{ file, root }]);
+        if (!pinned) await store.pin([{ file, root }]);
         this.#roots[file] = hexToBytes(root);
         failed.push(file);
         this.#fetchAgain(file, 0, description.size);
@@ -716,8 +722,4 @@ function receiverFailure(error: Error, state: ReceiverState): Failure {
     return { code: beforeFiles ? 'sender-closed' : 'sender-went-away' };
   }
   return failureOf(error);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -1,7 +1,8 @@
 /**
  * What a receiver has asked the sender for and what it has still to ask: ranges are
  * asked for in windows, so the sender never runs more than a window ahead of what is
- * stored, and a dropped connection costs at most a window.
+ * stored, and a dropped connection costs at most a window. Each lane (lanes.ts) has a
+ * window of its own, answered in order on that lane; all take from one plan.
  */
 import { BLOCK_SIZE } from './block-tree.ts';
 import type { FileRange } from './messages.ts';
@@ -14,19 +15,40 @@ export interface Asked extends FileRange {
   at: number;
 }
 
+/** What is still to ask for, in order: one list, which the window of every lane takes from. */
+export class AskPlan {
+  /** Shared with the windows that take from it (AskWindow.topUp). */
+  pending: FileRange[] = [];
+
+  /** Nothing left to ask for. */
+  get empty(): boolean {
+    return this.pending.length === 0;
+  }
+
+  /** What is still to ask for, from the first range: replaces what was planned. */
+  plan(ranges: FileRange[]): void {
+    this.pending = ranges;
+  }
+
+  /** Ranges to ask for before anything else planned (a block fetched again). */
+  first(ranges: FileRange[]): void {
+    this.pending.unshift(...ranges);
+  }
+}
+
 export class AskWindow {
   /** Bytes asked for and not yet stored, at most (but for one block: see topUp). */
   readonly #size: number;
   readonly #blockSize: number;
-  /** Still to ask for, in order. */
-  #pending: FileRange[] = [];
+  readonly #plan: AskPlan;
   /** Asked for, in the order the sender answers. */
   readonly #asked: Asked[] = [];
   #askedBytes = 0;
 
   /** Planned ranges start on block boundaries and end on one or at the file's end; cuts keep to them. */
-  constructor(size: number, blockSize = BLOCK_SIZE) {
+  constructor(size: number, plan: AskPlan, blockSize = BLOCK_SIZE) {
     this.#size = size;
+    this.#plan = plan;
     this.#blockSize = blockSize;
   }
 
@@ -45,19 +67,9 @@ export class AskWindow {
     return this.#asked.length > 0;
   }
 
-  /** Nothing asked for and nothing left to ask. */
-  get empty(): boolean {
-    return this.#pending.length === 0 && this.#asked.length === 0;
-  }
-
-  /** What is still to ask for, from the first range: replaces what was planned. */
-  plan(ranges: FileRange[]): void {
-    this.#pending = ranges;
-  }
-
-  /** Ranges to ask for before anything else planned (a file fetched again). */
-  first(ranges: FileRange[]): void {
-    this.#pending.unshift(...ranges);
+  /** Whether a range of `file` that ends at its end (`size`) is asked for here and not yet answered: its file-end is still to come. */
+  awaitsEnd(file: number, size: number): boolean {
+    return this.#asked.some((asked) => asked.file === file && asked.end === size);
   }
 
   /** `bytes` of the next range arrived (#next.at is moved by the caller). */
@@ -74,21 +86,23 @@ export class AskWindow {
    * The ranges to ask for now, to top the window up, and counted as asked: none until
    * a third of it has been stored. A range too long for what is left is cut at a block
    * boundary, at least one block in, so every block is asked for whole: the window may
-   * run a block over.
+   * run a block over. Only ranges of files `may` allow are taken: the plan's first
+   * range of another file stops the top-up (another lane takes it).
    */
-  topUp(): FileRange[] {
+  topUp(may: (file: number) => boolean = () => true): FileRange[] {
     const full = this.#askedBytes > (this.#size * 2) / 3 || this.#asked.length > (MAX_ASKED * 2) / 3;
-    if (this.#pending.length === 0 || full) return [];
+    const pending = this.#plan.pending;
+    if (pending.length === 0 || full) return [];
     const batch: FileRange[] = [];
     let budget = this.#size - this.#askedBytes;
     // Zero-length ranges (an empty file, or just its end) cost no budget, so their number
     // is capped too: a request for 10,000 tiny files stays a modest message, and what
     // the sender may have in flight stays within inboxLimits.
-    while (this.#pending.length > 0 && budget > 0 && this.#asked.length < MAX_ASKED) {
-      const next = this.#pending[0]!;
+    while (pending.length > 0 && budget > 0 && this.#asked.length < MAX_ASKED && may(pending[0]!.file)) {
+      const next = pending[0]!;
       const end = Math.min(next.end, next.start + Math.max(this.#blockSize, budget - (budget % this.#blockSize)));
       const range = { file: next.file, start: next.start, end };
-      if (end === next.end) this.#pending.shift();
+      if (end === next.end) pending.shift();
       else next.start = end;
       batch.push(range);
       this.#asked.push({ ...range, at: range.start });

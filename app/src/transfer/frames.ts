@@ -52,6 +52,8 @@ const CONTROL_CODES = {
   gate: 0x08,
   password: 0x09,
   ended: 0x0a,
+  'lane-offer': 0x0c,
+  'lane-answer': 0x0d,
 } as const satisfies Record<ControlMessage['type'], number>;
 const CONTROL_TYPES = new Map<number, ControlMessage['type']>(
   Object.entries(CONTROL_CODES).map(([type, code]) => [code, type as ControlMessage['type']]),

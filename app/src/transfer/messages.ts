@@ -4,6 +4,7 @@
  * well-formed messages and throws a ProtocolError that says what was wrong.
  */
 import { ProtocolError } from './errors.ts';
+import { MAX_LANE_SDP_LENGTH, MAX_LANES } from './lanes.ts';
 import { utf8Length } from '../common/unicode.ts';
 
 export const PROTOCOL_VERSION = 4;
@@ -63,10 +64,19 @@ export type ControlMessage =
    * said only here, to a receiver that proved the link, never in the sender's hello.
    * `text` is a note shared beside the files, or alone (a link, a Wi-Fi password): at
    * most MAX_TEXT_BYTES of UTF-8, pinned by a resuming receiver like the files (pins.ts).
+   * `lanes`: how many lanes (lanes.ts) the sender takes, this connection's included;
+   * none: this one only.
    */
-  | { type: 'manifest'; files: FileDescription[]; device?: string; text?: string }
-  /** `stored` and `total` are the receiver's progress, which the sender shows. */
-  | { type: 'request'; ranges: FileRange[]; stored: number; total: number }
+  | { type: 'manifest'; files: FileDescription[]; device?: string; text?: string; lanes?: number }
+  /**
+   * `stored` and `total` are the receiver's progress, which the sender shows. `lane`:
+   * which lane the ranges are sent on, in order (none: this connection's own, lane 0).
+   */
+  | { type: 'request'; ranges: FileRange[]; stored: number; total: number; lane?: number }
+  /** From the receiver: a session description for lane `lane` (1 and up), which the sender answers. */
+  | { type: 'lane-offer'; lane: number; sdp: string }
+  /** From the sender: its answer to the receiver's offer of lane `lane`. */
+  | { type: 'lane-answer'; lane: number; sdp: string }
   /**
    * From the sender, before the first block of a file whose root the receiver has not
    * had from it on this connection (the manifest went before the sender knew it).
@@ -201,6 +211,14 @@ function indices(body: Body, key: string): number[] {
   });
 }
 
+/** A lane's number, or a count of lanes: from `min` to below MAX_LANES (a count: up to it). */
+function laneNumber(body: Body, key: string, min: number): number {
+  const value = index(body, key);
+  const max = key === 'lanes' ? MAX_LANES : MAX_LANES - 1;
+  if (value < min || value > max) fail(`${key} must be from ${min} to ${max}`);
+  return value;
+}
+
 function entry(value: unknown, what: string): Body {
   if (!isBody(value)) fail(`${what} must be an object`);
   return value;
@@ -259,10 +277,14 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
       const manifest: ControlMessage = { type, files: list(value, 'files', MAX_FILES).map(fileDescription) };
       if (value.device !== undefined) manifest.device = text(value, 'device', MAX_DEVICE_LENGTH);
       if (value.text !== undefined) manifest.text = sharedText(value);
+      if (value.lanes !== undefined) manifest.lanes = laneNumber(value, 'lanes', 1);
       return manifest;
     }
-    case 'request':
-      return {
+    case 'lane-offer':
+    case 'lane-answer':
+      return { type, lane: laneNumber(value, 'lane', 1), sdp: text(value, 'sdp', MAX_LANE_SDP_LENGTH) };
+    case 'request': {
+      const request: ControlMessage = {
         type,
         ranges: list(value, 'ranges', MAX_FILES).map((range) => {
           const body = entry(range, 'range');
@@ -274,6 +296,9 @@ export function parseControl(type: ControlMessage['type'], value: unknown): Cont
         stored: index(value, 'stored'),
         total: index(value, 'total'),
       };
+      if (value.lane !== undefined) request.lane = laneNumber(value, 'lane', 0);
+      return request;
+    }
     case 'root':
       return { type, file: index(value, 'file'), root: root(value) };
     case 'file-end':

@@ -2,7 +2,9 @@
  * One authenticated, flow-controlled message link over a channel: the part the sender
  * and the receiver share. It frames and unframes messages, handles them strictly one
  * at a time and in order, runs the hello exchange, and turns every way a link can end
- * (peer closed, protocol error, our own close) into exactly one `closed` call.
+ * (peer closed, protocol error, our own close) into exactly one `closed` call. Once
+ * the peer is proven, lanes (lanes.ts) may join it: each is flow-controlled on its own,
+ * its messages are handled in line with the link's, and it lives and dies with the link.
  */
 import { proveReceiver, proveReceiverKey, proveSender, verifyReceiver, verifyReceiverKey, verifySender, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
@@ -11,6 +13,7 @@ import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, type Failure } from './failure.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
 import { encodeControl, FrameDecoder, MAX_CONTROL_BYTES, MAX_UNAUTHENTICATED_BYTES, MIN_MESSAGE_SIZE } from './frames.ts';
+import type { Lane } from './lanes.ts';
 import { PROTOCOL_VERSION, type ControlMessage, type Message } from './messages.ts';
 import { since, span } from './trace.ts';
 
@@ -79,8 +82,12 @@ export interface LinkHandlers {
    * a receiver proved it holds (none if it named none), `device` what it said it runs on.
    */
   authenticated(receiver: string | undefined, device: string | undefined): void | Promise<void>;
-  /** A verified message other than hello, in order. A throw ends the link. */
-  message(message: Message): void | Promise<void>;
+  /**
+   * A verified message other than hello, in order, and the lane it came on (0: the
+   * link's own channel). Messages of different lanes are handled one at a time too. A
+   * throw ends the link.
+   */
+  message(message: Message, lane: number): void | Promise<void>;
   /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
   messageArrived?(): void;
   /** Called once. `error` is null after our own orderly close. */
@@ -136,18 +143,29 @@ export class VersionError extends ProtocolError {
   }
 }
 
+/** One channel of a link, its own (lane 0) or a lane's: how it is sent on and read. */
+interface Way {
+  channel: Channel;
+  flow: FlowControl;
+  decoder: FrameDecoder;
+  /** Messages received on it and not yet handled (the one being handled included), and their bytes. */
+  backlog: number;
+  backlogBytes: number;
+  onMessage: (event: Event) => void;
+  onClose: () => void;
+  /** Closes its connection (a lane's); the link's own connection is its owner's to close. */
+  close: () => void;
+}
+
 export class PeerLink {
   readonly #options: LinkOptions;
   readonly #handlers: LinkHandlers;
   readonly #abort = new AbortController();
-  readonly #flow: FlowControl;
-  readonly #decoder = new FrameDecoder();
+  /** Lane 0, the channel the link was set up on, and the lanes that joined it. */
+  readonly #ways = new Map<number, Way>();
   /** The largest message this link sends. */
   readonly maxMessageSize: number;
   #inbox: Promise<void> = Promise.resolve();
-  /** Messages received and not yet handled (the one being handled included), and their bytes. */
-  #backlog = 0;
-  #backlogBytes = 0;
   #authenticated = false;
   #closed = false;
   /** Settles once our own hello is on the wire: nothing may overtake it. */
@@ -161,11 +179,53 @@ export class PeerLink {
     this.#handlers = handlers;
     this.maxMessageSize = Math.min(options.maxMessageSize, MESSAGE_CAP);
     this.#helloSent = new Promise((resolve) => (this.#sayHello = resolve));
+    const own = this.#way(0, options.channel, () => {});
     // Until the peer proves the secret it may not make us buffer more than a hello.
-    this.#decoder.limit = MAX_UNAUTHENTICATED_BYTES;
-    this.#flow = new FlowControl(options.channel, options.flow ?? DEFAULT_FLOW, this.maxMessageSize, this.signal);
-    options.channel.addEventListener('message', this.#onMessage);
-    options.channel.addEventListener('close', this.#onClose);
+    own.decoder.limit = MAX_UNAUTHENTICATED_BYTES;
+  }
+
+  #way(lane: number, channel: Channel, close: () => void): Way {
+    const way: Way = {
+      channel,
+      flow: new FlowControl(channel, this.#options.flow ?? DEFAULT_FLOW, this.maxMessageSize, this.signal),
+      decoder: new FrameDecoder(),
+      backlog: 0,
+      backlogBytes: 0,
+      onMessage: (event) => this.#onMessage(way, lane, event),
+      onClose: () => this.#closeAfterInbox(new AbortedError(lane === 0 ? 'the connection closed' : `lane ${lane} closed`)),
+      close,
+    };
+    if (lane > 0) way.decoder.limit = MAX_CONTROL_BYTES;
+    this.#ways.set(lane, way);
+    channel.addEventListener('message', way.onMessage);
+    channel.addEventListener('close', way.onClose);
+    return way;
+  }
+
+  /**
+   * Lane `lane`, opened over this proven link, joins it: what arrives on it is handled
+   * in line with the link's messages, and it closes with the link (a lane that closes
+   * ends the link, as the link's own channel would). Returns whether it joined: a lane
+   * whose messages are smaller than the link's, or one that comes after the link
+   * ended, is closed instead.
+   */
+  addLane(lane: number, { channel, maxMessageSize, close }: Lane): boolean {
+    if (this.#closed || this.#ways.has(lane) || Math.min(maxMessageSize, MESSAGE_CAP) < this.maxMessageSize || channel.readyState !== 'open') {
+      close();
+      return false;
+    }
+    this.#way(lane, channel, close);
+    return true;
+  }
+
+  /** Whether lane `lane` has joined the link. */
+  hasLane(lane: number): boolean {
+    return this.#ways.has(lane);
+  }
+
+  /** The bytes queued to send on lane `lane` (0: the link's own channel). */
+  bufferedAmount(lane = 0): number {
+    return this.#ways.get(lane)?.channel.bufferedAmount ?? 0;
   }
 
   /** Aborted when the link ends, for whatever reason: stops reading, hashing, sending. */
@@ -201,13 +261,21 @@ export class PeerLink {
     this.#sayHello();
   }
 
-  async send(message: ControlMessage): Promise<void> {
-    for (const frame of encodeControl(message, this.maxMessageSize)) await this.#flow.send(frame);
+  /** Sends `message` on lane `lane` (0: the link's own channel), waiting for room first. */
+  async send(message: ControlMessage, lane = 0): Promise<void> {
+    const flow = this.#flowOf(lane);
+    for (const frame of encodeControl(message, this.maxMessageSize)) await flow.send(frame);
   }
 
-  /** Sends a prepared DATA frame (see allocateDataFrame), waiting for room first. */
-  sendFrame(frame: Uint8Array<ArrayBuffer>): Promise<void> {
-    return this.#flow.send(frame);
+  /** Sends a prepared frame (see allocateDataFrame) on lane `lane`, waiting for room first. */
+  sendFrame(frame: Uint8Array<ArrayBuffer>, lane = 0): Promise<void> {
+    return this.#flowOf(lane).send(frame);
+  }
+
+  #flowOf(lane: number): FlowControl {
+    const way = this.#ways.get(lane);
+    if (!way) throw new AbortedError(`lane ${lane} is not open`);
+    return way.flow;
   }
 
   /** Ends the link because of `error`: tells the peer why (best effort), then closes. */
@@ -234,13 +302,14 @@ export class PeerLink {
     this.#closeWith(null);
   }
 
-  #onMessage = (event: Event): void => {
+  /** Each lane's backlog is held to the limits on its own: an honest peer sends on each only what was asked of it. */
+  #onMessage(way: Way, lane: number, event: Event): void {
     const data = (event as Event & { data?: unknown }).data;
     const bytes = byteLength(data);
     const limits = this.#authenticated ? (this.#options.inbox ?? DEFAULT_INBOX) : UNPROVEN_INBOX;
-    this.#backlog += 1;
-    this.#backlogBytes += bytes;
-    if (this.#backlog > limits.messages || this.#backlogBytes > limits.bytes) {
+    way.backlog += 1;
+    way.backlogBytes += bytes;
+    if (way.backlog > limits.messages || way.backlogBytes > limits.bytes) {
       return this.fail(new ProtocolError('the other side sent more than it was asked for'));
     }
     this.#handlers.messageArrived?.();
@@ -248,28 +317,25 @@ export class PeerLink {
     this.#inbox = this.#inbox.then(async () => {
       span('inbox', arrived, bytes);
       try {
-        await this.#handle(data);
+        await this.#handle(way, lane, data);
       } catch (error) {
         this.fail(asError(error));
       } finally {
-        this.#backlog -= 1;
-        this.#backlogBytes -= bytes;
+        way.backlog -= 1;
+        way.backlogBytes -= bytes;
       }
     });
-  };
-
-  #onClose = (): void => {
-    this.#closeAfterInbox(new AbortedError('the connection closed'));
-  };
+  }
 
   #closeAfterInbox(error: Error): void {
     void this.#inbox.then(() => this.#closeWith(error));
   }
 
-  async #handle(data: unknown): Promise<void> {
+  async #handle(way: Way, lane: number, data: unknown): Promise<void> {
     if (this.#closed) return;
-    const message = this.#decoder.decode(data);
+    const message = way.decoder.decode(data);
     if (message === null) return;
+    if (lane > 0 && (message.type === 'hello' || message.type === 'error')) throw new ProtocolError(`${message.type} on lane ${lane}`);
     if (message.type === 'error') {
       // Anyone who reaches us can say anything before the proof: their words go nowhere.
       if (!this.#authenticated) return this.#closeWith(new AbortedError('the other side hung up before proving it holds the link’s secret'));
@@ -277,7 +343,7 @@ export class PeerLink {
     }
     if (message.type === 'hello') return this.#verify(message);
     if (!this.#authenticated) throw new ProtocolError(`${message.type} before authentication`);
-    await this.#handlers.message(message);
+    await this.#handlers.message(message, lane);
   }
 
   async #verify({ version, proof, key, keyProof, device }: Extract<ControlMessage, { type: 'hello' }>): Promise<void> {
@@ -298,7 +364,7 @@ export class PeerLink {
     }
     this.#authenticated = true;
     this.#stopHelloWait();
-    this.#decoder.limit = MAX_CONTROL_BYTES;
+    this.#ways.get(0)!.decoder.limit = MAX_CONTROL_BYTES;
     if (identity.role === 'receiver') await this.#hello();
     await this.#helloSent;
     await this.#handlers.authenticated(identity.role === 'sender' ? key : undefined, device);
@@ -309,11 +375,13 @@ export class PeerLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopHelloWait();
-    const { channel } = this.#options;
-    channel.removeEventListener('message', this.#onMessage);
-    channel.removeEventListener('close', this.#onClose);
+    for (const { channel, onMessage, onClose, close } of this.#ways.values()) {
+      channel.removeEventListener('message', onMessage);
+      channel.removeEventListener('close', onClose);
+      if (channel.readyState === 'open' || channel.readyState === 'connecting') channel.close();
+      close();
+    }
     this.#abort.abort(error ?? new AbortedError('closed'));
-    if (channel.readyState === 'open' || channel.readyState === 'connecting') channel.close();
     this.#handlers.closed(error);
   }
 }

@@ -11,6 +11,10 @@
  * Asking in windows keeps both sides honest about memory and loss: the sender never
  * runs more than a window ahead of what is stored, so a slow disk cannot make the
  * page buffer without bound, and a dropped connection costs at most a window.
+ *
+ * With much to fetch from a sender that takes them, it opens lanes (lanes.ts): each
+ * lane has a window of its own, answered in order on it, and every block is checked
+ * alone wherever it came from.
  */
 import { passwordKey, provePassword, sameBytes, type Fingerprints } from './auth.ts';
 import type { Channel } from './channel.ts';
@@ -23,7 +27,8 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { BLOCK_SIZE, blockCount, rootOfOneBlock, blockDigest, verifyBlock, type Digest } from './block-tree.ts';
 import { BLOCK_HEADER_BYTES, DATA_HEADER_BYTES, MAX_PROOF_HASHES } from './frames.ts';
 import type { BlockMessage, ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
-import { AskWindow, MAX_ASKED } from './ask-window.ts';
+import { AskPlan, AskWindow, MAX_ASKED } from './ask-window.ts';
+import { LANE_OPEN_TIMEOUT_MS, LANES_FROM_BYTES, MAX_LANES, type Lane, type LaneMaker, type LaneOffer } from './lanes.ts';
 import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, VersionError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';
@@ -39,6 +44,8 @@ export type FileOutcome = 'pending' | 'receiving' | 'verified' | 'failed';
 
 export interface ReceiverSnapshot {
   state: ReceiverState;
+  /** The lanes the transfer runs on: 1, or more once further connections to the sender are open (lanes.ts). */
+  lanes: number;
   /** The sender's manifest, once it has arrived. */
   files: readonly FileDescription[];
   outcomes: readonly FileOutcome[];
@@ -123,6 +130,8 @@ export interface ReceiverOptions {
   clock?: Clock;
   /** SHA-256 for checking blocks; WebCrypto's unless given. */
   digest?: Digest;
+  /** Makes further connections to the sender (lanes.ts); none: this connection only. */
+  lanes?: LaneMaker;
   onchange?: (snapshot: ReceiverSnapshot) => void;
 }
 
@@ -137,6 +146,9 @@ interface IncomingBlock {
   bytes: Uint8Array | null;
   filled: number;
 }
+
+/** What a sender sends on lanes besides its first: the blocks of files and what frames them. */
+const ON_LANES = new Set<Message['type']>(['root', 'block', 'data', 'files', 'file-end']);
 
 /** Small enough that a drop or reload refetches little, big enough to keep the link busy. */
 export const DEFAULT_WINDOW = 3 * 1024 * 1024;
@@ -183,7 +195,15 @@ export class ReceiverSession {
   readonly #options: ReceiverOptions;
   readonly #link: PeerLink;
   readonly #clock: Clock;
-  readonly #window: AskWindow;
+  readonly #windowSize: number;
+  /** What is still to ask for, taken by the windows of every lane. */
+  readonly #plan = new AskPlan();
+  /** Each lane's window, by lane number (0: this connection's own). */
+  readonly #windows: AskWindow[];
+  /** Lanes offered whose answer has not come, by number. */
+  readonly #offers = new Map<number, LaneOffer>();
+  /** How many lanes the sender takes (the manifest says), this connection's included. */
+  #senderLanes = 1;
   #state: ReceiverState = 'connecting';
   #failure: Failure | null = null;
   #files: readonly FileDescription[] = [];
@@ -193,8 +213,8 @@ export class ReceiverSession {
   readonly #digest: Digest;
   /** Each file's root, once known: from the manifest, the store's pin, or the sender's root message. */
   #roots: (Uint8Array | null)[] = [];
-  /** The block arriving now. */
-  #block: IncomingBlock | null = null;
+  /** The block arriving now on each lane. */
+  readonly #blocks: (IncomingBlock | null)[] = [];
   /** Bytes of each file still to store. */
   #missing: number[] = [];
   /** Files whose end came while a block of theirs was being fetched again: verified once it is stored. */
@@ -222,8 +242,8 @@ export class ReceiverSession {
     this.#options = options;
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#digest = options.digest ?? blockDigest;
-    const window = options.window ?? DEFAULT_WINDOW;
-    this.#window = new AskWindow(window);
+    const window = (this.#windowSize = options.window ?? DEFAULT_WINDOW);
+    this.#windows = [new AskWindow(window, this.#plan)];
     this.#changes = new Throttle(EMIT_INTERVAL_MS, this.#clock, () => this.#options.onchange?.(this.snapshot));
     this.#link = new PeerLink(
       {
@@ -237,7 +257,7 @@ export class ReceiverSession {
         messageArrived: () => {
           if (this.#manifestTimer !== undefined) this.#awaitManifest();
         },
-        message: (message) => this.#handle(message),
+        message: (message, lane) => this.#handle(message, lane),
         closed: (error) => this.#linkClosed(error),
       },
     );
@@ -262,6 +282,7 @@ export class ReceiverSession {
   get snapshot(): ReceiverSnapshot {
     return {
       state: this.#state,
+      lanes: this.#windows.length,
       files: this.#files,
       outcomes: [...this.#outcomes],
       roots: this.#files.map((file, index) => {
@@ -299,7 +320,7 @@ export class ReceiverSession {
   async download(): Promise<void> {
     const store = this.#store;
     if (this.#state !== 'waiting' || !store) throw new Error(`cannot start a download while ${this.#state}`);
-    this.#window.plan(this.#files.flatMap((file, index) => (store.isVerified(index) ? [] : this.#plan(index, file.size))));
+    this.#plan.plan(this.#files.flatMap((file, index) => (store.isVerified(index) ? [] : this.#planFile(index, file.size))));
     this.#stored = this.#total - this.#missing.reduce((sum, bytes) => sum + bytes, 0);
     this.#meter = new RateMeter(this.#total);
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
@@ -314,36 +335,101 @@ export class ReceiverSession {
     } catch (error) {
       return this.#link.fail(asError(error));
     }
+    this.#openLanes();
     await this.#finishOrAsk();
+  }
+
+  /**
+   * Offers the sender lanes, as many as it takes, when there is enough to fetch for
+   * them to help. Each opens in the background; the transfer goes on meanwhile, and
+   * without any lane that does not open.
+   */
+  #openLanes(): void {
+    const maker = this.#options.lanes;
+    const left = this.#total - this.#stored;
+    if (!maker || left < LANES_FROM_BYTES) return;
+    for (let lane = 1; lane < Math.min(this.#senderLanes, MAX_LANES); lane++) void this.#offerLane(maker, lane);
+  }
+
+  async #offerLane(maker: LaneMaker, lane: number): Promise<void> {
+    let offer: LaneOffer;
+    try {
+      offer = await maker.offer();
+    } catch {
+      return;
+    }
+    if (this.#state !== 'transferring' || this.#link.signal.aborted) return offer.close();
+    this.#offers.set(lane, offer);
+    // An answer that never comes, or a lane that never opens, is let go.
+    const stopWaiting = this.#clock.after(LANE_OPEN_TIMEOUT_MS, () => this.#dropOffer(lane));
+    this.#link.signal.addEventListener('abort', () => this.#dropOffer(lane), { once: true });
+    try {
+      await this.#link.send({ type: 'lane-offer', lane, sdp: offer.sdp });
+    } catch {
+      stopWaiting();
+      this.#dropOffer(lane);
+    }
+  }
+
+  #dropOffer(lane: number): void {
+    this.#offers.get(lane)?.close();
+    this.#offers.delete(lane);
+  }
+
+  /** The sender's answer to our offer of `lane`: the lane opens in the background, and joins once it has. */
+  #laneAnswered(lane: number, sdp: string): void {
+    const offer = this.#offers.get(lane);
+    if (!offer) throw new ProtocolError(`an answer for lane ${lane}, which was not offered`);
+    if (this.#state !== 'transferring') return this.#dropOffer(lane);
+    offer.accept(sdp).then(
+      (opened) => this.#laneOpened(lane, opened),
+      () => this.#dropOffer(lane),
+    );
+  }
+
+  async #laneOpened(lane: number, opened: Lane): Promise<void> {
+    // Given up on already (timed out, or the link ended): closed with the offer.
+    if (this.#offers.get(lane) === undefined || this.#state !== 'transferring' || !this.#link.addLane(lane, opened)) return opened.close();
+    this.#offers.delete(lane);
+    this.#windows[lane] = new AskWindow(this.#windowSize, this.#plan);
+    this.#emit(true);
+    try {
+      await this.#ask();
+    } catch (error) {
+      this.#link.fail(asError(error));
+    }
   }
 
   /**
    * The ranges to ask for to complete one file, in whole blocks; an empty one at its end
    * asks for just its end, for a file whose every block is stored but not yet settled.
    */
-  #plan(file: number, size: number): FileRange[] {
+  #planFile(file: number, size: number): FileRange[] {
     const gaps = blockGaps(this.#store!.ranges(file), size, BLOCK_SIZE).map(([start, end]) => ({ file, start, end }));
     this.#missing[file] = gaps.reduce((sum, { start, end }) => sum + end - start, 0);
     return gaps.length > 0 && gaps.at(-1)!.end === size ? gaps : [...gaps, { file, start: size, end: size }];
   }
 
-  async #handle(message: Message): Promise<void> {
+  async #handle(message: Message, lane: number): Promise<void> {
     this.#restartStallTimer();
     checkLegal(this.#state, message);
+    if (lane > 0 && !ON_LANES.has(message.type)) throw new ProtocolError(`${message.type} on lane ${lane}`);
     // What a sender never sends, checkLegal has refused already.
     switch (message.type) {
       case 'manifest':
-        return this.#manifest(message.files, message.device, message.text ?? null);
+        return this.#manifest(message.files, message.device, message.text ?? null, message.lanes ?? 1);
       case 'root':
         return this.#root(message.file, message.root);
       case 'block':
-        return this.#blockAnnounced(message);
+        return this.#blockAnnounced(message, lane);
       case 'data':
-        return this.#data(message.file, message.offset, message.payload);
+        return this.#data(message.file, message.offset, message.payload, lane);
       case 'files':
-        return this.#wholeFiles(message.files);
+        return this.#wholeFiles(message.files, lane);
       case 'file-end':
-        return this.#fileEnd(message.file);
+        return this.#fileEnd(message.file, lane);
+      case 'lane-answer':
+        return this.#laneAnswered(message.lane, message.sdp);
       case 'gate':
         return this.#gated(message);
       case 'ended':
@@ -363,7 +449,7 @@ export class ReceiverSession {
     this.#set(gate.need);
   }
 
-  async #manifest(files: FileDescription[], device: string | undefined, text: string | null): Promise<void> {
+  async #manifest(files: FileDescription[], device: string | undefined, text: string | null, lanes: number): Promise<void> {
     this.#gate = null;
     this.#manifestTimer?.();
     this.#manifestTimer = undefined;
@@ -375,6 +461,7 @@ export class ReceiverSession {
     if (changed.length > 0) throw new ManifestChangedError(changed);
     this.#store = store;
     this.#files = files;
+    this.#senderLanes = lanes;
     this.#senderDevice = cleanDevice(device);
     this.#text = text;
     ({ outcomes: this.#outcomes, stored: this.#stored, total: this.#total } = storedSummary(files, store));
@@ -405,13 +492,13 @@ export class ReceiverSession {
   }
 
   /** The sender proves the next block's hash against the file's root; its bytes follow. */
-  async #blockAnnounced({ file, index, hash, proof }: BlockMessage): Promise<void> {
-    const asked = this.#window.next;
+  async #blockAnnounced({ file, index, hash, proof }: BlockMessage, lane: number): Promise<void> {
+    const asked = this.#windows[lane]!.next;
     const description = this.#files[file];
     if (!asked || !description || asked.file !== file || asked.at !== index * BLOCK_SIZE || asked.at >= asked.end) {
       throw new ProtocolError(`block ${index} of file ${file}, which is not the one expected next`);
     }
-    if (this.#block) throw new ProtocolError(`block ${index} of ${description.name} before the one before it was whole`);
+    if (this.#blocks[lane]) throw new ProtocolError(`block ${index} of ${description.name} before the one before it was whole`);
     const root = this.#roots[file];
     if (!root) throw new ProtocolError(`a block of ${description.name} before its root`);
     const hashing = since();
@@ -419,17 +506,18 @@ export class ReceiverSession {
     span('hash', hashing);
     if (!proven) throw new ProtocolError(`block ${index} of ${description.name} does not belong to the file’s root`);
     const start = index * BLOCK_SIZE;
-    this.#block = { file, start, end: Math.min(description.size, start + BLOCK_SIZE), hash: hash.slice(), bytes: null, filled: 0 };
+    this.#blocks[lane] = { file, start, end: Math.min(description.size, start + BLOCK_SIZE), hash: hash.slice(), bytes: null, filled: 0 };
   }
 
-  async #data(file: number, offset: number, payload: Uint8Array): Promise<void> {
-    const asked = this.#window.next;
+  async #data(file: number, offset: number, payload: Uint8Array, lane: number): Promise<void> {
+    const window = this.#windows[lane]!;
+    const asked = window.next;
     if (!asked || asked.file !== file || asked.at === asked.end) {
       throw new ProtocolError(`data for file ${file}, which is not the one expected next`);
     }
     if (offset !== asked.at) throw new ProtocolError(`data at offset ${offset}; expected ${asked.at}`);
     if (offset + payload.length > asked.end) throw new ProtocolError(`data past the end of what was asked for file ${file}`);
-    const block = this.#block;
+    const block = this.#blocks[lane];
     if (!block || block.file !== file) throw new ProtocolError(`data for file ${file} without its block's proof`);
     if (offset + payload.length > block.end) throw new ProtocolError(`data past the end of block ${block.start / BLOCK_SIZE} of file ${file}`);
     this.#mark(file, 'receiving');
@@ -443,12 +531,12 @@ export class ReceiverSession {
     }
     block.filled += length;
     asked.at += length;
-    this.#window.arrived(length);
-    sample('asked', this.#window.askedBytes);
+    window.arrived(length);
+    sample('asked', window.askedBytes);
     // A range that ends at the file's end stays first until the file's end arrives.
-    if (asked.at === asked.end && asked.end !== this.#files[file]!.size) this.#window.answered();
+    if (asked.at === asked.end && asked.end !== this.#files[file]!.size) window.answered();
     if (block.filled === blockBytes) {
-      this.#block = null;
+      this.#blocks[lane] = null;
       await this.#blockArrived(block);
     }
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
@@ -470,8 +558,9 @@ export class ReceiverSession {
     await waited('store', this.#store!.write(file, start, bytes!));
     this.#stored += end - start;
     this.#missing[file]! -= end - start;
-    // A block fetched again that ends the file is followed by the file's end once more: the file waits for that.
-    const endFollows = this.#window.next?.file === file && this.#window.next.end === this.#files[file]!.size;
+    // A range that ends the file (a block fetched again, or the file's last on another lane) is followed by the file's end: the file waits for that.
+    const size = this.#files[file]!.size;
+    const endFollows = this.#windows.some((window) => window.awaitsEnd(file, size));
     if (this.#missing[file] === 0 && !endFollows && this.#endedEarly.delete(file)) await this.#verified(file);
   }
 
@@ -485,18 +574,19 @@ export class ReceiverSession {
     this.#attempts.set(key, attempts);
     this.#mark(file, 'failed');
     if (attempts >= FETCH_ATTEMPTS) throw new IntegrityError(this.#files[file]!.name);
-    this.#window.first([{ file, start, end }]);
+    this.#plan.first([{ file, start, end }]);
   }
 
-  async #fileEnd(file: number): Promise<void> {
-    const asked = this.#window.next;
+  async #fileEnd(file: number, lane: number): Promise<void> {
+    const window = this.#windows[lane]!;
+    const asked = window.next;
     const description = this.#files[file];
     if (!asked || !description || asked.file !== file || asked.end !== description.size) {
       throw new ProtocolError(`end of file ${file}, which was not asked for`);
     }
     if (asked.at !== asked.end) throw new ProtocolError(`${description.name} ended after ${asked.at} of ${description.size} bytes`);
     if (!this.#roots[file]) throw new ProtocolError(`end of ${description.name} before its root`);
-    this.#window.answered();
+    window.answered();
     // Every block was checked as it came; one fetched again is still to come.
     if (this.#missing[file] === 0) {
       this.#endedEarly.delete(file);
@@ -524,12 +614,13 @@ export class ReceiverSession {
    * stored, stored with its verified mark, and all are acknowledged in one receipt. One
    * that does not match is asked for again.
    */
-  async #wholeFiles(files: readonly WholeFile[]): Promise<void> {
+  async #wholeFiles(files: readonly WholeFile[], lane: number): Promise<void> {
+    const window = this.#windows[lane]!;
     const verified: number[] = [];
     const failed: number[] = [];
     const store = this.#store!;
     for (const { file, hash, payload } of files) {
-      const asked = this.#window.next;
+      const asked = window.next;
       const description = this.#files[file];
       if (!asked || !description || asked.file !== file || asked.start !== 0 || asked.at !== 0 || asked.end !== description.size) {
         throw new ProtocolError(`file ${file} whole, which was not asked for whole`);
@@ -538,8 +629,8 @@ export class ReceiverSession {
       if (payload.length !== description.size) throw new ProtocolError(`${description.name} came with ${payload.length} of its ${description.size} bytes`);
       const root = bytesToHex(rootOfOneBlock(description.size, hash));
       const pinned = this.#heldTo(file, root);
-      this.#window.answered();
-      this.#window.arrived(payload.length);
+      window.answered();
+      window.arrived(payload.length);
       const hashing = since();
       const ok = sameBytes(await this.#digest(payload), hash);
       span('hash', hashing);
@@ -560,7 +651,7 @@ export class ReceiverSession {
       verified.push(file);
       this.#mark(file, 'verified');
     }
-    sample('asked', this.#window.askedBytes);
+    sample('asked', window.askedBytes);
     this.#progress = this.#meter.progress(this.#stored, this.#clock.now());
     this.#emit(false);
     await this.#link.send({ type: 'receipt', verified, failed });
@@ -568,7 +659,7 @@ export class ReceiverSession {
   }
 
   async #finishOrAsk(): Promise<void> {
-    if (this.#window.empty && this.#outcomes.every((o) => o === 'verified')) {
+    if (this.#plan.empty && !this.#waiting && this.#outcomes.every((o) => o === 'verified')) {
       this.#stallTimer?.();
       // Not done until it is on disk: the last batch may still be committing, and may fail.
       await this.#store!.flush();
@@ -579,13 +670,24 @@ export class ReceiverSession {
     await this.#ask();
   }
 
-  /** Tops the window up: asks for more once a third of it has been stored. */
+  /** Whether anything is asked for, on any lane, and not yet answered. */
+  get #waiting(): boolean {
+    return this.#windows.some((window) => window.waiting);
+  }
+
+  /**
+   * Tops each lane's window up: asks for more once a third of it has been stored.
+   * Lanes besides this connection's take only files whose root we know: a root the
+   * sender still has to tell comes on the lane of the file's first block.
+   */
   async #ask(): Promise<void> {
-    const batch = this.#window.topUp();
-    if (batch.length === 0) return;
-    this.#restartStallTimer();
-    sample('asked', this.#window.askedBytes);
-    await this.#link.send({ type: 'request', ranges: batch, stored: this.#stored, total: this.#total });
+    for (const [lane, window] of this.#windows.entries()) {
+      const batch = window.topUp(lane === 0 ? undefined : (file) => this.#roots[file] != null);
+      if (batch.length === 0) continue;
+      this.#restartStallTimer();
+      sample('asked', window.askedBytes);
+      await this.#link.send({ type: 'request', ranges: batch, stored: this.#stored, total: this.#total, ...(lane > 0 && { lane }) });
+    }
   }
 
   /**
@@ -594,9 +696,9 @@ export class ReceiverSession {
    */
   #restartStallTimer(): void {
     this.#stallTimer?.();
-    if (!this.#window.waiting && this.#state !== 'transferring') return;
+    if (!this.#waiting && this.#state !== 'transferring') return;
     this.#stallTimer = this.#clock.after(this.#options.stallTimeoutMs ?? STALL_TIMEOUT_MS, () => {
-      if (this.#window.waiting) this.#link.fail(new AbortedError('nothing arrived from the sender for a while'));
+      if (this.#waiting) this.#link.fail(new AbortedError('nothing arrived from the sender for a while'));
     });
   }
 
@@ -610,7 +712,7 @@ export class ReceiverSession {
     this.#manifestTimer?.();
     this.#manifestTimer = undefined;
     this.#endReason = reason;
-    this.#window.plan([]);
+    this.#plan.plan([]);
     // Nothing else will arrive: the last batch is all there is to keep. (A full disk
     // loses at most that batch; the news matters more.)
     await this.#store?.flush().catch(() => {});
@@ -678,6 +780,7 @@ export function storedSnapshot(
   const complete = outcomes.every((outcome) => outcome === 'verified');
   return {
     state: ended ? 'ended' : complete ? 'done' : 'connecting',
+    lanes: 1,
     files,
     outcomes,
     roots: files.map((file, index) => store.pinned(index) ?? file.root ?? null),

@@ -5,6 +5,8 @@
  * that it belongs to its file's root (block-tree.ts), until the receiver says it has
  * everything. The receiver asks a few MiB at a time, so a
  * dropped connection wastes little and a reconnection asks only for what is missing.
+ * A receiver with much to fetch may open lanes (lanes.ts): the ranges it asks on a
+ * lane are sent on that lane, in order, by a pump of the lane's own.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BLOCK_SIZE, blockCount, rootOfOneBlock, blockDigest } from './block-tree.ts';
@@ -18,6 +20,7 @@ import { failureMessage, failureOf, type Failure } from './failure.ts';
 import type { FileSource } from './file-source.ts';
 import type { FlowLimits } from './flow.ts';
 import { FileTrees } from './file-trees.ts';
+import { MAX_LANES, type LaneAnswer, type LaneMaker } from './lanes.ts';
 import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeBlock, filesFrameBytes, MAX_FILES_PER_FRAME } from './frames.ts';
 import type { EndReason, FileDescription, FileRange, GateNeed, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
@@ -76,6 +79,8 @@ export interface SenderOptions {
   gate?: ShareGate;
   /** Each file's block tree; shared by all connections of one share. */
   trees?: FileTrees;
+  /** Answers a receiver's offers of further connections (lanes.ts); none: this connection only. */
+  lanes?: LaneMaker;
   /**
    * What the receiver of this name (null: it gave none) verified over all its
    * connections, which this one adds to; none: this connection's alone.
@@ -119,10 +124,16 @@ export class SenderSession {
   #lockedOutTries = 0;
   /** A password try held for the person sending to let through (the share is being guessed at). */
   #held: string | null = null;
-  #pump: Promise<void> = Promise.resolve();
+  /** Each lane's requests, sent one after another (0: this connection's own). */
+  readonly #pumps = new Map<number, Promise<void>>();
+  /** Each lane the receiver offered, settled once it has joined the link or failed to open. */
+  readonly #lanes = new Map<number, Promise<void>>();
+  /** Our answers to the receiver's lanes: their connections close with this one. */
+  readonly #answers = new Set<LaneAnswer>();
   /** Files whose root this receiver has from us: in the manifest, or told since. */
   readonly #rootTold = new Set<number>();
-  readonly #reader = new ReadAhead();
+  /** Each lane reads ahead in what it sends, on its own. */
+  readonly #readers = new Map<number, ReadAhead>();
   /** What this receiver verified, over its connections: its `done` counts only once it has everything. */
   #delivery = new Delivery();
   /** Files whose end we sent, awaiting the receiver's receipt. */
@@ -158,7 +169,7 @@ export class SenderSession {
           if (reason) return this.#tellEnded(reason);
           await this.#proceed();
         },
-        message: (message) => this.#handle(message),
+        message: (message, lane) => this.#handle(message, lane),
         closed: (error) => this.#linkClosed(error),
       },
     );
@@ -214,8 +225,8 @@ export class SenderSession {
       if (root !== undefined) this.#rootTold.add(index);
       return describe(file, root);
     });
-    const { device, text } = this.#options;
-    await this.#link.send({ type: 'manifest', files, ...(device && { device }), ...(text && { text }) });
+    const { device, text, lanes } = this.#options;
+    await this.#link.send({ type: 'manifest', files, ...(device && { device }), ...(text && { text }), ...(lanes && { lanes: MAX_LANES }) });
     this.#set('waiting');
   }
 
@@ -299,7 +310,8 @@ export class SenderSession {
     };
   }
 
-  #handle(message: Message): void | Promise<void> {
+  #handle(message: Message, lane: number): void | Promise<void> {
+    if (lane > 0) throw new ProtocolError(`${message.type} on lane ${lane}, which carries only what we send`);
     // Told the link ended: what the receiver still says (a request crossing the news) changes nothing.
     if (this.#ending) return;
     if (message.type === 'password') return this.#password(message.proof);
@@ -307,7 +319,9 @@ export class SenderSession {
     if (this.#state === 'password' || this.#state === 'approval') throw new ProtocolError(`${message.type} before the receiver was let in`);
     switch (message.type) {
       case 'request':
-        return this.#request(message.ranges, message.stored, message.total);
+        return this.#request(message.ranges, message.stored, message.total, message.lane ?? 0);
+      case 'lane-offer':
+        return this.#laneOffered(message.lane, message.sdp);
       case 'receipt':
         return this.#receipt(message.verified, message.failed);
       case 'done':
@@ -324,7 +338,28 @@ export class SenderSession {
     }
   }
 
-  #request(ranges: FileRange[], stored: number, total: number): void {
+  /** A lane offered by the receiver: answered, and joined to the link once open, in the background. */
+  #laneOffered(lane: number, sdp: string): void {
+    const maker = this.#options.lanes;
+    if (!maker) throw new ProtocolError('a lane offered to a sender that takes none');
+    if (this.#lanes.has(lane)) throw new ProtocolError(`lane ${lane} offered twice`);
+    this.#lanes.set(lane, this.#answerLane(maker, lane, sdp));
+  }
+
+  async #answerLane(maker: LaneMaker, lane: number, sdp: string): Promise<void> {
+    try {
+      const answer = await maker.answer(sdp);
+      this.#answers.add(answer);
+      if (this.#link.signal.aborted) return answer.close();
+      await this.#link.send({ type: 'lane-answer', lane, sdp: answer.sdp });
+      this.#link.addLane(lane, await answer.lane);
+    } catch {
+      // The receiver gives up on a lane that does not open, and asks nothing on it.
+    }
+  }
+
+  #request(ranges: FileRange[], stored: number, total: number, lane: number): void {
+    if (lane > 0 && !this.#lanes.has(lane)) throw new ProtocolError(`request on lane ${lane}, which was not offered`);
     /** Files asked for whole: the small ones among them are read ahead. */
     const whole: FileSource[] = [];
     for (const { file, start, end } of ranges) {
@@ -339,26 +374,33 @@ export class SenderSession {
     this.#progress = this.#meter.progress(Math.min(Math.max(stored, this.#progress.bytes), total), this.#clock.now());
     if (this.#state !== 'transferring') this.#set('transferring');
     // Read ahead while earlier requests are still being sent.
-    this.#reader.expect(whole);
+    this.#readerOf(lane).expect(whole);
     span('grant', this.#idleSince);
     this.#idleSince = NaN;
     // How much the channel still had to send when more was asked for: none means it ran dry.
-    sample('granted', this.#options.channel.bufferedAmount);
-    // Requests queue behind each other; the inbox stays free for receipts meanwhile.
-    const pump = (this.#pump = this.#pump
-      .then(() => this.#send(ranges))
+    sample('granted', this.#link.bufferedAmount(lane));
+    // A lane's requests queue behind each other (its first behind its opening); the inbox stays free for receipts meanwhile.
+    const pump = (this.#pumps.get(lane) ?? this.#lanes.get(lane) ?? Promise.resolve())
+      .then(() => this.#send(ranges, lane))
       .catch((error: unknown) => this.#link.fail(asError(error)))
       .finally(() => {
-        if (this.#pump === pump) this.#idleSince = since();
-      }));
+        if (this.#pumps.get(lane) === pump) this.#idleSince = since();
+      });
+    this.#pumps.set(lane, pump);
   }
 
-  async #send(ranges: FileRange[]): Promise<void> {
+  #readerOf(lane: number): ReadAhead {
+    let reader = this.#readers.get(lane);
+    if (!reader) this.#readers.set(lane, (reader = new ReadAhead()));
+    return reader;
+  }
+
+  async #send(ranges: FileRange[], lane: number): Promise<void> {
     const frameBytes = Math.min(this.#options.messageBytes ?? Infinity, this.#link.maxMessageSize);
     for (let next = 0; next < ranges.length; ) {
       const whole = this.#wholeFiles(ranges, next, frameBytes);
-      if (whole > 0) await this.#sendWhole(ranges.slice(next, next + whole));
-      else await this.#sendRange(ranges[next]!, frameBytes - DATA_HEADER_BYTES);
+      if (whole > 0) await this.#sendWhole(ranges.slice(next, next + whole), lane);
+      else await this.#sendRange(ranges[next]!, frameBytes - DATA_HEADER_BYTES, lane);
       next += Math.max(whole, 1);
       if (this.#ending) return;
     }
@@ -387,7 +429,8 @@ export class SenderSession {
    * file-end follows them. Hashed here if their tree is not known yet: a tree for one
    * block costs one hash of bytes read anyway.
    */
-  async #sendWhole(ranges: readonly FileRange[]): Promise<void> {
+  async #sendWhole(ranges: readonly FileRange[], lane: number): Promise<void> {
+    const reader = this.#readerOf(lane);
     const signal = this.#link.signal;
     const sources = ranges.map(({ file }) => this.#options.files[file]!);
     const { frame, payloads, hashes } = allocateFilesFrame(ranges.map(({ file }, at) => ({ file, size: sources[at]!.size })));
@@ -396,7 +439,7 @@ export class SenderSession {
       signal.throwIfAborted();
       if (this.#ending) return;
       const payload = payloads[at]!;
-      await waited('read', this.#reader.fill(source, 0, payload));
+      await waited('read', reader.fill(source, 0, payload));
       const hashing = since();
       const hash = await blockDigest(payload);
       span('hash', hashing);
@@ -409,7 +452,7 @@ export class SenderSession {
       bytes += payload.length;
     }
     for (const { file } of ranges) this.#unconfirmed.add(file);
-    await this.#link.sendFrame(frame);
+    await this.#link.sendFrame(frame, lane);
     this.#sentBytes += bytes;
     this.#advance(bytes);
   }
@@ -419,8 +462,9 @@ export class SenderSession {
    * frame with its hash and proof and then its bytes in DATA frames; and its file-end
    * if the range reaches the end. The file's root goes first if the receiver lacks it.
    */
-  async #sendRange({ file, start, end }: FileRange, payloadBytes: number): Promise<void> {
+  async #sendRange({ file, start, end }: FileRange, payloadBytes: number, lane: number): Promise<void> {
     const signal = this.#link.signal;
+    const reader = this.#readerOf(lane);
     const source = this.#options.files[file]!;
     // Just the end (start = end = size) is asked for a file whose every block is stored: it need not lie on a block boundary.
     if ((start % BLOCK_SIZE !== 0 && start !== source.size) || (end % BLOCK_SIZE !== 0 && end !== source.size)) {
@@ -428,7 +472,7 @@ export class SenderSession {
     }
     const tree = await waited('hash', this.#trees.of(source, signal));
     if (!this.#rootTold.has(file)) {
-      await this.#link.send({ type: 'root', file, root: bytesToHex(tree.root) });
+      await this.#link.send({ type: 'root', file, root: bytesToHex(tree.root) }, lane);
       this.#rootTold.add(file);
     }
     for (let index = blockCount(start); index < blockCount(end); index++) {
@@ -436,7 +480,7 @@ export class SenderSession {
       if (this.#ending) return;
       const blockStart = index * BLOCK_SIZE;
       const blockEnd = Math.min(end, blockStart + BLOCK_SIZE);
-      await this.#link.sendFrame(encodeBlock(file, index, tree.blockHashes[index]!, tree.proveBlock(index)));
+      await this.#link.sendFrame(encodeBlock(file, index, tree.blockHashes[index]!, tree.proveBlock(index)), lane);
       // In frames of even size: a block one header larger than a message goes as two
       // halves, not as a full frame and a 13-byte one.
       const frameBytes = Math.ceil((blockEnd - blockStart) / Math.ceil((blockEnd - blockStart) / payloadBytes));
@@ -445,8 +489,8 @@ export class SenderSession {
         if (this.#ending) return;
         const length = Math.min(frameBytes, blockEnd - offset);
         const frame = allocateDataFrame(file, offset, length);
-        await waited('read', this.#reader.fill(source, offset, frame.subarray(DATA_HEADER_BYTES)));
-        await this.#link.sendFrame(frame);
+        await waited('read', reader.fill(source, offset, frame.subarray(DATA_HEADER_BYTES)));
+        await this.#link.sendFrame(frame, lane);
         offset += length;
         this.#sentBytes += length;
         this.#advance(length);
@@ -454,7 +498,7 @@ export class SenderSession {
     }
     if (end === source.size && !this.#ending) {
       this.#unconfirmed.add(file);
-      await this.#link.send({ type: 'file-end', file });
+      await this.#link.send({ type: 'file-end', file }, lane);
     }
   }
 
@@ -475,6 +519,7 @@ export class SenderSession {
   }
 
   #linkClosed(error: Error | null): void {
+    for (const answer of this.#answers) answer.close();
     if (this.#state === 'done' || this.#state === 'ended') return;
     if (error) {
       // The receiver's words are its own: say so, or "no room left" would read as ours.

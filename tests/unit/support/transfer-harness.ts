@@ -7,6 +7,7 @@ import type { Delivery } from '../../../app/src/transfer/delivery.ts';
 import { FileTrees } from '../../../app/src/transfer/file-trees.ts';
 import { DATA_HEADER_BYTES, FrameDecoder } from '../../../app/src/transfer/frames.ts';
 import { newSecret } from '../../../app/src/transfer/link.ts';
+import type { LaneMaker } from '../../../app/src/transfer/lanes.ts';
 import type { ControlMessage, EndReason } from '../../../app/src/transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';
@@ -50,6 +51,17 @@ export function memoryFile(name: string, bytes: Uint8Array, reads?: { count: num
       return bytes.slice(start, end);
     },
   };
+}
+
+/**
+ * `file`, its reads past its first byte held until `release()`: what the sender sends
+ * of it waits meanwhile, however fast or slow the machine.
+ */
+export function heldFile<T extends FileSource>(file: T): { source: T; release: () => void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const source = { ...file, read: async (start: number, end: number) => (start > 0 && (await released), file.read(start, end)) };
+  return { source, release };
 }
 
 export function randomFile(name: string, size: number): FileSource & { bytes: Uint8Array } {
@@ -105,6 +117,8 @@ export interface Wired {
   store: () => MemoryStore;
   senderSnapshots: SenderSnapshot[];
   receiverSnapshots: ReceiverSnapshot[];
+  /** Calls `listener` with every receiver snapshot from now on (for until()). */
+  watchReceiver: (listener: (snapshot: ReceiverSnapshot) => void) => void;
   /** Every request the receiver sent, in order, as the sender got it. */
   requests: Extract<ControlMessage, { type: 'request' }>[];
   /** Resolves with the final snapshots once both sides have stopped changing state. */
@@ -145,6 +159,9 @@ export interface WireOptions extends PairOptions {
   ended?: () => EndReason | null;
   /** What the receiver was given on earlier connections (SenderOptions.delivery); none: this one's alone. */
   delivery?: Delivery;
+  /** Lanes for the sender to answer and the receiver to offer (fake-lanes.ts); either side may lack them. */
+  senderLanes?: LaneMaker;
+  receiverLanes?: LaneMaker;
 }
 
 const terminal = new Set(['done', 'error', 'ended']);
@@ -155,6 +172,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
   let store: MemoryStore | undefined = options.store;
   const senderSnapshots: SenderSnapshot[] = [];
   const receiverSnapshots: ReceiverSnapshot[] = [];
+  const receiverWatchers: ((snapshot: ReceiverSnapshot) => void)[] = [];
   let senderDone!: (s: SenderSnapshot) => void;
   let receiverDone!: (s: ReceiverSnapshot) => void;
   const senderEnd = new Promise<SenderSnapshot>((resolve) => (senderDone = resolve));
@@ -172,6 +190,7 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     ended: options.ended,
     ...(options.delivery && { delivery: () => options.delivery! }),
     device: options.senderDevice,
+    lanes: options.senderLanes,
     onchange: (snapshot) => {
       senderSnapshots.push(snapshot);
       if (terminal.has(snapshot.state)) senderDone(snapshot);
@@ -189,8 +208,10 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
     stallTimeoutMs: options.stallTimeoutMs,
     openStore: async (files) => (store ??= memoryStore(files)),
     pinnedText: options.pinnedText,
+    lanes: options.receiverLanes,
     onchange: (snapshot) => {
       receiverSnapshots.push(snapshot);
+      for (const watcher of receiverWatchers) watcher(snapshot);
       if (snapshot.state === 'waiting' && options.autoDownload !== false) void receiver.download();
       if (terminal.has(snapshot.state)) receiverDone(snapshot);
     },
@@ -219,5 +240,6 @@ export function wire(files: FileSource[], options: WireOptions = {}): Wired {
   void sender.start();
   void receiver.start();
   const settled = Promise.all([senderEnd, receiverEnd]).then(([s, r]) => ({ sender: s, receiver: r }));
-  return { sender, receiver, senderChannel, receiverChannel, store: () => store!, senderSnapshots, receiverSnapshots, requests, settled };
+  const watchReceiver = (listener: (snapshot: ReceiverSnapshot) => void) => void receiverWatchers.push(listener);
+  return { sender, receiver, senderChannel, receiverChannel, store: () => store!, senderSnapshots, receiverSnapshots, watchReceiver, requests, settled };
 }

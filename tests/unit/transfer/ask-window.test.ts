@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AskWindow, MAX_ASKED } from '../../../app/src/transfer/ask-window.ts';
+import { AskPlan, AskWindow, MAX_ASKED } from '../../../app/src/transfer/ask-window.ts';
 import { BLOCK_SIZE } from '../../../app/src/transfer/block-tree.ts';
 import type { FileRange } from '../../../app/src/transfer/messages.ts';
 
@@ -25,8 +25,9 @@ function joined(ranges: FileRange[]): FileRange[] {
 
 describe('the ranges a receiver asks for', () => {
   it('fill one window, and no more is asked until a third of it has arrived', () => {
-    const window = new AskWindow(300, 100);
-    window.plan([{ file: 0, start: 0, end: 1000 }]);
+    const plan = new AskPlan();
+    const window = new AskWindow(300, plan, 100);
+    plan.plan([{ file: 0, start: 0, end: 1000 }]);
     expect(window.topUp()).toEqual([{ file: 0, start: 0, end: 300 }]);
     window.arrived(99);
     expect(window.topUp()).toEqual([]);
@@ -37,8 +38,9 @@ describe('the ranges a receiver asks for', () => {
 
   it('cut a range longer than the room left at a block boundary, at least one block in, and ask for a file’s short last block whole', () => {
     const size = 1000;
-    const window = new AskWindow(300, 128);
-    window.plan([{ file: 0, start: 0, end: size }]);
+    const plan = new AskPlan();
+    const window = new AskWindow(300, plan, 128);
+    plan.plan([{ file: 0, start: 0, end: size }]);
     const topUp = () => {
       const ranges = window.topUp();
       expectWholeBlocks(ranges, 128, size);
@@ -61,15 +63,17 @@ describe('the ranges a receiver asks for', () => {
   });
 
   it('ask for a whole block of BLOCK_SIZE even when the window is smaller than one', () => {
-    const window = new AskWindow(BLOCK_SIZE / 4);
-    window.plan([{ file: 3, start: BLOCK_SIZE, end: 5 * BLOCK_SIZE }]);
+    const plan = new AskPlan();
+    const window = new AskWindow(BLOCK_SIZE / 4, plan);
+    plan.plan([{ file: 3, start: BLOCK_SIZE, end: 5 * BLOCK_SIZE }]);
     expect(window.topUp()).toEqual([{ file: 3, start: BLOCK_SIZE, end: 2 * BLOCK_SIZE }]);
     expect(window.topUp()).toEqual([]);
   });
 
   it('count empty ranges (an empty file, a file’s end alone) against MAX_ASKED, which costs them no bytes', () => {
-    const window = new AskWindow(300);
-    window.plan(Array.from({ length: MAX_ASKED + 5 }, (_, file) => ({ file, start: 0, end: 0 })));
+    const plan = new AskPlan();
+    const window = new AskWindow(300, plan);
+    plan.plan(Array.from({ length: MAX_ASKED + 5 }, (_, file) => ({ file, start: 0, end: 0 })));
     expect(window.topUp()).toHaveLength(MAX_ASKED);
     expect(window.topUp()).toEqual([]);
     for (let answered = 0; answered < MAX_ASKED / 3 + 1; answered++) window.answered();
@@ -77,14 +81,33 @@ describe('the ranges a receiver asks for', () => {
   });
 
   it('asks for a file fetched again before anything planned, and is empty once all is answered', () => {
-    const window = new AskWindow(10);
-    window.plan([{ file: 1, start: 0, end: 4 }]);
-    window.first([{ file: 0, start: 0, end: 4 }]);
+    const plan = new AskPlan();
+    const window = new AskWindow(10, plan);
+    plan.plan([{ file: 1, start: 0, end: 4 }]);
+    plan.first([{ file: 0, start: 0, end: 4 }]);
     expect(window.topUp()).toEqual([{ file: 0, start: 0, end: 4 }, { file: 1, start: 0, end: 4 }]);
     expect(window.next).toEqual({ file: 0, start: 0, end: 4, at: 0 });
-    expect(window.empty).toBe(false);
+    expect(window.waiting).toBe(true);
     window.answered();
     window.answered();
-    expect({ empty: window.empty, waiting: window.waiting }).toEqual({ empty: true, waiting: false });
+    expect({ empty: plan.empty, waiting: window.waiting }).toEqual({ empty: true, waiting: false });
+  });
+
+  it('share one plan between lanes, each window asking on its own, and leave a file a lane may not take to another', () => {
+    const plan = new AskPlan();
+    const [first, second] = [new AskWindow(300, plan, 100), new AskWindow(300, plan, 100)];
+    plan.plan([
+      { file: 0, start: 0, end: 500 },
+      { file: 1, start: 0, end: 500 },
+    ]);
+    expect(first.topUp()).toEqual([{ file: 0, start: 0, end: 300 }]);
+    // File 1's root is not known: the second lane takes what is left of file 0 and stops there.
+    expect(second.topUp((file) => file === 0)).toEqual([{ file: 0, start: 300, end: 500 }]);
+    expect(second.awaitsEnd(0, 500)).toBe(true);
+    expect(first.awaitsEnd(0, 500)).toBe(false);
+    expect(second.topUp((file) => file === 0)).toEqual([]);
+    first.arrived(300);
+    first.answered();
+    expect(first.topUp()).toEqual([{ file: 1, start: 0, end: 300 }]);
   });
 });

@@ -68,6 +68,16 @@ describe('a sender facing a hostile receiver', () => {
     expect(failureText(snapshot.failure!)(en)).not.toBe(en.errors.storageFull);
   });
 
+  it('refuses a lane offered to a sender that takes none, and a request on a lane never offered', async () => {
+    const offered = await hostileReceiver();
+    offered.peer.send({ type: 'lane-offer', lane: 1, sdp: 'v=0' });
+    expect((await offered.ended).error).toMatch(/a lane offered to a sender that takes none/);
+    const asked = await hostileReceiver();
+    asked.peer.send(request([{ file: 0, start: 0, end: 1000 }], 2));
+    expect((await asked.ended).error).toMatch(/request on lane 2, which was not offered/);
+    expect(asked.peer.received.some((m) => m.type === 'data' || m.type === 'files')).toBe(false);
+  });
+
   it('rejects a message that only a sender sends', async () => {
     const { peer, ended } = await hostileReceiver();
     peer.send({ type: 'manifest', files: [] });

@@ -18,6 +18,8 @@ const TYPES = Object.keys({
   gate: 1,
   password: 1,
   ended: 1,
+  'lane-offer': 1,
+  'lane-answer': 1,
 } satisfies Record<ControlMessage['type'], 1>) as ControlMessage['type'][];
 
 const type = fc.constantFrom(...TYPES);

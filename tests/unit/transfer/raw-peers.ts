@@ -48,8 +48,8 @@ export async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
   return { peer, ended, files, channel: receiverChannel };
 }
 
-export function request(ranges: { file: number; start: number; end: number }[]): ControlMessage {
-  return { type: 'request', ranges, stored: 0, total: 0 };
+export function request(ranges: { file: number; start: number; end: number }[], lane?: number): ControlMessage {
+  return { type: 'request', ranges, stored: 0, total: 0, ...(lane !== undefined && { lane }) };
 }
 
 /** A "sender" that sends `message` (by default an empty manifest) without a hello first. */

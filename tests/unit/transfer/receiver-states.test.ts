@@ -22,6 +22,8 @@ const TAKES = new Set([
   'transferring <- data',
   'transferring <- files',
   'transferring <- file-end',
+  'transferring <- lane-answer',
+  'done <- lane-answer',
   'connecting <- ended',
   'password <- ended',
   'approval <- ended',
@@ -45,6 +47,8 @@ const SAMPLES: Record<SenderMessageKind, Message> = {
   request: { type: 'request', ranges: [], stored: 0, total: 0 },
   receipt: { type: 'receipt', verified: [], failed: [] },
   done: { type: 'done' },
+  'lane-offer': { type: 'lane-offer', lane: 1, sdp: 'v=0' },
+  'lane-answer': { type: 'lane-answer', lane: 1, sdp: 'v=0' },
 };
 
 const KINDS = Object.keys(LEGAL_IN) as SenderMessageKind[];
@@ -52,7 +56,7 @@ const PAIRS = RECEIVER_STATES.flatMap((state) => KINDS.map((kind): [ReceiverStat
 
 describe('the receiver’s state table', () => {
   it('names every state and everything a session hears', () => {
-    expect(PAIRS).toHaveLength(8 * 13);
+    expect(PAIRS).toHaveLength(8 * 15);
     expect(Object.keys(SAMPLES).sort()).toEqual([...KINDS].sort());
   });
 

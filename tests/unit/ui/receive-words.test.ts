@@ -12,6 +12,7 @@ const file = { name: 'plans.pdf', size: 100, type: 'application/pdf', lastModifi
 function snapshot(state: ReceiverState, change: Partial<ReceiverSnapshot> = {}): ReceiverSnapshot {
   return {
     state,
+    lanes: 1,
     files: [file],
     outcomes: ['pending'],
     roots: [null],

@@ -123,8 +123,8 @@ class IncomingPeerConnection implements IncomingConnection {
   }
 
   async describe(): Promise<ReceiverChannel> {
-    const { channel, peerConnection, maxMessageSize, fingerprints } = await describeConnection(this.#connection);
-    return { channel, maxMessageSize, fingerprints, watchPath: (onpath, signal) => watchPath(peerConnection, onpath, signal) };
+    const { peerConnection, ...opened } = await describeConnection(this.#connection);
+    return { ...opened, watchPath: (onpath, signal) => watchPath(peerConnection, onpath, signal) };
   }
 
   close(): void {

@@ -382,6 +382,7 @@ export class ReceiveFlow<S extends ReceiveStore> {
       channel: connection.channel,
       maxMessageSize: connection.maxMessageSize,
       fingerprints: connection.fingerprints,
+      lanes: connection.lanes,
       secret: this.address.secret,
       senderKey: this.address.senderKey,
       receiverKey: this.#receiverKey,

@@ -388,6 +388,7 @@ export class ShareHost {
           channel: opened.channel,
           maxMessageSize: opened.maxMessageSize,
           fingerprints: opened.fingerprints,
+          lanes: opened.lanes,
           secret: keys.secret,
           signingKey: keys.signingKey,
           files,

@@ -3,6 +3,7 @@
  * channel (net/broker.ts: PeerChannel); unit tests use an in-memory model of it.
  */
 import type { Fingerprints } from './auth.ts';
+import type { LaneMaker } from './lanes.ts';
 
 export interface Channel {
   readonly bufferedAmount: number;
@@ -26,4 +27,6 @@ export interface OpenChannel {
   channel: Channel;
   maxMessageSize: number;
   fingerprints: Fingerprints;
+  /** Further connections to the same peer, opened inside the session (lanes.ts); none: this one only. */
+  lanes?: LaneMaker;
 }

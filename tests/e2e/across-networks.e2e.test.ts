@@ -32,7 +32,7 @@ import { SLACK } from './resume-steps.ts';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const SECRET = 'across-networks-test-secret';
-const CUT_FILE_SIZE = 32 * MiB;
+const CUT_FILE_SIZE = 48 * MiB;
 
 /**
  * A relayed transfer once the receiver holds its first MiB, with the sender's reads

@@ -46,7 +46,7 @@ async function opens(link: string): Promise<Page> {
 
 describe('links that end', () => {
   it('stopping while a download runs: the receiver is told, keeps what it has and does not call again; a later one is told at once', async () => {
-    const file = await randomFixture(ferry.dir, 'stopped.bin', 32 * MiB);
+    const file = await randomFixture(ferry.dir, 'stopped.bin', 48 * MiB);
     const { context: senderContext, page: sender } = await newPage(ferry.senderBrowser);
     const link = await share(sender, ferry.origin, [file.path]);
     // The download stays mid-way until the test acts, however fast the machine.

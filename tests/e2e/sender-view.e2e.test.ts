@@ -76,7 +76,7 @@ describe('the sender’s page', () => {
   });
 
   it('puts the transfer’s progress in both tabs’ titles while it is held mid-way, and says sent once it is done', async () => {
-    const file = await randomFixture(ferry.dir, 'titles.bin', 24 * MiB);
+    const file = await randomFixture(ferry.dir, 'titles.bin', 48 * MiB);
     const { sender, senderContext, receiver, receiverContext } = await startTransfer(ferry, [file.path], { holdAt: MiB });
     await expect.poll(() => sender.title()).toMatch(/^Sending to 1 · \d+% · Ferry$/);
     await expect.poll(() => receiver.title()).toMatch(/^\d+% · Ferry$/);
@@ -96,7 +96,7 @@ describe('the sender’s page', () => {
   });
 
   it('asks before “Send other files” ends a share mid-download; then the receiver is told sharing stopped, not that it failed', async () => {
-    const file = await randomFixture(ferry.dir, 'send-other.bin', 24 * MiB);
+    const file = await randomFixture(ferry.dir, 'send-other.bin', 48 * MiB);
     const { sender, senderContext, receiver, receiverContext } = await startTransfer(ferry, [file.path], { holdAt: MiB });
     await untilReceived(receiver, MiB);
 

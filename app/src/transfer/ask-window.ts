@@ -38,7 +38,7 @@ export class AskPlan {
 
 export class AskWindow {
   /** Bytes asked for and not yet stored, at most (but for one block: see topUp). */
-  readonly #size: number;
+  #size: number;
   readonly #blockSize: number;
   readonly #plan: AskPlan;
   /** Asked for, in the order the sender answers. */
@@ -50,6 +50,14 @@ export class AskWindow {
     this.#size = size;
     this.#plan = plan;
     this.#blockSize = blockSize;
+  }
+
+  /**
+   * Asks for no more than `size` from now on: the lanes of a transfer share one
+   * window's worth between them, so that a drop costs what it costs with one.
+   */
+  resize(size: number): void {
+    this.#size = size;
   }
 
   /** Bytes asked for and not yet arrived. */

@@ -198,8 +198,8 @@ export class ReceiverSession {
   readonly #windowSize: number;
   /** What is still to ask for, taken by the windows of every lane. */
   readonly #plan = new AskPlan();
-  /** Each lane's window, by lane number (0: this connection's own). */
-  readonly #windows: AskWindow[];
+  /** Each open lane's window, by lane number (0: this connection's own). */
+  readonly #windows = new Map<number, AskWindow>();
   /** Lanes offered whose answer has not come, by number. */
   readonly #offers = new Map<number, LaneOffer>();
   /** How many lanes the sender takes (the manifest says), this connection's included. */
@@ -243,7 +243,7 @@ export class ReceiverSession {
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#digest = options.digest ?? blockDigest;
     const window = (this.#windowSize = options.window ?? DEFAULT_WINDOW);
-    this.#windows = [new AskWindow(window, this.#plan)];
+    this.#windows.set(0, new AskWindow(window, this.#plan));
     this.#changes = new Throttle(EMIT_INTERVAL_MS, this.#clock, () => this.#options.onchange?.(this.snapshot));
     this.#link = new PeerLink(
       {
@@ -282,7 +282,7 @@ export class ReceiverSession {
   get snapshot(): ReceiverSnapshot {
     return {
       state: this.#state,
-      lanes: this.#windows.length,
+      lanes: this.#windows.size,
       files: this.#files,
       outcomes: [...this.#outcomes],
       roots: this.#files.map((file, index) => {
@@ -391,7 +391,10 @@ export class ReceiverSession {
     // Given up on already (timed out, or the link ended): closed with the offer.
     if (this.#offers.get(lane) === undefined || this.#state !== 'transferring' || !this.#link.addLane(lane, opened)) return opened.close();
     this.#offers.delete(lane);
-    this.#windows[lane] = new AskWindow(this.#windowSize, this.#plan);
+    this.#windows.set(lane, new AskWindow(this.#windowSize, this.#plan));
+    // One window's worth, shared: what a dropped connection wastes, and what the sender holds for us, stay as with one lane.
+    const share = Math.max(BLOCK_SIZE, Math.floor(this.#windowSize / this.#windows.size));
+    for (const window of this.#windows.values()) window.resize(share);
     this.#emit(true);
     try {
       await this.#ask();
@@ -493,7 +496,7 @@ export class ReceiverSession {
 
   /** The sender proves the next block's hash against the file's root; its bytes follow. */
   async #blockAnnounced({ file, index, hash, proof }: BlockMessage, lane: number): Promise<void> {
-    const asked = this.#windows[lane]!.next;
+    const asked = this.#windows.get(lane)!.next;
     const description = this.#files[file];
     if (!asked || !description || asked.file !== file || asked.at !== index * BLOCK_SIZE || asked.at >= asked.end) {
       throw new ProtocolError(`block ${index} of file ${file}, which is not the one expected next`);
@@ -510,7 +513,7 @@ export class ReceiverSession {
   }
 
   async #data(file: number, offset: number, payload: Uint8Array, lane: number): Promise<void> {
-    const window = this.#windows[lane]!;
+    const window = this.#windows.get(lane)!;
     const asked = window.next;
     if (!asked || asked.file !== file || asked.at === asked.end) {
       throw new ProtocolError(`data for file ${file}, which is not the one expected next`);
@@ -560,7 +563,7 @@ export class ReceiverSession {
     this.#missing[file]! -= end - start;
     // A range that ends the file (a block fetched again, or the file's last on another lane) is followed by the file's end: the file waits for that.
     const size = this.#files[file]!.size;
-    const endFollows = this.#windows.some((window) => window.awaitsEnd(file, size));
+    const endFollows = [...this.#windows.values()].some((window) => window.awaitsEnd(file, size));
     if (this.#missing[file] === 0 && !endFollows && this.#endedEarly.delete(file)) await this.#verified(file);
   }
 
@@ -578,7 +581,7 @@ export class ReceiverSession {
   }
 
   async #fileEnd(file: number, lane: number): Promise<void> {
-    const window = this.#windows[lane]!;
+    const window = this.#windows.get(lane)!;
     const asked = window.next;
     const description = this.#files[file];
     if (!asked || !description || asked.file !== file || asked.end !== description.size) {
@@ -615,7 +618,7 @@ export class ReceiverSession {
    * that does not match is asked for again.
    */
   async #wholeFiles(files: readonly WholeFile[], lane: number): Promise<void> {
-    const window = this.#windows[lane]!;
+    const window = this.#windows.get(lane)!;
     const verified: number[] = [];
     const failed: number[] = [];
     const store = this.#store!;
@@ -672,7 +675,8 @@ export class ReceiverSession {
 
   /** Whether anything is asked for, on any lane, and not yet answered. */
   get #waiting(): boolean {
-    return this.#windows.some((window) => window.waiting);
+    for (const window of this.#windows.values()) if (window.waiting) return true;
+    return false;
   }
 
   /**
@@ -681,7 +685,7 @@ export class ReceiverSession {
    * sender still has to tell comes on the lane of the file's first block.
    */
   async #ask(): Promise<void> {
-    for (const [lane, window] of this.#windows.entries()) {
+    for (const [lane, window] of this.#windows) {
       const batch = window.topUp(lane === 0 ? undefined : (file) => this.#roots[file] != null);
       if (batch.length === 0) continue;
       this.#restartStallTimer();

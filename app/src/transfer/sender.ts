@@ -25,7 +25,7 @@ import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeBlock, 
 import type { EndReason, FileDescription, FileRange, GateNeed, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
-import { ReadAhead } from './read-ahead.ts';
+import { READ_BLOCK_BYTES, ReadAhead } from './read-ahead.ts';
 import type { ShareGate } from './share-gate.ts';
 import { Throttle } from './throttle.ts';
 import { sample, since, span, waited } from './trace.ts';
@@ -132,8 +132,8 @@ export class SenderSession {
   readonly #answers = new Set<LaneAnswer>();
   /** Files whose root this receiver has from us: in the manifest, or told since. */
   readonly #rootTold = new Set<number>();
-  /** Each lane reads ahead in what it sends, on its own. */
-  readonly #readers = new Map<number, ReadAhead>();
+  /** What every lane sends is read ahead, in blocks the lanes share: two for each lane. */
+  readonly #reader = new ReadAhead(READ_BLOCK_BYTES, 2 * MAX_LANES);
   /** What this receiver verified, over its connections: its `done` counts only once it has everything. */
   #delivery = new Delivery();
   /** Files whose end we sent, awaiting the receiver's receipt. */
@@ -374,7 +374,7 @@ export class SenderSession {
     this.#progress = this.#meter.progress(Math.min(Math.max(stored, this.#progress.bytes), total), this.#clock.now());
     if (this.#state !== 'transferring') this.#set('transferring');
     // Read ahead while earlier requests are still being sent.
-    this.#readerOf(lane).expect(whole);
+    this.#reader.expect(whole);
     span('grant', this.#idleSince);
     this.#idleSince = NaN;
     // How much the channel still had to send when more was asked for: none means it ran dry.
@@ -387,12 +387,6 @@ export class SenderSession {
         if (this.#pumps.get(lane) === pump) this.#idleSince = since();
       });
     this.#pumps.set(lane, pump);
-  }
-
-  #readerOf(lane: number): ReadAhead {
-    let reader = this.#readers.get(lane);
-    if (!reader) this.#readers.set(lane, (reader = new ReadAhead()));
-    return reader;
   }
 
   async #send(ranges: FileRange[], lane: number): Promise<void> {
@@ -430,7 +424,6 @@ export class SenderSession {
    * block costs one hash of bytes read anyway.
    */
   async #sendWhole(ranges: readonly FileRange[], lane: number): Promise<void> {
-    const reader = this.#readerOf(lane);
     const signal = this.#link.signal;
     const sources = ranges.map(({ file }) => this.#options.files[file]!);
     const { frame, payloads, hashes } = allocateFilesFrame(ranges.map(({ file }, at) => ({ file, size: sources[at]!.size })));
@@ -439,7 +432,7 @@ export class SenderSession {
       signal.throwIfAborted();
       if (this.#ending) return;
       const payload = payloads[at]!;
-      await waited('read', reader.fill(source, 0, payload));
+      await waited('read', this.#reader.fill(source, 0, payload));
       const hashing = since();
       const hash = await blockDigest(payload);
       span('hash', hashing);
@@ -464,7 +457,6 @@ export class SenderSession {
    */
   async #sendRange({ file, start, end }: FileRange, payloadBytes: number, lane: number): Promise<void> {
     const signal = this.#link.signal;
-    const reader = this.#readerOf(lane);
     const source = this.#options.files[file]!;
     // Just the end (start = end = size) is asked for a file whose every block is stored: it need not lie on a block boundary.
     if ((start % BLOCK_SIZE !== 0 && start !== source.size) || (end % BLOCK_SIZE !== 0 && end !== source.size)) {
@@ -489,7 +481,7 @@ export class SenderSession {
         if (this.#ending) return;
         const length = Math.min(frameBytes, blockEnd - offset);
         const frame = allocateDataFrame(file, offset, length);
-        await waited('read', reader.fill(source, offset, frame.subarray(DATA_HEADER_BYTES)));
+        await waited('read', this.#reader.fill(source, offset, frame.subarray(DATA_HEADER_BYTES)));
         await this.#link.sendFrame(frame, lane);
         offset += length;
         this.#sentBytes += length;

@@ -1,7 +1,8 @@
 /**
  * Lanes (transfer/lanes.ts) over in-memory channel pairs: the receiver's offer names a
  * lane, the sender's answer opens a channel pair for it, one end each. Every lane
- * opened is kept, so a test can look at what each carried or cut one.
+ * opened is kept, so a test can look at what each carried or cut one. The first lane
+ * offered opens last, as a slow path would make it: lanes join in any order.
  */
 import type { Lane, LaneMaker } from '../../../app/src/transfer/lanes.ts';
 import { channelPair, type FakeChannel, type PairOptions } from './fake-channel.ts';
@@ -23,6 +24,8 @@ export function fakeLanes(options: PairOptions = {}): FakeLanes {
   const answered = new Map<string, FakeChannel>();
   let offers = 0;
   let closed = 0;
+  let anotherOpened!: () => void;
+  const another = new Promise<void>((resolve) => (anotherOpened = resolve));
   const lane = (channel: FakeChannel): Lane => ({
     channel,
     maxMessageSize: channel.maxMessageSize,
@@ -36,13 +39,16 @@ export function fakeLanes(options: PairOptions = {}): FakeLanes {
     closed: () => closed,
     receiver: {
       offer: async () => {
-        const sdp = `offer ${++offers}`;
+        const number = ++offers;
+        const sdp = `offer ${number}`;
         return {
           sdp,
           accept: async (answer) => {
             const channel = answered.get(answer);
             if (!channel) throw new Error(`no lane answers ${answer}`);
             answered.delete(answer);
+            if (number === 1) await another;
+            else anotherOpened();
             return lane(channel);
           },
           close: () => {

@@ -110,4 +110,17 @@ describe('the ranges a receiver asks for', () => {
     first.answered();
     expect(first.topUp()).toEqual([{ file: 1, start: 0, end: 300 }]);
   });
+
+  it('asks for no more than its new size once resized (a lane joined), keeping what it asked', () => {
+    const plan = new AskPlan();
+    const window = new AskWindow(300, plan, 100);
+    plan.plan([{ file: 0, start: 0, end: 1000 }]);
+    expect(window.topUp()).toEqual([{ file: 0, start: 0, end: 300 }]);
+    window.resize(100);
+    window.arrived(200);
+    // 100 still asked: the new size is spent, nothing more until it arrives.
+    expect(window.topUp()).toEqual([]);
+    window.arrived(100);
+    expect(window.topUp()).toEqual([{ file: 0, start: 300, end: 400 }]);
+  });
 });

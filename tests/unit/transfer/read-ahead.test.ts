@@ -30,22 +30,47 @@ describe('ReadAhead', () => {
     expect(reads).toHaveLength(3);
   });
 
-  it('stops reading ahead at the end of the file', async () => {
+  it('reads blocks at fixed places, and stops reading ahead at the end of the file', async () => {
     const { file, reads } = counted(bytes);
     const reader = new ReadAhead(64);
     expect(await fill(reader, file, 60, 40)).toEqual([...bytes.slice(60, 100)]);
-    expect(reads).toEqual([[60, 100]]);
+    expect(reads).toEqual([
+      [0, 64],
+      [64, 100],
+    ]);
   });
 
-  it('starts over when a request jumps elsewhere, or to another file', async () => {
+  it('reads the blocks a request falls in wherever it jumps, in this file or another, letting the oldest go', async () => {
     const { file, reads } = counted(bytes);
     const reader = new ReadAhead(16);
     await fill(reader, file, 0, 4);
     expect(await fill(reader, file, 70, 4)).toEqual([70, 71, 72, 73]);
-    expect(reads).toEqual([[0, 16], [16, 32], [70, 86], [86, 100]]);
+    expect(reads).toEqual([[0, 16], [16, 32], [64, 80], [80, 96]]);
     const other = counted(bytes.map((b) => 255 - b));
     expect(await fill(reader, other.file, 70, 2)).toEqual([185, 184]);
-    expect(other.reads[0]).toEqual([70, 86]);
+    expect(other.reads[0]).toEqual([64, 80]);
+    // Block 0 of the first file was let go for these: asked again, it is read again.
+    await fill(reader, file, 4, 4);
+    expect(reads.at(-2)).toEqual([0, 16]);
+  });
+
+  it('shares blocks between ranges sent at once (lanes), reading each block once', async () => {
+    const { file, reads } = counted(bytes);
+    const reader = new ReadAhead(16, 8);
+    // Four lanes, each sending 12 bytes of its own range, 4 at a time, in turns.
+    const ranges = [0, 12, 24, 36].map((start) => ({ start, at: start }));
+    const got = new Uint8Array(48);
+    for (let turn = 0; turn < 3; turn++) {
+      await Promise.all(
+        ranges.map(async (range) => {
+          const target = got.subarray(range.at, range.at + 4);
+          range.at += 4;
+          await reader.fill(file, range.at - 4, target);
+        }),
+      );
+    }
+    expect([...got]).toEqual([...bytes.slice(0, 48)]);
+    expect(reads).toEqual([[0, 16], [16, 32], [32, 48], [48, 64]]);
   });
 
   it('reads small files about to be sent ahead, a bounded number at a time, topped up in groups', async () => {

@@ -27,6 +27,8 @@ export interface Timed {
   downloadMs?: number;
   /** Ferry only: the connection path its receiver showed. */
   path?: string;
+  /** Ferry only: how many connections its receiver's blocks came over (transfer/lanes.ts). */
+  connections?: number;
 }
 
 /** Filled by a profiled Ferry round. */
@@ -76,9 +78,11 @@ export async function ferryRound(
   if (profiles) [profiles.sender, profiles.receiver] = await Promise.all([stopSender!(), stopReceiver!()]);
   const [senderTrace, receiverTrace] = await Promise.all([sender, receiver].map((page) => page.evaluate(() => window.__ferryTrace as TraceEvent[])));
   const path = await receiver.getByTestId('connection-path').first().getAttribute('data-path', { timeout: 5_000 });
+  const connections = Number(await receiver.getByTestId('transfer-status').first().getAttribute('data-lanes', { timeout: 5_000 }));
   return {
     timed: {
       ...(path && { path }),
+      ...(connections > 0 && { connections }),
       firstAt: times.firstDataAt,
       lastAt: times.doneAt!,
       listedMs: times.listedAt - times.openedAt,

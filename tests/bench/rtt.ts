@@ -42,10 +42,10 @@ const PATHS = [
   { rttMs: 0, lossPercent: 0, mib: 16 },
   { rttMs: 20, lossPercent: 0, mib: 16 },
   // Smaller where the rates are low (one channel: 2-3 MB/s at 40 ms, under 1 MB/s at 80 ms, 0.3 MB/s with loss
-  // on a busy day), so the whole run stays near 6 minutes.
+  // on a busy day), so the whole run stays near 8 minutes; none under LANES_FROM_BYTES, or Ferry would use no lanes.
   { rttMs: 40, lossPercent: 0, mib: 12 },
   { rttMs: 80, lossPercent: 0, mib: 8 },
-  { rttMs: 40, lossPercent: 1, mib: 4 },
+  { rttMs: 40, lossPercent: 1, mib: 8 },
 ] as const;
 type PathSetting = (typeof PATHS)[number];
 
@@ -92,6 +92,8 @@ interface Round {
   mbps: number | null;
   /** Bytes each lane carried (the lanes pumps only). */
   lanes?: number[];
+  /** Ferry only: how many connections its blocks came over. */
+  connections?: number;
   error?: string;
 }
 
@@ -115,12 +117,19 @@ async function openPage(browser: Browser, contendersCode: string): Promise<Page>
 }
 
 /** One transfer of `file` between two pages made for `contender`: MB/s, and what each lane carried. */
-async function transfer(ferrySite: FerrySite, sender: Page, receiver: Page, contender: Contender, file: Fixture): Promise<{ mbps: number; lanes?: number[] }> {
+async function transfer(
+  ferrySite: FerrySite,
+  sender: Page,
+  receiver: Page,
+  contender: Contender,
+  file: Fixture,
+): Promise<{ mbps: number; lanes?: number[]; connections?: number }> {
   let arrival: Arrival;
   let carried: number[] | undefined;
   if (contender === 'ferry') {
     const { timed } = await ferryRound(ferrySite, sender, receiver, file.path, { timeoutMs: ROUND_TIMEOUT_MS });
     arrival = { ...timed, bytes: file.size };
+    if (timed.connections) return { mbps: mbpsOf(arrival), connections: timed.connections };
   } else if (contender === 'channel') {
     arrival = await rawRound(sender, receiver, file);
   } else {
@@ -133,7 +142,11 @@ async function transfer(ferrySite: FerrySite, sender: Page, receiver: Page, cont
     arrival = await receiver.evaluate(() => lanes.received());
     carried = await sending;
   }
-  return { mbps: arrival.bytes / 1e6 / ((arrival.lastAt - arrival.firstAt) / 1000), ...(carried && { lanes: carried }) };
+  return { mbps: mbpsOf(arrival), ...(carried && { lanes: carried }) };
+}
+
+function mbpsOf(arrival: Arrival): number {
+  return arrival.bytes / 1e6 / ((arrival.lastAt - arrival.firstAt) / 1000);
 }
 
 function table(runs: Round[], measuredRtt: Map<string, number>): string {
@@ -209,7 +222,11 @@ async function main(): Promise<void> {
           try {
             const result = await withTimeout(transfer(ferrySite, sender, receiver, contender, file), name, ROUND_TIMEOUT_MS);
             runs.push({ ...about, ...result });
-            const lanesLine = result.lanes ? ` (MiB per lane: ${result.lanes.map((bytes) => (bytes / MiB).toFixed(1)).join(' / ')})` : '';
+            const lanesLine = result.lanes
+              ? ` (MiB per lane: ${result.lanes.map((bytes) => (bytes / MiB).toFixed(1)).join(' / ')})`
+              : result.connections
+                ? ` (over ${result.connections} connection${result.connections > 1 ? 's' : ''})`
+                : '';
             console.log(`${name}: ${result.mbps.toFixed(2)} MB/s${lanesLine}`);
           } catch (error) {
             runs.push({ ...about, mbps: null, error: String(error) });

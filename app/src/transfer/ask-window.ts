@@ -75,6 +75,16 @@ export class AskWindow {
     return this.#asked.length > 0;
   }
 
+  /**
+   * What was asked here and has not arrived, from the start of the block it stopped
+   * in (a block comes whole or not at all): to ask elsewhere once this window's lane
+   * is gone. A range whose bytes all came still lacks its file's end: it is asked
+   * again as just that.
+   */
+  unanswered(): FileRange[] {
+    return this.#asked.map(({ file, start, end, at }) => ({ file, start: at === end ? end : Math.max(start, at - (at % this.#blockSize)), end }));
+  }
+
   /** Whether a range of `file` that ends at its end (`size`) is asked for here and not yet answered: its file-end is still to come. */
   awaitsEnd(file: number, size: number): boolean {
     return this.#asked.some((asked) => asked.file === file && asked.end === size);

@@ -90,6 +90,8 @@ export interface LinkHandlers {
   message(message: Message, lane: number): void | Promise<void>;
   /** A channel message arrived (before it is handled, and whatever it holds): the peer is there. */
   messageArrived?(): void;
+  /** Lane `lane` closed, after everything that came on it was handled; the link goes on. None: a lane's close ends the link. */
+  laneClosed?(lane: number): void | Promise<void>;
   /** Called once. `error` is null after our own orderly close. */
   closed(error: Error | null): void;
 }
@@ -192,7 +194,7 @@ export class PeerLink {
       backlog: 0,
       backlogBytes: 0,
       onMessage: (event) => this.#onMessage(way, lane, event),
-      onClose: () => this.#closeAfterInbox(new AbortedError(lane === 0 ? 'the connection closed' : `lane ${lane} closed`)),
+      onClose: () => (lane === 0 ? this.#closeAfterInbox(new AbortedError('the connection closed')) : this.#laneLost(lane, way)),
       close,
     };
     if (lane > 0) way.decoder.limit = MAX_CONTROL_BYTES;
@@ -218,7 +220,30 @@ export class PeerLink {
     return true;
   }
 
-  /** Whether lane `lane` has joined the link. */
+  /**
+   * A lane closed under the link (its path failed, or the peer is hanging up): it
+   * leaves the link, and once what arrived on it before is handled, the owner is told
+   * (`laneClosed`), or, with no one to tell, the link ends as if its own channel had.
+   */
+  #laneLost(lane: number, way: Way): void {
+    if (this.#closed || this.#ways.get(lane) !== way) return;
+    this.#ways.delete(lane);
+    way.channel.removeEventListener('message', way.onMessage);
+    way.channel.removeEventListener('close', way.onClose);
+    way.close();
+    const { laneClosed } = this.#handlers;
+    if (!laneClosed) return this.#closeAfterInbox(new AbortedError(`lane ${lane} closed`));
+    this.#inbox = this.#inbox.then(async () => {
+      if (this.#closed) return;
+      try {
+        await laneClosed(lane);
+      } catch (error) {
+        this.fail(asError(error));
+      }
+    });
+  }
+
+  /** Whether lane `lane` has joined the link (and not closed since). */
   hasLane(lane: number): boolean {
     return this.#ways.has(lane);
   }

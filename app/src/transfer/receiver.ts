@@ -258,6 +258,7 @@ export class ReceiverSession {
           if (this.#manifestTimer !== undefined) this.#awaitManifest();
         },
         message: (message, lane) => this.#handle(message, lane),
+        laneClosed: (lane) => this.#laneClosed(lane),
         closed: (error) => this.#linkClosed(error),
       },
     );
@@ -392,15 +393,36 @@ export class ReceiverSession {
     if (this.#offers.get(lane) === undefined || this.#state !== 'transferring' || !this.#link.addLane(lane, opened)) return opened.close();
     this.#offers.delete(lane);
     this.#windows.set(lane, new AskWindow(this.#windowSize, this.#plan));
-    // One window's worth, shared: what a dropped connection wastes, and what the sender holds for us, stay as with one lane.
-    const share = Math.max(BLOCK_SIZE, Math.floor(this.#windowSize / this.#windows.size));
-    for (const window of this.#windows.values()) window.resize(share);
+    this.#shareWindow();
     this.#emit(true);
     try {
       await this.#ask();
     } catch (error) {
       this.#link.fail(asError(error));
     }
+  }
+
+  /** One window's worth, shared by the lanes: what a dropped connection wastes, and what the sender holds for us, stay as with one lane. */
+  #shareWindow(): void {
+    const share = Math.max(BLOCK_SIZE, Math.floor(this.#windowSize / this.#windows.size));
+    for (const window of this.#windows.values()) window.resize(share);
+  }
+
+  /**
+   * A lane closed under the transfer (its path failed, or the sender is hanging up):
+   * what it was asked and did not bring is asked of the others first, its part-block
+   * let go. The news of a sender that hangs up comes on the first connection, which
+   * ends the transfer as it says.
+   */
+  async #laneClosed(lane: number): Promise<void> {
+    const window = this.#windows.get(lane);
+    if (!window) return;
+    this.#windows.delete(lane);
+    this.#blocks[lane] = null;
+    this.#plan.first(window.unanswered());
+    this.#shareWindow();
+    this.#emit(true);
+    if (this.#state === 'transferring') await this.#finishOrAsk();
   }
 
   /**

@@ -170,6 +170,8 @@ export class SenderSession {
           await this.#proceed();
         },
         message: (message, lane) => this.#handle(message, lane),
+        // What a closed lane was sending is the receiver's to ask for again, on another.
+        laneClosed: () => {},
         closed: (error) => this.#linkClosed(error),
       },
     );
@@ -382,7 +384,8 @@ export class SenderSession {
     // A lane's requests queue behind each other (its first behind its opening); the inbox stays free for receipts meanwhile.
     const pump = (this.#pumps.get(lane) ?? this.#lanes.get(lane) ?? Promise.resolve())
       .then(() => this.#send(ranges, lane))
-      .catch((error: unknown) => this.#link.fail(asError(error)))
+      // A lane that closed takes what it was sending with it: the receiver asks for that on another.
+      .catch((error: unknown) => (lane > 0 && !this.#link.hasLane(lane) && !this.#link.signal.aborted ? undefined : this.#link.fail(asError(error))))
       .finally(() => {
         if (this.#pumps.get(lane) === pump) this.#idleSince = since();
       });

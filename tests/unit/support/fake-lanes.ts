@@ -29,9 +29,10 @@ export function fakeLanes(options: PairOptions = {}): FakeLanes {
   const lane = (channel: FakeChannel): Lane => ({
     channel,
     maxMessageSize: channel.maxMessageSize,
+    // At once, both ends, as closing a peer connection does: before what the first connection still carries.
     close: () => {
       closed += 1;
-      channel.close();
+      channel.drop();
     },
   });
   return {

@@ -149,7 +149,10 @@ export async function untilControlled(page: Page): Promise<void> {
 declare global {
   interface Window {
     /** Every RTCPeerConnection the page made, so a test can cut one. */
+    /** The connections the page dialled or answered through the broker. */
     __peerConnections: RTCPeerConnection[];
+    /** The lanes it opened inside a session (app/src/net/lanes.ts), apart from those. */
+    __lanes: RTCPeerConnection[];
     /** Every value data-state took on any transfer-status element, in order. */
     __states: string[];
     /** File payload bytes this tab sent, counted across reloads. */
@@ -161,10 +164,20 @@ declare global {
 export function instrumentPage(): void {
   const Native = window.RTCPeerConnection;
   window.__peerConnections = [];
+  window.__lanes = [];
   window.RTCPeerConnection = class extends Native {
     constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
       super(...args);
       window.__peerConnections.push(this);
+    }
+
+    // A lane's one channel is made at once, named so (app/src/net/lanes.ts): it moves to the lanes.
+    override createDataChannel(...args: Parameters<RTCPeerConnection['createDataChannel']>): RTCDataChannel {
+      if (args[0] === 'ferry-lane') {
+        window.__peerConnections = window.__peerConnections.filter((pc) => pc !== this);
+        window.__lanes.push(this);
+      }
+      return super.createDataChannel(...args);
     }
   };
   // Count file payload at the lowest level: every DATA frame (type 0x10, 13-byte

@@ -60,6 +60,7 @@ export function peerLanes(connect: () => RTCPeerConnection): LaneMaker {
 }
 
 function laneChannel(pc: RTCPeerConnection): RTCDataChannel {
+  // Its label tells a lane's connection from one made through the broker (the end-to-end tests count them apart).
   const channel = pc.createDataChannel('ferry-lane', { negotiated: true, id: 0, ordered: true });
   channel.binaryType = 'arraybuffer';
   return channel;

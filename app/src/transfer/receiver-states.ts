@@ -37,8 +37,8 @@ export const LEGAL_IN = {
   data: ['transferring'],
   files: ['transferring'],
   'file-end': ['transferring'],
-  // A lane may open as the transfer ends: its answer then finds nothing to do.
-  'lane-answer': ['transferring', 'done'],
+  // Lanes are offered once the files are listed; one may open as the transfer ends, its answer then finding nothing to do.
+  'lane-answer': ['waiting', 'transferring', 'done'],
   // The link may end at any moment the connection is up, even after the last receipt.
   ended: [...BEFORE_FILES, 'waiting', 'transferring', 'done'],
   // The receiver's own messages: a sender never sends them.

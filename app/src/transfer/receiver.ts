@@ -202,6 +202,8 @@ export class ReceiverSession {
   readonly #windows = new Map<number, AskWindow>();
   /** Lanes offered whose answer has not come, by number. */
   readonly #offers = new Map<number, LaneOffer>();
+  /** Lanes offered (or being made ready to offer) that have not opened, nor been given up. */
+  readonly #opening = new Set<number>();
   /** How many lanes the sender takes (the manifest says), this connection's included. */
   #senderLanes = 1;
   #state: ReceiverState = 'connecting';
@@ -336,20 +338,31 @@ export class ReceiverSession {
     } catch (error) {
       return this.#link.fail(asError(error));
     }
-    this.#openLanes();
     await this.#finishOrAsk();
   }
 
   /**
    * Offers the sender lanes, as many as it takes, when there is enough to fetch for
-   * them to help. Each opens in the background; the transfer goes on meanwhile, and
-   * without any lane that does not open.
+   * them to help: as soon as the files are listed, so that they are likely open by
+   * the time the person presses Download. Each opens in the background; the transfer
+   * goes on meanwhile, and without any lane that does not open. The first connection
+   * asks only for its share of the window meanwhile: the sender's answers come on it,
+   * behind what it is sending.
    */
   #openLanes(): void {
     const maker = this.#options.lanes;
     const left = this.#total - this.#stored;
     if (!maker || left < LANES_FROM_BYTES) return;
-    for (let lane = 1; lane < Math.min(this.#senderLanes, MAX_LANES); lane++) void this.#offerLane(maker, lane);
+    for (let lane = 1; lane < Math.min(this.#senderLanes, MAX_LANES); lane++) {
+      this.#opening.add(lane);
+      void this.#offerLane(maker, lane);
+    }
+    this.#shareWindow();
+  }
+
+  /** Whether lanes may still open: the files are listed and not all here. */
+  get #lanesWelcome(): boolean {
+    return (this.#state === 'waiting' || this.#state === 'transferring') && !this.#link.signal.aborted;
   }
 
   async #offerLane(maker: LaneMaker, lane: number): Promise<void> {
@@ -357,44 +370,61 @@ export class ReceiverSession {
     try {
       offer = await maker.offer();
     } catch {
-      return;
+      return this.#giveUp(lane);
     }
-    if (this.#state !== 'transferring' || this.#link.signal.aborted) return offer.close();
+    if (!this.#lanesWelcome) {
+      offer.close();
+      return this.#giveUp(lane);
+    }
     this.#offers.set(lane, offer);
     // An answer that never comes, or a lane that never opens, is let go.
-    const stopWaiting = this.#clock.after(LANE_OPEN_TIMEOUT_MS, () => this.#dropOffer(lane));
-    this.#link.signal.addEventListener('abort', () => this.#dropOffer(lane), { once: true });
+    this.#clock.after(LANE_OPEN_TIMEOUT_MS, () => this.#giveUp(lane));
+    this.#link.signal.addEventListener('abort', () => this.#giveUp(lane), { once: true });
     try {
       await this.#link.send({ type: 'lane-offer', lane, sdp: offer.sdp });
     } catch {
-      stopWaiting();
-      this.#dropOffer(lane);
+      this.#giveUp(lane);
     }
   }
 
-  #dropOffer(lane: number): void {
+  /** A lane that has not opened is given up: its offer closed, its share of the window back to the others. */
+  #giveUp(lane: number): void {
+    if (!this.#opening.delete(lane)) return;
     this.#offers.get(lane)?.close();
     this.#offers.delete(lane);
+    this.#shareWindow();
+    if (this.#state === 'transferring') this.#ask().catch((error: unknown) => this.#link.fail(asError(error)));
   }
 
   /** The sender's answer to our offer of `lane`: the lane opens in the background, and joins once it has. */
   #laneAnswered(lane: number, sdp: string): void {
     const offer = this.#offers.get(lane);
     if (!offer) throw new ProtocolError(`an answer for lane ${lane}, which was not offered`);
-    if (this.#state !== 'transferring') return this.#dropOffer(lane);
+    this.#offers.delete(lane);
+    if (!this.#lanesWelcome) {
+      offer.close();
+      return this.#giveUp(lane);
+    }
     offer.accept(sdp).then(
       (opened) => this.#laneOpened(lane, opened),
-      () => this.#dropOffer(lane),
+      () => {
+        offer.close();
+        this.#giveUp(lane);
+      },
     );
   }
 
   async #laneOpened(lane: number, opened: Lane): Promise<void> {
-    // Given up on already (timed out, or the link ended): closed with the offer.
-    if (this.#offers.get(lane) === undefined || this.#state !== 'transferring' || !this.#link.addLane(lane, opened)) return opened.close();
-    this.#offers.delete(lane);
+    // Given up on already (timed out, or the link ended) it is closed; the link refuses one it cannot take.
+    if (!this.#opening.has(lane) || !this.#lanesWelcome || !this.#link.addLane(lane, opened)) {
+      opened.close();
+      return this.#giveUp(lane);
+    }
+    this.#opening.delete(lane);
     this.#windows.set(lane, new AskWindow(this.#windowSize, this.#plan));
     this.#shareWindow();
     this.#emit(true);
+    if (this.#state !== 'transferring') return;
     try {
       await this.#ask();
     } catch (error) {
@@ -402,9 +432,12 @@ export class ReceiverSession {
     }
   }
 
-  /** One window's worth, shared by the lanes: what a dropped connection wastes, and what the sender holds for us, stay as with one lane. */
+  /**
+   * One window's worth, shared by the lanes open and opening: what a dropped
+   * connection wastes, and what the sender holds for us, stay as with one lane.
+   */
   #shareWindow(): void {
-    const share = Math.max(BLOCK_SIZE, Math.floor(this.#windowSize / this.#windows.size));
+    const share = Math.max(BLOCK_SIZE, Math.floor(this.#windowSize / (this.#windows.size + this.#opening.size)));
     for (const window of this.#windows.values()) window.resize(share);
   }
 
@@ -494,6 +527,7 @@ export class ReceiverSession {
     if (this.#stored > 0) this.#resumedAt = this.#total === 0 ? 1 : this.#stored / this.#total;
     this.#progress = { bytes: this.#stored, total: this.#total, rate: 0, eta: null };
     this.#set('waiting');
+    this.#openLanes();
   }
 
   /** The root of a file the manifest came without: pinned, before any block of it is taken. */

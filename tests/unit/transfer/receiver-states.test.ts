@@ -22,6 +22,7 @@ const TAKES = new Set([
   'transferring <- data',
   'transferring <- files',
   'transferring <- file-end',
+  'waiting <- lane-answer',
   'transferring <- lane-answer',
   'done <- lane-answer',
   'connecting <- ended',

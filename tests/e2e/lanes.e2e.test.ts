@@ -1,15 +1,30 @@
 /**
- * Lanes (transfer/lanes.ts) between two Chromium instances: a receiver with much to
- * fetch opens further connections to the sender inside its session, its blocks come
- * over all of them, and the file it saves is the sender's, byte for byte.
+ * Lanes (transfer/lanes.ts): a receiver with much to fetch opens further connections
+ * to the sender inside its session, its blocks come over all of them, and the file it
+ * saves is the sender's, byte for byte. Between two Chromium instances, and between
+ * the terminal (node-datachannel) and Chromium both ways.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT } from '../../app/cli/exit-codes.ts';
 import { MAX_LANES } from '../../app/src/transfer/lanes.ts';
-import { MiB, newPage, pageErrors, payloadSent, randomFixture, saveAll, share, statusOf, useFerry, waitForState } from './harness.ts';
+import { MiB, newPage, pageErrors, payloadSent, randomFixture, saveAll, sha256File, share, statusOf, useFerry, waitForState } from './harness.ts';
 import { FIRST_READ_BYTES, holdReads, releaseReads } from './held-reads.ts';
+import { Terminal } from './terminal.ts';
 
 const ferry = useFerry();
+const terminals: Terminal[] = [];
+afterEach(async () => {
+  await Promise.all(terminals.splice(0).map((terminal) => terminal.stop('SIGKILL')));
+});
+
+function ferryCommand(...argv: string[]): Terminal {
+  const terminal = new Terminal(argv);
+  terminals.push(terminal);
+  return terminal;
+}
 
 /** How many connections the receiving page's blocks come over, as it shows them. */
 async function lanesOf(page: Page): Promise<number> {
@@ -39,6 +54,34 @@ describe('lanes', () => {
     expect(await lanesOf(receiver)).toBe(MAX_LANES);
     expect(await payloadSent(sender)).toBe(file.size);
     await Promise.all([sender.close(), receiver.close()]);
+  });
+
+  it('open between a browser that shares and a terminal that receives', async () => {
+    const file = await randomFixture(ferry.dir, 'to-terminal.bin', 12 * MiB);
+    const { page: sender } = await newPage(ferry.senderBrowser);
+    const link = await share(sender, ferry.origin, [file.path]);
+    const folder = path.join(ferry.dir, 'lanes-terminal');
+    await mkdir(folder);
+    const receiver = ferryCommand('receive', link, '--out', folder);
+    expect(await receiver.exited).toBe(EXIT.ok);
+    expect(await sha256File(path.join(folder, 'to-terminal.bin'))).toBe(file.sha256);
+    // The sending page answered three lanes, each a connection of its own.
+    expect(await sender.evaluate(() => window.__lanes.filter((pc) => pc.remoteDescription).length)).toBe(MAX_LANES - 1);
+    await sender.close();
+  });
+
+  it('open between a terminal that shares and a browser that receives', async () => {
+    const file = await randomFixture(ferry.dir, 'from-terminal.bin', 12 * MiB);
+    const sender = ferryCommand('send', file.path, '--server', ferry.origin);
+    const link = await sender.link();
+    const { page: receiver } = await newPage(ferry.receiverBrowser);
+    await receiver.goto(link);
+    await waitForState(receiver, 'waiting', 20_000);
+    await receiver.getByTestId('download').click();
+    await waitForState(receiver, 'done', 60_000);
+    expect((await saveAll(receiver)).map((saved) => saved.sha256)).toEqual([file.sha256]);
+    expect(await lanesOf(receiver)).toBe(MAX_LANES);
+    await receiver.close();
   });
 });
 

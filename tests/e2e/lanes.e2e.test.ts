@@ -31,6 +31,13 @@ async function lanesOf(page: Page): Promise<number> {
   return Number(await statusOf(page).getAttribute('data-lanes'));
 }
 
+/** Resolves once the receiving page shows its blocks coming over `lanes` connections. */
+async function untilLanes(page: Page, lanes: number): Promise<void> {
+  await page.waitForFunction((lanes) => document.querySelector('[data-testid=transfer-status]')?.getAttribute('data-lanes') === String(lanes), lanes, {
+    timeout: 30_000,
+  });
+}
+
 describe('lanes', () => {
   it('open beside the first connection, carry the file, and every byte arrives verified', async () => {
     const file = await randomFixture(ferry.dir, 'twelve.bin', 12 * MiB);
@@ -42,9 +49,7 @@ describe('lanes', () => {
     await receiver.goto(link);
     await waitForState(receiver, 'waiting', 20_000);
     await receiver.getByTestId('download').click();
-    await receiver.waitForFunction((lanes) => document.querySelector('[data-testid=transfer-status]')?.getAttribute('data-lanes') === String(lanes), MAX_LANES, {
-      timeout: 30_000,
-    });
+    await untilLanes(receiver, MAX_LANES);
     // Four connections from the receiving page to the sending one: the first, through the broker, and three lanes inside it.
     expect(await receiver.evaluate(() => window.__peerConnections.filter((pc) => pc.connectionState === 'connected').length)).toBe(1);
     expect(await receiver.evaluate(() => window.__lanes.filter((pc) => pc.connectionState === 'connected').length)).toBe(MAX_LANES - 1);
@@ -62,11 +67,13 @@ describe('lanes', () => {
     const link = await share(sender, ferry.origin, [file.path]);
     const folder = path.join(ferry.dir, 'lanes-terminal');
     await mkdir(folder);
+    await sender.evaluate(holdReads, FIRST_READ_BYTES);
     const receiver = ferryCommand('receive', link, '--out', folder);
+    // The sending page answers three lanes, each a connection of its own, before more than its first reads go.
+    await sender.waitForFunction((lanes) => window.__lanes.filter((pc) => pc.connectionState === 'connected').length === lanes, MAX_LANES - 1, { timeout: 30_000 });
+    await sender.evaluate(releaseReads);
     expect(await receiver.exited).toBe(EXIT.ok);
     expect(await sha256File(path.join(folder, 'to-terminal.bin'))).toBe(file.sha256);
-    // The sending page answered three lanes, each a connection of its own.
-    expect(await sender.evaluate(() => window.__lanes.filter((pc) => pc.remoteDescription).length)).toBe(MAX_LANES - 1);
     await sender.close();
   });
 
@@ -77,6 +84,8 @@ describe('lanes', () => {
     const { page: receiver } = await newPage(ferry.receiverBrowser);
     await receiver.goto(link);
     await waitForState(receiver, 'waiting', 20_000);
+    // Lanes are offered once the files are listed: all open before Download is pressed.
+    await untilLanes(receiver, MAX_LANES);
     await receiver.getByTestId('download').click();
     await waitForState(receiver, 'done', 60_000);
     expect((await saveAll(receiver)).map((saved) => saved.sha256)).toEqual([file.sha256]);

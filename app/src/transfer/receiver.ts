@@ -202,8 +202,12 @@ export class ReceiverSession {
   readonly #windows = new Map<number, AskWindow>();
   /** Lanes offered whose answer has not come, by number. */
   readonly #offers = new Map<number, LaneOffer>();
-  /** Lanes offered (or being made ready to offer) that have not opened, nor been given up. */
-  readonly #opening = new Set<number>();
+  /**
+   * Lanes offered (or being made ready to offer) that have not opened, nor been given
+   * up: how to stop waiting for each (a timer left running would keep a terminal's
+   * process alive after the transfer).
+   */
+  readonly #opening = new Map<number, () => void>();
   /** How many lanes the sender takes (the manifest says), this connection's included. */
   #senderLanes = 1;
   #state: ReceiverState = 'connecting';
@@ -354,7 +358,8 @@ export class ReceiverSession {
     const left = this.#total - this.#stored;
     if (!maker || left < LANES_FROM_BYTES) return;
     for (let lane = 1; lane < Math.min(this.#senderLanes, MAX_LANES); lane++) {
-      this.#opening.add(lane);
+      // An answer that never comes, or a lane that never opens, is let go.
+      this.#opening.set(lane, this.#clock.after(LANE_OPEN_TIMEOUT_MS, () => this.#giveUp(lane)));
       void this.#offerLane(maker, lane);
     }
     this.#shareWindow();
@@ -377,8 +382,6 @@ export class ReceiverSession {
       return this.#giveUp(lane);
     }
     this.#offers.set(lane, offer);
-    // An answer that never comes, or a lane that never opens, is let go.
-    this.#clock.after(LANE_OPEN_TIMEOUT_MS, () => this.#giveUp(lane));
     this.#link.signal.addEventListener('abort', () => this.#giveUp(lane), { once: true });
     try {
       await this.#link.send({ type: 'lane-offer', lane, sdp: offer.sdp });
@@ -389,7 +392,7 @@ export class ReceiverSession {
 
   /** A lane that has not opened is given up: its offer closed, its share of the window back to the others. */
   #giveUp(lane: number): void {
-    if (!this.#opening.delete(lane)) return;
+    if (!this.#stopOpening(lane)) return;
     this.#offers.get(lane)?.close();
     this.#offers.delete(lane);
     this.#shareWindow();
@@ -420,7 +423,7 @@ export class ReceiverSession {
       opened.close();
       return this.#giveUp(lane);
     }
-    this.#opening.delete(lane);
+    this.#stopOpening(lane);
     this.#windows.set(lane, new AskWindow(this.#windowSize, this.#plan));
     this.#shareWindow();
     this.#emit(true);
@@ -430,6 +433,15 @@ export class ReceiverSession {
     } catch (error) {
       this.#link.fail(asError(error));
     }
+  }
+
+  /** Stops waiting for `lane` to open; says whether it was still awaited. */
+  #stopOpening(lane: number): boolean {
+    const stop = this.#opening.get(lane);
+    if (!stop) return false;
+    stop();
+    this.#opening.delete(lane);
+    return true;
   }
 
   /**
@@ -449,7 +461,8 @@ export class ReceiverSession {
    */
   async #laneClosed(lane: number): Promise<void> {
     const window = this.#windows.get(lane);
-    if (!window) return;
+    // Done, the sender hangs up: the lanes it carried the transfer on stay counted.
+    if (!window || !this.#lanesWelcome) return;
     this.#windows.delete(lane);
     this.#blocks[lane] = null;
     this.#plan.first(window.unanswered());

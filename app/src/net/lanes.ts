@@ -6,7 +6,8 @@
  * connection it joins (its ICE servers and transport policy), so it takes the same
  * kind of path.
  */
-import { LANE_OPEN_TIMEOUT_MS, MAX_LANE_SDP_LENGTH, type Lane, type LaneMaker } from '../transfer/lanes.ts';
+import type { Lane, LaneMaker } from '../transfer/channel.ts';
+import { LANE_OPEN_TIMEOUT_MS, MAX_LANE_SDP_LENGTH } from '../transfer/lanes.ts';
 import { PeerChannel } from './peer-channel.ts';
 
 /** Candidates gathered by then go with the description; a slow STUN or TURN server does not hold the lane up longer. */

@@ -3,7 +3,6 @@
  * channel (net/broker.ts: PeerChannel); unit tests use an in-memory model of it.
  */
 import type { Fingerprints } from './auth.ts';
-import type { LaneMaker } from './lanes.ts';
 
 export interface Channel {
   readonly bufferedAmount: number;
@@ -29,4 +28,31 @@ export interface OpenChannel {
   fingerprints: Fingerprints;
   /** Further connections to the same peer, opened inside the session (lanes.ts); none: this one only. */
   lanes?: LaneMaker;
+}
+
+/** An open lane (lanes.ts): its channel, the largest message it takes, and how to close its connection. */
+export interface Lane {
+  channel: Channel;
+  maxMessageSize: number;
+  close(): void;
+}
+
+/** The receiver's side of a lane being opened: its offer, to send, and what to do with the sender's answer. */
+export interface LaneOffer {
+  sdp: string;
+  /** Resolves once the lane's channel is open. */
+  accept(answer: string): Promise<Lane>;
+  close(): void;
+}
+
+/** The sender's side: its answer to a receiver's offer, and the lane, once open. */
+export interface LaneAnswer {
+  sdp: string;
+  lane: Promise<Lane>;
+  close(): void;
+}
+
+export interface LaneMaker {
+  offer(): Promise<LaneOffer>;
+  answer(offer: string): Promise<LaneAnswer>;
 }

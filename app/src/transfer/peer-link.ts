@@ -7,13 +7,12 @@
  * its messages are handled in line with the link's, and it lives and dies with the link.
  */
 import { proveReceiver, proveReceiverKey, proveSender, verifyReceiver, verifyReceiverKey, verifySender, type Fingerprints } from './auth.ts';
-import type { Channel } from './channel.ts';
+import type { Channel, Lane } from './channel.ts';
 import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
 import { failureMessage, type Failure } from './failure.ts';
 import { DEFAULT_FLOW, FlowControl, type FlowLimits } from './flow.ts';
 import { encodeControl, FrameDecoder, MAX_CONTROL_BYTES, MAX_UNAUTHENTICATED_BYTES, MIN_MESSAGE_SIZE } from './frames.ts';
-import type { Lane } from './lanes.ts';
 import { PROTOCOL_VERSION, type ControlMessage, type Message } from './messages.ts';
 import { since, span } from './trace.ts';
 

@@ -17,7 +17,7 @@
  * alone wherever it came from.
  */
 import { passwordKey, provePassword, sameBytes, type Fingerprints } from './auth.ts';
-import type { Channel } from './channel.ts';
+import type { Channel, Lane, LaneMaker, LaneOffer } from './channel.ts';
 import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { cleanDevice } from './device.ts';
 import { AbortedError, ProtocolError } from './errors.ts';
@@ -28,7 +28,7 @@ import { BLOCK_SIZE, blockCount, rootOfOneBlock, blockDigest, verifyBlock, type 
 import { BLOCK_HEADER_BYTES, DATA_HEADER_BYTES, MAX_PROOF_HASHES } from './frames.ts';
 import type { BlockMessage, ControlMessage, EndReason, FileDescription, FileRange, Message, WholeFile } from './messages.ts';
 import { AskPlan, AskWindow, MAX_ASKED } from './ask-window.ts';
-import { LANE_OPEN_TIMEOUT_MS, LANES_FROM_BYTES, MAX_LANES, type Lane, type LaneMaker, type LaneOffer } from './lanes.ts';
+import { LANE_OPEN_TIMEOUT_MS, LANES_FROM_BYTES, MAX_LANES } from './lanes.ts';
 import { asError, MESSAGE_CAP, PeerLink, PeerReportedError, VersionError, type InboxLimits } from './peer-link.ts';
 import { changedFiles, ManifestChangedError, newPins, textChanged, textLabel } from './pins.ts';
 import { RateMeter, type Progress } from './progress.ts';

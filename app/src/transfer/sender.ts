@@ -11,7 +11,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BLOCK_SIZE, blockCount, rootOfOneBlock, blockDigest } from './block-tree.ts';
 import { verifyPassword, type Fingerprints } from './auth.ts';
-import type { Channel } from './channel.ts';
+import type { Channel, LaneAnswer, LaneMaker } from './channel.ts';
 import { SYSTEM_CLOCK, type Clock } from './clock.ts';
 import { Delivery } from './delivery.ts';
 import { cleanDevice } from './device.ts';
@@ -20,7 +20,7 @@ import { failureMessage, failureOf, type Failure } from './failure.ts';
 import type { FileSource } from './file-source.ts';
 import type { FlowLimits } from './flow.ts';
 import { FileTrees } from './file-trees.ts';
-import { MAX_LANES, type LaneAnswer, type LaneMaker } from './lanes.ts';
+import { MAX_LANES } from './lanes.ts';
 import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeBlock, filesFrameBytes, MAX_FILES_PER_FRAME } from './frames.ts';
 import type { EndReason, FileDescription, FileRange, GateNeed, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';

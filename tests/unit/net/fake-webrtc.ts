@@ -120,6 +120,11 @@ export class FakePeerConnection extends EventTarget {
     FakePeerConnection.live.add(this);
   }
 
+  /** What it was made with, as a browser's connection gives it back (net/lanes.ts configures lanes like it). */
+  getConfiguration(): Record<string, unknown> {
+    return (this.config ?? {}) as Record<string, unknown>;
+  }
+
   static reset(): void {
     FakePeerConnection.live.clear();
     FakePeerConnection.made = 0;

@@ -4,7 +4,7 @@
  * opened is kept, so a test can look at what each carried or cut one. The first lane
  * offered opens last, as a slow path would make it: lanes join in any order.
  */
-import type { Lane, LaneMaker } from '../../../app/src/transfer/lanes.ts';
+import type { Lane, LaneMaker } from '../../../app/src/transfer/channel.ts';
 import { channelPair, type FakeChannel, type PairOptions } from './fake-channel.ts';
 
 export interface FakeLanes {

@@ -7,7 +7,7 @@ import type { Delivery } from '../../../app/src/transfer/delivery.ts';
 import { FileTrees } from '../../../app/src/transfer/file-trees.ts';
 import { DATA_HEADER_BYTES, FrameDecoder } from '../../../app/src/transfer/frames.ts';
 import { newSecret } from '../../../app/src/transfer/link.ts';
-import type { LaneMaker } from '../../../app/src/transfer/lanes.ts';
+import type { LaneMaker } from '../../../app/src/transfer/channel.ts';
 import type { ControlMessage, EndReason } from '../../../app/src/transfer/messages.ts';
 import { ReceiverSession, type ReceiverSnapshot } from '../../../app/src/transfer/receiver.ts';
 import { memoryStore, type MemoryStore } from './memory-store.ts';

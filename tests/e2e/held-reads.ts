@@ -44,9 +44,10 @@ declare global {
 /**
  * Runs in the sending page: from now on its file reads pass until `limit` bytes have
  * been read, then wait. It first waits for the share to have hashed every file (the
- * page reads each file once to hash it, from the moment it is picked): those reads are
- * not the transfer's, and a hold that caught them would hold the first block, which
- * waits for its file's tree.
+ * page reads each file once to hash it, from the moment it is picked, small files only
+ * while no receiver is being sent files): those reads are not the transfer's, and a
+ * hold that caught them would hold the first block, which waits for its file's tree.
+ * Put the hold in before the receiver asks for files, as every test here does.
  */
 export async function holdReads(limit: number): Promise<void> {
   await new Promise<void>((resolve) => {

@@ -62,7 +62,10 @@ export interface ShareHostOptions {
   text?: string | null;
   /** What receivers must do before they get the list of files. */
   gate: ShareGate;
-  /** Shared by every receiver, so a file is hashed once however many download it. */
+  /**
+   * Shared by every receiver, so a file is hashed once however many download it; told
+   * while any receiver is being sent files, so that hashing in the background gives way.
+   */
   trees: FileTrees;
   /** The files each receiver verified, over its connections (kept with the share); none: kept while open. */
   deliveries?: Deliveries;
@@ -328,6 +331,7 @@ export class ShareHost {
     served.idle.stop();
     const id = served.connection.connectionId;
     if (this.#served.get(id) === served) this.#served.delete(id);
+    this.#noteTransfers();
   }
 
   /** Ends a connection that has not proved the link, at once. */
@@ -435,6 +439,16 @@ export class ShareHost {
     this.#show(served, snapshot);
     // Whether or not it ever proved the link: a session that ended is let go of.
     if (over) this.#forget(served);
+    else this.#noteTransfers();
+  }
+
+  /**
+   * Tells the share's trees whether any receiver is being sent files now: the
+   * background hashing then leaves the small files to the transfer's own reads.
+   */
+  #noteTransfers(): void {
+    const transferring = [...this.#served.values()].some((served) => served.sender?.snapshot.state === 'transferring');
+    this.#options.trees.transferring(transferring);
   }
 
   #show(served: ServedConnection, snapshot: SenderSnapshot): void {

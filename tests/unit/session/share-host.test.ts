@@ -140,6 +140,20 @@ describe('a receiver', () => {
     expect(blocksHashed).toBe(file.size / BLOCK_SIZE);
   });
 
+  it('being sent files holds the share’s background hashing of small files back until it is done (file-trees.ts)', async () => {
+    const file = randomFile('photo.jpg', 2 * MiB);
+    const trees = new FileTrees();
+    const told: boolean[] = [];
+    const tell = trees.transferring.bind(trees);
+    trees.transferring = (on) => (told.push(on), tell(on));
+    const { broker, keys, until } = await online([file], { trees });
+    const receiver = receive(broker.peer.offer(new FakeConnection()).opens(), keys);
+    expect((await receiver.settled).state).toBe('done');
+    await until((state) => rowState(state) === 'done');
+    // Each change once: not while it connects and waits, then while it is sent files, then not again.
+    expect(told.filter((on, at) => at === 0 || on !== told[at - 1])).toEqual([false, true, false]);
+  });
+
   it('that never proves the link gets no row, and its connection is let go of', async () => {
     const { broker, keys, states } = await online([randomFile('photo.jpg', 1024)]);
     const connection = broker.peer.offer(new FakeConnection()).opens();

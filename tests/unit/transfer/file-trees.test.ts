@@ -1,4 +1,9 @@
-/** A share's block trees: computed once for every receiver, never cached when a read fails, hashed in the background until stopped. */
+/**
+ * A share's block trees: computed once for every receiver, never cached when a read
+ * fails, learned without a read from a small file a sender read whole, hashed in the
+ * background until stopped, small files only while no transfer reads.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, blockDigest, treeOfBytes, type Digest } from '../../../app/src/transfer/block-tree.ts';
@@ -88,6 +93,53 @@ describe('root', () => {
   });
 });
 
+describe('a file of one block read whole by a sender', () => {
+  it.each([0, 1000, BLOCK_SIZE])('of %i bytes gives its tree from its bytes’ hash, with no read of its own', async (size) => {
+    const file = randomFile('small.bin', size);
+    const reads = { count: 0 };
+    const counted = memoryFile('small.bin', file.bytes, reads);
+    const learned: string[] = [];
+    const trees = new FileTrees({ onroot: (_, root) => learned.push(root) });
+    expect(trees.oneBlockRead(counted, sha256(file.bytes))).toBe(true);
+    // Known at once, for the share to save and for the next receiver's manifest.
+    expect(trees.root(counted)).toBe(await rootOf(file.bytes));
+    expect(learned).toEqual([await rootOf(file.bytes)]);
+    const tree = await trees.of(counted);
+    const expected = await treeOfBytes(blockDigest, file.bytes);
+    expect(tree.blockHashes).toEqual(expected.blockHashes);
+    for (let index = 0; index < tree.blocks; index++) expect(tree.proveBlock(index)).toEqual(expected.proveBlock(index));
+    expect(reads.count).toBe(0);
+  });
+
+  it('agrees with the root already known, or says the file changed', async () => {
+    const file = randomFile('small.bin', 1000);
+    const trees = new FileTrees();
+    await trees.of(file);
+    expect(trees.oneBlockRead(file, sha256(file.bytes))).toBe(true);
+    const changed = file.bytes.map((byte, at) => (at === 0 ? byte ^ 1 : byte));
+    expect(trees.oneBlockRead(file, sha256(changed))).toBe(false);
+    // The root stays the one the share announced.
+    expect(trees.root(file)).toBe(await rootOf(file.bytes));
+  });
+
+  it('leaves a tree still being read to finish, which is shared as before', async () => {
+    const bytes = new Uint8Array(1000).fill(3);
+    const { file, reads, release } = heldFile('small.bin', bytes);
+    const trees = new FileTrees();
+    const reading = trees.of(file);
+    expect(trees.oneBlockRead(file, sha256(bytes))).toBe(true);
+    release();
+    expect(await trees.of(file)).toBe(await reading);
+    expect(trees.root(file)).toBe(await rootOf(bytes));
+    expect(reads.count).toBe(1);
+  });
+
+  it('is refused for a file of more than one block, whose tree one hash cannot give', () => {
+    const file = randomFile('large.bin', BLOCK_SIZE + 1);
+    expect(() => new FileTrees().oneBlockRead(file, sha256(file.bytes))).toThrow(RangeError);
+  });
+});
+
 describe('a failed read', () => {
   it('is not cached: the next one to ask reads again, and gets the tree', async () => {
     const file = randomFile('a.bin', 1000);
@@ -157,6 +209,44 @@ describe('hashAll', () => {
     expect(trees.root(first.file)).toBe(await rootOf(new Uint8Array(1000).fill(7)));
     expect(rest.map(({ reads }) => reads.count)).toEqual([0, 0]);
     expect(rest.map(({ file }) => trees.root(file))).toEqual([undefined, undefined]);
+  });
+
+  it('while a transfer reads, hashes only files of more than one block, and the small ones once it stops, but those a sender told', async () => {
+    const small = [randomFile('a.bin', 1000), randomFile('b.bin', BLOCK_SIZE), randomFile('c.bin', 10)];
+    const large = randomFile('d.bin', BLOCK_SIZE + 1);
+    const order: string[] = [];
+    const [a, b, d, c] = [small[0]!, small[1]!, large, small[2]!].map((file) => ({
+      ...file,
+      read: (start: number, end: number) => (order.push(file.name), file.read(start, end)),
+    }));
+    const trees = new FileTrees();
+    trees.transferring(true);
+    const hashing = trees.hashAll([a!, b!, d!, c!]);
+    await expect.poll(() => trees.root(d!)).toBe(await rootOf(large.bytes));
+    expect(order).toEqual(['d.bin']);
+    // The transfer sends b.bin whole, and says what its bytes hash to.
+    trees.oneBlockRead(b!, sha256(small[1]!.bytes));
+    // Stopping twice, or starting again while going, changes nothing.
+    trees.transferring(true);
+    trees.transferring(false);
+    trees.transferring(false);
+    await hashing;
+    expect(order).toEqual(['d.bin', 'a.bin', 'c.bin']);
+    for (const [file, { bytes }] of [[a, small[0]!], [b, small[1]!], [c, small[2]!]] as const) expect(trees.root(file!)).toBe(await rootOf(bytes));
+  });
+
+  it('stops when aborted while it waits for a transfer to end, and reads no more', async () => {
+    const file = heldFile('a.bin', new Uint8Array(1000));
+    file.release();
+    const trees = new FileTrees();
+    trees.transferring(true);
+    const stop = new AbortController();
+    const hashing = trees.hashAll([file.file], stop.signal);
+    stop.abort();
+    await hashing;
+    trees.transferring(false);
+    expect(file.reads.count).toBe(0);
+    expect(trees.root(file.file)).toBeUndefined();
   });
 
   it('given a signal already aborted reads nothing', async () => {

@@ -9,7 +9,7 @@
  * lane are sent on that lane, in order, by a pump of the lane's own.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { BLOCK_SIZE, blockCount, rootOfOneBlock, blockDigest } from './block-tree.ts';
+import { BLOCK_SIZE, blockCount, blockDigest } from './block-tree.ts';
 import { verifyPassword, type Fingerprints } from './auth.ts';
 import type { Channel, LaneAnswer, LaneMaker } from './channel.ts';
 import { SYSTEM_CLOCK, type Clock } from './clock.ts';
@@ -439,11 +439,9 @@ export class SenderSession {
       const hashing = since();
       const hash = await blockDigest(payload);
       span('hash', hashing);
-      const root = this.#trees.root(source);
-      // The bytes read now are what the root was made from, or the file changed on disk.
-      if (root !== undefined && bytesToHex(rootOfOneBlock(source.size, hash)) !== root) {
-        throw new Error(`${source.name} changed while it was being sent`);
-      }
+      // The bytes read now are what the root was made from, or the file changed on disk;
+      // a root not known yet is known from them, and the file need not be read to hash it.
+      if (!this.#trees.oneBlockRead(source, hash)) throw new Error(`${source.name} changed while it was being sent`);
       hashes[at]!.set(hash);
       bytes += payload.length;
     }

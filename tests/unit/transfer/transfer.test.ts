@@ -119,6 +119,19 @@ describe('several receivers of one share', () => {
 });
 
 describe('small files', () => {
+  it('sent whole give the share their roots from the bytes sent: none is read again to be hashed', async () => {
+    const reads = { count: 0 };
+    const contents = [new Uint8Array(1000).fill(1), new Uint8Array(0), new Uint8Array(3000).fill(2)];
+    const files = contents.map((bytes, at) => memoryFile(`${at}.bin`, bytes, reads));
+    const trees = new FileTrees();
+    const { receiver } = await wire(files, { trees }).settled;
+    expect(receiver.state).toBe('done');
+    for (const [at, file] of files.entries()) expect(trees.root(file)).toBe(await rootOf(contents[at]!));
+    await Promise.all(files.map((file) => trees.of(file)));
+    // One read of each file with bytes, to send it; the empty one needs none.
+    expect(reads.count).toBe(2);
+  });
+
   it('go whole, several to a frame, each with its hash and no file-end, and one receipt confirms them all', async () => {
     const files = [randomFile('a.txt', 100), randomFile('empty', 0), randomFile('c.txt', 3000)];
     const { peer, ended } = await hostileReceiver(files);

@@ -17,6 +17,11 @@
  */
 /** Lanes a session uses at most, the one it was set up on included. */
 export const MAX_LANES = 4;
+/**
+ * Lanes a message may name or count: more than this Ferry uses, so that a later one
+ * may take more and still be understood. Each side holds the other to its own MAX_LANES.
+ */
+export const WIRE_LANES = 16;
 /** A receiver opens lanes only when at least this much is left to fetch: a small transfer is over before they would help. */
 export const LANES_FROM_BYTES = 8 * 1024 * 1024;
 /** A lane not open this long after it was offered is given up: the transfer goes on without it. */

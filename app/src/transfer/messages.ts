@@ -4,7 +4,7 @@
  * well-formed messages and throws a ProtocolError that says what was wrong.
  */
 import { ProtocolError } from './errors.ts';
-import { MAX_LANE_SDP_LENGTH, MAX_LANES } from './lanes.ts';
+import { MAX_LANE_SDP_LENGTH, WIRE_LANES } from './lanes.ts';
 import { utf8Length } from '../common/unicode.ts';
 
 export const PROTOCOL_VERSION = 4;
@@ -211,10 +211,10 @@ function indices(body: Body, key: string): number[] {
   });
 }
 
-/** A lane's number, or a count of lanes: from `min` to below MAX_LANES (a count: up to it). */
+/** A lane's number, or a count of lanes: from `min` to below WIRE_LANES (a count: up to it). */
 function laneNumber(body: Body, key: string, min: number): number {
   const value = index(body, key);
-  const max = key === 'lanes' ? MAX_LANES : MAX_LANES - 1;
+  const max = key === 'lanes' ? WIRE_LANES : WIRE_LANES - 1;
   if (value < min || value > max) fail(`${key} must be from ${min} to ${max}`);
   return value;
 }

@@ -344,6 +344,7 @@ export class SenderSession {
   #laneOffered(lane: number, sdp: string): void {
     const maker = this.#options.lanes;
     if (!maker) throw new ProtocolError('a lane offered to a sender that takes none');
+    if (lane >= MAX_LANES) throw new ProtocolError(`lane ${lane} offered to a sender that takes ${MAX_LANES}`);
     if (this.#lanes.has(lane)) throw new ProtocolError(`lane ${lane} offered twice`);
     this.#lanes.set(lane, this.#answerLane(maker, lane, sdp));
   }

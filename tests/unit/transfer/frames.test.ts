@@ -43,6 +43,11 @@ describe('control frames', () => {
     { type: 'receipt', verified: [7, 9], failed: [] },
     { type: 'receipt', verified: [], failed: [3] },
     { type: 'error', message: 'nope' },
+    // A later Ferry may take more lanes than this one: the wire allows up to 16.
+    { type: 'manifest', files: [], lanes: 16 },
+    { type: 'lane-offer', lane: 15, sdp: 'v=0\r\n' },
+    { type: 'lane-answer', lane: 1, sdp: 'v=0\r\n' },
+    { type: 'request', ranges: [{ file: 0, start: 0, end: 5 }], stored: 0, total: 5, lane: 3 },
   ];
 
   it.each(messages)('round-trips $type', (message) => {
@@ -201,6 +206,12 @@ describe('malformed frames are rejected with a ProtocolError', () => {
     ['a files frame shorter than its files', filesFrame([5], 4), /shorter than the files it lists/],
     ['a files frame longer than its files', filesFrame([5], 6), /longer than the files it lists/],
     ['a huge error', frame(0x06, JSON.stringify({ message: 'x'.repeat(5000) })), /message must be a string/],
+    ['a manifest of no lanes', frame(0x02, '{"files":[],"lanes":0}'), /lanes must be from 1 to 16/],
+    ['a manifest of more lanes than the wire allows', frame(0x02, '{"files":[],"lanes":17}'), /lanes must be from 1 to 16/],
+    ['an offer of lane 0, the first connection', frame(0x0c, '{"lane":0,"sdp":"v=0"}'), /lane must be from 1 to 15/],
+    ['an answer without its description', frame(0x0d, '{"lane":1}'), /sdp must be a string/],
+    ['an offer whose description is too long', frame(0x0c, JSON.stringify({ lane: 1, sdp: 'a'.repeat(16 * 1024 + 1) })), /sdp must be a string of at most 16384/],
+    ['a request on lane 16', frame(0x03, '{"ranges":[],"stored":0,"total":0,"lane":16}'), /lane must be from 0 to 15/],
   ];
 
   it.each(cases)('%s', (_, data, error) => {

@@ -9,6 +9,8 @@ import { en } from '../../../app/src/ui/i18n/en.ts';
 import { failureText } from '../../../app/src/ui/i18n/errors.ts';
 import { randomFile, rootOf, sha256, wire } from '../support/transfer-harness.ts';
 import { hostileReceiver, request } from './raw-peers.ts';
+import { MAX_LANES } from '../../../app/src/transfer/lanes.ts';
+import { fakeLanes } from '../support/fake-lanes.ts';
 
 const MiB = 1024 * 1024;
 
@@ -72,6 +74,9 @@ describe('a sender facing a hostile receiver', () => {
     const offered = await hostileReceiver();
     offered.peer.send({ type: 'lane-offer', lane: 1, sdp: 'v=0' });
     expect((await offered.ended).error).toMatch(/a lane offered to a sender that takes none/);
+    const many = await hostileReceiver([randomFile('a.bin', 1000)], { lanes: fakeLanes().sender });
+    many.peer.send({ type: 'lane-offer', lane: MAX_LANES, sdp: 'v=0' });
+    expect((await many.ended).error).toMatch(new RegExp(`lane ${MAX_LANES} offered to a sender that takes ${MAX_LANES}`));
     const asked = await hostileReceiver();
     asked.peer.send(request([{ file: 0, start: 0, end: 1000 }], 2));
     expect((await asked.ended).error).toMatch(/request on lane 2, which was not offered/);

@@ -1,4 +1,5 @@
 /** Peers the transfer core's unit tests speak for by hand, frame by frame: after a correct hello, or without one. */
+import type { LaneMaker } from '../../../app/src/transfer/channel.ts';
 import { expect } from 'vitest';
 import { proveReceiver, proveSender } from '../../../app/src/transfer/auth.ts';
 import { encodeControl, FrameDecoder } from '../../../app/src/transfer/frames.ts';
@@ -30,7 +31,7 @@ export function settle<T extends { state: string }>(): [(snapshot: T) => void, P
   return [(s) => (s.state === 'done' || s.state === 'error') && resolve(s), done];
 }
 
-export async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
+export async function hostileReceiver(files = [randomFile('a.bin', 1000)], { lanes }: { lanes?: LaneMaker } = {}) {
   const [senderChannel, receiverChannel] = channelPair();
   const keys = newLinkKeys();
   const [onchange, ended] = settle<SenderSnapshot>();
@@ -40,6 +41,7 @@ export async function hostileReceiver(files = [randomFile('a.bin', 1000)]) {
     fingerprints: senderPrints,
     ...keys,
     files,
+    lanes,
     onchange,
   });
   void sender.start();

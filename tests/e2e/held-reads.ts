@@ -12,8 +12,7 @@
  * Use the functions through the page: `sender.evaluate(holdReads, limit)` (Playwright
  * and Puppeteer alike), then `sender.evaluate(releaseReads)`.
  */
-import { MAX_LANES } from '../../app/src/transfer/lanes.ts';
-import { READ_BLOCK_BYTES } from '../../app/src/transfer/read-ahead.ts';
+import { READ_BLOCK_BYTES, SENDER_READ_BLOCKS } from '../../app/src/transfer/read-ahead.ts';
 import { MiB } from './fixtures.ts';
 
 /**
@@ -25,14 +24,15 @@ export const FIRST_READ_BYTES = 2 * READ_BLOCK_BYTES;
 
 /**
  * How far below the hold a test may wait for the receiver's figure. The sender reads
- * ahead of what it sends, two blocks for each lane at most (transfer/read-ahead.ts,
- * lanes.ts): bytes read that do not reach the receiver while the hold lasts. And a
+ * ahead of what it sends, for all of a receiver's lanes, SENDER_READ_BLOCKS at most
+ * (transfer/read-ahead.ts): bytes read that do not reach the receiver while the hold
+ * lasts. And a
  * receiving page shows its progress at most every 100 ms (transfer/receiver.ts) and
  * catches up once the interval is over, so "more than X" is reached when
  * X + PROGRESS_LAG is held; 16 MiB covers 100 ms at 160 MiB/s, five times the fastest
  * raw channel measured here, for a test that looks during that interval.
  */
-export const PROGRESS_LAG = 2 * MAX_LANES * READ_BLOCK_BYTES + 16 * MiB;
+export const PROGRESS_LAG = SENDER_READ_BLOCKS * READ_BLOCK_BYTES + 16 * MiB;
 
 declare global {
   interface Window {

@@ -11,6 +11,12 @@ import type { FileSource } from './file-source.ts';
 
 export const READ_BLOCK_BYTES = 2 * 1024 * 1024;
 /**
+ * Blocks a sender holds read for one receiver, at most. Its lanes share one window
+ * (3 MiB, receiver.ts, and at most a block more per lane: 5 MiB with eight lanes),
+ * which lies across at most four blocks, and one more is read ahead.
+ */
+export const SENDER_READ_BLOCKS = 6;
+/**
  * Small files about to be sent are read this many at a time, and no more than this
  * many bytes: each read is a trip, and 10,000 tiny files one trip at a time would
  * leave the channel idle for most of the transfer. Reads are topped up once half of

@@ -25,7 +25,7 @@ import { allocateDataFrame, allocateFilesFrame, DATA_HEADER_BYTES, encodeBlock, 
 import type { EndReason, FileDescription, FileRange, GateNeed, Message } from './messages.ts';
 import { asError, PeerLink, PeerReportedError } from './peer-link.ts';
 import { RateMeter, type Progress } from './progress.ts';
-import { READ_BLOCK_BYTES, ReadAhead } from './read-ahead.ts';
+import { READ_BLOCK_BYTES, ReadAhead, SENDER_READ_BLOCKS } from './read-ahead.ts';
 import type { ShareGate } from './share-gate.ts';
 import { Throttle } from './throttle.ts';
 import { sample, since, span, waited } from './trace.ts';
@@ -132,8 +132,8 @@ export class SenderSession {
   readonly #answers = new Set<LaneAnswer>();
   /** Files whose root this receiver has from us: in the manifest, or told since. */
   readonly #rootTold = new Set<number>();
-  /** What every lane sends is read ahead, in blocks the lanes share: two for each lane. */
-  readonly #reader = new ReadAhead(READ_BLOCK_BYTES, 2 * MAX_LANES);
+  /** What every lane sends is read ahead, in blocks the lanes share. */
+  readonly #reader = new ReadAhead(READ_BLOCK_BYTES, SENDER_READ_BLOCKS);
   /** What this receiver verified, over its connections: its `done` counts only once it has everything. */
   #delivery = new Delivery();
   /** Files whose end we sent, awaiting the receiver's receipt. */

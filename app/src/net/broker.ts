@@ -11,7 +11,7 @@ import { FailureError, type Failure } from '../transfer/failure.ts';
 import { brokerRefusal, type BrokerRefusal } from '../common/broker-refusals.ts';
 import type { AdmitOffer } from '../session/host-ports.ts';
 import { lanesLike } from './lanes.ts';
-import { PeerChannel } from './peer-channel.ts';
+import { negotiatedMessageSize, PeerChannel } from './peer-channel.ts';
 import { guardPeer } from './peer-guard.ts';
 import { brokerPath, SHARD_NAME } from '../common/broker-ids.ts';
 
@@ -137,11 +137,7 @@ export async function describeConnection(connection: DataConnection): Promise<De
   const channel = new PeerChannel(pc, connection.dataChannel, () => connection.close());
   try {
     const { localSdp, remoteSdp } = await sessionDescriptions(pc);
-    // Safari and Chromium negotiate 256 KiB. Infinity means the peer takes any size
-    // (max-message-size:0) and so does this browser; 64 KiB is a size everyone accepts.
-    // A small value goes through as it is: the link refuses it (MIN_MESSAGE_SIZE).
-    const negotiated = pc.sctp?.maxMessageSize;
-    const maxMessageSize = negotiated && Number.isFinite(negotiated) && negotiated > 0 ? negotiated : 65536;
+    const maxMessageSize = negotiatedMessageSize(pc);
     const fingerprints = { local: sdpFingerprint(localSdp), remote: sdpFingerprint(remoteSdp) };
     return { channel, peerConnection: pc, maxMessageSize, fingerprints, lanes: lanesLike(pc) };
   } catch (error) {

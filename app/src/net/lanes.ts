@@ -8,7 +8,7 @@
  */
 import type { Lane, LaneMaker } from '../transfer/channel.ts';
 import { LANE_OPEN_TIMEOUT_MS, MAX_LANE_SDP_LENGTH } from '../transfer/lanes.ts';
-import { PeerChannel } from './peer-channel.ts';
+import { negotiatedMessageSize, PeerChannel } from './peer-channel.ts';
 
 /** Candidates gathered by then go with the description; a slow STUN or TURN server does not hold the lane up longer. */
 const GATHER_TIMEOUT_MS = 3000;
@@ -22,29 +22,20 @@ export function lanesLike(pc: RTCPeerConnection): LaneMaker {
 
 export function peerLanes(connect: () => RTCPeerConnection): LaneMaker {
   return {
-    offer: async () => {
-      const pc = connect();
-      try {
-        const channel = laneChannel(pc);
+    offer: () =>
+      withConnection(connect, async (pc, channel) => {
         await pc.setLocalDescription(await pc.createOffer());
-        const sdp = await gathered(pc);
         return {
-          sdp,
+          sdp: await gathered(pc),
           accept: async (answer) => {
             await pc.setRemoteDescription({ type: 'answer', sdp: answer });
             return opened(pc, channel);
           },
           close: () => pc.close(),
         };
-      } catch (error) {
-        pc.close();
-        throw error;
-      }
-    },
-    answer: async (offer) => {
-      const pc = connect();
-      try {
-        const channel = laneChannel(pc);
+      }),
+    answer: (offer) =>
+      withConnection(connect, async (pc, channel) => {
         await pc.setRemoteDescription({ type: 'offer', sdp: offer });
         await pc.setLocalDescription(await pc.createAnswer());
         const sdp = await gathered(pc);
@@ -52,12 +43,19 @@ export function peerLanes(connect: () => RTCPeerConnection): LaneMaker {
         // Whoever takes the answer awaits the lane; a failure before that is not news.
         lane.catch(() => {});
         return { sdp, lane, close: () => pc.close() };
-      } catch (error) {
-        pc.close();
-        throw error;
-      }
-    },
+      }),
   };
+}
+
+/** A new connection with the lane's channel, handed to `describe`; closed if that fails. */
+async function withConnection<T>(connect: () => RTCPeerConnection, describe: (pc: RTCPeerConnection, channel: RTCDataChannel) => Promise<T>): Promise<T> {
+  const pc = connect();
+  try {
+    return await describe(pc, laneChannel(pc));
+  } catch (error) {
+    pc.close();
+    throw error;
+  }
 }
 
 function laneChannel(pc: RTCPeerConnection): RTCDataChannel {
@@ -97,9 +95,7 @@ function opened(pc: RTCPeerConnection, channel: RTCDataChannel): Promise<Lane> {
         wrapped.close();
         return reject(new Error('the lane did not open'));
       }
-      const negotiated = pc.sctp?.maxMessageSize;
-      const maxMessageSize = negotiated && Number.isFinite(negotiated) && negotiated > 0 ? negotiated : 65536;
-      resolve({ channel: wrapped, maxMessageSize, close: () => wrapped.close() });
+      resolve({ channel: wrapped, maxMessageSize: negotiatedMessageSize(pc), close: () => wrapped.close() });
     };
     const onOpen = () => settle(false);
     const onClose = () => settle(true);

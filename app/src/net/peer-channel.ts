@@ -4,6 +4,17 @@
  */
 import type { Channel } from '../transfer/channel.ts';
 
+/**
+ * The largest message `pc`'s channels take. Safari and Chromium negotiate 256 KiB.
+ * Infinity means the peer takes any size (max-message-size:0) and so does this
+ * browser; 64 KiB is a size everyone accepts. A small value goes through as it is:
+ * the link refuses it (MIN_MESSAGE_SIZE).
+ */
+export function negotiatedMessageSize(pc: RTCPeerConnection): number {
+  const negotiated = pc.sctp?.maxMessageSize;
+  return negotiated && Number.isFinite(negotiated) && negotiated > 0 ? negotiated : 65536;
+}
+
 /** How long ICE may stay 'disconnected' before we call the peer gone. */
 const DISCONNECTED_GRACE_MS = 4000;
 

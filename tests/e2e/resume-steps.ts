@@ -7,6 +7,8 @@ import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { COMMIT_BYTES } from '../../app/src/transfer/batched-store.ts';
 import { MESSAGE_CAP } from '../../app/src/transfer/peer-link.ts';
 import { DEFAULT_WINDOW } from '../../app/src/transfer/receiver.ts';
+import { BLOCK_SIZE } from '../../app/src/transfer/block-tree.ts';
+import { MAX_LANES } from '../../app/src/transfer/lanes.ts';
 import { beforeAll, expect } from 'vitest';
 import {
   bytesReceived,
@@ -23,11 +25,12 @@ import {
 import { releaseReads } from './held-reads.ts';
 
 /**
- * What resuming may cost: the window asked for, plus what arrived and was not yet
- * committed — the batch gathering and the batch being written, each up to a commit's
- * size plus one message. About 5.5 MiB.
+ * What resuming may cost: the window asked for, and a block more on each lane (each
+ * lane's share of the window is asked for in whole blocks, and may run a block over:
+ * ask-window.ts), plus what arrived and was not yet committed — the batch gathering and
+ * the batch being written, each up to a commit's size plus one message. About 7.5 MiB.
  */
-export const SLACK = DEFAULT_WINDOW + 2 * (COMMIT_BYTES + MESSAGE_CAP);
+export const SLACK = DEFAULT_WINDOW + MAX_LANES * BLOCK_SIZE + 2 * (COMMIT_BYTES + MESSAGE_CAP);
 
 /** The 200 MiB file of a suite, written once before its tests. */
 export function useLargeFile(bench: Bench): { current: Fixture } {
